@@ -1,0 +1,48 @@
+//! Engine throughput: simulated requests per second on the bundled support-assistant scenario,
+//! one run on one thread (the Monte Carlo layer parallelises across runs, not within one).
+//!
+//! `cargo bench --bench engine`; criterion prints the throughput in elements (requests)/s.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use tokencast::montecarlo;
+use tokencast::scenario::Scenario;
+use tokencast::strategy::Strategy;
+use tokencast::workload::synthetic::Synthetic;
+
+fn load(name: &str) -> Scenario {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name);
+    match Scenario::load(&p, None) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn bench_engine(c: &mut Criterion) {
+    let sc = load("support-assistant.ron");
+    let strategies = [Strategy::baseline()];
+    let requests = match montecarlo::run_once(&sc, &strategies, 0) {
+        Ok(l) => l[0].total().requests,
+        Err(e) => panic!("{e}"),
+    };
+    let mut g = c.benchmark_group("support-assistant");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(requests));
+    g.bench_function("traffic only (30 days, 1 run)", |b| {
+        b.iter(|| {
+            let traffic = Synthetic::new(&sc, 0).unwrap_or_else(|e| panic!("{e}"));
+            black_box(traffic.fold(0u64, |acc, r| acc + r.prompt_tokens()))
+        })
+    });
+    g.bench_function("baseline (30 days, 1 run)", |b| {
+        b.iter(|| black_box(montecarlo::run_once(&sc, &strategies, 0)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_engine);
+criterion_main!(benches);

@@ -1,0 +1,432 @@
+//! Command-line interface: clap types and dispatch. No other module sees clap.
+//!
+//! Exit codes: 0 success, 1 runtime error, 2 bad input or usage (clap's own usage errors exit
+//! 2 as well), 3 reserved for `--fail-above` thresholds.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::montecarlo;
+use crate::pricing::{Catalog, ModelPrice, Rates};
+use crate::report::{self, format::Table};
+use crate::scenario::Scenario;
+use crate::strategy::Strategy;
+
+/// Forecast what an LLM feature will cost in production, and what each cost lever saves.
+#[derive(Debug, Parser)]
+#[command(name = "tokencast", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text for a terminal.
+    Table,
+    /// The JSON report contract (schema_version 1).
+    Json,
+    /// One row per strategy, dimension and key.
+    Csv,
+    /// GitHub-flavoured markdown.
+    Markdown,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario and report its cost.
+    Run {
+        /// Scenario file (RON).
+        scenario: PathBuf,
+        /// Independent runs; quantiles are taken across them.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        runs: u32,
+        /// Seed of all random streams (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write the report here instead of standard output (`-` is standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Price catalog to use: LiteLLM JSON or tokencast RON (overrides the scenario's `prices`).
+        #[arg(long)]
+        prices: Option<PathBuf>,
+        /// Worker threads (default: all cores). The report does not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Print nothing but errors on standard error.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check scenario files without running them.
+    Validate {
+        /// Scenario files (RON).
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// Price catalog to check model names against.
+        #[arg(long)]
+        prices: Option<PathBuf>,
+        /// Print nothing for valid files.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Show the price catalog, or one model in full.
+    Prices {
+        /// Model id to show in full; without it, list every model.
+        model: Option<String>,
+        /// Price catalog: LiteLLM JSON or tokencast RON (default: the built-in one).
+        #[arg(long)]
+        prices: Option<PathBuf>,
+        /// Only list models whose provider contains this text (e.g. `anthropic`).
+        #[arg(long)]
+        provider: Option<String>,
+    },
+}
+
+/// A failed command: the error and the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    /// Process exit code.
+    pub code: i32,
+    /// What went wrong.
+    pub error: anyhow::Error,
+}
+
+impl Failure {
+    /// Bad input or usage: exit code 2.
+    pub fn input(error: impl Into<anyhow::Error>) -> Failure {
+        Failure {
+            code: 2,
+            error: error.into(),
+        }
+    }
+
+    /// Anything else: exit code 1.
+    pub fn runtime(error: impl Into<anyhow::Error>) -> Failure {
+        Failure {
+            code: 1,
+            error: error.into(),
+        }
+    }
+}
+
+/// Run the command line; `Ok` carries the exit code.
+pub fn run(cli: Cli) -> Result<i32, Failure> {
+    match cli.command {
+        Command::Run {
+            scenario,
+            runs,
+            seed,
+            format,
+            output,
+            prices,
+            threads,
+            quiet: _,
+        } => cmd_run(
+            &scenario,
+            runs,
+            seed,
+            format,
+            output.as_deref(),
+            prices.as_deref(),
+            threads,
+        ),
+        Command::Validate {
+            scenarios,
+            prices,
+            quiet,
+        } => cmd_validate(&scenarios, prices.as_deref(), quiet),
+        Command::Prices {
+            model,
+            prices,
+            provider,
+        } => cmd_prices(model.as_deref(), prices.as_deref(), provider.as_deref()),
+    }
+}
+
+/// Where a report goes, opened before the simulation so a bad path fails fast.
+enum Sink {
+    Stdout,
+    File(PathBuf, File),
+}
+
+impl Sink {
+    fn open(path: Option<&Path>) -> Result<Sink, Failure> {
+        match path {
+            None => Ok(Sink::Stdout),
+            Some(p) if p == Path::new("-") => Ok(Sink::Stdout),
+            Some(p) => File::create(p)
+                .map(|f| Sink::File(p.to_path_buf(), f))
+                .with_context(|| format!("{}: cannot create output file", p.display()))
+                .map_err(Failure::input),
+        }
+    }
+
+    fn write(self, text: &str) -> Result<(), Failure> {
+        match self {
+            Sink::Stdout => {
+                let mut out = io::stdout().lock();
+                match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                    Ok(()) => Ok(()),
+                    // A closed pipe (`| head`) is not an error worth reporting.
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                    Err(e) => Err(Failure::runtime(e)),
+                }
+            }
+            Sink::File(p, mut f) => f
+                .write_all(text.as_bytes())
+                .and_then(|_| f.flush())
+                .with_context(|| format!("{}: cannot write report", p.display()))
+                .map_err(Failure::runtime),
+        }
+    }
+}
+
+fn cmd_run(
+    path: &Path,
+    runs: u32,
+    seed: Option<u64>,
+    format: Format,
+    output: Option<&Path>,
+    prices: Option<&Path>,
+    threads: Option<usize>,
+) -> Result<i32, Failure> {
+    let sink = Sink::open(output)?;
+    let mut scenario = Scenario::load(path, prices).map_err(Failure::input)?;
+    if let Some(s) = seed {
+        scenario.seed = s;
+    }
+    let strategies = vec![Strategy::baseline()];
+    let simulate = || montecarlo::simulate(&scenario, &strategies, runs);
+    let outcome = match threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| Failure::input(anyhow!("--threads {n}: {e}")))?
+            .install(simulate),
+        None => simulate(),
+    }
+    .map_err(|e| Failure::runtime(anyhow!("{}: {e}", path.display())))?;
+    let report = report::build(&scenario, &outcome, runs).map_err(Failure::input)?;
+    let text = match format {
+        Format::Table => report::table::render(&report),
+        Format::Json => report::json::render(&report).map_err(Failure::runtime)?,
+        Format::Csv => report::csv::render(&report),
+        Format::Markdown => report::markdown::render(&report),
+    };
+    sink.write(&text)?;
+    Ok(0)
+}
+
+fn cmd_validate(paths: &[PathBuf], prices: Option<&Path>, quiet: bool) -> Result<i32, Failure> {
+    for p in paths {
+        let s = Scenario::load(p, prices).map_err(Failure::input)?;
+        if !quiet {
+            println!(
+                "ok: {} ({:?}: {} endpoint{}, {} days)",
+                p.display(),
+                s.name,
+                s.endpoints.len(),
+                if s.endpoints.len() == 1 { "" } else { "s" },
+                s.horizon_days
+            );
+        }
+    }
+    Ok(0)
+}
+
+fn load_catalog(prices: Option<&Path>) -> Result<Catalog, Failure> {
+    match prices {
+        Some(p) => Catalog::load(p).map_err(Failure::input),
+        None => Ok(Catalog::builtin()),
+    }
+}
+
+/// Per-million price, or `-` when absent.
+fn per_m(x: Option<f64>) -> String {
+    match x {
+        Some(v) => format!("{}", round_price(v)),
+        None => "-".to_string(),
+    }
+}
+
+fn round_price(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
+
+fn cmd_prices(
+    model: Option<&str>,
+    prices: Option<&Path>,
+    provider: Option<&str>,
+) -> Result<i32, Failure> {
+    let catalog = load_catalog(prices)?;
+    let text = match model {
+        Some(id) => {
+            let Some(m) = catalog.get(id) else {
+                let sugg = catalog.suggest(id);
+                let hint = if sugg.is_empty() {
+                    String::new()
+                } else {
+                    format!("; did you mean {}?", sugg.join(", "))
+                };
+                return Err(Failure::input(anyhow!(
+                    "unknown model {id:?} in {}{hint}",
+                    catalog.source
+                )));
+            };
+            model_detail(id, m, &catalog)
+        }
+        None => model_list(&catalog, provider),
+    };
+    Sink::Stdout.write(&text)?;
+    Ok(0)
+}
+
+fn model_list(catalog: &Catalog, provider: Option<&str>) -> String {
+    let mut t = Table::new(&[
+        "model",
+        "provider",
+        "input",
+        "output",
+        "cache read",
+        "write 5m",
+        "write 1h",
+        "batch in",
+        "batch out",
+        "context",
+    ]);
+    t.align[1] = report::format::Align::Left;
+    let mut n = 0;
+    for (id, m) in &catalog.models {
+        if let Some(p) = provider
+            && !m.provider.contains(p)
+        {
+            continue;
+        }
+        n += 1;
+        let r = &m.standard;
+        t.row(vec![
+            id.clone(),
+            m.provider.clone(),
+            per_m(Some(r.input)),
+            per_m(Some(r.output)),
+            per_m(r.cache_read),
+            per_m(r.cache_write_5m),
+            per_m(r.cache_write_1h),
+            per_m(m.batch.as_ref().map(|b| b.input)),
+            per_m(m.batch.as_ref().map(|b| b.output)),
+            m.max_input_tokens
+                .map(|x| report::format::count(x as f64))
+                .unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    format!(
+        "{} (effective {}): {n} models, USD per million tokens\n\n{}",
+        catalog.source,
+        catalog.effective_date,
+        t.text("")
+    )
+}
+
+fn rates_rows(t: &mut Table, label: &str, r: &Rates) {
+    let rows: [(&str, Option<f64>); 7] = [
+        ("input", Some(r.input)),
+        ("output", Some(r.output)),
+        ("reasoning", r.reasoning.or(Some(r.output))),
+        ("cache read", r.cache_read),
+        ("cache write 5m", r.cache_write_5m),
+        ("cache write 1h", r.cache_write_1h),
+        ("cache write 24h", r.cache_write_24h),
+    ];
+    for (name, v) in rows {
+        t.row(vec![format!("{label} {name}"), per_m(v)]);
+    }
+}
+
+fn model_detail(id: &str, m: &ModelPrice, catalog: &Catalog) -> String {
+    let mut out = format!(
+        "{id}\n  provider      {}\n  mode          {:?}\n  context       {} input tokens, {} output tokens\n",
+        m.provider,
+        m.mode,
+        m.max_input_tokens
+            .map(|x| report::format::count(x as f64))
+            .unwrap_or_else(|| "unknown".into()),
+        m.max_output_tokens
+            .map(|x| report::format::count(x as f64))
+            .unwrap_or_else(|| "unknown".into()),
+    );
+    if let Some(d) = &m.deprecation_date {
+        out.push_str(&format!("  deprecated    {d}\n"));
+    }
+    out.push_str(&format!(
+        "  prices from   {} (effective {})\n\n",
+        catalog.source, catalog.effective_date
+    ));
+    let mut t = Table::new(&["price", "USD per 1M tokens"]);
+    rates_rows(&mut t, "standard", &m.standard);
+    if let Some(b) = &m.batch {
+        rates_rows(&mut t, "batch", b);
+    }
+    if let Some(f) = &m.flex {
+        rates_rows(&mut t, "flex", f);
+    }
+    if let Some(lc) = &m.long_context {
+        let label = format!(">{}k standard", lc.above_input_tokens / 1000);
+        rates_rows(&mut t, &label, &lc.standard);
+        if let Some(b) = &lc.batch {
+            rates_rows(
+                &mut t,
+                &format!(">{}k batch", lc.above_input_tokens / 1000),
+                b,
+            );
+        }
+        if let Some(f) = &lc.flex {
+            rates_rows(
+                &mut t,
+                &format!(">{}k flex", lc.above_input_tokens / 1000),
+                f,
+            );
+        }
+    }
+    out.push_str(&t.text("  "));
+    if let Some(lc) = &m.long_context {
+        out.push_str(&format!(
+            "  (a request with more than {} prompt tokens is billed entirely at the >{}k rates)\n",
+            report::format::count(lc.above_input_tokens as f64),
+            lc.above_input_tokens / 1000
+        ));
+    }
+    let c = &m.cache;
+    out.push_str(&format!(
+        "\n  prompt cache  {:?}; minimum prefix {} tokens; granularity {} tokens; TTLs {}; {}\n",
+        c.kind,
+        c.min_prefix_tokens,
+        c.granularity_tokens,
+        c.ttls
+            .iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        if c.refresh_on_hit {
+            "TTL refreshed on every hit"
+        } else {
+            "TTL not refreshed by hits"
+        }
+    ));
+    if let Some(s) = c.storage_per_mtok_hour {
+        out.push_str(&format!(
+            "  storage       ${} per million tokens per hour\n",
+            round_price(s)
+        ));
+    }
+    out
+}

@@ -1,0 +1,167 @@
+//! The ledger: exact integer token counts, never money.
+//!
+//! Every simulated request adds its tokens to one *line* (endpoint, model, service tier, price
+//! tier) on the day it happened, split into disjoint [`Bucket`]s: a prompt token is uncached
+//! input, a cache write (per TTL) or a cache read, never two of them. Money is computed from these
+//! counts only when a report is built ([`crate::report`]), so sums are exact, do not depend on
+//! thread count, and a finished run can be re-priced without re-simulating.
+//!
+//! Storage is dense: lines are registered once and each owns one contiguous block of days, so
+//! adding tokens on the hot path is two index operations.
+
+use crate::pricing::{Bucket, PriceTier, ServiceTier};
+
+/// Number of token buckets.
+pub const NBUCKETS: usize = Bucket::ALL.len();
+
+/// What a ledger line is keyed by. Endpoint and model are indices into the simulated scenario's
+/// endpoint list and model table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LineKey {
+    /// Index of the endpoint (product feature) in the scenario.
+    pub endpoint: u16,
+    /// Index of the model in the run's model table.
+    pub model: u16,
+    /// Standard, batch or flex pricing.
+    pub service: ServiceTier,
+    /// Base or long-context pricing.
+    pub price_tier: PriceTier,
+}
+
+/// Counts for one line on one day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cell {
+    /// Tokens per bucket, indexed by [`Bucket::index`].
+    pub tokens: [u64; NBUCKETS],
+    /// Billed model calls.
+    pub requests: u64,
+}
+
+impl Cell {
+    /// Add another cell's counts into this one.
+    pub fn add(&mut self, other: &Cell) {
+        for (a, b) in self.tokens.iter_mut().zip(other.tokens.iter()) {
+            *a += *b;
+        }
+        self.requests += other.requests;
+    }
+}
+
+/// Token counts of one simulated run of one strategy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ledger {
+    days: u32,
+    lines: Vec<LineKey>,
+    cells: Vec<Cell>,
+    /// Sessions started, per endpoint index.
+    pub sessions: Vec<u64>,
+    /// Requests refused because the prompt exceeded the model's context window, per endpoint.
+    pub context_overflows: Vec<u64>,
+    /// Prompt tokens of billed requests by segment, as the application sent them (before any
+    /// lever), per endpoint: [`SEGMENTS`] order.
+    pub prompt_segments: Vec<[u64; 5]>,
+}
+
+/// Names of the prompt segments, in the order they are sent.
+pub const SEGMENTS: [&str; 5] = ["system", "tools", "history", "context", "user"];
+
+impl Ledger {
+    /// An empty ledger for `days` days and `endpoints` endpoints.
+    pub fn new(days: u32, endpoints: usize) -> Self {
+        Ledger {
+            days,
+            lines: Vec::new(),
+            cells: Vec::new(),
+            sessions: vec![0; endpoints],
+            context_overflows: vec![0; endpoints],
+            prompt_segments: vec![[0; 5]; endpoints],
+        }
+    }
+
+    /// Number of days covered.
+    pub fn days(&self) -> u32 {
+        self.days
+    }
+
+    /// The id of a line, registering it on first use. Callers on a hot path keep the id.
+    pub fn line(&mut self, key: LineKey) -> usize {
+        if let Some(i) = self.lines.iter().position(|k| *k == key) {
+            return i;
+        }
+        self.lines.push(key);
+        self.cells
+            .extend(std::iter::repeat_n(Cell::default(), self.days as usize));
+        self.lines.len() - 1
+    }
+
+    /// Registered lines, in registration order.
+    pub fn lines(&self) -> &[LineKey] {
+        &self.lines
+    }
+
+    /// Count one request on `line` for `day`. Days past the horizon are an engine bug and are
+    /// clamped into the last day by a debug assertion only.
+    #[inline]
+    pub fn cell_mut(&mut self, line: usize, day: u32) -> &mut Cell {
+        debug_assert!(day < self.days, "day {day} outside horizon {}", self.days);
+        let day = day.min(self.days.saturating_sub(1)) as usize;
+        &mut self.cells[line * self.days as usize + day]
+    }
+
+    /// Counts of one line on one day.
+    pub fn cell(&self, line: usize, day: u32) -> &Cell {
+        &self.cells[line * self.days as usize + day as usize]
+    }
+
+    /// Counts of one line summed over all days.
+    pub fn line_total(&self, line: usize) -> Cell {
+        let d = self.days as usize;
+        let mut total = Cell::default();
+        for c in &self.cells[line * d..(line + 1) * d] {
+            total.add(c);
+        }
+        total
+    }
+
+    /// Counts of every line summed over all days and lines.
+    pub fn total(&self) -> Cell {
+        let mut total = Cell::default();
+        for c in &self.cells {
+            total.add(c);
+        }
+        total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(endpoint: u16) -> LineKey {
+        LineKey {
+            endpoint,
+            model: 0,
+            service: ServiceTier::Standard,
+            price_tier: PriceTier::Base,
+        }
+    }
+
+    #[test]
+    fn lines_are_registered_once_and_days_kept_apart() {
+        let mut l = Ledger::new(3, 2);
+        let a = l.line(key(0));
+        let b = l.line(key(1));
+        assert_eq!(l.line(key(0)), a);
+        assert_ne!(a, b);
+        l.cell_mut(a, 0).tokens[Bucket::Input.index()] += 10;
+        l.cell_mut(a, 2).tokens[Bucket::Input.index()] += 5;
+        l.cell_mut(b, 2).tokens[Bucket::Output.index()] += 7;
+        l.cell_mut(b, 2).requests += 1;
+        assert_eq!(l.cell(a, 1).tokens[Bucket::Input.index()], 0);
+        assert_eq!(l.line_total(a).tokens[Bucket::Input.index()], 15);
+        let t = l.total();
+        assert_eq!(t.tokens[Bucket::Input.index()], 15);
+        assert_eq!(t.tokens[Bucket::Output.index()], 7);
+        assert_eq!(t.requests, 1);
+    }
+}

@@ -1,0 +1,15 @@
+//! The `tokencast` binary: parse arguments, call the library, print errors, exit.
+
+use clap::Parser;
+
+fn main() {
+    let cli = tokencast::cli::Cli::parse();
+    let code = match tokencast::cli::run(cli) {
+        Ok(code) => code,
+        Err(f) => {
+            eprintln!("error: {:#}", f.error);
+            f.code
+        }
+    };
+    std::process::exit(code);
+}

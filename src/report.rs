@@ -1,0 +1,609 @@
+//! The report: one serde model built from priced ledgers, and one exporter per format.
+//!
+//! Money appears here for the first time: each run's ledger lines are priced (tokens × the
+//! model's per-token rate for the line's service tier, price tier and bucket), then statistics are
+//! taken across runs. The JSON form is the contract of DESIGN.md (`schema_version: 1`); keys are
+//! stable and printed sorted. Quantiles use linear interpolation between order statistics
+//! (type 7, as R and NumPy's default).
+
+pub mod csv;
+pub mod format;
+pub mod json;
+pub mod markdown;
+pub mod table;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::ledger::{Ledger, SEGMENTS};
+use crate::montecarlo::Outcome;
+use crate::pricing::{Bucket, ModelPrice, PriceTier, ServiceTier};
+use crate::scenario::Scenario;
+
+/// Version of the JSON report layout. Bumped only when a field is renamed or removed.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Distribution of a quantity across runs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+pub struct Stats {
+    /// Arithmetic mean.
+    pub mean: f64,
+    /// 5th percentile.
+    pub p5: f64,
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+impl Stats {
+    /// Statistics of `values` (in run order; they are sorted on a copy).
+    pub fn of(values: &[f64]) -> Stats {
+        if values.is_empty() {
+            return Stats::default();
+        }
+        let mut v = values.to_vec();
+        v.sort_by(f64::total_cmp);
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        Stats {
+            mean,
+            p5: quantile_sorted(&v, 0.05),
+            p50: quantile_sorted(&v, 0.50),
+            p95: quantile_sorted(&v, 0.95),
+            min: v[0],
+            max: v[v.len() - 1],
+        }
+    }
+}
+
+/// Quantile `q` in [0, 1] of sorted values, interpolating linearly between order statistics.
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let h = (sorted.len() - 1) as f64 * q.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    let hi = h.ceil() as usize;
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The program that wrote it.
+    pub tool: ToolInfo,
+    /// The scenario simulated.
+    pub scenario: ScenarioInfo,
+    /// The price catalog used.
+    pub prices: PricesInfo,
+    /// Seed of the runs.
+    pub seed: u64,
+    /// Number of runs.
+    pub runs: u32,
+    /// Simulated days.
+    pub horizon_days: u32,
+    /// Results by strategy name.
+    pub strategies: BTreeMap<String, StrategyResult>,
+    /// Things the reader must know (e.g. requests refused for exceeding a context window).
+    pub warnings: Vec<String>,
+}
+
+/// Program name and version.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolInfo {
+    /// `tokencast`.
+    pub name: String,
+    /// Crate version.
+    pub version: String,
+}
+
+/// Which scenario a report is about.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioInfo {
+    /// Scenario name.
+    pub name: String,
+    /// Path as given on the command line.
+    pub path: String,
+    /// SHA-256 of the file.
+    pub sha256: String,
+}
+
+/// Which prices were used.
+#[derive(Debug, Clone, Serialize)]
+pub struct PricesInfo {
+    /// Catalog source.
+    pub source: String,
+    /// Date the prices took effect.
+    pub effective_date: String,
+}
+
+/// Results of one strategy across runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct StrategyResult {
+    /// Total cost over the horizon.
+    pub cost_usd: Stats,
+    /// Billed model calls.
+    pub requests: Stats,
+    /// Sessions started.
+    pub sessions: Stats,
+    /// Mean tokens per bucket over the horizon.
+    pub tokens: BTreeMap<String, f64>,
+    /// Cost and volume per endpoint.
+    pub by_endpoint: BTreeMap<String, Breakdown>,
+    /// Cost and volume per model.
+    pub by_model: BTreeMap<String, Breakdown>,
+    /// Cost and volume per token bucket.
+    pub by_bucket: BTreeMap<String, Breakdown>,
+    /// Cost per simulated day.
+    pub daily: Vec<DailyCost>,
+    /// Provider prompt-cache effect (zero when no caching is simulated).
+    pub prompt_cache: PromptCacheStats,
+    /// Semantic-cache effect (zero when no semantic cache is simulated).
+    pub semantic_cache: SemanticCacheStats,
+    /// Cost per unit of use.
+    pub unit_economics: UnitEconomics,
+    /// Paired per-run saving against `baseline` (positive = cheaper than baseline).
+    pub savings_vs_baseline_usd: Stats,
+    /// Mean requests refused per run for exceeding the model's context window.
+    pub context_overflows: f64,
+    /// Mean prompt tokens of billed requests by segment (system, tools, history, context,
+    /// user), as the application sent them, before any lever.
+    pub prompt_segments: BTreeMap<String, f64>,
+}
+
+/// Cost and volume of one slice of the bill.
+#[derive(Debug, Clone, Serialize)]
+pub struct Breakdown {
+    /// Cost over the horizon.
+    pub cost_usd: Stats,
+    /// Share of the strategy's mean cost, 0 to 1.
+    pub share_of_cost: f64,
+    /// Mean billed requests (for buckets: of the whole strategy).
+    pub requests: f64,
+    /// Mean tokens per bucket.
+    pub tokens: BTreeMap<String, f64>,
+}
+
+/// Cost of one day.
+#[derive(Debug, Clone, Serialize)]
+pub struct DailyCost {
+    /// Zero-based day.
+    pub day: u32,
+    /// Cost of that day across runs.
+    pub cost_usd: Stats,
+    /// Mean billed requests that day.
+    pub requests: f64,
+}
+
+/// Prompt-cache figures.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct PromptCacheStats {
+    /// Token-weighted hit ratio: cache-read tokens / all prompt tokens.
+    pub hit_ratio: f64,
+    /// Mean cache-read tokens.
+    pub read_tokens: f64,
+    /// Mean cache-write tokens (all TTLs).
+    pub write_tokens: f64,
+}
+
+/// Semantic-cache figures.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct SemanticCacheStats {
+    /// Share of lookups answered from the cache.
+    pub hit_ratio: f64,
+}
+
+/// Cost per unit of use.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitEconomics {
+    /// Active user-days over the horizon: daily active users × weekday factor, summed over days
+    /// (the largest endpoint's users stand for the product's users).
+    pub active_user_days: f64,
+    /// Mean daily active users over the horizon.
+    pub daily_active_users: f64,
+    /// Cost per billed request.
+    pub cost_per_request_usd: Stats,
+    /// Cost per session.
+    pub cost_per_session_usd: Stats,
+    /// Cost per active user per day.
+    pub cost_per_active_user_day_usd: Stats,
+    /// Cost per daily active user per 30-day month.
+    pub cost_per_user_month_usd: Stats,
+}
+
+/// Everything one run of one strategy costs, broken down.
+#[derive(Debug, Clone)]
+struct RunCost {
+    total: f64,
+    requests: f64,
+    sessions: f64,
+    overflows: f64,
+    by_endpoint: Vec<f64>,
+    endpoint_requests: Vec<f64>,
+    endpoint_tokens: Vec<[f64; Bucket::ALL.len()]>,
+    by_model: Vec<f64>,
+    model_requests: Vec<f64>,
+    model_tokens: Vec<[f64; Bucket::ALL.len()]>,
+    by_bucket: [f64; Bucket::ALL.len()],
+    tokens: [f64; Bucket::ALL.len()],
+    daily: Vec<f64>,
+    daily_requests: Vec<f64>,
+    segments: [f64; 5],
+}
+
+/// Error pricing a ledger.
+#[derive(Debug, thiserror::Error)]
+#[error("model {model:?} has no {bucket} price for {service:?} / {tier:?} in {source_name}")]
+pub struct PricingGap {
+    /// Model id.
+    pub model: String,
+    /// Bucket name.
+    pub bucket: &'static str,
+    /// Service tier.
+    pub service: ServiceTier,
+    /// Price tier.
+    pub tier: PriceTier,
+    /// Catalog source.
+    pub source_name: String,
+}
+
+fn price_run(
+    ledger: &Ledger,
+    prices: &[&ModelPrice],
+    n_endpoints: usize,
+    catalog_source: &str,
+    model_ids: &[String],
+) -> Result<RunCost, PricingGap> {
+    let days = ledger.days() as usize;
+    let mut rc = RunCost {
+        total: 0.0,
+        requests: 0.0,
+        sessions: ledger.sessions.iter().sum::<u64>() as f64,
+        overflows: ledger.context_overflows.iter().sum::<u64>() as f64,
+        by_endpoint: vec![0.0; n_endpoints],
+        endpoint_requests: vec![0.0; n_endpoints],
+        endpoint_tokens: vec![[0.0; Bucket::ALL.len()]; n_endpoints],
+        by_model: vec![0.0; prices.len()],
+        model_requests: vec![0.0; prices.len()],
+        model_tokens: vec![[0.0; Bucket::ALL.len()]; prices.len()],
+        by_bucket: [0.0; Bucket::ALL.len()],
+        tokens: [0.0; Bucket::ALL.len()],
+        daily: vec![0.0; days],
+        daily_requests: vec![0.0; days],
+        segments: [0.0; 5],
+    };
+    for seg in &ledger.prompt_segments {
+        for (a, b) in rc.segments.iter_mut().zip(seg) {
+            *a += *b as f64;
+        }
+    }
+    for (li, key) in ledger.lines().iter().enumerate() {
+        let price = prices[key.model as usize];
+        let mut rates = [0.0; Bucket::ALL.len()];
+        let total = ledger.line_total(li);
+        for b in Bucket::ALL {
+            if total.tokens[b.index()] == 0 {
+                continue;
+            }
+            rates[b.index()] = price
+                .rate_per_token(key.service, key.price_tier, b)
+                .ok_or_else(|| PricingGap {
+                    model: model_ids[key.model as usize].clone(),
+                    bucket: b.name(),
+                    service: key.service,
+                    tier: key.price_tier,
+                    source_name: catalog_source.to_string(),
+                })?;
+        }
+        for day in 0..days {
+            let cell = ledger.cell(li, day as u32);
+            let mut day_cost = 0.0;
+            for (b, rate) in rates.iter().enumerate() {
+                let t = cell.tokens[b] as f64;
+                let c = t * rate;
+                day_cost += c;
+                rc.by_bucket[b] += c;
+                rc.tokens[b] += t;
+                rc.endpoint_tokens[key.endpoint as usize][b] += t;
+                rc.model_tokens[key.model as usize][b] += t;
+            }
+            let r = cell.requests as f64;
+            rc.daily[day] += day_cost;
+            rc.daily_requests[day] += r;
+            rc.by_endpoint[key.endpoint as usize] += day_cost;
+            rc.endpoint_requests[key.endpoint as usize] += r;
+            rc.by_model[key.model as usize] += day_cost;
+            rc.model_requests[key.model as usize] += r;
+            rc.requests += r;
+        }
+    }
+    rc.total = rc.daily.iter().sum();
+    Ok(rc)
+}
+
+fn mean(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        0.0
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+}
+
+fn bucket_map(values: impl Fn(usize) -> f64) -> BTreeMap<String, f64> {
+    Bucket::ALL
+        .iter()
+        .map(|b| (b.name().to_string(), values(b.index())))
+        .collect()
+}
+
+fn ratio(num: f64, den: f64) -> f64 {
+    if den > 0.0 { num / den } else { 0.0 }
+}
+
+/// Price an outcome and build the report.
+pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report, PricingGap> {
+    let mut prices = Vec::with_capacity(outcome.models.ids.len());
+    for id in &outcome.models.ids {
+        // Every model in the table came from a validated endpoint or strategy.
+        match scenario.catalog.get(id) {
+            Some(p) => prices.push(p),
+            None => {
+                return Err(PricingGap {
+                    model: id.clone(),
+                    bucket: "any",
+                    service: ServiceTier::Standard,
+                    tier: PriceTier::Base,
+                    source_name: scenario.catalog.source.clone(),
+                });
+            }
+        }
+    }
+    let n_endpoints = scenario.endpoints.len();
+    // costs[strategy][run]
+    let mut costs: Vec<Vec<RunCost>> = vec![Vec::new(); outcome.strategies.len()];
+    for run in &outcome.ledgers {
+        for (si, ledger) in run.iter().enumerate() {
+            costs[si].push(price_run(
+                ledger,
+                &prices,
+                n_endpoints,
+                &scenario.catalog.source,
+                &outcome.models.ids,
+            )?);
+        }
+    }
+    let days = scenario.horizon_days;
+    let product_dau = scenario
+        .endpoints
+        .iter()
+        .map(|e| e.traffic.daily_active_users)
+        .fold(0.0, f64::max);
+    let product_ep = scenario
+        .endpoints
+        .iter()
+        .position(|e| e.traffic.daily_active_users == product_dau)
+        .unwrap_or(0);
+    let active_user_days: f64 = (0..days)
+        .map(|d| {
+            scenario.endpoints.get(product_ep).map_or(0.0, |e| {
+                e.traffic.daily_active_users * e.traffic.weekday_factor[scenario.weekday_of(d)]
+            })
+        })
+        .sum();
+    let baseline_totals: Vec<f64> = costs
+        .first()
+        .map(|c| c.iter().map(|r| r.total).collect())
+        .unwrap_or_default();
+
+    let mut strategies = BTreeMap::new();
+    let mut warnings = Vec::new();
+    for (si, strat) in outcome.strategies.iter().enumerate() {
+        let rc = &costs[si];
+        let col = |f: &dyn Fn(&RunCost) -> f64| -> Vec<f64> { rc.iter().map(f).collect() };
+        let totals = col(&|r| r.total);
+        let mean_total = mean(&totals);
+        let by_endpoint = scenario
+            .endpoints
+            .iter()
+            .enumerate()
+            .map(|(ei, e)| {
+                let c = col(&|r| r.by_endpoint[ei]);
+                let m = mean(&c);
+                (
+                    e.name.clone(),
+                    Breakdown {
+                        cost_usd: Stats::of(&c),
+                        share_of_cost: ratio(m, mean_total),
+                        requests: mean(&col(&|r| r.endpoint_requests[ei])),
+                        tokens: bucket_map(|b| mean(&col(&|r| r.endpoint_tokens[ei][b]))),
+                    },
+                )
+            })
+            .collect();
+        let by_model = outcome
+            .models
+            .ids
+            .iter()
+            .enumerate()
+            .filter(|(mi, _)| {
+                rc.iter()
+                    .any(|r| r.model_requests[*mi] > 0.0 || r.by_model[*mi] > 0.0)
+            })
+            .map(|(mi, id)| {
+                let c = col(&|r| r.by_model[mi]);
+                let m = mean(&c);
+                (
+                    id.clone(),
+                    Breakdown {
+                        cost_usd: Stats::of(&c),
+                        share_of_cost: ratio(m, mean_total),
+                        requests: mean(&col(&|r| r.model_requests[mi])),
+                        tokens: bucket_map(|b| mean(&col(&|r| r.model_tokens[mi][b]))),
+                    },
+                )
+            })
+            .collect();
+        let requests = col(&|r| r.requests);
+        let by_bucket = Bucket::ALL
+            .iter()
+            .map(|b| {
+                let c = col(&|r| r.by_bucket[b.index()]);
+                let m = mean(&c);
+                let bi = b.index();
+                (
+                    b.name().to_string(),
+                    Breakdown {
+                        cost_usd: Stats::of(&c),
+                        share_of_cost: ratio(m, mean_total),
+                        requests: mean(&requests),
+                        tokens: bucket_map(|x| {
+                            if x == bi {
+                                mean(&col(&|r| r.tokens[bi]))
+                            } else {
+                                0.0
+                            }
+                        }),
+                    },
+                )
+            })
+            .collect();
+        let daily = (0..days as usize)
+            .map(|d| DailyCost {
+                day: d as u32,
+                cost_usd: Stats::of(&col(&|r| r.daily[d])),
+                requests: mean(&col(&|r| r.daily_requests[d])),
+            })
+            .collect();
+        let sessions = col(&|r| r.sessions);
+        let prompt_tokens = |r: &RunCost| {
+            r.tokens[Bucket::Input.index()]
+                + r.tokens[Bucket::CacheWrite5m.index()]
+                + r.tokens[Bucket::CacheWrite1h.index()]
+                + r.tokens[Bucket::CacheWrite24h.index()]
+                + r.tokens[Bucket::CacheRead.index()]
+        };
+        let read = mean(&col(&|r| r.tokens[Bucket::CacheRead.index()]));
+        let write = mean(&col(&|r| {
+            r.tokens[Bucket::CacheWrite5m.index()]
+                + r.tokens[Bucket::CacheWrite1h.index()]
+                + r.tokens[Bucket::CacheWrite24h.index()]
+        }));
+        let prompt = mean(&col(&prompt_tokens));
+        let overflows = mean(&col(&|r| r.overflows));
+        if overflows > 0.0 {
+            warnings.push(format!(
+                "{}: {:.0} requests per run exceeded the model's context window and were refused \
+                 (not billed); trim the history or use a model with a larger window",
+                strat.name, overflows
+            ));
+        }
+        let savings: Vec<f64> = totals
+            .iter()
+            .zip(&baseline_totals)
+            .map(|(t, b)| b - t)
+            .collect();
+        strategies.insert(
+            strat.name.clone(),
+            StrategyResult {
+                cost_usd: Stats::of(&totals),
+                requests: Stats::of(&requests),
+                sessions: Stats::of(&sessions),
+                tokens: bucket_map(|b| mean(&col(&|r| r.tokens[b]))),
+                by_endpoint,
+                by_model,
+                by_bucket,
+                daily,
+                prompt_cache: PromptCacheStats {
+                    hit_ratio: ratio(read, prompt),
+                    read_tokens: read,
+                    write_tokens: write,
+                },
+                semantic_cache: SemanticCacheStats::default(),
+                unit_economics: UnitEconomics {
+                    active_user_days,
+                    daily_active_users: ratio(active_user_days, f64::from(days)),
+                    cost_per_request_usd: Stats::of(
+                        &rc.iter()
+                            .map(|r| ratio(r.total, r.requests))
+                            .collect::<Vec<_>>(),
+                    ),
+                    cost_per_session_usd: Stats::of(
+                        &rc.iter()
+                            .map(|r| ratio(r.total, r.sessions))
+                            .collect::<Vec<_>>(),
+                    ),
+                    cost_per_active_user_day_usd: Stats::of(
+                        &totals
+                            .iter()
+                            .map(|t| ratio(*t, active_user_days))
+                            .collect::<Vec<_>>(),
+                    ),
+                    cost_per_user_month_usd: Stats::of(
+                        &totals
+                            .iter()
+                            .map(|t| ratio(*t, active_user_days) * 30.0)
+                            .collect::<Vec<_>>(),
+                    ),
+                },
+                savings_vs_baseline_usd: Stats::of(&savings),
+                context_overflows: overflows,
+                prompt_segments: SEGMENTS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (n.to_string(), mean(&col(&|r| r.segments[i]))))
+                    .collect(),
+            },
+        );
+    }
+    Ok(Report {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        scenario: ScenarioInfo {
+            name: scenario.name.clone(),
+            path: scenario.path.clone(),
+            sha256: scenario.sha256.clone(),
+        },
+        prices: PricesInfo {
+            source: scenario.catalog.source.clone(),
+            effective_date: scenario.catalog.effective_date.clone(),
+        },
+        seed: scenario.seed,
+        runs,
+        horizon_days: days,
+        strategies,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate_linearly() {
+        let v = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(quantile_sorted(&v, 0.5), 3.0);
+        assert_eq!(quantile_sorted(&v, 0.0), 1.0);
+        assert_eq!(quantile_sorted(&v, 1.0), 5.0);
+        assert!((quantile_sorted(&v, 0.05) - 1.2).abs() < 1e-12);
+        assert!((quantile_sorted(&v, 0.95) - 4.8).abs() < 1e-12);
+        let s = Stats::of(&[5.0, 1.0, 3.0]);
+        assert_eq!((s.min, s.p50, s.max, s.mean), (1.0, 3.0, 5.0, 3.0));
+    }
+
+    #[test]
+    fn single_run_has_equal_quantiles() {
+        let s = Stats::of(&[7.5]);
+        assert_eq!([s.mean, s.p5, s.p50, s.p95, s.min, s.max], [7.5; 6]);
+    }
+}

@@ -1,0 +1,216 @@
+//! Number formatting and a small table type shared by the text and markdown exporters.
+
+/// Money: `$12,345.67` from one dollar up, four significant digits below (`$0.002134`).
+pub fn usd(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".to_string();
+    }
+    let sign = if x < 0.0 { "-" } else { "" };
+    let a = x.abs();
+    if a >= 1.0 || a == 0.0 {
+        let cents = (a * 100.0).round() as u128;
+        format!("{sign}${}.{:02}", group(cents / 100), cents % 100)
+    } else {
+        let digits = (4 - 1 - a.log10().floor() as i32).max(2) as usize;
+        format!("{sign}${a:.digits$}")
+    }
+}
+
+/// Signed money for changes: `+$1,240.00`, `-$3.10`.
+pub fn usd_signed(x: f64) -> String {
+    if x > 0.0 {
+        format!("+{}", usd(x))
+    } else {
+        usd(x)
+    }
+}
+
+/// An integer count with thousands separators, from a float mean (rounded).
+pub fn count(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".to_string();
+    }
+    let r = x.round();
+    let sign = if r < 0.0 { "-" } else { "" };
+    format!("{sign}{}", group(r.abs() as u128))
+}
+
+/// A share 0..1 as a percentage with one decimal.
+pub fn pct(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".to_string();
+    }
+    format!("{:.1}%", x * 100.0)
+}
+
+/// A signed percentage change.
+pub fn pct_signed(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".to_string();
+    }
+    format!("{:+.1}%", x * 100.0)
+}
+
+fn group(mut n: u128) -> String {
+    if n == 0 {
+        return "0".to_string();
+    }
+    let mut parts = Vec::new();
+    while n > 0 {
+        parts.push(n % 1000);
+        n /= 1000;
+    }
+    let mut s = parts.pop().map(|p| p.to_string()).unwrap_or_default();
+    while let Some(p) = parts.pop() {
+        s.push_str(&format!(",{p:03}"));
+    }
+    s
+}
+
+/// Column alignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    /// Text columns.
+    Left,
+    /// Number columns.
+    Right,
+}
+
+/// A table rendered as aligned text or as markdown.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// Column headers.
+    pub headers: Vec<String>,
+    /// Alignment per column.
+    pub align: Vec<Align>,
+    /// Cells, row-major.
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// A table with these headers; the first column is left-aligned, the rest right-aligned.
+    pub fn new(headers: &[&str]) -> Table {
+        Table {
+            headers: headers.iter().map(|s| s.to_string()).collect(),
+            align: (0..headers.len())
+                .map(|i| if i == 0 { Align::Left } else { Align::Right })
+                .collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Append a row.
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    fn widths(&self) -> Vec<usize> {
+        let mut w: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
+        for r in &self.rows {
+            for (i, c) in r.iter().enumerate() {
+                if i < w.len() {
+                    w[i] = w[i].max(c.chars().count());
+                }
+            }
+        }
+        w
+    }
+
+    /// Aligned plain text, each line prefixed by `indent`.
+    pub fn text(&self, indent: &str) -> String {
+        let w = self.widths();
+        let line = |cells: &[String]| {
+            let mut s = String::from(indent);
+            for (i, c) in cells.iter().enumerate() {
+                let pad = w[i].saturating_sub(c.chars().count());
+                if i > 0 {
+                    s.push_str("  ");
+                }
+                match self.align[i] {
+                    Align::Left => {
+                        s.push_str(c);
+                        if i + 1 < cells.len() {
+                            s.push_str(&" ".repeat(pad));
+                        }
+                    }
+                    Align::Right => {
+                        s.push_str(&" ".repeat(pad));
+                        s.push_str(c);
+                    }
+                }
+            }
+            let mut s = s.trim_end().to_string();
+            s.push('\n');
+            s
+        };
+        let mut out = line(&self.headers);
+        for r in &self.rows {
+            out.push_str(&line(r));
+        }
+        out
+    }
+
+    /// GitHub-flavoured markdown.
+    pub fn markdown(&self) -> String {
+        let esc = |c: &str| c.replace('|', "\\|");
+        let mut out = format!(
+            "| {} |\n",
+            self.headers
+                .iter()
+                .map(|h| esc(h))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+        out.push('|');
+        for a in &self.align {
+            out.push_str(match a {
+                Align::Left => " --- |",
+                Align::Right => " ---: |",
+            });
+        }
+        out.push('\n');
+        for r in &self.rows {
+            out.push_str(&format!(
+                "| {} |\n",
+                r.iter().map(|c| esc(c)).collect::<Vec<_>>().join(" | ")
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_and_counts() {
+        assert_eq!(usd(12345.678), "$12,345.68");
+        assert_eq!(usd(0.0), "$0.00");
+        assert_eq!(usd(1.0), "$1.00");
+        assert_eq!(usd(0.002134), "$0.002134");
+        assert_eq!(usd(0.5), "$0.5000");
+        assert_eq!(usd(-3.1), "-$3.10");
+        assert_eq!(usd_signed(1240.0), "+$1,240.00");
+        assert_eq!(count(1234567.4), "1,234,567");
+        assert_eq!(count(999.0), "999");
+        assert_eq!(count(1000.0), "1,000");
+        assert_eq!(pct(0.1234), "12.3%");
+        assert_eq!(pct_signed(0.18), "+18.0%");
+    }
+
+    #[test]
+    fn tables_align_and_escape() {
+        let mut t = Table::new(&["name", "cost"]);
+        t.row(vec!["a".into(), "$1.00".into()]);
+        t.row(vec!["long|name".into(), "$100.00".into()]);
+        assert_eq!(
+            t.text(""),
+            "name          cost\na            $1.00\nlong|name  $100.00\n"
+        );
+        assert_eq!(
+            t.markdown(),
+            "| name | cost |\n| --- | ---: |\n| a | $1.00 |\n| long\\|name | $100.00 |\n"
+        );
+    }
+}

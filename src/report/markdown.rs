@@ -1,0 +1,108 @@
+//! Markdown export: the same content as the text table, as GitHub-flavoured markdown.
+
+use super::Report;
+use super::format::{Table, count, pct, pct_signed, usd, usd_signed};
+use super::table::{dominant, strategy_order};
+
+/// Render the report as markdown.
+pub fn render(report: &Report) -> String {
+    let mut out = format!(
+        "## {}: {} days, {} run{}, seed {}\n\nPrices: {} (effective {}).\n\n",
+        report.scenario.name,
+        report.horizon_days,
+        report.runs,
+        if report.runs == 1 { "" } else { "s" },
+        report.seed,
+        report.prices.source,
+        report.prices.effective_date
+    );
+    for w in &report.warnings {
+        out.push_str(&format!("> **Warning:** {w}\n\n"));
+    }
+    let names = strategy_order(report);
+    let base = report
+        .strategies
+        .get("baseline")
+        .map(|b| b.cost_usd.mean)
+        .unwrap_or(0.0);
+    let mut t = Table::new(&[
+        "strategy",
+        "cost (mean)",
+        "P5",
+        "P95",
+        "vs baseline",
+        "saving",
+        "per request",
+        "per user-month",
+    ]);
+    for n in &names {
+        let s = &report.strategies[n];
+        let (d, sv) = if n == "baseline" || base <= 0.0 {
+            (String::new(), String::new())
+        } else {
+            (
+                pct_signed((s.cost_usd.mean - base) / base),
+                usd_signed(s.savings_vs_baseline_usd.mean),
+            )
+        };
+        t.row(vec![
+            n.clone(),
+            usd(s.cost_usd.mean),
+            usd(s.cost_usd.p5),
+            usd(s.cost_usd.p95),
+            d,
+            sv,
+            usd(s.unit_economics.cost_per_request_usd.mean),
+            usd(s.unit_economics.cost_per_user_month_usd.mean),
+        ]);
+    }
+    out.push_str(&t.markdown());
+    for n in &names {
+        let s = &report.strategies[n];
+        out.push_str(&format!(
+            "\n### {n}\n\n{} requests in {} sessions.",
+            count(s.requests.mean),
+            count(s.sessions.mean)
+        ));
+        if let Some(d) = dominant(s) {
+            out.push_str(&format!(" {d}"));
+        }
+        out.push_str("\n\n");
+        let mut t = Table::new(&["endpoint", "cost", "share", "requests"]);
+        for (e, b) in &s.by_endpoint {
+            t.row(vec![
+                e.clone(),
+                usd(b.cost_usd.mean),
+                pct(b.share_of_cost),
+                count(b.requests),
+            ]);
+        }
+        out.push_str(&t.markdown());
+        out.push('\n');
+        let mut t = Table::new(&["model", "cost", "share", "requests"]);
+        for (m, b) in &s.by_model {
+            t.row(vec![
+                m.clone(),
+                usd(b.cost_usd.mean),
+                pct(b.share_of_cost),
+                count(b.requests),
+            ]);
+        }
+        out.push_str(&t.markdown());
+        out.push('\n');
+        let mut t = Table::new(&["token bucket", "tokens", "cost", "share"]);
+        for (k, b) in &s.by_bucket {
+            let tokens = s.tokens.get(k).copied().unwrap_or(0.0);
+            if tokens > 0.0 {
+                t.row(vec![
+                    k.clone(),
+                    count(tokens),
+                    usd(b.cost_usd.mean),
+                    pct(b.share_of_cost),
+                ]);
+            }
+        }
+        out.push_str(&t.markdown());
+    }
+    out
+}

@@ -1,0 +1,561 @@
+//! Scenarios: loading a RON file, checking it, and the validated form the simulator runs.
+//!
+//! Loading happens in two stages, as in ripgrep's argument handling: the file is parsed into the
+//! plain schema of [`file`] (syntax errors carry `file:line:col`), then
+//! [`Scenario::from_file`] checks the meaning of every field and builds the domain types,
+//! collecting *all* problems with their field paths
+//! (`endpoints[1].traffic.turns: mean must be >= 1 (got 0.5)`) instead of stopping at the first.
+//!
+//! The price catalog is resolved here too, since validation needs it to know model names: the
+//! built-in catalog, or the file named by `--prices` / the scenario's `prices` field, with the
+//! scenario's inline `models` laid over it.
+
+pub mod file;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::dist::Dist;
+use crate::pricing::{Catalog, Mode, ModelPrice, PricingError, ServiceTier};
+pub use file::{History, ScenarioFile, Weekday};
+
+/// One problem found in a scenario, with the path of the field it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Field path, e.g. `endpoints[1].traffic.turns`.
+    pub path: String,
+    /// What is wrong and what would be valid.
+    pub message: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("{path}: cannot read scenario: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file is not valid RON for the scenario schema.
+    #[error("{path}:{line}:{col}: {message}")]
+    Syntax {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        col: usize,
+        /// What the parser expected.
+        message: String,
+    },
+    /// The file parsed but some fields are invalid.
+    #[error("{}", display_invalid(path, errors))]
+    Invalid {
+        /// The file.
+        path: String,
+        /// Every problem found.
+        errors: Vec<FieldError>,
+    },
+    /// The price catalog named by the scenario or `--prices` could not be loaded.
+    #[error("{path}: prices: {source}")]
+    Prices {
+        /// The scenario file.
+        path: String,
+        /// The catalog error.
+        source: PricingError,
+    },
+}
+
+fn display_invalid(path: &str, errors: &[FieldError]) -> String {
+    let mut s = format!(
+        "{path}: {} problem{} found",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    for e in errors {
+        s.push_str(&format!("\n  {path}: {e}"));
+    }
+    s
+}
+
+/// A validated scenario, ready to simulate.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Name from the file.
+    pub name: String,
+    /// Description from the file.
+    pub description: String,
+    /// Where it was loaded from, as given.
+    pub path: String,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Simulated days.
+    pub horizon_days: u32,
+    /// Weekday of day 0.
+    pub start_weekday: Weekday,
+    /// Prices: the base catalog with inline models laid over it.
+    pub catalog: Catalog,
+    /// The endpoints, in file order.
+    pub endpoints: Vec<Endpoint>,
+    /// The file as parsed, for reports that show the assumptions.
+    pub file: ScenarioFile,
+}
+
+/// A validated endpoint.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// Unique name.
+    pub name: String,
+    /// Model id, present in the scenario's catalog.
+    pub model: String,
+    /// The model's prices and cache rules.
+    pub price: ModelPrice,
+    /// Standard or flex.
+    pub service_tier: ServiceTier,
+    /// Arrivals and session shape.
+    pub traffic: Traffic,
+    /// Prompt composition.
+    pub prompt: Prompt,
+    /// Output tokens per request.
+    pub output_tokens: Dist,
+    /// Reasoning tokens per request.
+    pub reasoning_tokens: Dist,
+}
+
+/// Validated traffic of one endpoint.
+#[derive(Debug, Clone)]
+pub struct Traffic {
+    /// Average daily active users.
+    pub daily_active_users: f64,
+    /// Sessions per active user per day.
+    pub sessions_per_user_per_day: f64,
+    /// Share of a day's sessions starting in each hour; sums to 1.
+    pub hourly_share: [f64; 24],
+    /// Multiplier of each weekday, Monday first; mean 1.
+    pub weekday_factor: [f64; 7],
+    /// Turns per session.
+    pub turns: Dist,
+    /// Seconds between turns.
+    pub think_time_s: Dist,
+}
+
+impl Traffic {
+    /// Expected sessions started on a day with weekday index `weekday` (0 = Monday).
+    pub fn expected_sessions(&self, weekday: usize) -> f64 {
+        self.daily_active_users * self.sessions_per_user_per_day * self.weekday_factor[weekday]
+    }
+}
+
+/// Validated prompt composition.
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    /// System prompt tokens, per session.
+    pub system_tokens: Dist,
+    /// Tool definitions, per session.
+    pub tools_tokens: Dist,
+    /// Retrieved context, per request.
+    pub context_tokens: Dist,
+    /// User message, per request.
+    pub user_tokens: Dist,
+    /// Whether history is re-sent.
+    pub history: History,
+    /// Whether retrieved context stays in the history.
+    pub context_in_history: bool,
+}
+
+impl Scenario {
+    /// Load and validate a scenario file. `prices_override` (the `--prices` flag) replaces the
+    /// catalog the file names, if any.
+    pub fn load(path: &Path, prices_override: Option<&Path>) -> Result<Scenario, ScenarioError> {
+        let display = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| ScenarioError::Io {
+            path: display.clone(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| ScenarioError::Syntax {
+            path: display.clone(),
+            line: 1,
+            col: 1,
+            message: format!("file is not UTF-8 text ({e})"),
+        })?;
+        let file = parse(&text, &display)?;
+        let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let catalog = match (prices_override, &file.prices) {
+            (Some(p), _) => Catalog::load(p),
+            (None, Some(p)) => Catalog::load(&base_dir.join(p)),
+            (None, None) => Ok(Catalog::builtin()),
+        }
+        .map_err(|source| ScenarioError::Prices {
+            path: display.clone(),
+            source,
+        })?;
+        let mut s = Scenario::from_file(file, catalog, &display)?;
+        s.sha256 = hex_sha256(text.as_bytes());
+        Ok(s)
+    }
+
+    /// Validate a parsed file against a catalog, collecting every problem.
+    pub fn from_file(
+        file: ScenarioFile,
+        mut catalog: Catalog,
+        path: &str,
+    ) -> Result<Scenario, ScenarioError> {
+        let mut v = Validator::default();
+        if file.name.trim().is_empty() {
+            v.err("name", "must not be empty");
+        }
+        if file.horizon_days == 0 || file.horizon_days > 3660 {
+            v.err(
+                "horizon_days",
+                format!("must be between 1 and 3660 (got {})", file.horizon_days),
+            );
+        }
+        for (id, m) in &file.models {
+            if let Err(e) = m.validate() {
+                v.err(format!("models[{id:?}]"), e);
+            }
+        }
+        catalog.extend(file.models.clone());
+        if file.endpoints.is_empty() {
+            v.err("endpoints", "at least one endpoint is required");
+        }
+        let mut endpoints = Vec::new();
+        for (i, e) in file.endpoints.iter().enumerate() {
+            let p = format!("endpoints[{i}]");
+            if e.name.trim().is_empty() {
+                v.err(format!("{p}.name"), "must not be empty");
+            }
+            if file.endpoints[..i].iter().any(|o| o.name == e.name) {
+                v.err(
+                    format!("{p}.name"),
+                    format!("duplicate endpoint name {:?}; names must be unique", e.name),
+                );
+            }
+            let price = match catalog.get(&e.model) {
+                Some(m) => Some(m.clone()),
+                None => {
+                    let sugg = catalog.suggest(&e.model);
+                    let hint = if sugg.is_empty() {
+                        " (run `tokencast prices` to list known models, or add it under `models`)"
+                            .to_string()
+                    } else {
+                        format!("; did you mean {}?", quote_list(&sugg))
+                    };
+                    v.err(
+                        format!("{p}.model"),
+                        format!("unknown model {:?} in {}{hint}", e.model, catalog.source),
+                    );
+                    None
+                }
+            };
+            let service_tier = match e.service_tier {
+                file::ServiceTierFile::Standard => ServiceTier::Standard,
+                file::ServiceTierFile::Flex => ServiceTier::Flex,
+            };
+            if let Some(m) = &price {
+                if m.mode != Mode::Chat {
+                    v.err(
+                        format!("{p}.model"),
+                        format!(
+                            "{:?} is an embedding model; an endpoint needs a chat model",
+                            e.model
+                        ),
+                    );
+                }
+                if service_tier == ServiceTier::Flex && m.flex.is_none() {
+                    v.err(
+                        format!("{p}.service_tier"),
+                        format!(
+                            "{:?} has no flex prices in {}; use Standard",
+                            e.model, catalog.source
+                        ),
+                    );
+                }
+            }
+            let t = &e.traffic;
+            v.non_negative(
+                &format!("{p}.traffic.daily_active_users"),
+                t.daily_active_users,
+            );
+            v.non_negative(
+                &format!("{p}.traffic.sessions_per_user_per_day"),
+                t.sessions_per_user_per_day,
+            );
+            let hourly_share = v.weights::<24>(
+                &format!("{p}.traffic.hourly_profile"),
+                t.hourly_profile.as_deref(),
+                "24 weights, hour 0 to hour 23",
+            );
+            let weekday = v.weights::<7>(
+                &format!("{p}.traffic.weekday_weights"),
+                t.weekday_weights.as_deref(),
+                "7 weights, Monday to Sunday",
+            );
+            let weekday_factor = weekday.map(|w| w * 7.0);
+            v.dist(&format!("{p}.traffic.turns"), &t.turns, 1.0);
+            let think_time_s = match &t.think_time_s {
+                Some(d) => {
+                    v.dist(&format!("{p}.traffic.think_time_s"), d, 0.0);
+                    d.clone()
+                }
+                None => {
+                    if t.turns.support_max() > 1.0 {
+                        v.err(
+                            format!("{p}.traffic.think_time_s"),
+                            "required when sessions can have more than one turn, e.g. \
+                             think_time_s: LogNormal(median: 30, p90: 120)",
+                        );
+                    }
+                    Dist::Fixed(0.0)
+                }
+            };
+            let pr = &e.prompt;
+            v.dist(&format!("{p}.prompt.system_tokens"), &pr.system_tokens, 0.0);
+            v.dist(&format!("{p}.prompt.tools_tokens"), &pr.tools_tokens, 0.0);
+            v.dist(
+                &format!("{p}.prompt.context_tokens"),
+                &pr.context_tokens,
+                0.0,
+            );
+            v.dist(&format!("{p}.prompt.user_tokens"), &pr.user_tokens, 0.0);
+            v.dist(&format!("{p}.output_tokens"), &e.output_tokens, 0.0);
+            v.dist(&format!("{p}.reasoning_tokens"), &e.reasoning_tokens, 0.0);
+            if let Some(price) = price {
+                endpoints.push(Endpoint {
+                    name: e.name.clone(),
+                    model: e.model.clone(),
+                    price,
+                    service_tier,
+                    traffic: Traffic {
+                        daily_active_users: t.daily_active_users,
+                        sessions_per_user_per_day: t.sessions_per_user_per_day,
+                        hourly_share,
+                        weekday_factor,
+                        turns: t.turns.clone(),
+                        think_time_s,
+                    },
+                    prompt: Prompt {
+                        system_tokens: pr.system_tokens.clone(),
+                        tools_tokens: pr.tools_tokens.clone(),
+                        context_tokens: pr.context_tokens.clone(),
+                        user_tokens: pr.user_tokens.clone(),
+                        history: pr.history,
+                        context_in_history: pr.context_in_history,
+                    },
+                    output_tokens: e.output_tokens.clone(),
+                    reasoning_tokens: e.reasoning_tokens.clone(),
+                });
+            }
+        }
+        if !v.errors.is_empty() {
+            return Err(ScenarioError::Invalid {
+                path: path.to_string(),
+                errors: v.errors,
+            });
+        }
+        Ok(Scenario {
+            name: file.name.clone(),
+            description: file.description.clone(),
+            path: path.to_string(),
+            sha256: String::new(),
+            seed: file.seed,
+            horizon_days: file.horizon_days,
+            start_weekday: file.start_weekday,
+            catalog,
+            endpoints,
+            file,
+        })
+    }
+
+    /// Weekday index (0 = Monday) of day `day`.
+    pub fn weekday_of(&self, day: u32) -> usize {
+        (self.start_weekday.index() + day as usize) % 7
+    }
+}
+
+/// Parse scenario text (RON) into the file schema. Syntax errors carry `path:line:col`.
+pub fn parse(text: &str, path: &str) -> Result<ScenarioFile, ScenarioError> {
+    let opts =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    opts.from_str::<ScenarioFile>(text)
+        .map_err(|e| ScenarioError::Syntax {
+            path: path.to_string(),
+            line: e.span.start.line,
+            col: e.span.start.col,
+            message: explain_ron_error(&e.code),
+        })
+}
+
+/// RON's messages, with the list of valid field names where the parser knows it.
+fn explain_ron_error(code: &ron::Error) -> String {
+    match code {
+        ron::Error::NoSuchStructField {
+            expected,
+            found,
+            outer,
+        } => format!(
+            "unknown field `{found}`{}{}; valid fields: {}",
+            outer
+                .as_ref()
+                .map(|o| format!(" in {o}"))
+                .unwrap_or_default(),
+            did_you_mean(found, expected),
+            expected.join(", ")
+        ),
+        ron::Error::MissingStructField { field, outer } => format!(
+            "missing required field `{field}`{}",
+            outer
+                .as_ref()
+                .map(|o| format!(" in {o}"))
+                .unwrap_or_default()
+        ),
+        ron::Error::NoSuchEnumVariant {
+            expected,
+            found,
+            outer,
+        } => format!(
+            "unknown variant `{found}`{}{}; valid: {}",
+            outer
+                .as_ref()
+                .map(|o| format!(" of {o}"))
+                .unwrap_or_default(),
+            did_you_mean(found, expected),
+            expected.join(", ")
+        ),
+        ron::Error::ExpectedComma => {
+            "expected a comma: is one missing at the end of the previous field or element?"
+                .to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// `" (did you mean `x`?)"` for the closest valid name, if one is close.
+fn did_you_mean(found: &str, valid: &[&str]) -> String {
+    let best = valid
+        .iter()
+        .map(|v| {
+            (
+                strsim::osa_distance(&found.to_lowercase(), &v.to_lowercase()),
+                *v,
+            )
+        })
+        .min();
+    match best {
+        Some((d, v)) if d <= (found.len() / 3).max(2) => format!(" (did you mean `{v}`?)"),
+        _ => String::new(),
+    }
+}
+
+fn quote_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|s| format!("{s:?}"))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// Lowercase hex SHA-256.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in digest.iter() {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Resolve a path given in a scenario relative to the scenario's directory.
+pub fn relative_to(scenario: &Path, p: &str) -> PathBuf {
+    scenario
+        .parent()
+        .map(|d| d.join(p))
+        .unwrap_or_else(|| PathBuf::from(p))
+}
+
+#[derive(Default)]
+struct Validator {
+    errors: Vec<FieldError>,
+}
+
+impl Validator {
+    fn err(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(FieldError {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    fn non_negative(&mut self, path: &str, x: f64) {
+        if !x.is_finite() || x < 0.0 {
+            self.err(path, format!("must be a finite number >= 0 (got {x})"));
+        }
+    }
+
+    fn dist(&mut self, path: &str, d: &Dist, min_mean: f64) {
+        if let Err(e) = d.validate() {
+            self.err(path, e);
+            return;
+        }
+        let mean = d.mean();
+        if mean < min_mean {
+            self.err(
+                path,
+                format!("mean must be >= {min_mean} (got {})", trim_float(mean)),
+            );
+        }
+    }
+
+    /// Normalised weights (sum 1), or uniform if absent.
+    fn weights<const N: usize>(&mut self, path: &str, w: Option<&[f64]>, what: &str) -> [f64; N] {
+        let uniform = [1.0 / N as f64; N];
+        let Some(w) = w else { return uniform };
+        if w.len() != N {
+            self.err(path, format!("needs {what} (got {} values)", w.len()));
+            return uniform;
+        }
+        if let Some((i, x)) = w
+            .iter()
+            .enumerate()
+            .find(|(_, x)| !x.is_finite() || **x < 0.0)
+        {
+            self.err(
+                format!("{path}[{i}]"),
+                format!("weights must be finite and >= 0 (got {x})"),
+            );
+            return uniform;
+        }
+        let sum: f64 = w.iter().sum();
+        if sum <= 0.0 {
+            self.err(path, "at least one weight must be positive");
+            return uniform;
+        }
+        let mut out = [0.0; N];
+        for (o, x) in out.iter_mut().zip(w) {
+            *o = x / sum;
+        }
+        out
+    }
+}
+
+/// A float printed without a trailing `.0` when it is whole.
+pub fn trim_float(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}

@@ -1,0 +1,168 @@
+//! The scenario file schema, exactly as users write it in RON.
+//!
+//! These types mirror the file one to one (`deny_unknown_fields` everywhere, so a misspelt field
+//! is an error, not a silently ignored line). They are turned into the validated domain types of
+//! [`crate::scenario`] by [`crate::scenario::Scenario::from_file`], which reports every problem
+//! with its field path.
+//!
+//! Units are in the field names: `_tokens` are tokens per request (or per session where the doc
+//! says so), `_s` are seconds, `_days` days.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::dist::Dist;
+use crate::pricing::ModelPrice;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Scenario")]
+pub struct ScenarioFile {
+    /// Short name shown in reports (required).
+    pub name: String,
+    /// Free text: what this scenario models and why its numbers are what they are.
+    #[serde(default)]
+    pub description: String,
+    /// Seed of every random stream; the same seed gives a byte-identical report (required).
+    pub seed: u64,
+    /// Length of the simulated period in days, 1 to 3660 (required).
+    pub horizon_days: u32,
+    /// Weekday of day 0 (default `Mon`). Selects which `weekday_weights` entry each day uses.
+    #[serde(default)]
+    pub start_weekday: Weekday,
+    /// Price catalog to use instead of the built-in one: a LiteLLM
+    /// `model_prices_and_context_window.json` or a tokencast RON catalog, relative to this file.
+    /// The command line's `--prices` takes precedence.
+    #[serde(default)]
+    pub prices: Option<String>,
+    /// Models added to (or replacing entries of) the catalog, by model id.
+    #[serde(default)]
+    pub models: BTreeMap<String, ModelPrice>,
+    /// The product features that call a model (at least one).
+    pub endpoints: Vec<EndpointFile>,
+}
+
+/// Day of the week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub enum Weekday {
+    #[default]
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+impl Weekday {
+    /// 0 for Monday through 6 for Sunday.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Which price list an endpoint's requests are billed at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename = "ServiceTier")]
+pub enum ServiceTierFile {
+    /// Ordinary real-time prices.
+    #[default]
+    Standard,
+    /// Flex processing (slower, cheaper; OpenAI and Google). The model must have flex prices.
+    Flex,
+}
+
+/// One product feature that calls a model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Endpoint")]
+pub struct EndpointFile {
+    /// Unique name, e.g. "chat" (required). Random streams are keyed by it, so renaming an
+    /// endpoint changes its sampled traffic; editing another endpoint never does.
+    pub name: String,
+    /// Model id as in the price catalog, e.g. "claude-sonnet-4-6" (required).
+    pub model: String,
+    /// `Standard` (default) or `Flex`.
+    #[serde(default)]
+    pub service_tier: ServiceTierFile,
+    /// Who calls it and how often.
+    pub traffic: TrafficFile,
+    /// What each request sends.
+    pub prompt: PromptFile,
+    /// Visible output tokens per request (required). They join the history of later turns.
+    pub output_tokens: Dist,
+    /// Hidden reasoning tokens per request, billed at the reasoning rate (default `Fixed(0)`).
+    /// They are not re-sent in later turns (providers drop them from the history).
+    #[serde(default = "zero")]
+    pub reasoning_tokens: Dist,
+}
+
+/// Traffic of one endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Traffic")]
+pub struct TrafficFile {
+    /// Average daily active users over a week (required).
+    pub daily_active_users: f64,
+    /// Sessions each active user starts per day, on average (required). Sessions arrive as a
+    /// Poisson process whose rate follows `hourly_profile` and `weekday_weights`.
+    pub sessions_per_user_per_day: f64,
+    /// 24 relative weights, hour 0 (midnight) to hour 23, of when sessions start. Default: flat.
+    #[serde(default)]
+    pub hourly_profile: Option<Vec<f64>>,
+    /// 7 relative weights, Monday to Sunday, scaling each day's sessions (normalised to a mean
+    /// of 1, so `daily_active_users` stays the weekly average). Default: all equal.
+    #[serde(default)]
+    pub weekday_weights: Option<Vec<f64>>,
+    /// Requests (turns) per session; draws are rounded and at least 1 (default `Fixed(1)`).
+    #[serde(default = "one")]
+    pub turns: Dist,
+    /// Seconds from one request of a session to the next (user reading, typing, tools running).
+    /// Required when a session can have more than one turn.
+    #[serde(default)]
+    pub think_time_s: Option<Dist>,
+}
+
+/// How much a conversation re-sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum History {
+    /// Every turn re-sends all earlier user messages and outputs (the default; what chat APIs do).
+    #[default]
+    Full,
+    /// Stateless: each request sends only its own prompt.
+    None,
+}
+
+/// The parts of one request's prompt, in the order they are sent:
+/// system, tools, history, retrieved context, user message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Prompt")]
+pub struct PromptFile {
+    /// System prompt tokens, drawn once per session (default `Fixed(0)`).
+    #[serde(default = "zero")]
+    pub system_tokens: Dist,
+    /// Tool definition tokens, drawn once per session (default `Fixed(0)`).
+    #[serde(default = "zero")]
+    pub tools_tokens: Dist,
+    /// Retrieved documents sent with each request, drawn per request (default `Fixed(0)`).
+    #[serde(default = "zero")]
+    pub context_tokens: Dist,
+    /// The new user message of each request (required).
+    pub user_tokens: Dist,
+    /// `Full` (default) or `None`.
+    #[serde(default)]
+    pub history: History,
+    /// Whether a turn's retrieved context stays in the history of later turns (default `false`:
+    /// most applications send retrieved documents with their own turn only).
+    #[serde(default)]
+    pub context_in_history: bool,
+}
+
+fn zero() -> Dist {
+    Dist::Fixed(0.0)
+}
+
+fn one() -> Dist {
+    Dist::Fixed(1.0)
+}

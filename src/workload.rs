@@ -1,0 +1,52 @@
+//! Workloads: time-ordered streams of [`Request`]s, synthetic or (later) read from traces.
+//!
+//! Every source yields requests in non-decreasing time order; the engine and the cost levers
+//! see nothing else, so a recorded trace and a generated month of traffic go through exactly the
+//! same pipeline.
+
+pub mod synthetic;
+
+use crate::engine::SimTime;
+
+/// One model call as the application would make it, before any cost lever acts on it.
+///
+/// The prompt is made of segments in the order they are sent:
+/// `system | tools | history | context | user`. Token counts are exact integers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Request {
+    /// When the request is sent.
+    pub time: SimTime,
+    /// Index of the endpoint in the scenario.
+    pub endpoint: u16,
+    /// Session id, unique within a run.
+    pub session: u64,
+    /// User id, unique within an endpoint and day.
+    pub user: u32,
+    /// Turn number within the session, 0 for the first request.
+    pub turn: u32,
+    /// System prompt tokens.
+    pub system_tokens: u64,
+    /// Tool definition tokens.
+    pub tools_tokens: u64,
+    /// Re-sent conversation history tokens.
+    pub history_tokens: u64,
+    /// Retrieved context tokens of this turn.
+    pub context_tokens: u64,
+    /// New user message tokens.
+    pub user_tokens: u64,
+    /// Visible output tokens.
+    pub output_tokens: u64,
+    /// Hidden reasoning tokens.
+    pub reasoning_tokens: u64,
+}
+
+impl Request {
+    /// All prompt tokens sent (every segment).
+    pub fn prompt_tokens(&self) -> u64 {
+        self.system_tokens
+            + self.tools_tokens
+            + self.history_tokens
+            + self.context_tokens
+            + self.user_tokens
+    }
+}

@@ -1,0 +1,280 @@
+//! Synthetic traffic from a scenario's stated assumptions.
+//!
+//! ```text
+//!  per endpoint: Poisson session arrivals ──┐
+//!    rate(h) = DAU × sessions/user/day       │    EventQueue<(time, seq)>
+//!              × weekday factor × hour share ├──▶  Arrival(endpoint) | Turn(session slot)
+//!  per live session: next turn at            │            │
+//!    previous turn + think time ─────────────┘            ▼
+//!                                               Request stream, time-ordered
+//! ```
+//!
+//! Session arrivals are a non-homogeneous Poisson process whose rate is constant within each
+//! hour (the scenario's hourly profile, scaled by the weekday weight): gaps are exponential and,
+//! because the exponential is memoryless, restarting the draw at every hour boundary is exact.
+//! Each session draws its number of turns, its system and tool prompt sizes once; each turn draws
+//! its user message, retrieved context, output and reasoning sizes, and the think time to the
+//! next turn. With `history: Full`, turn *k* re-sends every earlier user message and output (and
+//! retrieved context if `context_in_history`), so a session of `T` turns with fixed sizes sends
+//! `T·S + T·u + (u+o)·T(T−1)/2` prompt tokens, `S` being the static system + tools prefix.
+//!
+//! The run stops at the horizon: sessions start only before it and turns that would fall after it
+//! are not sent (a month's invoice does not contain next month's requests). State starts empty at
+//! time zero: no session is in flight before day 0.
+//!
+//! Randomness: each endpoint has three streams (arrivals, session shape, token sizes) keyed by
+//! its name ([`crate::rng`]), so an edit to one endpoint never moves another's traffic.
+//! Memory is one queue entry per endpoint plus one per live session.
+
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Exp1};
+
+use crate::dist::Sampler;
+use crate::engine::{EventQueue, MS_PER_HOUR, SimTime};
+use crate::rng::{self, Purpose};
+use crate::scenario::{History, Scenario};
+use crate::workload::Request;
+
+#[derive(Debug, Clone, Copy)]
+enum Event {
+    Arrival(u16),
+    Turn(u32),
+}
+
+struct Samplers {
+    turns: Sampler,
+    think_s: Sampler,
+    system: Sampler,
+    tools: Sampler,
+    context: Sampler,
+    user: Sampler,
+    output: Sampler,
+    reasoning: Sampler,
+}
+
+struct EndpointGen {
+    samplers: Samplers,
+    /// Sessions per millisecond in each hour of the week, for the weekday of day 0 onward.
+    rate_per_ms: Vec<f64>,
+    users: u32,
+    history: History,
+    context_in_history: bool,
+    arrivals: ChaCha8Rng,
+    sessions: ChaCha8Rng,
+    tokens: ChaCha8Rng,
+    /// Continuous time (ms) of the last arrival, and the hour segment it lies in.
+    t_ms: f64,
+    hour: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Session {
+    id: u64,
+    endpoint: u16,
+    user: u32,
+    turn: u32,
+    turns: u32,
+    system: u64,
+    tools: u64,
+    history: u64,
+}
+
+/// The synthetic request stream of one run of a scenario. An iterator of [`Request`]s in time
+/// order.
+pub struct Synthetic {
+    endpoints: Vec<EndpointGen>,
+    queue: EventQueue<Event>,
+    slots: Vec<Session>,
+    free: Vec<u32>,
+    horizon_ms: u64,
+    horizon_hours: u64,
+    next_session: u64,
+}
+
+impl Synthetic {
+    /// The traffic of run `run` of `scenario`.
+    ///
+    /// Fails only if a distribution cannot be built, which validation already rules out.
+    pub fn new(scenario: &Scenario, run: u64) -> Result<Synthetic, String> {
+        let horizon_hours = u64::from(scenario.horizon_days) * 24;
+        let mut endpoints = Vec::with_capacity(scenario.endpoints.len());
+        for e in &scenario.endpoints {
+            let s = |d: &crate::dist::Dist, what: &str| {
+                d.sampler()
+                    .map_err(|m| format!("endpoint {:?}: {what}: {m}", e.name))
+            };
+            let samplers = Samplers {
+                turns: s(&e.traffic.turns, "traffic.turns")?,
+                think_s: s(&e.traffic.think_time_s, "traffic.think_time_s")?,
+                system: s(&e.prompt.system_tokens, "prompt.system_tokens")?,
+                tools: s(&e.prompt.tools_tokens, "prompt.tools_tokens")?,
+                context: s(&e.prompt.context_tokens, "prompt.context_tokens")?,
+                user: s(&e.prompt.user_tokens, "prompt.user_tokens")?,
+                output: s(&e.output_tokens, "output_tokens")?,
+                reasoning: s(&e.reasoning_tokens, "reasoning_tokens")?,
+            };
+            let rate_per_ms = (0..7 * 24)
+                .map(|h| {
+                    let day = (h / 24) as u32;
+                    let weekday = scenario.weekday_of(day);
+                    e.traffic.expected_sessions(weekday) * e.traffic.hourly_share[h % 24]
+                        / MS_PER_HOUR as f64
+                })
+                .collect();
+            endpoints.push(EndpointGen {
+                samplers,
+                rate_per_ms,
+                users: (e.traffic.daily_active_users.round() as u32).max(1),
+                history: e.prompt.history,
+                context_in_history: e.prompt.context_in_history,
+                arrivals: rng::stream(scenario.seed, run, &e.name, Purpose::Arrivals),
+                sessions: rng::stream(scenario.seed, run, &e.name, Purpose::Sessions),
+                tokens: rng::stream(scenario.seed, run, &e.name, Purpose::Tokens),
+                t_ms: 0.0,
+                hour: 0,
+            });
+        }
+        let mut this = Synthetic {
+            endpoints,
+            queue: EventQueue::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            horizon_ms: horizon_hours * MS_PER_HOUR,
+            horizon_hours,
+            next_session: 0,
+        };
+        for i in 0..this.endpoints.len() {
+            this.schedule_next_arrival(i as u16);
+        }
+        Ok(this)
+    }
+
+    /// Number of sessions currently in flight (for memory checks).
+    pub fn live_sessions(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+
+    fn schedule_next_arrival(&mut self, e: u16) {
+        let g = &mut self.endpoints[e as usize];
+        while g.hour < self.horizon_hours {
+            let rate = g.rate_per_ms[(g.hour % (7 * 24)) as usize];
+            let end = ((g.hour + 1) * MS_PER_HOUR) as f64;
+            if rate > 0.0 {
+                let gap: f64 = Exp1.sample(&mut g.arrivals);
+                let t = g.t_ms + gap / rate;
+                if t < end {
+                    g.t_ms = t;
+                    let at = SimTime(t as u64);
+                    // Arrival times are increasing and never behind the clock: the queue's clock
+                    // is at most the previous arrival of some endpoint, and t >= g.t_ms.
+                    let now = self.queue.now();
+                    let _ = self.queue.schedule(at.max(now), Event::Arrival(e));
+                    return;
+                }
+            }
+            g.t_ms = end;
+            g.hour += 1;
+        }
+    }
+
+    fn start_session(&mut self, e: u16) -> u32 {
+        let g = &mut self.endpoints[e as usize];
+        let turns = g
+            .samplers
+            .turns
+            .sample_count(&mut g.sessions, 1)
+            .min(u32::MAX as u64) as u32;
+        let user = if g.users > 1 {
+            use rand::RngExt;
+            g.sessions.random_range(0..g.users)
+        } else {
+            0
+        };
+        let system = g.samplers.system.sample_count(&mut g.tokens, 0);
+        let tools = g.samplers.tools.sample_count(&mut g.tokens, 0);
+        let s = Session {
+            id: self.next_session,
+            endpoint: e,
+            user,
+            turn: 0,
+            turns,
+            system,
+            tools,
+            history: 0,
+        };
+        self.next_session += 1;
+        match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = s;
+                slot
+            }
+            None => {
+                self.slots.push(s);
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Emit the current turn of the session in `slot` at `now` and schedule its next turn.
+    fn turn(&mut self, slot: u32, now: SimTime) -> Request {
+        let s = &mut self.slots[slot as usize];
+        let g = &mut self.endpoints[s.endpoint as usize];
+        let context = g.samplers.context.sample_count(&mut g.tokens, 0);
+        let user = g.samplers.user.sample_count(&mut g.tokens, 0);
+        let output = g.samplers.output.sample_count(&mut g.tokens, 0);
+        let reasoning = g.samplers.reasoning.sample_count(&mut g.tokens, 0);
+        let req = Request {
+            time: now,
+            endpoint: s.endpoint,
+            session: s.id,
+            user: s.user,
+            turn: s.turn,
+            system_tokens: s.system,
+            tools_tokens: s.tools,
+            history_tokens: s.history,
+            context_tokens: context,
+            user_tokens: user,
+            output_tokens: output,
+            reasoning_tokens: reasoning,
+        };
+        if g.history == History::Full {
+            s.history += user + output;
+            if g.context_in_history {
+                s.history += context;
+            }
+        }
+        s.turn += 1;
+        let mut next = None;
+        if s.turn < s.turns {
+            let think = g.samplers.think_s.sample_ms(&mut g.sessions);
+            let at = now.plus_ms(think);
+            if at.as_ms() < self.horizon_ms {
+                next = Some(at);
+            }
+        }
+        match next {
+            Some(at) => {
+                // `at >= now`, the queue clock: scheduling cannot fail.
+                let _ = self.queue.schedule(at, Event::Turn(slot));
+            }
+            None => self.free.push(slot),
+        }
+        req
+    }
+}
+
+impl Iterator for Synthetic {
+    type Item = Request;
+
+    fn next(&mut self) -> Option<Request> {
+        let (now, ev) = self.queue.pop()?;
+        match ev {
+            Event::Arrival(e) => {
+                let slot = self.start_session(e);
+                self.schedule_next_arrival(e);
+                Some(self.turn(slot, now))
+            }
+            Event::Turn(slot) => Some(self.turn(slot, now)),
+        }
+    }
+}

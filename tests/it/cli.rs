@@ -1,0 +1,252 @@
+//! The command line as a user runs it.
+
+use predicates::prelude::*;
+
+use crate::support::{bin, repo};
+
+#[test]
+fn run_prints_a_table_with_totals_and_breakdowns() {
+    bin()
+        .args(["run", "--runs", "3"])
+        .arg(repo("scenarios/support-assistant.ron"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "support-assistant: 30 days, 3 runs, seed 42",
+        ))
+        .stdout(predicate::str::contains("== baseline =="))
+        .stdout(predicate::str::contains("support-chat"))
+        .stdout(predicate::str::contains("claude-sonnet-4-6"))
+        .stdout(predicate::str::contains("per active user-day"))
+        .stdout(predicate::str::contains("Dominant cost: input tokens"));
+}
+
+#[test]
+fn run_json_follows_the_report_contract() {
+    let out = bin()
+        .args(["run", "--runs", "4", "--format", "json"])
+        .arg(repo("scenarios/support-assistant.ron"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["tool"]["name"], "tokencast");
+    assert_eq!(v["scenario"]["name"], "support-assistant");
+    assert_eq!(v["scenario"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(v["runs"], 4);
+    assert_eq!(v["horizon_days"], 30);
+    let b = &v["strategies"]["baseline"];
+    for k in ["mean", "p5", "p50", "p95", "min", "max"] {
+        assert!(b["cost_usd"][k].as_f64().unwrap() > 0.0, "cost_usd.{k}");
+    }
+    let c = &b["cost_usd"];
+    assert!(c["min"].as_f64() <= c["p5"].as_f64() && c["p95"].as_f64() <= c["max"].as_f64());
+    assert!(
+        b["by_endpoint"]["support-chat"]["cost_usd"]["mean"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    assert!(
+        b["by_model"]["claude-sonnet-4-6"]["cost_usd"]["mean"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    assert!(
+        b["by_bucket"]["input"]["cost_usd"]["mean"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    assert_eq!(b["daily"].as_array().unwrap().len(), 30);
+    assert_eq!(b["prompt_cache"]["hit_ratio"], 0.0);
+    assert_eq!(b["savings_vs_baseline_usd"]["mean"], 0.0);
+    assert!(
+        b["unit_economics"]["cost_per_request_usd"]["mean"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    // The per-day costs add up to the total.
+    let daily: f64 = b["daily"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["cost_usd"]["mean"].as_f64().unwrap())
+        .sum();
+    let total = c["mean"].as_f64().unwrap();
+    assert!((daily - total).abs() < 1e-6 * total);
+    // Keys are sorted.
+    let keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+}
+
+#[test]
+fn run_writes_csv_and_markdown_to_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("r.csv");
+    bin()
+        .args(["run", "--runs", "2", "--format", "csv", "-o"])
+        .arg(&csv)
+        .arg(repo("scenarios/support-assistant.ron"))
+        .assert()
+        .success()
+        .stdout("");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next().unwrap(), tokencast::report::csv::HEADER);
+    assert!(text.contains("baseline,total,,"));
+    assert!(text.contains("baseline,endpoint,support-chat,"));
+    assert!(text.contains("baseline,day,29,"));
+    let md = dir.path().join("r.md");
+    bin()
+        .args(["run", "--runs", "2", "--format", "markdown", "-o"])
+        .arg(&md)
+        .arg(repo("scenarios/support-assistant.ron"))
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.starts_with("## support-assistant: 30 days, 2 runs, seed 42"));
+    assert!(text.contains("| strategy | cost (mean) |"));
+}
+
+#[test]
+fn bad_output_path_fails_before_simulating() {
+    bin()
+        .args(["run", "-o", "/nonexistent-dir/x.json"])
+        .arg(repo("scenarios/support-assistant.ron"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "/nonexistent-dir/x.json: cannot create output file",
+        ));
+}
+
+#[test]
+fn missing_scenario_is_exit_2_with_the_path() {
+    bin()
+        .args(["run", "nope.ron"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(
+            "error: nope.ron: cannot read scenario",
+        ));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    bin().args(["run"]).assert().code(2);
+    bin().args(["run", "--runs", "0", "x.ron"]).assert().code(2);
+    bin()
+        .args(["run", "--format", "xml", "x.ron"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("table"));
+}
+
+#[test]
+fn prices_lists_the_builtin_catalog() {
+    let out = bin().arg("prices").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for m in [
+        "claude-opus-4-8",
+        "claude-sonnet-4-6",
+        "claude-haiku-4-5",
+        "gpt-5.6-sol",
+        "gpt-5.6-terra",
+        "gpt-5.6-luna",
+        "gpt-5-mini",
+        "gpt-4o-mini",
+        "text-embedding-3-small",
+        "gemini-2.5-pro",
+        "gemini-2.5-flash",
+    ] {
+        assert!(text.contains(m), "missing {m}");
+    }
+    assert!(text.contains("USD per million tokens"));
+}
+
+#[test]
+fn prices_shows_one_model_in_full() {
+    bin()
+        .args(["prices", "gpt-5.6-sol"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("standard input"))
+        .stdout(predicate::str::contains(">272k standard input"))
+        .stdout(predicate::str::contains("batch output"))
+        .stdout(predicate::str::contains("granularity 128 tokens"));
+}
+
+#[test]
+fn prices_unknown_model_suggests() {
+    bin()
+        .args(["prices", "claude-sonet-4-6"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean claude-sonnet-4-6"));
+}
+
+#[test]
+fn prices_loads_the_real_litellm_file() {
+    let path = repo("../shared/pricing/litellm-model-prices-1.110.2.json");
+    if !path.exists() {
+        // CI and developer machines have ../shared; a bare clone elsewhere does not.
+        eprintln!("skipping: {} not present", path.display());
+        return;
+    }
+    let out = bin()
+        .args(["prices", "--prices"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let n: usize = text
+        .split(": ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap();
+    assert!(n > 2000, "only {n} models imported");
+    // The scenario can run against it too.
+    bin()
+        .args(["run", "--runs", "1", "--prices"])
+        .arg(&path)
+        .arg(repo("scenarios/support-assistant.ron"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "litellm-model-prices-1.110.2.json",
+        ));
+}
+
+#[test]
+fn validate_accepts_many_and_stops_at_the_first_bad() {
+    bin()
+        .arg("validate")
+        .arg(repo("scenarios/support-assistant.ron"))
+        .arg(repo("scenarios/coding-agent.ron"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ok: "))
+        .stdout(predicate::str::contains("coding-agent.ron"));
+    bin()
+        .arg("validate")
+        .arg(repo("scenarios/support-assistant.ron"))
+        .arg(repo("tests/fixtures/bad/unknown-model.ron"))
+        .arg(repo("tests/fixtures/bad/bad-values.ron"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown-model.ron"))
+        .stderr(predicate::str::contains("bad-values.ron").not());
+}
