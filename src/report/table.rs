@@ -19,7 +19,7 @@ pub fn render(report: &Report) -> String {
         report.seed
     ));
     out.push_str(&format!(
-        "prices: {} (effective {})\n",
+        "prices: {}, effective {}\n",
         report.prices.source, report.prices.effective_date
     ));
     for w in &report.warnings {
@@ -63,6 +63,14 @@ pub fn render(report: &Report) -> String {
             delta,
             saving,
         ]);
+    }
+    if names.len() == 1 {
+        // Nothing to compare against: drop the comparison columns.
+        summary.headers.truncate(4);
+        summary.align.truncate(4);
+        for r in summary.rows.iter_mut() {
+            r.truncate(4);
+        }
     }
     out.push_str(&summary.text(""));
 

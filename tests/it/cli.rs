@@ -250,3 +250,63 @@ fn validate_accepts_many_and_stops_at_the_first_bad() {
         .stderr(predicate::str::contains("unknown-model.ron"))
         .stderr(predicate::str::contains("bad-values.ron").not());
 }
+
+fn run_json(args: &[&str], scenario: &std::path::Path) -> serde_json::Value {
+    let out = bin()
+        .args(["run", "--format", "json"])
+        .args(args)
+        .arg(scenario)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn inline_models_are_priced() {
+    let v = run_json(
+        &["--runs", "1"],
+        &repo("tests/fixtures/good/inline-model.ron"),
+    );
+    let b = &v["strategies"]["baseline"];
+    let requests = b["requests"]["mean"].as_f64().unwrap();
+    assert!(requests > 100.0);
+    // $2 per million input, $8 per million output.
+    let expected = requests * (1000.0 * 2e-6 + 100.0 * 8e-6);
+    let cost = b["cost_usd"]["mean"].as_f64().unwrap();
+    assert!(
+        (cost - expected).abs() < 1e-9 * expected,
+        "{cost} vs {expected}"
+    );
+    assert!(b["by_model"]["acme-support-ft"].is_object());
+}
+
+#[test]
+fn scenario_prices_field_loads_a_ron_catalog_relative_to_the_file() {
+    let v = run_json(
+        &["--runs", "1"],
+        &repo("tests/fixtures/good/with-catalog.ron"),
+    );
+    assert_eq!(v["prices"]["source"], "test catalog");
+    assert_eq!(v["prices"]["effective_date"], "2026-01-01");
+    let b = &v["strategies"]["baseline"];
+    let requests = b["requests"]["mean"].as_f64().unwrap();
+    let cost = b["cost_usd"]["mean"].as_f64().unwrap();
+    assert!((cost - requests * 1000.0 * 1e-6).abs() < 1e-9);
+}
+
+#[test]
+fn prices_flag_overrides_the_scenario_catalog() {
+    // The built-in catalog has no "house-model": --prices replaces the scenario's catalog.
+    bin()
+        .args(["validate", "--prices"])
+        .arg(repo("src/pricing/builtin.ron"))
+        .arg(repo("tests/fixtures/good/with-catalog.ron"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown model \"house-model\""));
+}
