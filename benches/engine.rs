@@ -9,7 +9,6 @@ use std::path::Path;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tokencast::montecarlo;
 use tokencast::scenario::Scenario;
-use tokencast::strategy::Strategy;
 use tokencast::workload::synthetic::Synthetic;
 
 fn load(name: &str) -> Scenario {
@@ -24,7 +23,7 @@ fn load(name: &str) -> Scenario {
 
 fn bench_engine(c: &mut Criterion) {
     let sc = load("support-assistant.ron");
-    let strategies = [Strategy::baseline()];
+    let strategies = sc.strategies.clone();
     let requests = match montecarlo::run_once(&sc, &strategies, 0) {
         Ok(l) => l[0].total().requests,
         Err(e) => panic!("{e}"),

@@ -14,7 +14,6 @@ use crate::montecarlo;
 use crate::pricing::{Catalog, ModelPrice, Rates};
 use crate::report::{self, format::Table};
 use crate::scenario::Scenario;
-use crate::strategy::Strategy;
 
 /// Forecast what an LLM feature will cost in production, and what each cost lever saves.
 #[derive(Debug, Parser)]
@@ -205,8 +204,7 @@ fn cmd_run(
     if let Some(s) = seed {
         scenario.seed = s;
     }
-    let strategies = vec![Strategy::baseline()];
-    let simulate = || montecarlo::simulate(&scenario, &strategies, runs);
+    let simulate = || montecarlo::simulate(&scenario, &scenario.strategies, runs);
     let outcome = match threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)

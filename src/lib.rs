@@ -15,10 +15,9 @@
 //! A minimal use of the library:
 //!
 //! ```no_run
-//! use tokencast::{Scenario, Strategy, montecarlo, report};
+//! use tokencast::{Scenario, montecarlo, report};
 //! let scenario = Scenario::load("scenarios/support-assistant.ron".as_ref(), None)?;
-//! let strategies = [Strategy::baseline()];
-//! let outcome = montecarlo::simulate(&scenario, &strategies, 10)?;
+//! let outcome = montecarlo::simulate(&scenario, &scenario.strategies, 10)?;
 //! let report = report::build(&scenario, &outcome, 10)?;
 //! println!("{}", report::table::render(&report));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -29,6 +28,7 @@ pub mod cli;
 pub mod dist;
 pub mod engine;
 pub mod ledger;
+pub mod levers;
 pub mod montecarlo;
 pub mod pricing;
 pub mod report;

@@ -306,7 +306,11 @@ fn price_run(
             let cell = ledger.cell(li, day as u32);
             let mut day_cost = 0.0;
             for (b, rate) in rates.iter().enumerate() {
-                let t = cell.tokens[b] as f64;
+                let mut t = cell.tokens[b] as f64;
+                if b == Bucket::CacheStorageTokenHours.index() {
+                    // The ledger counts storage in token-minutes.
+                    t /= 60.0;
+                }
                 let c = t * rate;
                 day_cost += c;
                 rc.by_bucket[b] += c;

@@ -18,8 +18,9 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::dist::Dist;
-use crate::pricing::{Catalog, Mode, ModelPrice, PricingError, ServiceTier};
-pub use file::{History, ScenarioFile, Weekday};
+use crate::pricing::{CacheKind, Catalog, Mode, ModelPrice, PricingError, ServiceTier};
+use crate::strategy::{CacheChoice, EndpointLevers, Strategy};
+pub use file::{History, ScenarioFile, StrategyFile, Weekday};
 
 /// One problem found in a scenario, with the path of the field it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +111,8 @@ pub struct Scenario {
     pub catalog: Catalog,
     /// The endpoints, in file order.
     pub endpoints: Vec<Endpoint>,
+    /// The strategies, resolved per endpoint: `baseline` first, then the file's order.
+    pub strategies: Vec<Strategy>,
     /// The file as parsed, for reports that show the assumptions.
     pub file: ScenarioFile,
 }
@@ -360,6 +363,11 @@ impl Scenario {
                 });
             }
         }
+        let strategies = if endpoints.len() == file.endpoints.len() {
+            resolve_strategies(&file, &endpoints, &mut v)
+        } else {
+            Vec::new()
+        };
         if !v.errors.is_empty() {
             return Err(ScenarioError::Invalid {
                 path: path.to_string(),
@@ -376,6 +384,7 @@ impl Scenario {
             start_weekday: file.start_weekday,
             catalog,
             endpoints,
+            strategies,
             file,
         })
     }
@@ -383,6 +392,163 @@ impl Scenario {
     /// Weekday index (0 = Monday) of day `day`.
     pub fn weekday_of(&self, day: u32) -> usize {
         (self.start_weekday.index() + day as usize) % 7
+    }
+}
+
+/// Resolve the file's strategies into per-endpoint lever settings, in order: `baseline` (the
+/// file's, or no levers), then every other strategy in file order. A strategy starts from the
+/// baseline, then applies each strategy it `combine`s (which must come earlier in the file),
+/// then its own settings.
+fn resolve_strategies(
+    file: &ScenarioFile,
+    endpoints: &[Endpoint],
+    v: &mut Validator,
+) -> Vec<Strategy> {
+    let base_idx = file.strategies.iter().position(|s| s.name == "baseline");
+    let mut order: Vec<usize> = base_idx.into_iter().collect();
+    order.extend((0..file.strategies.len()).filter(|i| Some(*i) != base_idx));
+    let mut resolved: Vec<Strategy> = Vec::new();
+    if base_idx.is_none() {
+        resolved.push(Strategy {
+            name: "baseline".to_string(),
+            description: "every request billed as sent".to_string(),
+            endpoints: endpoints.iter().map(automatic_levers).collect(),
+        });
+    }
+    for i in order {
+        let sf = &file.strategies[i];
+        let p = format!("strategies[{i}]");
+        if sf.name.trim().is_empty() {
+            v.err(format!("{p}.name"), "must not be empty");
+        }
+        if file.strategies[..i].iter().any(|o| o.name == sf.name) {
+            v.err(
+                format!("{p}.name"),
+                format!(
+                    "duplicate strategy name {:?}; names must be unique",
+                    sf.name
+                ),
+            );
+            continue;
+        }
+        let mut levers: Vec<EndpointLevers> = match resolved.first() {
+            Some(b) if sf.name != "baseline" => b.endpoints.clone(),
+            _ => endpoints.iter().map(automatic_levers).collect(),
+        };
+        if sf.name == "baseline" && !sf.combine.is_empty() {
+            v.err(
+                format!("{p}.combine"),
+                "the baseline cannot combine other strategies",
+            );
+        }
+        for (ci, c) in sf.combine.iter().enumerate() {
+            match resolved.iter().find(|r| &r.name == c) {
+                Some(r) => {
+                    // Apply what `c` changed relative to the baseline.
+                    let base = &resolved[0].endpoints;
+                    for (ei, l) in levers.iter_mut().enumerate() {
+                        if r.endpoints[ei].prompt_cache != base[ei].prompt_cache {
+                            l.prompt_cache = r.endpoints[ei].prompt_cache;
+                        }
+                    }
+                }
+                None => {
+                    let earlier: Vec<&str> = resolved.iter().map(|r| r.name.as_str()).collect();
+                    v.err(
+                        format!("{p}.combine[{ci}]"),
+                        format!(
+                            "no strategy {c:?} defined before this one; earlier strategies: {}",
+                            earlier.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(pc) = &sf.prompt_cache {
+            let pp = format!("{p}.prompt_cache");
+            for (ni, n) in pc.endpoints.iter().enumerate() {
+                if !endpoints.iter().any(|e| &e.name == n) {
+                    v.err(
+                        format!("{pp}.endpoints[{ni}]"),
+                        format!(
+                            "no endpoint named {n:?}; endpoints: {}",
+                            endpoints
+                                .iter()
+                                .map(|e| e.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    );
+                }
+            }
+            for (ei, e) in endpoints.iter().enumerate() {
+                if !pc.endpoints.is_empty() && !pc.endpoints.contains(&e.name) {
+                    continue;
+                }
+                let rules = &e.price.cache;
+                if rules.kind == CacheKind::None {
+                    v.err(
+                        pp.clone(),
+                        format!(
+                            "model {:?} of endpoint {:?} has no prompt caching; list the \
+                             endpoints to cache in `endpoints`",
+                            e.model, e.name
+                        ),
+                    );
+                    continue;
+                }
+                let ttl = match pc.ttl {
+                    Some(t) if rules.ttls.contains(&t) => t,
+                    Some(t) => {
+                        v.err(
+                            format!("{pp}.ttl"),
+                            format!(
+                                "{:?} (endpoint {:?}) offers TTLs {}, not {t}",
+                                e.model,
+                                e.name,
+                                rules
+                                    .ttls
+                                    .iter()
+                                    .map(|t| format!("{t:?} ({t})"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        );
+                        continue;
+                    }
+                    None => match rules.ttls.first() {
+                        Some(t) => *t,
+                        None => continue,
+                    },
+                };
+                let placement = if rules.kind == CacheKind::Automatic {
+                    crate::levers::prompt_cache::Placement::FullPrompt
+                } else {
+                    pc.placement
+                };
+                levers[ei].prompt_cache = Some(CacheChoice { ttl, placement });
+            }
+        }
+        resolved.push(Strategy {
+            name: sf.name.clone(),
+            description: sf.description.clone(),
+            endpoints: levers,
+        });
+    }
+    resolved
+}
+
+/// Levers the provider applies whatever the strategy: automatic prompt caching (OpenAI).
+fn automatic_levers(e: &Endpoint) -> EndpointLevers {
+    let rules = &e.price.cache;
+    EndpointLevers {
+        prompt_cache: (rules.kind == CacheKind::Automatic)
+            .then(|| rules.ttls.first().copied())
+            .flatten()
+            .map(|ttl| CacheChoice {
+                ttl,
+                placement: crate::levers::prompt_cache::Placement::FullPrompt,
+            }),
     }
 }
 

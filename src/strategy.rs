@@ -5,8 +5,10 @@
 //! (common random numbers), so the difference between two strategies is the effect of their
 //! settings, not sampling noise.
 //!
-//! The `baseline` strategy bills every request as the application sends it: the whole prompt as
-//! uncached input at the endpoint's model, service tier and price tier.
+//! A strategy with no levers bills every request as the application sends it: the whole prompt
+//! as uncached input at the endpoint's model, service tier and price tier (except on models
+//! whose provider caches prompts automatically, see [`crate::levers::prompt_cache`]).
+//! The ledger's `cache_storage_token_hours` bucket holds token-*minutes*; the report converts.
 //!
 //! Context window: a request whose prompt is longer than the model's `max_input_tokens` would be
 //! refused by the provider (HTTP 400, nothing billed). It is counted in
@@ -14,7 +16,9 @@
 //! session are still attempted, as the traffic is shared by all strategies.
 
 use crate::ledger::{Ledger, LineKey};
-use crate::pricing::{Bucket, PriceTier};
+use crate::levers::prompt_cache::{EndpointCache, Placement, PromptCache};
+use crate::pricing::{Bucket, PriceTier, Ttl};
+use crate::rng::stable_hash;
 use crate::scenario::Scenario;
 use crate::workload::Request;
 
@@ -37,20 +41,31 @@ impl ModelTable {
     }
 }
 
-/// A named strategy as the scenario states it.
+/// A strategy resolved for a scenario: the lever settings of every endpoint.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Strategy {
     /// `baseline` or the variant's name.
     pub name: String,
+    /// What the strategy shows.
+    pub description: String,
+    /// Lever settings per endpoint, in the scenario's endpoint order.
+    pub endpoints: Vec<EndpointLevers>,
 }
 
-impl Strategy {
-    /// The strategy that bills requests as sent.
-    pub fn baseline() -> Strategy {
-        Strategy {
-            name: "baseline".to_string(),
-        }
-    }
+/// The levers applied to one endpoint under one strategy.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EndpointLevers {
+    /// Provider prompt caching, if on.
+    pub prompt_cache: Option<CacheChoice>,
+}
+
+/// Prompt-cache settings for one endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheChoice {
+    /// TTL of writes.
+    pub ttl: Ttl,
+    /// Breakpoints.
+    pub placement: Placement,
 }
 
 /// Where an endpoint's requests are billed under one strategy.
@@ -60,18 +75,20 @@ struct Route {
     lines: [usize; 2],
     max_input_tokens: u64,
     long_context_above: u64,
+    cache: Option<EndpointCache>,
 }
 
-/// One strategy's per-run state: its routes and its ledger.
-#[derive(Debug, Clone)]
+/// One strategy's per-run state: its routes, its levers' state and its ledger.
+#[derive(Debug)]
 pub struct Pipeline {
     routes: Vec<Route>,
+    cache: PromptCache,
     ledger: Ledger,
 }
 
 impl Pipeline {
     /// Build the pipeline of `strategy` for `scenario`, registering its models in `models`.
-    pub fn new(scenario: &Scenario, _strategy: &Strategy, models: &mut ModelTable) -> Pipeline {
+    pub fn new(scenario: &Scenario, strategy: &Strategy, models: &mut ModelTable) -> Pipeline {
         let mut ledger = Ledger::new(scenario.horizon_days, scenario.endpoints.len());
         let routes = scenario
             .endpoints
@@ -88,7 +105,19 @@ impl Pipeline {
                     })
                 };
                 let lines = [line(PriceTier::Base), line(PriceTier::LongContext)];
+                let cache = strategy
+                    .endpoints
+                    .get(i)
+                    .and_then(|l| l.prompt_cache)
+                    .map(|c| EndpointCache {
+                        rules: e.price.cache.clone(),
+                        ttl: c.ttl,
+                        placement: c.placement,
+                        context_in_history: e.prompt.context_in_history,
+                        salt: stable_hash(&e.model) ^ stable_hash(&e.name).rotate_left(17),
+                    });
                 Route {
+                    cache,
                     lines,
                     max_input_tokens: e.price.max_input_tokens.unwrap_or(u64::MAX),
                     long_context_above: e
@@ -100,7 +129,11 @@ impl Pipeline {
                 }
             })
             .collect();
-        Pipeline { routes, ledger }
+        Pipeline {
+            routes,
+            cache: PromptCache::new(),
+            ledger,
+        }
     }
 
     /// Bill one request.
@@ -118,7 +151,16 @@ impl Pipeline {
         }
         let line = route.lines[usize::from(prompt > route.long_context_above)];
         let cell = self.ledger.cell_mut(line, req.time.day());
-        cell.tokens[Bucket::Input.index()] += prompt;
+        match &route.cache {
+            Some(c) => {
+                let split = self.cache.process(c, req, req.time.as_ms());
+                cell.tokens[Bucket::Input.index()] += prompt - split.read - split.write;
+                cell.tokens[Bucket::CacheRead.index()] += split.read;
+                cell.tokens[c.ttl.write_bucket().index()] += split.write;
+                cell.tokens[Bucket::CacheStorageTokenHours.index()] += split.storage_token_minutes;
+            }
+            None => cell.tokens[Bucket::Input.index()] += prompt,
+        }
         cell.tokens[Bucket::Output.index()] += req.output_tokens;
         cell.tokens[Bucket::Reasoning.index()] += req.reasoning_tokens;
         cell.requests += 1;

@@ -38,6 +38,8 @@ pub struct Request {
     pub output_tokens: u64,
     /// Hidden reasoning tokens.
     pub reasoning_tokens: u64,
+    /// True for the last request of its session (lets levers free per-session state).
+    pub final_turn: bool,
 }
 
 impl Request {

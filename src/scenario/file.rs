@@ -41,6 +41,44 @@ pub struct ScenarioFile {
     pub models: BTreeMap<String, ModelPrice>,
     /// The product features that call a model (at least one).
     pub endpoints: Vec<EndpointFile>,
+    /// Named strategies to compare. A strategy named `baseline` sets the levers every other
+    /// strategy starts from (default: none); each other strategy states only what it changes.
+    #[serde(default)]
+    pub strategies: Vec<StrategyFile>,
+}
+
+/// A named set of cost-lever settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Strategy")]
+pub struct StrategyFile {
+    /// Unique name; `baseline` is the reference every saving is measured against.
+    pub name: String,
+    /// What this strategy shows.
+    #[serde(default)]
+    pub description: String,
+    /// Other strategies whose settings this one starts from, applied in order after the
+    /// baseline's, before this strategy's own.
+    #[serde(default)]
+    pub combine: Vec<String>,
+    /// Provider prompt caching.
+    #[serde(default)]
+    pub prompt_cache: Option<PromptCacheFile>,
+}
+
+/// Prompt-caching settings of a strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "PromptCache")]
+pub struct PromptCacheFile {
+    /// Cache TTL: `M5`, `H1` or `H24`, among those the model offers (default: the model's
+    /// default, its first listed TTL).
+    #[serde(default)]
+    pub ttl: Option<crate::pricing::Ttl>,
+    /// Breakpoints: `System`, `Tools` or `FullPrompt` (default).
+    #[serde(default)]
+    pub placement: crate::levers::prompt_cache::Placement,
+    /// Endpoints it applies to (default: all).
+    #[serde(default)]
+    pub endpoints: Vec<String>,
 }
 
 /// Day of the week.

@@ -236,6 +236,7 @@ impl Synthetic {
             user_tokens: user,
             output_tokens: output,
             reasoning_tokens: reasoning,
+            final_turn: false,
         };
         if g.history == History::Full {
             s.history += user + output;
@@ -252,6 +253,10 @@ impl Synthetic {
                 next = Some(at);
             }
         }
+        let req = Request {
+            final_turn: next.is_none(),
+            ..req
+        };
         match next {
             Some(at) => {
                 // `at >= now`, the queue clock: scheduling cannot fail.

@@ -1,0 +1,403 @@
+//! Provider prompt caching: static prefixes and earlier turns read from the provider's cache.
+//!
+//! ## What is modelled
+//!
+//! A provider cache maps a prompt *prefix* (for one model) to an expiry time. A request reads
+//! the longest live cached prefix of its prompt and pays the cache-read price for it; it writes
+//! the rest of its prompt up to its *write point* (the last cache breakpoint) at the write price
+//! of the chosen TTL; everything after the write point is plain input. So each request's prompt
+//! tokens split exactly into `cache_read + cache_write_<ttl> + input`.
+//!
+//! Prefixes end at segment boundaries. For a request at turn *k* of a session:
+//!
+//! ```text
+//!  | system | tools | history (turns 0..k-1) | context | user |
+//!  └─ S ───┘        shared by every session of the endpoint
+//!  └──── S+T ──────┘
+//!  └──────────── session prefix written by turn k-1 ─┘  (per session)
+//! ```
+//!
+//! - The system prompt and the tools are the same for every session of an endpoint whose sizes
+//!   are the same (a `Fixed` size, as real system prompts are), so any session keeps them warm
+//!   for every other.
+//! - Turn *k* can reuse what turn *k−1* wrote up to the point where the two prompts diverge:
+//!   `S + T + history_{k−1}`, plus turn *k−1*'s context and user message when they stay in the
+//!   history (`context_in_history`, or no context at all). A request's write creates entries at
+//!   every segment boundary up to its write point, as OpenAI's block cache does and as
+//!   Anthropic's lookback over earlier content blocks approximates.
+//! - Cached lengths are rounded down to the provider's granularity (OpenAI: 128 tokens) and a
+//!   prefix shorter than the minimum cacheable length (1,024–4,096 tokens by model) is never
+//!   cached.
+//! - TTL: an entry lives `ttl` after it was written; a hit refreshes it when the provider says
+//!   so (Anthropic, OpenAI), not otherwise (Gemini explicit caches). Whether turn *k* hits
+//!   depends on the think time since turn *k−1* versus the TTL, and on whether another session
+//!   kept the shared prefix warm.
+//! - Storage (Gemini explicit caching): every written token is billed for as long as its entry
+//!   lives, per token-hour; the ledger counts token-minutes and the report converts.
+//!
+//! ## Placement
+//!
+//! `System`: one breakpoint after the system prompt. `Tools`: after system + tools.
+//! `FullPrompt` (default): after system + tools and at the end of every prompt, so each turn
+//! caches the conversation for the next (Anthropic's conversation pattern; OpenAI always behaves
+//! this way). Models whose provider caches automatically (OpenAI) cache in every strategy,
+//! baseline included, with `FullPrompt` placement: that is the provider's behaviour, not a
+//! choice; a strategy can still pick their TTL (e.g. 24 h extended retention).
+//!
+//! Nested expiry: every session entry is written or refreshed at the same instant as the longer
+//! ones after it, so when the longest session entry has expired every shorter one has too. One
+//! entry per session (its longest reusable prefix) is therefore exact, and memory is one entry
+//! per live session plus one per distinct shared prefix.
+
+use std::collections::HashMap;
+
+use crate::pricing::{CacheKind, CacheRules, Ttl};
+use crate::rng::splitmix64;
+use crate::workload::Request;
+
+/// Where the cache breakpoints go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Placement {
+    /// After the system prompt only.
+    System,
+    /// After the system prompt and the tool definitions.
+    Tools,
+    /// After system + tools and at the end of every prompt (conversation caching).
+    #[default]
+    FullPrompt,
+}
+
+/// Prompt caching as applied to one endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointCache {
+    /// The provider's rules for the endpoint's model.
+    pub rules: CacheRules,
+    /// TTL of writes.
+    pub ttl: Ttl,
+    /// Breakpoints.
+    pub placement: Placement,
+    /// Whether retrieved context stays in the history (decides what the next turn can reuse).
+    pub context_in_history: bool,
+    /// Identifies the model and endpoint in cache keys.
+    pub salt: u64,
+}
+
+/// How one request's prompt splits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Split {
+    /// Tokens read from the cache.
+    pub read: u64,
+    /// Tokens written to the cache.
+    pub write: u64,
+    /// Token-minutes of storage started by this request (storage-billed caches only).
+    pub storage_token_minutes: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// Prefix length in tokens (already rounded to the granularity).
+    len: u64,
+    expires_ms: u64,
+}
+
+/// One strategy's provider cache: shared prefixes and one entry per live session.
+#[derive(Debug, Default)]
+pub struct PromptCache {
+    shared: HashMap<u64, Entry>,
+    sessions: HashMap<u64, Entry>,
+    next_sweep_ms: u64,
+}
+
+const SWEEP_EVERY_MS: u64 = 3_600_000;
+
+impl EndpointCache {
+    fn round(&self, len: u64) -> u64 {
+        let g = self.rules.granularity_tokens.max(1);
+        let r = len / g * g;
+        if r < self.rules.min_prefix_tokens || r == 0 {
+            0
+        } else {
+            r
+        }
+    }
+}
+
+impl PromptCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Entries currently held (shared + session), for memory checks.
+    pub fn len(&self) -> usize {
+        self.shared.len() + self.sessions.len()
+    }
+
+    /// True when nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Split the prompt of `req`, sent at `now_ms` to the endpoint cached as `cfg`, and update
+    /// the cache.
+    pub fn process(&mut self, cfg: &EndpointCache, req: &Request, now_ms: u64) -> Split {
+        if cfg.rules.kind == CacheKind::None {
+            return Split::default();
+        }
+        if now_ms >= self.next_sweep_ms {
+            self.shared.retain(|_, e| e.expires_ms > now_ms);
+            self.sessions.retain(|_, e| e.expires_ms > now_ms);
+            self.next_sweep_ms = now_ms + SWEEP_EVERY_MS;
+        }
+        let ttl = cfg.ttl.millis();
+        let refresh = cfg.rules.refresh_on_hit;
+        let s = req.system_tokens;
+        let st = s + req.tools_tokens;
+        let prompt = req.prompt_tokens();
+        let key_s = splitmix64(cfg.salt ^ splitmix64(s));
+        let key_st = splitmix64(key_s ^ splitmix64(req.tools_tokens ^ 0x7001));
+        let key_sess = splitmix64(cfg.salt ^ splitmix64(req.session ^ 0x5e55));
+
+        // Longest live prefix: this session's entry, else system + tools, else system.
+        let mut read = 0;
+        let mut read_from = None;
+        if let Some(e) = self.sessions.get(&key_sess)
+            && e.expires_ms > now_ms
+            && e.len <= prompt
+        {
+            read = e.len;
+            read_from = Some(0);
+        }
+        if read_from.is_none() {
+            for (i, key) in [(1, key_st), (2, key_s)] {
+                if let Some(e) = self.shared.get(&key)
+                    && e.expires_ms > now_ms
+                {
+                    read = e.len;
+                    read_from = Some(i);
+                    break;
+                }
+            }
+        }
+
+        let write_point = match cfg.placement {
+            Placement::System => cfg.round(s),
+            Placement::Tools => cfg.round(st),
+            Placement::FullPrompt => cfg.round(prompt),
+        };
+        let write = write_point.saturating_sub(read);
+        let mut storage = 0;
+        let expires = now_ms + ttl;
+        let minutes = ttl / 60_000;
+
+        // Refresh what was read (all prefixes of the read entry are refreshed with it).
+        if refresh {
+            match read_from {
+                Some(0) => {
+                    if let Some(e) = self.sessions.get_mut(&key_sess) {
+                        e.expires_ms = expires;
+                    }
+                }
+                Some(_) => {}
+                None => {}
+            }
+        }
+        // Shared entries: written or refreshed when the write point covers them.
+        let touch_shared = |key: u64, len: u64, this: &mut HashMap<u64, Entry>| {
+            if len == 0 || write_point < len {
+                return;
+            }
+            match this.get_mut(&key) {
+                Some(e) if e.expires_ms > now_ms => {
+                    if refresh {
+                        e.expires_ms = expires;
+                    }
+                }
+                _ => {
+                    this.insert(
+                        key,
+                        Entry {
+                            len,
+                            expires_ms: expires,
+                        },
+                    );
+                }
+            }
+        };
+        touch_shared(key_s, cfg.round(s), &mut self.shared);
+        touch_shared(key_st, cfg.round(st), &mut self.shared);
+        if write > 0 && cfg.rules.storage_per_mtok_hour.is_some() {
+            storage = write * minutes;
+        }
+
+        if cfg.placement == Placement::FullPrompt {
+            if req.final_turn {
+                self.sessions.remove(&key_sess);
+            } else {
+                // What the next turn of this session can reuse of this prompt.
+                let reusable = if cfg.context_in_history || req.context_tokens == 0 {
+                    prompt
+                } else {
+                    st + req.history_tokens
+                };
+                let len = cfg.round(reusable.min(write_point.max(read)));
+                let keep_old = !refresh
+                    && self
+                        .sessions
+                        .get(&key_sess)
+                        .is_some_and(|e| e.expires_ms > now_ms && e.len >= len);
+                if len > 0 && !keep_old {
+                    self.sessions.insert(
+                        key_sess,
+                        Entry {
+                            len,
+                            expires_ms: expires,
+                        },
+                    );
+                }
+            }
+        }
+        Split {
+            read,
+            write,
+            storage_token_minutes: storage,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::SimTime;
+
+    fn anthropic(min: u64) -> CacheRules {
+        CacheRules {
+            kind: CacheKind::Explicit,
+            min_prefix_tokens: min,
+            granularity_tokens: 1,
+            ttls: vec![Ttl::M5, Ttl::H1],
+            refresh_on_hit: true,
+            storage_per_mtok_hour: None,
+        }
+    }
+
+    fn cfg(rules: CacheRules, placement: Placement) -> EndpointCache {
+        EndpointCache {
+            rules,
+            ttl: Ttl::M5,
+            placement,
+            context_in_history: false,
+            salt: 1,
+        }
+    }
+
+    fn req(session: u64, turn: u32, history: u64, final_turn: bool) -> Request {
+        Request {
+            time: SimTime(0),
+            endpoint: 0,
+            session,
+            user: 0,
+            turn,
+            system_tokens: 3000,
+            tools_tokens: 1000,
+            history_tokens: history,
+            context_tokens: 0,
+            user_tokens: 100,
+            output_tokens: 200,
+            reasoning_tokens: 0,
+            final_turn,
+        }
+    }
+
+    #[test]
+    fn conversation_hits_within_ttl_and_misses_after() {
+        let c = cfg(anthropic(1024), Placement::FullPrompt);
+        let mut pc = PromptCache::new();
+        // Turn 0: cold, writes the whole prompt (4100).
+        let a = pc.process(&c, &req(1, 0, 0, false), 0);
+        assert_eq!(
+            a,
+            Split {
+                read: 0,
+                write: 4100,
+                storage_token_minutes: 0
+            }
+        );
+        // Turn 1 after 60 s: reads turn 0's prompt (4100), writes its new 300 + 100... the rest.
+        let r1 = req(1, 1, 300, false);
+        let b = pc.process(&c, &r1, 60_000);
+        assert_eq!(b.read, 4100);
+        assert_eq!(b.write, r1.prompt_tokens() - 4100);
+        // Turn 2 after 6 more minutes: the session entry expired, and so did the shared prefix.
+        let r2 = req(1, 2, 600, false);
+        let c2 = pc.process(&c, &r2, 60_000 + 360_000);
+        assert_eq!(c2.read, 0);
+        assert_eq!(c2.write, r2.prompt_tokens());
+    }
+
+    #[test]
+    fn shared_prefix_is_kept_warm_by_other_sessions() {
+        let c = cfg(anthropic(1024), Placement::Tools);
+        let mut pc = PromptCache::new();
+        let first = pc.process(&c, &req(1, 0, 0, true), 0);
+        assert_eq!((first.read, first.write), (0, 4000));
+        // Other sessions every 4 minutes keep it alive for an hour.
+        for i in 1..15u64 {
+            let s = pc.process(&c, &req(1 + i, 0, 0, true), i * 240_000);
+            assert_eq!((s.read, s.write), (4000, 0), "session {i}");
+        }
+    }
+
+    #[test]
+    fn below_minimum_prefix_nothing_is_cached() {
+        let c = cfg(anthropic(4096), Placement::Tools);
+        let mut pc = PromptCache::new();
+        for t in 0..3 {
+            let s = pc.process(&c, &req(1, t, 0, false), u64::from(t) * 1000);
+            assert_eq!(s, Split::default());
+        }
+    }
+
+    #[test]
+    fn granularity_rounds_cached_lengths_down() {
+        let mut rules = anthropic(1024);
+        rules.granularity_tokens = 128;
+        rules.kind = CacheKind::Automatic;
+        let c = cfg(rules, Placement::FullPrompt);
+        let mut pc = PromptCache::new();
+        let a = pc.process(&c, &req(1, 0, 0, false), 0);
+        // 4100 → 4096 cacheable.
+        assert_eq!((a.read, a.write), (0, 4096));
+        let b = pc.process(&c, &req(2, 0, 0, false), 1000);
+        // Another session: shared S+T = 4000 → 3968.
+        assert_eq!((b.read, b.write), (3968, 128));
+    }
+
+    #[test]
+    fn storage_is_billed_per_written_token_for_the_ttl() {
+        let mut rules = anthropic(1024);
+        rules.kind = CacheKind::ExplicitWithStorage;
+        rules.refresh_on_hit = false;
+        rules.storage_per_mtok_hour = Some(1.0);
+        let mut c = cfg(rules, Placement::Tools);
+        c.ttl = Ttl::H1;
+        let mut pc = PromptCache::new();
+        let a = pc.process(&c, &req(1, 0, 0, true), 0);
+        assert_eq!(a.storage_token_minutes, 4000 * 60);
+        // A hit 30 min later does not extend an explicit cache; 31 min after that it is gone.
+        let b = pc.process(&c, &req(2, 0, 0, true), 1_800_000);
+        assert_eq!((b.read, b.storage_token_minutes), (4000, 0));
+        let d = pc.process(&c, &req(3, 0, 0, true), 1_800_000 + 1_860_000);
+        assert_eq!((d.read, d.write), (0, 4000));
+    }
+
+    #[test]
+    fn finished_sessions_free_their_entry() {
+        let c = cfg(anthropic(1024), Placement::FullPrompt);
+        let mut pc = PromptCache::new();
+        pc.process(&c, &req(1, 0, 0, false), 0);
+        assert_eq!(pc.sessions.len(), 1);
+        pc.process(&c, &req(1, 1, 300, true), 1000);
+        assert_eq!(pc.sessions.len(), 0);
+    }
+}
