@@ -91,6 +91,8 @@ pub struct Report {
     pub horizon_days: u32,
     /// Results by strategy name.
     pub strategies: BTreeMap<String, StrategyResult>,
+    /// Strategy names in the scenario's order, `baseline` first.
+    pub strategy_order: Vec<String>,
     /// Things the reader must know (e.g. requests refused for exceeding a context window).
     pub warnings: Vec<String>,
 }
@@ -127,6 +129,8 @@ pub struct PricesInfo {
 /// Results of one strategy across runs.
 #[derive(Debug, Clone, Serialize)]
 pub struct StrategyResult {
+    /// What the strategy does, from the scenario.
+    pub description: String,
     /// Total cost over the horizon.
     pub cost_usd: Stats,
     /// Billed model calls.
@@ -191,6 +195,12 @@ pub struct PromptCacheStats {
     pub read_tokens: f64,
     /// Mean cache-write tokens (all TTLs).
     pub write_tokens: f64,
+    /// What caching saved on prompt tokens: the prompt's cost at uncached input prices minus
+    /// what was paid for input, cache writes, reads and storage. Negative when write premiums
+    /// and storage cost more than the reads save.
+    pub net_saving_usd: f64,
+    /// Mean storage cost (explicit caches billed per token-hour).
+    pub storage_usd: f64,
 }
 
 /// Semantic-cache figures.
@@ -236,6 +246,8 @@ struct RunCost {
     daily: Vec<f64>,
     daily_requests: Vec<f64>,
     segments: [f64; 5],
+    /// Prompt tokens (input, writes, reads) priced at the uncached input rate.
+    prompt_at_input_price: f64,
 }
 
 /// Error pricing a ledger.
@@ -278,6 +290,7 @@ fn price_run(
         daily: vec![0.0; days],
         daily_requests: vec![0.0; days],
         segments: [0.0; 5],
+        prompt_at_input_price: 0.0,
     };
     for seg in &ledger.prompt_segments {
         for (a, b) in rc.segments.iter_mut().zip(seg) {
@@ -302,6 +315,14 @@ fn price_run(
                     source_name: catalog_source.to_string(),
                 })?;
         }
+        let input_rate = price
+            .rate_per_token(key.service, key.price_tier, Bucket::Input)
+            .unwrap_or(0.0);
+        rc.prompt_at_input_price += PROMPT_BUCKETS
+            .iter()
+            .map(|b| total.tokens[b.index()] as f64)
+            .sum::<f64>()
+            * input_rate;
         for day in 0..days {
             let cell = ledger.cell(li, day as u32);
             let mut day_cost = 0.0;
@@ -331,6 +352,15 @@ fn price_run(
     rc.total = rc.daily.iter().sum();
     Ok(rc)
 }
+
+/// The buckets a prompt token can land in: exactly one of them.
+pub const PROMPT_BUCKETS: [Bucket; 5] = [
+    Bucket::Input,
+    Bucket::CacheWrite5m,
+    Bucket::CacheWrite1h,
+    Bucket::CacheWrite24h,
+    Bucket::CacheRead,
+];
 
 fn mean(v: &[f64]) -> f64 {
     if v.is_empty() {
@@ -487,11 +517,10 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report
             .collect();
         let sessions = col(&|r| r.sessions);
         let prompt_tokens = |r: &RunCost| {
-            r.tokens[Bucket::Input.index()]
-                + r.tokens[Bucket::CacheWrite5m.index()]
-                + r.tokens[Bucket::CacheWrite1h.index()]
-                + r.tokens[Bucket::CacheWrite24h.index()]
-                + r.tokens[Bucket::CacheRead.index()]
+            PROMPT_BUCKETS
+                .iter()
+                .map(|b| r.tokens[b.index()])
+                .sum::<f64>()
         };
         let read = mean(&col(&|r| r.tokens[Bucket::CacheRead.index()]));
         let write = mean(&col(&|r| {
@@ -516,6 +545,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report
         strategies.insert(
             strat.name.clone(),
             StrategyResult {
+                description: strat.description.clone(),
                 cost_usd: Stats::of(&totals),
                 requests: Stats::of(&requests),
                 sessions: Stats::of(&sessions),
@@ -528,6 +558,17 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report
                     hit_ratio: ratio(read, prompt),
                     read_tokens: read,
                     write_tokens: write,
+                    net_saving_usd: mean(&col(&|r| {
+                        r.prompt_at_input_price
+                            - PROMPT_BUCKETS
+                                .iter()
+                                .map(|b| r.by_bucket[b.index()])
+                                .sum::<f64>()
+                            - r.by_bucket[Bucket::CacheStorageTokenHours.index()]
+                    })),
+                    storage_usd: mean(&col(&|r| {
+                        r.by_bucket[Bucket::CacheStorageTokenHours.index()]
+                    })),
                 },
                 semantic_cache: SemanticCacheStats::default(),
                 unit_economics: UnitEconomics {
@@ -585,6 +626,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report
         runs,
         horizon_days: days,
         strategies,
+        strategy_order: outcome.strategies.iter().map(|s| s.name.clone()).collect(),
         warnings,
     })
 }
