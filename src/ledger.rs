@@ -60,6 +60,10 @@ pub struct Ledger {
     /// Prompt tokens of billed requests by segment, as the application sent them (before any
     /// lever), per endpoint: [`SEGMENTS`] order.
     pub prompt_segments: Vec<[u64; 5]>,
+    /// Summarisation calls made by a context policy, per endpoint.
+    pub summaries: Vec<u64>,
+    /// Turns dropped to fit a context window, per endpoint.
+    pub forced_trims: Vec<u64>,
 }
 
 /// Names of the prompt segments, in the order they are sent.
@@ -75,6 +79,8 @@ impl Ledger {
             sessions: vec![0; endpoints],
             context_overflows: vec![0; endpoints],
             prompt_segments: vec![[0; 5]; endpoints],
+            summaries: vec![0; endpoints],
+            forced_trims: vec![0; endpoints],
         }
     }
 

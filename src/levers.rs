@@ -10,4 +10,5 @@
 //! Levers draw randomness only from their own streams, so switching one on never changes the
 //! traffic or another lever's draws.
 
+pub mod context;
 pub mod prompt_cache;

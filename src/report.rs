@@ -160,6 +160,17 @@ pub struct StrategyResult {
     /// Mean prompt tokens of billed requests by segment (system, tools, history, context,
     /// user), as the application sent them, before any lever.
     pub prompt_segments: BTreeMap<String, f64>,
+    /// Context-policy figures (zero without a policy).
+    pub context: ContextStats,
+}
+
+/// What context policies did.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ContextStats {
+    /// Mean summarisation calls per run (billed as requests).
+    pub summaries: f64,
+    /// Mean turns dropped per run to fit a context window.
+    pub forced_trims: f64,
 }
 
 /// Cost and volume of one slice of the bill.
@@ -248,6 +259,8 @@ struct RunCost {
     segments: [f64; 5],
     /// Prompt tokens (input, writes, reads) priced at the uncached input rate.
     prompt_at_input_price: f64,
+    summaries: f64,
+    forced_trims: f64,
 }
 
 /// Error pricing a ledger.
@@ -291,6 +304,8 @@ fn price_run(
         daily_requests: vec![0.0; days],
         segments: [0.0; 5],
         prompt_at_input_price: 0.0,
+        summaries: ledger.summaries.iter().sum::<u64>() as f64,
+        forced_trims: ledger.forced_trims.iter().sum::<u64>() as f64,
     };
     for seg in &ledger.prompt_segments {
         for (a, b) in rc.segments.iter_mut().zip(seg) {
@@ -532,9 +547,14 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report
         let overflows = mean(&col(&|r| r.overflows));
         if overflows > 0.0 {
             warnings.push(format!(
-                "{}: {:.0} requests per run exceeded the model's context window and were refused \
-                 (not billed); trim the history or use a model with a larger window",
-                strat.name, overflows
+                "{}: {} requests per run on average exceeded the model's context window and were \
+                 refused (not billed); trim the history or use a model with a larger window",
+                strat.name,
+                if overflows < 10.0 {
+                    format!("{overflows:.1}")
+                } else {
+                    format!("{overflows:.0}")
+                }
             ));
         }
         let savings: Vec<f64> = totals
@@ -604,6 +624,10 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report
                     .enumerate()
                     .map(|(i, n)| (n.to_string(), mean(&col(&|r| r.segments[i]))))
                     .collect(),
+                context: ContextStats {
+                    summaries: mean(&col(&|r| r.summaries)),
+                    forced_trims: mean(&col(&|r| r.forced_trims)),
+                },
             },
         );
     }

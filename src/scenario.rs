@@ -364,7 +364,7 @@ impl Scenario {
             }
         }
         let strategies = if endpoints.len() == file.endpoints.len() {
-            resolve_strategies(&file, &endpoints, &mut v)
+            resolve_strategies(&file, &endpoints, &catalog, &mut v)
         } else {
             Vec::new()
         };
@@ -402,6 +402,7 @@ impl Scenario {
 fn resolve_strategies(
     file: &ScenarioFile,
     endpoints: &[Endpoint],
+    catalog: &Catalog,
     v: &mut Validator,
 ) -> Vec<Strategy> {
     let base_idx = file.strategies.iter().position(|s| s.name == "baseline");
@@ -409,9 +410,21 @@ fn resolve_strategies(
     order.extend((0..file.strategies.len()).filter(|i| Some(*i) != base_idx));
     let mut resolved: Vec<Strategy> = Vec::new();
     if base_idx.is_none() {
+        let auto: Vec<&str> = endpoints
+            .iter()
+            .filter(|e| automatic_levers(e).prompt_cache.is_some())
+            .map(|e| e.name.as_str())
+            .collect();
         resolved.push(Strategy {
             name: "baseline".to_string(),
-            description: "every request billed as sent".to_string(),
+            description: if auto.is_empty() {
+                "no levers: every request billed as sent".to_string()
+            } else {
+                format!(
+                    "no levers switched on; the provider's automatic prompt caching still applies to {}",
+                    auto.join(", ")
+                )
+            },
             endpoints: endpoints.iter().map(automatic_levers).collect(),
         });
     }
@@ -450,6 +463,9 @@ fn resolve_strategies(
                         if r.endpoints[ei].prompt_cache != base[ei].prompt_cache {
                             l.prompt_cache = r.endpoints[ei].prompt_cache;
                         }
+                        if r.endpoints[ei].context != base[ei].context {
+                            l.context = r.endpoints[ei].context.clone();
+                        }
                     }
                 }
                 None => {
@@ -466,21 +482,7 @@ fn resolve_strategies(
         }
         if let Some(pc) = &sf.prompt_cache {
             let pp = format!("{p}.prompt_cache");
-            for (ni, n) in pc.endpoints.iter().enumerate() {
-                if !endpoints.iter().any(|e| &e.name == n) {
-                    v.err(
-                        format!("{pp}.endpoints[{ni}]"),
-                        format!(
-                            "no endpoint named {n:?}; endpoints: {}",
-                            endpoints
-                                .iter()
-                                .map(|e| e.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    );
-                }
-            }
+            check_endpoint_names(&format!("{pp}.endpoints"), &pc.endpoints, endpoints, v);
             for (ei, e) in endpoints.iter().enumerate() {
                 if !pc.endpoints.is_empty() && !pc.endpoints.contains(&e.name) {
                     continue;
@@ -529,6 +531,16 @@ fn resolve_strategies(
                 levers[ei].prompt_cache = Some(CacheChoice { ttl, placement });
             }
         }
+        if let Some(cf) = &sf.context {
+            resolve_context(
+                &format!("{p}.context"),
+                cf,
+                endpoints,
+                catalog,
+                &mut levers,
+                v,
+            );
+        }
         resolved.push(Strategy {
             name: sf.name.clone(),
             description: sf.description.clone(),
@@ -536,6 +548,108 @@ fn resolve_strategies(
         });
     }
     resolved
+}
+
+/// Check that every name in `names` is an endpoint; report unknown ones at `path[i]`.
+fn check_endpoint_names(path: &str, names: &[String], endpoints: &[Endpoint], v: &mut Validator) {
+    for (ni, n) in names.iter().enumerate() {
+        if !endpoints.iter().any(|e| &e.name == n) {
+            v.err(
+                format!("{path}[{ni}]"),
+                format!(
+                    "no endpoint named {n:?}; endpoints: {}",
+                    endpoints
+                        .iter()
+                        .map(|e| e.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+    }
+}
+
+/// Check a model id used by a lever: known, and a chat model.
+fn check_chat_model(path: &str, id: &str, catalog: &Catalog, v: &mut Validator) -> bool {
+    match catalog.get(id) {
+        Some(m) if m.mode == Mode::Chat => true,
+        Some(_) => {
+            v.err(path, format!("{id:?} is not a chat model"));
+            false
+        }
+        None => {
+            let sugg = catalog.suggest(id);
+            let hint = if sugg.is_empty() {
+                String::new()
+            } else {
+                format!("; did you mean {}?", quote_list(&sugg))
+            };
+            v.err(
+                path,
+                format!("unknown model {id:?} in {}{hint}", catalog.source),
+            );
+            false
+        }
+    }
+}
+
+fn resolve_context(
+    p: &str,
+    cf: &file::ContextFile,
+    endpoints: &[Endpoint],
+    catalog: &Catalog,
+    levers: &mut [EndpointLevers],
+    v: &mut Validator,
+) {
+    use crate::levers::context::ContextPolicy;
+    check_endpoint_names(&format!("{p}.endpoints"), &cf.endpoints, endpoints, v);
+    match &cf.policy {
+        ContextPolicy::KeepLastTurns(0) => {
+            v.err(
+                format!("{p}.policy"),
+                "KeepLastTurns needs at least 1 turn (KeepLastTurns(0) would send no history: use history: None on the endpoint)",
+            );
+            return;
+        }
+        ContextPolicy::Summarize {
+            every_turns,
+            summary_tokens,
+            model,
+        } => {
+            if *every_turns == 0 {
+                v.err(format!("{p}.policy.every_turns"), "must be at least 1");
+                return;
+            }
+            if *summary_tokens == 0 {
+                v.err(format!("{p}.policy.summary_tokens"), "must be at least 1");
+                return;
+            }
+            if let Some(m) = model
+                && !check_chat_model(&format!("{p}.policy.model"), m, catalog, v)
+            {
+                return;
+            }
+        }
+        ContextPolicy::KeepLastTurns(_) => {}
+    }
+    for (ei, e) in endpoints.iter().enumerate() {
+        if !cf.endpoints.is_empty() && !cf.endpoints.contains(&e.name) {
+            continue;
+        }
+        if e.prompt.history == History::None {
+            if !cf.endpoints.is_empty() {
+                v.err(
+                    format!("{p}.endpoints"),
+                    format!(
+                        "endpoint {:?} sends no history (history: None); a context policy has nothing to trim",
+                        e.name
+                    ),
+                );
+            }
+            continue;
+        }
+        levers[ei].context = Some(cf.policy.clone());
+    }
 }
 
 /// Levers the provider applies whatever the strategy: automatic prompt caching (OpenAI).
@@ -549,6 +663,7 @@ fn automatic_levers(e: &Endpoint) -> EndpointLevers {
                 ttl,
                 placement: crate::levers::prompt_cache::Placement::FullPrompt,
             }),
+        context: None,
     }
 }
 

@@ -16,6 +16,7 @@
 //! session are still attempted, as the traffic is shared by all strategies.
 
 use crate::ledger::{Ledger, LineKey};
+use crate::levers::context::{ContextPolicy, ContextTrimmer};
 use crate::levers::prompt_cache::{EndpointCache, Placement, PromptCache};
 use crate::pricing::{Bucket, PriceTier, Ttl};
 use crate::rng::stable_hash;
@@ -57,6 +58,8 @@ pub struct Strategy {
 pub struct EndpointLevers {
     /// Provider prompt caching, if on.
     pub prompt_cache: Option<CacheChoice>,
+    /// Context policy, if any (summary model resolved: never `None` in a resolved strategy).
+    pub context: Option<ContextPolicy>,
 }
 
 /// Prompt-cache settings for one endpoint.
@@ -69,13 +72,17 @@ pub struct CacheChoice {
 }
 
 /// Where an endpoint's requests are billed under one strategy.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Route {
     /// Ledger line for base and long-context prices.
     lines: [usize; 2],
     max_input_tokens: u64,
     long_context_above: u64,
     cache: Option<EndpointCache>,
+    context: Option<ContextTrimmer>,
+    /// Ledger lines (base, long context) of the summary model and its long-context threshold.
+    summary_lines: [usize; 2],
+    summary_long_context_above: u64,
 }
 
 /// One strategy's per-run state: its routes, its levers' state and its ledger.
@@ -116,8 +123,35 @@ impl Pipeline {
                         context_in_history: e.prompt.context_in_history,
                         salt: stable_hash(&e.model) ^ stable_hash(&e.name).rotate_left(17),
                     });
+                let policy = strategy.endpoints.get(i).and_then(|l| l.context.clone());
+                let summary_model = match &policy {
+                    Some(ContextPolicy::Summarize { model: Some(m), .. }) => m.clone(),
+                    _ => e.model.clone(),
+                };
+                let summary_price = scenario.catalog.get(&summary_model).unwrap_or(&e.price);
+                let sm = models.index(&summary_model);
+                let mut sline = |price_tier| {
+                    ledger.line(LineKey {
+                        endpoint: i as u16,
+                        model: sm,
+                        service: e.service_tier,
+                        price_tier,
+                    })
+                };
+                let summary_lines = if policy.is_some() {
+                    [sline(PriceTier::Base), sline(PriceTier::LongContext)]
+                } else {
+                    lines
+                };
                 Route {
                     cache,
+                    context: policy.map(ContextTrimmer::new),
+                    summary_lines,
+                    summary_long_context_above: summary_price
+                        .long_context
+                        .as_ref()
+                        .map(|t| t.above_input_tokens)
+                        .unwrap_or(u64::MAX),
                     lines,
                     max_input_tokens: e.price.max_input_tokens.unwrap_or(u64::MAX),
                     long_context_above: e
@@ -138,12 +172,30 @@ impl Pipeline {
 
     /// Bill one request.
     #[inline]
-    pub fn process(&mut self, req: &Request) {
-        let e = req.endpoint as usize;
-        let route = &self.routes[e];
-        if req.turn == 0 {
+    pub fn process(&mut self, original: &Request) {
+        let e = original.endpoint as usize;
+        if original.turn == 0 {
             self.ledger.sessions[e] += 1;
         }
+        let mut req = *original;
+        let route = &mut self.routes[e];
+        if let Some(trimmer) = route.context.as_mut() {
+            let t = trimmer.apply(original, route.max_input_tokens);
+            self.ledger.forced_trims[e] += u64::from(t.forced_trims);
+            if let Some(call) = t.summary {
+                let line = route.summary_lines
+                    [usize::from(call.prompt_tokens > route.summary_long_context_above)];
+                let cell = self.ledger.cell_mut(line, req.time.day());
+                cell.tokens[Bucket::Input.index()] += call.prompt_tokens;
+                cell.tokens[Bucket::Output.index()] += call.output_tokens;
+                cell.requests += 1;
+                self.ledger.summaries[e] += 1;
+            }
+            req.history_tokens = t.history_tokens;
+            req.history_reset = t.history_reset;
+        }
+        let req = &req;
+        let route = &self.routes[e];
         let prompt = req.prompt_tokens();
         if prompt > route.max_input_tokens {
             self.ledger.context_overflows[e] += 1;
@@ -165,11 +217,11 @@ impl Pipeline {
         cell.tokens[Bucket::Reasoning.index()] += req.reasoning_tokens;
         cell.requests += 1;
         let seg = &mut self.ledger.prompt_segments[e];
-        seg[0] += req.system_tokens;
-        seg[1] += req.tools_tokens;
-        seg[2] += req.history_tokens;
-        seg[3] += req.context_tokens;
-        seg[4] += req.user_tokens;
+        seg[0] += original.system_tokens;
+        seg[1] += original.tools_tokens;
+        seg[2] += original.history_tokens;
+        seg[3] += original.context_tokens;
+        seg[4] += original.user_tokens;
     }
 
     /// The finished ledger.

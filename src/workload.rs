@@ -40,6 +40,10 @@ pub struct Request {
     pub reasoning_tokens: u64,
     /// True for the last request of its session (lets levers free per-session state).
     pub final_turn: bool,
+    /// True when the history sent is not a continuation of the session's previous prompt
+    /// (a context policy slid its window or summarised), so no cached conversation prefix
+    /// applies. Traffic sources always set `false`.
+    pub history_reset: bool,
 }
 
 impl Request {

@@ -164,6 +164,13 @@ fn strategy_detail(
             }
         ));
     }
+    if s.context.summaries + s.context.forced_trims > 0.0 {
+        out.push_str(&format!(
+            "  context    {} summarisation calls, {} turns dropped to fit the context window\n",
+            count(s.context.summaries),
+            count(s.context.forced_trims)
+        ));
+    }
     out.push_str(&format!(
         "  volume     {} requests in {} sessions\n",
         count(s.requests.mean),

@@ -63,6 +63,20 @@ pub struct StrategyFile {
     /// Provider prompt caching.
     #[serde(default)]
     pub prompt_cache: Option<PromptCacheFile>,
+    /// Context policy: history windows and summarisation.
+    #[serde(default)]
+    pub context: Option<ContextFile>,
+}
+
+/// Context-policy settings of a strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Context")]
+pub struct ContextFile {
+    /// `KeepLastTurns(n)` or `Summarize(every_turns: k, summary_tokens: s, model: "id")`.
+    pub policy: crate::levers::context::ContextPolicy,
+    /// Endpoints it applies to (default: all).
+    #[serde(default)]
+    pub endpoints: Vec<String>,
 }
 
 /// Prompt-caching settings of a strategy.

@@ -2,6 +2,7 @@
 
 mod cli;
 mod closed_form;
+mod context;
 mod determinism;
 mod fixtures;
 mod prompt_cache;
