@@ -214,7 +214,7 @@ mod tests {
         });
         let out: Vec<Trimmed> = (0..8).map(|k| t.apply(&req(k, false), u64::MAX)).collect();
         let hist: Vec<u64> = out.iter().map(|o| o.history_tokens).collect();
-        // Turns 1, 2 grow; turn 3 summarises 300 into 40; 4, 5 grow; 6 summarises 40+200.
+        // Turns 1, 2 grow; turn 3 summarises 300 into 40; 4, 5 grow; 6 summarises 40 + 300.
         assert_eq!(hist, vec![0, 100, 200, 40, 140, 240, 40, 140]);
         assert_eq!(
             out[3].summary,
@@ -226,7 +226,7 @@ mod tests {
         assert_eq!(
             out[6].summary,
             Some(SummaryCall {
-                prompt_tokens: 240,
+                prompt_tokens: 340,
                 output_tokens: 40
             })
         );
