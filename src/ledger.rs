@@ -9,6 +9,7 @@
 //! Storage is dense: lines are registered once and each owns one contiguous block of days, so
 //! adding tokens on the hot path is two index operations.
 
+use crate::levers::batch::DelayHistogram;
 use crate::pricing::{Bucket, PriceTier, ServiceTier};
 
 /// Number of token buckets.
@@ -64,6 +65,8 @@ pub struct Ledger {
     pub summaries: Vec<u64>,
     /// Turns dropped to fit a context window, per endpoint.
     pub forced_trims: Vec<u64>,
+    /// Delays of batched requests, request to result.
+    pub batch_delays: DelayHistogram,
 }
 
 /// Names of the prompt segments, in the order they are sent.
@@ -81,6 +84,7 @@ impl Ledger {
             prompt_segments: vec![[0; 5]; endpoints],
             summaries: vec![0; endpoints],
             forced_trims: vec![0; endpoints],
+            batch_delays: DelayHistogram::default(),
         }
     }
 

@@ -162,6 +162,21 @@ pub struct StrategyResult {
     pub prompt_segments: BTreeMap<String, f64>,
     /// Context-policy figures (zero without a policy).
     pub context: ContextStats,
+    /// Batch-processing figures (zero without batching).
+    pub batch: BatchStats,
+}
+
+/// What batch processing did: volume and the delay from request to result.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct BatchStats {
+    /// Mean requests batched per run.
+    pub requests: f64,
+    /// Median delay, seconds (all runs pooled; exact to 1%).
+    pub delay_p50_s: f64,
+    /// 95th-percentile delay, seconds.
+    pub delay_p95_s: f64,
+    /// 99th-percentile delay, seconds.
+    pub delay_p99_s: f64,
 }
 
 /// What context policies did.
@@ -624,6 +639,18 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report
                     .enumerate()
                     .map(|(i, n)| (n.to_string(), mean(&col(&|r| r.segments[i]))))
                     .collect(),
+                batch: {
+                    let mut h = crate::levers::batch::DelayHistogram::default();
+                    for run in &outcome.ledgers {
+                        h.merge(&run[si].batch_delays);
+                    }
+                    BatchStats {
+                        requests: h.count() as f64 / outcome.ledgers.len().max(1) as f64,
+                        delay_p50_s: h.quantile_s(0.50),
+                        delay_p95_s: h.quantile_s(0.95),
+                        delay_p99_s: h.quantile_s(0.99),
+                    }
+                },
                 context: ContextStats {
                     summaries: mean(&col(&|r| r.summaries)),
                     forced_trims: mean(&col(&|r| r.forced_trims)),

@@ -128,6 +128,8 @@ pub struct Endpoint {
     pub price: ModelPrice,
     /// Standard or flex.
     pub service_tier: ServiceTier,
+    /// Whether its work can be batched.
+    pub deferrable: bool,
     /// Arrivals and session shape.
     pub traffic: Traffic,
     /// Prompt composition.
@@ -309,6 +311,13 @@ impl Scenario {
             );
             let weekday_factor = weekday.map(|w| w * 7.0);
             v.dist(&format!("{p}.traffic.turns"), &t.turns, 1.0);
+            if e.deferrable && t.turns.support_max() > 1.0 {
+                v.err(
+                    format!("{p}.deferrable"),
+                    "a deferrable endpoint's sessions must be single requests (turns: Fixed(1)): \
+                     a conversation cannot wait hours for each answer",
+                );
+            }
             let think_time_s = match &t.think_time_s {
                 Some(d) => {
                     v.dist(&format!("{p}.traffic.think_time_s"), d, 0.0);
@@ -342,6 +351,7 @@ impl Scenario {
                     model: e.model.clone(),
                     price,
                     service_tier,
+                    deferrable: e.deferrable,
                     traffic: Traffic {
                         daily_active_users: t.daily_active_users,
                         sessions_per_user_per_day: t.sessions_per_user_per_day,
@@ -466,6 +476,9 @@ fn resolve_strategies(
                         if r.endpoints[ei].context != base[ei].context {
                             l.context = r.endpoints[ei].context.clone();
                         }
+                        if r.endpoints[ei].batch != base[ei].batch {
+                            l.batch = r.endpoints[ei].batch.clone();
+                        }
                     }
                 }
                 None => {
@@ -541,6 +554,9 @@ fn resolve_strategies(
                 v,
             );
         }
+        if let Some(bf) = &sf.batch {
+            resolve_batch(&format!("{p}.batch"), bf, endpoints, &mut levers, v);
+        }
         resolved.push(Strategy {
             name: sf.name.clone(),
             description: sf.description.clone(),
@@ -548,6 +564,69 @@ fn resolve_strategies(
         });
     }
     resolved
+}
+
+fn resolve_batch(
+    p: &str,
+    bf: &file::BatchFile,
+    endpoints: &[Endpoint],
+    levers: &mut [EndpointLevers],
+    v: &mut Validator,
+) {
+    check_endpoint_names(&format!("{p}.endpoints"), &bf.endpoints, endpoints, v);
+    if !bf.flush_every_s.is_finite() || bf.flush_every_s < 1.0 || bf.flush_every_s > 86_400.0 {
+        v.err(
+            format!("{p}.flush_every_s"),
+            format!(
+                "must be between 1 and 86400 seconds (got {})",
+                trim_float(bf.flush_every_s)
+            ),
+        );
+        return;
+    }
+    if bf.max_batch == 0 {
+        v.err(format!("{p}.max_batch"), "must be at least 1");
+        return;
+    }
+    v.dist(&format!("{p}.turnaround_s"), &bf.turnaround_s, 0.0);
+    let mut any = false;
+    for (ei, e) in endpoints.iter().enumerate() {
+        let listed = bf.endpoints.contains(&e.name);
+        if !bf.endpoints.is_empty() && !listed {
+            continue;
+        }
+        if !e.deferrable {
+            if listed {
+                v.err(
+                    format!("{p}.endpoints"),
+                    format!(
+                        "endpoint {:?} is real-time (deferrable: false); real-time endpoints can never be batched",
+                        e.name
+                    ),
+                );
+            }
+            continue;
+        }
+        if e.price.batch.is_none() {
+            v.err(
+                p.to_string(),
+                format!("{:?} (endpoint {:?}) has no batch prices", e.model, e.name),
+            );
+            continue;
+        }
+        any = true;
+        levers[ei].batch = Some(crate::strategy::BatchChoice {
+            flush_every_ms: (bf.flush_every_s * 1000.0).round() as u64,
+            max_batch: usize::try_from(bf.max_batch).unwrap_or(usize::MAX),
+            turnaround_s: bf.turnaround_s.clone(),
+        });
+    }
+    if !any && bf.endpoints.is_empty() {
+        v.err(
+            p.to_string(),
+            "no endpoint is deferrable: mark offline work with `deferrable: true` on its endpoint",
+        );
+    }
 }
 
 /// Check that every name in `names` is an endpoint; report unknown ones at `path[i]`.
@@ -664,6 +743,7 @@ fn automatic_levers(e: &Endpoint) -> EndpointLevers {
                 placement: crate::levers::prompt_cache::Placement::FullPrompt,
             }),
         context: None,
+        batch: None,
     }
 }
 

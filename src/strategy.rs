@@ -15,11 +15,15 @@
 //! [`Ledger::context_overflows`] and not billed; the report warns about it. Later turns of that
 //! session are still attempted, as the traffic is shared by all strategies.
 
+use rand_chacha::ChaCha8Rng;
+
+use crate::engine::{MS_PER_DAY, SimTime};
 use crate::ledger::{Ledger, LineKey};
+use crate::levers::batch::Batcher;
 use crate::levers::context::{ContextPolicy, ContextTrimmer};
 use crate::levers::prompt_cache::{EndpointCache, Placement, PromptCache};
-use crate::pricing::{Bucket, PriceTier, Ttl};
-use crate::rng::stable_hash;
+use crate::pricing::{Bucket, PriceTier, ServiceTier, Ttl};
+use crate::rng::{self, Purpose, stable_hash};
 use crate::scenario::Scenario;
 use crate::workload::Request;
 
@@ -56,10 +60,23 @@ pub struct Strategy {
 /// The levers applied to one endpoint under one strategy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EndpointLevers {
+    /// Batch processing, if on.
+    pub batch: Option<BatchChoice>,
     /// Provider prompt caching, if on.
     pub prompt_cache: Option<CacheChoice>,
     /// Context policy, if any (summary model resolved: never `None` in a resolved strategy).
     pub context: Option<ContextPolicy>,
+}
+
+/// Batch settings for one endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchChoice {
+    /// Scheduled submission interval.
+    pub flush_every_ms: u64,
+    /// Submission as soon as this many requests wait.
+    pub max_batch: usize,
+    /// Provider processing time of a submitted request, seconds.
+    pub turnaround_s: crate::dist::Dist,
 }
 
 /// Prompt-cache settings for one endpoint.
@@ -83,6 +100,9 @@ struct Route {
     /// Ledger lines (base, long context) of the summary model and its long-context threshold.
     summary_lines: [usize; 2],
     summary_long_context_above: u64,
+    /// Batch queue, and the ledger lines at batch prices.
+    batch: Option<Batcher>,
+    batch_lines: [usize; 2],
 }
 
 /// One strategy's per-run state: its routes, its levers' state and its ledger.
@@ -91,13 +111,21 @@ pub struct Pipeline {
     routes: Vec<Route>,
     cache: PromptCache,
     ledger: Ledger,
+    has_batch: bool,
+    /// Turnaround draws of each endpoint's batch lever (its own stream).
+    batch_rng: Vec<Option<ChaCha8Rng>>,
 }
 
 impl Pipeline {
     /// Build the pipeline of `strategy` for `scenario`, registering its models in `models`.
-    pub fn new(scenario: &Scenario, strategy: &Strategy, models: &mut ModelTable) -> Pipeline {
+    pub fn new(
+        scenario: &Scenario,
+        strategy: &Strategy,
+        models: &mut ModelTable,
+        run: u64,
+    ) -> Pipeline {
         let mut ledger = Ledger::new(scenario.horizon_days, scenario.endpoints.len());
-        let routes = scenario
+        let routes: Vec<Route> = scenario
             .endpoints
             .iter()
             .enumerate()
@@ -143,7 +171,27 @@ impl Pipeline {
                 } else {
                     lines
                 };
+                let batch_choice = strategy.endpoints.get(i).and_then(|l| l.batch.clone());
+                let batch_lines = match &batch_choice {
+                    Some(_) => [PriceTier::Base, PriceTier::LongContext].map(|price_tier| {
+                        ledger.line(LineKey {
+                            endpoint: i as u16,
+                            model,
+                            service: ServiceTier::Batch,
+                            price_tier,
+                        })
+                    }),
+                    None => lines,
+                };
+                let batch = batch_choice.and_then(|b| {
+                    b.turnaround_s
+                        .sampler()
+                        .ok()
+                        .map(|s| Batcher::new(b.flush_every_ms, b.max_batch, s))
+                });
                 Route {
+                    batch,
+                    batch_lines,
                     cache,
                     context: policy.map(ContextTrimmer::new),
                     summary_lines,
@@ -163,10 +211,27 @@ impl Pipeline {
                 }
             })
             .collect();
+        let batch_rng = scenario
+            .endpoints
+            .iter()
+            .zip(&routes)
+            .map(|(e, r): (_, &Route)| {
+                r.batch.as_ref().map(|_| {
+                    rng::stream(
+                        scenario.seed,
+                        run,
+                        &format!("batch/{}", e.name),
+                        Purpose::Batch,
+                    )
+                })
+            })
+            .collect();
         Pipeline {
+            has_batch: routes.iter().any(|r| r.batch.is_some()),
             routes,
             cache: PromptCache::new(),
             ledger,
+            batch_rng,
         }
     }
 
@@ -174,6 +239,9 @@ impl Pipeline {
     #[inline]
     pub fn process(&mut self, original: &Request) {
         let e = original.endpoint as usize;
+        if self.has_batch {
+            self.flush_due(original.time);
+        }
         if original.turn == 0 {
             self.ledger.sessions[e] += 1;
         }
@@ -194,14 +262,63 @@ impl Pipeline {
             req.history_tokens = t.history_tokens;
             req.history_reset = t.history_reset;
         }
-        let req = &req;
+        if let Some(b) = self.routes[e].batch.as_mut() {
+            if b.push(req) {
+                self.submit_batch(e, req.time);
+            }
+            return;
+        }
+        self.bill(&req, original.history_tokens, false);
+    }
+
+    /// Submit every batch queue whose scheduled time is at or before `now`.
+    fn flush_due(&mut self, now: SimTime) {
+        for e in 0..self.routes.len() {
+            while let Some(due) = self.routes[e].batch.as_ref().and_then(Batcher::due) {
+                if due > now {
+                    break;
+                }
+                self.submit_batch(e, due);
+            }
+        }
+    }
+
+    /// Submit endpoint `e`'s batch queue at `at`: bill each request at batch prices and record
+    /// its delay.
+    fn submit_batch(&mut self, e: usize, at: SimTime) {
+        let Some(b) = self.routes[e].batch.as_mut() else {
+            return;
+        };
+        let queued = b.drain(at);
+        for r in queued {
+            let turnaround = match (self.routes[e].batch.as_ref(), self.batch_rng.get_mut(e)) {
+                (Some(b), Some(Some(rng))) => b.turnaround_ms(rng),
+                _ => 0,
+            };
+            self.ledger
+                .batch_delays
+                .record(at.as_ms() - r.time.as_ms() + turnaround);
+            let submitted = Request { time: at, ..r };
+            self.bill(&submitted, r.history_tokens, true);
+        }
+    }
+
+    /// Split one model call's prompt through the prompt cache and add it to the ledger.
+    /// `original_history` is the history the application held, for the segment breakdown.
+    fn bill(&mut self, req: &Request, original_history: u64, batch: bool) {
+        let e = req.endpoint as usize;
         let route = &self.routes[e];
         let prompt = req.prompt_tokens();
         if prompt > route.max_input_tokens {
             self.ledger.context_overflows[e] += 1;
             return;
         }
-        let line = route.lines[usize::from(prompt > route.long_context_above)];
+        let lines = if batch {
+            route.batch_lines
+        } else {
+            route.lines
+        };
+        let line = lines[usize::from(prompt > route.long_context_above)];
         let cell = self.ledger.cell_mut(line, req.time.day());
         match &route.cache {
             Some(c) => {
@@ -217,15 +334,27 @@ impl Pipeline {
         cell.tokens[Bucket::Reasoning.index()] += req.reasoning_tokens;
         cell.requests += 1;
         let seg = &mut self.ledger.prompt_segments[e];
-        seg[0] += original.system_tokens;
-        seg[1] += original.tools_tokens;
-        seg[2] += original.history_tokens;
-        seg[3] += original.context_tokens;
-        seg[4] += original.user_tokens;
+        seg[0] += req.system_tokens;
+        seg[1] += req.tools_tokens;
+        seg[2] += original_history;
+        seg[3] += req.context_tokens;
+        seg[4] += req.user_tokens;
     }
 
-    /// The finished ledger.
-    pub fn into_ledger(self) -> Ledger {
+    /// Submit what is still queued (at its scheduled time, or at the horizon's last
+    /// millisecond if that comes first) and return the ledger.
+    pub fn finish(mut self) -> Ledger {
+        let end = SimTime(u64::from(self.ledger.days()) * MS_PER_DAY - 1);
+        for e in 0..self.routes.len() {
+            if let Some(due) = self.routes[e].batch.as_ref().and_then(Batcher::due) {
+                self.submit_batch(e, due.min(end));
+            }
+        }
         self.ledger
+    }
+
+    /// The finished ledger (after submitting what batch queues still hold).
+    pub fn into_ledger(self) -> Ledger {
+        self.finish()
     }
 }

@@ -164,6 +164,15 @@ fn strategy_detail(
             }
         ));
     }
+    if s.batch.requests > 0.0 {
+        out.push_str(&format!(
+            "  batch      {} requests at batch prices; result delay P50 {}, P95 {}, P99 {}\n",
+            count(s.batch.requests),
+            duration(s.batch.delay_p50_s),
+            duration(s.batch.delay_p95_s),
+            duration(s.batch.delay_p99_s)
+        ));
+    }
     if s.context.summaries + s.context.forced_trims > 0.0 {
         out.push_str(&format!(
             "  context    {} summarisation calls, {} turns dropped to fit the context window\n",
@@ -277,6 +286,17 @@ fn strategy_detail(
         out.push_str(&format!("  {line}\n"));
     }
     out
+}
+
+/// A duration in seconds as `42s`, `12.5m` or `3.2h`.
+fn duration(s: f64) -> String {
+    if s < 120.0 {
+        format!("{s:.0}s")
+    } else if s < 7200.0 {
+        format!("{:.1}m", s / 60.0)
+    } else {
+        format!("{:.1}h", s / 3600.0)
+    }
 }
 
 fn ratio(a: f64, b: f64) -> f64 {
