@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::ledger::{Ledger, SEGMENTS};
 use crate::montecarlo::Outcome;
-use crate::pricing::{Bucket, ModelPrice, PriceTier, ServiceTier};
+use crate::pricing::{Bucket, Catalog, ModelPrice, PriceTier, ServiceTier};
 use crate::scenario::Scenario;
 
 /// Version of the JSON report layout. Bumped only when a field is renamed or removed.
@@ -411,12 +411,69 @@ fn ratio(num: f64, den: f64) -> f64 {
     if den > 0.0 { num / den } else { 0.0 }
 }
 
-/// Price an outcome and build the report.
+/// What a report needs to know about what was simulated or recorded, besides the ledgers.
+#[derive(Debug, Clone)]
+pub struct Subject<'a> {
+    /// Scenario (or trace) name.
+    pub name: String,
+    /// Path as given.
+    pub path: String,
+    /// SHA-256 of the input file.
+    pub sha256: String,
+    /// Seed of the runs (0 for recorded traffic).
+    pub seed: u64,
+    /// Days covered.
+    pub horizon_days: u32,
+    /// Prices.
+    pub catalog: &'a Catalog,
+    /// Endpoint names, indexed like the ledgers' endpoints.
+    pub endpoint_names: Vec<String>,
+    /// Active user-days over the horizon (for cost per user).
+    pub active_user_days: f64,
+}
+
+impl<'a> Subject<'a> {
+    /// The subject of a scenario run. The endpoint with the most daily active users stands
+    /// for the product's users.
+    pub fn of_scenario(scenario: &'a Scenario) -> Subject<'a> {
+        let days = scenario.horizon_days;
+        let product = scenario.endpoints.iter().max_by(|a, b| {
+            a.traffic
+                .daily_active_users
+                .total_cmp(&b.traffic.daily_active_users)
+        });
+        let active_user_days = (0..days)
+            .map(|d| {
+                product.map_or(0.0, |e| {
+                    e.traffic.daily_active_users * e.traffic.weekday_factor[scenario.weekday_of(d)]
+                })
+            })
+            .sum();
+        Subject {
+            name: scenario.name.clone(),
+            path: scenario.path.clone(),
+            sha256: scenario.sha256.clone(),
+            seed: scenario.seed,
+            horizon_days: days,
+            catalog: &scenario.catalog,
+            endpoint_names: scenario.endpoints.iter().map(|e| e.name.clone()).collect(),
+            active_user_days,
+        }
+    }
+}
+
+/// Price an outcome of a scenario and build the report.
 pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report, PricingGap> {
+    build_for(&Subject::of_scenario(scenario), outcome, runs)
+}
+
+/// Price an outcome and build the report.
+pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Report, PricingGap> {
+    let catalog = subject.catalog;
     let mut prices = Vec::with_capacity(outcome.models.ids.len());
     for id in &outcome.models.ids {
-        // Every model in the table came from a validated endpoint or strategy.
-        match scenario.catalog.get(id) {
+        // Every model in the table came from a validated endpoint, strategy or trace row.
+        match catalog.get(id) {
             Some(p) => prices.push(p),
             None => {
                 return Err(PricingGap {
@@ -424,12 +481,12 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report
                     bucket: "any",
                     service: ServiceTier::Standard,
                     tier: PriceTier::Base,
-                    source_name: scenario.catalog.source.clone(),
+                    source_name: catalog.source.clone(),
                 });
             }
         }
     }
-    let n_endpoints = scenario.endpoints.len();
+    let n_endpoints = subject.endpoint_names.len();
     // costs[strategy][run]
     let mut costs: Vec<Vec<RunCost>> = vec![Vec::new(); outcome.strategies.len()];
     for run in &outcome.ledgers {
@@ -438,29 +495,13 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report
                 ledger,
                 &prices,
                 n_endpoints,
-                &scenario.catalog.source,
+                &catalog.source,
                 &outcome.models.ids,
             )?);
         }
     }
-    let days = scenario.horizon_days;
-    let product_dau = scenario
-        .endpoints
-        .iter()
-        .map(|e| e.traffic.daily_active_users)
-        .fold(0.0, f64::max);
-    let product_ep = scenario
-        .endpoints
-        .iter()
-        .position(|e| e.traffic.daily_active_users == product_dau)
-        .unwrap_or(0);
-    let active_user_days: f64 = (0..days)
-        .map(|d| {
-            scenario.endpoints.get(product_ep).map_or(0.0, |e| {
-                e.traffic.daily_active_users * e.traffic.weekday_factor[scenario.weekday_of(d)]
-            })
-        })
-        .sum();
+    let days = subject.horizon_days;
+    let active_user_days = subject.active_user_days;
     let baseline_totals: Vec<f64> = costs
         .first()
         .map(|c| c.iter().map(|r| r.total).collect())
@@ -473,15 +514,15 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report
         let col = |f: &dyn Fn(&RunCost) -> f64| -> Vec<f64> { rc.iter().map(f).collect() };
         let totals = col(&|r| r.total);
         let mean_total = mean(&totals);
-        let by_endpoint = scenario
-            .endpoints
+        let by_endpoint = subject
+            .endpoint_names
             .iter()
             .enumerate()
-            .map(|(ei, e)| {
+            .map(|(ei, name)| {
                 let c = col(&|r| r.by_endpoint[ei]);
                 let m = mean(&c);
                 (
-                    e.name.clone(),
+                    name.clone(),
                     Breakdown {
                         cost_usd: Stats::of(&c),
                         share_of_cost: ratio(m, mean_total),
@@ -665,15 +706,15 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report
             version: env!("CARGO_PKG_VERSION").to_string(),
         },
         scenario: ScenarioInfo {
-            name: scenario.name.clone(),
-            path: scenario.path.clone(),
-            sha256: scenario.sha256.clone(),
+            name: subject.name.clone(),
+            path: subject.path.clone(),
+            sha256: subject.sha256.clone(),
         },
         prices: PricesInfo {
-            source: scenario.catalog.source.clone(),
-            effective_date: scenario.catalog.effective_date.clone(),
+            source: catalog.source.clone(),
+            effective_date: catalog.effective_date.clone(),
         },
-        seed: scenario.seed,
+        seed: subject.seed,
         runs,
         horizon_days: days,
         strategies,

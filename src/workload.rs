@@ -5,6 +5,7 @@
 //! same pipeline.
 
 pub mod synthetic;
+pub mod trace;
 
 use crate::engine::SimTime;
 
