@@ -60,6 +60,19 @@ pub struct Ledger {
     /// Prompt tokens of billed requests by segment, as the application sent them (before any
     /// lever), per endpoint: [`SEGMENTS`] order.
     pub prompt_segments: Vec<[u64; 5]>,
+    /// Semantic-cache lookups and hits, per endpoint.
+    pub semantic_cache: Vec<SemanticCounts>,
+}
+
+/// Semantic-cache counts of one endpoint.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SemanticCounts {
+    /// Queries looked up (each paid an embedding).
+    pub lookups: u64,
+    /// Lookups answered from the cache, false hits included (each skipped a model call).
+    pub hits: u64,
+    /// Hits that returned a wrong answer.
+    pub false_hits: u64,
 }
 
 /// Names of the prompt segments, in the order they are sent.
@@ -75,6 +88,7 @@ impl Ledger {
             sessions: vec![0; endpoints],
             context_overflows: vec![0; endpoints],
             prompt_segments: vec![[0; 5]; endpoints],
+            semantic_cache: vec![SemanticCounts::default(); endpoints],
         }
     }
 

@@ -23,6 +23,10 @@ pub enum Purpose {
     Sessions = 2,
     /// Token sizes of prompts and outputs.
     Tokens = 3,
+    /// Query intents of an endpoint with `traffic.queries`.
+    Queries = 4,
+    /// Semantic-cache lookups of one endpoint under one strategy (recognised or not).
+    SemanticCache = 5,
 }
 
 /// SplitMix64 step: a well-mixed 64-bit value from a counter.

@@ -17,8 +17,10 @@
 
 use crate::ledger::{Ledger, LineKey};
 use crate::levers::prompt_cache::{EndpointCache, Placement, PromptCache};
-use crate::pricing::{Bucket, PriceTier, Ttl};
+use crate::levers::semantic_cache::{Lookup, SemanticCache};
+use crate::pricing::{Bucket, PriceTier, ServiceTier, Ttl};
 use crate::rng::stable_hash;
+use crate::rng::{self, Purpose};
 use crate::scenario::Scenario;
 use crate::workload::Request;
 
@@ -57,6 +59,8 @@ pub struct Strategy {
 pub struct EndpointLevers {
     /// Provider prompt caching, if on.
     pub prompt_cache: Option<CacheChoice>,
+    /// Semantic caching of the endpoint's opening queries, if on.
+    pub semantic_cache: Option<crate::levers::semantic_cache::Settings>,
 }
 
 /// Prompt-cache settings for one endpoint.
@@ -84,11 +88,19 @@ pub struct Pipeline {
     routes: Vec<Route>,
     cache: PromptCache,
     ledger: Ledger,
+    /// Semantic cache of each endpoint, and its embedding ledger line.
+    semantic: Vec<Option<(SemanticCache, usize)>>,
 }
 
 impl Pipeline {
-    /// Build the pipeline of `strategy` for `scenario`, registering its models in `models`.
-    pub fn new(scenario: &Scenario, strategy: &Strategy, models: &mut ModelTable) -> Pipeline {
+    /// Build the pipeline of `strategy` for run `run` of `scenario`, registering its models in
+    /// `models`. Levers with random draws take their streams from `(scenario.seed, run)`.
+    pub fn new(
+        scenario: &Scenario,
+        strategy: &Strategy,
+        models: &mut ModelTable,
+        run: u64,
+    ) -> Pipeline {
         let mut ledger = Ledger::new(scenario.horizon_days, scenario.endpoints.len());
         let routes = scenario
             .endpoints
@@ -129,10 +141,28 @@ impl Pipeline {
                 }
             })
             .collect();
+        let semantic = scenario
+            .endpoints
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let settings = strategy.endpoints.get(i)?.semantic_cache.as_ref()?;
+                let line = ledger.line(LineKey {
+                    endpoint: i as u16,
+                    model: models.index(&settings.embedding_model),
+                    service: ServiceTier::Standard,
+                    price_tier: PriceTier::Base,
+                });
+                let name = format!("semantic_cache/{}", e.name);
+                let rng = rng::stream(scenario.seed, run, &name, Purpose::SemanticCache);
+                Some((SemanticCache::new(settings, rng), line))
+            })
+            .collect();
         Pipeline {
             routes,
             cache: PromptCache::new(),
             ledger,
+            semantic,
         }
     }
 
@@ -145,6 +175,27 @@ impl Pipeline {
             self.ledger.sessions[e] += 1;
         }
         let prompt = req.prompt_tokens();
+        // Semantic cache: every lookup pays an embedding; a hit skips the model call.
+        if let (Some((sc, line)), Some(intent)) = (&mut self.semantic[e], req.intent) {
+            let now = req.time.as_ms();
+            let found = sc.lookup(intent, now);
+            let counts = &mut self.ledger.semantic_cache[e];
+            counts.lookups += 1;
+            match found {
+                Lookup::Hit => counts.hits += 1,
+                Lookup::FalseHit => {
+                    counts.hits += 1;
+                    counts.false_hits += 1;
+                }
+                Lookup::Miss if prompt <= route.max_input_tokens => sc.store(intent, now),
+                Lookup::Miss => {}
+            }
+            let cell = self.ledger.cell_mut(*line, req.time.day());
+            cell.tokens[Bucket::Embedding.index()] += req.user_tokens;
+            if found != Lookup::Miss {
+                return;
+            }
+        }
         if prompt > route.max_input_tokens {
             self.ledger.context_overflows[e] += 1;
             return;

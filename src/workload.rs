@@ -40,6 +40,10 @@ pub struct Request {
     pub reasoning_tokens: u64,
     /// True for the last request of its session (lets levers free per-session state).
     pub final_turn: bool,
+    /// The question this request asks, when the endpoint models repeated queries
+    /// (`traffic.queries`): set on the first turn of each session, `None` otherwise. Equal ids
+    /// are the same question in any wording; a semantic cache keys answers by it.
+    pub intent: Option<u64>,
 }
 
 impl Request {

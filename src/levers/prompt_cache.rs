@@ -306,6 +306,7 @@ mod tests {
             output_tokens: 200,
             reasoning_tokens: 0,
             final_turn,
+            intent: None,
         }
     }
 
