@@ -215,3 +215,73 @@ fn larger_capacity_hits_more() {
     let again = montecarlo::simulate(&sc, &sc.strategies, 2).unwrap();
     assert_eq!(out.ledgers, again.ledgers);
 }
+
+/// `combine` carries a semantic cache over; a baseline with a semantic cache is what every other
+/// strategy starts from.
+#[test]
+fn combine_carries_the_semantic_cache() {
+    let sc = faq(
+        "Zipf(intents: 1000, s: 1.0)",
+        1,
+        r#"Strategy(name: "semantic", semantic_cache: SemanticCache(capacity: 50, hit_probability: 0.7)),
+           Strategy(name: "both", combine: ["semantic"], prompt_cache: PromptCache(ttl: H24))"#,
+    );
+    let by_name = |n: &str| {
+        sc.strategies
+            .iter()
+            .find(|s| s.name == n)
+            .unwrap()
+            .endpoints[0]
+            .clone()
+    };
+    assert_eq!(by_name("baseline").semantic_cache, None);
+    let s = by_name("semantic").semantic_cache.expect("on");
+    assert_eq!((s.capacity, s.hit_probability), (Some(50), 0.7));
+    assert_eq!(by_name("both").semantic_cache, Some(s));
+    assert!(by_name("both").prompt_cache.is_some());
+
+    let sc = faq(
+        "Zipf(intents: 1000, s: 1.0)",
+        1,
+        r#"Strategy(name: "baseline", semantic_cache: SemanticCache(hit_probability: 0.9)),
+           Strategy(name: "other")"#,
+    );
+    assert!(
+        sc.strategies
+            .iter()
+            .all(|s| s.endpoints[0].semantic_cache.is_some())
+    );
+}
+
+/// The FAQ example's report is byte-identical whatever the thread count.
+#[test]
+fn faq_bot_report_is_byte_identical_for_any_thread_count() {
+    let run = |threads: &str| {
+        let out = crate::support::bin()
+            .args([
+                "run",
+                "--runs",
+                "3",
+                "--format",
+                "json",
+                "--threads",
+                threads,
+            ])
+            .arg(crate::support::repo("scenarios/faq-bot.ron"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    let v: serde_json::Value = serde_json::from_slice(&one).unwrap();
+    let hit = v["strategies"]["semantic-10k"]["semantic_cache"]["hit_ratio"]
+        .as_f64()
+        .unwrap();
+    assert!(hit > 0.3 && hit < 0.9, "{hit}");
+}
