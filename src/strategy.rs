@@ -14,6 +14,11 @@
 //! refused by the provider (HTTP 400, nothing billed). It is counted in
 //! [`Ledger::context_overflows`] and not billed; the report warns about it. Later turns of that
 //! session are still attempted, as the traffic is shared by all strategies.
+//!
+//! Semantic cache ([`crate::levers::semantic_cache`]): requests that carry a query intent are
+//! looked up first; the embedding is billed on its own ledger line (the endpoint, the embedding
+//! model, standard prices) and is not counted in `requests`; a hit returns before the model
+//! call, so nothing else of the request is billed.
 
 use crate::ledger::{Ledger, LineKey};
 use crate::levers::prompt_cache::{EndpointCache, Placement, PromptCache};
