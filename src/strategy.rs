@@ -181,7 +181,9 @@ impl Pipeline {
         }
         let prompt = req.prompt_tokens();
         // Semantic cache: every lookup pays an embedding; a hit skips the model call.
-        if let (Some((sc, line)), Some(intent)) = (&mut self.semantic[e], req.intent) {
+        if let Some(intent) = req.intent
+            && let Some((sc, line)) = &mut self.semantic[e]
+        {
             let now = req.time.as_ms();
             let found = sc.lookup(intent, now);
             let counts = &mut self.ledger.semantic_cache[e];

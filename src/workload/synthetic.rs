@@ -311,7 +311,10 @@ impl Synthetic {
             output_tokens: output,
             reasoning_tokens: reasoning,
             final_turn: false,
-            intent: None,
+            intent: match &mut g.queries {
+                Some(q) if s.turn == 0 => Some(q.next()),
+                _ => None,
+            },
         };
         if g.history == History::Full {
             s.history += user + output;
@@ -331,13 +334,6 @@ impl Synthetic {
         let req = Request {
             final_turn: next.is_none(),
             ..req
-        };
-        let req = match &mut g.queries {
-            Some(q) if req.turn == 0 => Request {
-                intent: Some(q.next()),
-                ..req
-            },
-            _ => req,
         };
         match next {
             Some(at) => {
