@@ -456,6 +456,47 @@ mod tests {
         assert!(c.is_empty());
     }
 
+    /// The O(1) structure agrees with a naive one (a vector in recency order, scanned) on a long
+    /// random mix of lookups, stores and expiries.
+    #[test]
+    fn matches_a_naive_lru_with_ttl() {
+        for (capacity, ttl) in [
+            (Some(1), None),
+            (Some(7), Some(50)),
+            (None, Some(30)),
+            (Some(20), None),
+        ] {
+            let mut fast = LruTtl::new(capacity, ttl);
+            // (intent, expires_ms), least recently used first.
+            let mut naive: Vec<(u64, u64)> = Vec::new();
+            let mut r = rng();
+            let mut now = 0u64;
+            for _ in 0..20_000 {
+                now += r.random_range(0..5u64);
+                let intent = r.random_range(0..40u64);
+                fast.expire(now);
+                naive.retain(|e| e.1 > now);
+                if r.random::<f64>() < 0.5 {
+                    let held = naive.iter().position(|e| e.0 == intent);
+                    assert_eq!(fast.touch(intent), held.is_some());
+                    if let Some(i) = held {
+                        let e = naive.remove(i);
+                        naive.push(e);
+                    }
+                } else {
+                    fast.insert(intent, now);
+                    naive.retain(|e| e.0 != intent);
+                    if naive.len() as u64 >= capacity.unwrap_or(u64::MAX) {
+                        naive.remove(0);
+                    }
+                    naive.push((intent, ttl.map_or(u64::MAX, |t| now + t)));
+                }
+                let order: Vec<u64> = naive.iter().map(|e| e.0).collect();
+                assert_eq!(fast.recency_order(), order);
+            }
+        }
+    }
+
     #[test]
     fn perfect_cache_misses_only_first_occurrences() {
         let mut sc = SemanticCache::new(&settings(None, None, 1.0, 0.0), rng());
