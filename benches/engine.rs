@@ -54,5 +54,31 @@ fn bench_engine(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_engine);
+/// The semantic cache's own cost: the FAQ bot's traffic alone, its baseline, and each
+/// semantic-cache strategy alone (one lookup per request, every request an opening query).
+fn bench_semantic_cache(c: &mut Criterion) {
+    let sc = load("faq-bot.ron");
+    let requests = match montecarlo::run_once(&sc, &sc.strategies[..1], 0) {
+        Ok(l) => l[0].total().requests,
+        Err(e) => panic!("{e}"),
+    };
+    let mut g = c.benchmark_group("faq-bot");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(requests));
+    g.bench_function("traffic only (30 days, 1 run)", |b| {
+        b.iter(|| {
+            let traffic = Synthetic::new(&sc, 0).unwrap_or_else(|e| panic!("{e}"));
+            black_box(traffic.fold(0u64, |acc, r| acc + r.prompt_tokens()))
+        })
+    });
+    for s in &sc.strategies {
+        let one = std::slice::from_ref(s);
+        g.bench_function(format!("{} (30 days, 1 run)", s.name), |b| {
+            b.iter(|| black_box(montecarlo::run_once(&sc, one, 0)))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_engine, bench_semantic_cache);
 criterion_main!(benches);

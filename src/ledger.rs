@@ -67,6 +67,19 @@ pub struct Ledger {
     pub forced_trims: Vec<u64>,
     /// Delays of batched requests, request to result.
     pub batch_delays: DelayHistogram,
+    /// Semantic-cache lookups and hits, per endpoint.
+    pub semantic_cache: Vec<SemanticCounts>,
+}
+
+/// Semantic-cache counts of one endpoint.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SemanticCounts {
+    /// Queries looked up (each paid an embedding).
+    pub lookups: u64,
+    /// Lookups answered from the cache, false hits included (each skipped a model call).
+    pub hits: u64,
+    /// Hits that returned a wrong answer.
+    pub false_hits: u64,
 }
 
 /// Names of the prompt segments, in the order they are sent.
@@ -85,6 +98,7 @@ impl Ledger {
             summaries: vec![0; endpoints],
             forced_trims: vec![0; endpoints],
             batch_delays: DelayHistogram::default(),
+            semantic_cache: vec![SemanticCounts::default(); endpoints],
         }
     }
 
@@ -102,6 +116,8 @@ impl Ledger {
             self.prompt_segments.resize(endpoints, [0; 5]);
             self.summaries.resize(endpoints, 0);
             self.forced_trims.resize(endpoints, 0);
+            self.semantic_cache
+                .resize(endpoints, SemanticCounts::default());
         }
         if days <= self.days {
             return;

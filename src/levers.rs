@@ -13,3 +13,4 @@
 pub mod batch;
 pub mod context;
 pub mod prompt_cache;
+pub mod semantic_cache;

@@ -232,11 +232,19 @@ pub struct PromptCacheStats {
     pub storage_usd: f64,
 }
 
-/// Semantic-cache figures.
+/// Semantic-cache figures (means across runs; ratios are of the means).
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct SemanticCacheStats {
-    /// Share of lookups answered from the cache.
+    /// Share of lookups answered from the cache (false hits included): hits / lookups.
     pub hit_ratio: f64,
+    /// Mean queries looked up (each paid an embedding).
+    pub lookups: f64,
+    /// Mean lookups answered from the cache, false hits included (model calls skipped).
+    pub hits: f64,
+    /// Mean hits that returned a wrong answer.
+    pub false_hits: f64,
+    /// Share of lookups answered with a wrong cached answer: false hits / lookups.
+    pub false_hit_ratio: f64,
 }
 
 /// Cost per unit of use.
@@ -279,6 +287,8 @@ struct RunCost {
     prompt_at_input_price: f64,
     summaries: f64,
     forced_trims: f64,
+    /// Semantic cache: lookups, hits, false hits.
+    semantic: [f64; 3],
 }
 
 /// Error pricing a ledger.
@@ -324,7 +334,13 @@ fn price_run(
         prompt_at_input_price: 0.0,
         summaries: ledger.summaries.iter().sum::<u64>() as f64,
         forced_trims: ledger.forced_trims.iter().sum::<u64>() as f64,
+        semantic: [0.0; 3],
     };
+    for c in &ledger.semantic_cache {
+        rc.semantic[0] += c.lookups as f64;
+        rc.semantic[1] += c.hits as f64;
+        rc.semantic[2] += c.false_hits as f64;
+    }
     for seg in &ledger.prompt_segments {
         for (a, b) in rc.segments.iter_mut().zip(seg) {
             *a += *b as f64;
@@ -408,6 +424,18 @@ fn bucket_map(values: impl Fn(usize) -> f64) -> BTreeMap<String, f64> {
         .iter()
         .map(|b| (b.name().to_string(), values(b.index())))
         .collect()
+}
+
+fn semantic_stats(rc: &[RunCost]) -> SemanticCacheStats {
+    let m = |i: usize| mean(&rc.iter().map(|r| r.semantic[i]).collect::<Vec<_>>());
+    let (lookups, hits, false_hits) = (m(0), m(1), m(2));
+    SemanticCacheStats {
+        hit_ratio: ratio(hits, lookups),
+        lookups,
+        hits,
+        false_hits,
+        false_hit_ratio: ratio(false_hits, lookups),
+    }
 }
 
 fn ratio(num: f64, den: f64) -> f64 {
@@ -649,7 +677,7 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
                         r.by_bucket[Bucket::CacheStorageTokenHours.index()]
                     })),
                 },
-                semantic_cache: SemanticCacheStats::default(),
+                semantic_cache: semantic_stats(rc),
                 unit_economics: UnitEconomics {
                     active_user_days,
                     daily_active_users: ratio(active_user_days, f64::from(days)),

@@ -25,6 +25,10 @@ pub enum Purpose {
     Tokens = 3,
     /// Batch turnaround times.
     Batch = 20,
+    /// Query intents of an endpoint with `traffic.queries`.
+    Queries = 4,
+    /// Semantic-cache lookups of one endpoint under one strategy (recognised or not).
+    SemanticCache = 5,
 }
 
 /// SplitMix64 step: a well-mixed 64-bit value from a counter.

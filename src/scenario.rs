@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::dist::Dist;
 use crate::pricing::{CacheKind, Catalog, Mode, ModelPrice, PricingError, ServiceTier};
 use crate::strategy::{CacheChoice, EndpointLevers, Strategy};
+pub use file::Queries;
 pub use file::{History, ScenarioFile, StrategyFile, Weekday};
 
 /// One problem found in a scenario, with the path of the field it concerns.
@@ -155,6 +156,8 @@ pub struct Traffic {
     pub turns: Dist,
     /// Seconds between turns.
     pub think_time_s: Dist,
+    /// How opening queries repeat, if modelled.
+    pub queries: Option<Queries>,
 }
 
 impl Traffic {
@@ -334,6 +337,9 @@ impl Scenario {
                     Dist::Fixed(0.0)
                 }
             };
+            if let Some(q) = &t.queries {
+                validate_queries(&mut v, &format!("{p}.traffic.queries"), q);
+            }
             let pr = &e.prompt;
             v.dist(&format!("{p}.prompt.system_tokens"), &pr.system_tokens, 0.0);
             v.dist(&format!("{p}.prompt.tools_tokens"), &pr.tools_tokens, 0.0);
@@ -359,6 +365,7 @@ impl Scenario {
                         weekday_factor,
                         turns: t.turns.clone(),
                         think_time_s,
+                        queries: t.queries.clone(),
                     },
                     prompt: Prompt {
                         system_tokens: pr.system_tokens.clone(),
@@ -479,6 +486,9 @@ fn resolve_strategies(
                         if r.endpoints[ei].batch != base[ei].batch {
                             l.batch = r.endpoints[ei].batch.clone();
                         }
+                        if r.endpoints[ei].semantic_cache != base[ei].semantic_cache {
+                            l.semantic_cache = r.endpoints[ei].semantic_cache.clone();
+                        }
                     }
                 }
                 None => {
@@ -556,6 +566,11 @@ fn resolve_strategies(
         }
         if let Some(bf) = &sf.batch {
             resolve_batch(&format!("{p}.batch"), bf, endpoints, &mut levers, v);
+        }
+        if let Some(sc) = &sf.semantic_cache {
+            resolve_semantic_cache(sc, &format!("{p}.semantic_cache"), endpoints, catalog, v)
+                .into_iter()
+                .for_each(|(ei, s)| levers[ei].semantic_cache = Some(s));
         }
         resolved.push(Strategy {
             name: sf.name.clone(),
@@ -744,6 +759,161 @@ fn automatic_levers(e: &Endpoint) -> EndpointLevers {
             }),
         context: None,
         batch: None,
+        semantic_cache: None,
+    }
+}
+
+/// Check `traffic.queries` of an endpoint.
+fn validate_queries(v: &mut Validator, path: &str, q: &Queries) {
+    match q {
+        Queries::Zipf { intents, s } => {
+            if *intents < 1 {
+                v.err(format!("{path}.intents"), "must be >= 1 (got 0)");
+            }
+            if !s.is_finite() || *s < 0.0 {
+                v.err(
+                    format!("{path}.s"),
+                    format!("must be a finite number >= 0 (got {s})"),
+                );
+            }
+        }
+        Queries::Repetition { rate } => v.probability(&format!("{path}.rate"), *rate),
+    }
+}
+
+/// Resolve a strategy's `semantic_cache` at `path` into settings per endpoint index.
+fn resolve_semantic_cache(
+    sc: &file::SemanticCacheFile,
+    path: &str,
+    endpoints: &[Endpoint],
+    catalog: &Catalog,
+    v: &mut Validator,
+) -> Vec<(usize, crate::levers::semantic_cache::Settings)> {
+    let before = v.errors.len();
+    let with_queries: Vec<&str> = endpoints
+        .iter()
+        .filter(|e| e.traffic.queries.is_some())
+        .map(|e| e.name.as_str())
+        .collect();
+    let which = if with_queries.is_empty() {
+        "no endpoint has `traffic.queries`".to_string()
+    } else {
+        format!("endpoints with queries: {}", with_queries.join(", "))
+    };
+    let add_queries = "add e.g. `queries: Zipf(intents: 5000, s: 1.1)` to its traffic";
+    let mut chosen = Vec::new();
+    if sc.endpoints.is_empty() {
+        let missing: Vec<&str> = endpoints
+            .iter()
+            .filter(|e| e.traffic.queries.is_none())
+            .map(|e| e.name.as_str())
+            .collect();
+        if !missing.is_empty() {
+            v.err(
+                path,
+                format!(
+                    "applies to every endpoint, but {} {} no `traffic.queries` to look up; \
+                     list the endpoints to cache in `endpoints` ({which}), or {add_queries}",
+                    quote_list_and(&missing),
+                    if missing.len() == 1 { "has" } else { "have" },
+                ),
+            );
+        }
+        chosen.extend(0..endpoints.len());
+    }
+    for (ni, n) in sc.endpoints.iter().enumerate() {
+        let np = format!("{path}.endpoints[{ni}]");
+        match endpoints.iter().position(|e| &e.name == n) {
+            None => v.err(
+                np,
+                format!(
+                    "no endpoint named {n:?}; endpoints: {}",
+                    endpoints
+                        .iter()
+                        .map(|e| e.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            Some(ei) if endpoints[ei].traffic.queries.is_none() => v.err(
+                np,
+                format!(
+                    "endpoint {n:?} has no `traffic.queries`, so there is nothing to look up; \
+                     {add_queries} ({which})"
+                ),
+            ),
+            Some(ei) => chosen.push(ei),
+        }
+    }
+    match catalog.get(&sc.embedding_model) {
+        Some(m) if m.mode == Mode::Embedding => {}
+        Some(_) => v.err(
+            format!("{path}.embedding_model"),
+            format!(
+                "{:?} is a chat model; lookups need an embedding model, e.g. \
+                 \"text-embedding-3-small\"",
+                sc.embedding_model
+            ),
+        ),
+        None => {
+            let sugg = catalog.suggest(&sc.embedding_model);
+            let hint = if sugg.is_empty() {
+                " (run `tokencast prices` to list known models, or add it under `models`)"
+                    .to_string()
+            } else {
+                format!("; did you mean {}?", quote_list(&sugg))
+            };
+            v.err(
+                format!("{path}.embedding_model"),
+                format!(
+                    "unknown model {:?} in {}{hint}",
+                    sc.embedding_model, catalog.source
+                ),
+            );
+        }
+    }
+    if sc.capacity == Some(0) {
+        v.err(
+            format!("{path}.capacity"),
+            "must be >= 1 entry; omit it for an unbounded cache",
+        );
+    }
+    let ttl_ms = match sc.ttl_s {
+        Some(t) if !t.is_finite() || t <= 0.0 => {
+            v.err(
+                format!("{path}.ttl_s"),
+                format!("must be a finite number of seconds > 0; omit it for no expiry (got {t})"),
+            );
+            None
+        }
+        Some(t) => Some((t * 1000.0).round().max(1.0) as u64),
+        None => None,
+    };
+    v.probability(&format!("{path}.hit_probability"), sc.hit_probability);
+    v.probability(&format!("{path}.false_hit_rate"), sc.false_hit_rate);
+    if v.errors.len() > before {
+        return Vec::new();
+    }
+    let settings = crate::levers::semantic_cache::Settings {
+        embedding_model: sc.embedding_model.clone(),
+        capacity: sc.capacity,
+        ttl_ms,
+        hit_probability: sc.hit_probability,
+        false_hit_rate: sc.false_hit_rate,
+    };
+    chosen
+        .into_iter()
+        .map(|ei| (ei, settings.clone()))
+        .collect()
+}
+
+/// `"a"`, `"a" and "b"`, `"a", "b" and "c"`.
+fn quote_list_and(items: &[&str]) -> String {
+    let q: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
+    match q.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => String::new(),
     }
 }
 
@@ -858,6 +1028,15 @@ impl Validator {
             path: path.into(),
             message: message.into(),
         });
+    }
+
+    fn probability(&mut self, path: &str, x: f64) {
+        if !(0.0..=1.0).contains(&x) {
+            self.err(
+                path,
+                format!("must be a probability between 0 and 1 (got {x})"),
+            );
+        }
     }
 
     fn non_negative(&mut self, path: &str, x: f64) {

@@ -14,6 +14,11 @@
 //! refused by the provider (HTTP 400, nothing billed). It is counted in
 //! [`Ledger::context_overflows`] and not billed; the report warns about it. Later turns of that
 //! session are still attempted, as the traffic is shared by all strategies.
+//!
+//! Semantic cache ([`crate::levers::semantic_cache`]): requests that carry a query intent are
+//! looked up first; the embedding is billed on its own ledger line (the endpoint, the embedding
+//! model, standard prices) and is not counted in `requests`; a hit returns before the model
+//! call, so nothing else of the request is billed.
 
 use rand_chacha::ChaCha8Rng;
 
@@ -22,8 +27,10 @@ use crate::ledger::{Ledger, LineKey};
 use crate::levers::batch::Batcher;
 use crate::levers::context::{ContextPolicy, ContextTrimmer};
 use crate::levers::prompt_cache::{EndpointCache, Placement, PromptCache};
+use crate::levers::semantic_cache::{Lookup, SemanticCache};
 use crate::pricing::{Bucket, PriceTier, ServiceTier, Ttl};
-use crate::rng::{self, Purpose, stable_hash};
+use crate::rng::stable_hash;
+use crate::rng::{self, Purpose};
 use crate::scenario::Scenario;
 use crate::workload::Request;
 
@@ -66,6 +73,8 @@ pub struct EndpointLevers {
     pub prompt_cache: Option<CacheChoice>,
     /// Context policy, if any (summary model resolved: never `None` in a resolved strategy).
     pub context: Option<ContextPolicy>,
+    /// Semantic caching of the endpoint's opening queries, if on.
+    pub semantic_cache: Option<crate::levers::semantic_cache::Settings>,
 }
 
 /// Batch settings for one endpoint.
@@ -114,10 +123,13 @@ pub struct Pipeline {
     has_batch: bool,
     /// Turnaround draws of each endpoint's batch lever (its own stream).
     batch_rng: Vec<Option<ChaCha8Rng>>,
+    /// Semantic cache of each endpoint, and its embedding ledger line.
+    semantic: Vec<Option<(SemanticCache, usize)>>,
 }
 
 impl Pipeline {
-    /// Build the pipeline of `strategy` for `scenario`, registering its models in `models`.
+    /// Build the pipeline of `strategy` for run `run` of `scenario`, registering its models in
+    /// `models`. Levers with random draws take their streams from `(scenario.seed, run)`.
     pub fn new(
         scenario: &Scenario,
         strategy: &Strategy,
@@ -226,12 +238,30 @@ impl Pipeline {
                 })
             })
             .collect();
+        let semantic = scenario
+            .endpoints
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let settings = strategy.endpoints.get(i)?.semantic_cache.as_ref()?;
+                let line = ledger.line(LineKey {
+                    endpoint: i as u16,
+                    model: models.index(&settings.embedding_model),
+                    service: ServiceTier::Standard,
+                    price_tier: PriceTier::Base,
+                });
+                let name = format!("semantic_cache/{}", e.name);
+                let rng = rng::stream(scenario.seed, run, &name, Purpose::SemanticCache);
+                Some((SemanticCache::new(settings, rng), line))
+            })
+            .collect();
         Pipeline {
             has_batch: routes.iter().any(|r| r.batch.is_some()),
             routes,
             cache: PromptCache::new(),
             ledger,
             batch_rng,
+            semantic,
         }
     }
 
@@ -261,6 +291,9 @@ impl Pipeline {
             }
             req.history_tokens = t.history_tokens;
             req.history_reset = t.history_reset;
+        }
+        if self.answered_from_cache(&req) {
+            return;
         }
         if let Some(b) = self.routes[e].batch.as_mut() {
             if b.push(req) {
@@ -301,6 +334,35 @@ impl Pipeline {
             let submitted = Request { time: at, ..r };
             self.bill(&submitted, r.history_tokens, true);
         }
+    }
+
+    /// Semantic cache: look the query up (every lookup pays an embedding). True when the
+    /// answer came from the cache, so no model call is made.
+    fn answered_from_cache(&mut self, req: &Request) -> bool {
+        let e = req.endpoint as usize;
+        let route = &self.routes[e];
+        let prompt = req.prompt_tokens();
+        if let Some(intent) = req.intent
+            && let Some((sc, line)) = &mut self.semantic[e]
+        {
+            let now = req.time.as_ms();
+            let found = sc.lookup(intent, now);
+            let counts = &mut self.ledger.semantic_cache[e];
+            counts.lookups += 1;
+            match found {
+                Lookup::Hit => counts.hits += 1,
+                Lookup::FalseHit => {
+                    counts.hits += 1;
+                    counts.false_hits += 1;
+                }
+                Lookup::Miss if prompt <= route.max_input_tokens => sc.store(intent, now),
+                Lookup::Miss => {}
+            }
+            let cell = self.ledger.cell_mut(*line, req.time.day());
+            cell.tokens[Bucket::Embedding.index()] += req.user_tokens;
+            return found != Lookup::Miss;
+        }
+        false
     }
 
     /// Split one model call's prompt through the prompt cache and add it to the ledger.

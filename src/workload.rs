@@ -45,6 +45,10 @@ pub struct Request {
     /// (a context policy slid its window or summarised), so no cached conversation prefix
     /// applies. Traffic sources always set `false`.
     pub history_reset: bool,
+    /// The question this request asks, when the endpoint models repeated queries
+    /// (`traffic.queries`): set on the first turn of each session, `None` otherwise. Equal ids
+    /// are the same question in any wording; a semantic cache keys answers by it.
+    pub intent: Option<u64>,
 }
 
 impl Request {

@@ -180,6 +180,7 @@ mod tests {
             reasoning_tokens: 0,
             final_turn,
             history_reset: false,
+            intent: None,
         }
     }
 

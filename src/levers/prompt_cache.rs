@@ -309,6 +309,7 @@ mod tests {
             reasoning_tokens: 0,
             final_turn,
             history_reset: false,
+            intent: None,
         }
     }
 

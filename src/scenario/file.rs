@@ -69,6 +69,9 @@ pub struct StrategyFile {
     /// Batch processing of deferrable endpoints.
     #[serde(default)]
     pub batch: Option<BatchFile>,
+    /// Semantic caching of repeated queries (endpoints with `traffic.queries` only).
+    #[serde(default)]
+    pub semantic_cache: Option<SemanticCacheFile>,
 }
 
 /// Batch-processing settings of a strategy.
@@ -88,6 +91,36 @@ pub struct BatchFile {
     pub turnaround_s: Dist,
     /// Endpoints it applies to (default: every deferrable endpoint; naming a real-time one is
     /// an error).
+    #[serde(default)]
+    pub endpoints: Vec<String>,
+}
+
+/// Semantic-caching settings of a strategy: an application-side cache of answers keyed by the
+/// meaning of the user's query (see [`crate::levers::semantic_cache`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "SemanticCache")]
+pub struct SemanticCacheFile {
+    /// Model that embeds each query for the lookup; must be an embedding model of the catalog
+    /// (default `"text-embedding-3-small"`).
+    #[serde(default = "default_embedding_model")]
+    pub embedding_model: String,
+    /// Most answers held, in entries; the least recently used is evicted first (default: no
+    /// limit). Must be >= 1.
+    #[serde(default)]
+    pub capacity: Option<u64>,
+    /// Seconds an answer stays valid after it was stored (default: no expiry). Hits do not
+    /// extend it.
+    #[serde(default)]
+    pub ttl_s: Option<f64>,
+    /// Chance that a repeat of a cached query is recognised at the chosen similarity
+    /// threshold, 0 to 1 (required: a strict threshold misses paraphrases, a loose one catches
+    /// them).
+    pub hit_probability: f64,
+    /// Chance that a lookup with no cached match returns a wrong cached answer, 0 to 1
+    /// (default 0). Only possible when the cache holds something.
+    #[serde(default)]
+    pub false_hit_rate: f64,
+    /// Endpoints it applies to (default: all; each must have `traffic.queries`).
     #[serde(default)]
     pub endpoints: Vec<String>,
 }
@@ -116,6 +149,37 @@ pub struct ContextFile {
     /// Endpoints it applies to (default: all).
     #[serde(default)]
     pub endpoints: Vec<String>,
+}
+
+fn default_embedding_model() -> String {
+    "text-embedding-3-small".to_string()
+}
+
+/// How an endpoint's queries repeat: each session's opening query is one *intent* (a question
+/// asked in any wording); requests with the same intent can be answered from a semantic cache.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Queries")]
+pub enum Queries {
+    /// A catalog of `intents` distinct questions whose popularity is Zipf: the intent of rank
+    /// `k` is asked with probability proportional to `k^-s`.
+    ///
+    /// RON: `Zipf(intents: 5000, s: 1.1)`. Requires `intents >= 1` and a finite `s >= 0`
+    /// (`s == 0`: every intent equally popular).
+    Zipf {
+        /// Number of distinct intents, `>= 1`.
+        intents: u64,
+        /// Popularity exponent, `>= 0`; larger means a few questions dominate.
+        s: f64,
+    },
+    /// A stated share of repeated queries: with probability `rate` a query repeats the intent of
+    /// a uniformly chosen earlier query of the endpoint (so often-asked questions are asked
+    /// again more often), otherwise it is a new intent.
+    ///
+    /// RON: `Repetition(rate: 0.3)`. Requires `0 <= rate <= 1`.
+    Repetition {
+        /// Share of queries that repeat an earlier one, 0 to 1.
+        rate: f64,
+    },
 }
 
 /// Prompt-caching settings of a strategy.
@@ -218,6 +282,10 @@ pub struct TrafficFile {
     /// Required when a session can have more than one turn.
     #[serde(default)]
     pub think_time_s: Option<Dist>,
+    /// How the opening queries of sessions repeat, e.g. `Zipf(intents: 5000, s: 1.1)` or
+    /// `Repetition(rate: 0.3)` (default: not modelled). Needed by a semantic cache.
+    #[serde(default)]
+    pub queries: Option<Queries>,
 }
 
 /// How much a conversation re-sends.

@@ -25,6 +25,14 @@
 //! Randomness: each endpoint has three streams (arrivals, session shape, token sizes) keyed by
 //! its name ([`crate::rng`]), so an edit to one endpoint never moves another's traffic.
 //! Memory is one queue entry per endpoint plus one per live session.
+//!
+//! Query intents: an endpoint with `traffic.queries` labels the first turn of every session with
+//! an intent id ([`Request::intent`]), drawn from a fourth stream ([`Purpose::Queries`]) so the
+//! other three, and every result without queries, are unchanged. `Zipf(intents, s)` draws the
+//! rank `1..=intents`. `Repetition(rate)` repeats, with probability `rate`, the intent of a
+//! uniformly chosen earlier query of the endpoint (popular questions get more popular: Simon's
+//! model), else takes the next unused id from 0; the first query is always new. That keeps the
+//! endpoint's past intents, 4 bytes per query.
 
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1};
@@ -32,7 +40,7 @@ use rand_distr::{Distribution, Exp1};
 use crate::dist::Sampler;
 use crate::engine::{EventQueue, MS_PER_HOUR, SimTime};
 use crate::rng::{self, Purpose};
-use crate::scenario::{History, Scenario};
+use crate::scenario::{History, Queries, Scenario};
 use crate::workload::Request;
 
 #[derive(Debug, Clone, Copy)]
@@ -65,6 +73,62 @@ struct EndpointGen {
     /// Continuous time (ms) of the last arrival, and the hour segment it lies in.
     t_ms: f64,
     hour: u64,
+    /// Intents of opening queries, for endpoints with `traffic.queries`.
+    queries: Option<QueryGen>,
+}
+
+/// Draws the intent of each session's opening query.
+struct QueryGen {
+    kind: QueryKind,
+    rng: ChaCha8Rng,
+}
+
+enum QueryKind {
+    Zipf(Sampler),
+    Repetition {
+        rate: f64,
+        /// Intent of every earlier query of the endpoint, in order.
+        past: Vec<u32>,
+        /// Next unused intent id.
+        fresh: u32,
+    },
+}
+
+impl QueryGen {
+    fn new(q: &Queries, rng: ChaCha8Rng) -> Result<QueryGen, String> {
+        let kind = match q {
+            Queries::Zipf { intents, s } => {
+                QueryKind::Zipf(crate::dist::Dist::Zipf { n: *intents, s: *s }.sampler()?)
+            }
+            Queries::Repetition { rate } => QueryKind::Repetition {
+                rate: *rate,
+                past: Vec::new(),
+                fresh: 0,
+            },
+        };
+        Ok(QueryGen { kind, rng })
+    }
+
+    fn next(&mut self) -> u64 {
+        use rand::RngExt;
+        match &mut self.kind {
+            QueryKind::Zipf(z) => z.sample_count(&mut self.rng, 1),
+            QueryKind::Repetition { rate, past, fresh } => {
+                let u: f64 = self.rng.random();
+                let id = if !past.is_empty() && u < *rate {
+                    past[self.rng.random_range(0..past.len())]
+                } else {
+                    // Ids would wrap after 4e9 new intents in one run of one endpoint, far
+                    // beyond what a simulation reaches.
+                    let id = *fresh;
+                    *fresh = fresh.wrapping_add(1);
+                    id
+                };
+                past.push(id);
+                u64::from(id)
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -132,6 +196,16 @@ impl Synthetic {
                 tokens: rng::stream(scenario.seed, run, &e.name, Purpose::Tokens),
                 t_ms: 0.0,
                 hour: 0,
+                queries: match &e.traffic.queries {
+                    Some(q) => Some(
+                        QueryGen::new(
+                            q,
+                            rng::stream(scenario.seed, run, &e.name, Purpose::Queries),
+                        )
+                        .map_err(|m| format!("endpoint {:?}: traffic.queries: {m}", e.name))?,
+                    ),
+                    None => None,
+                },
             });
         }
         let mut this = Synthetic {
@@ -238,6 +312,10 @@ impl Synthetic {
             reasoning_tokens: reasoning,
             final_turn: false,
             history_reset: false,
+            intent: match &mut g.queries {
+                Some(q) if s.turn == 0 => Some(q.next()),
+                _ => None,
+            },
         };
         if g.history == History::Full {
             s.history += user + output;

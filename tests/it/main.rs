@@ -8,4 +8,5 @@ mod context;
 mod determinism;
 mod fixtures;
 mod prompt_cache;
+mod semantic_cache;
 mod support;
