@@ -11,3 +11,4 @@
 //! traffic or another lever's draws.
 
 pub mod prompt_cache;
+pub mod routing;

@@ -42,7 +42,11 @@ pub fn run_once(
     let mut models = ModelTable::default();
     let mut pipes: Vec<Pipeline> = strategies
         .iter()
-        .map(|s| Pipeline::new(scenario, s, &mut models))
+        .map(|s| {
+            let mut p = Pipeline::new(scenario, s, &mut models);
+            p.set_run(run);
+            p
+        })
         .collect();
     for req in Synthetic::new(scenario, run)? {
         for p in pipes.iter_mut() {

@@ -364,7 +364,7 @@ impl Scenario {
             }
         }
         let strategies = if endpoints.len() == file.endpoints.len() {
-            resolve_strategies(&file, &endpoints, &mut v)
+            resolve_strategies(&file, &endpoints, &catalog, &mut v)
         } else {
             Vec::new()
         };
@@ -402,6 +402,7 @@ impl Scenario {
 fn resolve_strategies(
     file: &ScenarioFile,
     endpoints: &[Endpoint],
+    catalog: &Catalog,
     v: &mut Validator,
 ) -> Vec<Strategy> {
     let base_idx = file.strategies.iter().position(|s| s.name == "baseline");
@@ -449,6 +450,9 @@ fn resolve_strategies(
                     for (ei, l) in levers.iter_mut().enumerate() {
                         if r.endpoints[ei].prompt_cache != base[ei].prompt_cache {
                             l.prompt_cache = r.endpoints[ei].prompt_cache;
+                        }
+                        if r.endpoints[ei].routing != base[ei].routing {
+                            l.routing = r.endpoints[ei].routing.clone();
                         }
                     }
                 }
@@ -526,7 +530,25 @@ fn resolve_strategies(
                 } else {
                     pc.placement
                 };
-                levers[ei].prompt_cache = Some(CacheChoice { ttl, placement });
+                levers[ei].prompt_cache = Some(CacheChoice {
+                    ttl,
+                    placement,
+                    opted_in: true,
+                });
+            }
+        }
+        if let Some(rt) = &sf.routing {
+            let choices = crate::levers::routing::resolve(
+                rt,
+                &format!("{p}.routing"),
+                endpoints,
+                catalog,
+                &mut v.errors,
+            );
+            for (l, c) in levers.iter_mut().zip(choices) {
+                if c.is_some() {
+                    l.routing = c;
+                }
             }
         }
         resolved.push(Strategy {
@@ -548,7 +570,9 @@ fn automatic_levers(e: &Endpoint) -> EndpointLevers {
             .map(|ttl| CacheChoice {
                 ttl,
                 placement: crate::levers::prompt_cache::Placement::FullPrompt,
+                opted_in: false,
             }),
+        routing: None,
     }
 }
 
