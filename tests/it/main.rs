@@ -4,4 +4,5 @@ mod cli;
 mod closed_form;
 mod determinism;
 mod fixtures;
+mod routing;
 mod support;
