@@ -14,6 +14,10 @@
 //! refused by the provider (HTTP 400, nothing billed). It is counted in
 //! [`Ledger::context_overflows`] and not billed; the report warns about it. Later turns of that
 //! session are still attempted, as the traffic is shared by all strategies.
+//!
+//! Model tiering ([`crate::levers::routing`]) can bill a request on another model than the
+//! endpoint's, or on two (a cascade that escalates): every model an endpoint can be routed to has
+//! its own ledger lines and its own prompt-cache entries.
 
 use crate::ledger::{Ledger, LineKey};
 use crate::levers::prompt_cache::{EndpointCache, Placement, PromptCache};

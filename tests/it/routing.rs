@@ -507,6 +507,9 @@ fn json_report_has_model_shares_and_escalations() {
     assert!((ratio - 0.25).abs() < 0.01, "{ratio}");
     assert!(r["escalations"].as_f64().unwrap() > 0.0);
     assert_eq!(s["baseline"]["routing"]["escalations"], 0.0);
+    // `combine` carries the cascade over, and the router's draws are the same in every
+    // strategy: the same requests escalate.
+    assert_eq!(s["cascade-cached"]["routing"], s["cascade"]["routing"]);
     let haiku = s["tiering"]["by_model"][HAIKU]["share_of_requests"]
         .as_f64()
         .unwrap();
