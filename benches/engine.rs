@@ -23,7 +23,7 @@ fn load(name: &str) -> Scenario {
 
 fn bench_engine(c: &mut Criterion) {
     let sc = load("support-assistant.ron");
-    let strategies = sc.strategies.clone();
+    let strategies = sc.strategies[..1].to_vec();
     let requests = match montecarlo::run_once(&sc, &strategies, 0) {
         Ok(l) => l[0].total().requests,
         Err(e) => panic!("{e}"),
@@ -39,6 +39,17 @@ fn bench_engine(c: &mut Criterion) {
     });
     g.bench_function("baseline (30 days, 1 run)", |b| {
         b.iter(|| black_box(montecarlo::run_once(&sc, &strategies, 0)))
+    });
+    g.finish();
+
+    // Every strategy of the scenario in one pass (baseline + prompt-cache variants): the
+    // throughput counts requests × strategies.
+    let mut g = c.benchmark_group("support-assistant, all strategies");
+    g.sample_size(10);
+    let all = sc.strategies.clone();
+    g.throughput(Throughput::Elements(requests * all.len() as u64));
+    g.bench_function(format!("{} strategies (30 days, 1 run)", all.len()), |b| {
+        b.iter(|| black_box(montecarlo::run_once(&sc, &all, 0)))
     });
     g.finish();
 }

@@ -9,6 +9,7 @@
 //! Storage is dense: lines are registered once and each owns one contiguous block of days, so
 //! adding tokens on the hot path is two index operations.
 
+use crate::levers::batch::DelayHistogram;
 use crate::pricing::{Bucket, PriceTier, ServiceTier};
 
 /// Number of token buckets.
@@ -67,6 +68,12 @@ pub struct Ledger {
     /// Requests routed to a model whose context window was too small, sent to another model
     /// instead, per endpoint.
     pub window_fallbacks: Vec<u64>,
+    /// Summarisation calls made by a context policy, per endpoint.
+    pub summaries: Vec<u64>,
+    /// Turns dropped to fit a context window, per endpoint.
+    pub forced_trims: Vec<u64>,
+    /// Delays of batched requests, request to result.
+    pub batch_delays: DelayHistogram,
 }
 
 /// Names of the prompt segments, in the order they are sent.
@@ -85,6 +92,9 @@ impl Ledger {
             cascades: vec![0; endpoints],
             escalations: vec![0; endpoints],
             window_fallbacks: vec![0; endpoints],
+            summaries: vec![0; endpoints],
+            forced_trims: vec![0; endpoints],
+            batch_delays: DelayHistogram::default(),
         }
     }
 

@@ -10,5 +10,7 @@
 //! Levers draw randomness only from their own streams, so switching one on never changes the
 //! traffic or another lever's draws.
 
+pub mod batch;
+pub mod context;
 pub mod prompt_cache;
 pub mod routing;

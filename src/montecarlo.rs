@@ -27,7 +27,7 @@ pub struct Outcome {
 pub fn model_table(scenario: &Scenario, strategies: &[Strategy]) -> ModelTable {
     let mut models = ModelTable::default();
     for s in strategies {
-        Pipeline::new(scenario, s, &mut models);
+        Pipeline::new(scenario, s, &mut models, 0);
     }
     models
 }
@@ -42,11 +42,7 @@ pub fn run_once(
     let mut models = ModelTable::default();
     let mut pipes: Vec<Pipeline> = strategies
         .iter()
-        .map(|s| {
-            let mut p = Pipeline::new(scenario, s, &mut models);
-            p.set_run(run);
-            p
-        })
+        .map(|s| Pipeline::new(scenario, s, &mut models, run))
         .collect();
     for req in Synthetic::new(scenario, run)? {
         for p in pipes.iter_mut() {

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::ledger::{Ledger, SEGMENTS};
 use crate::montecarlo::Outcome;
-use crate::pricing::{Bucket, ModelPrice, PriceTier, ServiceTier};
+use crate::pricing::{Bucket, Catalog, ModelPrice, PriceTier, ServiceTier};
 use crate::scenario::Scenario;
 
 /// Version of the JSON report layout. Bumped only when a field is renamed or removed.
@@ -91,6 +91,8 @@ pub struct Report {
     pub horizon_days: u32,
     /// Results by strategy name.
     pub strategies: BTreeMap<String, StrategyResult>,
+    /// Strategy names in the scenario's order, `baseline` first.
+    pub strategy_order: Vec<String>,
     /// Things the reader must know (e.g. requests refused for exceeding a context window).
     pub warnings: Vec<String>,
 }
@@ -127,6 +129,8 @@ pub struct PricesInfo {
 /// Results of one strategy across runs.
 #[derive(Debug, Clone, Serialize)]
 pub struct StrategyResult {
+    /// What the strategy does, from the scenario.
+    pub description: String,
     /// Total cost over the horizon.
     pub cost_usd: Stats,
     /// Billed model calls.
@@ -158,6 +162,32 @@ pub struct StrategyResult {
     /// Mean prompt tokens of billed requests by segment (system, tools, history, context,
     /// user), as the application sent them, before any lever.
     pub prompt_segments: BTreeMap<String, f64>,
+    /// Context-policy figures (zero without a policy).
+    pub context: ContextStats,
+    /// Batch-processing figures (zero without batching).
+    pub batch: BatchStats,
+}
+
+/// What batch processing did: volume and the delay from request to result.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct BatchStats {
+    /// Mean requests batched per run.
+    pub requests: f64,
+    /// Median delay, seconds (all runs pooled; exact to 1%).
+    pub delay_p50_s: f64,
+    /// 95th-percentile delay, seconds.
+    pub delay_p95_s: f64,
+    /// 99th-percentile delay, seconds.
+    pub delay_p99_s: f64,
+}
+
+/// What context policies did.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ContextStats {
+    /// Mean summarisation calls per run (billed as requests).
+    pub summaries: f64,
+    /// Mean turns dropped per run to fit a context window.
+    pub forced_trims: f64,
 }
 
 /// Cost and volume of one slice of the bill.
@@ -196,6 +226,12 @@ pub struct PromptCacheStats {
     pub read_tokens: f64,
     /// Mean cache-write tokens (all TTLs).
     pub write_tokens: f64,
+    /// What caching saved on prompt tokens: the prompt's cost at uncached input prices minus
+    /// what was paid for input, cache writes, reads and storage. Negative when write premiums
+    /// and storage cost more than the reads save.
+    pub net_saving_usd: f64,
+    /// Mean storage cost (explicit caches billed per token-hour).
+    pub storage_usd: f64,
 }
 
 /// Semantic-cache figures.
@@ -275,6 +311,10 @@ struct RunCost {
     daily: Vec<f64>,
     daily_requests: Vec<f64>,
     segments: [f64; 5],
+    /// Prompt tokens (input, writes, reads) priced at the uncached input rate.
+    prompt_at_input_price: f64,
+    summaries: f64,
+    forced_trims: f64,
 }
 
 /// Error pricing a ledger.
@@ -317,6 +357,9 @@ fn price_run(
         daily: vec![0.0; days],
         daily_requests: vec![0.0; days],
         segments: [0.0; 5],
+        prompt_at_input_price: 0.0,
+        summaries: ledger.summaries.iter().sum::<u64>() as f64,
+        forced_trims: ledger.forced_trims.iter().sum::<u64>() as f64,
     };
     for seg in &ledger.prompt_segments {
         for (a, b) in rc.segments.iter_mut().zip(seg) {
@@ -341,6 +384,14 @@ fn price_run(
                     source_name: catalog_source.to_string(),
                 })?;
         }
+        let input_rate = price
+            .rate_per_token(key.service, key.price_tier, Bucket::Input)
+            .unwrap_or(0.0);
+        rc.prompt_at_input_price += PROMPT_BUCKETS
+            .iter()
+            .map(|b| total.tokens[b.index()] as f64)
+            .sum::<f64>()
+            * input_rate;
         for day in 0..days {
             let cell = ledger.cell(li, day as u32);
             let mut day_cost = 0.0;
@@ -371,6 +422,15 @@ fn price_run(
     Ok(rc)
 }
 
+/// The buckets a prompt token can land in: exactly one of them.
+pub const PROMPT_BUCKETS: [Bucket; 5] = [
+    Bucket::Input,
+    Bucket::CacheWrite5m,
+    Bucket::CacheWrite1h,
+    Bucket::CacheWrite24h,
+    Bucket::CacheRead,
+];
+
 fn mean(v: &[f64]) -> f64 {
     if v.is_empty() {
         0.0
@@ -390,12 +450,69 @@ fn ratio(num: f64, den: f64) -> f64 {
     if den > 0.0 { num / den } else { 0.0 }
 }
 
-/// Price an outcome and build the report.
+/// What a report needs to know about what was simulated or recorded, besides the ledgers.
+#[derive(Debug, Clone)]
+pub struct Subject<'a> {
+    /// Scenario (or trace) name.
+    pub name: String,
+    /// Path as given.
+    pub path: String,
+    /// SHA-256 of the input file.
+    pub sha256: String,
+    /// Seed of the runs (0 for recorded traffic).
+    pub seed: u64,
+    /// Days covered.
+    pub horizon_days: u32,
+    /// Prices.
+    pub catalog: &'a Catalog,
+    /// Endpoint names, indexed like the ledgers' endpoints.
+    pub endpoint_names: Vec<String>,
+    /// Active user-days over the horizon (for cost per user).
+    pub active_user_days: f64,
+}
+
+impl<'a> Subject<'a> {
+    /// The subject of a scenario run. The endpoint with the most daily active users stands
+    /// for the product's users.
+    pub fn of_scenario(scenario: &'a Scenario) -> Subject<'a> {
+        let days = scenario.horizon_days;
+        let product = scenario.endpoints.iter().max_by(|a, b| {
+            a.traffic
+                .daily_active_users
+                .total_cmp(&b.traffic.daily_active_users)
+        });
+        let active_user_days = (0..days)
+            .map(|d| {
+                product.map_or(0.0, |e| {
+                    e.traffic.daily_active_users * e.traffic.weekday_factor[scenario.weekday_of(d)]
+                })
+            })
+            .sum();
+        Subject {
+            name: scenario.name.clone(),
+            path: scenario.path.clone(),
+            sha256: scenario.sha256.clone(),
+            seed: scenario.seed,
+            horizon_days: days,
+            catalog: &scenario.catalog,
+            endpoint_names: scenario.endpoints.iter().map(|e| e.name.clone()).collect(),
+            active_user_days,
+        }
+    }
+}
+
+/// Price an outcome of a scenario and build the report.
 pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report, PricingGap> {
+    build_for(&Subject::of_scenario(scenario), outcome, runs)
+}
+
+/// Price an outcome and build the report.
+pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Report, PricingGap> {
+    let catalog = subject.catalog;
     let mut prices = Vec::with_capacity(outcome.models.ids.len());
     for id in &outcome.models.ids {
-        // Every model in the table came from a validated endpoint or strategy.
-        match scenario.catalog.get(id) {
+        // Every model in the table came from a validated endpoint, strategy or trace row.
+        match catalog.get(id) {
             Some(p) => prices.push(p),
             None => {
                 return Err(PricingGap {
@@ -403,12 +520,12 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report
                     bucket: "any",
                     service: ServiceTier::Standard,
                     tier: PriceTier::Base,
-                    source_name: scenario.catalog.source.clone(),
+                    source_name: catalog.source.clone(),
                 });
             }
         }
     }
-    let n_endpoints = scenario.endpoints.len();
+    let n_endpoints = subject.endpoint_names.len();
     // costs[strategy][run]
     let mut costs: Vec<Vec<RunCost>> = vec![Vec::new(); outcome.strategies.len()];
     for run in &outcome.ledgers {
@@ -417,29 +534,13 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report
                 ledger,
                 &prices,
                 n_endpoints,
-                &scenario.catalog.source,
+                &catalog.source,
                 &outcome.models.ids,
             )?);
         }
     }
-    let days = scenario.horizon_days;
-    let product_dau = scenario
-        .endpoints
-        .iter()
-        .map(|e| e.traffic.daily_active_users)
-        .fold(0.0, f64::max);
-    let product_ep = scenario
-        .endpoints
-        .iter()
-        .position(|e| e.traffic.daily_active_users == product_dau)
-        .unwrap_or(0);
-    let active_user_days: f64 = (0..days)
-        .map(|d| {
-            scenario.endpoints.get(product_ep).map_or(0.0, |e| {
-                e.traffic.daily_active_users * e.traffic.weekday_factor[scenario.weekday_of(d)]
-            })
-        })
-        .sum();
+    let days = subject.horizon_days;
+    let active_user_days = subject.active_user_days;
     let baseline_totals: Vec<f64> = costs
         .first()
         .map(|c| c.iter().map(|r| r.total).collect())
@@ -453,15 +554,15 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report
         let totals = col(&|r| r.total);
         let mean_total = mean(&totals);
         let mean_requests = mean(&col(&|r| r.requests));
-        let by_endpoint = scenario
-            .endpoints
+        let by_endpoint = subject
+            .endpoint_names
             .iter()
             .enumerate()
-            .map(|(ei, e)| {
+            .map(|(ei, name)| {
                 let c = col(&|r| r.by_endpoint[ei]);
                 let m = mean(&c);
                 (
-                    e.name.clone(),
+                    name.clone(),
                     Breakdown {
                         cost_usd: Stats::of(&c),
                         share_of_cost: ratio(m, mean_total),
@@ -536,11 +637,10 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report
             .collect();
         let sessions = col(&|r| r.sessions);
         let prompt_tokens = |r: &RunCost| {
-            r.tokens[Bucket::Input.index()]
-                + r.tokens[Bucket::CacheWrite5m.index()]
-                + r.tokens[Bucket::CacheWrite1h.index()]
-                + r.tokens[Bucket::CacheWrite24h.index()]
-                + r.tokens[Bucket::CacheRead.index()]
+            PROMPT_BUCKETS
+                .iter()
+                .map(|b| r.tokens[b.index()])
+                .sum::<f64>()
         };
         let read = mean(&col(&|r| r.tokens[Bucket::CacheRead.index()]));
         let write = mean(&col(&|r| {
@@ -552,9 +652,14 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report
         let overflows = mean(&col(&|r| r.overflows));
         if overflows > 0.0 {
             warnings.push(format!(
-                "{}: {:.0} requests per run exceeded the model's context window and were refused \
-                 (not billed); trim the history or use a model with a larger window",
-                strat.name, overflows
+                "{}: {} requests per run on average exceeded the model's context window and were \
+                 refused (not billed); trim the history or use a model with a larger window",
+                strat.name,
+                if overflows < 10.0 {
+                    format!("{overflows:.1}")
+                } else {
+                    format!("{overflows:.0}")
+                }
             ));
         }
         let savings: Vec<f64> = totals
@@ -565,6 +670,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report
         strategies.insert(
             strat.name.clone(),
             StrategyResult {
+                description: strat.description.clone(),
                 cost_usd: Stats::of(&totals),
                 requests: Stats::of(&requests),
                 sessions: Stats::of(&sessions),
@@ -577,6 +683,17 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report
                     hit_ratio: ratio(read, prompt),
                     read_tokens: read,
                     write_tokens: write,
+                    net_saving_usd: mean(&col(&|r| {
+                        r.prompt_at_input_price
+                            - PROMPT_BUCKETS
+                                .iter()
+                                .map(|b| r.by_bucket[b.index()])
+                                .sum::<f64>()
+                            - r.by_bucket[Bucket::CacheStorageTokenHours.index()]
+                    })),
+                    storage_usd: mean(&col(&|r| {
+                        r.by_bucket[Bucket::CacheStorageTokenHours.index()]
+                    })),
                 },
                 semantic_cache: SemanticCacheStats::default(),
                 routing: RoutingStats::of(
@@ -615,6 +732,22 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report
                     .enumerate()
                     .map(|(i, n)| (n.to_string(), mean(&col(&|r| r.segments[i]))))
                     .collect(),
+                batch: {
+                    let mut h = crate::levers::batch::DelayHistogram::default();
+                    for run in &outcome.ledgers {
+                        h.merge(&run[si].batch_delays);
+                    }
+                    BatchStats {
+                        requests: h.count() as f64 / outcome.ledgers.len().max(1) as f64,
+                        delay_p50_s: h.quantile_s(0.50),
+                        delay_p95_s: h.quantile_s(0.95),
+                        delay_p99_s: h.quantile_s(0.99),
+                    }
+                },
+                context: ContextStats {
+                    summaries: mean(&col(&|r| r.summaries)),
+                    forced_trims: mean(&col(&|r| r.forced_trims)),
+                },
             },
         );
     }
@@ -625,18 +758,19 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report
             version: env!("CARGO_PKG_VERSION").to_string(),
         },
         scenario: ScenarioInfo {
-            name: scenario.name.clone(),
-            path: scenario.path.clone(),
-            sha256: scenario.sha256.clone(),
+            name: subject.name.clone(),
+            path: subject.path.clone(),
+            sha256: subject.sha256.clone(),
         },
         prices: PricesInfo {
-            source: scenario.catalog.source.clone(),
-            effective_date: scenario.catalog.effective_date.clone(),
+            source: catalog.source.clone(),
+            effective_date: catalog.effective_date.clone(),
         },
-        seed: scenario.seed,
+        seed: subject.seed,
         runs,
         horizon_days: days,
         strategies,
+        strategy_order: outcome.strategies.iter().map(|s| s.name.clone()).collect(),
         warnings,
     })
 }

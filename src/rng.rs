@@ -25,6 +25,8 @@ pub enum Purpose {
     Tokens = 3,
     /// Model tiering: which model a request is routed to, and cascade escalations.
     Routing = 10,
+    /// Batch turnaround times.
+    Batch = 20,
 }
 
 /// SplitMix64 step: a well-mixed 64-bit value from a counter.

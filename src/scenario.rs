@@ -128,6 +128,8 @@ pub struct Endpoint {
     pub price: ModelPrice,
     /// Standard or flex.
     pub service_tier: ServiceTier,
+    /// Whether its work can be batched.
+    pub deferrable: bool,
     /// Arrivals and session shape.
     pub traffic: Traffic,
     /// Prompt composition.
@@ -309,6 +311,13 @@ impl Scenario {
             );
             let weekday_factor = weekday.map(|w| w * 7.0);
             v.dist(&format!("{p}.traffic.turns"), &t.turns, 1.0);
+            if e.deferrable && t.turns.support_max() > 1.0 {
+                v.err(
+                    format!("{p}.deferrable"),
+                    "a deferrable endpoint's sessions must be single requests (turns: Fixed(1)): \
+                     a conversation cannot wait hours for each answer",
+                );
+            }
             let think_time_s = match &t.think_time_s {
                 Some(d) => {
                     v.dist(&format!("{p}.traffic.think_time_s"), d, 0.0);
@@ -342,6 +351,7 @@ impl Scenario {
                     model: e.model.clone(),
                     price,
                     service_tier,
+                    deferrable: e.deferrable,
                     traffic: Traffic {
                         daily_active_users: t.daily_active_users,
                         sessions_per_user_per_day: t.sessions_per_user_per_day,
@@ -410,9 +420,21 @@ fn resolve_strategies(
     order.extend((0..file.strategies.len()).filter(|i| Some(*i) != base_idx));
     let mut resolved: Vec<Strategy> = Vec::new();
     if base_idx.is_none() {
+        let auto: Vec<&str> = endpoints
+            .iter()
+            .filter(|e| automatic_levers(e).prompt_cache.is_some())
+            .map(|e| e.name.as_str())
+            .collect();
         resolved.push(Strategy {
             name: "baseline".to_string(),
-            description: "every request billed as sent".to_string(),
+            description: if auto.is_empty() {
+                "no levers: every request billed as sent".to_string()
+            } else {
+                format!(
+                    "no levers switched on; the provider's automatic prompt caching still applies to {}",
+                    auto.join(", ")
+                )
+            },
             endpoints: endpoints.iter().map(automatic_levers).collect(),
         });
     }
@@ -454,6 +476,12 @@ fn resolve_strategies(
                         if r.endpoints[ei].routing != base[ei].routing {
                             l.routing = r.endpoints[ei].routing.clone();
                         }
+                        if r.endpoints[ei].context != base[ei].context {
+                            l.context = r.endpoints[ei].context.clone();
+                        }
+                        if r.endpoints[ei].batch != base[ei].batch {
+                            l.batch = r.endpoints[ei].batch.clone();
+                        }
                     }
                 }
                 None => {
@@ -470,21 +498,7 @@ fn resolve_strategies(
         }
         if let Some(pc) = &sf.prompt_cache {
             let pp = format!("{p}.prompt_cache");
-            for (ni, n) in pc.endpoints.iter().enumerate() {
-                if !endpoints.iter().any(|e| &e.name == n) {
-                    v.err(
-                        format!("{pp}.endpoints[{ni}]"),
-                        format!(
-                            "no endpoint named {n:?}; endpoints: {}",
-                            endpoints
-                                .iter()
-                                .map(|e| e.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    );
-                }
-            }
+            check_endpoint_names(&format!("{pp}.endpoints"), &pc.endpoints, endpoints, v);
             for (ei, e) in endpoints.iter().enumerate() {
                 if !pc.endpoints.is_empty() && !pc.endpoints.contains(&e.name) {
                     continue;
@@ -551,6 +565,19 @@ fn resolve_strategies(
                 }
             }
         }
+        if let Some(cf) = &sf.context {
+            resolve_context(
+                &format!("{p}.context"),
+                cf,
+                endpoints,
+                catalog,
+                &mut levers,
+                v,
+            );
+        }
+        if let Some(bf) = &sf.batch {
+            resolve_batch(&format!("{p}.batch"), bf, endpoints, &mut levers, v);
+        }
         resolved.push(Strategy {
             name: sf.name.clone(),
             description: sf.description.clone(),
@@ -558,6 +585,171 @@ fn resolve_strategies(
         });
     }
     resolved
+}
+
+fn resolve_batch(
+    p: &str,
+    bf: &file::BatchFile,
+    endpoints: &[Endpoint],
+    levers: &mut [EndpointLevers],
+    v: &mut Validator,
+) {
+    check_endpoint_names(&format!("{p}.endpoints"), &bf.endpoints, endpoints, v);
+    if !bf.flush_every_s.is_finite() || bf.flush_every_s < 1.0 || bf.flush_every_s > 86_400.0 {
+        v.err(
+            format!("{p}.flush_every_s"),
+            format!(
+                "must be between 1 and 86400 seconds (got {})",
+                trim_float(bf.flush_every_s)
+            ),
+        );
+        return;
+    }
+    if bf.max_batch == 0 {
+        v.err(format!("{p}.max_batch"), "must be at least 1");
+        return;
+    }
+    v.dist(&format!("{p}.turnaround_s"), &bf.turnaround_s, 0.0);
+    let mut any = false;
+    for (ei, e) in endpoints.iter().enumerate() {
+        let listed = bf.endpoints.contains(&e.name);
+        if !bf.endpoints.is_empty() && !listed {
+            continue;
+        }
+        if !e.deferrable {
+            if listed {
+                v.err(
+                    format!("{p}.endpoints"),
+                    format!(
+                        "endpoint {:?} is real-time (deferrable: false); real-time endpoints can never be batched",
+                        e.name
+                    ),
+                );
+            }
+            continue;
+        }
+        if e.price.batch.is_none() {
+            v.err(
+                p.to_string(),
+                format!("{:?} (endpoint {:?}) has no batch prices", e.model, e.name),
+            );
+            continue;
+        }
+        any = true;
+        levers[ei].batch = Some(crate::strategy::BatchChoice {
+            flush_every_ms: (bf.flush_every_s * 1000.0).round() as u64,
+            max_batch: usize::try_from(bf.max_batch).unwrap_or(usize::MAX),
+            turnaround_s: bf.turnaround_s.clone(),
+        });
+    }
+    if !any && bf.endpoints.is_empty() {
+        v.err(
+            p.to_string(),
+            "no endpoint is deferrable: mark offline work with `deferrable: true` on its endpoint",
+        );
+    }
+}
+
+/// Check that every name in `names` is an endpoint; report unknown ones at `path[i]`.
+fn check_endpoint_names(path: &str, names: &[String], endpoints: &[Endpoint], v: &mut Validator) {
+    for (ni, n) in names.iter().enumerate() {
+        if !endpoints.iter().any(|e| &e.name == n) {
+            v.err(
+                format!("{path}[{ni}]"),
+                format!(
+                    "no endpoint named {n:?}; endpoints: {}",
+                    endpoints
+                        .iter()
+                        .map(|e| e.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+    }
+}
+
+/// Check a model id used by a lever: known, and a chat model.
+fn check_chat_model(path: &str, id: &str, catalog: &Catalog, v: &mut Validator) -> bool {
+    match catalog.get(id) {
+        Some(m) if m.mode == Mode::Chat => true,
+        Some(_) => {
+            v.err(path, format!("{id:?} is not a chat model"));
+            false
+        }
+        None => {
+            let sugg = catalog.suggest(id);
+            let hint = if sugg.is_empty() {
+                String::new()
+            } else {
+                format!("; did you mean {}?", quote_list(&sugg))
+            };
+            v.err(
+                path,
+                format!("unknown model {id:?} in {}{hint}", catalog.source),
+            );
+            false
+        }
+    }
+}
+
+fn resolve_context(
+    p: &str,
+    cf: &file::ContextFile,
+    endpoints: &[Endpoint],
+    catalog: &Catalog,
+    levers: &mut [EndpointLevers],
+    v: &mut Validator,
+) {
+    use crate::levers::context::ContextPolicy;
+    check_endpoint_names(&format!("{p}.endpoints"), &cf.endpoints, endpoints, v);
+    match &cf.policy {
+        ContextPolicy::KeepLastTurns(0) => {
+            v.err(
+                format!("{p}.policy"),
+                "KeepLastTurns needs at least 1 turn (KeepLastTurns(0) would send no history: use history: None on the endpoint)",
+            );
+            return;
+        }
+        ContextPolicy::Summarize {
+            every_turns,
+            summary_tokens,
+            model,
+        } => {
+            if *every_turns == 0 {
+                v.err(format!("{p}.policy.every_turns"), "must be at least 1");
+                return;
+            }
+            if *summary_tokens == 0 {
+                v.err(format!("{p}.policy.summary_tokens"), "must be at least 1");
+                return;
+            }
+            if let Some(m) = model
+                && !check_chat_model(&format!("{p}.policy.model"), m, catalog, v)
+            {
+                return;
+            }
+        }
+        ContextPolicy::KeepLastTurns(_) => {}
+    }
+    for (ei, e) in endpoints.iter().enumerate() {
+        if !cf.endpoints.is_empty() && !cf.endpoints.contains(&e.name) {
+            continue;
+        }
+        if e.prompt.history == History::None {
+            if !cf.endpoints.is_empty() {
+                v.err(
+                    format!("{p}.endpoints"),
+                    format!(
+                        "endpoint {:?} sends no history (history: None); a context policy has nothing to trim",
+                        e.name
+                    ),
+                );
+            }
+            continue;
+        }
+        levers[ei].context = Some(cf.policy.clone());
+    }
 }
 
 /// Levers the provider applies whatever the strategy: automatic prompt caching (OpenAI).
@@ -573,6 +765,8 @@ fn automatic_levers(e: &Endpoint) -> EndpointLevers {
                 opted_in: false,
             }),
         routing: None,
+        context: None,
+        batch: None,
     }
 }
 

@@ -19,11 +19,16 @@
 //! endpoint's, or on two (a cascade that escalates): every model an endpoint can be routed to has
 //! its own ledger lines and its own prompt-cache entries.
 
+use rand_chacha::ChaCha8Rng;
+
+use crate::engine::{MS_PER_DAY, SimTime};
 use crate::ledger::{Ledger, LineKey};
+use crate::levers::batch::Batcher;
+use crate::levers::context::{ContextPolicy, ContextTrimmer};
 use crate::levers::prompt_cache::{EndpointCache, Placement, PromptCache};
 use crate::levers::routing::{Router, RoutingChoice};
-use crate::pricing::{Bucket, CacheKind, ModelPrice, PriceTier, Ttl};
-use crate::rng::stable_hash;
+use crate::pricing::{Bucket, CacheKind, ModelPrice, PriceTier, ServiceTier, Ttl};
+use crate::rng::{self, Purpose, stable_hash};
 use crate::scenario::{Endpoint, Scenario};
 use crate::workload::Request;
 
@@ -60,10 +65,25 @@ pub struct Strategy {
 /// The levers applied to one endpoint under one strategy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EndpointLevers {
+    /// Batch processing, if on.
+    pub batch: Option<BatchChoice>,
     /// Provider prompt caching, if on.
     pub prompt_cache: Option<CacheChoice>,
+    /// Context policy, if any (summary model resolved: never `None` in a resolved strategy).
+    pub context: Option<ContextPolicy>,
     /// Model tiering: routing rules and cascades, if any.
     pub routing: Option<RoutingChoice>,
+}
+
+/// Batch settings for one endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchChoice {
+    /// Scheduled submission interval.
+    pub flush_every_ms: u64,
+    /// Submission as soon as this many requests wait.
+    pub max_batch: usize,
+    /// Provider processing time of a submitted request, seconds.
+    pub turnaround_s: crate::dist::Dist,
 }
 
 /// Prompt-cache settings for one endpoint.
@@ -79,11 +99,27 @@ pub struct CacheChoice {
 }
 
 /// Where an endpoint's requests are billed under one strategy.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Route {
     /// Ledger line for base and long-context prices.
     lines: [usize; 2],
     max_input_tokens: u64,
+    long_context_above: u64,
+    cache: Option<EndpointCache>,
+    context: Option<ContextTrimmer>,
+    /// Ledger lines (base, long context) of the summary model and its long-context threshold.
+    summary_lines: [usize; 2],
+    summary_long_context_above: u64,
+    /// Batch queue, and the ledger lines at batch prices.
+    batch: Option<Batcher>,
+    batch_lines: [usize; 2],
+}
+
+/// Where one model an endpoint is routed to bills.
+#[derive(Debug, Clone)]
+struct Target {
+    lines: [usize; 2],
+    batch_lines: [usize; 2],
     long_context_above: u64,
     cache: Option<EndpointCache>,
 }
@@ -92,7 +128,7 @@ struct Route {
 #[derive(Debug)]
 struct Routed {
     router: Router,
-    targets: Vec<Route>,
+    targets: Vec<Target>,
 }
 
 /// One strategy's per-run state: its routes, its levers' state and its ledger.
@@ -102,19 +138,119 @@ pub struct Pipeline {
     routers: Vec<Option<Routed>>,
     cache: PromptCache,
     ledger: Ledger,
+    has_batch: bool,
+    /// Turnaround draws of each endpoint's batch lever (its own stream).
+    batch_rng: Vec<Option<ChaCha8Rng>>,
 }
 
 impl Pipeline {
     /// Build the pipeline of `strategy` for `scenario`, registering its models in `models`.
-    pub fn new(scenario: &Scenario, strategy: &Strategy, models: &mut ModelTable) -> Pipeline {
+    pub fn new(
+        scenario: &Scenario,
+        strategy: &Strategy,
+        models: &mut ModelTable,
+        run: u64,
+    ) -> Pipeline {
         let mut ledger = Ledger::new(scenario.horizon_days, scenario.endpoints.len());
         let routes: Vec<Route> = scenario
             .endpoints
             .iter()
             .enumerate()
             .map(|(i, e)| {
-                let cache = strategy.endpoints.get(i).and_then(|l| l.prompt_cache);
-                route_on(&mut ledger, models, i, e, &e.model, &e.price, cache)
+                let model = models.index(&e.model);
+                let mut line = |price_tier| {
+                    ledger.line(LineKey {
+                        endpoint: i as u16,
+                        model,
+                        service: e.service_tier,
+                        price_tier,
+                    })
+                };
+                let lines = [line(PriceTier::Base), line(PriceTier::LongContext)];
+                let cache = strategy
+                    .endpoints
+                    .get(i)
+                    .and_then(|l| l.prompt_cache)
+                    .map(|c| EndpointCache {
+                        rules: e.price.cache.clone(),
+                        ttl: c.ttl,
+                        placement: c.placement,
+                        context_in_history: e.prompt.context_in_history,
+                        salt: stable_hash(&e.model) ^ stable_hash(&e.name).rotate_left(17),
+                    });
+                let policy = strategy.endpoints.get(i).and_then(|l| l.context.clone());
+                let summary_model = match &policy {
+                    Some(ContextPolicy::Summarize { model: Some(m), .. }) => m.clone(),
+                    _ => e.model.clone(),
+                };
+                let summary_price = scenario.catalog.get(&summary_model).unwrap_or(&e.price);
+                let sm = models.index(&summary_model);
+                let mut sline = |price_tier| {
+                    ledger.line(LineKey {
+                        endpoint: i as u16,
+                        model: sm,
+                        service: e.service_tier,
+                        price_tier,
+                    })
+                };
+                let summary_lines = if policy.is_some() {
+                    [sline(PriceTier::Base), sline(PriceTier::LongContext)]
+                } else {
+                    lines
+                };
+                let batch_choice = strategy.endpoints.get(i).and_then(|l| l.batch.clone());
+                let batch_lines = match &batch_choice {
+                    Some(_) => [PriceTier::Base, PriceTier::LongContext].map(|price_tier| {
+                        ledger.line(LineKey {
+                            endpoint: i as u16,
+                            model,
+                            service: ServiceTier::Batch,
+                            price_tier,
+                        })
+                    }),
+                    None => lines,
+                };
+                let batch = batch_choice.and_then(|b| {
+                    b.turnaround_s
+                        .sampler()
+                        .ok()
+                        .map(|s| Batcher::new(b.flush_every_ms, b.max_batch, s))
+                });
+                Route {
+                    batch,
+                    batch_lines,
+                    cache,
+                    context: policy.map(ContextTrimmer::new),
+                    summary_lines,
+                    summary_long_context_above: summary_price
+                        .long_context
+                        .as_ref()
+                        .map(|t| t.above_input_tokens)
+                        .unwrap_or(u64::MAX),
+                    lines,
+                    max_input_tokens: e.price.max_input_tokens.unwrap_or(u64::MAX),
+                    long_context_above: e
+                        .price
+                        .long_context
+                        .as_ref()
+                        .map(|t| t.above_input_tokens)
+                        .unwrap_or(u64::MAX),
+                }
+            })
+            .collect();
+        let batch_rng = scenario
+            .endpoints
+            .iter()
+            .zip(&routes)
+            .map(|(e, r): (_, &Route)| {
+                r.batch.as_ref().map(|_| {
+                    rng::stream(
+                        scenario.seed,
+                        run,
+                        &format!("batch/{}", e.name),
+                        Purpose::Batch,
+                    )
+                })
             })
             .collect();
         let routers = scenario
@@ -129,49 +265,118 @@ impl Pipeline {
                         .max_input_tokens
                         .unwrap_or(u64::MAX)
                 };
-                let router = Router::new(choice, &e.name, &e.model, window, scenario.seed);
+                let mut router = Router::new(choice, &e.name, &e.model, window, scenario.seed);
+                router.set_run(run);
+                let own = &routes[i];
                 let targets = router
                     .models()
                     .iter()
                     .enumerate()
                     .map(|(k, id)| {
                         if k == 0 {
-                            return routes[i].clone();
+                            return Target {
+                                lines: own.lines,
+                                batch_lines: own.batch_lines,
+                                long_context_above: own.long_context_above,
+                                cache: own.cache.clone(),
+                            };
                         }
                         let price = price_of(scenario, e, id);
                         let cache = routed_cache(price, levers.prompt_cache);
-                        route_on(&mut ledger, models, i, e, id, price, cache)
+                        let batched = own.batch.is_some();
+                        target_on(&mut ledger, models, i, e, id, price, cache, batched)
                     })
                     .collect();
                 Some(Routed { router, targets })
             })
             .collect();
         Pipeline {
+            has_batch: routes.iter().any(|r| r.batch.is_some()),
             routes,
             routers,
             cache: PromptCache::new(),
             ledger,
-        }
-    }
-
-    /// Draw the levers' randomness from run `run`'s streams (a new pipeline draws from run 0's).
-    pub fn set_run(&mut self, run: u64) {
-        for r in self.routers.iter_mut().flatten() {
-            r.router.set_run(run);
+            batch_rng,
         }
     }
 
     /// Bill one request.
     #[inline]
-    pub fn process(&mut self, req: &Request) {
-        let e = req.endpoint as usize;
-        let route = &self.routes[e];
-        if req.turn == 0 {
+    pub fn process(&mut self, original: &Request) {
+        let e = original.endpoint as usize;
+        if self.has_batch {
+            self.flush_due(original.time);
+        }
+        if original.turn == 0 {
             self.ledger.sessions[e] += 1;
         }
+        let mut req = *original;
+        let route = &mut self.routes[e];
+        if let Some(trimmer) = route.context.as_mut() {
+            let t = trimmer.apply(original, route.max_input_tokens);
+            self.ledger.forced_trims[e] += u64::from(t.forced_trims);
+            if let Some(call) = t.summary {
+                let line = route.summary_lines
+                    [usize::from(call.prompt_tokens > route.summary_long_context_above)];
+                let cell = self.ledger.cell_mut(line, req.time.day());
+                cell.tokens[Bucket::Input.index()] += call.prompt_tokens;
+                cell.tokens[Bucket::Output.index()] += call.output_tokens;
+                cell.requests += 1;
+                self.ledger.summaries[e] += 1;
+            }
+            req.history_tokens = t.history_tokens;
+            req.history_reset = t.history_reset;
+        }
+        if let Some(b) = self.routes[e].batch.as_mut() {
+            if b.push(req) {
+                self.submit_batch(e, req.time);
+            }
+            return;
+        }
+        self.bill(&req, original.history_tokens, false);
+    }
+
+    /// Submit every batch queue whose scheduled time is at or before `now`.
+    fn flush_due(&mut self, now: SimTime) {
+        for e in 0..self.routes.len() {
+            while let Some(due) = self.routes[e].batch.as_ref().and_then(Batcher::due) {
+                if due > now {
+                    break;
+                }
+                self.submit_batch(e, due);
+            }
+        }
+    }
+
+    /// Submit endpoint `e`'s batch queue at `at`: bill each request at batch prices and record
+    /// its delay.
+    fn submit_batch(&mut self, e: usize, at: SimTime) {
+        let Some(b) = self.routes[e].batch.as_mut() else {
+            return;
+        };
+        let queued = b.drain(at);
+        for r in queued {
+            let turnaround = match (self.routes[e].batch.as_ref(), self.batch_rng.get_mut(e)) {
+                (Some(b), Some(Some(rng))) => b.turnaround_ms(rng),
+                _ => 0,
+            };
+            self.ledger
+                .batch_delays
+                .record(at.as_ms() - r.time.as_ms() + turnaround);
+            let submitted = Request { time: at, ..r };
+            self.bill(&submitted, r.history_tokens, true);
+        }
+    }
+
+    /// Split one model call's prompt through the prompt cache and add it to the ledger.
+    /// `original_history` is the history the application held, for the segment breakdown.
+    fn bill(&mut self, req: &Request, original_history: u64, batch: bool) {
+        let e = req.endpoint as usize;
         let prompt = req.prompt_tokens();
         if let Some(r) = self.routers[e].as_mut() {
-            // Model tiering (levers::routing): the router picks the model(s) that bill it.
+            // Model tiering (levers::routing): the router picks the model(s) that bill it. A
+            // batched endpoint's queue keeps arrival order, so the router's draws stay paired
+            // with other strategies'.
             let plan = r.router.plan(prompt);
             let l = &mut self.ledger;
             l.cascades[e] += u64::from(plan.cascaded);
@@ -182,35 +387,65 @@ impl Pipeline {
                 return;
             }
             for &t in plan.calls() {
-                bill(l, &mut self.cache, &r.targets[t as usize], req, prompt);
+                let t = &r.targets[t as usize];
+                let lines = if batch { t.batch_lines } else { t.lines };
+                let line = lines[usize::from(prompt > t.long_context_above)];
+                bill_call(l, &mut self.cache, line, t.cache.as_ref(), req, prompt);
             }
         } else {
+            let route = &self.routes[e];
             if prompt > route.max_input_tokens {
                 self.ledger.context_overflows[e] += 1;
                 return;
             }
-            bill(&mut self.ledger, &mut self.cache, route, req, prompt);
+            let lines = if batch {
+                route.batch_lines
+            } else {
+                route.lines
+            };
+            let line = lines[usize::from(prompt > route.long_context_above)];
+            let cache = route.cache.as_ref();
+            bill_call(&mut self.ledger, &mut self.cache, line, cache, req, prompt);
         }
         let seg = &mut self.ledger.prompt_segments[e];
         seg[0] += req.system_tokens;
         seg[1] += req.tools_tokens;
-        seg[2] += req.history_tokens;
+        seg[2] += original_history;
         seg[3] += req.context_tokens;
         seg[4] += req.user_tokens;
     }
 
-    /// The finished ledger.
-    pub fn into_ledger(self) -> Ledger {
+    /// Submit what is still queued (at its scheduled time, or at the horizon's last
+    /// millisecond if that comes first) and return the ledger.
+    pub fn finish(mut self) -> Ledger {
+        let end = SimTime(u64::from(self.ledger.days()) * MS_PER_DAY - 1);
+        for e in 0..self.routes.len() {
+            if let Some(due) = self.routes[e].batch.as_ref().and_then(Batcher::due) {
+                self.submit_batch(e, due.min(end));
+            }
+        }
         self.ledger
+    }
+
+    /// The finished ledger (after submitting what batch queues still hold).
+    pub fn into_ledger(self) -> Ledger {
+        self.finish()
     }
 }
 
-/// Bill one call of `req` (prompt `prompt` tokens) on `route`'s model.
+/// Add one model call of `req` (prompt `prompt` tokens) to `line`, its prompt split through the
+/// prompt cache when `cfg` is on.
 #[inline]
-fn bill(ledger: &mut Ledger, cache: &mut PromptCache, route: &Route, req: &Request, prompt: u64) {
-    let line = route.lines[usize::from(prompt > route.long_context_above)];
+fn bill_call(
+    ledger: &mut Ledger,
+    cache: &mut PromptCache,
+    line: usize,
+    cfg: Option<&EndpointCache>,
+    req: &Request,
+    prompt: u64,
+) {
     let cell = ledger.cell_mut(line, req.time.day());
-    match &route.cache {
+    match cfg {
         Some(c) => {
             let split = cache.process(c, req, req.time.as_ms());
             cell.tokens[Bucket::Input.index()] += prompt - split.read - split.write;
@@ -259,8 +494,10 @@ fn routed_cache(price: &ModelPrice, endpoint: Option<CacheChoice>) -> Option<Cac
     }
 }
 
-/// Register the ledger lines of endpoint `i` billed on model `id` and build its route.
-fn route_on(
+/// Register the ledger lines of endpoint `i` billed on the routed model `id` (and at its batch
+/// prices when the endpoint is batched) and build its target.
+#[allow(clippy::too_many_arguments)]
+fn target_on(
     ledger: &mut Ledger,
     models: &mut ModelTable,
     i: usize,
@@ -268,20 +505,28 @@ fn route_on(
     id: &str,
     price: &ModelPrice,
     cache: Option<CacheChoice>,
-) -> Route {
+    batched: bool,
+) -> Target {
     let model = models.index(id);
-    let mut line = |price_tier| {
-        ledger.line(LineKey {
-            endpoint: i as u16,
-            model,
-            service: e.service_tier,
-            price_tier,
+    let mut lines_at = |service| {
+        [PriceTier::Base, PriceTier::LongContext].map(|price_tier| {
+            ledger.line(LineKey {
+                endpoint: i as u16,
+                model,
+                service,
+                price_tier,
+            })
         })
     };
-    let lines = [line(PriceTier::Base), line(PriceTier::LongContext)];
-    Route {
+    let lines = lines_at(e.service_tier);
+    let batch_lines = if batched {
+        lines_at(ServiceTier::Batch)
+    } else {
+        lines
+    };
+    Target {
         lines,
-        max_input_tokens: price.max_input_tokens.unwrap_or(u64::MAX),
+        batch_lines,
         long_context_above: price
             .long_context
             .as_ref()

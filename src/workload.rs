@@ -5,6 +5,7 @@
 //! same pipeline.
 
 pub mod synthetic;
+pub mod trace;
 
 use crate::engine::SimTime;
 
@@ -40,6 +41,10 @@ pub struct Request {
     pub reasoning_tokens: u64,
     /// True for the last request of its session (lets levers free per-session state).
     pub final_turn: bool,
+    /// True when the history sent is not a continuation of the session's previous prompt
+    /// (a context policy slid its window or summarised), so no cached conversation prefix
+    /// applies. Traffic sources always set `false`.
+    pub history_reset: bool,
 }
 
 impl Request {

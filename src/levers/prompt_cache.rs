@@ -162,6 +162,7 @@ impl PromptCache {
         let mut read = 0;
         let mut read_from = None;
         if let Some(e) = self.sessions.get(&key_sess)
+            && !req.history_reset
             && e.expires_ms > now_ms
             && e.len <= prompt
         {
@@ -242,6 +243,7 @@ impl PromptCache {
                 };
                 let len = cfg.round(reusable.min(write_point.max(read)));
                 let keep_old = !refresh
+                    && !req.history_reset
                     && self
                         .sessions
                         .get(&key_sess)
@@ -306,7 +308,20 @@ mod tests {
             output_tokens: 200,
             reasoning_tokens: 0,
             final_turn,
+            history_reset: false,
         }
+    }
+
+    #[test]
+    fn a_reset_history_reads_only_the_shared_prefix() {
+        let c = cfg(anthropic(1024), Placement::FullPrompt);
+        let mut pc = PromptCache::new();
+        pc.process(&c, &req(1, 0, 0, false), 0);
+        let mut r = req(1, 1, 300, false);
+        r.history_reset = true;
+        let s = pc.process(&c, &r, 1000);
+        assert_eq!(s.read, 4000);
+        assert_eq!(s.write, r.prompt_tokens() - 4000);
     }
 
     #[test]

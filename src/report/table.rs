@@ -74,26 +74,49 @@ pub fn render(report: &Report) -> String {
     }
     out.push_str(&summary.text(""));
 
+    let baseline = report.strategies.get("baseline");
     for name in &names {
         out.push('\n');
         out.push_str(&strategy_detail(
             name,
             &report.strategies[name],
+            baseline.filter(|_| name != "baseline"),
             report.runs,
         ));
     }
     out
 }
 
-/// Strategy names with `baseline` first, the rest sorted.
+/// Strategy names in the scenario's order, `baseline` first.
 pub fn strategy_order(report: &Report) -> Vec<String> {
-    let mut names: Vec<String> = report.strategies.keys().cloned().collect();
-    names.sort_by_key(|n| (n != "baseline", n.clone()));
+    let mut names: Vec<String> = report
+        .strategy_order
+        .iter()
+        .filter(|n| report.strategies.contains_key(*n))
+        .cloned()
+        .collect();
+    // Reports from elsewhere may lack the order: fall back to baseline first, then by name.
+    let mut rest: Vec<String> = report
+        .strategies
+        .keys()
+        .filter(|k| !names.contains(k))
+        .cloned()
+        .collect();
+    rest.sort_by_key(|n| (n != "baseline", n.clone()));
+    names.extend(rest);
     names
 }
 
-fn strategy_detail(name: &str, s: &StrategyResult, runs: u32) -> String {
+fn strategy_detail(
+    name: &str,
+    s: &StrategyResult,
+    base: Option<&StrategyResult>,
+    runs: u32,
+) -> String {
     let mut out = format!("== {name} ==\n");
+    if !s.description.is_empty() {
+        out.push_str(&format!("  {}\n", s.description));
+    }
     let spread = if runs > 1 {
         format!(
             "  (P5 {} .. P95 {} over {runs} runs)",
@@ -104,6 +127,59 @@ fn strategy_detail(name: &str, s: &StrategyResult, runs: u32) -> String {
         String::new()
     };
     out.push_str(&format!("  total      {}{spread}\n", usd(s.cost_usd.mean)));
+    if let Some(b) = base {
+        let sv = &s.savings_vs_baseline_usd;
+        let verdict = if sv.mean >= 0.0 { "saving" } else { "LOSS" };
+        let noise = if runs > 1 && sv.p5 < 0.0 && sv.p95 > 0.0 {
+            " (within run-to-run noise: P5..P95 spans zero)"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "  vs base    {verdict} {} ({}) per {} days{noise}\n",
+            usd_signed(sv.mean),
+            pct(ratio(sv.mean, b.cost_usd.mean)),
+            s.daily.len()
+        ));
+    }
+    let pc = &s.prompt_cache;
+    if pc.read_tokens + pc.write_tokens > 0.0 {
+        let net = if pc.net_saving_usd >= 0.0 {
+            format!("net saving {}", usd(pc.net_saving_usd))
+        } else {
+            format!(
+                "net LOSS {}: write premiums cost more than the reads save",
+                usd(-pc.net_saving_usd)
+            )
+        };
+        out.push_str(&format!(
+            "  caching    {} of prompt tokens read from cache; {} read, {} written{}; {net}\n",
+            pct(pc.hit_ratio),
+            count(pc.read_tokens),
+            count(pc.write_tokens),
+            if pc.storage_usd > 0.0 {
+                format!(", storage {}", usd(pc.storage_usd))
+            } else {
+                String::new()
+            }
+        ));
+    }
+    if s.batch.requests > 0.0 {
+        out.push_str(&format!(
+            "  batch      {} requests at batch prices; result delay P50 {}, P95 {}, P99 {}\n",
+            count(s.batch.requests),
+            duration(s.batch.delay_p50_s),
+            duration(s.batch.delay_p95_s),
+            duration(s.batch.delay_p99_s)
+        ));
+    }
+    if s.context.summaries + s.context.forced_trims > 0.0 {
+        out.push_str(&format!(
+            "  context    {} summarisation calls, {} turns dropped to fit the context window\n",
+            count(s.context.summaries),
+            count(s.context.forced_trims)
+        ));
+    }
     out.push_str(&format!(
         "  volume     {} requests in {} sessions\n",
         count(s.requests.mean),
@@ -140,7 +216,14 @@ fn strategy_detail(name: &str, s: &StrategyResult, runs: u32) -> String {
     }
     out.push('\n');
 
-    let mut t = Table::new(&["endpoint", "cost", "share", "requests", "per request"]);
+    let mut t = Table::new(&[
+        "endpoint",
+        "cost",
+        "share",
+        "requests",
+        "per request",
+        "vs baseline",
+    ]);
     let mut eps: Vec<_> = s.by_endpoint.iter().collect();
     eps.sort_by(|a, b| b.1.cost_usd.mean.total_cmp(&a.1.cost_usd.mean));
     for (n, b) in eps {
@@ -149,13 +232,15 @@ fn strategy_detail(name: &str, s: &StrategyResult, runs: u32) -> String {
             usd(b.cost_usd.mean),
             pct(b.share_of_cost),
             count(b.requests),
-            usd(if b.requests > 0.0 {
-                b.cost_usd.mean / b.requests
-            } else {
-                0.0
-            }),
+            usd(ratio(b.cost_usd.mean, b.requests)),
+            change(
+                base.and_then(|x| x.by_endpoint.get(n))
+                    .map(|x| x.cost_usd.mean),
+                b.cost_usd.mean,
+            ),
         ]);
     }
+    drop_last_column_if_empty(&mut t);
     out.push_str(&t.text("  "));
     out.push('\n');
 
@@ -173,11 +258,14 @@ fn strategy_detail(name: &str, s: &StrategyResult, runs: u32) -> String {
     out.push_str(&t.text("  "));
     out.push('\n');
 
-    let mut t = Table::new(&["token bucket", "tokens", "cost", "share"]);
+    let mut t = Table::new(&["token bucket", "tokens", "cost", "share", "vs baseline"]);
     let mut bs: Vec<_> = s
         .by_bucket
         .iter()
-        .filter(|(n, _)| s.tokens.get(*n).copied().unwrap_or(0.0) > 0.0)
+        .filter(|(n, _)| {
+            s.tokens.get(*n).copied().unwrap_or(0.0) > 0.0
+                || base.is_some_and(|x| x.tokens.get(*n).copied().unwrap_or(0.0) > 0.0)
+        })
         .collect();
     bs.sort_by(|a, b| b.1.cost_usd.mean.total_cmp(&a.1.cost_usd.mean));
     for (n, b) in &bs {
@@ -186,13 +274,20 @@ fn strategy_detail(name: &str, s: &StrategyResult, runs: u32) -> String {
             count(s.tokens.get(*n).copied().unwrap_or(0.0)),
             usd(b.cost_usd.mean),
             pct(b.share_of_cost),
+            change(
+                base.and_then(|x| x.by_bucket.get(*n))
+                    .map(|x| x.cost_usd.mean),
+                b.cost_usd.mean,
+            ),
         ]);
     }
+    drop_last_column_if_empty(&mut t);
     out.push_str(&t.text("  "));
     out.push('\n');
 
     let prompt_total: f64 = s.prompt_segments.values().sum();
-    if prompt_total > 0.0 {
+    // The prompt as sent is the same under every strategy: show it once, with the baseline.
+    if prompt_total > 0.0 && base.is_none() {
         let mut t = Table::new(&["prompt segment", "tokens sent", "share of prompt"]);
         for seg in ["system", "tools", "history", "context", "user"] {
             let v = s.prompt_segments.get(seg).copied().unwrap_or(0.0);
@@ -205,6 +300,40 @@ fn strategy_detail(name: &str, s: &StrategyResult, runs: u32) -> String {
         out.push_str(&format!("  {line}\n"));
     }
     out
+}
+
+/// A duration in seconds as `42s`, `12.5m` or `3.2h`.
+fn duration(s: f64) -> String {
+    if s < 120.0 {
+        format!("{s:.0}s")
+    } else if s < 7200.0 {
+        format!("{:.1}m", s / 60.0)
+    } else {
+        format!("{:.1}h", s / 3600.0)
+    }
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b != 0.0 { a / b } else { 0.0 }
+}
+
+/// `+$1.00` / `-$2.00` against the baseline's figure, empty without a baseline.
+fn change(base: Option<f64>, now: f64) -> String {
+    match base {
+        Some(b) => usd_signed(now - b),
+        None => String::new(),
+    }
+}
+
+/// Remove the last column when every row leaves it empty (no baseline to compare with).
+fn drop_last_column_if_empty(t: &mut Table) {
+    if t.rows.iter().all(|r| r.last().is_none_or(|c| c.is_empty())) {
+        t.headers.pop();
+        t.align.pop();
+        for r in t.rows.iter_mut() {
+            r.pop();
+        }
+    }
 }
 
 /// One sentence on what dominates the bill and which lever addresses it.
@@ -237,6 +366,7 @@ pub fn dominant(s: &StrategyResult) -> Option<String> {
             }
         }
         "output" => ": output is billed at several times the input rate; shorter answers, a cheaper model for simple requests or batch processing address it".to_string(),
+        "cache_write_5m" | "cache_write_1h" | "cache_write_24h" => ": the write premium is paid on content read back too rarely; put breakpoints before what changes every turn (retrieved context), or compare a shorter TTL".to_string(),
         "reasoning" => ": hidden reasoning tokens; a lower reasoning effort or a non-reasoning model for simple requests addresses it".to_string(),
         _ => String::new(),
     };

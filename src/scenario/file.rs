@@ -66,6 +66,59 @@ pub struct StrategyFile {
     /// Model tiering: routing rules and cascades ([`crate::levers::routing`]).
     #[serde(default)]
     pub routing: Option<RoutingFile>,
+    /// Context policy: history windows and summarisation.
+    #[serde(default)]
+    pub context: Option<ContextFile>,
+    /// Batch processing of deferrable endpoints.
+    #[serde(default)]
+    pub batch: Option<BatchFile>,
+}
+
+/// Batch-processing settings of a strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Batch")]
+pub struct BatchFile {
+    /// Seconds between scheduled submissions of the queue (default 3600).
+    #[serde(default = "default_flush_s")]
+    pub flush_every_s: f64,
+    /// Submit as soon as this many requests wait (default 50,000, OpenAI's per-batch limit).
+    #[serde(default = "default_max_batch")]
+    pub max_batch: u64,
+    /// Provider processing time of a submitted request, seconds (default
+    /// `LogNormal(median: 1200, p90: 7200)`: most batches finish within an hour or two; the
+    /// providers promise 24 hours at most).
+    #[serde(default = "default_turnaround")]
+    pub turnaround_s: Dist,
+    /// Endpoints it applies to (default: every deferrable endpoint; naming a real-time one is
+    /// an error).
+    #[serde(default)]
+    pub endpoints: Vec<String>,
+}
+
+fn default_flush_s() -> f64 {
+    3600.0
+}
+
+fn default_max_batch() -> u64 {
+    50_000
+}
+
+fn default_turnaround() -> Dist {
+    Dist::LogNormal {
+        median: 1200.0,
+        p90: 7200.0,
+    }
+}
+
+/// Context-policy settings of a strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Context")]
+pub struct ContextFile {
+    /// `KeepLastTurns(n)` or `Summarize(every_turns: k, summary_tokens: s, model: "id")`.
+    pub policy: crate::levers::context::ContextPolicy,
+    /// Endpoints it applies to (default: all).
+    #[serde(default)]
+    pub endpoints: Vec<String>,
 }
 
 /// Prompt-caching settings of a strategy.
@@ -186,6 +239,11 @@ pub struct EndpointFile {
     /// `Standard` (default) or `Flex`.
     #[serde(default)]
     pub service_tier: ServiceTierFile,
+    /// Whether the work can wait hours for its result (offline processing), which makes it
+    /// eligible for batch processing (default `false`: real-time, never batched). A deferrable
+    /// endpoint's sessions must be single requests.
+    #[serde(default)]
+    pub deferrable: bool,
     /// Who calls it and how often.
     pub traffic: TrafficFile,
     /// What each request sends.

@@ -237,6 +237,7 @@ impl Synthetic {
             output_tokens: output,
             reasoning_tokens: reasoning,
             final_turn: false,
+            history_reset: false,
         };
         if g.history == History::Full {
             s.history += user + output;

@@ -1,8 +1,11 @@
 //! Integration tests: one binary, one module per area.
 
+mod batch;
 mod cli;
 mod closed_form;
+mod context;
 mod determinism;
 mod fixtures;
+mod prompt_cache;
 mod routing;
 mod support;

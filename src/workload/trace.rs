@@ -1,0 +1,809 @@
+//! Reading recorded traffic: native traces and the public trace formats, row by row.
+//!
+//! | format | detected by | columns used |
+//! |---|---|---|
+//! | native CSV | header with `timestamp,input_tokens,output_tokens` | the native columns below |
+//! | native JSONL | a first object with `input_tokens` | the same keys |
+//! | Azure LLM inference 2023 | header `TIMESTAMP,ContextTokens,GeneratedTokens` | time, prompt, output |
+//! | Mooncake FAST'25 | a first object with `input_length` | `timestamp` (ms), lengths, `hash_ids` (512-token blocks) |
+//! | BurstGPT | header with `Request tokens` | `Timestamp` (s), `Model`, request/response tokens |
+//! | LiteLLM spend logs | header with `startTime` and `prompt_tokens` | time, model, tokens, user, session |
+//!
+//! Native columns: `timestamp` (RFC 3339 or integer milliseconds), `input_tokens` (all prompt
+//! tokens, cached ones included), `output_tokens` (reasoning included, OpenAI's convention),
+//! and optionally `session_id`, `endpoint`, `user_id`, `model`, `cache_read_tokens`,
+//! `cache_write_tokens`, `reasoning_tokens`, `prefix_hashes` (space-separated block ids),
+//! `block_tokens`, `intent`, `batch` (`true`/`false`). Empty cells are absent values. Unknown
+//! columns are an error (a misspelt `cache_read_tokens` must not silently price as uncached).
+//!
+//! Rows are read one at a time; nothing is held but the current row. A bad row is an error
+//! naming its line; callers decide whether to stop (the default) or count and skip it.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+/// A trace file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TraceFormat {
+    /// tokencast's CSV.
+    NativeCsv,
+    /// tokencast's JSON lines.
+    NativeJsonl,
+    /// Azure LLM inference trace 2023.
+    Azure,
+    /// Mooncake FAST'25 JSON lines.
+    Mooncake,
+    /// BurstGPT CSV.
+    BurstGpt,
+    /// LiteLLM spend-log CSV export.
+    LiteLlm,
+}
+
+impl TraceFormat {
+    /// Every format, for messages.
+    pub const ALL: [TraceFormat; 6] = [
+        TraceFormat::NativeCsv,
+        TraceFormat::NativeJsonl,
+        TraceFormat::Azure,
+        TraceFormat::Mooncake,
+        TraceFormat::BurstGpt,
+        TraceFormat::LiteLlm,
+    ];
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            TraceFormat::NativeCsv => "native-csv",
+            TraceFormat::NativeJsonl => "native-jsonl",
+            TraceFormat::Azure => "azure",
+            TraceFormat::Mooncake => "mooncake",
+            TraceFormat::BurstGpt => "burstgpt",
+            TraceFormat::LiteLlm => "litellm",
+        }
+    }
+
+    /// Tokens per prefix block when the format has fixed-size blocks.
+    pub fn block_tokens(self) -> Option<u64> {
+        match self {
+            TraceFormat::Mooncake => Some(512),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for TraceFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One recorded request.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TraceRecord {
+    /// 1-based line of the row in the file.
+    pub line: u64,
+    /// Milliseconds: since the Unix epoch for dated formats, since trace start otherwise.
+    pub time_ms: i64,
+    /// Prompt tokens, cached ones included.
+    pub input_tokens: u64,
+    /// Output tokens, reasoning included.
+    pub output_tokens: u64,
+    /// Session (conversation) id.
+    pub session_id: Option<String>,
+    /// Endpoint (feature) name.
+    pub endpoint: Option<String>,
+    /// User id.
+    pub user_id: Option<String>,
+    /// Model id.
+    pub model: Option<String>,
+    /// Prompt tokens read from the provider's cache.
+    pub cache_read_tokens: Option<u64>,
+    /// Prompt tokens written to the provider's cache.
+    pub cache_write_tokens: Option<u64>,
+    /// Reasoning tokens (part of `output_tokens`).
+    pub reasoning_tokens: Option<u64>,
+    /// Prefix block ids, in prompt order.
+    pub prefix_hashes: Vec<u64>,
+    /// Tokens per prefix block.
+    pub block_tokens: Option<u64>,
+    /// Query intent (for semantic-cache analysis).
+    pub intent: Option<String>,
+    /// Whether it went through a batch API.
+    pub batch: Option<bool>,
+}
+
+/// A problem reading a trace.
+#[derive(Debug, thiserror::Error)]
+pub enum TraceError {
+    /// The file could not be opened or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The format could not be recognised.
+    #[error(
+        "{path}: unrecognised trace format ({detail}); known formats: {}; force one with --trace-format",
+        known_formats()
+    )]
+    UnknownFormat {
+        /// The file.
+        path: String,
+        /// What was seen.
+        detail: String,
+    },
+    /// A header is unusable.
+    #[error("{path}:1: {message}")]
+    Header {
+        /// The file.
+        path: String,
+        /// What is wrong and what is valid.
+        message: String,
+    },
+    /// A row is unusable.
+    #[error("{path}:{line}: {message}")]
+    Row {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+fn known_formats() -> String {
+    TraceFormat::ALL
+        .iter()
+        .map(|f| f.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Native column names.
+pub const NATIVE_COLUMNS: [&str; 14] = [
+    "timestamp",
+    "input_tokens",
+    "output_tokens",
+    "session_id",
+    "endpoint",
+    "user_id",
+    "model",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "prefix_hashes",
+    "block_tokens",
+    "intent",
+    "batch",
+];
+
+enum Inner {
+    Csv {
+        reader: csv::Reader<Box<dyn Read>>,
+        record: csv::StringRecord,
+        columns: Vec<Option<usize>>,
+    },
+    Jsonl {
+        reader: Box<dyn BufRead>,
+        buf: String,
+    },
+}
+
+/// Streams the records of a trace file.
+pub struct TraceReader {
+    path: String,
+    format: TraceFormat,
+    inner: Inner,
+    line: u64,
+}
+
+/// Column indices by meaning, for CSV formats.
+mod col {
+    pub const TIME: usize = 0;
+    pub const INPUT: usize = 1;
+    pub const OUTPUT: usize = 2;
+    pub const SESSION: usize = 3;
+    pub const ENDPOINT: usize = 4;
+    pub const USER: usize = 5;
+    pub const MODEL: usize = 6;
+    pub const CACHE_READ: usize = 7;
+    pub const CACHE_WRITE: usize = 8;
+    pub const REASONING: usize = 9;
+    pub const PREFIX: usize = 10;
+    pub const BLOCK: usize = 11;
+    pub const INTENT: usize = 12;
+    pub const BATCH: usize = 13;
+    pub const N: usize = 14;
+}
+
+impl TraceReader {
+    /// Open `path`, detecting its format unless `format` is given.
+    pub fn open(path: &Path, format: Option<TraceFormat>) -> Result<TraceReader, TraceError> {
+        let display = path.display().to_string();
+        let io = |source| TraceError::Io {
+            path: display.clone(),
+            source,
+        };
+        let file = File::open(path).map_err(io)?;
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        let first = {
+            let buf = reader.fill_buf().map_err(io)?;
+            let end = buf.iter().position(|b| *b == b'\n').unwrap_or(buf.len());
+            String::from_utf8_lossy(&buf[..end]).trim().to_string()
+        };
+        let format = match format {
+            Some(f) => f,
+            None => detect(&first).ok_or_else(|| TraceError::UnknownFormat {
+                path: display.clone(),
+                detail: if first.is_empty() {
+                    "the file is empty".to_string()
+                } else {
+                    format!("first line {:?}", truncate(&first, 80))
+                },
+            })?,
+        };
+        let inner = match format {
+            TraceFormat::NativeJsonl | TraceFormat::Mooncake => Inner::Jsonl {
+                reader: Box::new(reader),
+                buf: String::new(),
+            },
+            _ => {
+                let mut csv = csv::ReaderBuilder::new()
+                    .has_headers(true)
+                    .flexible(false)
+                    .from_reader(Box::new(reader) as Box<dyn Read>);
+                let headers = csv
+                    .headers()
+                    .map_err(|e| TraceError::Header {
+                        path: display.clone(),
+                        message: e.to_string(),
+                    })?
+                    .clone();
+                let columns =
+                    csv_columns(format, &headers).map_err(|message| TraceError::Header {
+                        path: display.clone(),
+                        message,
+                    })?;
+                Inner::Csv {
+                    reader: csv,
+                    record: csv::StringRecord::new(),
+                    columns,
+                }
+            }
+        };
+        Ok(TraceReader {
+            path: display,
+            format,
+            inner,
+            line: 1,
+        })
+    }
+
+    /// The format being read.
+    pub fn format(&self) -> TraceFormat {
+        self.format
+    }
+
+    /// The file being read, as given.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn row_err(&self, line: u64, message: impl Into<String>) -> TraceError {
+        TraceError::Row {
+            path: self.path.clone(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}...", s.chars().take(n).collect::<String>())
+    }
+}
+
+/// Recognise a format from the first line.
+pub fn detect(first: &str) -> Option<TraceFormat> {
+    let first = first.trim_start_matches('\u{feff}');
+    if first.starts_with('{') {
+        let v: serde_json::Value = serde_json::from_str(first).ok()?;
+        let o = v.as_object()?;
+        if o.contains_key("input_length") {
+            return Some(TraceFormat::Mooncake);
+        }
+        if o.contains_key("input_tokens") {
+            return Some(TraceFormat::NativeJsonl);
+        }
+        return None;
+    }
+    let cols: Vec<&str> = first
+        .split(',')
+        .map(|c| c.trim().trim_matches('"'))
+        .collect();
+    let has = |c: &str| cols.contains(&c);
+    if cols == ["TIMESTAMP", "ContextTokens", "GeneratedTokens"] {
+        Some(TraceFormat::Azure)
+    } else if has("Request tokens") && has("Response tokens") {
+        Some(TraceFormat::BurstGpt)
+    } else if has("startTime") && has("prompt_tokens") {
+        Some(TraceFormat::LiteLlm)
+    } else if has("timestamp") && has("input_tokens") {
+        Some(TraceFormat::NativeCsv)
+    } else {
+        None
+    }
+}
+
+fn csv_columns(
+    format: TraceFormat,
+    headers: &csv::StringRecord,
+) -> Result<Vec<Option<usize>>, String> {
+    let find = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let mut cols = vec![None; col::N];
+    let need = |cols: &mut Vec<Option<usize>>, i: usize, name: &str| -> Result<(), String> {
+        cols[i] = Some(find(name).ok_or_else(|| {
+            format!(
+                "missing column `{name}` for the {format} format; header is: {}",
+                headers.iter().collect::<Vec<_>>().join(",")
+            )
+        })?);
+        Ok(())
+    };
+    match format {
+        TraceFormat::NativeCsv => {
+            for (i, h) in headers.iter().enumerate() {
+                match NATIVE_COLUMNS.iter().position(|c| *c == h.trim()) {
+                    Some(c) => cols[c] = Some(i),
+                    None => {
+                        return Err(format!(
+                            "unknown column `{}`; native columns are: {}",
+                            h,
+                            NATIVE_COLUMNS.join(", ")
+                        ));
+                    }
+                }
+            }
+            for (i, name) in NATIVE_COLUMNS.iter().enumerate().take(3) {
+                need(&mut cols, i, name)?;
+            }
+        }
+        TraceFormat::Azure => {
+            need(&mut cols, col::TIME, "TIMESTAMP")?;
+            need(&mut cols, col::INPUT, "ContextTokens")?;
+            need(&mut cols, col::OUTPUT, "GeneratedTokens")?;
+        }
+        TraceFormat::BurstGpt => {
+            need(&mut cols, col::TIME, "Timestamp")?;
+            need(&mut cols, col::INPUT, "Request tokens")?;
+            need(&mut cols, col::OUTPUT, "Response tokens")?;
+            cols[col::MODEL] = find("Model");
+            cols[col::ENDPOINT] = find("Log Type");
+        }
+        TraceFormat::LiteLlm => {
+            need(&mut cols, col::TIME, "startTime")?;
+            need(&mut cols, col::INPUT, "prompt_tokens")?;
+            need(&mut cols, col::OUTPUT, "completion_tokens")?;
+            cols[col::MODEL] = find("model");
+            cols[col::USER] = find("end_user").or_else(|| find("user"));
+            cols[col::SESSION] = find("session_id");
+            cols[col::ENDPOINT] = find("call_type");
+        }
+        TraceFormat::NativeJsonl | TraceFormat::Mooncake => {}
+    }
+    Ok(cols)
+}
+
+impl Iterator for TraceReader {
+    type Item = Result<TraceRecord, TraceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.inner {
+            Inner::Csv {
+                reader,
+                record,
+                columns,
+            } => match reader.read_record(record) {
+                Ok(false) => None,
+                Ok(true) => {
+                    let line = record.position().map(|p| p.line()).unwrap_or(self.line + 1);
+                    self.line = line;
+                    let format = self.format;
+                    let r = csv_record(format, record, columns, line);
+                    Some(r.map_err(|m| self.row_err(line, m)))
+                }
+                Err(e) => {
+                    let line = e.position().map(|p| p.line()).unwrap_or(self.line + 1);
+                    self.line = line;
+                    Some(Err(self.row_err(line, e.to_string())))
+                }
+            },
+            Inner::Jsonl { reader, buf } => loop {
+                buf.clear();
+                self.line += 1;
+                match reader.read_line(buf) {
+                    Ok(0) => return None,
+                    Ok(_) => {
+                        let text = buf.trim();
+                        if text.is_empty() {
+                            continue;
+                        }
+                        let line = self.line - 1;
+                        let r = json_record(self.format, text, line);
+                        return Some(r.map_err(|m| self.row_err(line, m)));
+                    }
+                    Err(e) => {
+                        return Some(Err(TraceError::Io {
+                            path: self.path.clone(),
+                            source: e,
+                        }));
+                    }
+                }
+            },
+        }
+    }
+}
+
+fn csv_record(
+    format: TraceFormat,
+    rec: &csv::StringRecord,
+    cols: &[Option<usize>],
+    line: u64,
+) -> Result<TraceRecord, String> {
+    let get = |i: usize| {
+        cols[i]
+            .and_then(|c| rec.get(c))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    let int = |i: usize, name: &str| -> Result<Option<u64>, String> {
+        match get(i) {
+            None => Ok(None),
+            Some(s) => parse_count(s).map(Some).ok_or_else(|| {
+                format!("{name}: expected a whole number of tokens >= 0, got {s:?}")
+            }),
+        }
+    };
+    let text = |i: usize| get(i).map(str::to_string);
+    let time = get(col::TIME).ok_or("timestamp: missing")?;
+    let time_ms = match format {
+        TraceFormat::BurstGpt => parse_seconds(time)
+            .ok_or_else(|| format!("Timestamp: expected seconds from the trace start, got {time:?}"))?,
+        _ => parse_time_ms(time).ok_or_else(|| {
+            format!("timestamp: expected RFC 3339 (2026-01-05T09:30:00Z) or integer milliseconds, got {time:?}")
+        })?,
+    };
+    let input_tokens = int(col::INPUT, "input_tokens")?.ok_or("input_tokens: missing")?;
+    let output_tokens = int(col::OUTPUT, "output_tokens")?.ok_or("output_tokens: missing")?;
+    let prefix_hashes = match get(col::PREFIX) {
+        None => Vec::new(),
+        Some(s) => s
+            .split_ascii_whitespace()
+            .map(|h| {
+                h.parse::<u64>()
+                    .map_err(|_| format!("prefix_hashes: {h:?} is not a block id (whole number)"))
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let batch = match get(col::BATCH) {
+        None => None,
+        Some("true") | Some("1") => Some(true),
+        Some("false") | Some("0") => Some(false),
+        Some(s) => return Err(format!("batch: expected true or false, got {s:?}")),
+    };
+    let r = TraceRecord {
+        line,
+        time_ms,
+        input_tokens,
+        output_tokens,
+        session_id: text(col::SESSION),
+        endpoint: text(col::ENDPOINT),
+        user_id: text(col::USER),
+        model: text(col::MODEL),
+        cache_read_tokens: int(col::CACHE_READ, "cache_read_tokens")?,
+        cache_write_tokens: int(col::CACHE_WRITE, "cache_write_tokens")?,
+        reasoning_tokens: int(col::REASONING, "reasoning_tokens")?,
+        prefix_hashes,
+        block_tokens: int(col::BLOCK, "block_tokens")?,
+        intent: text(col::INTENT),
+        batch,
+    };
+    check(r)
+}
+
+/// Consistency rules every format's rows must meet.
+fn check(r: TraceRecord) -> Result<TraceRecord, String> {
+    let cached = r.cache_read_tokens.unwrap_or(0) + r.cache_write_tokens.unwrap_or(0);
+    if cached > r.input_tokens {
+        return Err(format!(
+            "cache_read_tokens + cache_write_tokens ({cached}) exceed input_tokens ({}); input_tokens must include cached tokens",
+            r.input_tokens
+        ));
+    }
+    if let Some(reasoning) = r.reasoning_tokens
+        && reasoning > r.output_tokens
+    {
+        return Err(format!(
+            "reasoning_tokens ({reasoning}) exceed output_tokens ({}); output_tokens must include reasoning",
+            r.output_tokens
+        ));
+    }
+    Ok(r)
+}
+
+fn json_record(format: TraceFormat, text: &str, line: u64) -> Result<TraceRecord, String> {
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not a JSON object: {e}"))?;
+    let o = v.as_object().ok_or("expected a JSON object")?;
+    let count = |k: &str| -> Result<Option<u64>, String> {
+        match o.get(k) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(x) => x
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| format!("{k}: expected a whole number >= 0, got {x}")),
+        }
+    };
+    let string = |k: &str| -> Result<Option<String>, String> {
+        match o.get(k) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+            Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(x) => Err(format!("{k}: expected a string, got {x}")),
+        }
+    };
+    let hashes = |k: &str| -> Result<Vec<u64>, String> {
+        match o.get(k) {
+            None | Some(serde_json::Value::Null) => Ok(Vec::new()),
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .map(|h| {
+                    h.as_u64()
+                        .ok_or_else(|| format!("{k}: {h} is not a block id"))
+                })
+                .collect(),
+            Some(serde_json::Value::String(s)) => s
+                .split_ascii_whitespace()
+                .map(|h| {
+                    h.parse::<u64>()
+                        .map_err(|_| format!("{k}: {h:?} is not a block id"))
+                })
+                .collect(),
+            Some(x) => Err(format!("{k}: expected a list of block ids, got {x}")),
+        }
+    };
+    match format {
+        TraceFormat::Mooncake => {
+            for k in o.keys() {
+                if !["timestamp", "input_length", "output_length", "hash_ids"].contains(&k.as_str())
+                {
+                    return Err(format!("unknown key `{k}` for the mooncake format"));
+                }
+            }
+            let r = TraceRecord {
+                line,
+                time_ms: count("timestamp")?.ok_or("timestamp: missing")? as i64,
+                input_tokens: count("input_length")?.ok_or("input_length: missing")?,
+                output_tokens: count("output_length")?.ok_or("output_length: missing")?,
+                prefix_hashes: hashes("hash_ids")?,
+                block_tokens: Some(512),
+                ..TraceRecord::default()
+            };
+            let blocks = r.input_tokens.div_ceil(512) as usize;
+            if !r.prefix_hashes.is_empty() && r.prefix_hashes.len() != blocks {
+                return Err(format!(
+                    "hash_ids has {} blocks but input_length {} needs ceil({}/512) = {blocks}",
+                    r.prefix_hashes.len(),
+                    r.input_tokens,
+                    r.input_tokens
+                ));
+            }
+            Ok(r)
+        }
+        _ => {
+            for k in o.keys() {
+                if !NATIVE_COLUMNS.contains(&k.as_str()) {
+                    return Err(format!(
+                        "unknown key `{k}`; native keys are: {}",
+                        NATIVE_COLUMNS.join(", ")
+                    ));
+                }
+            }
+            let time_ms = match o.get("timestamp") {
+                Some(serde_json::Value::Number(n)) => n
+                    .as_i64()
+                    .ok_or_else(|| format!("timestamp: {n} is not whole milliseconds"))?,
+                Some(serde_json::Value::String(s)) => parse_time_ms(s).ok_or_else(|| {
+                    format!("timestamp: expected RFC 3339 or integer milliseconds, got {s:?}")
+                })?,
+                _ => return Err("timestamp: missing".to_string()),
+            };
+            let batch = match o.get("batch") {
+                None | Some(serde_json::Value::Null) => None,
+                Some(serde_json::Value::Bool(b)) => Some(*b),
+                Some(x) => return Err(format!("batch: expected true or false, got {x}")),
+            };
+            check(TraceRecord {
+                line,
+                time_ms,
+                input_tokens: count("input_tokens")?.ok_or("input_tokens: missing")?,
+                output_tokens: count("output_tokens")?.ok_or("output_tokens: missing")?,
+                session_id: string("session_id")?,
+                endpoint: string("endpoint")?,
+                user_id: string("user_id")?,
+                model: string("model")?,
+                cache_read_tokens: count("cache_read_tokens")?,
+                cache_write_tokens: count("cache_write_tokens")?,
+                reasoning_tokens: count("reasoning_tokens")?,
+                prefix_hashes: hashes("prefix_hashes")?,
+                block_tokens: count("block_tokens")?,
+                intent: string("intent")?,
+                batch,
+            })
+        }
+    }
+}
+
+fn parse_count(s: &str) -> Option<u64> {
+    if let Ok(n) = s.parse::<u64>() {
+        return Some(n);
+    }
+    // Some exports write counts as floats ("123.0").
+    let f: f64 = s.parse().ok()?;
+    (f >= 0.0 && f.fract() == 0.0 && f < 1e18).then_some(f as u64)
+}
+
+fn parse_seconds(s: &str) -> Option<i64> {
+    let f: f64 = s.parse().ok()?;
+    (f.is_finite() && f >= 0.0).then(|| (f * 1000.0).round() as i64)
+}
+
+/// Milliseconds since the Unix epoch from RFC 3339 (`2026-01-05T09:30:00.250Z`,
+/// `...+01:00`), the same with a space for `T` and no zone (taken as UTC, as the Azure traces
+/// and LiteLLM exports write it), or integer milliseconds.
+pub fn parse_time_ms(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<i64>() {
+        return Some(n);
+    }
+    let b = s.as_bytes();
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b' ' || b[10] == b't')
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        if t.bytes().all(|c| c.is_ascii_digit()) {
+            t.parse().ok()
+        } else {
+            None
+        }
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let mut i = 19;
+    let mut ms = 0i64;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        let frac = &s[start..i];
+        let digits: String = frac.chars().chain("000".chars()).take(3).collect();
+        ms = digits.parse().ok()?;
+    }
+    let mut offset_min = 0i64;
+    let rest = &s[i..];
+    match rest {
+        "" | "Z" | "z" => {}
+        _ => {
+            let rb = rest.as_bytes();
+            if rb.len() != 6 || !(rb[0] == b'+' || rb[0] == b'-') || rb[3] != b':' {
+                return None;
+            }
+            let oh: i64 = rest.get(1..3)?.parse().ok()?;
+            let om: i64 = rest.get(4..6)?.parse().ok()?;
+            offset_min = (oh * 60 + om) * if rb[0] == b'-' { -1 } else { 1 };
+        }
+    }
+    let days = days_from_civil(y, mo, d);
+    Some(((days * 86_400 + h * 3600 + mi * 60 + sec - offset_min * 60) * 1000) + ms)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Weekday (0 = Monday) of a time in ms since the epoch (1970-01-01 was a Thursday).
+pub fn weekday_of_ms(ms: i64) -> usize {
+    ((ms.div_euclid(86_400_000) + 3).rem_euclid(7)) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(parse_time_ms("0"), Some(0));
+        assert_eq!(parse_time_ms("1700000000123"), Some(1_700_000_000_123));
+        assert_eq!(parse_time_ms("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_time_ms("1970-01-02T00:00:01.5Z"), Some(86_401_500));
+        assert_eq!(parse_time_ms("1970-01-01T01:00:00+01:00"), Some(0));
+        // Azure: seven fractional digits, no zone.
+        assert_eq!(
+            parse_time_ms("2023-11-16 18:17:03.9799600"),
+            Some(1_700_158_623_979)
+        );
+        assert_eq!(
+            parse_time_ms("2024-02-29T12:00:00Z"),
+            Some(1_709_208_000_000)
+        );
+        assert_eq!(parse_time_ms("2024-13-01T00:00:00Z"), None);
+        assert_eq!(parse_time_ms("yesterday"), None);
+        assert_eq!(parse_time_ms("2024-01-01T00:00:00+0100"), None);
+        // 2023-11-16 was a Thursday.
+        assert_eq!(weekday_of_ms(1_700_158_623_979), 3);
+    }
+
+    #[test]
+    fn detection() {
+        assert_eq!(
+            detect("TIMESTAMP,ContextTokens,GeneratedTokens"),
+            Some(TraceFormat::Azure)
+        );
+        assert_eq!(
+            detect(
+                "{\"timestamp\": 0, \"input_length\": 1, \"output_length\": 1, \"hash_ids\": [0]}"
+            ),
+            Some(TraceFormat::Mooncake)
+        );
+        assert_eq!(
+            detect("Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type"),
+            Some(TraceFormat::BurstGpt)
+        );
+        assert_eq!(
+            detect(
+                "request_id,call_type,spend,total_tokens,prompt_tokens,completion_tokens,startTime,model"
+            ),
+            Some(TraceFormat::LiteLlm)
+        );
+        assert_eq!(
+            detect("timestamp,input_tokens,output_tokens"),
+            Some(TraceFormat::NativeCsv)
+        );
+        assert_eq!(
+            detect("{\"timestamp\": 0, \"input_tokens\": 5}"),
+            Some(TraceFormat::NativeJsonl)
+        );
+        assert_eq!(detect("a,b,c"), None);
+    }
+}
