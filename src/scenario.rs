@@ -578,6 +578,23 @@ fn resolve_strategies(
         if let Some(bf) = &sf.batch {
             resolve_batch(&format!("{p}.batch"), bf, endpoints, &mut levers, v);
         }
+        // A batched endpoint's routed requests are billed at their model's batch prices.
+        for (e, l) in endpoints.iter().zip(&levers) {
+            if let (Some(_), Some(rc)) = (&l.batch, &l.routing) {
+                for m in rc.models() {
+                    if catalog.get(m).is_some_and(|mp| mp.batch.is_none()) {
+                        v.err(
+                            format!("{p}.routing"),
+                            format!(
+                                "{m:?} has no batch prices in {}, and endpoint {:?}, which \
+                                 routes to it, is batched",
+                                catalog.source, e.name
+                            ),
+                        );
+                    }
+                }
+            }
+        }
         resolved.push(Strategy {
             name: sf.name.clone(),
             description: sf.description.clone(),

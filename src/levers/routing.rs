@@ -46,7 +46,10 @@
 //! ## Prices and caching per model
 //!
 //! Every call is billed at its own model's prices, in the endpoint's service tier (so routing a
-//! `Flex` endpoint needs models with flex prices), and at its own model's long-context tier.
+//! `Flex` endpoint needs models with flex prices, and a batched endpoint models with batch
+//! prices), and at its own model's long-context tier. The router sees the prompt as sent, after
+//! the context policy (DESIGN.md's lever order: context → semantic cache → router → batcher →
+//! prompt cache).
 //! Prompt caches are per model (a provider's cache holds prefixes for one model): each model an
 //! endpoint routes to has its own entries, so a conversation that moves between models pays the
 //! write again. A routed model caches when its provider does so automatically (OpenAI), or when
@@ -116,6 +119,16 @@ pub struct Rule {
 pub struct RoutingChoice {
     /// First match wins; unmatched requests stay on the endpoint's model.
     pub rules: Vec<Rule>,
+}
+
+impl RoutingChoice {
+    /// Every model id the rules can bill, in rule order (repeats possible).
+    pub fn models(&self) -> impl Iterator<Item = &str> {
+        self.rules.iter().flat_map(|r| match &r.action {
+            Action::Route { model } => vec![model.as_str()],
+            Action::Cascade { first, to, .. } => vec![first.as_str(), to.as_str()],
+        })
+    }
 }
 
 /// Check a strategy's `routing` block and resolve it per endpoint (`None` where no rule

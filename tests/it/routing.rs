@@ -522,3 +522,50 @@ fn json_report_has_model_shares_and_escalations() {
         .sum();
     assert!((shares - 1.0).abs() < 1e-9);
 }
+
+/// Routing decides per call in a batched endpoint too: routed requests are billed at the routed
+/// model's batch prices (here all of them: claude-haiku-4-5 batch is $0.50 / $2.50).
+#[test]
+fn batched_endpoints_bill_routed_models_at_batch_prices() {
+    let sc = scenario(
+        r#"Scenario(name: "batch", seed: 8, horizon_days: 3,
+            endpoints: [Endpoint(name: "docs", model: "claude-sonnet-4-6", deferrable: true,
+                traffic: Traffic(daily_active_users: 500, sessions_per_user_per_day: 2),
+                prompt: Prompt(system_tokens: Fixed(800), user_tokens: Fixed(20)),
+                output_tokens: Fixed(300))],
+            strategies: [Strategy(name: "b", batch: Batch(flush_every_s: 3600),
+                routing: Routing(rules: [Route(model: "claude-haiku-4-5")]))])"#,
+    );
+    let (out, rep) = simulate(&sc, 2);
+    for l in &out.ledgers {
+        assert_eq!(l[1].total(), l[0].total(), "same tokens and requests");
+        assert_eq!(requests(&l[1], &out, HAIKU), l[0].total().requests);
+    }
+    let b = &rep.strategies["b"];
+    let expected = b.tokens["input"] * 0.5e-6 + b.tokens["output"] * 2.5e-6;
+    assert!(
+        close(b.cost_usd.mean, expected),
+        "{} vs {expected}",
+        b.cost_usd.mean
+    );
+
+    // A routed model without batch prices cannot serve a batched endpoint.
+    let errs = errors(
+        r#"Scenario(name: "bad", seed: 1, horizon_days: 1,
+            models: { "nobatch": (provider: "openai", mode: Chat, standard: (input: 1.0, output: 2.0),
+                cache: (kind: None, min_prefix_tokens: 0, granularity_tokens: 1, ttls: [],
+                        refresh_on_hit: false)) },
+            endpoints: [Endpoint(name: "docs", model: "claude-sonnet-4-6", deferrable: true,
+                traffic: Traffic(daily_active_users: 1, sessions_per_user_per_day: 1),
+                prompt: Prompt(user_tokens: Fixed(5)), output_tokens: Fixed(5))],
+            strategies: [Strategy(name: "b", batch: Batch(),
+                routing: Routing(rules: [Route(model: "nobatch")]))])"#,
+    );
+    assert_eq!(
+        errs,
+        [
+            "strategies[0].routing: \"nobatch\" has no batch prices in tokencast built-in \
+             (LiteLLM 1.110.2 price map), and endpoint \"docs\", which routes to it, is batched"
+        ]
+    );
+}
