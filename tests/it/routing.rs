@@ -569,3 +569,28 @@ fn batched_endpoints_bill_routed_models_at_batch_prices() {
         ]
     );
 }
+
+/// The router's draws come from per-run streams: the report is byte-identical for any thread
+/// count.
+#[test]
+fn routed_reports_are_byte_identical_for_any_thread_count() {
+    let run = |threads: &str| {
+        let out = bin()
+            .args([
+                "run",
+                "--runs",
+                "3",
+                "--format",
+                "json",
+                "--threads",
+                threads,
+            ])
+            .arg(repo("scenarios/multi-feature.ron"))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        out.stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("3"));
+}
