@@ -10,10 +10,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::audit::{self, AuditOptions};
 use crate::montecarlo;
 use crate::pricing::{Catalog, ModelPrice, Rates};
 use crate::report::{self, format::Table};
 use crate::scenario::Scenario;
+use crate::workload::trace::{TraceError, TraceFormat, TraceReader};
 
 /// Forecast what an LLM feature will cost in production, and what each cost lever saves.
 #[derive(Debug, Parser)]
@@ -35,6 +37,36 @@ pub enum Format {
     Csv,
     /// GitHub-flavoured markdown.
     Markdown,
+}
+
+/// Trace formats for `--trace-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TraceFormatArg {
+    /// tokencast CSV.
+    NativeCsv,
+    /// tokencast JSON lines.
+    NativeJsonl,
+    /// Azure LLM inference trace 2023.
+    Azure,
+    /// Mooncake FAST'25.
+    Mooncake,
+    /// BurstGPT.
+    Burstgpt,
+    /// LiteLLM spend-log CSV export.
+    Litellm,
+}
+
+impl From<TraceFormatArg> for TraceFormat {
+    fn from(a: TraceFormatArg) -> TraceFormat {
+        match a {
+            TraceFormatArg::NativeCsv => TraceFormat::NativeCsv,
+            TraceFormatArg::NativeJsonl => TraceFormat::NativeJsonl,
+            TraceFormatArg::Azure => TraceFormat::Azure,
+            TraceFormatArg::Mooncake => TraceFormat::Mooncake,
+            TraceFormatArg::Burstgpt => TraceFormat::BurstGpt,
+            TraceFormatArg::Litellm => TraceFormat::LiteLlm,
+        }
+    }
 }
 
 /// The subcommands.
@@ -77,6 +109,29 @@ pub enum Command {
         /// Print nothing for valid files.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Price recorded usage exactly as recorded; breakdowns and the lever for each finding.
+    Audit {
+        /// Trace file: native CSV/JSONL, Azure, Mooncake, BurstGPT or LiteLLM spend logs.
+        trace: PathBuf,
+        /// Force the trace format instead of detecting it.
+        #[arg(long, value_enum)]
+        trace_format: Option<TraceFormatArg>,
+        /// Model for rows that name none (required for formats without a model column).
+        #[arg(long)]
+        model: Option<String>,
+        /// Price catalog: LiteLLM JSON or tokencast RON (default: the built-in one).
+        #[arg(long)]
+        prices: Option<PathBuf>,
+        /// Count and skip bad rows instead of stopping at the first one.
+        #[arg(long)]
+        skip_bad_rows: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write the report here instead of standard output (`-` is standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
     /// Show the price catalog, or one model in full.
     Prices {
@@ -149,7 +204,45 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             prices,
             provider,
         } => cmd_prices(model.as_deref(), prices.as_deref(), provider.as_deref()),
+        Command::Audit {
+            trace,
+            trace_format,
+            model,
+            prices,
+            skip_bad_rows,
+            format,
+            output,
+        } => {
+            let sink = Sink::open(output.as_deref())?;
+            let catalog = load_catalog(prices.as_deref())?;
+            let bytes = std::fs::read(&trace)
+                .with_context(|| format!("{}: cannot read trace", trace.display()))
+                .map_err(Failure::input)?;
+            let sha = crate::scenario::hex_sha256(&bytes);
+            drop(bytes);
+            let reader =
+                TraceReader::open(&trace, trace_format.map(Into::into)).map_err(Failure::input)?;
+            let opts = AuditOptions {
+                default_model: model,
+                skip_bad_rows,
+            };
+            let report = audit::audit(reader, &catalog, &opts, sha).map_err(|e| match e {
+                audit::AuditError::Trace(TraceError::Io { .. }) => Failure::runtime(e),
+                _ => Failure::input(e),
+            })?;
+            sink.write(&render(&report, format)?)?;
+            Ok(0)
+        }
     }
+}
+
+fn render(report: &report::Report, format: Format) -> Result<String, Failure> {
+    Ok(match format {
+        Format::Table => report::table::render(report),
+        Format::Json => report::json::render(report).map_err(Failure::runtime)?,
+        Format::Csv => report::csv::render(report),
+        Format::Markdown => report::markdown::render(report),
+    })
 }
 
 /// Where a report goes, opened before the simulation so a bad path fails fast.
@@ -215,13 +308,7 @@ fn cmd_run(
     }
     .map_err(|e| Failure::runtime(anyhow!("{}: {e}", path.display())))?;
     let report = report::build(&scenario, &outcome, runs).map_err(Failure::input)?;
-    let text = match format {
-        Format::Table => report::table::render(&report),
-        Format::Json => report::json::render(&report).map_err(Failure::runtime)?,
-        Format::Csv => report::csv::render(&report),
-        Format::Markdown => report::markdown::render(&report),
-    };
-    sink.write(&text)?;
+    sink.write(&render(&report, format)?)?;
     Ok(0)
 }
 

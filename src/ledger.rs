@@ -103,6 +103,29 @@ impl Ledger {
         self.days
     }
 
+    /// Grow to cover at least `days` days (for recorded traffic, whose span is known only at
+    /// the end) and `endpoints` endpoints. Existing counts keep their day.
+    pub fn ensure(&mut self, days: u32, endpoints: usize) {
+        if endpoints > self.sessions.len() {
+            self.sessions.resize(endpoints, 0);
+            self.context_overflows.resize(endpoints, 0);
+            self.prompt_segments.resize(endpoints, [0; 5]);
+            self.summaries.resize(endpoints, 0);
+            self.forced_trims.resize(endpoints, 0);
+        }
+        if days <= self.days {
+            return;
+        }
+        let (old, new) = (self.days as usize, days as usize);
+        let mut cells = Vec::with_capacity(self.lines.len() * new);
+        for line in 0..self.lines.len() {
+            cells.extend_from_slice(&self.cells[line * old..(line + 1) * old]);
+            cells.extend(std::iter::repeat_n(Cell::default(), new - old));
+        }
+        self.cells = cells;
+        self.days = days;
+    }
+
     /// The id of a line, registering it on first use. Callers on a hot path keep the id.
     pub fn line(&mut self, key: LineKey) -> usize {
         if let Some(i) = self.lines.iter().position(|k| *k == key) {
@@ -178,6 +201,13 @@ mod tests {
         l.cell_mut(b, 2).tokens[Bucket::Output.index()] += 7;
         l.cell_mut(b, 2).requests += 1;
         assert_eq!(l.cell(a, 1).tokens[Bucket::Input.index()], 0);
+        let before = l.clone();
+        l.ensure(5, 3);
+        assert_eq!(l.days(), 5);
+        assert_eq!(l.cell(a, 2), before.cell(a, 2));
+        assert_eq!(l.cell(b, 2), before.cell(b, 2));
+        assert_eq!(l.cell(b, 4), &Cell::default());
+        assert_eq!(l.sessions.len(), 3);
         assert_eq!(l.line_total(a).tokens[Bucket::Input.index()], 15);
         let t = l.total();
         assert_eq!(t.tokens[Bucket::Input.index()], 15);

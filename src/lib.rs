@@ -24,6 +24,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod audit;
 pub mod cli;
 pub mod dist;
 pub mod engine;

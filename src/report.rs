@@ -95,6 +95,9 @@ pub struct Report {
     pub strategy_order: Vec<String>,
     /// Things the reader must know (e.g. requests refused for exceeding a context window).
     pub warnings: Vec<String>,
+    /// Audit of recorded usage (`tokencast audit` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit: Option<crate::audit::AuditSection>,
 }
 
 /// Program name and version.
@@ -772,6 +775,7 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
         strategies,
         strategy_order: outcome.strategies.iter().map(|s| s.name.clone()).collect(),
         warnings,
+        audit: None,
     })
 }
 

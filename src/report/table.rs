@@ -10,14 +10,23 @@ use super::{Report, StrategyResult};
 /// Render the report as aligned text.
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    out.push_str(&format!(
-        "{}: {} days, {} run{}, seed {}\n",
-        report.scenario.name,
-        report.horizon_days,
-        report.runs,
-        if report.runs == 1 { "" } else { "s" },
-        report.seed
-    ));
+    if report.audit.is_some() {
+        out.push_str(&format!(
+            "{}: {} day{} of recorded traffic\n",
+            report.scenario.name,
+            report.horizon_days,
+            if report.horizon_days == 1 { "" } else { "s" }
+        ));
+    } else {
+        out.push_str(&format!(
+            "{}: {} days, {} run{}, seed {}\n",
+            report.scenario.name,
+            report.horizon_days,
+            report.runs,
+            if report.runs == 1 { "" } else { "s" },
+            report.seed
+        ));
+    }
     out.push_str(&format!(
         "prices: {}, effective {}\n",
         report.prices.source, report.prices.effective_date
@@ -30,7 +39,11 @@ pub fn render(report: &Report) -> String {
     let names = strategy_order(report);
     let mut summary = Table::new(&[
         "strategy",
-        &format!("cost ({} days)", report.horizon_days),
+        &format!(
+            "cost ({} day{})",
+            report.horizon_days,
+            if report.horizon_days == 1 { "" } else { "s" }
+        ),
         "P5",
         "P95",
         "vs baseline",
@@ -74,6 +87,10 @@ pub fn render(report: &Report) -> String {
     }
     out.push_str(&summary.text(""));
 
+    if let Some(a) = &report.audit {
+        out.push('\n');
+        out.push_str(&audit_section(a));
+    }
     let baseline = report.strategies.get("baseline");
     for name in &names {
         out.push('\n');
@@ -186,7 +203,14 @@ fn strategy_detail(
         count(s.sessions.mean)
     ));
     let u = &s.unit_economics;
-    out.push_str(&format!(
+    if u.active_user_days <= 0.0 {
+        out.push_str(&format!(
+            "  unit cost  {} per request, {} per session\n",
+            usd(u.cost_per_request_usd.mean),
+            usd(u.cost_per_session_usd.mean)
+        ));
+    } else {
+        out.push_str(&format!(
         "  unit cost  {} per request, {} per session, {} per active user-day, {} per user-month ({} daily active users)\n",
         usd(u.cost_per_request_usd.mean),
         usd(u.cost_per_session_usd.mean),
@@ -194,6 +218,7 @@ fn strategy_detail(
         usd(u.cost_per_user_month_usd.mean),
         count(u.daily_active_users),
     ));
+    }
     if s.context_overflows > 0.0 {
         out.push_str(&format!(
             "  refused    {} requests over the context window (not billed)\n",
@@ -298,6 +323,96 @@ fn strategy_detail(
     }
     if let Some(line) = dominant(s) {
         out.push_str(&format!("  {line}\n"));
+    }
+    out
+}
+
+/// The audit of recorded usage: lengths, shares, Pareto views and findings.
+pub fn audit_section(a: &crate::audit::AuditSection) -> String {
+    let mut out = format!(
+        "audit: {} rows ({} format){}\n",
+        count(a.rows as f64),
+        a.format,
+        if a.skipped_rows > 0 {
+            format!(
+                ", {} bad rows skipped (lines {}{})",
+                count(a.skipped_rows as f64),
+                a.skipped_lines
+                    .iter()
+                    .map(|l| l.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if a.skipped_rows > a.skipped_lines.len() as u64 {
+                    ", ..."
+                } else {
+                    ""
+                }
+            )
+        } else {
+            String::new()
+        }
+    );
+    out.push_str(&format!(
+        "  prompt tokens per request   median {}, mean {}\n  output tokens per request   median {}, mean {}\n",
+        count(a.median_input_tokens),
+        count(a.mean_input_tokens),
+        count(a.median_output_tokens),
+        count(a.mean_output_tokens)
+    ));
+    out.push_str(&format!(
+        "  cost split                  {} prompt side, {} output side\n  recorded cache reads        {} of prompt tokens\n",
+        pct(a.input_cost_share),
+        pct(a.output_cost_share),
+        pct(a.recorded_cache_read_ratio)
+    ));
+    if let Some(r) = a.prefix_reuse_ratio {
+        out.push_str(&format!(
+            "  reusable prefixes           {} of prompt tokens repeat an earlier prefix (unbounded cache)\n",
+            pct(r)
+        ));
+    }
+    if let Some(r) = a.intent_repeat_ratio {
+        out.push_str(&format!("  repeated intents            {}\n", pct(r)));
+    }
+    out.push('\n');
+    let mut t = Table::new(&["endpoint", "cost", "share", "cumulative", "requests"]);
+    for r in &a.endpoints_pareto {
+        t.row(vec![
+            r.name.clone(),
+            usd(r.cost_usd),
+            pct(r.share),
+            pct(r.cumulative_share),
+            count(r.requests as f64),
+        ]);
+    }
+    out.push_str(&t.text("  "));
+    if !a.top_users.is_empty() {
+        out.push_str(&format!(
+            "\n  top users of {} (at most 20):\n",
+            count(a.users as f64)
+        ));
+        let mut t = Table::new(&["user", "cost", "share", "cumulative", "requests"]);
+        for r in &a.top_users {
+            t.row(vec![
+                r.name.clone(),
+                usd(r.cost_usd),
+                pct(r.share),
+                pct(r.cumulative_share),
+                count(r.requests as f64),
+            ]);
+        }
+        out.push_str(&t.text("  "));
+    }
+    if a.findings.is_empty() {
+        out.push_str("\n  findings: nothing stands out\n");
+    } else {
+        out.push_str("\n  findings:\n");
+        for f in &a.findings {
+            out.push_str(&format!(
+                "  - {} -> {}: {}\n",
+                f.observation, f.lever, f.suggestion
+            ));
+        }
     }
     out
 }

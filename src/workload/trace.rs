@@ -6,7 +6,7 @@
 //! | native JSONL | a first object with `input_tokens` | the same keys |
 //! | Azure LLM inference 2023 | header `TIMESTAMP,ContextTokens,GeneratedTokens` | time, prompt, output |
 //! | Mooncake FAST'25 | a first object with `input_length` | `timestamp` (ms), lengths, `hash_ids` (512-token blocks) |
-//! | BurstGPT | header with `Request tokens` | `Timestamp` (s), `Model`, request/response tokens |
+//! | BurstGPT | header with `Request tokens` | `Timestamp` (s), request/response tokens; `Model` and `Log Type` name the endpoint |
 //! | LiteLLM spend logs | header with `startTime` and `prompt_tokens` | time, model, tokens, user, session |
 //!
 //! Native columns: `timestamp` (RFC 3339 or integer milliseconds), `input_tokens` (all prompt
@@ -414,14 +414,24 @@ impl Iterator for TraceReader {
             } => match reader.read_record(record) {
                 Ok(false) => None,
                 Ok(true) => {
-                    let line = record.position().map(|p| p.line()).unwrap_or(self.line + 1);
+                    // The csv crate under-counts lines of CRLF files: take the larger of its
+                    // count (right with quoted newlines) and one line per record.
+                    let line = record
+                        .position()
+                        .map(|p| p.line())
+                        .unwrap_or(0)
+                        .max(self.line + 1);
                     self.line = line;
                     let format = self.format;
                     let r = csv_record(format, record, columns, line);
                     Some(r.map_err(|m| self.row_err(line, m)))
                 }
                 Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(self.line + 1);
+                    let line = e
+                        .position()
+                        .map(|p| p.line())
+                        .unwrap_or(0)
+                        .max(self.line + 1);
                     self.line = line;
                     Some(Err(self.row_err(line, e.to_string())))
                 }
@@ -499,15 +509,28 @@ fn csv_record(
         Some("false") | Some("0") => Some(false),
         Some(s) => return Err(format!("batch: expected true or false, got {s:?}")),
     };
+    // BurstGPT's `Model` is a product name ("ChatGPT", "GPT-4"), not an API model id: it and
+    // `Log Type` name the endpoint, and the model comes from --model.
+    let (endpoint, model) = match format {
+        TraceFormat::BurstGpt => (
+            match (get(col::MODEL), get(col::ENDPOINT)) {
+                (Some(m), Some(l)) => Some(format!("{m} {l}")),
+                (Some(m), None) => Some(m.to_string()),
+                (None, l) => l.map(str::to_string),
+            },
+            None,
+        ),
+        _ => (text(col::ENDPOINT), text(col::MODEL)),
+    };
     let r = TraceRecord {
         line,
         time_ms,
         input_tokens,
         output_tokens,
         session_id: text(col::SESSION),
-        endpoint: text(col::ENDPOINT),
+        endpoint,
         user_id: text(col::USER),
-        model: text(col::MODEL),
+        model,
         cache_read_tokens: int(col::CACHE_READ, "cache_read_tokens")?,
         cache_write_tokens: int(col::CACHE_WRITE, "cache_write_tokens")?,
         reasoning_tokens: int(col::REASONING, "reasoning_tokens")?,

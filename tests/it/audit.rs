@@ -1,0 +1,211 @@
+//! `tokencast audit` and the trace readers, on shipped samples and the shared real traces.
+
+use predicates::prelude::*;
+
+use crate::support::{bin, repo};
+
+fn audit_json(args: &[&str]) -> serde_json::Value {
+    let out = bin()
+        .arg("audit")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Every row of the native example priced by hand (see traces/example-native.csv): cache
+/// reads and writes respected, reasoning at the reasoning rate, the batch row at batch prices.
+#[test]
+fn native_trace_is_priced_exactly_as_recorded() {
+    let v = audit_json(&[repo("traces/example-native.csv").to_str().unwrap()]);
+    let r = &v["strategies"]["recorded"];
+    let rows = [
+        // sonnet: input, write 5m, output
+        1000.0 * 3e-6 + 4200.0 * 3.75e-6 + 300.0 * 15e-6,
+        100.0 * 3e-6 + 4200.0 * 0.3e-6 + 1300.0 * 3.75e-6 + 280.0 * 15e-6,
+        100.0 * 3e-6 + 5500.0 * 0.3e-6 + 500.0 * 3.75e-6 + 350.0 * 15e-6,
+        // gpt-5.6-luna: reasoning billed as output (no reasoning price)
+        1200.0 * 0.2e-6 + 400.0 * 1.2e-6 + 500.0 * 1.2e-6,
+        // claude-haiku-4-5 at batch prices
+        9000.0 * 0.5e-6 + 1500.0 * 2.5e-6,
+        100.0 * 3e-6 + 4200.0 * 0.3e-6 + 1000.0 * 3.75e-6 + 310.0 * 15e-6,
+    ];
+    let expected: f64 = rows.iter().sum();
+    let got = r["cost_usd"]["mean"].as_f64().unwrap();
+    assert!((got - expected).abs() < 1e-12, "{got} vs {expected}");
+    assert_eq!(v["runs"], 1);
+    assert_eq!(r["cost_usd"]["p5"], r["cost_usd"]["p95"]);
+    assert_eq!(v["horizon_days"], 2);
+    assert_eq!(r["tokens"]["cache_read"], 13900.0);
+    assert_eq!(r["tokens"]["reasoning"], 400.0);
+    assert_eq!(r["sessions"]["mean"], 2.0 + 0.0 + 2.0);
+    let a = &v["audit"];
+    assert_eq!(a["rows"], 6);
+    assert_eq!(a["users"], 3);
+    assert_eq!(a["endpoints_pareto"][0]["name"], "support-chat");
+    assert_eq!(a["top_users"][0]["name"], "u1");
+    assert!(
+        (a["top_users"][0]["cost_usd"].as_f64().unwrap() - rows[..3].iter().sum::<f64>()).abs()
+            < 1e-12
+    );
+    assert_eq!(a["median_input_tokens"], 5450.0);
+}
+
+#[test]
+fn azure_medians_match_the_published_figures() {
+    let path = repo("../shared/traces/azure-llm-2023-conv.csv");
+    if !path.exists() {
+        eprintln!("skipping: {} not present", path.display());
+        return;
+    }
+    let v = audit_json(&[path.to_str().unwrap(), "--model", "gpt-4o-mini"]);
+    // Splitwise (ISCA'24): conversation median prompt 1,020, median output 129.
+    assert_eq!(v["audit"]["median_input_tokens"], 1020.0);
+    assert_eq!(v["audit"]["median_output_tokens"], 129.0);
+    assert_eq!(v["audit"]["rows"], 19366);
+    let code = repo("../shared/traces/azure-llm-2023-code.csv");
+    let v = audit_json(&[code.to_str().unwrap(), "--model", "gpt-4o-mini"]);
+    assert_eq!(v["audit"]["median_output_tokens"], 13.0);
+}
+
+#[test]
+fn mooncake_sample_reports_prefix_reuse_and_the_caching_finding() {
+    let v = audit_json(&[
+        repo("traces/mooncake-fast25-conversation-sample.jsonl")
+            .to_str()
+            .unwrap(),
+        "--model",
+        "claude-sonnet-4-6",
+    ]);
+    let a = &v["audit"];
+    assert_eq!(a["format"], "mooncake");
+    let reuse = a["prefix_reuse_ratio"].as_f64().unwrap();
+    assert!(reuse > 0.1 && reuse < 0.9, "{reuse}");
+    assert!(
+        a["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["lever"] == "prompt_cache")
+    );
+}
+
+#[test]
+fn bad_rows_stop_with_their_line_or_are_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.csv");
+    std::fs::write(
+        &p,
+        "timestamp,input_tokens,output_tokens\r\n0,10,5\r\n1,x,5\r\n2,10,5\r\n3,10,-1\r\n",
+    )
+    .unwrap();
+    bin()
+        .args(["audit", "--model", "gpt-4o-mini"])
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "t.csv:3: input_tokens: expected a whole number of tokens >= 0, got \"x\"",
+        ));
+    let v = audit_json(&[
+        p.to_str().unwrap(),
+        "--model",
+        "gpt-4o-mini",
+        "--skip-bad-rows",
+    ]);
+    assert_eq!(v["audit"]["rows"], 2);
+    assert_eq!(v["audit"]["skipped_rows"], 2);
+    assert_eq!(v["audit"]["skipped_lines"], serde_json::json!([3, 5]));
+}
+
+#[test]
+fn unknown_columns_formats_and_models_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.csv");
+    std::fs::write(&p, "timestamp,input_tokens,output_tokens,modle\n0,1,1,x\n").unwrap();
+    bin()
+        .arg("audit")
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "t.csv:1: unknown column `modle`; native columns are: timestamp,",
+        ));
+    std::fs::write(&p, "a,b\n1,2\n").unwrap();
+    bin()
+        .arg("audit")
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unrecognised trace format"))
+        .stderr(predicate::str::contains(
+            "known formats: native-csv, native-jsonl, azure, mooncake, burstgpt, litellm",
+        ));
+    bin()
+        .args(["audit", "--model", "gpt-4o-mni"])
+        .arg(repo("traces/azure-llm-2023-code-sample.csv"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "azure-llm-2023-code-sample.csv:2: unknown model \"gpt-4o-mni\"",
+        ))
+        .stderr(predicate::str::contains("did you mean gpt-4o-mini"));
+    std::fs::write(
+        &p,
+        "timestamp,input_tokens,output_tokens,cache_read_tokens\n0,100,1,200\n",
+    )
+    .unwrap();
+    bin()
+        .args(["audit", "--model", "gpt-4o-mini"])
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "t.csv:2: cache_read_tokens + cache_write_tokens (200) exceed input_tokens (100)",
+        ));
+}
+
+#[test]
+fn other_formats_are_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let burst = dir.path().join("burst.csv");
+    std::fs::write(
+        &burst,
+        "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n5,ChatGPT,100,20,120,Conversation log\n7.5,GPT-4,300,0,300,API log\n",
+    )
+    .unwrap();
+    let v = audit_json(&[burst.to_str().unwrap(), "--model", "gpt-4o-mini"]);
+    assert_eq!(v["audit"]["format"], "burstgpt");
+    assert_eq!(v["audit"]["rows"], 2);
+    assert!(v["strategies"]["recorded"]["by_endpoint"]["GPT-4 API log"].is_object());
+    let lite = dir.path().join("spend.csv");
+    std::fs::write(
+        &lite,
+        "request_id,call_type,spend,total_tokens,prompt_tokens,completion_tokens,startTime,model,user,session_id\nr1,acompletion,0.1,150,100,50,2026-03-01 10:00:00.123,gpt-4o-mini,alice,s9\n",
+    )
+    .unwrap();
+    let v = audit_json(&[lite.to_str().unwrap()]);
+    assert_eq!(v["audit"]["format"], "litellm");
+    let cost = v["strategies"]["recorded"]["cost_usd"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!((cost - (100.0 * 0.15e-6 + 50.0 * 0.6e-6)).abs() < 1e-15);
+    let jsonl = dir.path().join("t.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"timestamp\": \"2026-01-01T00:00:00Z\", \"input_tokens\": 10, \"output_tokens\": 2, \"model\": \"gpt-4o-mini\"}\n\n{\"timestamp\": 5000, \"input_tokens\": 10, \"output_tokens\": 2, \"model\": \"gpt-4o-mini\", \"colour\": 1}\n",
+    )
+    .unwrap();
+    bin()
+        .arg("audit")
+        .arg(&jsonl)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("t.jsonl:3: unknown key `colour`"));
+}
