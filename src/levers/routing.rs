@@ -72,6 +72,10 @@ use crate::rng::{self, Purpose};
 use crate::scenario::file::{RoutingFile, RoutingRuleFile};
 use crate::scenario::{Endpoint, FieldError};
 
+/// Most rules a `routing` block may have (each names at most two models; a router numbers
+/// its models with a byte).
+pub const MAX_RULES: usize = 100;
+
 /// Which requests a rule applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub enum Condition {
@@ -167,6 +171,15 @@ pub fn resolve(
         }
     };
     check_names(path, &file.endpoints, &mut err);
+    if file.rules.len() > MAX_RULES {
+        err(
+            format!("{path}.rules"),
+            format!(
+                "at most {MAX_RULES} rules (got {}); group requests with fewer, broader rules",
+                file.rules.len()
+            ),
+        );
+    }
     if file.rules.is_empty() {
         err(
             format!("{path}.rules"),
