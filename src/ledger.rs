@@ -61,6 +61,13 @@ pub struct Ledger {
     /// Prompt tokens of billed requests by segment, as the application sent them (before any
     /// lever), per endpoint: [`SEGMENTS`] order.
     pub prompt_segments: Vec<[u64; 5]>,
+    /// Requests a routing cascade's first (cheaper) model answered, per endpoint.
+    pub cascades: Vec<u64>,
+    /// Cascaded requests escalated to the stronger model (both calls billed), per endpoint.
+    pub escalations: Vec<u64>,
+    /// Requests routed to a model whose context window was too small, sent to another model
+    /// instead, per endpoint.
+    pub window_fallbacks: Vec<u64>,
     /// Summarisation calls made by a context policy, per endpoint.
     pub summaries: Vec<u64>,
     /// Turns dropped to fit a context window, per endpoint.
@@ -95,6 +102,9 @@ impl Ledger {
             sessions: vec![0; endpoints],
             context_overflows: vec![0; endpoints],
             prompt_segments: vec![[0; 5]; endpoints],
+            cascades: vec![0; endpoints],
+            escalations: vec![0; endpoints],
+            window_fallbacks: vec![0; endpoints],
             summaries: vec![0; endpoints],
             forced_trims: vec![0; endpoints],
             batch_delays: DelayHistogram::default(),

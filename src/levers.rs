@@ -13,4 +13,5 @@
 pub mod batch;
 pub mod context;
 pub mod prompt_cache;
+pub mod routing;
 pub mod semantic_cache;

@@ -154,6 +154,8 @@ pub struct StrategyResult {
     pub prompt_cache: PromptCacheStats,
     /// Semantic-cache effect (zero when no semantic cache is simulated).
     pub semantic_cache: SemanticCacheStats,
+    /// Model-tiering cascades (zero when no cascade is simulated).
+    pub routing: RoutingStats,
     /// Cost per unit of use.
     pub unit_economics: UnitEconomics,
     /// Paired per-run saving against `baseline` (positive = cheaper than baseline).
@@ -200,6 +202,9 @@ pub struct Breakdown {
     pub share_of_cost: f64,
     /// Mean billed requests (for buckets: of the whole strategy).
     pub requests: f64,
+    /// Share of the strategy's billed requests (model calls), 0 to 1: for models, the share
+    /// each model served (a cascade's escalated request counts once per model). For buckets: 1.
+    pub share_of_requests: f64,
     /// Mean tokens per bucket.
     pub tokens: BTreeMap<String, f64>,
 }
@@ -245,6 +250,40 @@ pub struct SemanticCacheStats {
     pub false_hits: f64,
     /// Share of lookups answered with a wrong cached answer: false hits / lookups.
     pub false_hit_ratio: f64,
+}
+
+/// Model-tiering figures (means per run, summed over endpoints).
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct RoutingStats {
+    /// Requests a cascade's first model answered.
+    pub cascaded_requests: f64,
+    /// Cascaded requests escalated to the stronger model (both calls billed).
+    pub escalations: f64,
+    /// Escalations / cascaded requests.
+    pub escalation_ratio: f64,
+    /// Requests routed to a model whose context window was too small, sent to another model.
+    pub window_fallbacks: f64,
+}
+
+impl RoutingStats {
+    fn of(ledgers: &[&Ledger]) -> RoutingStats {
+        let per_run = |f: &dyn Fn(&Ledger) -> &Vec<u64>| {
+            mean(
+                &ledgers
+                    .iter()
+                    .map(|l| f(l).iter().sum::<u64>() as f64)
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let cascaded = per_run(&|l| &l.cascades);
+        let escalations = per_run(&|l| &l.escalations);
+        RoutingStats {
+            cascaded_requests: cascaded,
+            escalations,
+            escalation_ratio: ratio(escalations, cascaded),
+            window_fallbacks: per_run(&|l| &l.window_fallbacks),
+        }
+    }
 }
 
 /// Cost per unit of use.
@@ -545,6 +584,7 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
         let col = |f: &dyn Fn(&RunCost) -> f64| -> Vec<f64> { rc.iter().map(f).collect() };
         let totals = col(&|r| r.total);
         let mean_total = mean(&totals);
+        let mean_requests = mean(&col(&|r| r.requests));
         let by_endpoint = subject
             .endpoint_names
             .iter()
@@ -558,6 +598,10 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
                         cost_usd: Stats::of(&c),
                         share_of_cost: ratio(m, mean_total),
                         requests: mean(&col(&|r| r.endpoint_requests[ei])),
+                        share_of_requests: ratio(
+                            mean(&col(&|r| r.endpoint_requests[ei])),
+                            mean_requests,
+                        ),
                         tokens: bucket_map(|b| mean(&col(&|r| r.endpoint_tokens[ei][b]))),
                     },
                 )
@@ -581,6 +625,10 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
                         cost_usd: Stats::of(&c),
                         share_of_cost: ratio(m, mean_total),
                         requests: mean(&col(&|r| r.model_requests[mi])),
+                        share_of_requests: ratio(
+                            mean(&col(&|r| r.model_requests[mi])),
+                            mean_requests,
+                        ),
                         tokens: bucket_map(|b| mean(&col(&|r| r.model_tokens[mi][b]))),
                     },
                 )
@@ -599,6 +647,7 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
                         cost_usd: Stats::of(&c),
                         share_of_cost: ratio(m, mean_total),
                         requests: mean(&requests),
+                        share_of_requests: ratio(mean_requests, mean_requests),
                         tokens: bucket_map(|x| {
                             if x == bi {
                                 mean(&col(&|r| r.tokens[bi]))
@@ -678,6 +727,9 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
                     })),
                 },
                 semantic_cache: semantic_stats(rc),
+                routing: RoutingStats::of(
+                    &outcome.ledgers.iter().map(|l| &l[si]).collect::<Vec<_>>(),
+                ),
                 unit_economics: UnitEconomics {
                     active_user_days,
                     daily_active_users: ratio(active_user_days, f64::from(days)),

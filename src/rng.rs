@@ -23,6 +23,8 @@ pub enum Purpose {
     Sessions = 2,
     /// Token sizes of prompts and outputs.
     Tokens = 3,
+    /// Model tiering: which model a request is routed to, and cascade escalations.
+    Routing = 10,
     /// Batch turnaround times.
     Batch = 20,
     /// Query intents of an endpoint with `traffic.queries`.

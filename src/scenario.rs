@@ -480,6 +480,9 @@ fn resolve_strategies(
                         if r.endpoints[ei].prompt_cache != base[ei].prompt_cache {
                             l.prompt_cache = r.endpoints[ei].prompt_cache;
                         }
+                        if r.endpoints[ei].routing != base[ei].routing {
+                            l.routing = r.endpoints[ei].routing.clone();
+                        }
                         if r.endpoints[ei].context != base[ei].context {
                             l.context = r.endpoints[ei].context.clone();
                         }
@@ -551,7 +554,25 @@ fn resolve_strategies(
                 } else {
                     pc.placement
                 };
-                levers[ei].prompt_cache = Some(CacheChoice { ttl, placement });
+                levers[ei].prompt_cache = Some(CacheChoice {
+                    ttl,
+                    placement,
+                    opted_in: true,
+                });
+            }
+        }
+        if let Some(rt) = &sf.routing {
+            let choices = crate::levers::routing::resolve(
+                rt,
+                &format!("{p}.routing"),
+                endpoints,
+                catalog,
+                &mut v.errors,
+            );
+            for (l, c) in levers.iter_mut().zip(choices) {
+                if c.is_some() {
+                    l.routing = c;
+                }
             }
         }
         if let Some(cf) = &sf.context {
@@ -571,6 +592,23 @@ fn resolve_strategies(
             resolve_semantic_cache(sc, &format!("{p}.semantic_cache"), endpoints, catalog, v)
                 .into_iter()
                 .for_each(|(ei, s)| levers[ei].semantic_cache = Some(s));
+        }
+        // A batched endpoint's routed requests are billed at their model's batch prices.
+        for (e, l) in endpoints.iter().zip(&levers) {
+            if let (Some(_), Some(rc)) = (&l.batch, &l.routing) {
+                for m in rc.models() {
+                    if catalog.get(m).is_some_and(|mp| mp.batch.is_none()) {
+                        v.err(
+                            format!("{p}.routing"),
+                            format!(
+                                "{m:?} has no batch prices in {}, and endpoint {:?}, which \
+                                 routes to it, is batched",
+                                catalog.source, e.name
+                            ),
+                        );
+                    }
+                }
+            }
         }
         resolved.push(Strategy {
             name: sf.name.clone(),
@@ -756,7 +794,9 @@ fn automatic_levers(e: &Endpoint) -> EndpointLevers {
             .map(|ttl| CacheChoice {
                 ttl,
                 placement: crate::levers::prompt_cache::Placement::FullPrompt,
+                opted_in: false,
             }),
+        routing: None,
         context: None,
         batch: None,
         semantic_cache: None,

@@ -19,6 +19,9 @@
 //! looked up first; the embedding is billed on its own ledger line (the endpoint, the embedding
 //! model, standard prices) and is not counted in `requests`; a hit returns before the model
 //! call, so nothing else of the request is billed.
+//! Model tiering ([`crate::levers::routing`]) can bill a request on another model than the
+//! endpoint's, or on two (a cascade that escalates): every model an endpoint can be routed to has
+//! its own ledger lines and its own prompt-cache entries.
 
 use rand_chacha::ChaCha8Rng;
 
@@ -27,11 +30,11 @@ use crate::ledger::{Ledger, LineKey};
 use crate::levers::batch::Batcher;
 use crate::levers::context::{ContextPolicy, ContextTrimmer};
 use crate::levers::prompt_cache::{EndpointCache, Placement, PromptCache};
+use crate::levers::routing::{Router, RoutingChoice};
 use crate::levers::semantic_cache::{Lookup, SemanticCache};
-use crate::pricing::{Bucket, PriceTier, ServiceTier, Ttl};
-use crate::rng::stable_hash;
-use crate::rng::{self, Purpose};
-use crate::scenario::Scenario;
+use crate::pricing::{Bucket, CacheKind, ModelPrice, PriceTier, ServiceTier, Ttl};
+use crate::rng::{self, Purpose, stable_hash};
+use crate::scenario::{Endpoint, Scenario};
 use crate::workload::Request;
 
 /// The table of models a run can bill, shared by all its ledgers: ledger lines refer to models by
@@ -75,6 +78,8 @@ pub struct EndpointLevers {
     pub context: Option<ContextPolicy>,
     /// Semantic caching of the endpoint's opening queries, if on.
     pub semantic_cache: Option<crate::levers::semantic_cache::Settings>,
+    /// Model tiering: routing rules and cascades, if any.
+    pub routing: Option<RoutingChoice>,
 }
 
 /// Batch settings for one endpoint.
@@ -95,6 +100,9 @@ pub struct CacheChoice {
     pub ttl: Ttl,
     /// Breakpoints.
     pub placement: Placement,
+    /// True when the strategy turned caching on (`prompt_cache`), false for a provider's
+    /// automatic caching. Decides whether models the endpoint is routed to cache explicitly.
+    pub opted_in: bool,
 }
 
 /// Where an endpoint's requests are billed under one strategy.
@@ -114,10 +122,27 @@ struct Route {
     batch_lines: [usize; 2],
 }
 
+/// Where one model an endpoint is routed to bills.
+#[derive(Debug, Clone)]
+struct Target {
+    lines: [usize; 2],
+    batch_lines: [usize; 2],
+    long_context_above: u64,
+    cache: Option<EndpointCache>,
+}
+
+/// An endpoint's router and where each of its models bills ([`Router::models`] order).
+#[derive(Debug)]
+struct Routed {
+    router: Router,
+    targets: Vec<Target>,
+}
+
 /// One strategy's per-run state: its routes, its levers' state and its ledger.
 #[derive(Debug)]
 pub struct Pipeline {
     routes: Vec<Route>,
+    routers: Vec<Option<Routed>>,
     cache: PromptCache,
     ledger: Ledger,
     has_batch: bool,
@@ -255,9 +280,47 @@ impl Pipeline {
                 Some((SemanticCache::new(settings, rng), line))
             })
             .collect();
+        let routers = scenario
+            .endpoints
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let levers = strategy.endpoints.get(i)?;
+                let choice = levers.routing.as_ref()?;
+                let window = |id: &str| {
+                    price_of(scenario, e, id)
+                        .max_input_tokens
+                        .unwrap_or(u64::MAX)
+                };
+                let mut router = Router::new(choice, &e.name, &e.model, window, scenario.seed);
+                router.set_run(run);
+                let own = &routes[i];
+                let targets = router
+                    .models()
+                    .iter()
+                    .enumerate()
+                    .map(|(k, id)| {
+                        if k == 0 {
+                            return Target {
+                                lines: own.lines,
+                                batch_lines: own.batch_lines,
+                                long_context_above: own.long_context_above,
+                                cache: own.cache.clone(),
+                            };
+                        }
+                        let price = price_of(scenario, e, id);
+                        let cache = routed_cache(price, levers.prompt_cache);
+                        let batched = own.batch.is_some();
+                        target_on(&mut ledger, models, i, e, id, price, cache, batched)
+                    })
+                    .collect();
+                Some(Routed { router, targets })
+            })
+            .collect();
         Pipeline {
             has_batch: routes.iter().any(|r| r.batch.is_some()),
             routes,
+            routers,
             cache: PromptCache::new(),
             ledger,
             batch_rng,
@@ -369,32 +432,41 @@ impl Pipeline {
     /// `original_history` is the history the application held, for the segment breakdown.
     fn bill(&mut self, req: &Request, original_history: u64, batch: bool) {
         let e = req.endpoint as usize;
-        let route = &self.routes[e];
         let prompt = req.prompt_tokens();
-        if prompt > route.max_input_tokens {
-            self.ledger.context_overflows[e] += 1;
-            return;
-        }
-        let lines = if batch {
-            route.batch_lines
-        } else {
-            route.lines
-        };
-        let line = lines[usize::from(prompt > route.long_context_above)];
-        let cell = self.ledger.cell_mut(line, req.time.day());
-        match &route.cache {
-            Some(c) => {
-                let split = self.cache.process(c, req, req.time.as_ms());
-                cell.tokens[Bucket::Input.index()] += prompt - split.read - split.write;
-                cell.tokens[Bucket::CacheRead.index()] += split.read;
-                cell.tokens[c.ttl.write_bucket().index()] += split.write;
-                cell.tokens[Bucket::CacheStorageTokenHours.index()] += split.storage_token_minutes;
+        if let Some(r) = self.routers[e].as_mut() {
+            // Model tiering (levers::routing): the router picks the model(s) that bill it. A
+            // batched endpoint's queue keeps arrival order, so the router's draws stay paired
+            // with other strategies'.
+            let plan = r.router.plan(prompt);
+            let l = &mut self.ledger;
+            l.cascades[e] += u64::from(plan.cascaded);
+            l.escalations[e] += u64::from(plan.escalated);
+            l.window_fallbacks[e] += u64::from(plan.window_fallback);
+            l.context_overflows[e] += u64::from(plan.refused);
+            if plan.calls().is_empty() {
+                return;
             }
-            None => cell.tokens[Bucket::Input.index()] += prompt,
+            for &t in plan.calls() {
+                let t = &r.targets[t as usize];
+                let lines = if batch { t.batch_lines } else { t.lines };
+                let line = lines[usize::from(prompt > t.long_context_above)];
+                bill_call(l, &mut self.cache, line, t.cache.as_ref(), req, prompt);
+            }
+        } else {
+            let route = &self.routes[e];
+            if prompt > route.max_input_tokens {
+                self.ledger.context_overflows[e] += 1;
+                return;
+            }
+            let lines = if batch {
+                route.batch_lines
+            } else {
+                route.lines
+            };
+            let line = lines[usize::from(prompt > route.long_context_above)];
+            let cache = route.cache.as_ref();
+            bill_call(&mut self.ledger, &mut self.cache, line, cache, req, prompt);
         }
-        cell.tokens[Bucket::Output.index()] += req.output_tokens;
-        cell.tokens[Bucket::Reasoning.index()] += req.reasoning_tokens;
-        cell.requests += 1;
         let seg = &mut self.ledger.prompt_segments[e];
         seg[0] += req.system_tokens;
         seg[1] += req.tools_tokens;
@@ -418,5 +490,115 @@ impl Pipeline {
     /// The finished ledger (after submitting what batch queues still hold).
     pub fn into_ledger(self) -> Ledger {
         self.finish()
+    }
+}
+
+/// Add one model call of `req` (prompt `prompt` tokens) to `line`, its prompt split through the
+/// prompt cache when `cfg` is on.
+#[inline]
+fn bill_call(
+    ledger: &mut Ledger,
+    cache: &mut PromptCache,
+    line: usize,
+    cfg: Option<&EndpointCache>,
+    req: &Request,
+    prompt: u64,
+) {
+    let cell = ledger.cell_mut(line, req.time.day());
+    match cfg {
+        Some(c) => {
+            let split = cache.process(c, req, req.time.as_ms());
+            cell.tokens[Bucket::Input.index()] += prompt - split.read - split.write;
+            cell.tokens[Bucket::CacheRead.index()] += split.read;
+            cell.tokens[c.ttl.write_bucket().index()] += split.write;
+            cell.tokens[Bucket::CacheStorageTokenHours.index()] += split.storage_token_minutes;
+        }
+        None => cell.tokens[Bucket::Input.index()] += prompt,
+    }
+    cell.tokens[Bucket::Output.index()] += req.output_tokens;
+    cell.tokens[Bucket::Reasoning.index()] += req.reasoning_tokens;
+    cell.requests += 1;
+}
+
+/// Prices of model `id`, routed to from endpoint `e` (validated to be in the catalog).
+fn price_of<'a>(scenario: &'a Scenario, e: &'a Endpoint, id: &str) -> &'a ModelPrice {
+    if id == e.model {
+        return &e.price;
+    }
+    scenario.catalog.get(id).unwrap_or(&e.price)
+}
+
+/// Caching of a model an endpoint is routed to: the provider's automatic caching, or explicit
+/// caching when the strategy opted in for the endpoint (same placement; the endpoint's TTL if
+/// the model offers it, else the model's default).
+fn routed_cache(price: &ModelPrice, endpoint: Option<CacheChoice>) -> Option<CacheChoice> {
+    let rules = &price.cache;
+    let ttl = |want: Option<Ttl>| match want {
+        Some(t) if rules.ttls.contains(&t) => Some(t),
+        _ => rules.ttls.first().copied(),
+    };
+    match rules.kind {
+        CacheKind::None => None,
+        CacheKind::Automatic => Some(CacheChoice {
+            ttl: ttl(endpoint.map(|c| c.ttl))?,
+            placement: Placement::FullPrompt,
+            opted_in: endpoint.is_some_and(|c| c.opted_in),
+        }),
+        CacheKind::Explicit | CacheKind::ExplicitWithStorage => {
+            let c = endpoint.filter(|c| c.opted_in)?;
+            Some(CacheChoice {
+                ttl: ttl(Some(c.ttl))?,
+                ..c
+            })
+        }
+    }
+}
+
+/// Register the ledger lines of endpoint `i` billed on the routed model `id` (and at its batch
+/// prices when the endpoint is batched) and build its target.
+#[allow(clippy::too_many_arguments)]
+fn target_on(
+    ledger: &mut Ledger,
+    models: &mut ModelTable,
+    i: usize,
+    e: &Endpoint,
+    id: &str,
+    price: &ModelPrice,
+    cache: Option<CacheChoice>,
+    batched: bool,
+) -> Target {
+    let model = models.index(id);
+    let mut lines_at = |service| {
+        [PriceTier::Base, PriceTier::LongContext].map(|price_tier| {
+            ledger.line(LineKey {
+                endpoint: i as u16,
+                model,
+                service,
+                price_tier,
+            })
+        })
+    };
+    let lines = lines_at(e.service_tier);
+    let batch_lines = if batched {
+        lines_at(ServiceTier::Batch)
+    } else {
+        lines
+    };
+    Target {
+        lines,
+        batch_lines,
+        long_context_above: price
+            .long_context
+            .as_ref()
+            .map(|t| t.above_input_tokens)
+            .unwrap_or(u64::MAX),
+        cache: cache.map(|c| EndpointCache {
+            rules: price.cache.clone(),
+            ttl: c.ttl,
+            placement: c.placement,
+            context_in_history: e.prompt.context_in_history,
+            // Per model and endpoint: a provider's cache holds prefixes for one model.
+            salt: stable_hash(id) ^ stable_hash(&e.name).rotate_left(17),
+        }),
     }
 }

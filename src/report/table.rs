@@ -225,6 +225,20 @@ fn strategy_detail(
             count(s.context_overflows)
         ));
     }
+    if s.routing.cascaded_requests > 0.0 {
+        out.push_str(&format!(
+            "  cascade    {} of {} cascaded requests escalated to the stronger model ({}), both calls billed\n",
+            count(s.routing.escalations),
+            count(s.routing.cascaded_requests),
+            pct(s.routing.escalation_ratio),
+        ));
+    }
+    if s.routing.window_fallbacks > 0.0 {
+        out.push_str(&format!(
+            "  fallback   {} requests too long for the routed model's context window, sent to another model\n",
+            count(s.routing.window_fallbacks)
+        ));
+    }
     out.push('\n');
 
     let mut t = Table::new(&[

@@ -63,6 +63,9 @@ pub struct StrategyFile {
     /// Provider prompt caching.
     #[serde(default)]
     pub prompt_cache: Option<PromptCacheFile>,
+    /// Model tiering: routing rules and cascades ([`crate::levers::routing`]).
+    #[serde(default)]
+    pub routing: Option<RoutingFile>,
     /// Context policy: history windows and summarisation.
     #[serde(default)]
     pub context: Option<ContextFile>,
@@ -196,6 +199,64 @@ pub struct PromptCacheFile {
     /// Endpoints it applies to (default: all).
     #[serde(default)]
     pub endpoints: Vec<String>,
+}
+
+/// Model-tiering settings of a strategy: an ordered list of rules, the first that matches a
+/// request decides where it goes; a request no rule matches stays on the endpoint's model.
+///
+/// ```ron
+/// routing: Routing(
+///     endpoints: ["chat", "summarize"],
+///     rules: [
+///         Route(when: PromptAtMost(2000), model: "claude-haiku-4-5"),
+///         Route(endpoints: ["summarize"], when: Share(0.3), model: "gpt-5.6-luna"),
+///         Cascade(first: "claude-haiku-4-5", escalate_share: 0.2),
+///     ],
+/// )
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Routing")]
+pub struct RoutingFile {
+    /// Endpoints it applies to (default: all).
+    #[serde(default)]
+    pub endpoints: Vec<String>,
+    /// The rules, evaluated in order; first match wins (at least one).
+    pub rules: Vec<RoutingRuleFile>,
+}
+
+/// One routing rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Rule")]
+pub enum RoutingRuleFile {
+    /// Send the matching requests to `model` instead of the endpoint's model.
+    Route {
+        /// Endpoints this rule applies to (default: all those of the `Routing` block).
+        #[serde(default)]
+        endpoints: Vec<String>,
+        /// Which requests (default `Always`).
+        #[serde(default)]
+        when: crate::levers::routing::Condition,
+        /// Model id from the catalog (a chat model).
+        model: String,
+    },
+    /// Call the cheaper model `first`; a share `escalate_share` (0 to 1) of its answers is
+    /// judged not good enough and the request is sent again, in full, to `to`: both calls are
+    /// billed.
+    Cascade {
+        /// Endpoints this rule applies to (default: all those of the `Routing` block).
+        #[serde(default)]
+        endpoints: Vec<String>,
+        /// Which requests (default `Always`).
+        #[serde(default)]
+        when: crate::levers::routing::Condition,
+        /// Model that answers first.
+        first: String,
+        /// Share of the first model's answers escalated, 0 to 1.
+        escalate_share: f64,
+        /// Model escalated to (default: the endpoint's model).
+        #[serde(default)]
+        to: Option<String>,
+    },
 }
 
 /// Day of the week.

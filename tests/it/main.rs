@@ -8,5 +8,6 @@ mod context;
 mod determinism;
 mod fixtures;
 mod prompt_cache;
+mod routing;
 mod semantic_cache;
 mod support;
