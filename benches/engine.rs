@@ -80,5 +80,30 @@ fn bench_semantic_cache(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_engine, bench_semantic_cache);
+/// Every lever on in one strategy (benches/all-levers.ron): requests per second of traffic.
+fn bench_all_levers(c: &mut Criterion) {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/all-levers.ron");
+    let sc = match Scenario::load(&p, None) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    let all = vec![sc.strategies[1].clone()];
+    let requests = Synthetic::new(&sc, 0)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .count() as u64;
+    let mut g = c.benchmark_group("all levers");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(requests));
+    g.bench_function("one strategy with every lever (30 days, 1 run)", |b| {
+        b.iter(|| black_box(montecarlo::run_once(&sc, &all, 0)))
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_engine,
+    bench_semantic_cache,
+    bench_all_levers
+);
 criterion_main!(benches);

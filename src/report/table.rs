@@ -181,6 +181,20 @@ fn strategy_detail(
             }
         ));
     }
+    let sc = &s.semantic_cache;
+    if sc.lookups > 0.0 {
+        out.push_str(&format!(
+            "  semantic   {} of {} lookups answered from the cache ({} wrong answers: {} of queries)\n",
+            pct(sc.hit_ratio),
+            count(sc.lookups),
+            count(sc.false_hits),
+            if sc.false_hit_ratio < 0.01 {
+                format!("{:.2}%", sc.false_hit_ratio * 100.0)
+            } else {
+                pct(sc.false_hit_ratio)
+            }
+        ));
+    }
     if s.batch.requests > 0.0 {
         out.push_str(&format!(
             "  batch      {} requests at batch prices; result delay P50 {}, P95 {}, P99 {}\n",
