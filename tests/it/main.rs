@@ -7,6 +7,7 @@ mod closed_form;
 mod context;
 mod determinism;
 mod fixtures;
+mod invariants;
 mod prompt_cache;
 mod routing;
 mod semantic_cache;
