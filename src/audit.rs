@@ -346,8 +346,9 @@ pub fn audit(
             hashed_tokens += r.input_tokens;
         }
         if let Some(i) = &r.intent {
+            // Intents are questions of one endpoint: the same id elsewhere is another question.
             intent_rows += 1;
-            intents.insert(i.clone());
+            intents.insert(format!("{ep}/{i}"));
         }
         *input_counts.entry(r.input_tokens).or_default() += 1;
         *output_counts.entry(r.output_tokens).or_default() += 1;

@@ -133,6 +133,23 @@ pub enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Write a scenario's synthetic traffic as a native CSV trace.
+    Synth {
+        /// Scenario file (RON).
+        scenario: PathBuf,
+        /// The trace file to write (`-` is standard output).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Which run's traffic (each run has its own random streams).
+        #[arg(long, default_value_t = 0)]
+        run: u64,
+        /// Seed of all random streams (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Price catalog (only used to check model names).
+        #[arg(long)]
+        prices: Option<PathBuf>,
+    },
     /// Show the price catalog, or one model in full.
     Prices {
         /// Model id to show in full; without it, list every model.
@@ -204,6 +221,32 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             prices,
             provider,
         } => cmd_prices(model.as_deref(), prices.as_deref(), provider.as_deref()),
+        Command::Synth {
+            scenario,
+            output,
+            run,
+            seed,
+            prices,
+        } => {
+            let mut sc = Scenario::load(&scenario, prices.as_deref()).map_err(Failure::input)?;
+            if let Some(s) = seed {
+                sc.seed = s;
+            }
+            let rows = if output == Path::new("-") {
+                let out = io::stdout().lock();
+                crate::workload::synth::write_trace(&sc, run, io::BufWriter::new(out))
+            } else {
+                let f = File::create(&output)
+                    .with_context(|| format!("{}: cannot create output file", output.display()))
+                    .map_err(Failure::input)?;
+                crate::workload::synth::write_trace(&sc, run, io::BufWriter::new(f))
+            }
+            .map_err(|e| Failure::runtime(anyhow!("{}: {e}", output.display())))?;
+            if output != Path::new("-") {
+                eprintln!("wrote {rows} requests to {}", output.display());
+            }
+            Ok(0)
+        }
         Command::Audit {
             trace,
             trace_format,

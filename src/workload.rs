@@ -4,6 +4,7 @@
 //! see nothing else, so a recorded trace and a generated month of traffic go through exactly the
 //! same pipeline.
 
+pub mod synth;
 pub mod synthetic;
 pub mod trace;
 

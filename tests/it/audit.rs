@@ -209,3 +209,42 @@ fn other_formats_are_detected() {
         .code(2)
         .stderr(predicate::str::contains("t.jsonl:3: unknown key `colour`"));
 }
+
+/// `synth` writes the traffic `run` bills; auditing that trace gives the baseline's cost to
+/// the cent, token for token.
+#[test]
+fn synth_then_audit_reproduces_the_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.csv");
+    let scenario = repo("tests/fixtures/good/two-endpoints.ron");
+    bin()
+        .args(["synth", "-o"])
+        .arg(&trace)
+        .arg(&scenario)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("wrote "));
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert!(text.starts_with("timestamp,input_tokens,output_tokens,reasoning_tokens,session_id,endpoint,user_id,model,intent\n"));
+    let audited = audit_json(&[trace.to_str().unwrap()]);
+    let out = bin()
+        .args(["run", "--runs", "1", "--format", "json"])
+        .arg(&scenario)
+        .output()
+        .unwrap();
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let a = &audited["strategies"]["recorded"];
+    let b = &run["strategies"]["baseline"];
+    for k in ["input", "output", "reasoning"] {
+        assert_eq!(a["tokens"][k], b["tokens"][k], "{k}");
+    }
+    assert_eq!(a["requests"], b["requests"]);
+    assert_eq!(a["sessions"], b["sessions"]);
+    let (ca, cb) = (
+        a["cost_usd"]["mean"].as_f64().unwrap(),
+        b["cost_usd"]["mean"].as_f64().unwrap(),
+    );
+    assert!((ca - cb).abs() < 1e-9 * cb, "{ca} vs {cb}");
+    // Repeated FAQ intents are visible to the audit.
+    assert!(audited["audit"]["intent_repeat_ratio"].as_f64().unwrap() > 0.3);
+}
