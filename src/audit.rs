@@ -380,6 +380,7 @@ pub fn audit(
         catalog,
         endpoint_names: endpoints.clone(),
         active_user_days: 0.0,
+        warnings: Vec::new(),
     };
     let mut rep = report::build_for(&subject, &outcome, 1)?;
     let rec = &rep.strategies["recorded"];
@@ -483,7 +484,7 @@ fn findings(a: &AuditSection, _overflows: f64) -> Vec<Finding> {
                 pct(a.recorded_cache_read_ratio)
             ),
             lever: "prompt_cache".into(),
-            suggestion: "cache the shared prefixes: replay the trace with `tokencast replay` to see the saving under each TTL".into(),
+            suggestion: "cache the shared prefixes: model this traffic in a scenario and compare `prompt_cache` strategies".into(),
         });
     } else if a.prefix_reuse_ratio.is_none()
         && a.input_cost_share > 0.6

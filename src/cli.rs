@@ -33,7 +33,7 @@ pub enum Format {
     Table,
     /// The JSON report contract (schema_version 1).
     Json,
-    /// One row per strategy, dimension and key.
+    /// One row per strategy and breakdown (total, endpoint, model, bucket, day).
     Csv,
     /// GitHub-flavoured markdown.
     Markdown,
@@ -94,9 +94,6 @@ pub enum Command {
         /// Worker threads (default: all cores). The report does not depend on it.
         #[arg(long)]
         threads: Option<usize>,
-        /// Print nothing but errors on standard error.
-        #[arg(long, short)]
-        quiet: bool,
     },
     /// Check scenario files without running them.
     Validate {
@@ -106,7 +103,7 @@ pub enum Command {
         /// Price catalog to check model names against.
         #[arg(long)]
         prices: Option<PathBuf>,
-        /// Print nothing for valid files.
+        /// Print nothing for valid files (errors still go to standard error).
         #[arg(long, short)]
         quiet: bool,
     },
@@ -163,6 +160,23 @@ pub enum Command {
     },
 }
 
+/// An error and its causes as one line, `outer: cause: cause`, skipping a cause whose text the
+/// message already contains (library errors print their cause themselves).
+pub fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
 /// A failed command: the error and the exit code it maps to.
 #[derive(Debug)]
 pub struct Failure {
@@ -201,7 +215,6 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             output,
             prices,
             threads,
-            quiet: _,
         } => cmd_run(
             &scenario,
             runs,
@@ -402,7 +415,7 @@ fn cmd_prices(
             let Some(m) = catalog.get(id) else {
                 let sugg = catalog.suggest(id);
                 let hint = if sugg.is_empty() {
-                    String::new()
+                    "; run `tokencast prices` to list every model".to_string()
                 } else {
                     format!("; did you mean {}?", sugg.join(", "))
                 };
@@ -413,7 +426,25 @@ fn cmd_prices(
             };
             model_detail(id, m, &catalog)
         }
-        None => model_list(&catalog, provider),
+        None => {
+            if let Some(p) = provider
+                && !catalog.models.values().any(|m| m.provider.contains(p))
+            {
+                let mut providers: Vec<&str> = catalog
+                    .models
+                    .values()
+                    .map(|m| m.provider.as_str())
+                    .collect();
+                providers.sort_unstable();
+                providers.dedup();
+                return Err(Failure::input(anyhow!(
+                    "no model's provider contains {p:?} in {}; providers: {}",
+                    catalog.source,
+                    providers.join(", ")
+                )));
+            }
+            model_list(&catalog, provider)
+        }
     };
     Sink::Stdout.write(&text)?;
     Ok(0)
@@ -535,15 +566,31 @@ fn model_detail(id: &str, m: &ModelPrice, catalog: &Catalog) -> String {
     }
     let c = &m.cache;
     out.push_str(&format!(
-        "\n  prompt cache  {:?}; minimum prefix {} tokens; granularity {} tokens; TTLs {}; {}\n",
-        c.kind,
+        "\n  prompt cache  {}; minimum prefix {} tokens; granularity {} token{}; TTLs {}; {}\n",
+        match c.kind {
+            crate::pricing::CacheKind::None => "none",
+            crate::pricing::CacheKind::Automatic =>
+                "automatic (the provider caches prefixes itself)",
+            crate::pricing::CacheKind::Explicit => "explicit breakpoints",
+            crate::pricing::CacheKind::ExplicitWithStorage =>
+                "explicit caches billed for storage per token-hour",
+        },
         c.min_prefix_tokens,
         c.granularity_tokens,
-        c.ttls
-            .iter()
-            .map(|t| t.to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
+        if c.granularity_tokens == 1 { "" } else { "s" },
+        {
+            let mut t = c.ttls.clone();
+            t.sort();
+            t
+        }
+        .iter()
+        .map(|t| if Some(t) == c.ttls.first() {
+            format!("{t} (default)")
+        } else {
+            t.to_string()
+        })
+        .collect::<Vec<_>>()
+        .join(", "),
         if c.refresh_on_hit {
             "TTL refreshed on every hit"
         } else {

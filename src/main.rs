@@ -7,7 +7,7 @@ fn main() {
     let code = match tokencast::cli::run(cli) {
         Ok(code) => code,
         Err(f) => {
-            eprintln!("error: {:#}", f.error);
+            eprintln!("error: {}", tokencast::cli::error_chain(&f.error));
             f.code
         }
     };

@@ -500,6 +500,8 @@ pub struct Subject<'a> {
     pub endpoint_names: Vec<String>,
     /// Active user-days over the horizon (for cost per user).
     pub active_user_days: f64,
+    /// Warnings found while loading (e.g. a cached prefix below the model's minimum).
+    pub warnings: Vec<String>,
 }
 
 impl<'a> Subject<'a> {
@@ -528,6 +530,7 @@ impl<'a> Subject<'a> {
             catalog: &scenario.catalog,
             endpoint_names: scenario.endpoints.iter().map(|e| e.name.clone()).collect(),
             active_user_days,
+            warnings: scenario.warnings.clone(),
         }
     }
 }
@@ -578,7 +581,7 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
         .unwrap_or_default();
 
     let mut strategies = BTreeMap::new();
-    let mut warnings = Vec::new();
+    let mut warnings = subject.warnings.clone();
     for (si, strat) in outcome.strategies.iter().enumerate() {
         let rc = &costs[si];
         let col = |f: &dyn Fn(&RunCost) -> f64| -> Vec<f64> { rc.iter().map(f).collect() };
@@ -684,7 +687,8 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
         if overflows > 0.0 {
             warnings.push(format!(
                 "{}: {} requests per run on average exceeded the model's context window and were \
-                 refused (not billed); trim the history or use a model with a larger window",
+                 refused (not billed); trim the prompt (history or retrieved context) or use a \
+                 model with a larger window",
                 strat.name,
                 if overflows < 10.0 {
                     format!("{overflows:.1}")

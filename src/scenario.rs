@@ -114,6 +114,8 @@ pub struct Scenario {
     pub endpoints: Vec<Endpoint>,
     /// The strategies, resolved per endpoint: `baseline` first, then the file's order.
     pub strategies: Vec<Strategy>,
+    /// Things that are valid but probably not what the author meant.
+    pub warnings: Vec<String>,
     /// The file as parsed, for reports that show the assumptions.
     pub file: ScenarioFile,
 }
@@ -341,16 +343,28 @@ impl Scenario {
                 validate_queries(&mut v, &format!("{p}.traffic.queries"), q);
             }
             let pr = &e.prompt;
-            v.dist(&format!("{p}.prompt.system_tokens"), &pr.system_tokens, 0.0);
-            v.dist(&format!("{p}.prompt.tools_tokens"), &pr.tools_tokens, 0.0);
-            v.dist(
-                &format!("{p}.prompt.context_tokens"),
-                &pr.context_tokens,
-                0.0,
-            );
-            v.dist(&format!("{p}.prompt.user_tokens"), &pr.user_tokens, 0.0);
-            v.dist(&format!("{p}.output_tokens"), &e.output_tokens, 0.0);
-            v.dist(&format!("{p}.reasoning_tokens"), &e.reasoning_tokens, 0.0);
+            for (field, d) in [
+                ("prompt.system_tokens", &pr.system_tokens),
+                ("prompt.tools_tokens", &pr.tools_tokens),
+                ("prompt.context_tokens", &pr.context_tokens),
+                ("prompt.user_tokens", &pr.user_tokens),
+                ("output_tokens", &e.output_tokens),
+                ("reasoning_tokens", &e.reasoning_tokens),
+            ] {
+                v.tokens(&format!("{p}.{field}"), d);
+            }
+            let daily = t.daily_active_users * t.sessions_per_user_per_day;
+            if daily.is_finite() && daily > MAX_SESSIONS_PER_DAY {
+                v.err(
+                    format!("{p}.traffic"),
+                    format!(
+                        "daily_active_users × sessions_per_user_per_day is {} sessions a day; \
+                         tokencast simulates every request, so at most {} a day are supported",
+                        trim_float(daily),
+                        trim_float(MAX_SESSIONS_PER_DAY)
+                    ),
+                );
+            }
             if let Some(price) = price {
                 endpoints.push(Endpoint {
                     name: e.name.clone(),
@@ -400,6 +414,7 @@ impl Scenario {
             horizon_days: file.horizon_days,
             start_weekday: file.start_weekday,
             catalog,
+            warnings: prefix_warnings(&endpoints, &strategies),
             endpoints,
             strategies,
             file,
@@ -626,6 +641,7 @@ fn resolve_batch(
     levers: &mut [EndpointLevers],
     v: &mut Validator,
 ) {
+    let before = v.errors.len();
     check_endpoint_names(&format!("{p}.endpoints"), &bf.endpoints, endpoints, v);
     if !bf.flush_every_s.is_finite() || bf.flush_every_s < 1.0 || bf.flush_every_s > 86_400.0 {
         v.err(
@@ -635,13 +651,12 @@ fn resolve_batch(
                 trim_float(bf.flush_every_s)
             ),
         );
-        return;
     }
     if bf.max_batch == 0 {
         v.err(format!("{p}.max_batch"), "must be at least 1");
-        return;
     }
     v.dist(&format!("{p}.turnaround_s"), &bf.turnaround_s, 0.0);
+    let settings_ok = v.errors.len() == before;
     let mut any = false;
     for (ei, e) in endpoints.iter().enumerate() {
         let listed = bf.endpoints.contains(&e.name);
@@ -668,6 +683,9 @@ fn resolve_batch(
             continue;
         }
         any = true;
+        if !settings_ok {
+            continue;
+        }
         levers[ei].batch = Some(crate::strategy::BatchChoice {
             flush_every_ms: (bf.flush_every_s * 1000.0).round() as u64,
             max_batch: usize::try_from(bf.max_batch).unwrap_or(usize::MAX),
@@ -782,6 +800,34 @@ fn resolve_context(
         }
         levers[ei].context = Some(cf.policy.clone());
     }
+}
+
+/// Prompt caching switched on for an endpoint whose static prefix (a fixed system prompt and
+/// tools) is shorter than the model's minimum cacheable prefix: only prompts that grow past the
+/// minimum through history can be cached.
+fn prefix_warnings(endpoints: &[Endpoint], strategies: &[Strategy]) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in strategies {
+        for (e, l) in endpoints.iter().zip(&s.endpoints) {
+            if l.prompt_cache.is_none() {
+                continue;
+            }
+            let (Dist::Fixed(sys), Dist::Fixed(tools)) =
+                (&e.prompt.system_tokens, &e.prompt.tools_tokens)
+            else {
+                continue;
+            };
+            let prefix = (sys + tools) as u64;
+            let min = e.price.cache.min_prefix_tokens;
+            if prefix > 0 && prefix < min {
+                out.push(format!(
+                    "{}: endpoint {:?}'s system prompt and tools ({prefix} tokens) are shorter than {:?}'s minimum cacheable prefix ({min} tokens): only prompts that grow past {min} tokens can be cached",
+                    s.name, e.name, e.model
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// Levers the provider applies whatever the strategy: automatic prompt caching (OpenAI).
@@ -966,7 +1012,18 @@ pub fn parse(text: &str, path: &str) -> Result<ScenarioFile, ScenarioError> {
             path: path.to_string(),
             line: e.span.start.line,
             col: e.span.start.col,
-            message: explain_ron_error(&e.code),
+            message: {
+                let m = explain_ron_error(&e.code);
+                let first = text.lines().next().unwrap_or("");
+                if first.contains("input_tokens")
+                    || first.contains("TIMESTAMP")
+                    || first.starts_with('{')
+                {
+                    format!("{m} (this looks like a trace: `tokencast audit` reads traces)")
+                } else {
+                    m
+                }
+            },
         })
 }
 
@@ -1057,6 +1114,13 @@ pub fn relative_to(scenario: &Path, p: &str) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(p))
 }
 
+/// Largest mean token count per request a scenario may state (10 million: ten times the
+/// largest context window in the catalog).
+pub const MAX_MEAN_TOKENS: f64 = 1e7;
+
+/// Most sessions a day one endpoint may generate (every request is simulated).
+pub const MAX_SESSIONS_PER_DAY: f64 = 1e8;
+
 #[derive(Default)]
 struct Validator {
     errors: Vec<FieldError>,
@@ -1082,6 +1146,22 @@ impl Validator {
     fn non_negative(&mut self, path: &str, x: f64) {
         if !x.is_finite() || x < 0.0 {
             self.err(path, format!("must be a finite number >= 0 (got {x})"));
+        }
+    }
+
+    /// A token-count distribution: valid, mean >= 0 and at most [`MAX_MEAN_TOKENS`].
+    fn tokens(&mut self, path: &str, d: &Dist) {
+        let before = self.errors.len();
+        self.dist(path, d, 0.0);
+        if self.errors.len() == before && d.mean() > MAX_MEAN_TOKENS {
+            self.err(
+                path,
+                format!(
+                    "mean of {} tokens per request is beyond any model's context window; at most {} is accepted",
+                    trim_float(d.mean()),
+                    trim_float(MAX_MEAN_TOKENS)
+                ),
+            );
         }
     }
 

@@ -56,9 +56,9 @@ impl Request {
     /// All prompt tokens sent (every segment).
     pub fn prompt_tokens(&self) -> u64 {
         self.system_tokens
-            + self.tools_tokens
-            + self.history_tokens
-            + self.context_tokens
-            + self.user_tokens
+            .saturating_add(self.tools_tokens)
+            .saturating_add(self.history_tokens)
+            .saturating_add(self.context_tokens)
+            .saturating_add(self.user_tokens)
     }
 }

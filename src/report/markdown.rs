@@ -6,18 +6,26 @@ use super::table::{dominant, strategy_order};
 
 /// Render the report as markdown.
 pub fn render(report: &Report) -> String {
+    let what = if report.audit.is_some() {
+        format!("{} days of recorded traffic", report.horizon_days)
+    } else {
+        format!(
+            "{} days, {} run{}, seed {}",
+            report.horizon_days,
+            report.runs,
+            if report.runs == 1 { "" } else { "s" },
+            report.seed
+        )
+    };
     let mut out = format!(
-        "## {}: {} days, {} run{}, seed {}\n\nPrices: {} (effective {}).\n\n",
-        report.scenario.name,
-        report.horizon_days,
-        report.runs,
-        if report.runs == 1 { "" } else { "s" },
-        report.seed,
-        report.prices.source,
-        report.prices.effective_date
+        "## {}: {what}\n\nPrices: {}, effective {}.\n\n",
+        report.scenario.name, report.prices.source, report.prices.effective_date
     );
     for w in &report.warnings {
         out.push_str(&format!("> **Warning:** {w}\n\n"));
+    }
+    if let Some(a) = &report.audit {
+        out.push_str(&audit(a));
     }
     let names = strategy_order(report);
     let base = report
@@ -103,6 +111,62 @@ pub fn render(report: &Report) -> String {
             }
         }
         out.push_str(&t.markdown());
+    }
+    out
+}
+
+fn audit(a: &crate::audit::AuditSection) -> String {
+    let mut out = format!(
+        "### Audit\n\n- {} rows ({} format), {} bad rows skipped\n- prompt tokens per request: median {}, mean {}\n- output tokens per request: median {}, mean {}\n- cost split: {} prompt side, {} output side; {} of prompt tokens read from a cache\n",
+        count(a.rows as f64),
+        a.format,
+        count(a.skipped_rows as f64),
+        count(a.median_input_tokens),
+        count(a.mean_input_tokens),
+        count(a.median_output_tokens),
+        count(a.mean_output_tokens),
+        pct(a.input_cost_share),
+        pct(a.output_cost_share),
+        pct(a.recorded_cache_read_ratio)
+    );
+    if let Some(r) = a.prefix_reuse_ratio {
+        out.push_str(&format!(
+            "- {} of prompt tokens repeat an earlier prefix (unbounded cache)\n",
+            pct(r)
+        ));
+    }
+    if let Some(r) = a.intent_repeat_ratio {
+        out.push_str(&format!("- {} of intents repeat\n", pct(r)));
+    }
+    out.push('\n');
+    for (title, rows) in [("endpoint", &a.endpoints_pareto), ("user", &a.top_users)] {
+        if rows.is_empty() {
+            continue;
+        }
+        let mut t = Table::new(&[title, "cost", "share", "cumulative", "requests"]);
+        for r in rows.iter() {
+            t.row(vec![
+                r.name.clone(),
+                usd(r.cost_usd),
+                pct(r.share),
+                pct(r.cumulative_share),
+                count(r.requests as f64),
+            ]);
+        }
+        out.push_str(&t.markdown());
+        out.push('\n');
+    }
+    if a.findings.is_empty() {
+        out.push_str("Findings: nothing stands out.\n\n");
+    } else {
+        out.push_str("Findings:\n\n");
+        for f in &a.findings {
+            out.push_str(&format!(
+                "- {} → **{}**: {}\n",
+                f.observation, f.lever, f.suggestion
+            ));
+        }
+        out.push('\n');
     }
     out
 }

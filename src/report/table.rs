@@ -204,12 +204,21 @@ fn strategy_detail(
             duration(s.batch.delay_p99_s)
         ));
     }
-    if s.context.summaries + s.context.forced_trims > 0.0 {
-        out.push_str(&format!(
-            "  context    {} summarisation calls, {} turns dropped to fit the context window\n",
-            count(s.context.summaries),
-            count(s.context.forced_trims)
+    let mut ctx = Vec::new();
+    if s.context.summaries > 0.0 {
+        ctx.push(format!(
+            "{} summarisation calls",
+            count(s.context.summaries)
         ));
+    }
+    if s.context.forced_trims > 0.0 {
+        ctx.push(format!(
+            "{} turns dropped to fit the context window",
+            small(s.context.forced_trims)
+        ));
+    }
+    if !ctx.is_empty() {
+        out.push_str(&format!("  context    {}\n", ctx.join(", ")));
     }
     out.push_str(&format!(
         "  volume     {} requests in {} sessions\n",
@@ -235,8 +244,8 @@ fn strategy_detail(
     }
     if s.context_overflows > 0.0 {
         out.push_str(&format!(
-            "  refused    {} requests over the context window (not billed)\n",
-            count(s.context_overflows)
+            "  refused    {} requests per run over the context window (not billed)\n",
+            small(s.context_overflows)
         ));
     }
     if s.routing.cascaded_requests > 0.0 {
@@ -442,6 +451,15 @@ fn duration(s: f64) -> String {
     }
 }
 
+/// A mean count: whole numbers grouped, small fractional means with one decimal.
+fn small(x: f64) -> String {
+    if x < 10.0 && x.fract() != 0.0 {
+        format!("{x:.1}")
+    } else {
+        count(x)
+    }
+}
+
 fn ratio(a: f64, b: f64) -> f64 {
     if b != 0.0 { a / b } else { 0.0 }
 }
@@ -480,12 +498,13 @@ pub fn dominant(s: &StrategyResult) -> Option<String> {
         "input" => {
             let fixed = seg("system") + seg("tools");
             let history = seg("history");
-            if fixed >= history && fixed > 0.3 {
+            let cached = s.prompt_cache.read_tokens > 0.0;
+            if fixed >= history && fixed > 0.3 && !cached {
                 format!(
                     ": {} of prompt tokens are the re-sent system prompt and tools, a static prefix that prompt caching bills at the cache-read rate",
                     pct(fixed)
                 )
-            } else if history > 0.3 {
+            } else if history > 0.3 && !cached {
                 format!(
                     ": {} of prompt tokens are re-sent conversation history; prompt caching and context trimming address it",
                     pct(history)
@@ -495,7 +514,7 @@ pub fn dominant(s: &StrategyResult) -> Option<String> {
             }
         }
         "output" => ": output is billed at several times the input rate; shorter answers, a cheaper model for simple requests or batch processing address it".to_string(),
-        "cache_write_5m" | "cache_write_1h" | "cache_write_24h" => ": the write premium is paid on content read back too rarely; put breakpoints before what changes every turn (retrieved context), or compare a shorter TTL".to_string(),
+        "cache_write_5m" | "cache_write_1h" | "cache_write_24h" => ": the write premium is paid on content read back too rarely; put breakpoints before what changes every turn (retrieved context); compare placements and TTLs".to_string(),
         "reasoning" => ": hidden reasoning tokens; a lower reasoning effort or a non-reasoning model for simple requests addresses it".to_string(),
         _ => String::new(),
     };

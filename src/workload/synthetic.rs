@@ -318,9 +318,9 @@ impl Synthetic {
             },
         };
         if g.history == History::Full {
-            s.history += user + output;
+            s.history = s.history.saturating_add(user).saturating_add(output);
             if g.context_in_history {
-                s.history += context;
+                s.history = s.history.saturating_add(context);
             }
         }
         s.turn += 1;

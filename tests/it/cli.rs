@@ -310,3 +310,37 @@ fn prices_flag_overrides_the_scenario_catalog() {
         .code(2)
         .stderr(predicate::str::contains("unknown model \"house-model\""));
 }
+
+/// Regression: the OS error was printed twice ("...(os error 2): ...(os error 2)").
+#[test]
+fn io_errors_are_printed_once() {
+    let out = bin().args(["run", "nope.ron"]).output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.matches("os error 2").count(), 1, "{err}");
+}
+
+/// Regression: caching a prefix shorter than the model's minimum saved almost nothing and
+/// nothing said why.
+#[test]
+fn a_prefix_below_the_minimum_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("s.ron");
+    std::fs::write(
+        &p,
+        r#"Scenario(name: "small prefix", seed: 1, horizon_days: 1,
+            endpoints: [Endpoint(name: "chat", model: "claude-haiku-4-5",
+                traffic: Traffic(daily_active_users: 100, sessions_per_user_per_day: 1),
+                prompt: Prompt(system_tokens: Fixed(1500), user_tokens: Fixed(50)),
+                output_tokens: Fixed(100))],
+            strategies: [Strategy(name: "cache", prompt_cache: PromptCache(placement: System))])"#,
+    )
+    .unwrap();
+    bin()
+        .args(["run", "--runs", "1"])
+        .arg(&p)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "warning: cache: endpoint \"chat\"'s system prompt and tools (1500 tokens) are shorter than \"claude-haiku-4-5\"'s minimum cacheable prefix (4096 tokens)",
+        ));
+}
