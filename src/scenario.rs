@@ -573,6 +573,7 @@ fn resolve_strategies(
                     ttl,
                     placement,
                     opted_in: true,
+                    unbounded: pc.unbounded,
                 });
             }
         }
@@ -841,6 +842,7 @@ fn automatic_levers(e: &Endpoint) -> EndpointLevers {
                 ttl,
                 placement: crate::levers::prompt_cache::Placement::FullPrompt,
                 opted_in: false,
+                unbounded: false,
             }),
         routing: None,
         context: None,

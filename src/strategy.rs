@@ -103,6 +103,8 @@ pub struct CacheChoice {
     /// True when the strategy turned caching on (`prompt_cache`), false for a provider's
     /// automatic caching. Decides whether models the endpoint is routed to cache explicitly.
     pub opted_in: bool,
+    /// Entries never expire (`replay --prompt-cache unbounded`).
+    pub unbounded: bool,
 }
 
 /// Where an endpoint's requests are billed under one strategy.
@@ -187,6 +189,7 @@ impl Pipeline {
                         placement: c.placement,
                         context_in_history: e.prompt.context_in_history,
                         salt: stable_hash(&e.model) ^ stable_hash(&e.name).rotate_left(17),
+                        unbounded: c.unbounded,
                     });
                 let policy = strategy.endpoints.get(i).and_then(|l| l.context.clone());
                 let summary_model = match &policy {
@@ -338,7 +341,7 @@ impl Pipeline {
         if original.turn == 0 {
             self.ledger.sessions[e] += 1;
         }
-        let mut req = *original;
+        let mut req = original.clone();
         let route = &mut self.routes[e];
         if let Some(trimmer) = route.context.as_mut() {
             let t = trimmer.apply(original, route.max_input_tokens);
@@ -359,8 +362,9 @@ impl Pipeline {
             return;
         }
         if let Some(b) = self.routes[e].batch.as_mut() {
+            let time = req.time;
             if b.push(req) {
-                self.submit_batch(e, req.time);
+                self.submit_batch(e, time);
             }
             return;
         }
@@ -543,6 +547,7 @@ fn routed_cache(price: &ModelPrice, endpoint: Option<CacheChoice>) -> Option<Cac
             ttl: ttl(endpoint.map(|c| c.ttl))?,
             placement: Placement::FullPrompt,
             opted_in: endpoint.is_some_and(|c| c.opted_in),
+            unbounded: endpoint.is_some_and(|c| c.unbounded),
         }),
         CacheKind::Explicit | CacheKind::ExplicitWithStorage => {
             let c = endpoint.filter(|c| c.opted_in)?;
@@ -599,6 +604,7 @@ fn target_on(
             context_in_history: e.prompt.context_in_history,
             // Per model and endpoint: a provider's cache holds prefixes for one model.
             salt: stable_hash(id) ^ stable_hash(&e.name).rotate_left(17),
+            unbounded: c.unbounded,
         }),
     }
 }

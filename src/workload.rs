@@ -14,7 +14,7 @@ use crate::engine::SimTime;
 ///
 /// The prompt is made of segments in the order they are sent:
 /// `system | tools | history | context | user`. Token counts are exact integers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Request {
     /// When the request is sent.
     pub time: SimTime,
@@ -50,6 +50,19 @@ pub struct Request {
     /// (`traffic.queries`): set on the first turn of each session, `None` otherwise. Equal ids
     /// are the same question in any wording; a semantic cache keys answers by it.
     pub intent: Option<u64>,
+    /// Prefix block ids of a recorded request, in prompt order (equal ids: equal prefixes), and
+    /// the tokens per block. When present, the prompt cache matches these blocks instead of the
+    /// synthetic segment structure.
+    pub prefix: Option<PrefixBlocks>,
+}
+
+/// Prefix blocks of a recorded prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrefixBlocks {
+    /// Block ids, in prompt order.
+    pub hashes: std::sync::Arc<[u64]>,
+    /// Tokens per block (the last block may be partial).
+    pub block_tokens: u64,
 }
 
 impl Request {

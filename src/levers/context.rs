@@ -181,6 +181,7 @@ mod tests {
             final_turn,
             history_reset: false,
             intent: None,
+            prefix: None,
         }
     }
 

@@ -80,6 +80,9 @@ pub struct EndpointCache {
     pub context_in_history: bool,
     /// Identifies the model and endpoint in cache keys.
     pub salt: u64,
+    /// Entries never expire (a what-if bound: `replay --prompt-cache unbounded`). Writes are
+    /// priced at `ttl`'s write price; storage is not billed.
+    pub unbounded: bool,
 }
 
 /// How one request's prompt splits.
@@ -110,6 +113,9 @@ pub struct PromptCache {
 
 const SWEEP_EVERY_MS: u64 = 3_600_000;
 
+/// Expiry distance of an unbounded cache: far beyond any horizon, without overflowing.
+const UNBOUNDED_MS: u64 = u64::MAX / 4;
+
 impl EndpointCache {
     fn round(&self, len: u64) -> u64 {
         let g = self.rules.granularity_tokens.max(1);
@@ -138,6 +144,70 @@ impl PromptCache {
         self.len() == 0
     }
 
+    /// Recorded prompts with prefix block ids (Mooncake's `hash_ids`, native `prefix_hashes`):
+    /// the read is the longest leading run of blocks whose entries are live; the request
+    /// writes every block up to its write point (the whole prompt: breakpoint placement has
+    /// no meaning without segments) and refreshes what it read. Block `i` covers tokens
+    /// `[i·b, min((i+1)·b, prompt))`; lengths are rounded to the provider's granularity and
+    /// minimum like any prefix. Memory: one entry per live block.
+    fn process_blocks(
+        &mut self,
+        cfg: &EndpointCache,
+        p: &crate::workload::PrefixBlocks,
+        prompt: u64,
+        now_ms: u64,
+        ttl: u64,
+    ) -> Split {
+        let key = |h: u64| splitmix64(cfg.salt ^ splitmix64(h ^ 0xb10c));
+        let block = p.block_tokens.max(1);
+        let end_of = |n: usize| (n as u64).saturating_mul(block).min(prompt);
+        let mut live = 0;
+        for h in p.hashes.iter() {
+            match self.shared.get(&key(*h)) {
+                Some(e) if e.expires_ms > now_ms => live += 1,
+                _ => break,
+            }
+        }
+        let read = cfg.round(end_of(live));
+        let write_point = cfg.round(prompt);
+        let write = write_point.saturating_sub(read);
+        let expires = now_ms.saturating_add(ttl);
+        let refresh = cfg.rules.refresh_on_hit;
+        for (i, h) in p.hashes.iter().enumerate() {
+            let end = end_of(i + 1);
+            if end > write_point.max(read) && i >= live {
+                break;
+            }
+            let k = key(*h);
+            match self.shared.get_mut(&k) {
+                Some(e) if e.expires_ms > now_ms => {
+                    if refresh {
+                        e.expires_ms = expires;
+                    }
+                }
+                _ => {
+                    self.shared.insert(
+                        k,
+                        Entry {
+                            len: end,
+                            expires_ms: expires,
+                        },
+                    );
+                }
+            }
+        }
+        let storage = if write > 0 && cfg.rules.storage_per_mtok_hour.is_some() && !cfg.unbounded {
+            write * (ttl / 60_000)
+        } else {
+            0
+        };
+        Split {
+            read,
+            write,
+            storage_token_minutes: storage,
+        }
+    }
+
     /// Split the prompt of `req`, sent at `now_ms` to the endpoint cached as `cfg`, and update
     /// the cache.
     pub fn process(&mut self, cfg: &EndpointCache, req: &Request, now_ms: u64) -> Split {
@@ -149,7 +219,14 @@ impl PromptCache {
             self.sessions.retain(|_, e| e.expires_ms > now_ms);
             self.next_sweep_ms = now_ms + SWEEP_EVERY_MS;
         }
-        let ttl = cfg.ttl.millis();
+        let ttl = if cfg.unbounded {
+            UNBOUNDED_MS
+        } else {
+            cfg.ttl.millis()
+        };
+        if let Some(p) = &req.prefix {
+            return self.process_blocks(cfg, p, req.prompt_tokens(), now_ms, ttl);
+        }
         let refresh = cfg.rules.refresh_on_hit;
         let s = req.system_tokens;
         let st = s + req.tools_tokens;
@@ -188,7 +265,7 @@ impl PromptCache {
         };
         let write = write_point.saturating_sub(read);
         let mut storage = 0;
-        let expires = now_ms + ttl;
+        let expires = now_ms.saturating_add(ttl);
         let minutes = ttl / 60_000;
 
         // Refresh what was read (all prefixes of the read entry are refreshed with it).
@@ -227,7 +304,7 @@ impl PromptCache {
         };
         touch_shared(key_s, cfg.round(s), &mut self.shared);
         touch_shared(key_st, cfg.round(st), &mut self.shared);
-        if write > 0 && cfg.rules.storage_per_mtok_hour.is_some() {
+        if write > 0 && cfg.rules.storage_per_mtok_hour.is_some() && !cfg.unbounded {
             storage = write * minutes;
         }
 
@@ -290,6 +367,7 @@ mod tests {
             placement,
             context_in_history: false,
             salt: 1,
+            unbounded: false,
         }
     }
 
@@ -310,6 +388,7 @@ mod tests {
             final_turn,
             history_reset: false,
             intent: None,
+            prefix: None,
         }
     }
 

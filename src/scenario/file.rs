@@ -196,6 +196,10 @@ pub struct PromptCacheFile {
     /// Breakpoints: `System`, `Tools` or `FullPrompt` (default).
     #[serde(default)]
     pub placement: crate::levers::prompt_cache::Placement,
+    /// What-if bound: entries never expire (no provider offers this; it shows the most any
+    /// TTL could read). Writes are priced at `ttl`'s price and storage is not billed.
+    #[serde(default)]
+    pub unbounded: bool,
     /// Endpoints it applies to (default: all).
     #[serde(default)]
     pub endpoints: Vec<String>,

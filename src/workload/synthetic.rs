@@ -312,6 +312,7 @@ impl Synthetic {
             reasoning_tokens: reasoning,
             final_turn: false,
             history_reset: false,
+            prefix: None,
             intent: match &mut g.queries {
                 Some(q) if s.turn == 0 => Some(q.next()),
                 _ => None,
