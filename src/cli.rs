@@ -69,6 +69,24 @@ impl From<TraceFormatArg> for TraceFormat {
     }
 }
 
+/// Prompt caches for `replay --prompt-cache`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CacheArg {
+    /// No caching (only the baseline).
+    None,
+    /// 5-minute TTL.
+    #[value(name = "5m")]
+    M5,
+    /// 1-hour TTL.
+    #[value(name = "1h")]
+    H1,
+    /// 24-hour TTL.
+    #[value(name = "24h")]
+    H24,
+    /// Entries never expire: the most any TTL could read.
+    Unbounded,
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -123,6 +141,41 @@ pub enum Command {
         /// Count and skip bad rows instead of stopping at the first one.
         #[arg(long)]
         skip_bad_rows: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write the report here instead of standard output (`-` is standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Replay a trace's recorded arrivals and sizes through a scenario's strategies.
+    Replay {
+        /// Trace file: native CSV/JSONL, Azure, Mooncake, BurstGPT or LiteLLM spend logs.
+        trace: PathBuf,
+        /// Scenario whose endpoints and strategies the trace goes through.
+        #[arg(long, conflicts_with_all = ["model", "prompt_cache", "min_cacheable_tokens"])]
+        scenario: Option<PathBuf>,
+        /// Quick form without a scenario: bill every row on this model...
+        #[arg(long, required_unless_present = "scenario")]
+        model: Option<String>,
+        /// ...comparing no caching with this prompt cache.
+        #[arg(long, value_enum, default_value_t = CacheArg::M5)]
+        prompt_cache: CacheArg,
+        /// ...with this minimum cacheable prefix instead of the model's.
+        #[arg(long)]
+        min_cacheable_tokens: Option<u64>,
+        /// Force the trace format instead of detecting it.
+        #[arg(long, value_enum)]
+        trace_format: Option<TraceFormatArg>,
+        /// Sort the trace by time in memory (an unsorted trace is otherwise an error).
+        #[arg(long)]
+        sort: bool,
+        /// Count and skip bad rows instead of stopping at the first one.
+        #[arg(long)]
+        skip_bad_rows: bool,
+        /// Price catalog: LiteLLM JSON or tokencast RON.
+        #[arg(long)]
+        prices: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -234,6 +287,53 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             prices,
             provider,
         } => cmd_prices(model.as_deref(), prices.as_deref(), provider.as_deref()),
+        Command::Replay {
+            trace,
+            scenario,
+            model,
+            prompt_cache,
+            min_cacheable_tokens,
+            trace_format,
+            sort,
+            skip_bad_rows,
+            prices,
+            format,
+            output,
+        } => {
+            let sink = Sink::open(output.as_deref())?;
+            let (sc, single) = match (&scenario, &model) {
+                (Some(p), _) => (
+                    Scenario::load(p, prices.as_deref()).map_err(Failure::input)?,
+                    false,
+                ),
+                (None, Some(m)) => (
+                    quick_scenario(m, prompt_cache, min_cacheable_tokens, prices.as_deref())?,
+                    true,
+                ),
+                (None, None) => {
+                    return Err(Failure::input(anyhow!(
+                        "replay needs --scenario FILE or --model ID"
+                    )));
+                }
+            };
+            let bytes = std::fs::read(&trace)
+                .with_context(|| format!("{}: cannot read trace", trace.display()))
+                .map_err(Failure::input)?;
+            let sha = crate::scenario::hex_sha256(&bytes);
+            drop(bytes);
+            let opts = crate::replay::ReplayOptions {
+                format: trace_format.map(Into::into),
+                skip_bad_rows,
+                sort,
+                single_endpoint: single,
+            };
+            let report = crate::replay::replay(&trace, &sc, &opts, sha).map_err(|e| match e {
+                crate::replay::ReplayError::Trace(TraceError::Io { .. }) => Failure::runtime(e),
+                _ => Failure::input(e),
+            })?;
+            sink.write(&render(&report, format)?)?;
+            Ok(0)
+        }
         Command::Synth {
             scenario,
             output,
@@ -290,6 +390,75 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             Ok(0)
         }
     }
+}
+
+/// The scenario of `replay --model`: one endpoint on `model`, and a strategy with the chosen
+/// prompt cache (full-prompt placement) unless `none`.
+fn quick_scenario(
+    model: &str,
+    cache: CacheArg,
+    min_cacheable: Option<u64>,
+    prices: Option<&Path>,
+) -> Result<Scenario, Failure> {
+    let mut catalog = load_catalog(prices)?;
+    let Some(m) = catalog.models.get_mut(model) else {
+        let sugg = catalog.suggest(model);
+        return Err(Failure::input(anyhow!(
+            "--model: unknown model {model:?} in {}{}",
+            catalog.source,
+            if sugg.is_empty() {
+                String::new()
+            } else {
+                format!("; did you mean {}?", sugg.join(", "))
+            }
+        )));
+    };
+    if let Some(n) = min_cacheable {
+        m.cache.min_prefix_tokens = n;
+    }
+    let default_ttl = m.cache.ttls.first().copied();
+    let strategy = match cache {
+        CacheArg::None => String::new(),
+        _ => {
+            if m.cache.kind == crate::pricing::CacheKind::None || default_ttl.is_none() {
+                return Err(Failure::input(anyhow!(
+                    "--prompt-cache: {model:?} has no prompt caching in {}; use --prompt-cache none",
+                    catalog.source
+                )));
+            }
+            let (ttl, unbounded) = match cache {
+                CacheArg::M5 => ("M5", false),
+                CacheArg::H1 => ("H1", false),
+                CacheArg::H24 => ("H24", false),
+                _ => (
+                    match default_ttl {
+                        Some(crate::pricing::Ttl::H1) => "H1",
+                        Some(crate::pricing::Ttl::H24) => "H24",
+                        _ => "M5",
+                    },
+                    true,
+                ),
+            };
+            let name = match cache {
+                CacheArg::H1 => "prompt-cache-1h",
+                CacheArg::H24 => "prompt-cache-24h",
+                CacheArg::Unbounded => "prompt-cache-unbounded",
+                _ => "prompt-cache-5m",
+            };
+            format!(
+                r#"strategies: [Strategy(name: "{name}", prompt_cache: PromptCache(ttl: {ttl}, placement: FullPrompt, unbounded: {unbounded}))],"#
+            )
+        }
+    };
+    let text = format!(
+        r#"Scenario(name: "replay on {model}", seed: 0, horizon_days: 1,
+            endpoints: [Endpoint(name: "all", model: {model:?},
+                traffic: Traffic(daily_active_users: 0, sessions_per_user_per_day: 0),
+                prompt: Prompt(user_tokens: Fixed(0)), output_tokens: Fixed(0))],
+            {strategy})"#
+    );
+    let file = crate::scenario::parse(&text, "--model").map_err(Failure::input)?;
+    Scenario::from_file(file, catalog, "--model").map_err(Failure::input)
 }
 
 fn render(report: &report::Report, format: Format) -> Result<String, Failure> {

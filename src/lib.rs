@@ -32,6 +32,7 @@ pub mod ledger;
 pub mod levers;
 pub mod montecarlo;
 pub mod pricing;
+pub mod replay;
 pub mod report;
 pub mod rng;
 pub mod scenario;

@@ -9,6 +9,7 @@ mod determinism;
 mod fixtures;
 mod invariants;
 mod prompt_cache;
+mod replay;
 mod routing;
 mod semantic_cache;
 mod support;

@@ -1,0 +1,325 @@
+//! `tokencast replay`: recorded arrivals and sizes through a scenario's strategies.
+//!
+//! Each trace row becomes one request at its recorded time, on the scenario endpoint its
+//! `endpoint` column names (or the only endpoint, when the scenario has one and the row names
+//! none), billed at that endpoint's model (the trace's `model` column is not used: the scenario
+//! and its strategies decide the model, which is what lets a replay ask "what if we routed
+//! this to a cheaper model"). Recorded cache columns are ignored, and the report says so: the
+//! strategies' levers decide caching.
+//!
+//! Prompts: a row with prefix hashes (Mooncake `hash_ids`, native `prefix_hashes` +
+//! `block_tokens`) is matched block by block against the provider cache. A row without them
+//! is split into the endpoint's fixed system prompt and tools (when the scenario states them
+//! as `Fixed`), treated as a prefix shared by the endpoint's requests, and the rest as new
+//! content: no conversation prefix is assumed.
+//!
+//! Sessions: rows sharing a `session_id` are turns of one session, in row order. Reasoning
+//! tokens are part of `output_tokens` (the native convention) and are split out.
+//!
+//! A replay is one deterministic run: `runs: 1`, every quantile equal. Rows must be in time
+//! order; `--sort` reads the whole trace into memory to sort it. Otherwise the trace is read
+//! twice, row by row (once to find its span and check the order, once to replay), and memory
+//! holds the live cache entries plus one id per distinct session.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::engine::{MS_PER_DAY, SimTime};
+use crate::ledger::Ledger;
+use crate::montecarlo::Outcome;
+use crate::report::{self, Report, Subject};
+use crate::rng::stable_hash;
+use crate::scenario::Scenario;
+use crate::strategy::{ModelTable, Pipeline};
+use crate::workload::trace::{TraceError, TraceFormat, TraceReader, TraceRecord};
+use crate::workload::{PrefixBlocks, Request};
+
+/// Replay settings.
+#[derive(Debug, Clone, Default)]
+pub struct ReplayOptions {
+    /// Force a trace format.
+    pub format: Option<TraceFormat>,
+    /// Count and skip bad rows instead of stopping.
+    pub skip_bad_rows: bool,
+    /// Sort rows by time in memory (otherwise an unsorted trace is an error).
+    pub sort: bool,
+    /// Put every row on the scenario's first endpoint, whatever its `endpoint` column says
+    /// (the quick `--model` form).
+    pub single_endpoint: bool,
+}
+
+/// What went wrong in a replay.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// The trace could not be read.
+    #[error(transparent)]
+    Trace(#[from] TraceError),
+    /// A row cannot be replayed.
+    #[error("{path}:{line}: {message}")]
+    Row {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The trace has no rows.
+    #[error("{0}: the trace has no rows")]
+    Empty(String),
+    /// Pricing failed.
+    #[error(transparent)]
+    Pricing(#[from] report::PricingGap),
+}
+
+/// Read every row, keeping bad-row accounting; `keep` decides whether rows are returned.
+struct Scan {
+    rows: Vec<TraceRecord>,
+    first_ms: i64,
+    last_ms: i64,
+    count: u64,
+    skipped: u64,
+    recorded_cache: u64,
+    format: TraceFormat,
+}
+
+fn scan(path: &Path, opts: &ReplayOptions, keep: bool) -> Result<Scan, ReplayError> {
+    let reader = TraceReader::open(path, opts.format)?;
+    let display = reader.path().to_string();
+    let format = reader.format();
+    let mut s = Scan {
+        rows: Vec::new(),
+        first_ms: i64::MAX,
+        last_ms: i64::MIN,
+        count: 0,
+        skipped: 0,
+        recorded_cache: 0,
+        format,
+    };
+    let mut prev: Option<(i64, u64)> = None;
+    for row in reader {
+        let r = match row {
+            Ok(r) => r,
+            Err(TraceError::Row { .. }) if opts.skip_bad_rows => {
+                s.skipped += 1;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if let Some((t, line)) = prev
+            && r.time_ms < t
+            && !opts.sort
+        {
+            return Err(ReplayError::Row {
+                path: display,
+                line: r.line,
+                message: format!(
+                    "timestamp {} is earlier than line {line}'s ({t}): the trace is not in time order; pass --sort to sort it in memory",
+                    r.time_ms
+                ),
+            });
+        }
+        prev = Some((r.time_ms, r.line));
+        s.first_ms = s.first_ms.min(r.time_ms);
+        s.last_ms = s.last_ms.max(r.time_ms);
+        s.count += 1;
+        if r.cache_read_tokens.unwrap_or(0) + r.cache_write_tokens.unwrap_or(0) > 0 {
+            s.recorded_cache += 1;
+        }
+        if keep {
+            s.rows.push(r);
+        }
+    }
+    if s.count == 0 {
+        return Err(ReplayError::Empty(display));
+    }
+    if keep {
+        s.rows.sort_by_key(|r| r.time_ms);
+    }
+    Ok(s)
+}
+
+/// Day 0 of a trace: the UTC midnight before its first row for dated traces, 0 for traces
+/// timed from their start.
+fn day0(first_ms: i64) -> i64 {
+    if first_ms > 10 * 365 * MS_PER_DAY as i64 {
+        first_ms - first_ms.rem_euclid(MS_PER_DAY as i64)
+    } else {
+        0
+    }
+}
+
+struct Converter<'a> {
+    scenario: &'a Scenario,
+    day0: i64,
+    sessions: HashMap<String, (u64, u32)>,
+    next_session: u64,
+    single_endpoint: bool,
+    default_block: Option<u64>,
+}
+
+impl Converter<'_> {
+    fn request(&mut self, r: &TraceRecord) -> Result<Request, String> {
+        let sc = self.scenario;
+        let endpoint = match (&r.endpoint, self.single_endpoint) {
+            (_, true) => 0,
+            (Some(name), false) => sc
+                .endpoints
+                .iter()
+                .position(|e| &e.name == name)
+                .ok_or_else(|| {
+                    format!(
+                        "endpoint {name:?} is not in scenario {:?}; its endpoints: {}",
+                        sc.name,
+                        sc.endpoints
+                            .iter()
+                            .map(|e| e.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })?,
+            (None, false) if sc.endpoints.len() == 1 => 0,
+            (None, false) => {
+                return Err(format!(
+                    "the row names no endpoint and scenario {:?} has {}; add an `endpoint` column",
+                    sc.name,
+                    sc.endpoints.len()
+                ));
+            }
+        };
+        let (session, turn) = match &r.session_id {
+            Some(id) => {
+                let next = &mut self.next_session;
+                let e = self.sessions.entry(id.clone()).or_insert_with(|| {
+                    *next += 1;
+                    (*next, 0)
+                });
+                let t = e.1;
+                e.1 += 1;
+                (e.0, t)
+            }
+            None => {
+                self.next_session += 1;
+                (self.next_session, 0)
+            }
+        };
+        let reasoning = r.reasoning_tokens.unwrap_or(0);
+        let mut req = Request {
+            time: SimTime((r.time_ms - self.day0) as u64),
+            endpoint: endpoint as u16,
+            session,
+            turn,
+            output_tokens: r.output_tokens - reasoning,
+            reasoning_tokens: reasoning,
+            intent: r.intent.as_deref().map(stable_hash),
+            ..Request::default()
+        };
+        if r.prefix_hashes.is_empty() {
+            let e = &sc.endpoints[endpoint];
+            let fixed = |d: &crate::dist::Dist| match d {
+                crate::dist::Dist::Fixed(x) => *x as u64,
+                _ => 0,
+            };
+            req.system_tokens = fixed(&e.prompt.system_tokens).min(r.input_tokens);
+            req.tools_tokens =
+                fixed(&e.prompt.tools_tokens).min(r.input_tokens - req.system_tokens);
+            req.user_tokens = r.input_tokens - req.system_tokens - req.tools_tokens;
+            // No conversation prefix is assumed without hashes.
+            req.history_reset = true;
+        } else {
+            let block = r
+                .block_tokens
+                .or(self.default_block)
+                .ok_or("prefix_hashes need block_tokens (tokens per block)")?;
+            req.user_tokens = r.input_tokens;
+            req.prefix = Some(PrefixBlocks {
+                hashes: Arc::from(r.prefix_hashes.as_slice()),
+                block_tokens: block,
+            });
+        }
+        Ok(req)
+    }
+}
+
+/// Replay the trace at `path` through every strategy of `scenario`.
+pub fn replay(
+    path: &Path,
+    scenario: &Scenario,
+    opts: &ReplayOptions,
+    sha256: String,
+) -> Result<Report, ReplayError> {
+    let display = path.display().to_string();
+    let first = scan(path, opts, opts.sort)?;
+    let day0 = day0(first.first_ms);
+    let days = ((first.last_ms - day0) as u64 / MS_PER_DAY + 1) as u32;
+    let mut sc = scenario.clone();
+    sc.horizon_days = days;
+    let mut models = ModelTable::default();
+    let mut pipes: Vec<Pipeline> = sc
+        .strategies
+        .iter()
+        .map(|s| Pipeline::new(&sc, s, &mut models, 0))
+        .collect();
+    let mut conv = Converter {
+        scenario: &sc,
+        day0,
+        sessions: HashMap::new(),
+        next_session: 0,
+        single_endpoint: opts.single_endpoint,
+        default_block: first.format.block_tokens(),
+    };
+    let mut feed = |r: &TraceRecord| -> Result<(), ReplayError> {
+        let req = conv.request(r).map_err(|message| ReplayError::Row {
+            path: display.clone(),
+            line: r.line,
+            message,
+        })?;
+        for p in pipes.iter_mut() {
+            p.process(&req);
+        }
+        Ok(())
+    };
+    if opts.sort {
+        for r in &first.rows {
+            feed(r)?;
+        }
+    } else {
+        for row in TraceReader::open(path, opts.format)? {
+            match row {
+                Ok(r) => feed(&r)?,
+                Err(TraceError::Row { .. }) if opts.skip_bad_rows => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    drop(feed);
+    let ledgers: Vec<Ledger> = pipes.into_iter().map(Pipeline::into_ledger).collect();
+    let mut warnings = sc.warnings.clone();
+    if first.recorded_cache > 0 {
+        warnings.push(format!(
+            "{} rows record cache reads or writes: ignored, the strategies' levers decide caching (use `tokencast audit` to price the recorded usage)",
+            first.recorded_cache
+        ));
+    }
+    if first.skipped > 0 {
+        warnings.push(format!("{} bad rows skipped", first.skipped));
+    }
+    let outcome = Outcome {
+        models,
+        strategies: sc.strategies.clone(),
+        ledgers: vec![ledgers],
+    };
+    let subject = Subject {
+        name: format!("{} (replay of {display})", sc.name),
+        path: display.clone(),
+        sha256,
+        seed: sc.seed,
+        horizon_days: days,
+        catalog: &sc.catalog,
+        endpoint_names: sc.endpoints.iter().map(|e| e.name.clone()).collect(),
+        active_user_days: 0.0,
+        warnings,
+    };
+    Ok(report::build_for(&subject, &outcome, 1)?)
+}

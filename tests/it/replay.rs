@@ -1,0 +1,168 @@
+//! `tokencast replay`: recorded traffic through strategies.
+
+use predicates::prelude::*;
+
+use crate::support::{bin, repo};
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let out = bin()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Two independent computations agree: an unbounded cache with no minimum reads exactly the
+/// prompt tokens the audit counts as a previously seen prefix.
+#[test]
+fn unbounded_cache_reads_exactly_the_reusable_prefix() {
+    for f in [
+        "traces/mooncake-fast25-conversation-sample.jsonl",
+        "traces/mooncake-fast25-synthetic-sample.jsonl",
+    ] {
+        let trace = repo(f);
+        let t = trace.to_str().unwrap();
+        let r = json(&[
+            "replay",
+            t,
+            "--model",
+            "claude-sonnet-4-6",
+            "--prompt-cache",
+            "unbounded",
+            "--min-cacheable-tokens",
+            "0",
+        ]);
+        let a = json(&["audit", t, "--model", "claude-sonnet-4-6"]);
+        let hit = r["strategies"]["prompt-cache-unbounded"]["prompt_cache"]["hit_ratio"]
+            .as_f64()
+            .unwrap();
+        let reuse = a["audit"]["prefix_reuse_ratio"].as_f64().unwrap();
+        assert!((hit - reuse).abs() < 1e-12, "{f}: {hit} vs {reuse}");
+        assert_eq!(r["runs"], 1);
+        // The baseline of a replay is the audit's cost (no recorded cache columns here).
+        let base = r["strategies"]["baseline"]["cost_usd"]["mean"]
+            .as_f64()
+            .unwrap();
+        let audited = a["strategies"]["recorded"]["cost_usd"]["mean"]
+            .as_f64()
+            .unwrap();
+        assert!((base - audited).abs() < 1e-9 * audited);
+    }
+}
+
+/// The published Mooncake cache ratios (unbounded cache: conversation 40%, synthetic 66%) are
+/// approached by the full shared traces: 37.4% and 65.1% (tokens, leading run of blocks).
+#[test]
+fn mooncake_cache_ratios_are_near_the_published_ones() {
+    let base = repo("../shared/traces");
+    if !base.exists() {
+        eprintln!("skipping: {} not present", base.display());
+        return;
+    }
+    for (f, published) in [
+        ("mooncake-fast25-conversation.jsonl", 0.40),
+        ("mooncake-fast25-synthetic.jsonl", 0.66),
+    ] {
+        let t = base.join(f);
+        let r = json(&[
+            "replay",
+            t.to_str().unwrap(),
+            "--model",
+            "claude-sonnet-4-6",
+            "--prompt-cache",
+            "unbounded",
+            "--min-cacheable-tokens",
+            "0",
+        ]);
+        let hit = r["strategies"]["prompt-cache-unbounded"]["prompt_cache"]["hit_ratio"]
+            .as_f64()
+            .unwrap();
+        assert!((hit - published).abs() < 0.035, "{f}: {hit} vs {published}");
+    }
+}
+
+/// `synth` then `replay` through the same scenario reproduces `run`'s baseline exactly.
+#[test]
+fn replaying_synthetic_traffic_reproduces_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.csv");
+    let sc = repo("tests/fixtures/good/two-endpoints.ron");
+    bin()
+        .args(["synth", "-o"])
+        .arg(&trace)
+        .arg(&sc)
+        .assert()
+        .success();
+    let r = json(&[
+        "replay",
+        trace.to_str().unwrap(),
+        "--scenario",
+        sc.to_str().unwrap(),
+    ]);
+    let run = json(&["run", "--runs", "1", sc.to_str().unwrap()]);
+    let (a, b) = (&r["strategies"]["baseline"], &run["strategies"]["baseline"]);
+    assert_eq!(a["tokens"], b["tokens"]);
+    assert_eq!(a["requests"], b["requests"]);
+    assert_eq!(
+        a["by_endpoint"]["faq"]["requests"],
+        b["by_endpoint"]["faq"]["requests"]
+    );
+}
+
+#[test]
+fn unsorted_traces_need_sort() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.csv");
+    std::fs::write(
+        &p,
+        "timestamp,input_tokens,output_tokens,cache_read_tokens\n1000,5000,10,4000\n500,5000,10,\n2000,5000,10,\n",
+    )
+    .unwrap();
+    bin()
+        .args(["replay", "--model", "claude-haiku-4-5"])
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "t.csv:3: timestamp 500 is earlier than line 2's (1000): the trace is not in time order; pass --sort",
+        ));
+    let v = json(&[
+        "replay",
+        p.to_str().unwrap(),
+        "--model",
+        "claude-haiku-4-5",
+        "--sort",
+    ]);
+    assert_eq!(v["strategies"]["baseline"]["requests"]["mean"], 3.0);
+    assert!(
+        v["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("1 rows record cache reads or writes: ignored")
+    );
+}
+
+#[test]
+fn rows_must_name_a_scenario_endpoint() {
+    bin()
+        .args(["replay", "--scenario"])
+        .arg(repo("scenarios/support-assistant.ron"))
+        .arg(repo("traces/example-native.csv"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "example-native.csv:5: endpoint \"summarise\" is not in scenario \"support-assistant\"; its endpoints: support-chat",
+        ));
+    bin()
+        .args(["replay", "--model", "gpt-4o-mni"])
+        .arg(repo("traces/example-native.csv"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean gpt-4o-mini"));
+}
