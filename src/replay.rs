@@ -293,7 +293,6 @@ pub fn replay(
             }
         }
     }
-    drop(feed);
     let ledgers: Vec<Ledger> = pipes.into_iter().map(Pipeline::into_ledger).collect();
     let mut warnings = sc.warnings.clone();
     if first.recorded_cache > 0 {
