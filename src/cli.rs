@@ -183,6 +183,29 @@ pub enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Write a scenario that reproduces a trace's arrivals, sizes and sessions.
+    Fit {
+        /// Trace file: native CSV/JSONL, Azure, Mooncake, BurstGPT or LiteLLM spend logs.
+        trace: PathBuf,
+        /// The scenario file to write (`-` is standard output).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Model for endpoints whose rows name none (and instead of the trace's models).
+        #[arg(long)]
+        model: Option<String>,
+        /// Scenario name (default: the trace's file name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Seed written into the scenario.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Force the trace format instead of detecting it.
+        #[arg(long, value_enum)]
+        trace_format: Option<TraceFormatArg>,
+        /// Price catalog to check model names against.
+        #[arg(long)]
+        prices: Option<PathBuf>,
+    },
     /// Write a scenario's synthetic traffic as a native CSV trace.
     Synth {
         /// Scenario file (RON).
@@ -332,6 +355,37 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
                 _ => Failure::input(e),
             })?;
             sink.write(&render(&report, format)?)?;
+            Ok(0)
+        }
+        Command::Fit {
+            trace,
+            output,
+            model,
+            name,
+            seed,
+            trace_format,
+            prices,
+        } => {
+            let sink = Sink::open(Some(&output))?;
+            let catalog = load_catalog(prices.as_deref())?;
+            let reader =
+                TraceReader::open(&trace, trace_format.map(Into::into)).map_err(Failure::input)?;
+            let name = name.unwrap_or_else(|| {
+                trace
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().to_string())
+                    .unwrap_or_else(|| "fitted".into())
+            });
+            let file = crate::fit::fit(reader, &catalog, model.as_deref(), &name, seed)
+                .map_err(Failure::input)?;
+            let command = format!("tokencast fit {}", trace.display());
+            let text = crate::fit::to_ron(&file, &command).map_err(Failure::runtime)?;
+            // What is written must load: check it before writing.
+            let parsed = crate::scenario::parse(&text, &output.display().to_string())
+                .map_err(Failure::runtime)?;
+            Scenario::from_file(parsed, catalog, &output.display().to_string())
+                .map_err(Failure::runtime)?;
+            sink.write(&text)?;
             Ok(0)
         }
         Command::Synth {

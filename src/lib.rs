@@ -28,6 +28,7 @@ pub mod audit;
 pub mod cli;
 pub mod dist;
 pub mod engine;
+pub mod fit;
 pub mod ledger;
 pub mod levers;
 pub mod montecarlo;

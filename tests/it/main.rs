@@ -6,6 +6,7 @@ mod cli;
 mod closed_form;
 mod context;
 mod determinism;
+mod fit;
 mod fixtures;
 mod invariants;
 mod prompt_cache;

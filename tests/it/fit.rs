@@ -1,0 +1,130 @@
+//! `tokencast fit`: the written scenario validates and reproduces the trace's statistics.
+
+use crate::support::{bin, repo};
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let out = bin()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The fitted distributions keep the trace's means exactly (checked on the scenario itself);
+/// simulated, the request count is within 8% (Poisson noise on ~2,000 arrivals is 2.2%) and
+/// the means and medians of a simulated sample within `mean_tol` and `median_tol`: 3% on the
+/// full traces; the 2,000-row samples are noisier (heavy tails move the mean, and the
+/// conversation sample's outputs are bimodal with the median in the gap between the modes).
+fn check(trace: &std::path::Path, model: &str, mean_tol: f64, median_tol: f64) {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("fitted.ron");
+    bin()
+        .args(["fit", "--model", model, "-o"])
+        .arg(&sc)
+        .arg(trace)
+        .assert()
+        .success();
+    bin().arg("validate").arg(&sc).assert().success();
+    let original = json(&["audit", trace.to_str().unwrap(), "--model", model]);
+    let synth = dir.path().join("synth.csv");
+    bin()
+        .args(["synth", "-o"])
+        .arg(&synth)
+        .arg(&sc)
+        .assert()
+        .success();
+    let fitted = json(&["audit", synth.to_str().unwrap()]);
+    let (o, f) = (&original["audit"], &fitted["audit"]);
+    let close = |k: &str, tol: f64| {
+        let (a, b) = (o[k].as_f64().unwrap(), f[k].as_f64().unwrap());
+        assert!(
+            (b / a - 1.0).abs() < tol,
+            "{}: {k} trace {a} vs fitted {b}",
+            trace.display()
+        );
+    };
+    close("rows", 0.08);
+    close("mean_input_tokens", mean_tol);
+    close("mean_output_tokens", mean_tol);
+    let loaded = tokencast::Scenario::load(&sc, None).unwrap();
+    let e = &loaded.endpoints[0];
+    let exact = |d: &tokencast::Dist, k: &str| {
+        let a = o[k].as_f64().unwrap();
+        assert!(
+            (d.mean() / a - 1.0).abs() < 1e-4,
+            "{k}: {} vs {a}",
+            d.mean()
+        );
+    };
+    exact(&e.prompt.user_tokens, "mean_input_tokens");
+    exact(&e.output_tokens, "mean_output_tokens");
+    close("median_input_tokens", median_tol);
+    close("median_output_tokens", median_tol);
+}
+
+#[test]
+fn fitted_azure_sample_reproduces_its_statistics() {
+    check(
+        &repo("traces/azure-llm-2023-conv-sample.csv"),
+        "gpt-4o-mini",
+        0.08,
+        0.12,
+    );
+    check(
+        &repo("traces/azure-llm-2023-code-sample.csv"),
+        "gpt-4o-mini",
+        0.08,
+        0.12,
+    );
+}
+
+#[test]
+fn fitted_full_azure_traces_reproduce_their_statistics() {
+    let base = repo("../shared/traces");
+    if !base.exists() {
+        eprintln!("skipping: {} not present", base.display());
+        return;
+    }
+    check(
+        &base.join("azure-llm-2023-conv.csv"),
+        "gpt-4o-mini",
+        0.03,
+        0.03,
+    );
+    check(
+        &base.join("azure-llm-2023-code.csv"),
+        "gpt-4o-mini",
+        0.03,
+        0.03,
+    );
+}
+
+/// Sessions in the trace become turns and think times.
+#[test]
+fn sessions_become_turns_and_think_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.csv");
+    bin()
+        .args(["synth", "-o"])
+        .arg(&trace)
+        .arg(repo("tests/fixtures/good/two-endpoints.ron"))
+        .assert()
+        .success();
+    let sc = dir.path().join("fitted.ron");
+    bin()
+        .args(["fit", "-o"])
+        .arg(&sc)
+        .arg(&trace)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&sc).unwrap();
+    assert!(text.contains("name: \"chat\""), "{text}");
+    assert!(text.contains("think_time_s: Some(Empirical("), "{text}");
+    assert!(text.contains("model: \"gemini-2.5-flash\""));
+}
