@@ -153,7 +153,7 @@ fn median(counts: &BTreeMap<u64, u64>, n: u64) -> f64 {
 
 /// Audit a trace against a catalog.
 pub fn audit(
-    reader: TraceReader,
+    mut reader: TraceReader,
     catalog: &Catalog,
     opts: &AuditOptions,
     sha256: String,
@@ -179,9 +179,11 @@ pub fn audit(
     let (mut rows, mut skipped) = (0u64, 0u64);
     let mut skipped_lines = Vec::new();
     let (mut sum_in, mut sum_out) = (0u64, 0u64);
-    for row in reader {
-        let r = match row {
-            Ok(r) => r,
+    let mut row = crate::workload::trace::TraceRecord::default();
+    while let Some(res) = reader.read_into(&mut row) {
+        let r = &row;
+        match res {
+            Ok(()) => {}
             Err(TraceError::Row { line, .. }) if opts.skip_bad_rows => {
                 skipped += 1;
                 if skipped_lines.len() < 20 {
@@ -190,7 +192,7 @@ pub fn audit(
                 continue;
             }
             Err(e) => return Err(e.into()),
-        };
+        }
         let model_id = match r.model.as_deref().or(opts.default_model.as_deref()) {
             Some(m) => m,
             None => {
@@ -238,13 +240,13 @@ pub fn audit(
             });
         }
         let day = ((r.time_ms - day0_ms) as u64 / MS_PER_DAY) as u32;
-        let ep_name = r.endpoint.clone().unwrap_or_else(|| "all".to_string());
-        let ep = match endpoint_index.get(&ep_name) {
+        let ep_name = r.endpoint.as_deref().unwrap_or("all");
+        let ep = match endpoint_index.get(ep_name) {
             Some(i) => *i,
             None => {
                 let i = endpoints.len() as u16;
-                endpoints.push(ep_name.clone());
-                endpoint_index.insert(ep_name, i);
+                endpoints.push(ep_name.to_string());
+                endpoint_index.insert(ep_name.to_string(), i);
                 i
             }
         };
@@ -316,13 +318,20 @@ pub fn audit(
         }
         cell.requests += 1;
         if let Some(u) = &r.user_id {
-            let e = user_cost.entry(u.clone()).or_insert((0.0, 0));
-            e.0 += cost;
-            e.1 += 1;
+            match user_cost.get_mut(u.as_str()) {
+                Some(e) => {
+                    e.0 += cost;
+                    e.1 += 1;
+                }
+                None => {
+                    user_cost.insert(u.clone(), (cost, 1));
+                }
+            }
         }
         match &r.session_id {
             Some(s) => {
-                if sessions.insert(s.clone()) {
+                if !sessions.contains(s.as_str()) {
+                    sessions.insert(s.clone());
                     ledger.sessions[ep as usize] += 1;
                 }
             }

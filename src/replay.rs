@@ -18,8 +18,8 @@
 //!
 //! A replay is one deterministic run: `runs: 1`, every quantile equal. Rows must be in time
 //! order; `--sort` reads the whole trace into memory to sort it. Otherwise the trace is read
-//! twice, row by row (once to find its span and check the order, once to replay), and memory
-//! holds the live cache entries plus one id per distinct session.
+//! once, row by row, and memory holds the live cache entries plus one id per distinct
+//! session.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -85,7 +85,7 @@ struct Scan {
 }
 
 fn scan(path: &Path, opts: &ReplayOptions, keep: bool) -> Result<Scan, ReplayError> {
-    let reader = TraceReader::open(path, opts.format)?;
+    let mut reader = TraceReader::open(path, opts.format)?;
     let display = reader.path().to_string();
     let format = reader.format();
     let mut s = Scan {
@@ -98,15 +98,16 @@ fn scan(path: &Path, opts: &ReplayOptions, keep: bool) -> Result<Scan, ReplayErr
         format,
     };
     let mut prev: Option<(i64, u64)> = None;
-    for row in reader {
-        let r = match row {
-            Ok(r) => r,
+    let mut r = TraceRecord::default();
+    while let Some(res) = reader.read_into(&mut r) {
+        match res {
+            Ok(()) => {}
             Err(TraceError::Row { .. }) if opts.skip_bad_rows => {
                 s.skipped += 1;
                 continue;
             }
             Err(e) => return Err(e.into()),
-        };
+        }
         if let Some((t, line)) = prev
             && r.time_ms < t
             && !opts.sort
@@ -128,7 +129,7 @@ fn scan(path: &Path, opts: &ReplayOptions, keep: bool) -> Result<Scan, ReplayErr
             s.recorded_cache += 1;
         }
         if keep {
-            s.rows.push(r);
+            s.rows.push(r.clone());
         }
     }
     if s.count == 0 {
@@ -189,16 +190,17 @@ impl Converter<'_> {
             }
         };
         let (session, turn) = match &r.session_id {
-            Some(id) => {
-                let next = &mut self.next_session;
-                let e = self.sessions.entry(id.clone()).or_insert_with(|| {
-                    *next += 1;
-                    (*next, 0)
-                });
-                let t = e.1;
-                e.1 += 1;
-                (e.0, t)
-            }
+            Some(id) => match self.sessions.get_mut(id.as_str()) {
+                Some(e) => {
+                    e.1 += 1;
+                    (e.0, e.1 - 1)
+                }
+                None => {
+                    self.next_session += 1;
+                    self.sessions.insert(id.clone(), (self.next_session, 1));
+                    (self.next_session, 0)
+                }
+            },
             None => {
                 self.next_session += 1;
                 (self.next_session, 0)
@@ -250,59 +252,102 @@ pub fn replay(
     sha256: String,
 ) -> Result<Report, ReplayError> {
     let display = path.display().to_string();
-    let first = scan(path, opts, opts.sort)?;
-    let day0 = day0(first.first_ms);
-    let days = ((first.last_ms - day0) as u64 / MS_PER_DAY + 1) as u32;
     let mut sc = scenario.clone();
-    sc.horizon_days = days;
+    // The ledgers grow day by day as the trace goes on.
+    sc.horizon_days = 1;
     let mut models = ModelTable::default();
     let mut pipes: Vec<Pipeline> = sc
         .strategies
         .iter()
         .map(|s| Pipeline::new(&sc, s, &mut models, 0))
         .collect();
+    let sorted = if opts.sort {
+        Some(scan(path, opts, true)?)
+    } else {
+        None
+    };
+    let format = match &sorted {
+        Some(s) => s.format,
+        None => TraceReader::open(path, opts.format)?.format(),
+    };
     let mut conv = Converter {
         scenario: &sc,
-        day0,
+        day0: 0,
         sessions: HashMap::new(),
         next_session: 0,
         single_endpoint: opts.single_endpoint,
-        default_block: first.format.block_tokens(),
+        default_block: format.block_tokens(),
     };
+    let (mut days, mut rows, mut recorded_cache, mut skipped) = (1u32, 0u64, 0u64, 0u64);
+    let mut started = false;
+    let mut prev: Option<(i64, u64)> = None;
     let mut feed = |r: &TraceRecord| -> Result<(), ReplayError> {
-        let req = conv.request(r).map_err(|message| ReplayError::Row {
+        let row_err = |message: String| ReplayError::Row {
             path: display.clone(),
             line: r.line,
             message,
-        })?;
+        };
+        if let Some((t, line)) = prev
+            && r.time_ms < t
+        {
+            return Err(row_err(format!(
+                "timestamp {} is earlier than line {line}'s ({t}): the trace is not in time order; pass --sort to sort it in memory",
+                r.time_ms
+            )));
+        }
+        prev = Some((r.time_ms, r.line));
+        if !started {
+            conv.day0 = day0(r.time_ms);
+            started = true;
+        }
+        let day = ((r.time_ms - conv.day0) as u64 / MS_PER_DAY) as u32;
+        if day >= days {
+            days = day + 1;
+            for p in pipes.iter_mut() {
+                p.ensure_days(days);
+            }
+        }
+        if r.cache_read_tokens.unwrap_or(0) + r.cache_write_tokens.unwrap_or(0) > 0 {
+            recorded_cache += 1;
+        }
+        rows += 1;
+        let req = conv.request(r).map_err(row_err)?;
         for p in pipes.iter_mut() {
             p.process(&req);
         }
         Ok(())
     };
-    if opts.sort {
-        for r in &first.rows {
-            feed(r)?;
+    match &sorted {
+        Some(s) => {
+            skipped = s.skipped;
+            for r in &s.rows {
+                feed(r)?;
+            }
         }
-    } else {
-        for row in TraceReader::open(path, opts.format)? {
-            match row {
-                Ok(r) => feed(&r)?,
-                Err(TraceError::Row { .. }) if opts.skip_bad_rows => {}
-                Err(e) => return Err(e.into()),
+        None => {
+            let mut reader = TraceReader::open(path, opts.format)?;
+            let mut r = TraceRecord::default();
+            while let Some(res) = reader.read_into(&mut r) {
+                match res {
+                    Ok(()) => feed(&r)?,
+                    Err(TraceError::Row { .. }) if opts.skip_bad_rows => skipped += 1,
+                    Err(e) => return Err(e.into()),
+                }
             }
         }
     }
+    if rows == 0 {
+        return Err(ReplayError::Empty(display));
+    }
     let ledgers: Vec<Ledger> = pipes.into_iter().map(Pipeline::into_ledger).collect();
     let mut warnings = sc.warnings.clone();
-    if first.recorded_cache > 0 {
+    if recorded_cache > 0 {
         warnings.push(format!(
-            "{} rows record cache reads or writes: ignored, the strategies' levers decide caching (use `tokencast audit` to price the recorded usage)",
-            first.recorded_cache
+            "{recorded_cache} rows record cache reads or writes: ignored, the strategies' levers decide caching (use `tokencast audit` to price the recorded usage)"
         ));
     }
-    if first.skipped > 0 {
-        warnings.push(format!("{} bad rows skipped", first.skipped));
+    if skipped > 0 {
+        warnings.push(format!("{skipped} bad rows skipped"));
     }
     let outcome = Outcome {
         models,

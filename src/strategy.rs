@@ -491,6 +491,12 @@ impl Pipeline {
         self.ledger
     }
 
+    /// Cover at least `days` days (recorded traffic, whose span is known only as it is read).
+    pub fn ensure_days(&mut self, days: u32) {
+        let endpoints = self.routes.len();
+        self.ledger.ensure(days, endpoints);
+    }
+
     /// The finished ledger (after submitting what batch queues still hold).
     pub fn into_ledger(self) -> Ledger {
         self.finish()

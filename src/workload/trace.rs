@@ -402,10 +402,10 @@ fn csv_columns(
     Ok(cols)
 }
 
-impl Iterator for TraceReader {
-    type Item = Result<TraceRecord, TraceError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl TraceReader {
+    /// Read the next row into `out`, reusing its buffers: the fast way to stream a trace.
+    /// `None` at the end of the file.
+    pub fn read_into(&mut self, out: &mut TraceRecord) -> Option<Result<(), TraceError>> {
         match &mut self.inner {
             Inner::Csv {
                 reader,
@@ -422,8 +422,7 @@ impl Iterator for TraceReader {
                         .unwrap_or(0)
                         .max(self.line + 1);
                     self.line = line;
-                    let format = self.format;
-                    let r = csv_record(format, record, columns, line);
+                    let r = fill_csv(self.format, record, columns, line, out);
                     Some(r.map_err(|m| self.row_err(line, m)))
                 }
                 Err(e) => {
@@ -447,8 +446,13 @@ impl Iterator for TraceReader {
                             continue;
                         }
                         let line = self.line - 1;
-                        let r = json_record(self.format, text, line);
-                        return Some(r.map_err(|m| self.row_err(line, m)));
+                        return Some(match json_record(self.format, text, line) {
+                            Ok(r) => {
+                                *out = r;
+                                Ok(())
+                            }
+                            Err(m) => Err(self.row_err(line, m)),
+                        });
                     }
                     Err(e) => {
                         return Some(Err(TraceError::Io {
@@ -462,12 +466,23 @@ impl Iterator for TraceReader {
     }
 }
 
-fn csv_record(
+impl Iterator for TraceReader {
+    type Item = Result<TraceRecord, TraceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut r = TraceRecord::default();
+        self.read_into(&mut r).map(|res| res.map(|()| r))
+    }
+}
+
+/// Fill `out` from one CSV row, reusing its string buffers (no allocation per row once warm).
+fn fill_csv(
     format: TraceFormat,
     rec: &csv::StringRecord,
     cols: &[Option<usize>],
     line: u64,
-) -> Result<TraceRecord, String> {
+    out: &mut TraceRecord,
+) -> Result<(), String> {
     let get = |i: usize| {
         cols[i]
             .and_then(|c| rec.get(c))
@@ -482,7 +497,6 @@ fn csv_record(
             }),
         }
     };
-    let text = |i: usize| get(i).map(str::to_string);
     let time = get(col::TIME).ok_or("timestamp: missing")?;
     let time_ms = match format {
         TraceFormat::BurstGpt => parse_seconds(time)
@@ -493,16 +507,16 @@ fn csv_record(
     };
     let input_tokens = int(col::INPUT, "input_tokens")?.ok_or("input_tokens: missing")?;
     let output_tokens = int(col::OUTPUT, "output_tokens")?.ok_or("output_tokens: missing")?;
-    let prefix_hashes = match get(col::PREFIX) {
-        None => Vec::new(),
-        Some(s) => s
-            .split_ascii_whitespace()
-            .map(|h| {
-                h.parse::<u64>()
-                    .map_err(|_| format!("prefix_hashes: {h:?} is not a block id (whole number)"))
-            })
-            .collect::<Result<_, _>>()?,
-    };
+    out.prefix_hashes.clear();
+    if let Some(s) = get(col::PREFIX) {
+        for h in s.split_ascii_whitespace() {
+            out.prefix_hashes.push(
+                h.parse::<u64>().map_err(|_| {
+                    format!("prefix_hashes: {h:?} is not a block id (whole number)")
+                })?,
+            );
+        }
+    }
     let batch = match get(col::BATCH) {
         None => None,
         Some("true") | Some("1") => Some(true),
@@ -511,39 +525,50 @@ fn csv_record(
     };
     // BurstGPT's `Model` is a product name ("ChatGPT", "GPT-4"), not an API model id: it and
     // `Log Type` name the endpoint, and the model comes from --model.
-    let (endpoint, model) = match format {
-        TraceFormat::BurstGpt => (
-            match (get(col::MODEL), get(col::ENDPOINT)) {
+    match format {
+        TraceFormat::BurstGpt => {
+            let label = match (get(col::MODEL), get(col::ENDPOINT)) {
                 (Some(m), Some(l)) => Some(format!("{m} {l}")),
                 (Some(m), None) => Some(m.to_string()),
                 (None, l) => l.map(str::to_string),
-            },
-            None,
-        ),
-        _ => (text(col::ENDPOINT), text(col::MODEL)),
-    };
-    let r = TraceRecord {
-        line,
-        time_ms,
-        input_tokens,
-        output_tokens,
-        session_id: text(col::SESSION),
-        endpoint,
-        user_id: text(col::USER),
-        model,
-        cache_read_tokens: int(col::CACHE_READ, "cache_read_tokens")?,
-        cache_write_tokens: int(col::CACHE_WRITE, "cache_write_tokens")?,
-        reasoning_tokens: int(col::REASONING, "reasoning_tokens")?,
-        prefix_hashes,
-        block_tokens: int(col::BLOCK, "block_tokens")?,
-        intent: text(col::INTENT),
-        batch,
-    };
-    check(r)
+            };
+            set(&mut out.endpoint, label.as_deref());
+            out.model = None;
+        }
+        _ => {
+            set(&mut out.endpoint, get(col::ENDPOINT));
+            set(&mut out.model, get(col::MODEL));
+        }
+    }
+    out.line = line;
+    out.time_ms = time_ms;
+    out.input_tokens = input_tokens;
+    out.output_tokens = output_tokens;
+    set(&mut out.session_id, get(col::SESSION));
+    set(&mut out.user_id, get(col::USER));
+    out.cache_read_tokens = int(col::CACHE_READ, "cache_read_tokens")?;
+    out.cache_write_tokens = int(col::CACHE_WRITE, "cache_write_tokens")?;
+    out.reasoning_tokens = int(col::REASONING, "reasoning_tokens")?;
+    out.block_tokens = int(col::BLOCK, "block_tokens")?;
+    set(&mut out.intent, get(col::INTENT));
+    out.batch = batch;
+    check(out)
+}
+
+/// Set an optional string field, reusing its buffer.
+fn set(field: &mut Option<String>, value: Option<&str>) {
+    match (field.as_mut(), value) {
+        (Some(buf), Some(v)) => {
+            buf.clear();
+            buf.push_str(v);
+        }
+        (None, Some(v)) => *field = Some(v.to_string()),
+        (_, None) => *field = None,
+    }
 }
 
 /// Consistency rules every format's rows must meet.
-fn check(r: TraceRecord) -> Result<TraceRecord, String> {
+fn check(r: &TraceRecord) -> Result<(), String> {
     let cached = r.cache_read_tokens.unwrap_or(0) + r.cache_write_tokens.unwrap_or(0);
     if cached > r.input_tokens {
         return Err(format!(
@@ -559,7 +584,7 @@ fn check(r: TraceRecord) -> Result<TraceRecord, String> {
             r.output_tokens
         ));
     }
-    Ok(r)
+    Ok(())
 }
 
 fn json_record(format: TraceFormat, text: &str, line: u64) -> Result<TraceRecord, String> {
@@ -654,7 +679,7 @@ fn json_record(format: TraceFormat, text: &str, line: u64) -> Result<TraceRecord
                 Some(serde_json::Value::Bool(b)) => Some(*b),
                 Some(x) => return Err(format!("batch: expected true or false, got {x}")),
             };
-            check(TraceRecord {
+            let r = TraceRecord {
                 line,
                 time_ms,
                 input_tokens: count("input_tokens")?.ok_or("input_tokens: missing")?,
@@ -670,7 +695,9 @@ fn json_record(format: TraceFormat, text: &str, line: u64) -> Result<TraceRecord
                 block_tokens: count("block_tokens")?,
                 intent: string("intent")?,
                 batch,
-            })
+            };
+            check(&r)?;
+            Ok(r)
         }
     }
 }
