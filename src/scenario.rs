@@ -257,17 +257,7 @@ impl Scenario {
             let price = match catalog.get(&e.model) {
                 Some(m) => Some(m.clone()),
                 None => {
-                    let sugg = catalog.suggest(&e.model);
-                    let hint = if sugg.is_empty() {
-                        " (run `tokencast prices` to list known models, or add it under `models`)"
-                            .to_string()
-                    } else {
-                        format!("; did you mean {}?", quote_list(&sugg))
-                    };
-                    v.err(
-                        format!("{p}.model"),
-                        format!("unknown model {:?} in {}{hint}", e.model, catalog.source),
-                    );
+                    v.err(format!("{p}.model"), unknown_model(&e.model, &catalog));
                     None
                 }
             };
@@ -729,16 +719,7 @@ fn check_chat_model(path: &str, id: &str, catalog: &Catalog, v: &mut Validator) 
             false
         }
         None => {
-            let sugg = catalog.suggest(id);
-            let hint = if sugg.is_empty() {
-                String::new()
-            } else {
-                format!("; did you mean {}?", quote_list(&sugg))
-            };
-            v.err(
-                path,
-                format!("unknown model {id:?} in {}{hint}", catalog.source),
-            );
+            v.err(path, unknown_model(id, catalog));
             false
         }
     }
@@ -943,22 +924,10 @@ fn resolve_semantic_cache(
                 sc.embedding_model
             ),
         ),
-        None => {
-            let sugg = catalog.suggest(&sc.embedding_model);
-            let hint = if sugg.is_empty() {
-                " (run `tokencast prices` to list known models, or add it under `models`)"
-                    .to_string()
-            } else {
-                format!("; did you mean {}?", quote_list(&sugg))
-            };
-            v.err(
-                format!("{path}.embedding_model"),
-                format!(
-                    "unknown model {:?} in {}{hint}",
-                    sc.embedding_model, catalog.source
-                ),
-            );
-        }
+        None => v.err(
+            format!("{path}.embedding_model"),
+            unknown_model(&sc.embedding_model, catalog),
+        ),
     }
     if sc.capacity == Some(0) {
         v.err(
@@ -1088,6 +1057,17 @@ fn did_you_mean(found: &str, valid: &[&str]) -> String {
         Some((d, v)) if d <= (found.len() / 3).max(2) => format!(" (did you mean `{v}`?)"),
         _ => String::new(),
     }
+}
+
+/// "unknown model X in CATALOG; did you mean ...?" (or how to find the valid ids).
+fn unknown_model(id: &str, catalog: &Catalog) -> String {
+    let sugg = catalog.suggest(id);
+    let hint = if sugg.is_empty() {
+        " (run `tokencast prices` to list known models, or add it under `models`)".to_string()
+    } else {
+        format!("; did you mean {}?", quote_list(&sugg))
+    };
+    format!("unknown model {id:?} in {}{hint}", catalog.source)
 }
 
 fn quote_list(items: &[String]) -> String {

@@ -2,21 +2,10 @@
 
 use predicates::prelude::*;
 
-use crate::support::{bin, repo};
+use crate::support::{bin, json, repo};
 
 fn audit_json(args: &[&str]) -> serde_json::Value {
-    let out = bin()
-        .arg("audit")
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    json(&[&["audit"], args].concat())
 }
 
 /// Every row of the native example priced by hand (see traces/example-native.csv): cache

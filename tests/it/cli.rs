@@ -2,7 +2,7 @@
 
 use predicates::prelude::*;
 
-use crate::support::{bin, repo};
+use crate::support::{bin, json, repo};
 
 #[test]
 fn run_prints_a_table_with_totals_and_breakdowns() {
@@ -252,18 +252,8 @@ fn validate_accepts_many_and_stops_at_the_first_bad() {
 }
 
 fn run_json(args: &[&str], scenario: &std::path::Path) -> serde_json::Value {
-    let out = bin()
-        .args(["run", "--format", "json"])
-        .args(args)
-        .arg(scenario)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let path = scenario.to_str().unwrap();
+    json(&[&["run"], args, &[path]].concat())
 }
 
 #[test]

@@ -1,20 +1,6 @@
 //! `tokencast fit`: the written scenario validates and reproduces the trace's statistics.
 
-use crate::support::{bin, repo};
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let out = bin()
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use crate::support::{bin, json, repo};
 
 /// The fitted distributions keep the trace's means exactly (checked on the scenario itself);
 /// simulated, the request count is within 8% (Poisson noise on ~2,000 arrivals is 2.2%) and

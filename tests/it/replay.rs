@@ -2,21 +2,7 @@
 
 use predicates::prelude::*;
 
-use crate::support::{bin, repo};
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let out = bin()
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use crate::support::{bin, json, repo};
 
 /// Two independent computations agree: an unbounded cache with no minimum reads exactly the
 /// prompt tokens the audit counts as a previously seen prefix.

@@ -20,3 +20,18 @@ pub fn scenario(text: &str) -> Scenario {
 pub fn bin() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("tokencast").expect("binary builds")
 }
+
+/// Run `tokencast ARGS --format json`, expect success, and parse the report.
+pub fn json(args: &[&str]) -> serde_json::Value {
+    let out = bin()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
