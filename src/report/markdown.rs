@@ -143,16 +143,7 @@ fn audit(a: &crate::audit::AuditSection) -> String {
         if rows.is_empty() {
             continue;
         }
-        let mut t = Table::new(&[title, "cost", "share", "cumulative", "requests"]);
-        for r in rows.iter() {
-            t.row(vec![
-                r.name.clone(),
-                usd(r.cost_usd),
-                pct(r.share),
-                pct(r.cumulative_share),
-                count(r.requests as f64),
-            ]);
-        }
+        let t = super::table::pareto_table(title, rows);
         out.push_str(&t.markdown());
         out.push('\n');
     }

@@ -398,33 +398,13 @@ pub fn audit_section(a: &crate::audit::AuditSection) -> String {
         out.push_str(&format!("  repeated intents            {}\n", pct(r)));
     }
     out.push('\n');
-    let mut t = Table::new(&["endpoint", "cost", "share", "cumulative", "requests"]);
-    for r in &a.endpoints_pareto {
-        t.row(vec![
-            r.name.clone(),
-            usd(r.cost_usd),
-            pct(r.share),
-            pct(r.cumulative_share),
-            count(r.requests as f64),
-        ]);
-    }
-    out.push_str(&t.text("  "));
+    out.push_str(&pareto_table("endpoint", &a.endpoints_pareto).text("  "));
     if !a.top_users.is_empty() {
         out.push_str(&format!(
             "\n  top users of {} (at most 20):\n",
             count(a.users as f64)
         ));
-        let mut t = Table::new(&["user", "cost", "share", "cumulative", "requests"]);
-        for r in &a.top_users {
-            t.row(vec![
-                r.name.clone(),
-                usd(r.cost_usd),
-                pct(r.share),
-                pct(r.cumulative_share),
-                count(r.requests as f64),
-            ]);
-        }
-        out.push_str(&t.text("  "));
+        out.push_str(&pareto_table("user", &a.top_users).text("  "));
     }
     if a.findings.is_empty() {
         out.push_str("\n  findings: nothing stands out\n");
@@ -438,6 +418,21 @@ pub fn audit_section(a: &crate::audit::AuditSection) -> String {
         }
     }
     out
+}
+
+/// A Pareto view (endpoints or users by cost, with cumulative shares) as a table.
+pub fn pareto_table(title: &str, rows: &[crate::audit::ParetoRow]) -> Table {
+    let mut t = Table::new(&[title, "cost", "share", "cumulative", "requests"]);
+    for r in rows {
+        t.row(vec![
+            r.name.clone(),
+            usd(r.cost_usd),
+            pct(r.share),
+            pct(r.cumulative_share),
+            count(r.requests as f64),
+        ]);
+    }
+    t
 }
 
 /// A duration in seconds as `42s`, `12.5m` or `3.2h`.
