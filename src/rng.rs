@@ -52,6 +52,32 @@ pub fn stable_hash(s: &str) -> u64 {
     h
 }
 
+/// A hasher for keys that are already well-mixed 64-bit values (the output of
+/// [`splitmix64`]): it passes them through, so maps keyed by them skip SipHash on the hot path.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MixedKeyHasher(u64);
+
+impl std::hash::Hasher for MixedKeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are expected; anything else is still hashed, just slowly.
+        for b in bytes {
+            self.0 = splitmix64(self.0 ^ u64::from(*b));
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 ^= x;
+    }
+}
+
+/// A `HashMap` keyed by mixed `u64` values.
+pub type MixedKeyMap<V> =
+    std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<MixedKeyHasher>>;
+
 /// The generator for run `run` of a scenario seeded with `seed`, for `purpose` of the component
 /// called `name` (an endpoint or lever name).
 pub fn stream(seed: u64, run: u64, name: &str, purpose: Purpose) -> ChaCha8Rng {

@@ -49,10 +49,8 @@
 //! entry per session (its longest reusable prefix) is therefore exact, and memory is one entry
 //! per live session plus one per distinct shared prefix.
 
-use std::collections::HashMap;
-
 use crate::pricing::{CacheKind, CacheRules, Ttl};
-use crate::rng::splitmix64;
+use crate::rng::{MixedKeyMap, splitmix64};
 use crate::workload::Request;
 
 /// Where the cache breakpoints go.
@@ -106,8 +104,8 @@ struct Entry {
 /// One strategy's provider cache: shared prefixes and one entry per live session.
 #[derive(Debug, Default)]
 pub struct PromptCache {
-    shared: HashMap<u64, Entry>,
-    sessions: HashMap<u64, Entry>,
+    shared: MixedKeyMap<Entry>,
+    sessions: MixedKeyMap<Entry>,
     next_sweep_ms: u64,
 }
 
@@ -281,7 +279,7 @@ impl PromptCache {
             }
         }
         // Shared entries: written or refreshed when the write point covers them.
-        let touch_shared = |key: u64, len: u64, this: &mut HashMap<u64, Entry>| {
+        let touch_shared = |key: u64, len: u64, this: &mut MixedKeyMap<Entry>| {
             if len == 0 || write_point < len {
                 return;
             }
