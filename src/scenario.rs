@@ -245,15 +245,12 @@ impl Scenario {
         let mut endpoints = Vec::new();
         for (i, e) in file.endpoints.iter().enumerate() {
             let p = format!("endpoints[{i}]");
-            if e.name.trim().is_empty() {
-                v.err(format!("{p}.name"), "must not be empty");
-            }
-            if file.endpoints[..i].iter().any(|o| o.name == e.name) {
-                v.err(
-                    format!("{p}.name"),
-                    format!("duplicate endpoint name {:?}; names must be unique", e.name),
-                );
-            }
+            v.name(
+                &format!("{p}.name"),
+                &e.name,
+                file.endpoints[..i].iter().any(|o| o.name == e.name),
+                "endpoint",
+            );
             let price = match catalog.get(&e.model) {
                 Some(m) => Some(m.clone()),
                 None => {
@@ -453,17 +450,9 @@ fn resolve_strategies(
     for i in order {
         let sf = &file.strategies[i];
         let p = format!("strategies[{i}]");
-        if sf.name.trim().is_empty() {
-            v.err(format!("{p}.name"), "must not be empty");
-        }
-        if file.strategies[..i].iter().any(|o| o.name == sf.name) {
-            v.err(
-                format!("{p}.name"),
-                format!(
-                    "duplicate strategy name {:?}; names must be unique",
-                    sf.name
-                ),
-            );
+        let duplicate = file.strategies[..i].iter().any(|o| o.name == sf.name);
+        v.name(&format!("{p}.name"), &sf.name, duplicate, "strategy");
+        if duplicate {
             continue;
         }
         let mut levers: Vec<EndpointLevers> = match resolved.first() {
@@ -1128,6 +1117,19 @@ impl Validator {
     fn non_negative(&mut self, path: &str, x: f64) {
         if !x.is_finite() || x < 0.0 {
             self.err(path, format!("must be a finite number >= 0 (got {x})"));
+        }
+    }
+
+    /// A name: not empty, and not one an earlier item of the same kind already uses.
+    fn name(&mut self, path: &str, name: &str, duplicate: bool, kind: &str) {
+        if name.trim().is_empty() {
+            self.err(path, "must not be empty");
+        }
+        if duplicate {
+            self.err(
+                path,
+                format!("duplicate {kind} name {name:?}; names must be unique"),
+            );
         }
     }
 
