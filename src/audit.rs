@@ -25,7 +25,7 @@ use crate::montecarlo::Outcome;
 use crate::pricing::{Bucket, Catalog, PriceTier, ServiceTier};
 use crate::report::{self, Report, Subject};
 use crate::strategy::{EndpointLevers, ModelTable, Strategy};
-use crate::workload::trace::{TraceError, TraceReader};
+use crate::workload::trace::{TraceError, TraceReader, TraceRunError};
 
 /// Audit settings.
 #[derive(Debug, Clone, Default)]
@@ -34,30 +34,6 @@ pub struct AuditOptions {
     pub default_model: Option<String>,
     /// Count and skip bad rows instead of stopping at the first.
     pub skip_bad_rows: bool,
-}
-
-/// What went wrong in an audit.
-#[derive(Debug, thiserror::Error)]
-pub enum AuditError {
-    /// The trace could not be read.
-    #[error(transparent)]
-    Trace(#[from] TraceError),
-    /// A row cannot be priced.
-    #[error("{path}:{line}: {message}")]
-    Row {
-        /// The file.
-        path: String,
-        /// 1-based line.
-        line: u64,
-        /// What is wrong.
-        message: String,
-    },
-    /// The trace has no rows.
-    #[error("{0}: the trace has no rows")]
-    Empty(String),
-    /// Pricing failed.
-    #[error(transparent)]
-    Pricing(#[from] report::PricingGap),
 }
 
 /// The audit-specific part of the report.
@@ -157,7 +133,7 @@ pub fn audit(
     catalog: &Catalog,
     opts: &AuditOptions,
     sha256: String,
-) -> Result<Report, AuditError> {
+) -> Result<Report, TraceRunError> {
     let path = reader.path().to_string();
     let format = reader.format();
     let mut models = ModelTable::default();
@@ -196,7 +172,7 @@ pub fn audit(
         let model_id = match r.model.as_deref().or(opts.default_model.as_deref()) {
             Some(m) => m,
             None => {
-                return Err(AuditError::Row {
+                return Err(TraceRunError::Row {
                     path,
                     line: r.line,
                     message: "the row names no model; pass --model to price rows without one"
@@ -206,7 +182,7 @@ pub fn audit(
         };
         let Some(price) = catalog.get(model_id) else {
             let sugg = catalog.suggest(model_id);
-            return Err(AuditError::Row {
+            return Err(TraceRunError::Row {
                 path,
                 line: r.line,
                 message: format!(
@@ -231,7 +207,7 @@ pub fn audit(
         });
         let _ = first;
         if r.time_ms < day0_ms {
-            return Err(AuditError::Row {
+            return Err(TraceRunError::Row {
                 path,
                 line: r.line,
                 message: format!(
@@ -298,18 +274,19 @@ pub fn audit(
             if t == 0 {
                 continue;
             }
-            let rate = price
-                .rate_per_token(service, tier, b)
-                .ok_or_else(|| AuditError::Row {
-                    path: path.clone(),
-                    line: r.line,
-                    message: format!(
-                        "{model_id:?} has no {} price at {:?} prices in {}",
-                        b.name(),
-                        service,
-                        catalog.source
-                    ),
-                })?;
+            let rate =
+                price
+                    .rate_per_token(service, tier, b)
+                    .ok_or_else(|| TraceRunError::Row {
+                        path: path.clone(),
+                        line: r.line,
+                        message: format!(
+                            "{model_id:?} has no {} price at {:?} prices in {}",
+                            b.name(),
+                            service,
+                            catalog.source
+                        ),
+                    })?;
             cost += t as f64 * rate;
         }
         let cell = ledger.cell_mut(line, day);
@@ -366,7 +343,7 @@ pub fn audit(
         rows += 1;
     }
     if rows == 0 {
-        return Err(AuditError::Empty(path));
+        return Err(TraceRunError::Empty(path));
     }
     let strategy = Strategy {
         name: "recorded".to_string(),

@@ -15,7 +15,7 @@ use crate::montecarlo;
 use crate::pricing::{Catalog, ModelPrice, Rates};
 use crate::report::{self, format::Table};
 use crate::scenario::Scenario;
-use crate::workload::trace::{TraceError, TraceFormat, TraceReader};
+use crate::workload::trace::{TraceFormat, TraceReader, TraceRunError};
 
 /// Forecast what an LLM feature will cost in production, and what each cost lever saves.
 #[derive(Debug, Parser)]
@@ -350,10 +350,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
                 sort,
                 single_endpoint: single,
             };
-            let report = crate::replay::replay(&trace, &sc, &opts, sha).map_err(|e| match e {
-                crate::replay::ReplayError::Trace(TraceError::Io { .. }) => Failure::runtime(e),
-                _ => Failure::input(e),
-            })?;
+            let report = crate::replay::replay(&trace, &sc, &opts, sha).map_err(trace_failure)?;
             sink.write(&render(&report, format)?)?;
             Ok(0)
         }
@@ -436,10 +433,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
                 default_model: model,
                 skip_bad_rows,
             };
-            let report = audit::audit(reader, &catalog, &opts, sha).map_err(|e| match e {
-                audit::AuditError::Trace(TraceError::Io { .. }) => Failure::runtime(e),
-                _ => Failure::input(e),
-            })?;
+            let report = audit::audit(reader, &catalog, &opts, sha).map_err(trace_failure)?;
             sink.write(&render(&report, format)?)?;
             Ok(0)
         }
@@ -513,6 +507,15 @@ fn quick_scenario(
     );
     let file = crate::scenario::parse(&text, "--model").map_err(Failure::input)?;
     Scenario::from_file(file, catalog, "--model").map_err(Failure::input)
+}
+
+/// An unreadable trace is a runtime failure; anything wrong in it is bad input.
+fn trace_failure(e: TraceRunError) -> Failure {
+    if e.is_io() {
+        Failure::runtime(e)
+    } else {
+        Failure::input(e)
+    }
 }
 
 fn render(report: &report::Report, format: Format) -> Result<String, Failure> {

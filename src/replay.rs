@@ -32,7 +32,7 @@ use crate::report::{self, Report, Subject};
 use crate::rng::stable_hash;
 use crate::scenario::Scenario;
 use crate::strategy::{ModelTable, Pipeline};
-use crate::workload::trace::{TraceError, TraceFormat, TraceReader, TraceRecord};
+use crate::workload::trace::{TraceError, TraceFormat, TraceReader, TraceRecord, TraceRunError};
 use crate::workload::{PrefixBlocks, Request};
 
 /// Replay settings.
@@ -49,96 +49,23 @@ pub struct ReplayOptions {
     pub single_endpoint: bool,
 }
 
-/// What went wrong in a replay.
-#[derive(Debug, thiserror::Error)]
-pub enum ReplayError {
-    /// The trace could not be read.
-    #[error(transparent)]
-    Trace(#[from] TraceError),
-    /// A row cannot be replayed.
-    #[error("{path}:{line}: {message}")]
-    Row {
-        /// The file.
-        path: String,
-        /// 1-based line.
-        line: u64,
-        /// What is wrong.
-        message: String,
-    },
-    /// The trace has no rows.
-    #[error("{0}: the trace has no rows")]
-    Empty(String),
-    /// Pricing failed.
-    #[error(transparent)]
-    Pricing(#[from] report::PricingGap),
-}
-
-/// Read every row, keeping bad-row accounting; `keep` decides whether rows are returned.
-struct Scan {
-    rows: Vec<TraceRecord>,
-    first_ms: i64,
-    last_ms: i64,
-    count: u64,
-    skipped: u64,
-    recorded_cache: u64,
-    format: TraceFormat,
-}
-
-fn scan(path: &Path, opts: &ReplayOptions, keep: bool) -> Result<Scan, ReplayError> {
+/// The whole trace in memory, sorted by time (`--sort`), and the bad rows skipped.
+fn read_sorted(
+    path: &Path,
+    opts: &ReplayOptions,
+) -> Result<(Vec<TraceRecord>, u64), TraceRunError> {
     let mut reader = TraceReader::open(path, opts.format)?;
-    let display = reader.path().to_string();
-    let format = reader.format();
-    let mut s = Scan {
-        rows: Vec::new(),
-        first_ms: i64::MAX,
-        last_ms: i64::MIN,
-        count: 0,
-        skipped: 0,
-        recorded_cache: 0,
-        format,
-    };
-    let mut prev: Option<(i64, u64)> = None;
+    let (mut rows, mut skipped) = (Vec::new(), 0u64);
     let mut r = TraceRecord::default();
     while let Some(res) = reader.read_into(&mut r) {
         match res {
-            Ok(()) => {}
-            Err(TraceError::Row { .. }) if opts.skip_bad_rows => {
-                s.skipped += 1;
-                continue;
-            }
+            Ok(()) => rows.push(r.clone()),
+            Err(TraceError::Row { .. }) if opts.skip_bad_rows => skipped += 1,
             Err(e) => return Err(e.into()),
         }
-        if let Some((t, line)) = prev
-            && r.time_ms < t
-            && !opts.sort
-        {
-            return Err(ReplayError::Row {
-                path: display,
-                line: r.line,
-                message: format!(
-                    "timestamp {} is earlier than line {line}'s ({t}): the trace is not in time order; pass --sort to sort it in memory",
-                    r.time_ms
-                ),
-            });
-        }
-        prev = Some((r.time_ms, r.line));
-        s.first_ms = s.first_ms.min(r.time_ms);
-        s.last_ms = s.last_ms.max(r.time_ms);
-        s.count += 1;
-        if r.cache_read_tokens.unwrap_or(0) + r.cache_write_tokens.unwrap_or(0) > 0 {
-            s.recorded_cache += 1;
-        }
-        if keep {
-            s.rows.push(r.clone());
-        }
     }
-    if s.count == 0 {
-        return Err(ReplayError::Empty(display));
-    }
-    if keep {
-        s.rows.sort_by_key(|r| r.time_ms);
-    }
-    Ok(s)
+    rows.sort_by_key(|r| r.time_ms);
+    Ok((rows, skipped))
 }
 
 /// Day 0 of a trace: the UTC midnight before its first row for dated traces, 0 for traces
@@ -250,7 +177,7 @@ pub fn replay(
     scenario: &Scenario,
     opts: &ReplayOptions,
     sha256: String,
-) -> Result<Report, ReplayError> {
+) -> Result<Report, TraceRunError> {
     let display = path.display().to_string();
     let mut sc = scenario.clone();
     // The ledgers grow day by day as the trace goes on.
@@ -262,14 +189,11 @@ pub fn replay(
         .map(|s| Pipeline::new(&sc, s, &mut models, 0))
         .collect();
     let sorted = if opts.sort {
-        Some(scan(path, opts, true)?)
+        Some(read_sorted(path, opts)?)
     } else {
         None
     };
-    let format = match &sorted {
-        Some(s) => s.format,
-        None => TraceReader::open(path, opts.format)?.format(),
-    };
+    let format = TraceReader::open(path, opts.format)?.format();
     let mut conv = Converter {
         scenario: &sc,
         day0: 0,
@@ -281,8 +205,8 @@ pub fn replay(
     let (mut days, mut rows, mut recorded_cache, mut skipped) = (1u32, 0u64, 0u64, 0u64);
     let mut started = false;
     let mut prev: Option<(i64, u64)> = None;
-    let mut feed = |r: &TraceRecord| -> Result<(), ReplayError> {
-        let row_err = |message: String| ReplayError::Row {
+    let mut feed = |r: &TraceRecord| -> Result<(), TraceRunError> {
+        let row_err = |message: String| TraceRunError::Row {
             path: display.clone(),
             line: r.line,
             message,
@@ -318,9 +242,9 @@ pub fn replay(
         Ok(())
     };
     match &sorted {
-        Some(s) => {
-            skipped = s.skipped;
-            for r in &s.rows {
+        Some((rows, bad)) => {
+            skipped = *bad;
+            for r in rows {
                 feed(r)?;
             }
         }
@@ -337,7 +261,7 @@ pub fn replay(
         }
     }
     if rows == 0 {
-        return Err(ReplayError::Empty(display));
+        return Err(TraceRunError::Empty(display));
     }
     let ledgers: Vec<Ledger> = pipes.into_iter().map(Pipeline::into_ledger).collect();
     let mut warnings = sc.warnings.clone();

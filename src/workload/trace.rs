@@ -156,6 +156,37 @@ pub enum TraceError {
     },
 }
 
+/// What went wrong in a command that reads a trace and prices it (`audit`, `replay`).
+#[derive(Debug, thiserror::Error)]
+pub enum TraceRunError {
+    /// The trace could not be read.
+    #[error(transparent)]
+    Trace(#[from] TraceError),
+    /// A row that parsed cannot be used (unknown model or endpoint, out of order, ...).
+    #[error("{path}:{line}: {message}")]
+    Row {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The trace has no rows.
+    #[error("{0}: the trace has no rows")]
+    Empty(String),
+    /// Pricing failed.
+    #[error(transparent)]
+    Pricing(#[from] crate::report::PricingGap),
+}
+
+impl TraceRunError {
+    /// True when the file could not be read (a runtime error, not bad input).
+    pub fn is_io(&self) -> bool {
+        matches!(self, TraceRunError::Trace(TraceError::Io { .. }))
+    }
+}
+
 fn known_formats() -> String {
     TraceFormat::ALL
         .iter()
