@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::MS_PER_DAY;
 use crate::ledger::{Ledger, LineKey};
@@ -37,7 +37,7 @@ pub struct AuditOptions {
 }
 
 /// The audit-specific part of the report.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct AuditSection {
     /// Trace format read.
     pub format: String,
@@ -79,7 +79,7 @@ pub struct AuditSection {
 }
 
 /// One row of a Pareto view.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ParetoRow {
     /// Endpoint or user.
     pub name: String,
@@ -94,7 +94,7 @@ pub struct ParetoRow {
 }
 
 /// An observation and the lever it points to.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Finding {
     /// What was seen, with numbers.
     pub observation: String,
@@ -367,6 +367,7 @@ pub fn audit(
         endpoint_names: endpoints.clone(),
         active_user_days: 0.0,
         warnings: Vec::new(),
+        months: report::thirty_day_months(horizon_days),
     };
     let mut rep = report::build_for(&subject, &outcome, 1)?;
     let rec = &rep.strategies["recorded"];

@@ -288,6 +288,7 @@ pub fn replay(
         endpoint_names: sc.endpoints.iter().map(|e| e.name.clone()).collect(),
         active_user_days: 0.0,
         warnings,
+        months: report::thirty_day_months(days),
     };
     Ok(report::build_for(&subject, &outcome, 1)?)
 }

@@ -14,7 +14,7 @@ pub mod table;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ledger::{Ledger, SEGMENTS};
 use crate::montecarlo::Outcome;
@@ -25,14 +25,20 @@ use crate::scenario::Scenario;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Distribution of a quantity across runs.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct Stats {
     /// Arithmetic mean.
     pub mean: f64,
     /// 5th percentile.
     pub p5: f64,
+    /// 10th percentile.
+    #[serde(default)]
+    pub p10: f64,
     /// Median.
     pub p50: f64,
+    /// 90th percentile.
+    #[serde(default)]
+    pub p90: f64,
     /// 95th percentile.
     pub p95: f64,
     /// Smallest value.
@@ -53,7 +59,9 @@ impl Stats {
         Stats {
             mean,
             p5: quantile_sorted(&v, 0.05),
+            p10: quantile_sorted(&v, 0.10),
             p50: quantile_sorted(&v, 0.50),
+            p90: quantile_sorted(&v, 0.90),
             p95: quantile_sorted(&v, 0.95),
             min: v[0],
             max: v[v.len() - 1],
@@ -73,7 +81,7 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// The whole report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     /// [`SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -96,12 +104,115 @@ pub struct Report {
     /// Things the reader must know (e.g. requests refused for exceeding a context window).
     pub warnings: Vec<String>,
     /// Audit of recorded usage (`tokencast audit` only).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<crate::audit::AuditSection>,
+    /// The monthly budget the runs were checked against (`--budget`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_usd_per_month: Option<f64>,
+    /// The scenario's uncertain parameters (drawn once per run) and what was drawn.
+    #[serde(default)]
+    pub uncertain: Vec<UncertainParam>,
+    /// The scenario evaluated at several user counts (`--scale`), if asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_curve: Option<ScaleCurve>,
+}
+
+/// One uncertain parameter: a distribution drawn once per run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UncertainParam {
+    /// Field path, e.g. `endpoints[chat].traffic.daily_active_users`.
+    pub parameter: String,
+    /// `value` (the draw replaces the field) or `scale` (the draw multiplies it).
+    pub kind: String,
+    /// The distribution as written in the scenario.
+    pub distribution: String,
+    /// What the runs drew.
+    pub sampled: Stats,
+}
+
+/// How strongly one uncertain parameter drives a strategy's total cost.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SensitivityRow {
+    /// Field path of the parameter.
+    pub parameter: String,
+    /// Spearman rank correlation between the parameter's draw and the total cost, -1 to 1.
+    pub rank_correlation: f64,
+    /// Mean total cost of the runs whose draw is above the parameter's median minus that of
+    /// the runs at or below it.
+    pub swing_usd: f64,
+}
+
+/// Cost of one month of the horizon.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MonthCost {
+    /// One-based month number.
+    pub month: u32,
+    /// `2027-03` for calendar months (scenarios with a `start_date`), else `month 3`
+    /// (30-day blocks).
+    pub label: String,
+    /// Zero-based first day of the month in the horizon.
+    pub first_day: u32,
+    /// Days of the month inside the horizon.
+    pub days: u32,
+    /// Cost of the month across runs.
+    pub cost_usd: Stats,
+    /// Mean billed requests in the month.
+    pub requests: f64,
+    /// Share of runs whose cost this month exceeds the budget (with `--budget`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability_over_budget: Option<f64>,
+}
+
+/// A strategy's cost against the monthly budget.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BudgetStats {
+    /// The budget, USD per month.
+    pub usd_per_month: f64,
+    /// Share of runs in which at least one month costs more than the budget.
+    pub probability_exceeded: f64,
+    /// Mean one-based number of the first month over budget, among the runs that exceed it.
+    pub expected_first_month: Option<f64>,
+    /// Label of the month the budget is most often first exceeded in.
+    pub most_likely_first_month: Option<String>,
+}
+
+/// The scenario evaluated at several user counts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScaleCurve {
+    /// Days simulated at each point.
+    pub days: u32,
+    /// Runs at each point.
+    pub runs: u32,
+    /// One point per user count, in increasing order.
+    pub points: Vec<ScalePoint>,
+    /// Per strategy: the daily active users at which the margin per user crosses zero
+    /// (interpolated between points), when it does within the curve.
+    pub break_even_users: BTreeMap<String, Option<f64>>,
+}
+
+/// Unit economics at one user count.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScalePoint {
+    /// Daily active users of the product (other endpoints scaled in proportion).
+    pub daily_active_users: f64,
+    /// Per strategy.
+    pub strategies: BTreeMap<String, ScaleStrategy>,
+}
+
+/// One strategy at one user count.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScaleStrategy {
+    /// Cost per daily active user per 30-day month.
+    pub cost_per_user_month_usd: Stats,
+    /// Cost per billed request.
+    pub cost_per_request_usd: Stats,
+    /// Revenue minus cost per user per month, when the scenario states revenue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin_per_user_month_usd: Option<Stats>,
 }
 
 /// Program name and version.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ToolInfo {
     /// `tokencast`.
     pub name: String,
@@ -110,7 +221,7 @@ pub struct ToolInfo {
 }
 
 /// Which scenario a report is about.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScenarioInfo {
     /// Scenario name.
     pub name: String,
@@ -121,7 +232,7 @@ pub struct ScenarioInfo {
 }
 
 /// Which prices were used.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PricesInfo {
     /// Catalog source.
     pub source: String,
@@ -130,7 +241,7 @@ pub struct PricesInfo {
 }
 
 /// Results of one strategy across runs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StrategyResult {
     /// What the strategy does, from the scenario.
     pub description: String,
@@ -150,6 +261,19 @@ pub struct StrategyResult {
     pub by_bucket: BTreeMap<String, Breakdown>,
     /// Cost per simulated day.
     pub daily: Vec<DailyCost>,
+    /// Cost per month of the horizon.
+    #[serde(default)]
+    pub monthly: Vec<MonthCost>,
+    /// Total cost of each run, in run order (runs are paired across strategies and across
+    /// scenario edits: run `i` sees the same traffic).
+    #[serde(default)]
+    pub runs_cost_usd: Vec<f64>,
+    /// Against the monthly budget (with `--budget`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetStats>,
+    /// Uncertain parameters ranked by how strongly they drive the total cost (largest first).
+    #[serde(default)]
+    pub sensitivity: Vec<SensitivityRow>,
     /// Provider prompt-cache effect (zero when no caching is simulated).
     pub prompt_cache: PromptCacheStats,
     /// Semantic-cache effect (zero when no semantic cache is simulated).
@@ -172,7 +296,7 @@ pub struct StrategyResult {
 }
 
 /// What batch processing did: volume and the delay from request to result.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct BatchStats {
     /// Mean requests batched per run.
     pub requests: f64,
@@ -185,7 +309,7 @@ pub struct BatchStats {
 }
 
 /// What context policies did.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct ContextStats {
     /// Mean summarisation calls per run (billed as requests).
     pub summaries: f64,
@@ -194,7 +318,7 @@ pub struct ContextStats {
 }
 
 /// Cost and volume of one slice of the bill.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Breakdown {
     /// Cost over the horizon.
     pub cost_usd: Stats,
@@ -210,7 +334,7 @@ pub struct Breakdown {
 }
 
 /// Cost of one day.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DailyCost {
     /// Zero-based day.
     pub day: u32,
@@ -221,7 +345,7 @@ pub struct DailyCost {
 }
 
 /// Prompt-cache figures.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct PromptCacheStats {
     /// Token-weighted hit ratio: cache-read tokens / all prompt tokens.
     pub hit_ratio: f64,
@@ -238,7 +362,7 @@ pub struct PromptCacheStats {
 }
 
 /// Semantic-cache figures (means across runs; ratios are of the means).
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct SemanticCacheStats {
     /// Share of lookups answered from the cache (false hits included): hits / lookups.
     pub hit_ratio: f64,
@@ -253,7 +377,7 @@ pub struct SemanticCacheStats {
 }
 
 /// Model-tiering figures (means per run, summed over endpoints).
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct RoutingStats {
     /// Requests a cascade's first model answered.
     pub cascaded_requests: f64,
@@ -287,7 +411,7 @@ impl RoutingStats {
 }
 
 /// Cost per unit of use.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UnitEconomics {
     /// Active user-days over the horizon: daily active users × weekday factor, summed over days
     /// (the largest endpoint's users stand for the product's users).
@@ -302,6 +426,21 @@ pub struct UnitEconomics {
     pub cost_per_active_user_day_usd: Stats,
     /// Cost per daily active user per 30-day month.
     pub cost_per_user_month_usd: Stats,
+    /// Revenue over the horizon, when the scenario states it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revenue_usd: Option<Stats>,
+    /// Revenue minus cost over the horizon.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin_usd: Option<Stats>,
+    /// Gross margin: (revenue − cost) / revenue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gross_margin: Option<Stats>,
+    /// Revenue per daily active user per 30-day month.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revenue_per_user_month_usd: Option<Stats>,
+    /// Revenue minus cost per daily active user per 30-day month.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin_per_user_month_usd: Option<Stats>,
 }
 
 /// Everything one run of one strategy costs, broken down.
@@ -502,6 +641,31 @@ pub struct Subject<'a> {
     pub active_user_days: f64,
     /// Warnings found while loading (e.g. a cached prefix below the model's minimum).
     pub warnings: Vec<String>,
+    /// How the horizon splits into months.
+    pub months: Vec<MonthSpan>,
+}
+
+/// One month of the horizon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthSpan {
+    /// `2027-03` or `month 3`.
+    pub label: String,
+    /// Zero-based first day.
+    pub first_day: u32,
+    /// Days inside the horizon.
+    pub days: u32,
+}
+
+/// The horizon cut into 30-day months (`month 1`, `month 2`, ...), the last one possibly
+/// shorter: for subjects without calendar dates.
+pub fn thirty_day_months(horizon_days: u32) -> Vec<MonthSpan> {
+    (0..horizon_days.div_ceil(30))
+        .map(|m| MonthSpan {
+            label: format!("month {}", m + 1),
+            first_day: m * 30,
+            days: (horizon_days - m * 30).min(30),
+        })
+        .collect()
 }
 
 impl<'a> Subject<'a> {
@@ -531,6 +695,7 @@ impl<'a> Subject<'a> {
             endpoint_names: scenario.endpoints.iter().map(|e| e.name.clone()).collect(),
             active_user_days,
             warnings: scenario.warnings.clone(),
+            months: thirty_day_months(days),
         }
     }
 }
@@ -669,6 +834,23 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
                 requests: mean(&col(&|r| r.daily_requests[d])),
             })
             .collect();
+        let monthly = subject
+            .months
+            .iter()
+            .enumerate()
+            .map(|(mi, m)| {
+                let days = m.first_day as usize..(m.first_day + m.days) as usize;
+                MonthCost {
+                    month: mi as u32 + 1,
+                    label: m.label.clone(),
+                    first_day: m.first_day,
+                    days: m.days,
+                    cost_usd: Stats::of(&col(&|r| r.daily[days.clone()].iter().sum())),
+                    requests: mean(&col(&|r| r.daily_requests[days.clone()].iter().sum())),
+                    probability_over_budget: None,
+                }
+            })
+            .collect();
         let sessions = col(&|r| r.sessions);
         let prompt_tokens = |r: &RunCost| {
             PROMPT_BUCKETS
@@ -714,6 +896,10 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
                 by_model,
                 by_bucket,
                 daily,
+                monthly,
+                runs_cost_usd: totals.clone(),
+                budget: None,
+                sensitivity: Vec::new(),
                 prompt_cache: PromptCacheStats {
                     hit_ratio: ratio(read, prompt),
                     read_tokens: read,
@@ -759,6 +945,11 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
                             .map(|t| ratio(*t, active_user_days) * 30.0)
                             .collect::<Vec<_>>(),
                     ),
+                    revenue_usd: None,
+                    margin_usd: None,
+                    gross_margin: None,
+                    revenue_per_user_month_usd: None,
+                    margin_per_user_month_usd: None,
                 },
                 savings_vs_baseline_usd: Stats::of(&savings),
                 context_overflows: overflows,
@@ -808,6 +999,9 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
         strategy_order: outcome.strategies.iter().map(|s| s.name.clone()).collect(),
         warnings,
         audit: None,
+        budget_usd_per_month: None,
+        uncertain: Vec::new(),
+        scale_curve: None,
     })
 }
 
@@ -825,6 +1019,17 @@ mod tests {
         assert!((quantile_sorted(&v, 0.95) - 4.8).abs() < 1e-12);
         let s = Stats::of(&[5.0, 1.0, 3.0]);
         assert_eq!((s.min, s.p50, s.max, s.mean), (1.0, 3.0, 5.0, 3.0));
+    }
+
+    #[test]
+    fn thirty_day_months_cover_the_horizon() {
+        let m = thirty_day_months(65);
+        assert_eq!(
+            m.iter().map(|m| (m.first_day, m.days)).collect::<Vec<_>>(),
+            [(0, 30), (30, 30), (60, 5)]
+        );
+        assert_eq!(m[2].label, "month 3");
+        assert!(thirty_day_months(0).is_empty());
     }
 
     #[test]

@@ -334,3 +334,39 @@ fn a_prefix_below_the_minimum_is_warned_about() {
             "warning: cache: endpoint \"chat\"'s system prompt and tools (1500 tokens) are shorter than \"claude-haiku-4-5\"'s minimum cacheable prefix (4096 tokens)",
         ));
 }
+
+#[test]
+fn json_report_reads_back_unchanged_and_months_add_up() {
+    let out = bin()
+        .args([
+            "run",
+            "scenarios/coding-agent.ron",
+            "--runs",
+            "3",
+            "--format",
+            "json",
+        ])
+        .current_dir(repo(""))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let report: tokencast::report::Report = serde_json::from_slice(&out.stdout).unwrap();
+    let again = tokencast::report::json::render(&report).unwrap();
+    assert!(
+        again == String::from_utf8_lossy(&out.stdout),
+        "JSON changed on reading back"
+    );
+    for (name, s) in &report.strategies {
+        assert_eq!(s.runs_cost_usd.len(), 3, "{name}");
+        let days: u32 = s.monthly.iter().map(|m| m.days).sum();
+        assert_eq!(days, report.horizon_days, "{name}");
+        let months: f64 = s.monthly.iter().map(|m| m.cost_usd.mean).sum();
+        assert!(
+            (months - s.cost_usd.mean).abs() < 1e-6 * s.cost_usd.mean,
+            "{name}"
+        );
+        let runs_mean = s.runs_cost_usd.iter().sum::<f64>() / 3.0;
+        assert!((runs_mean - s.cost_usd.mean).abs() < 1e-9 * s.cost_usd.mean);
+        assert!(s.cost_usd.p5 <= s.cost_usd.p10 && s.cost_usd.p90 <= s.cost_usd.p95);
+    }
+}
