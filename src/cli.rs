@@ -579,17 +579,20 @@ fn cmd_run(
     if let Some(s) = seed {
         scenario.seed = s;
     }
-    let simulate = || montecarlo::simulate(&scenario, &scenario.strategies, runs);
-    let outcome = match threads {
+    let opts = montecarlo::ForecastOptions { runs };
+    let forecast = || montecarlo::forecast(&scenario, &opts);
+    let report = match threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .map_err(|e| Failure::input(anyhow!("--threads {n}: {e}")))?
-            .install(simulate),
-        None => simulate(),
+            .install(forecast),
+        None => forecast(),
     }
-    .map_err(|e| Failure::runtime(anyhow!("{}: {e}", path.display())))?;
-    let report = report::build(&scenario, &outcome, runs).map_err(Failure::input)?;
+    .map_err(|e| match e {
+        montecarlo::ForecastError::Pricing(_) => Failure::input(e),
+        montecarlo::ForecastError::Simulation { .. } => Failure::runtime(e),
+    })?;
     sink.write(&render(&report, format)?)?;
     Ok(0)
 }

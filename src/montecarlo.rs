@@ -8,6 +8,7 @@
 use rayon::prelude::*;
 
 use crate::ledger::Ledger;
+use crate::report::{self, Report};
 use crate::scenario::Scenario;
 use crate::strategy::{ModelTable, Pipeline, Strategy};
 use crate::workload::synthetic::Synthetic;
@@ -67,4 +68,45 @@ pub fn simulate(
         strategies: strategies.to_vec(),
         ledgers,
     })
+}
+
+/// What a forecast is asked for besides the scenario.
+#[derive(Debug, Clone)]
+pub struct ForecastOptions {
+    /// Independent runs.
+    pub runs: u32,
+}
+
+impl Default for ForecastOptions {
+    fn default() -> Self {
+        ForecastOptions { runs: 10 }
+    }
+}
+
+/// Why a forecast failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ForecastError {
+    /// The simulation could not run (e.g. a distribution could not be sampled).
+    #[error("{path}: {message}")]
+    Simulation {
+        /// Scenario path.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A model has no price for a bucket the runs used.
+    #[error(transparent)]
+    Pricing(#[from] report::PricingGap),
+}
+
+/// Simulate every strategy of `scenario` over `opts.runs` runs on rayon's current pool and
+/// build the priced report: what `tokencast run` prints.
+pub fn forecast(scenario: &Scenario, opts: &ForecastOptions) -> Result<Report, ForecastError> {
+    let outcome = simulate(scenario, &scenario.strategies, opts.runs).map_err(|message| {
+        ForecastError::Simulation {
+            path: scenario.path.clone(),
+            message,
+        }
+    })?;
+    Ok(report::build(scenario, &outcome, opts.runs)?)
 }
