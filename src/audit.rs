@@ -356,19 +356,16 @@ pub fn audit(
         models,
         strategies: vec![strategy],
         ledgers: vec![vec![ledger]],
+        runs: Vec::new(),
     };
-    let subject = Subject {
-        name: path.clone(),
-        path: path.clone(),
+    let subject = Subject::recorded(
+        path.clone(),
+        path.clone(),
         sha256,
-        seed: 0,
         horizon_days,
         catalog,
-        endpoint_names: endpoints.clone(),
-        active_user_days: 0.0,
-        warnings: Vec::new(),
-        months: report::thirty_day_months(horizon_days),
-    };
+        endpoints.clone(),
+    );
     let mut rep = report::build_for(&subject, &outcome, 1)?;
     let rec = &rep.strategies["recorded"];
     let total = rec.cost_usd.mean;

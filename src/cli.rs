@@ -6,6 +6,8 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, anyhow};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -87,32 +89,86 @@ pub enum CacheArg {
     Unbounded,
 }
 
+/// Arguments of `tokencast run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (RON).
+    pub scenario: PathBuf,
+    /// Independent runs; quantiles are taken across them. Each run draws the scenario's
+    /// uncertain parameters once. Default: sized to the scenario, to finish in seconds (20 to
+    /// 1,000 runs; the report says how many).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub runs: Option<u32>,
+    /// Seed of all random streams (default: the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report here instead of standard output (`-` is standard output). Written
+    /// only when the forecast finishes: an interrupted or failed run leaves an existing file
+    /// as it was.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Price catalog to use: LiteLLM JSON or tokencast RON (overrides the scenario's `prices`).
+    #[arg(long)]
+    pub prices: Option<PathBuf>,
+    /// Worker threads (default: all cores). The report does not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Monthly budget, USD: the report gives each strategy's probability of exceeding it in
+    /// some month and the month it is first exceeded.
+    #[arg(long, value_name = "USD", value_parser = parse_budget)]
+    pub budget: Option<f64>,
+    /// Daily active users to evaluate the scenario at, comma-separated (`k` and `M` suffixes
+    /// allowed), e.g. `1k,10k,100k,1M`: cost and margin per user as usage grows.
+    #[arg(long, value_name = "USERS", value_delimiter = ',', value_parser = parse_users)]
+    pub scale: Vec<f64>,
+    /// Days simulated at each `--scale` point (at most the horizon).
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=3660))]
+    pub scale_days: u32,
+    /// Runs at each `--scale` point.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub scale_runs: u32,
+    /// No progress bar (it is shown only when standard error is a terminal anyway).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_budget(s: &str) -> Result<f64, String> {
+    match s
+        .trim()
+        .trim_start_matches('$')
+        .replace(',', "")
+        .parse::<f64>()
+    {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!(
+            "{s:?} is not a budget; give USD per month as a positive number, e.g. 25000"
+        )),
+    }
+}
+
+fn parse_users(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 1e3),
+        Some((i, 'm' | 'M')) => (&t[..i], 1e6),
+        _ => (t, 1.0),
+    };
+    match num.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x * mult),
+        _ => Err(format!(
+            "{s:?} is not a user count; give positive numbers such as 1000,10k,1M"
+        )),
+    }
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Simulate a scenario and report its cost.
-    Run {
-        /// Scenario file (RON).
-        scenario: PathBuf,
-        /// Independent runs; quantiles are taken across them.
-        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-        runs: u32,
-        /// Seed of all random streams (default: the scenario's `seed`).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Write the report here instead of standard output (`-` is standard output).
-        #[arg(short, long)]
-        output: Option<PathBuf>,
-        /// Price catalog to use: LiteLLM JSON or tokencast RON (overrides the scenario's `prices`).
-        #[arg(long)]
-        prices: Option<PathBuf>,
-        /// Worker threads (default: all cores). The report does not depend on it.
-        #[arg(long)]
-        threads: Option<usize>,
-    },
+    Run(RunArgs),
     /// Check scenario files without running them.
     Validate {
         /// Scenario files (RON).
@@ -283,23 +339,7 @@ impl Failure {
 /// Run the command line; `Ok` carries the exit code.
 pub fn run(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
-        Command::Run {
-            scenario,
-            runs,
-            seed,
-            format,
-            output,
-            prices,
-            threads,
-        } => cmd_run(
-            &scenario,
-            runs,
-            seed,
-            format,
-            output.as_deref(),
-            prices.as_deref(),
-            threads,
-        ),
+        Command::Run(args) => cmd_run(&args),
         Command::Validate {
             scenarios,
             prices,
@@ -530,7 +570,13 @@ fn render(report: &report::Report, format: Format) -> Result<String, Failure> {
 /// Where a report goes, opened before the simulation so a bad path fails fast.
 enum Sink {
     Stdout,
-    File(PathBuf, File),
+    /// The final path, and a temporary file beside it that is renamed over it once the report
+    /// is written (so a failed or interrupted run leaves no half-written or emptied file).
+    File {
+        path: PathBuf,
+        tmp: PathBuf,
+        file: Option<File>,
+    },
 }
 
 impl Sink {
@@ -538,15 +584,25 @@ impl Sink {
         match path {
             None => Ok(Sink::Stdout),
             Some(p) if p == Path::new("-") => Ok(Sink::Stdout),
-            Some(p) => File::create(p)
-                .map(|f| Sink::File(p.to_path_buf(), f))
-                .with_context(|| format!("{}: cannot create output file", p.display()))
-                .map_err(Failure::input),
+            Some(p) => {
+                let name = p
+                    .file_name()
+                    .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
+                let tmp = p.with_file_name(format!(".{name}.tokencast-{}.tmp", std::process::id()));
+                let file = File::create(&tmp)
+                    .with_context(|| format!("{}: cannot create output file", p.display()))
+                    .map_err(Failure::input)?;
+                Ok(Sink::File {
+                    path: p.to_path_buf(),
+                    tmp,
+                    file: Some(file),
+                })
+            }
         }
     }
 
-    fn write(self, text: &str) -> Result<(), Failure> {
-        match self {
+    fn write(mut self, text: &str) -> Result<(), Failure> {
+        match &mut self {
             Sink::Stdout => {
                 let mut out = io::stdout().lock();
                 match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -556,45 +612,105 @@ impl Sink {
                     Err(e) => Err(Failure::runtime(e)),
                 }
             }
-            Sink::File(p, mut f) => f
-                .write_all(text.as_bytes())
-                .and_then(|_| f.flush())
-                .with_context(|| format!("{}: cannot write report", p.display()))
-                .map_err(Failure::runtime),
+            Sink::File { path, tmp, file } => {
+                let mut f = file.take().ok_or_else(|| {
+                    Failure::runtime(anyhow!("{}: written twice", path.display()))
+                })?;
+                f.write_all(text.as_bytes())
+                    .and_then(|_| f.flush())
+                    .and_then(|_| {
+                        drop(f);
+                        std::fs::rename(&tmp, &path)
+                    })
+                    .with_context(|| format!("{}: cannot write report", path.display()))
+                    .map_err(Failure::runtime)
+            }
         }
     }
 }
 
-fn cmd_run(
-    path: &Path,
-    runs: u32,
-    seed: Option<u64>,
-    format: Format,
-    output: Option<&Path>,
-    prices: Option<&Path>,
-    threads: Option<usize>,
-) -> Result<i32, Failure> {
-    let sink = Sink::open(output)?;
-    let mut scenario = Scenario::load(path, prices).map_err(Failure::input)?;
-    if let Some(s) = seed {
+impl Drop for Sink {
+    fn drop(&mut self) {
+        if let Sink::File { tmp, .. } = self {
+            // Gone already when the report was written and renamed.
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+fn cmd_run(args: &RunArgs) -> Result<i32, Failure> {
+    let path = args.scenario.as_path();
+    let sink = Sink::open(args.output.as_deref())?;
+    let mut scenario = Scenario::load(path, args.prices.as_deref()).map_err(Failure::input)?;
+    if let Some(s) = args.seed {
         scenario.seed = s;
     }
-    let opts = montecarlo::ForecastOptions { runs };
+    let mut opts = montecarlo::ForecastOptions {
+        runs: args
+            .runs
+            .unwrap_or_else(|| montecarlo::default_runs(&scenario)),
+        budget_usd_per_month: args.budget,
+        scale: args.scale.clone(),
+        scale_days: args.scale_days,
+        scale_runs: args.scale_runs,
+        ..montecarlo::ForecastOptions::default()
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let c = Arc::clone(&cancel);
+        // A second Ctrl-C while stopping kills the process the ordinary way.
+        let _ = ctrlc::try_set_handler(move || {
+            if c.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+    }
+    opts.cancel = Some(Arc::clone(&cancel));
+    let bar = progress_bar(opts.total_runs(), args.quiet);
+    if let Some(b) = &bar {
+        let b = b.clone();
+        opts.progress = Some(Arc::new(move || b.inc(1)));
+    }
     let forecast = || montecarlo::forecast(&scenario, &opts);
-    let report = match threads {
+    let result = match args.threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .map_err(|e| Failure::input(anyhow!("--threads {n}: {e}")))?
             .install(forecast),
         None => forecast(),
+    };
+    if let Some(b) = &bar {
+        b.finish_and_clear();
     }
-    .map_err(|e| match e {
+    let report = result.map_err(|e| match e {
         montecarlo::ForecastError::Pricing(_) => Failure::input(e),
         montecarlo::ForecastError::Simulation { .. } => Failure::runtime(e),
+        montecarlo::ForecastError::Interrupted => Failure {
+            code: 130,
+            error: anyhow!("{}: {e}", path.display()),
+        },
     })?;
-    sink.write(&render(&report, format)?)?;
+    sink.write(&render(&report, args.format)?)?;
     Ok(0)
+}
+
+/// A progress bar on standard error for forecasts of more than a few runs, unless `quiet` or
+/// standard error is not a terminal (CI logs, pipes).
+fn progress_bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if quiet || total < 2 || !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} runs {pos}/{len} [{bar:30}] {elapsed_precise} (eta {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    Some(bar)
 }
 
 fn cmd_validate(paths: &[PathBuf], prices: Option<&Path>, quiet: bool) -> Result<i32, Failure> {

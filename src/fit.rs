@@ -27,7 +27,7 @@ use crate::dist::Dist;
 use crate::engine::MS_PER_DAY;
 use crate::pricing::Catalog;
 use crate::scenario::file::{
-    EndpointFile, History, PromptFile, ScenarioFile, ServiceTierFile, TrafficFile, Weekday,
+    EndpointFile, History, PromptFile, ScenarioFile, ServiceTierFile, TrafficFile,
 };
 use crate::workload::trace::{TraceError, TraceReader, weekday_of_ms};
 
@@ -238,6 +238,7 @@ pub fn fit(
                 turns: empirical(&a.turns),
                 think_time_s: multi_turn.then(|| empirical(&a.gaps_s)),
                 queries: None,
+                growth: None,
             },
             prompt: PromptFile {
                 system_tokens: Dist::Fixed(0.0),
@@ -251,20 +252,13 @@ pub fn fit(
             reasoning_tokens: empirical(&a.reasoning),
         });
     }
+    // A trace timed from the epoch's first decade has relative times, not dates.
     let dated = first > 10 * 365 * MS_PER_DAY as i64;
-    let start_weekday = if dated {
-        [
-            Weekday::Mon,
-            Weekday::Tue,
-            Weekday::Wed,
-            Weekday::Thu,
-            Weekday::Fri,
-            Weekday::Sat,
-            Weekday::Sun,
-        ][weekday_of_ms(first)]
-    } else {
-        Weekday::Mon
-    };
+    let start_date = dated.then(|| {
+        crate::calendar::Date::EPOCH
+            .plus_days(first.div_euclid(MS_PER_DAY as i64))
+            .to_string()
+    });
     Ok(ScenarioFile {
         name: name.to_string(),
         description: format!(
@@ -273,7 +267,11 @@ pub fn fit(
         ),
         seed,
         horizon_days: days as u32,
-        start_weekday,
+        start_weekday: None,
+        start_date,
+        uncertain: Vec::new(),
+        price_changes: Vec::new(),
+        revenue: None,
         prices: None,
         models: BTreeMap::new(),
         endpoints,

@@ -17,7 +17,7 @@
 //! ```no_run
 //! use tokencast::{Scenario, montecarlo, report};
 //! let scenario = Scenario::load("scenarios/support-assistant.ron".as_ref(), None)?;
-//! let outcome = montecarlo::simulate(&scenario, &scenario.strategies, 10)?;
+//! let outcome = montecarlo::simulate(&scenario, 10)?;
 //! let report = report::build(&scenario, &outcome, 10)?;
 //! println!("{}", report::table::render(&report));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -25,8 +25,10 @@
 #![warn(missing_docs)]
 
 pub mod audit;
+pub mod calendar;
 pub mod cli;
 pub mod dist;
+pub mod economics;
 pub mod engine;
 pub mod fit;
 pub mod ledger;
@@ -38,6 +40,7 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod strategy;
+pub mod uncertain;
 pub mod workload;
 
 pub use dist::Dist;

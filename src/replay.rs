@@ -277,18 +277,17 @@ pub fn replay(
         models,
         strategies: sc.strategies.clone(),
         ledgers: vec![ledgers],
+        runs: Vec::new(),
     };
-    let subject = Subject {
-        name: format!("{} (replay of {display})", sc.name),
-        path: display.clone(),
+    let mut subject = Subject::recorded(
+        format!("{} (replay of {display})", sc.name),
+        display.clone(),
         sha256,
-        seed: sc.seed,
-        horizon_days: days,
-        catalog: &sc.catalog,
-        endpoint_names: sc.endpoints.iter().map(|e| e.name.clone()).collect(),
-        active_user_days: 0.0,
-        warnings,
-        months: report::thirty_day_months(days),
-    };
+        days,
+        &sc.catalog,
+        sc.endpoints.iter().map(|e| e.name.clone()).collect(),
+    );
+    subject.seed = sc.seed;
+    subject.warnings = warnings;
     Ok(report::build_for(&subject, &outcome, 1)?)
 }

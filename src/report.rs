@@ -485,12 +485,52 @@ pub struct PricingGap {
     pub source_name: String,
 }
 
+/// Per-model rate multipliers of one run: the run's uncertain price scales, and the scenario's
+/// dated price changes.
+struct PriceAdjust {
+    /// `run[model][bucket]`.
+    run: Vec<[f64; Bucket::ALL.len()]>,
+    /// `changes[model]`: `(first day, factors)` in day order; factors multiply from that day.
+    changes: Vec<Vec<(u32, [f64; Bucket::ALL.len()])>>,
+}
+
+impl PriceAdjust {
+    fn new(
+        model_ids: &[String],
+        run: &crate::uncertain::PriceScales,
+        changes: &[crate::scenario::PriceChange],
+    ) -> PriceAdjust {
+        PriceAdjust {
+            run: model_ids
+                .iter()
+                .map(|m| std::array::from_fn(|b| run.factor(m, b)))
+                .collect(),
+            changes: model_ids
+                .iter()
+                .map(|m| {
+                    changes
+                        .iter()
+                        .filter(|c| &c.model == m)
+                        .map(|c| {
+                            (
+                                c.day,
+                                std::array::from_fn(|b| if c.buckets[b] { c.factor } else { 1.0 }),
+                            )
+                        })
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+}
+
 fn price_run(
     ledger: &Ledger,
     prices: &[&ModelPrice],
     n_endpoints: usize,
     catalog_source: &str,
     model_ids: &[String],
+    adjust: &PriceAdjust,
 ) -> Result<RunCost, PricingGap> {
     let days = ledger.days() as usize;
     let mut rc = RunCost {
@@ -525,7 +565,8 @@ fn price_run(
         }
     }
     for (li, key) in ledger.lines().iter().enumerate() {
-        let price = prices[key.model as usize];
+        let m = key.model as usize;
+        let price = prices[m];
         let mut rates = [0.0; Bucket::ALL.len()];
         let total = ledger.line_total(li);
         for b in Bucket::ALL {
@@ -535,23 +576,32 @@ fn price_run(
             rates[b.index()] = price
                 .rate_per_token(key.service, key.price_tier, b)
                 .ok_or_else(|| PricingGap {
-                    model: model_ids[key.model as usize].clone(),
+                    model: model_ids[m].clone(),
                     bucket: b.name(),
                     service: key.service,
                     tier: key.price_tier,
                     source_name: catalog_source.to_string(),
-                })?;
+                })?
+                * adjust.run[m][b.index()];
         }
         let input_rate = price
             .rate_per_token(key.service, key.price_tier, Bucket::Input)
-            .unwrap_or(0.0);
-        rc.prompt_at_input_price += PROMPT_BUCKETS
-            .iter()
-            .map(|b| total.tokens[b.index()] as f64)
-            .sum::<f64>()
-            * input_rate;
+            .unwrap_or(0.0)
+            * adjust.run[m][Bucket::Input.index()];
+        let changes = &adjust.changes[m];
+        let mut factor = [1.0; Bucket::ALL.len()];
+        let mut next_change = 0;
         for day in 0..days {
+            while next_change < changes.len() && changes[next_change].0 as usize <= day {
+                for (f, c) in factor.iter_mut().zip(&changes[next_change].1) {
+                    *f *= c;
+                }
+                next_change += 1;
+            }
             let cell = ledger.cell(li, day as u32);
+            let prompt_tokens: u64 = PROMPT_BUCKETS.iter().map(|b| cell.tokens[b.index()]).sum();
+            rc.prompt_at_input_price +=
+                prompt_tokens as f64 * input_rate * factor[Bucket::Input.index()];
             let mut day_cost = 0.0;
             for (b, rate) in rates.iter().enumerate() {
                 let mut t = cell.tokens[b] as f64;
@@ -559,20 +609,20 @@ fn price_run(
                     // The ledger counts storage in token-minutes.
                     t /= 60.0;
                 }
-                let c = t * rate;
+                let c = t * rate * factor[b];
                 day_cost += c;
                 rc.by_bucket[b] += c;
                 rc.tokens[b] += t;
                 rc.endpoint_tokens[key.endpoint as usize][b] += t;
-                rc.model_tokens[key.model as usize][b] += t;
+                rc.model_tokens[m][b] += t;
             }
             let r = cell.requests as f64;
             rc.daily[day] += day_cost;
             rc.daily_requests[day] += r;
             rc.by_endpoint[key.endpoint as usize] += day_cost;
             rc.endpoint_requests[key.endpoint as usize] += r;
-            rc.by_model[key.model as usize] += day_cost;
-            rc.model_requests[key.model as usize] += r;
+            rc.by_model[m] += day_cost;
+            rc.model_requests[m] += r;
             rc.requests += r;
         }
     }
@@ -643,6 +693,12 @@ pub struct Subject<'a> {
     pub warnings: Vec<String>,
     /// How the horizon splits into months.
     pub months: Vec<MonthSpan>,
+    /// Price changes from a day on.
+    pub price_changes: Vec<crate::scenario::PriceChange>,
+    /// Uncertain parameters: path, kind (`value`/`scale`) and distribution as written.
+    pub uncertain: Vec<(String, String, String)>,
+    /// Monthly budget to check every run against.
+    pub budget_usd_per_month: Option<f64>,
 }
 
 /// One month of the horizon.
@@ -672,30 +728,58 @@ impl<'a> Subject<'a> {
     /// The subject of a scenario run. The endpoint with the most daily active users stands
     /// for the product's users.
     pub fn of_scenario(scenario: &'a Scenario) -> Subject<'a> {
-        let days = scenario.horizon_days;
-        let product = scenario.endpoints.iter().max_by(|a, b| {
-            a.traffic
-                .daily_active_users
-                .total_cmp(&b.traffic.daily_active_users)
-        });
-        let active_user_days = (0..days)
-            .map(|d| {
-                product.map_or(0.0, |e| {
-                    e.traffic.daily_active_users * e.traffic.weekday_factor[scenario.weekday_of(d)]
-                })
-            })
-            .sum();
+        let product = crate::montecarlo::product_endpoint(scenario);
         Subject {
             name: scenario.name.clone(),
             path: scenario.path.clone(),
             sha256: scenario.sha256.clone(),
             seed: scenario.seed,
-            horizon_days: days,
+            horizon_days: scenario.horizon_days,
             catalog: &scenario.catalog,
             endpoint_names: scenario.endpoints.iter().map(|e| e.name.clone()).collect(),
-            active_user_days,
+            active_user_days: crate::montecarlo::active_user_days(scenario, product),
             warnings: scenario.warnings.clone(),
-            months: thirty_day_months(days),
+            months: scenario.months.clone(),
+            price_changes: scenario.price_changes.clone(),
+            uncertain: scenario
+                .uncertain
+                .iter()
+                .map(|u| {
+                    (
+                        u.path.clone(),
+                        u.kind.name().to_string(),
+                        u.dist.to_string(),
+                    )
+                })
+                .collect(),
+            budget_usd_per_month: None,
+        }
+    }
+
+    /// The subject of recorded traffic (audit, replay): seed 0, no warnings, no uncertainty,
+    /// 30-day months.
+    pub fn recorded(
+        name: String,
+        path: String,
+        sha256: String,
+        horizon_days: u32,
+        catalog: &'a Catalog,
+        endpoint_names: Vec<String>,
+    ) -> Subject<'a> {
+        Subject {
+            name,
+            path,
+            sha256,
+            seed: 0,
+            horizon_days,
+            catalog,
+            endpoint_names,
+            active_user_days: 0.0,
+            warnings: Vec::new(),
+            months: thirty_day_months(horizon_days),
+            price_changes: Vec::new(),
+            uncertain: Vec::new(),
+            budget_usd_per_month: None,
         }
     }
 }
@@ -727,7 +811,10 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
     let n_endpoints = subject.endpoint_names.len();
     // costs[strategy][run]
     let mut costs: Vec<Vec<RunCost>> = vec![Vec::new(); outcome.strategies.len()];
-    for run in &outcome.ledgers {
+    let no_scales = crate::uncertain::PriceScales::default();
+    for (ri, run) in outcome.ledgers.iter().enumerate() {
+        let scales = outcome.runs.get(ri).map_or(&no_scales, |r| &r.prices);
+        let adjust = PriceAdjust::new(&outcome.models.ids, scales, &subject.price_changes);
         for (si, ledger) in run.iter().enumerate() {
             costs[si].push(price_run(
                 ledger,
@@ -735,11 +822,27 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
                 n_endpoints,
                 &catalog.source,
                 &outcome.models.ids,
+                &adjust,
             )?);
         }
     }
     let days = subject.horizon_days;
-    let active_user_days = subject.active_user_days;
+    // Active user-days of each run (they vary when adoption is uncertain).
+    let user_days: Vec<f64> = (0..outcome.ledgers.len())
+        .map(|ri| {
+            outcome
+                .runs
+                .get(ri)
+                .map_or(subject.active_user_days, |r| r.active_user_days)
+        })
+        .collect();
+    let revenue: Option<Vec<f64>> = outcome.runs.iter().any(|r| r.revenue.is_some()).then(|| {
+        outcome
+            .runs
+            .iter()
+            .map(crate::economics::revenue_of_run)
+            .collect()
+    });
     let baseline_totals: Vec<f64> = costs
         .first()
         .map(|c| c.iter().map(|r| r.total).collect())
@@ -840,14 +943,17 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
             .enumerate()
             .map(|(mi, m)| {
                 let days = m.first_day as usize..(m.first_day + m.days) as usize;
+                let cost = col(&|r| r.daily[days.clone()].iter().sum());
                 MonthCost {
                     month: mi as u32 + 1,
                     label: m.label.clone(),
                     first_day: m.first_day,
                     days: m.days,
-                    cost_usd: Stats::of(&col(&|r| r.daily[days.clone()].iter().sum())),
+                    cost_usd: Stats::of(&cost),
                     requests: mean(&col(&|r| r.daily_requests[days.clone()].iter().sum())),
-                    probability_over_budget: None,
+                    probability_over_budget: subject.budget_usd_per_month.map(|b| {
+                        cost.iter().filter(|c| **c > b).count() as f64 / cost.len().max(1) as f64
+                    }),
                 }
             })
             .collect();
@@ -898,8 +1004,18 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
                 daily,
                 monthly,
                 runs_cost_usd: totals.clone(),
-                budget: None,
-                sensitivity: Vec::new(),
+                budget: subject.budget_usd_per_month.map(|b| {
+                    crate::economics::budget_stats(
+                        b,
+                        &subject.months,
+                        &rc.iter().map(|r| r.daily.as_slice()).collect::<Vec<_>>(),
+                    )
+                }),
+                sensitivity: crate::economics::sensitivity(
+                    &subject.uncertain,
+                    &outcome.runs,
+                    &totals,
+                ),
                 prompt_cache: PromptCacheStats {
                     hit_ratio: ratio(read, prompt),
                     read_tokens: read,
@@ -920,37 +1036,18 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
                 routing: RoutingStats::of(
                     &outcome.ledgers.iter().map(|l| &l[si]).collect::<Vec<_>>(),
                 ),
-                unit_economics: UnitEconomics {
-                    active_user_days,
-                    daily_active_users: ratio(active_user_days, f64::from(days)),
-                    cost_per_request_usd: Stats::of(
-                        &rc.iter()
-                            .map(|r| ratio(r.total, r.requests))
-                            .collect::<Vec<_>>(),
-                    ),
-                    cost_per_session_usd: Stats::of(
-                        &rc.iter()
-                            .map(|r| ratio(r.total, r.sessions))
-                            .collect::<Vec<_>>(),
-                    ),
-                    cost_per_active_user_day_usd: Stats::of(
-                        &totals
-                            .iter()
-                            .map(|t| ratio(*t, active_user_days))
-                            .collect::<Vec<_>>(),
-                    ),
-                    cost_per_user_month_usd: Stats::of(
-                        &totals
-                            .iter()
-                            .map(|t| ratio(*t, active_user_days) * 30.0)
-                            .collect::<Vec<_>>(),
-                    ),
-                    revenue_usd: None,
-                    margin_usd: None,
-                    gross_margin: None,
-                    revenue_per_user_month_usd: None,
-                    margin_per_user_month_usd: None,
-                },
+                unit_economics: crate::economics::unit_economics(
+                    rc.iter()
+                        .map(|r| crate::economics::RunTotals {
+                            cost: r.total,
+                            requests: r.requests,
+                            sessions: r.sessions,
+                        })
+                        .collect(),
+                    &user_days,
+                    revenue.as_deref(),
+                    days,
+                ),
                 savings_vs_baseline_usd: Stats::of(&savings),
                 context_overflows: overflows,
                 prompt_segments: SEGMENTS
@@ -999,8 +1096,24 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
         strategy_order: outcome.strategies.iter().map(|s| s.name.clone()).collect(),
         warnings,
         audit: None,
-        budget_usd_per_month: None,
-        uncertain: Vec::new(),
+        budget_usd_per_month: subject.budget_usd_per_month,
+        uncertain: subject
+            .uncertain
+            .iter()
+            .enumerate()
+            .map(|(i, (path, kind, dist))| UncertainParam {
+                parameter: path.clone(),
+                kind: kind.clone(),
+                distribution: dist.clone(),
+                sampled: Stats::of(
+                    &outcome
+                        .runs
+                        .iter()
+                        .filter_map(|r| r.draws.get(i).copied())
+                        .collect::<Vec<_>>(),
+                ),
+            })
+            .collect(),
         scale_curve: None,
     })
 }

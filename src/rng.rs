@@ -31,6 +31,8 @@ pub enum Purpose {
     Queries = 4,
     /// Semantic-cache lookups of one endpoint under one strategy (recognised or not).
     SemanticCache = 5,
+    /// The draw of one uncertain parameter for one run (named by its field path).
+    Uncertain = 30,
 }
 
 /// SplitMix64 step: a well-mixed 64-bit value from a counter.

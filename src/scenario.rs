@@ -14,6 +14,7 @@ pub mod file;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -21,7 +22,11 @@ use crate::dist::Dist;
 use crate::pricing::{CacheKind, Catalog, Mode, ModelPrice, PricingError, ServiceTier};
 use crate::strategy::{CacheChoice, EndpointLevers, Strategy};
 pub use file::Queries;
-pub use file::{History, ScenarioFile, StrategyFile, Weekday};
+pub use file::{Growth, History, ScenarioFile, StrategyFile, Weekday};
+
+use crate::calendar::Date;
+use crate::pricing::Bucket;
+use crate::report::MonthSpan;
 
 /// One problem found in a scenario, with the path of the field it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,8 +113,18 @@ pub struct Scenario {
     pub horizon_days: u32,
     /// Weekday of day 0.
     pub start_weekday: Weekday,
-    /// Prices: the base catalog with inline models laid over it.
-    pub catalog: Catalog,
+    /// Calendar date of day 0, if stated.
+    pub start_date: Option<Date>,
+    /// The months of the horizon: calendar months with a start date, else 30-day blocks.
+    pub months: Vec<MonthSpan>,
+    /// Prices: the base catalog with inline models laid over it (shared by the runs).
+    pub catalog: Arc<Catalog>,
+    /// Parameters drawn once per run, in file order.
+    pub uncertain: Vec<crate::uncertain::Uncertain>,
+    /// Price changes, by first day.
+    pub price_changes: Vec<PriceChange>,
+    /// What the product earns, if stated.
+    pub revenue: Option<Revenue>,
     /// The endpoints, in file order.
     pub endpoints: Vec<Endpoint>,
     /// The strategies, resolved per endpoint: `baseline` first, then the file's order.
@@ -160,9 +175,94 @@ pub struct Traffic {
     pub think_time_s: Dist,
     /// How opening queries repeat, if modelled.
     pub queries: Option<Queries>,
+    /// How daily active users change over the horizon (`None`: constant).
+    pub growth: Option<Growth>,
+}
+
+/// A validated price change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriceChange {
+    /// First day (zero-based) it applies.
+    pub day: u32,
+    /// Model id.
+    pub model: String,
+    /// Multiplier of the rates.
+    pub factor: f64,
+    /// Buckets it applies to, indexed by [`Bucket::index`].
+    pub buckets: [bool; Bucket::ALL.len()],
+}
+
+/// Validated revenue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revenue {
+    /// Plans with their shares of users (summing to 1), if any.
+    pub plans: Vec<Plan>,
+    /// Revenue per served request, USD.
+    pub usd_per_request: f64,
+}
+
+/// A subscription plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Name.
+    pub name: String,
+    /// Share of users, 0 to 1.
+    pub share: f64,
+    /// Price per user per month, USD.
+    pub usd_per_user_month: f64,
+}
+
+impl Revenue {
+    /// Revenue per daily active user per 30-day month from the plans.
+    pub fn per_user_month(&self) -> f64 {
+        self.plans
+            .iter()
+            .map(|p| p.share * p.usd_per_user_month)
+            .sum()
+    }
+}
+
+impl Growth {
+    /// Daily active users on day `day` (zero-based) of a curve starting from `dau`;
+    /// `month` is the index of the month the day lies in (for `Monthly`). Never negative.
+    pub fn users_on(&self, dau: f64, day: u32, month: usize) -> f64 {
+        let m = f64::from(day) / 30.0;
+        let u = match self {
+            Growth::Linear { users_per_month } => dau + users_per_month * m,
+            Growth::Exponential { monthly_rate } => dau * (1.0 + monthly_rate).powf(m),
+            Growth::Logistic {
+                ceiling_users,
+                monthly_rate,
+            } => {
+                if dau <= 0.0 {
+                    0.0
+                } else {
+                    ceiling_users / (1.0 + (ceiling_users / dau - 1.0) * (-monthly_rate * m).exp())
+                }
+            }
+            Growth::Monthly(points) => {
+                dau * points.get(month).or(points.last()).copied().unwrap_or(1.0)
+            }
+        };
+        u.max(0.0)
+    }
 }
 
 impl Traffic {
+    /// Daily active users on each day of the horizon (`months` must cover it).
+    pub fn users_by_day(&self, months: &[MonthSpan]) -> Vec<f64> {
+        let mut out = Vec::new();
+        for (mi, m) in months.iter().enumerate() {
+            for d in m.first_day..m.first_day + m.days {
+                out.push(match &self.growth {
+                    None => self.daily_active_users,
+                    Some(g) => g.users_on(self.daily_active_users, d, mi),
+                });
+            }
+        }
+        out
+    }
+
     /// Expected sessions started on a day with weekday index `weekday` (0 = Monday).
     pub fn expected_sessions(&self, weekday: usize) -> f64 {
         self.daily_active_users * self.sessions_per_user_per_day * self.weekday_factor[weekday]
@@ -233,6 +333,45 @@ impl Scenario {
                 format!("must be between 1 and 3660 (got {})", file.horizon_days),
             );
         }
+        let start_date = match &file.start_date {
+            Some(t) => match Date::parse(t) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    v.err("start_date", e);
+                    None
+                }
+            },
+            None => None,
+        };
+        let weekdays = [
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+            Weekday::Sat,
+            Weekday::Sun,
+        ];
+        let start_weekday = match (file.start_weekday, start_date) {
+            (Some(w), Some(d)) if w.index() != d.weekday() => {
+                v.err(
+                    "start_weekday",
+                    format!(
+                        "is {w:?} but start_date {d} is a {:?}; give one of them",
+                        weekdays[d.weekday()]
+                    ),
+                );
+                w
+            }
+            (Some(w), _) => w,
+            (None, Some(d)) => weekdays[d.weekday()],
+            (None, None) => Weekday::Mon,
+        };
+        let horizon = file.horizon_days.min(3660);
+        let months = match start_date {
+            Some(d) => crate::calendar::calendar_months(d, horizon),
+            None => crate::report::thirty_day_months(horizon),
+        };
         for (id, m) in &file.models {
             if let Err(e) = m.validate() {
                 v.err(format!("models[{id:?}]"), e);
@@ -329,6 +468,14 @@ impl Scenario {
             if let Some(q) = &t.queries {
                 validate_queries(&mut v, &format!("{p}.traffic.queries"), q);
             }
+            if let Some(g) = &t.growth {
+                validate_growth(
+                    &mut v,
+                    &format!("{p}.traffic.growth"),
+                    g,
+                    t.daily_active_users,
+                );
+            }
             let pr = &e.prompt;
             for (field, d) in [
                 ("prompt.system_tokens", &pr.system_tokens),
@@ -367,6 +514,7 @@ impl Scenario {
                         turns: t.turns.clone(),
                         think_time_s,
                         queries: t.queries.clone(),
+                        growth: t.growth.clone(),
                     },
                     prompt: Prompt {
                         system_tokens: pr.system_tokens.clone(),
@@ -386,6 +534,27 @@ impl Scenario {
         } else {
             Vec::new()
         };
+        let price_changes = validate_price_changes(&mut v, &file, start_date, &catalog);
+        let revenue = file.revenue.as_ref().map(|r| validate_revenue(&mut v, r));
+        let uncertain = if endpoints.len() == file.endpoints.len() {
+            crate::uncertain::resolve(
+                &file.uncertain,
+                &crate::uncertain::Context {
+                    endpoints: &endpoints,
+                    strategies: &strategies,
+                    catalog: &catalog,
+                    revenue: revenue.as_ref(),
+                },
+            )
+            .unwrap_or_else(|errors| {
+                for (path, message) in errors {
+                    v.err(path, message);
+                }
+                Vec::new()
+            })
+        } else {
+            Vec::new()
+        };
         if !v.errors.is_empty() {
             return Err(ScenarioError::Invalid {
                 path: path.to_string(),
@@ -399,8 +568,13 @@ impl Scenario {
             sha256: String::new(),
             seed: file.seed,
             horizon_days: file.horizon_days,
-            start_weekday: file.start_weekday,
-            catalog,
+            start_weekday,
+            start_date,
+            months,
+            catalog: Arc::new(catalog),
+            uncertain,
+            price_changes,
+            revenue,
             warnings: prefix_warnings(&endpoints, &strategies),
             endpoints,
             strategies,
@@ -1049,7 +1223,7 @@ fn did_you_mean(found: &str, valid: &[&str]) -> String {
 }
 
 /// "unknown model X in CATALOG; did you mean ...?" (or how to find the valid ids).
-fn unknown_model(id: &str, catalog: &Catalog) -> String {
+pub(crate) fn unknown_model(id: &str, catalog: &Catalog) -> String {
     let sugg = catalog.suggest(id);
     let hint = if sugg.is_empty() {
         " (run `tokencast prices` to list known models, or add it under `models`)".to_string()
@@ -1095,6 +1269,187 @@ pub const MAX_SESSIONS_PER_DAY: f64 = 1e8;
 #[derive(Default)]
 struct Validator {
     errors: Vec<FieldError>,
+}
+
+fn validate_growth(v: &mut Validator, p: &str, g: &Growth, dau: f64) {
+    match g {
+        Growth::Linear { users_per_month } => {
+            if !users_per_month.is_finite() {
+                v.err(format!("{p}.users_per_month"), "must be a finite number");
+            }
+        }
+        Growth::Exponential { monthly_rate } => {
+            if !monthly_rate.is_finite() || *monthly_rate <= -1.0 || *monthly_rate > 100.0 {
+                v.err(
+                    format!("{p}.monthly_rate"),
+                    format!(
+                        "must be above -1 and at most 100 (got {monthly_rate}); 0.2 means +20% a month"
+                    ),
+                );
+            }
+        }
+        Growth::Logistic {
+            ceiling_users,
+            monthly_rate,
+        } => {
+            if !ceiling_users.is_finite() || *ceiling_users < dau {
+                v.err(
+                    format!("{p}.ceiling_users"),
+                    format!(
+                        "must be a finite number >= daily_active_users ({}) (got {ceiling_users})",
+                        trim_float(dau)
+                    ),
+                );
+            }
+            if !monthly_rate.is_finite() || *monthly_rate <= 0.0 || *monthly_rate > 100.0 {
+                v.err(
+                    format!("{p}.monthly_rate"),
+                    format!("must be above 0 and at most 100 (got {monthly_rate})"),
+                );
+            }
+        }
+        Growth::Monthly(points) => {
+            if points.is_empty() {
+                v.err(
+                    p,
+                    "needs at least one multiplier, e.g. Monthly([1.0, 1.5, 2.2])",
+                );
+            }
+            for (i, x) in points.iter().enumerate() {
+                if !x.is_finite() || *x < 0.0 {
+                    v.err(
+                        format!("{p}[{i}]"),
+                        format!("must be a finite multiplier >= 0 (got {x})"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn validate_price_changes(
+    v: &mut Validator,
+    file: &ScenarioFile,
+    start: Option<Date>,
+    catalog: &Catalog,
+) -> Vec<PriceChange> {
+    let mut out = Vec::new();
+    for (i, c) in file.price_changes.iter().enumerate() {
+        let p = format!("price_changes[{i}]");
+        let day = match (&c.date, c.day) {
+            (Some(_), Some(_)) | (None, None) => {
+                v.err(
+                    &p,
+                    "give exactly one of date: \"YYYY-MM-DD\" (with the scenario's start_date) or day: N",
+                );
+                None
+            }
+            (None, Some(d)) => Some(i64::from(d)),
+            (Some(t), None) => match (Date::parse(t), start) {
+                (Err(e), _) => {
+                    v.err(format!("{p}.date"), e);
+                    None
+                }
+                (Ok(_), None) => {
+                    v.err(
+                        format!("{p}.date"),
+                        "a dated change needs the scenario's start_date (or use day: N)",
+                    );
+                    None
+                }
+                (Ok(d), Some(s)) => Some(d.days_since_epoch() - s.days_since_epoch()),
+            },
+        };
+        if let Some(d) = day
+            && (d < 0 || d >= i64::from(file.horizon_days))
+        {
+            v.err(
+                &p,
+                format!(
+                    "falls on day {d}, outside the horizon (days 0 to {})",
+                    file.horizon_days.saturating_sub(1)
+                ),
+            );
+        }
+        if catalog.get(&c.model).is_none() {
+            v.err(format!("{p}.model"), unknown_model(&c.model, catalog));
+        }
+        if !c.factor.is_finite() || c.factor <= 0.0 {
+            v.err(
+                format!("{p}.factor"),
+                format!(
+                    "must be a finite number > 0 (got {}); 0.5 halves the price",
+                    c.factor
+                ),
+            );
+        }
+        let mut buckets = [c.buckets.is_empty(); Bucket::ALL.len()];
+        for (j, b) in c.buckets.iter().enumerate() {
+            match Bucket::ALL.iter().find(|x| x.name() == b) {
+                Some(x) => buckets[x.index()] = true,
+                None => v.err(
+                    format!("{p}.buckets[{j}]"),
+                    format!(
+                        "unknown bucket {b:?}; expected one of {}",
+                        Bucket::ALL.map(|x| x.name()).join(", ")
+                    ),
+                ),
+            }
+        }
+        if let Some(d) = day
+            && d >= 0
+        {
+            out.push(PriceChange {
+                day: d as u32,
+                model: c.model.clone(),
+                factor: c.factor,
+                buckets,
+            });
+        }
+    }
+    out.sort_by_key(|c| c.day);
+    out
+}
+
+fn validate_revenue(v: &mut Validator, r: &file::RevenueFile) -> Revenue {
+    let mut plans = Vec::new();
+    for (i, pl) in r.plans.iter().enumerate() {
+        let p = format!("revenue.plans[{i}]");
+        v.name(
+            &format!("{p}.name"),
+            &pl.name,
+            r.plans[..i].iter().any(|o| o.name == pl.name),
+            "plan",
+        );
+        v.probability(&format!("{p}.share"), pl.share);
+        v.non_negative(&format!("{p}.usd_per_user_month"), pl.usd_per_user_month);
+        plans.push(Plan {
+            name: pl.name.clone(),
+            share: pl.share,
+            usd_per_user_month: pl.usd_per_user_month,
+        });
+    }
+    let total: f64 = r.plans.iter().map(|p| p.share).sum();
+    if !r.plans.is_empty() && (total - 1.0).abs() > 1e-6 {
+        v.err(
+            "revenue.plans",
+            format!(
+                "shares must sum to 1 (got {}); add a free plan for users who pay nothing",
+                trim_float(total)
+            ),
+        );
+    }
+    v.non_negative("revenue.usd_per_request", r.usd_per_request);
+    if r.plans.is_empty() && r.usd_per_request == 0.0 {
+        v.err(
+            "revenue",
+            "states no revenue: give plans: [Plan(name: \"pro\", share: 1.0, usd_per_user_month: 20)] or usd_per_request",
+        );
+    }
+    Revenue {
+        plans,
+        usd_per_request: r.usd_per_request,
+    }
 }
 
 impl Validator {

@@ -28,9 +28,14 @@ pub struct ScenarioFile {
     pub seed: u64,
     /// Length of the simulated period in days, 1 to 3660 (required).
     pub horizon_days: u32,
-    /// Weekday of day 0 (default `Mon`). Selects which `weekday_weights` entry each day uses.
-    #[serde(default)]
-    pub start_weekday: Weekday,
+    /// Weekday of day 0 (default `Mon`, or the weekday of `start_date`). Selects which
+    /// `weekday_weights` entry each day uses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_weekday: Option<Weekday>,
+    /// Calendar date of day 0, `"YYYY-MM-DD"` (default: none). With it, months are calendar
+    /// months (`2027-03`) and price changes can be dated; without it, months are 30-day blocks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
     /// Price catalog to use instead of the built-in one: a LiteLLM
     /// `model_prices_and_context_window.json` or a tokencast RON catalog, relative to this file.
     /// The command line's `--prices` takes precedence.
@@ -41,10 +46,108 @@ pub struct ScenarioFile {
     pub models: BTreeMap<String, ModelPrice>,
     /// The product features that call a model (at least one).
     pub endpoints: Vec<EndpointFile>,
+    /// Parameters not known in advance: each is drawn once per run from its distribution,
+    /// so the runs spread over what the world might be (see [`crate::uncertain`]).
+    /// `Value("endpoints[chat].traffic.daily_active_users", LogNormal(median: 5000, p90: 9000))`
+    /// replaces a number; `Scale("endpoints[*].prompt", Uniform(min: 0.8, max: 1.3))`
+    /// multiplies it (or every draw of a per-request distribution).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uncertain: Vec<UncertainFile>,
+    /// Price changes from a date on, e.g. a provider's announced cut.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub price_changes: Vec<PriceChangeFile>,
+    /// What the product earns, for margins (default: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revenue: Option<RevenueFile>,
     /// Named strategies to compare. A strategy named `baseline` sets the levers every other
     /// strategy starts from (default: none); each other strategy states only what it changes.
     #[serde(default)]
     pub strategies: Vec<StrategyFile>,
+}
+
+/// One uncertain parameter: a field path and the distribution of its value across runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "Uncertain")]
+pub enum UncertainFile {
+    /// The draw replaces the field's value.
+    Value(String, Dist),
+    /// The draw multiplies the field's value, or every draw of a per-request distribution.
+    Scale(String, Dist),
+}
+
+/// A price change from a day of the horizon on: every rate of `model` (or only those of
+/// `buckets`) is multiplied by `factor`. Changes of the same model multiply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "PriceChange")]
+pub struct PriceChangeFile {
+    /// First date the new price applies, `"YYYY-MM-DD"` (needs the scenario's `start_date`).
+    #[serde(default)]
+    pub date: Option<String>,
+    /// Or the zero-based first day of the horizon it applies.
+    #[serde(default)]
+    pub day: Option<u32>,
+    /// Model id.
+    pub model: String,
+    /// Multiplier of the rates, `> 0` (e.g. `0.5` for a 50% cut).
+    pub factor: f64,
+    /// Buckets it applies to: `input`, `output`, `cache_read`, `cache_write_5m`,
+    /// `cache_write_1h`, `cache_write_24h`, `reasoning`, `embedding`,
+    /// `cache_storage_token_hours` (default: all).
+    #[serde(default)]
+    pub buckets: Vec<String>,
+}
+
+/// What the product earns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Revenue")]
+pub struct RevenueFile {
+    /// Plans the daily active users are on, with their shares (summing to 1).
+    #[serde(default)]
+    pub plans: Vec<PlanFile>,
+    /// Revenue per request the application serves (a semantic-cache hit is served too; a
+    /// summarisation call or cascade escalation is not a request), USD.
+    #[serde(default)]
+    pub usd_per_request: f64,
+}
+
+/// A subscription plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Plan")]
+pub struct PlanFile {
+    /// Name, e.g. `"pro"`.
+    pub name: String,
+    /// Share of daily active users on it, 0 to 1.
+    pub share: f64,
+    /// Price per user per month, USD.
+    pub usd_per_user_month: f64,
+}
+
+/// How daily active users change over the horizon, from `daily_active_users` on day 0.
+/// A month is 30 days here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Growth")]
+pub enum Growth {
+    /// `users_per_month` more (or fewer) users every month: `dau + users_per_month · d/30`.
+    Linear {
+        /// Users added per 30 days (may be negative; never below 0 users).
+        users_per_month: f64,
+    },
+    /// Compound growth: `dau · (1 + monthly_rate)^(d/30)`.
+    Exponential {
+        /// Growth per 30 days, e.g. `0.2` for +20% a month; `> -1`.
+        monthly_rate: f64,
+    },
+    /// Logistic adoption toward a ceiling:
+    /// `ceiling_users / (1 + (ceiling_users/dau − 1) · e^(−monthly_rate · d/30))`.
+    Logistic {
+        /// Users the product saturates at, `>= daily_active_users`.
+        ceiling_users: f64,
+        /// Early growth rate per 30 days, `> 0`.
+        monthly_rate: f64,
+    },
+    /// Multipliers of `daily_active_users`, one per month (month 1 first; calendar months with
+    /// a `start_date`, else 30-day blocks); the last one holds after the list ends.
+    Monthly(Vec<f64>),
 }
 
 /// A named set of cost-lever settings.
@@ -328,7 +431,7 @@ pub struct EndpointFile {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Traffic")]
 pub struct TrafficFile {
-    /// Average daily active users over a week (required).
+    /// Average daily active users over a week (required); on day 0 when `growth` is set.
     pub daily_active_users: f64,
     /// Sessions each active user starts per day, on average (required). Sessions arrive as a
     /// Poisson process whose rate follows `hourly_profile` and `weekday_weights`.
@@ -351,6 +454,10 @@ pub struct TrafficFile {
     /// `Repetition(rate: 0.3)` (default: not modelled). Needed by a semantic cache.
     #[serde(default)]
     pub queries: Option<Queries>,
+    /// How `daily_active_users` changes over the horizon (default: constant), e.g.
+    /// `Logistic(ceiling_users: 50000, monthly_rate: 0.9)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub growth: Option<Growth>,
 }
 
 /// How much a conversation re-sends.

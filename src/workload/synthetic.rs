@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Session arrivals are a non-homogeneous Poisson process whose rate is constant within each
-//! hour (the scenario's hourly profile, scaled by the weekday weight): gaps are exponential and,
+//! hour (the scenario's hourly profile, scaled by the weekday weight and, with a growth curve,
+//! by that day's daily active users; user ids are drawn among that day's users): gaps are exponential and,
 //! because the exponential is memoryless, restarting the draw at every hour boundary is exact.
 //! Each session draws its number of turns, its system and tool prompt sizes once; each turn draws
 //! its user message, retrieved context, output and reasoning sizes, and the think time to the
@@ -62,9 +63,12 @@ struct Samplers {
 
 struct EndpointGen {
     samplers: Samplers,
-    /// Sessions per millisecond in each hour of the week, for the weekday of day 0 onward.
+    /// Sessions per millisecond in each hour of the week, for the weekday of day 0 onward
+    /// (per daily active user when `users_by_day` is set).
     rate_per_ms: Vec<f64>,
     users: u32,
+    /// Daily active users of each day, for endpoints with a growth curve.
+    users_by_day: Option<Vec<f64>>,
     history: History,
     context_in_history: bool,
     arrivals: ChaCha8Rng,
@@ -177,18 +181,25 @@ impl Synthetic {
                 output: s(&e.output_tokens, "output_tokens")?,
                 reasoning: s(&e.reasoning_tokens, "reasoning_tokens")?,
             };
+            let growing = e.traffic.growth.is_some();
             let rate_per_ms = (0..7 * 24)
                 .map(|h| {
                     let day = (h / 24) as u32;
                     let weekday = scenario.weekday_of(day);
-                    e.traffic.expected_sessions(weekday) * e.traffic.hourly_share[h % 24]
-                        / MS_PER_HOUR as f64
+                    let sessions = if growing {
+                        e.traffic.sessions_per_user_per_day * e.traffic.weekday_factor[weekday]
+                    } else {
+                        e.traffic.expected_sessions(weekday)
+                    };
+                    sessions * e.traffic.hourly_share[h % 24] / MS_PER_HOUR as f64
                 })
                 .collect();
+            let users_by_day = growing.then(|| e.traffic.users_by_day(&scenario.months));
             endpoints.push(EndpointGen {
                 samplers,
                 rate_per_ms,
                 users: (e.traffic.daily_active_users.round() as u32).max(1),
+                users_by_day,
                 history: e.prompt.history,
                 context_in_history: e.prompt.context_in_history,
                 arrivals: rng::stream(scenario.seed, run, &e.name, Purpose::Arrivals),
@@ -231,7 +242,10 @@ impl Synthetic {
     fn schedule_next_arrival(&mut self, e: u16) {
         let g = &mut self.endpoints[e as usize];
         while g.hour < self.horizon_hours {
-            let rate = g.rate_per_ms[(g.hour % (7 * 24)) as usize];
+            let mut rate = g.rate_per_ms[(g.hour % (7 * 24)) as usize];
+            if let Some(u) = &g.users_by_day {
+                rate *= u.get((g.hour / 24) as usize).copied().unwrap_or(0.0);
+            }
             let end = ((g.hour + 1) * MS_PER_HOUR) as f64;
             if rate > 0.0 {
                 let gap: f64 = Exp1.sample(&mut g.arrivals);
@@ -253,6 +267,10 @@ impl Synthetic {
 
     fn start_session(&mut self, e: u16) -> u32 {
         let g = &mut self.endpoints[e as usize];
+        if let Some(u) = &g.users_by_day {
+            let today = u.get((g.hour / 24) as usize).copied().unwrap_or(0.0);
+            g.users = (today.round().min(f64::from(u32::MAX)) as u32).max(1);
+        }
         let turns = g
             .samplers
             .turns

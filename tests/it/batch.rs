@@ -27,7 +27,7 @@ fn text(deferrable: bool, turns: u32, strategy: &str) -> String {
 #[test]
 fn batch_cost_is_exactly_the_batch_price() {
     let sc = scenario(&text(true, 1, "Batch(flush_every_s: 3600)"));
-    let out = montecarlo::simulate(&sc, &sc.strategies, 2).unwrap();
+    let out = montecarlo::simulate(&sc, 2).unwrap();
     for run in &out.ledgers {
         assert_eq!(run[0].total(), run[1].total(), "same tokens and requests");
     }
@@ -57,7 +57,7 @@ fn delay_is_queueing_plus_turnaround() {
         1,
         "Batch(flush_every_s: 3600, turnaround_s: Fixed(0))",
     ));
-    let out = montecarlo::simulate(&sc, &sc.strategies, 1).unwrap();
+    let out = montecarlo::simulate(&sc, 1).unwrap();
     let rep = report::build(&sc, &out, 1).unwrap();
     let b = &rep.strategies["b"].batch;
     assert!(
@@ -76,7 +76,7 @@ fn delay_is_queueing_plus_turnaround() {
         1,
         "Batch(flush_every_s: 3600, turnaround_s: Fixed(7200))",
     ));
-    let out = montecarlo::simulate(&sc, &sc.strategies, 1).unwrap();
+    let out = montecarlo::simulate(&sc, 1).unwrap();
     let rep = report::build(&sc, &out, 1).unwrap();
     let b = &rep.strategies["b"].batch;
     assert!(((b.delay_p50_s - 7200.0) / 1800.0 - 1.0).abs() < 0.05);
@@ -90,7 +90,7 @@ fn a_full_queue_is_submitted_immediately() {
         1,
         "Batch(flush_every_s: 3600, max_batch: 1, turnaround_s: Fixed(0))",
     ));
-    let out = montecarlo::simulate(&sc, &sc.strategies, 1).unwrap();
+    let out = montecarlo::simulate(&sc, 1).unwrap();
     let rep = report::build(&sc, &out, 1).unwrap();
     assert!(rep.strategies["b"].batch.delay_p99_s < 0.01);
     // Billed on the same days as the real-time baseline.
@@ -131,7 +131,7 @@ fn deferrable_endpoints_must_be_single_requests() {
 #[test]
 fn batched_output_tokens_equal_real_time_ones() {
     let sc = scenario(&text(true, 1, "Batch(flush_every_s: 600)"));
-    let out = montecarlo::simulate(&sc, &sc.strategies, 1).unwrap();
+    let out = montecarlo::simulate(&sc, 1).unwrap();
     let (a, b) = (out.ledgers[0][0].total(), out.ledgers[0][1].total());
     assert_eq!(
         a.tokens[Bucket::Output.index()],

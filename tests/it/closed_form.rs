@@ -31,7 +31,7 @@ fn fixed_sizes_give_exact_token_counts() {
         )"#
     );
     let sc = scenario(&text);
-    let out = montecarlo::simulate(&sc, &sc.strategies, 3).unwrap();
+    let out = montecarlo::simulate(&sc, 3).unwrap();
     for ledgers in &out.ledgers {
         let l = &ledgers[0];
         let sessions = l.sessions[0];
@@ -102,7 +102,7 @@ fn poisson_arrivals_match_expected_cost() {
     )"#;
     let sc = scenario(text);
     let runs = 200u32;
-    let out = montecarlo::simulate(&sc, &sc.strategies, runs).unwrap();
+    let out = montecarlo::simulate(&sc, runs).unwrap();
     let rep = report::build(&sc, &out, runs).unwrap();
     let b = &rep.strategies["baseline"];
     // Weekday weights are normalised to mean 1 over the week, so a 7-day week has exactly

@@ -41,7 +41,7 @@ fn keep_last_turns_matches_closed_form() {
         1_000_000,
         "Context(policy: KeepLastTurns(3))",
     ));
-    let out = montecarlo::simulate(&sc, &sc.strategies, 1).unwrap();
+    let out = montecarlo::simulate(&sc, 1).unwrap();
     let l = &out.ledgers[0][1];
     let s = l.sessions[0];
     assert!(s > 200);
@@ -65,7 +65,7 @@ fn summaries_are_billed_and_shrink_the_history() {
         1_000_000,
         "Context(policy: Summarize(every_turns: 3, summary_tokens: 50))",
     ));
-    let out = montecarlo::simulate(&sc, &sc.strategies, 1).unwrap();
+    let out = montecarlo::simulate(&sc, 1).unwrap();
     let l = &out.ledgers[0][1];
     let s = l.sessions[0];
     // Turns 0..6: summaries before turns 3 and 6.
@@ -90,7 +90,7 @@ fn summaries_are_billed_and_shrink_the_history() {
 #[test]
 fn the_context_window_is_never_exceeded_with_a_policy() {
     let sc = scenario(&text(10, 3000, "Context(policy: KeepLastTurns(100))"));
-    let out = montecarlo::simulate(&sc, &sc.strategies, 1).unwrap();
+    let out = montecarlo::simulate(&sc, 1).unwrap();
     let base = &out.ledgers[0][0];
     let trimmed = &out.ledgers[0][1];
     // 1,100 fixed + 400 per turn: turns 5.. exceed 3,000 in the baseline.

@@ -68,8 +68,8 @@ proptest! {
         let without = text("", turns, think);
         let a = scenario(&with);
         let b = scenario(&without);
-        let out_a = montecarlo::simulate(&a, &a.strategies, 1).unwrap();
-        let out_b = montecarlo::simulate(&b, &b.strategies, 1).unwrap();
+        let out_a = montecarlo::simulate(&a, 1).unwrap();
+        let out_b = montecarlo::simulate(&b, 1).unwrap();
         // The baseline is the same with or without the variant.
         prop_assert_eq!(&out_a.ledgers[0][0], &out_b.ledgers[0][0]);
         let base = &out_a.ledgers[0][0];

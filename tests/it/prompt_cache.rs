@@ -38,7 +38,7 @@ fn text(
 
 fn totals(text: &str, runs: u32) -> (Vec<[u64; 9]>, Vec<u64>, tokencast::Report) {
     let sc = scenario(text);
-    let out = montecarlo::simulate(&sc, &sc.strategies, runs).unwrap();
+    let out = montecarlo::simulate(&sc, runs).unwrap();
     let rep = report::build(&sc, &out, runs).unwrap();
     let tokens = out.ledgers[0].iter().map(|l| l.total().tokens).collect();
     let sessions = out.ledgers[0].iter().map(|l| l.sessions[0]).collect();
@@ -207,7 +207,7 @@ proptest! {
     ) {
         let strat = format!("PromptCache(ttl: {ttl}, placement: {placement})");
         let sc = scenario(&text(1, 150, turns, think, tools, user, &strat));
-        let out = montecarlo::simulate(&sc, &sc.strategies, 1).unwrap();
+        let out = montecarlo::simulate(&sc, 1).unwrap();
         let base = out.ledgers[0][0].total();
         let cached = out.ledgers[0][1].total();
         let prompt = |c: &tokencast::ledger::Cell| -> u64 {

@@ -47,7 +47,7 @@ fn with(endpoint: &str, strategies: &str) -> Scenario {
 }
 
 fn simulate(sc: &Scenario, runs: u32) -> (Outcome, Report) {
-    let out = montecarlo::simulate(sc, &sc.strategies, runs).unwrap();
+    let out = montecarlo::simulate(sc, runs).unwrap();
     let rep = report::build(sc, &out, runs).unwrap();
     (out, rep)
 }

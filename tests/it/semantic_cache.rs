@@ -68,7 +68,7 @@ fn unbounded_perfect_cache_hit_ratio_is_one_minus_distinct_over_total() {
     for queries in ["Zipf(intents: 3000, s: 1.1)", "Repetition(rate: 0.3)"] {
         let sc = faq(queries, 1, PERFECT);
         let runs = 3;
-        let out = montecarlo::simulate(&sc, &sc.strategies, runs).unwrap();
+        let out = montecarlo::simulate(&sc, runs).unwrap();
         for (run, ledgers) in out.ledgers.iter().enumerate() {
             let (all, total, distinct) = traffic_counts(&sc, run as u64);
             assert_eq!(all, total, "single-turn: every request is a query");
@@ -87,7 +87,7 @@ fn unbounded_perfect_cache_hit_ratio_is_one_minus_distinct_over_total() {
             );
         }
         // The report's ratio, for one run, is exactly 1 - distinct/total.
-        let one = montecarlo::simulate(&sc, &sc.strategies, 1).unwrap();
+        let one = montecarlo::simulate(&sc, 1).unwrap();
         let rep = report::build(&sc, &one, 1).unwrap();
         let (_, total, distinct) = traffic_counts(&sc, 0);
         let s = &rep.strategies["semantic"].semantic_cache;
@@ -104,7 +104,7 @@ fn unbounded_perfect_cache_hit_ratio_is_one_minus_distinct_over_total() {
 fn repetition_rate_is_the_perfect_cache_hit_ratio() {
     let sc = faq("Repetition(rate: 0.3)", 1, PERFECT);
     let runs = 4;
-    let out = montecarlo::simulate(&sc, &sc.strategies, runs).unwrap();
+    let out = montecarlo::simulate(&sc, runs).unwrap();
     let rep = report::build(&sc, &out, runs).unwrap();
     let s = &rep.strategies["semantic"].semantic_cache;
     // ~6000 lookups a run: binomial sd of the pooled ratio ~ sqrt(0.21 / 24000) ~ 0.003.
@@ -123,8 +123,8 @@ fn baseline_is_unchanged_by_a_semantic_cache_variant() {
             capacity: 500, ttl_s: 3600, hit_probability: 0.8, false_hit_rate: 0.02))"#,
     );
     let runs = 3;
-    let a = montecarlo::simulate(&alone, &alone.strategies, runs).unwrap();
-    let b = montecarlo::simulate(&with, &with.strategies, runs).unwrap();
+    let a = montecarlo::simulate(&alone, runs).unwrap();
+    let b = montecarlo::simulate(&with, runs).unwrap();
     for r in 0..runs as usize {
         assert_eq!(a.ledgers[r][0], b.ledgers[r][0], "run {r}");
     }
@@ -151,7 +151,7 @@ fn lookups_pay_embeddings_and_hits_skip_chat_calls() {
             capacity: 300, hit_probability: 0.9, false_hit_rate: 0.05))"#,
     );
     let runs = 2;
-    let out = montecarlo::simulate(&sc, &sc.strategies, runs).unwrap();
+    let out = montecarlo::simulate(&sc, runs).unwrap();
     let emb = out
         .models
         .ids
@@ -207,12 +207,12 @@ fn larger_capacity_hits_more() {
         r#"Strategy(name: "small", semantic_cache: SemanticCache(capacity: 200, hit_probability: 0.9)),
            Strategy(name: "large", semantic_cache: SemanticCache(capacity: 5000, hit_probability: 0.9))"#,
     );
-    let out = montecarlo::simulate(&sc, &sc.strategies, 2).unwrap();
+    let out = montecarlo::simulate(&sc, 2).unwrap();
     let rep = report::build(&sc, &out, 2).unwrap();
     let small = rep.strategies["small"].semantic_cache.hit_ratio;
     let large = rep.strategies["large"].semantic_cache.hit_ratio;
     assert!(large > small + 0.05, "small {small}, large {large}");
-    let again = montecarlo::simulate(&sc, &sc.strategies, 2).unwrap();
+    let again = montecarlo::simulate(&sc, 2).unwrap();
     assert_eq!(out.ledgers, again.ledgers);
 }
 

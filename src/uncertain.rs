@@ -1,0 +1,781 @@
+//! Uncertain parameters: numbers nobody knows before launch (adoption, session length, how often
+//! queries repeat, how prompts grow, what a price will be), drawn **once per run**.
+//!
+//! Per-request variability is written in the field itself (`user_tokens: LogNormal(...)`: every
+//! request draws). Uncertainty about the world is written apart, in the scenario's `uncertain`
+//! list, so a reviewer sees every assumption the forecast spreads over in one place:
+//!
+//! ```ron
+//! uncertain: [
+//!     // The draw replaces the number.
+//!     Value("endpoints[chat].traffic.daily_active_users", LogNormal(median: 5000, p90: 9000)),
+//!     // The draw multiplies the number, or every draw of a per-request distribution.
+//!     Scale("endpoints[*].prompt", Uniform(min: 0.8, max: 1.3)),
+//!     Scale("prices[claude-sonnet-4-6].output", Uniform(min: 0.7, max: 1.0)),
+//! ]
+//! ```
+//!
+//! Paths (`E` is an endpoint name, its index, or `*` for every endpoint, drawn once and applied
+//! to all, so they move together):
+//!
+//! | path | `Value` | `Scale` |
+//! |---|---|---|
+//! | `endpoints[E].traffic.daily_active_users`, `.sessions_per_user_per_day` | yes (>= 0) | yes |
+//! | `endpoints[E].traffic.turns`, `.think_time_s` | no | yes |
+//! | `endpoints[E].traffic.queries.rate` (Repetition), `.s`, `.intents` (Zipf) | yes | yes |
+//! | `endpoints[E].traffic.growth.users_per_month`, `.monthly_rate`, `.ceiling_users` | yes | yes |
+//! | `endpoints[E].prompt` (all four parts), `.prompt.system_tokens`, `.tools_tokens`, `.context_tokens`, `.user_tokens`, `endpoints[E].output_tokens`, `.reasoning_tokens` | no | yes |
+//! | `prices[MODEL]`, `prices[MODEL].BUCKET` (`MODEL` may be `*`) | no | yes |
+//! | `semantic_cache.hit_probability`, `.false_hit_rate` (every strategy's semantic caches) | yes (0 to 1) | yes, capped at 1 |
+//! | `routing.escalate_share` (every cascade of every strategy) | yes (0 to 1) | yes, capped at 1 |
+//! | `revenue.usd_per_request`, `revenue.plans[NAME].usd_per_user_month` | yes (>= 0) | yes |
+//!
+//! Each entry draws from its own stream keyed by `(seed, run, path)` ([`crate::rng`]), so adding
+//! an entry never moves another's draws, and run `i` of two scenario versions draws the same
+//! world where they agree. Prices are applied when the run is priced (money is derived at the
+//! end), everything else to the run's copy of the scenario before it is simulated.
+
+use crate::dist::{Dist, Sampler};
+use crate::levers::routing::Action;
+use crate::pricing::{Bucket, Catalog};
+use crate::rng::{self, Purpose};
+use crate::scenario::{Endpoint, Growth, Queries, Revenue, Scenario};
+use crate::strategy::Strategy;
+
+/// Whether a draw replaces or multiplies the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The draw is the field's value.
+    Value,
+    /// The draw multiplies the field.
+    Scale,
+}
+
+impl Kind {
+    /// `value` or `scale`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Value => "value",
+            Kind::Scale => "scale",
+        }
+    }
+}
+
+/// A validated uncertain parameter.
+#[derive(Debug, Clone)]
+pub struct Uncertain {
+    /// The path as written.
+    pub path: String,
+    /// Value or scale.
+    pub kind: Kind,
+    /// Its distribution across runs.
+    pub dist: Dist,
+    sampler: Sampler,
+    target: Target,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TrafficField {
+    DailyActiveUsers,
+    SessionsPerUser,
+    Turns,
+    ThinkTime,
+    QueriesRate,
+    QueriesS,
+    QueriesIntents,
+    GrowthUsersPerMonth,
+    GrowthMonthlyRate,
+    GrowthCeiling,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    System,
+    Tools,
+    Context,
+    User,
+    Output,
+    Reasoning,
+}
+
+#[derive(Debug, Clone)]
+enum Target {
+    Traffic {
+        endpoints: Vec<usize>,
+        field: TrafficField,
+    },
+    Sizes {
+        endpoints: Vec<usize>,
+        parts: Vec<Part>,
+    },
+    Price {
+        /// `None`: every model.
+        model: Option<String>,
+        buckets: [bool; Bucket::ALL.len()],
+    },
+    SemanticHitProbability,
+    SemanticFalseHitRate,
+    EscalateShare,
+    RevenuePerRequest,
+    RevenuePlan(usize),
+}
+
+/// What validation needs to resolve paths.
+pub struct Context<'a> {
+    /// Validated endpoints.
+    pub endpoints: &'a [Endpoint],
+    /// Resolved strategies.
+    pub strategies: &'a [Strategy],
+    /// Prices.
+    pub catalog: &'a Catalog,
+    /// Revenue, if stated.
+    pub revenue: Option<&'a Revenue>,
+}
+
+const PATHS: &str = "endpoints[E].traffic.daily_active_users, .sessions_per_user_per_day, \
+    .turns, .think_time_s, .queries.rate, .queries.s, .queries.intents, .growth.users_per_month, \
+    .growth.monthly_rate, .growth.ceiling_users; endpoints[E].prompt, .prompt.system_tokens, \
+    .prompt.tools_tokens, .prompt.context_tokens, .prompt.user_tokens; endpoints[E].output_tokens, \
+    .reasoning_tokens; prices[MODEL], prices[MODEL].BUCKET; semantic_cache.hit_probability, \
+    semantic_cache.false_hit_rate; routing.escalate_share; revenue.usd_per_request, \
+    revenue.plans[NAME].usd_per_user_month (E: an endpoint name, index or *)";
+
+/// One `name` or `name[selector]` step of a path.
+#[derive(Debug, PartialEq)]
+struct Step<'a> {
+    name: &'a str,
+    selector: Option<&'a str>,
+}
+
+fn split_path(path: &str) -> Result<Vec<Step<'_>>, String> {
+    let mut steps = Vec::new();
+    let mut rest = path;
+    loop {
+        let end = rest.find(['.', '[']).unwrap_or(rest.len());
+        let name = &rest[..end];
+        if name.is_empty() {
+            return Err(format!("{path:?} is not a field path"));
+        }
+        rest = &rest[end..];
+        let mut selector = None;
+        if let Some(r) = rest.strip_prefix('[') {
+            let close = r
+                .find(']')
+                .ok_or_else(|| format!("{path:?}: '[' without a closing ']'"))?;
+            selector = Some(&r[..close]);
+            rest = &r[close + 1..];
+        }
+        steps.push(Step { name, selector });
+        if rest.is_empty() {
+            return Ok(steps);
+        }
+        rest = rest
+            .strip_prefix('.')
+            .ok_or_else(|| format!("{path:?}: expected '.' after ']'"))?;
+    }
+}
+
+fn resolve_one(path: &str, kind: Kind, dist: &Dist, cx: &Context) -> Result<Target, String> {
+    let unknown = || format!("unknown parameter {path:?}; uncertain parameters are: {PATHS}");
+    let steps = split_path(path)?;
+    let names: Vec<&str> = steps.iter().map(|s| s.name).collect();
+    let scale_only = |what: &str| -> Result<(), String> {
+        if kind == Kind::Value {
+            Err(format!(
+                "{path:?} is {what}; write Scale({path:?}, ...) to multiply it"
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    let min = dist.support_min();
+    let max = dist.support_max();
+    let non_negative = || -> Result<(), String> {
+        if min < 0.0 {
+            Err(format!(
+                "{} can draw negative numbers ({}); this parameter must be >= 0",
+                dist.name(),
+                crate::scenario::trim_float(min)
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    let probability = || -> Result<(), String> {
+        non_negative()?;
+        if kind == Kind::Value && max > 1.0 {
+            Err(format!(
+                "{} can draw numbers above 1 ({}); a probability must be between 0 and 1 \
+                 (e.g. Uniform(min: 0.6, max: 0.9))",
+                dist.name(),
+                crate::scenario::trim_float(max)
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    match names.as_slice() {
+        ["endpoints", rest @ ..] if !rest.is_empty() => {
+            let sel = steps[0].selector.ok_or_else(|| {
+                format!("{path:?}: name the endpoint, e.g. endpoints[chat] or endpoints[*]")
+            })?;
+            let endpoints = select_endpoints(sel, cx.endpoints, path)?;
+            if steps[1..].iter().any(|s| s.selector.is_some()) {
+                return Err(unknown());
+            }
+            let traffic = |field| Target::Traffic {
+                endpoints: endpoints.clone(),
+                field,
+            };
+            let target = match rest {
+                ["traffic", "daily_active_users"] => traffic(TrafficField::DailyActiveUsers),
+                ["traffic", "sessions_per_user_per_day"] => traffic(TrafficField::SessionsPerUser),
+                ["traffic", "turns"] => {
+                    scale_only("a per-session distribution")?;
+                    traffic(TrafficField::Turns)
+                }
+                ["traffic", "think_time_s"] => {
+                    scale_only("a per-turn distribution")?;
+                    traffic(TrafficField::ThinkTime)
+                }
+                ["traffic", "queries", q @ ("rate" | "s" | "intents")] => {
+                    let want_zipf = *q != "rate";
+                    for &i in &endpoints {
+                        let ok = match &cx.endpoints[i].traffic.queries {
+                            Some(Queries::Zipf { .. }) => want_zipf,
+                            Some(Queries::Repetition { .. }) => !want_zipf,
+                            None => false,
+                        };
+                        if !ok {
+                            return Err(format!(
+                                "{path:?}: endpoint {:?} has no traffic.queries {}",
+                                cx.endpoints[i].name,
+                                if want_zipf {
+                                    "Zipf(...)"
+                                } else {
+                                    "Repetition(...)"
+                                }
+                            ));
+                        }
+                    }
+                    match *q {
+                        "rate" => {
+                            probability()?;
+                            traffic(TrafficField::QueriesRate)
+                        }
+                        "s" => traffic(TrafficField::QueriesS),
+                        _ => traffic(TrafficField::QueriesIntents),
+                    }
+                }
+                [
+                    "traffic",
+                    "growth",
+                    g @ ("users_per_month" | "monthly_rate" | "ceiling_users"),
+                ] => {
+                    for &i in &endpoints {
+                        let ok = matches!(
+                            (&cx.endpoints[i].traffic.growth, *g),
+                            (Some(Growth::Linear { .. }), "users_per_month")
+                                | (Some(Growth::Exponential { .. }), "monthly_rate")
+                                | (
+                                    Some(Growth::Logistic { .. }),
+                                    "monthly_rate" | "ceiling_users"
+                                )
+                        );
+                        if !ok {
+                            return Err(format!(
+                                "{path:?}: endpoint {:?} has no growth curve with {g} \
+                                 (Linear has users_per_month, Exponential monthly_rate, \
+                                 Logistic ceiling_users and monthly_rate)",
+                                cx.endpoints[i].name
+                            ));
+                        }
+                    }
+                    match *g {
+                        "users_per_month" => traffic(TrafficField::GrowthUsersPerMonth),
+                        "monthly_rate" => traffic(TrafficField::GrowthMonthlyRate),
+                        _ => traffic(TrafficField::GrowthCeiling),
+                    }
+                }
+                ["prompt"] => {
+                    scale_only("a set of per-request distributions")?;
+                    Target::Sizes {
+                        endpoints,
+                        parts: vec![Part::System, Part::Tools, Part::Context, Part::User],
+                    }
+                }
+                ["prompt", p] => {
+                    let part = match *p {
+                        "system_tokens" => Part::System,
+                        "tools_tokens" => Part::Tools,
+                        "context_tokens" => Part::Context,
+                        "user_tokens" => Part::User,
+                        _ => return Err(unknown()),
+                    };
+                    scale_only("a per-request distribution")?;
+                    Target::Sizes {
+                        endpoints,
+                        parts: vec![part],
+                    }
+                }
+                [p @ ("output_tokens" | "reasoning_tokens")] => {
+                    scale_only("a per-request distribution")?;
+                    Target::Sizes {
+                        endpoints,
+                        parts: vec![if *p == "output_tokens" {
+                            Part::Output
+                        } else {
+                            Part::Reasoning
+                        }],
+                    }
+                }
+                _ => return Err(unknown()),
+            };
+            // Scaling must keep every targeted distribution valid (Zipf cannot scale).
+            if let Target::Sizes { endpoints, parts } = &target {
+                for &i in endpoints {
+                    for &p in parts {
+                        sizes_mut_ref(&cx.endpoints[i], p)
+                            .scaled(1.0)
+                            .map_err(|e| format!("{path:?}: {e}"))?;
+                    }
+                }
+            }
+            if let Target::Traffic { endpoints, field } = &target {
+                for &i in endpoints {
+                    let t = &cx.endpoints[i].traffic;
+                    let d = match field {
+                        TrafficField::Turns => &t.turns,
+                        TrafficField::ThinkTime => &t.think_time_s,
+                        _ => continue,
+                    };
+                    d.scaled(1.0).map_err(|e| format!("{path:?}: {e}"))?;
+                }
+                match (field, kind) {
+                    (TrafficField::QueriesRate, _) => {}
+                    (TrafficField::GrowthUsersPerMonth, Kind::Value) => {}
+                    (TrafficField::GrowthMonthlyRate, Kind::Value) => {
+                        if min <= -1.0 {
+                            return Err(format!(
+                                "{path:?}: {} can draw {} or less; a monthly growth rate must be above -1",
+                                dist.name(),
+                                -1
+                            ));
+                        }
+                    }
+                    (TrafficField::QueriesIntents, Kind::Value) => {
+                        if min < 1.0 {
+                            return Err(format!(
+                                "{path:?}: {} can draw numbers below 1; intents must be >= 1",
+                                dist.name()
+                            ));
+                        }
+                    }
+                    _ => non_negative().map_err(|e| format!("{path:?}: {e}"))?,
+                }
+            }
+            Ok(target)
+        }
+        ["prices", rest @ ..] if rest.len() <= 1 => {
+            scale_only("a price (prices can only be scaled)")?;
+            non_negative().map_err(|e| format!("{path:?}: {e}"))?;
+            let sel = steps[0].selector.ok_or_else(|| {
+                format!("{path:?}: name the model, e.g. prices[claude-sonnet-4-6] or prices[*]")
+            })?;
+            let model = if sel == "*" {
+                None
+            } else if cx.catalog.get(sel).is_some() {
+                Some(sel.to_string())
+            } else {
+                return Err(format!(
+                    "{path:?}: {}",
+                    crate::scenario::unknown_model(sel, cx.catalog)
+                ));
+            };
+            let mut buckets = [rest.is_empty(); Bucket::ALL.len()];
+            if let [b] = rest {
+                match Bucket::ALL.iter().find(|x| x.name() == *b) {
+                    Some(x) => buckets[x.index()] = true,
+                    None => {
+                        return Err(format!(
+                            "{path:?}: unknown bucket {b:?}; expected one of {}",
+                            Bucket::ALL.map(|x| x.name()).join(", ")
+                        ));
+                    }
+                }
+            }
+            Ok(Target::Price { model, buckets })
+        }
+        ["semantic_cache", f @ ("hit_probability" | "false_hit_rate")] => {
+            probability().map_err(|e| format!("{path:?}: {e}"))?;
+            let any = cx
+                .strategies
+                .iter()
+                .any(|s| s.endpoints.iter().any(|e| e.semantic_cache.is_some()));
+            if !any {
+                return Err(format!(
+                    "{path:?}: no strategy has a semantic cache for it to apply to"
+                ));
+            }
+            Ok(if *f == "hit_probability" {
+                Target::SemanticHitProbability
+            } else {
+                Target::SemanticFalseHitRate
+            })
+        }
+        ["routing", "escalate_share"] => {
+            probability().map_err(|e| format!("{path:?}: {e}"))?;
+            let any = cx.strategies.iter().any(|s| {
+                s.endpoints.iter().any(|e| {
+                    e.routing.as_ref().is_some_and(|r| {
+                        r.rules
+                            .iter()
+                            .any(|r| matches!(r.action, Action::Cascade { .. }))
+                    })
+                })
+            });
+            if !any {
+                return Err(format!(
+                    "{path:?}: no strategy has a Cascade for it to apply to"
+                ));
+            }
+            Ok(Target::EscalateShare)
+        }
+        ["revenue", rest @ ..] => {
+            let revenue = cx
+                .revenue
+                .ok_or_else(|| format!("{path:?}: the scenario states no revenue"))?;
+            non_negative().map_err(|e| format!("{path:?}: {e}"))?;
+            match (rest, steps.get(1).and_then(|s| s.selector)) {
+                (["usd_per_request"], None) => Ok(Target::RevenuePerRequest),
+                (["plans", "usd_per_user_month"], Some(name)) => revenue
+                    .plans
+                    .iter()
+                    .position(|p| p.name == name)
+                    .map(Target::RevenuePlan)
+                    .ok_or_else(|| {
+                        format!(
+                            "{path:?}: no plan named {name:?}; plans are {}",
+                            revenue
+                                .plans
+                                .iter()
+                                .map(|p| format!("{:?}", p.name))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    }),
+                _ => Err(unknown()),
+            }
+        }
+        _ => Err(unknown()),
+    }
+}
+
+fn select_endpoints(sel: &str, endpoints: &[Endpoint], path: &str) -> Result<Vec<usize>, String> {
+    if sel == "*" {
+        return Ok((0..endpoints.len()).collect());
+    }
+    if let Some(i) = endpoints.iter().position(|e| e.name == sel) {
+        return Ok(vec![i]);
+    }
+    if let Ok(i) = sel.parse::<usize>()
+        && i < endpoints.len()
+    {
+        return Ok(vec![i]);
+    }
+    Err(format!(
+        "{path:?}: no endpoint {sel:?}; endpoints are {} (or * for all)",
+        endpoints
+            .iter()
+            .map(|e| format!("{:?}", e.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+fn sizes_mut_ref(e: &Endpoint, p: Part) -> &Dist {
+    match p {
+        Part::System => &e.prompt.system_tokens,
+        Part::Tools => &e.prompt.tools_tokens,
+        Part::Context => &e.prompt.context_tokens,
+        Part::User => &e.prompt.user_tokens,
+        Part::Output => &e.output_tokens,
+        Part::Reasoning => &e.reasoning_tokens,
+    }
+}
+
+fn sizes_mut(e: &mut Endpoint, p: Part) -> &mut Dist {
+    match p {
+        Part::System => &mut e.prompt.system_tokens,
+        Part::Tools => &mut e.prompt.tools_tokens,
+        Part::Context => &mut e.prompt.context_tokens,
+        Part::User => &mut e.prompt.user_tokens,
+        Part::Output => &mut e.output_tokens,
+        Part::Reasoning => &mut e.reasoning_tokens,
+    }
+}
+
+/// Validate the file's `uncertain` list; errors are `(field path, message)`.
+pub fn resolve(
+    list: &[crate::scenario::file::UncertainFile],
+    cx: &Context,
+) -> Result<Vec<Uncertain>, Vec<(String, String)>> {
+    use crate::scenario::file::UncertainFile;
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (i, u) in list.iter().enumerate() {
+        let at = format!("uncertain[{i}]");
+        let (path, dist, kind) = match u {
+            UncertainFile::Value(p, d) => (p, d, Kind::Value),
+            UncertainFile::Scale(p, d) => (p, d, Kind::Scale),
+        };
+        if list[..i].iter().any(|o| match o {
+            UncertainFile::Value(p, _) | UncertainFile::Scale(p, _) => p == path,
+        }) {
+            errors.push((
+                at,
+                format!("{path:?} is already uncertain above; give each parameter once"),
+            ));
+            continue;
+        }
+        let sampler = match dist.validate().and_then(|_| dist.sampler()) {
+            Ok(s) => s,
+            Err(e) => {
+                errors.push((at, format!("{path:?}: {e}")));
+                continue;
+            }
+        };
+        if kind == Kind::Scale && dist.support_min() < 0.0 {
+            errors.push((
+                at,
+                format!(
+                    "{path:?}: a scale factor must be >= 0, but {} can draw negative numbers",
+                    dist.name()
+                ),
+            ));
+            continue;
+        }
+        match resolve_one(path, kind, dist, cx) {
+            Ok(target) => out.push(Uncertain {
+                path: path.clone(),
+                kind,
+                dist: dist.clone(),
+                sampler,
+                target,
+            }),
+            Err(e) => errors.push((at, e)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Per-run price multipliers: `(model or None for all, per-bucket factor)`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PriceScales(pub Vec<(Option<String>, [f64; Bucket::ALL.len()])>);
+
+impl PriceScales {
+    /// The factor of `model`'s `bucket` (1 when nothing scales it).
+    pub fn factor(&self, model: &str, bucket: usize) -> f64 {
+        self.0
+            .iter()
+            .filter(|(m, _)| m.as_deref().is_none_or(|m| m == model))
+            .map(|(_, f)| f[bucket])
+            .product()
+    }
+}
+
+/// Draw every uncertain parameter of run `run`, in list order.
+pub fn draw(scenario: &Scenario, run: u64) -> Vec<f64> {
+    scenario
+        .uncertain
+        .iter()
+        .map(|u| {
+            let mut rng = rng::stream(scenario.seed, run, &u.path, Purpose::Uncertain);
+            u.sampler.sample(&mut rng)
+        })
+        .collect()
+}
+
+/// The scenario of one run: `base` with `draws` (from [`draw`]) applied, and the price
+/// multipliers to apply when the run is priced.
+pub fn apply(base: &Scenario, draws: &[f64]) -> Result<(Scenario, PriceScales), String> {
+    let mut sc = base.clone();
+    let mut prices = PriceScales::default();
+    for (u, &x) in base.uncertain.iter().zip(draws) {
+        let set = |old: f64| match u.kind {
+            Kind::Value => x,
+            Kind::Scale => old * x,
+        };
+        let prob = |old: f64| set(old).clamp(0.0, 1.0);
+        let fail = |e: String| format!("uncertain {:?}: {e}", u.path);
+        match &u.target {
+            Target::Traffic { endpoints, field } => {
+                for &i in endpoints {
+                    let t = &mut sc.endpoints[i].traffic;
+                    match field {
+                        TrafficField::DailyActiveUsers => {
+                            t.daily_active_users = set(t.daily_active_users)
+                        }
+                        TrafficField::SessionsPerUser => {
+                            t.sessions_per_user_per_day = set(t.sessions_per_user_per_day)
+                        }
+                        TrafficField::Turns => t.turns = t.turns.scaled(x).map_err(fail)?,
+                        TrafficField::ThinkTime => {
+                            t.think_time_s = t.think_time_s.scaled(x).map_err(fail)?
+                        }
+                        TrafficField::QueriesRate => {
+                            if let Some(Queries::Repetition { rate }) = &mut t.queries {
+                                *rate = prob(*rate);
+                            }
+                        }
+                        TrafficField::QueriesS => {
+                            if let Some(Queries::Zipf { s, .. }) = &mut t.queries {
+                                *s = set(*s).max(0.0);
+                            }
+                        }
+                        TrafficField::QueriesIntents => {
+                            if let Some(Queries::Zipf { intents, .. }) = &mut t.queries {
+                                *intents = set(*intents as f64).round().max(1.0) as u64;
+                            }
+                        }
+                        TrafficField::GrowthUsersPerMonth => {
+                            if let Some(Growth::Linear { users_per_month }) = &mut t.growth {
+                                *users_per_month = set(*users_per_month);
+                            }
+                        }
+                        TrafficField::GrowthMonthlyRate => match &mut t.growth {
+                            Some(Growth::Exponential { monthly_rate }) => {
+                                *monthly_rate = set(*monthly_rate).max(-0.999_999);
+                            }
+                            Some(Growth::Logistic { monthly_rate, .. }) => {
+                                *monthly_rate = set(*monthly_rate).max(1e-9);
+                            }
+                            _ => {}
+                        },
+                        TrafficField::GrowthCeiling => {
+                            let dau = t.daily_active_users;
+                            if let Some(Growth::Logistic { ceiling_users, .. }) = &mut t.growth {
+                                *ceiling_users = set(*ceiling_users).max(dau);
+                            }
+                        }
+                    }
+                }
+            }
+            Target::Sizes { endpoints, parts } => {
+                for &i in endpoints {
+                    for &p in parts {
+                        let d = sizes_mut(&mut sc.endpoints[i], p);
+                        *d = d.scaled(x).map_err(fail)?;
+                    }
+                }
+            }
+            Target::Price { model, buckets } => {
+                let mut f = [1.0; Bucket::ALL.len()];
+                for (b, on) in buckets.iter().enumerate() {
+                    if *on {
+                        f[b] = x;
+                    }
+                }
+                prices.0.push((model.clone(), f));
+            }
+            Target::SemanticHitProbability | Target::SemanticFalseHitRate => {
+                for s in &mut sc.strategies {
+                    for e in &mut s.endpoints {
+                        if let Some(c) = &mut e.semantic_cache {
+                            if matches!(u.target, Target::SemanticHitProbability) {
+                                c.hit_probability = prob(c.hit_probability);
+                            } else {
+                                c.false_hit_rate = prob(c.false_hit_rate);
+                            }
+                        }
+                    }
+                }
+            }
+            Target::EscalateShare => {
+                for s in &mut sc.strategies {
+                    for e in &mut s.endpoints {
+                        if let Some(r) = &mut e.routing {
+                            for rule in &mut r.rules {
+                                if let Action::Cascade { escalate_share, .. } = &mut rule.action {
+                                    *escalate_share = prob(*escalate_share);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Target::RevenuePerRequest => {
+                if let Some(r) = &mut sc.revenue {
+                    r.usd_per_request = set(r.usd_per_request);
+                }
+            }
+            Target::RevenuePlan(i) => {
+                if let Some(r) = &mut sc.revenue {
+                    let p = &mut r.plans[*i];
+                    p.usd_per_user_month = set(p.usd_per_user_month);
+                }
+            }
+        }
+    }
+    for e in &sc.endpoints {
+        let t = &e.traffic;
+        let peak = t
+            .users_by_day(&sc.months)
+            .into_iter()
+            .fold(t.daily_active_users, f64::max);
+        let daily = peak * t.sessions_per_user_per_day;
+        if !daily.is_finite() || daily > crate::scenario::MAX_SESSIONS_PER_DAY {
+            return Err(format!(
+                "endpoint {:?}: this run's draws give {} sessions a day; at most {} a day are \
+                 simulated: narrow the uncertain traffic distributions",
+                e.name,
+                crate::scenario::trim_float(daily.round()),
+                crate::scenario::trim_float(crate::scenario::MAX_SESSIONS_PER_DAY)
+            ));
+        }
+    }
+    Ok((sc, prices))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_split_into_steps_with_selectors() {
+        let s = split_path("prices[gpt-4.1].output").unwrap();
+        assert_eq!(
+            s,
+            [
+                Step {
+                    name: "prices",
+                    selector: Some("gpt-4.1")
+                },
+                Step {
+                    name: "output",
+                    selector: None
+                }
+            ]
+        );
+        assert!(split_path("endpoints[chat").is_err());
+        assert!(split_path("a..b").is_err());
+        assert!(split_path("endpoints[x]y").is_err());
+    }
+
+    #[test]
+    fn price_scales_multiply_per_model_and_bucket() {
+        let mut f = [1.0; Bucket::ALL.len()];
+        f[Bucket::Output.index()] = 0.5;
+        let p = PriceScales(vec![
+            (Some("a".into()), f),
+            (None, [2.0; Bucket::ALL.len()]),
+        ]);
+        assert_eq!(p.factor("a", Bucket::Output.index()), 1.0);
+        assert_eq!(p.factor("a", Bucket::Input.index()), 2.0);
+        assert_eq!(p.factor("b", Bucket::Output.index()), 2.0);
+    }
+}
