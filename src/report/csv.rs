@@ -1,15 +1,17 @@
 //! CSV export: one row per (strategy, dimension, key), long format, for spreadsheets.
 //!
 //! Columns: `strategy,dimension,key,cost_usd_mean,cost_usd_p5,cost_usd_p50,cost_usd_p95,
-//! cost_usd_min,cost_usd_max,requests_mean,tokens_mean`. Dimensions: `total`, `endpoint`,
-//! `model`, `bucket`, `day`. `tokens_mean` is the bucket's tokens for `bucket` rows, all
-//! billed tokens for the others, and empty for `day` rows.
+//! cost_usd_min,cost_usd_max,requests_mean,tokens_mean,cost_usd_p10,cost_usd_p90` (the last
+//! two were added later, at the end, so positional readers keep working). Dimensions: `total`,
+//! `endpoint`, `model`, `bucket`, `month` (key: the month's label), `day`. `tokens_mean` is the
+//! bucket's tokens for `bucket` rows, all billed tokens for the others, and empty for `month`
+//! and `day` rows.
 
 use super::table::strategy_order;
 use super::{Report, Stats};
 
 /// The CSV header line.
-pub const HEADER: &str = "strategy,dimension,key,cost_usd_mean,cost_usd_p5,cost_usd_p50,cost_usd_p95,cost_usd_min,cost_usd_max,requests_mean,tokens_mean";
+pub const HEADER: &str = "strategy,dimension,key,cost_usd_mean,cost_usd_p5,cost_usd_p50,cost_usd_p95,cost_usd_min,cost_usd_max,requests_mean,tokens_mean,cost_usd_p10,cost_usd_p90";
 
 fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
@@ -28,7 +30,7 @@ fn row(
     tokens: Option<f64>,
 ) -> String {
     format!(
-        "{},{},{},{},{},{},{},{},{},{},{}\n",
+        "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
         field(strategy),
         dim,
         field(key),
@@ -39,7 +41,9 @@ fn row(
         c.min,
         c.max,
         requests,
-        tokens.map(|t| t.to_string()).unwrap_or_default()
+        tokens.map(|t| t.to_string()).unwrap_or_default(),
+        c.p10,
+        c.p90
     )
 }
 
@@ -81,6 +85,16 @@ pub fn render(report: &Report) -> String {
         for (k, b) in &s.by_bucket {
             let t = s.tokens.get(k).copied().unwrap_or(0.0);
             out.push_str(&row(&name, "bucket", k, &b.cost_usd, b.requests, Some(t)));
+        }
+        for m in &s.monthly {
+            out.push_str(&row(
+                &name,
+                "month",
+                &m.label,
+                &m.cost_usd,
+                m.requests,
+                None,
+            ));
         }
         for d in &s.daily {
             out.push_str(&row(

@@ -37,6 +37,7 @@ pub fn render(report: &Report) -> String {
         "strategy",
         "cost (mean)",
         "P5",
+        "P50",
         "P95",
         "vs baseline",
         "saving",
@@ -57,6 +58,7 @@ pub fn render(report: &Report) -> String {
             n.clone(),
             usd(s.cost_usd.mean),
             usd(s.cost_usd.p5),
+            usd(s.cost_usd.p50),
             usd(s.cost_usd.p95),
             d,
             sv,
@@ -65,6 +67,24 @@ pub fn render(report: &Report) -> String {
         ]);
     }
     out.push_str(&t.markdown());
+    for t in [
+        super::forecast::uncertainty(report),
+        super::forecast::monthly(report),
+        super::forecast::scale(report),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        out.push_str(&format!("\n**{}**\n\n", t.title));
+        out.push_str(&t.table.markdown());
+    }
+    let lines = super::forecast::break_even_lines(report);
+    if !lines.is_empty() {
+        out.push('\n');
+        for line in lines {
+            out.push_str(&format!("- {line}\n"));
+        }
+    }
     for n in &names {
         let s = &report.strategies[n];
         out.push_str(&format!(
@@ -76,6 +96,15 @@ pub fn render(report: &Report) -> String {
             out.push_str(&format!(" {d}"));
         }
         out.push_str("\n\n");
+        if let Some(line) = super::forecast::margin_line(s) {
+            out.push_str(&format!("- Margin: {line}\n"));
+        }
+        if let Some(line) = super::forecast::budget_line(s) {
+            out.push_str(&format!("- Budget {line}\n"));
+        }
+        if s.budget.is_some() || s.unit_economics.margin_usd.is_some() {
+            out.push('\n');
+        }
         let mut t = Table::new(&["endpoint", "cost", "share", "requests"]);
         for (e, b) in &s.by_endpoint {
             t.row(vec![

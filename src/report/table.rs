@@ -45,6 +45,7 @@ pub fn render(report: &Report) -> String {
             if report.horizon_days == 1 { "" } else { "s" }
         ),
         "P5",
+        "P50",
         "P95",
         "vs baseline",
         "saving",
@@ -72,6 +73,7 @@ pub fn render(report: &Report) -> String {
             name.clone(),
             usd(s.cost_usd.mean),
             usd(s.cost_usd.p5),
+            usd(s.cost_usd.p50),
             usd(s.cost_usd.p95),
             delta,
             saving,
@@ -79,13 +81,27 @@ pub fn render(report: &Report) -> String {
     }
     if names.len() == 1 {
         // Nothing to compare against: drop the comparison columns.
-        summary.headers.truncate(4);
-        summary.align.truncate(4);
+        summary.headers.truncate(5);
+        summary.align.truncate(5);
         for r in summary.rows.iter_mut() {
-            r.truncate(4);
+            r.truncate(5);
         }
     }
     out.push_str(&summary.text(""));
+    for t in [
+        super::forecast::uncertainty(report),
+        super::forecast::monthly(report),
+        super::forecast::scale(report),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        out.push_str(&format!("\n{}\n", t.title));
+        out.push_str(&t.table.text("  "));
+    }
+    for line in super::forecast::break_even_lines(report) {
+        out.push_str(&format!("  {line}\n"));
+    }
 
     if let Some(a) = &report.audit {
         out.push('\n');
@@ -241,6 +257,12 @@ fn strategy_detail(
         usd(u.cost_per_user_month_usd.mean),
         count(u.daily_active_users),
     ));
+    }
+    if let Some(line) = super::forecast::margin_line(s) {
+        out.push_str(&format!("  margin     {line}\n"));
+    }
+    if let Some(line) = super::forecast::budget_line(s) {
+        out.push_str(&format!("  budget     {line}\n"));
     }
     if s.context_overflows > 0.0 {
         out.push_str(&format!(
