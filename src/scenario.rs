@@ -1558,3 +1558,36 @@ pub fn trim_float(x: f64) -> String {
         format!("{x}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn growth_curves_start_at_the_launch_users_and_follow_their_shape() {
+        let lin = Growth::Linear {
+            users_per_month: 300.0,
+        };
+        assert_eq!(lin.users_on(1000.0, 0, 0), 1000.0);
+        assert_eq!(lin.users_on(1000.0, 60, 2), 1600.0);
+        let shrink = Growth::Linear {
+            users_per_month: -600.0,
+        };
+        assert_eq!(shrink.users_on(1000.0, 90, 3), 0.0);
+        let exp = Growth::Exponential { monthly_rate: 0.5 };
+        assert!((exp.users_on(1000.0, 60, 2) - 2250.0).abs() < 1e-9);
+        let log = Growth::Logistic {
+            ceiling_users: 10_000.0,
+            monthly_rate: 1.0,
+        };
+        assert!((log.users_on(1000.0, 0, 0) - 1000.0).abs() < 1e-9);
+        // Halfway to the ceiling when e^(-r t) = dau / (ceiling - dau): t = ln 9 months.
+        let half = (9f64.ln() * 30.0).round() as u32;
+        assert!((log.users_on(1000.0, half, 0) - 5000.0).abs() < 60.0);
+        assert!(log.users_on(1000.0, 3000, 0) > 9999.0);
+        let monthly = Growth::Monthly(vec![1.0, 2.5]);
+        assert_eq!(monthly.users_on(400.0, 10, 0), 400.0);
+        assert_eq!(monthly.users_on(400.0, 40, 1), 1000.0);
+        assert_eq!(monthly.users_on(400.0, 70, 2), 1000.0);
+    }
+}

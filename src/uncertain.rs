@@ -193,9 +193,14 @@ fn resolve_one(path: &str, kind: Kind, dist: &Dist, cx: &Context) -> Result<Targ
     let non_negative = || -> Result<(), String> {
         if min < 0.0 {
             Err(format!(
-                "{} can draw negative numbers ({}); this parameter must be >= 0",
+                "{} can draw negative numbers{}; this parameter must be >= 0 (e.g. LogNormal, \
+                 or Uniform with min >= 0)",
                 dist.name(),
-                crate::scenario::trim_float(min)
+                if min.is_finite() {
+                    format!(" (down to {})", crate::scenario::trim_float(min))
+                } else {
+                    String::new()
+                }
             ))
         } else {
             Ok(())

@@ -8,6 +8,7 @@ mod context;
 mod determinism;
 mod fit;
 mod fixtures;
+mod forecast;
 mod invariants;
 mod prompt_cache;
 mod replay;
