@@ -245,7 +245,7 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
     /// BASE and HEAD: scenario files (RON) or saved JSON reports. With --git-base: the scenario
-    /// files to review (a directory stands for its *.ron files, deleted ones included).
+    /// files to review (a directory stands for its *.ron scenarios, deleted ones included).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Compare each FILE with its version at this git revision (`git show REV:path`).

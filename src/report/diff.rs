@@ -33,6 +33,12 @@
 //! *moved* when it changed by at least a cent a month or 0.1% of its base ([`MOVED_MIN_USD`],
 //! [`MOVED_MIN_FRACTION`]). Items the edit did not touch show exactly 0.
 //!
+//! **Git** ([`diff_git`], [`git`]): each file's version at a revision against the working tree.
+//! A file the revision lacks is *added*, one the working tree lacks is *removed*; a directory
+//! stands for its `*.ron` files on either side, RON price catalogs left out. A relative `prices` file named by a base version
+//! is read at the revision too when it differs from the working tree's, so a pull request that
+//! edits a price catalog shows its effect.
+//!
 //! **Thresholds** ([`Diff::apply_gate`]): `--fail-above PERCENT` and `--fail-above-usd AMOUNT`
 //! apply to the change in *mean* monthly cost of *every* strategy of every scenario (the point
 //! estimate, not the interval); a strategy crosses when its increase is strictly above the
@@ -464,29 +470,95 @@ pub fn diff_git(rev: &str, files: &[PathBuf], opts: &DiffOptions) -> Result<Diff
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        let base = match base_bytes {
-            Some(bytes) => Some(Input::from_bytes(
-                &bytes,
-                &format!("{rev}:{rel}"),
-                &base_dir,
-                prices,
-            )?),
+        let (base, note) = match base_bytes {
+            Some(bytes) => {
+                let (input, note) = base_from_git(&repo, rev, &rel, &bytes, &base_dir, prices)?;
+                (Some(input), note)
+            }
             None if !here => {
                 return Err(DiffError::Missing {
                     path: shown,
                     rev: rev.to_string(),
                 });
             }
-            None => None,
+            None => (None, None),
         };
         let head = if here {
             Some(Input::read(&path, prices)?)
         } else {
             None
         };
-        out.push(compare(&shown, base, head, opts)?);
+        let mut one = compare(&shown, base, head, opts)?;
+        one.notes.extend(note);
+        out.push(one);
     }
     Ok(assemble(out, Some(rev.to_string())))
+}
+
+/// The base version of a file read from git. A scenario naming a relative `prices` file that
+/// differs at `rev` from the working tree is priced with its version at `rev` (and a note says
+/// so); otherwise the catalog is read from the working tree, next to the file.
+fn base_from_git(
+    repo: &Repo,
+    rev: &str,
+    rel: &str,
+    bytes: &[u8],
+    base_dir: &Path,
+    prices_override: Option<&Path>,
+) -> Result<(Input, Option<String>), DiffError> {
+    let display = format!("{rev}:{rel}");
+    let plain = || Input::from_bytes(bytes, &display, base_dir, prices_override).map(|i| (i, None));
+    if prices_override.is_some() {
+        return plain();
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return plain();
+    };
+    if text.trim_start().starts_with('{') {
+        return plain();
+    }
+    // Errors in the text are reported by `plain`, with the usual messages.
+    let Ok(file) = crate::scenario::parse(text, &display) else {
+        return plain();
+    };
+    let Some(named) = file.prices.clone() else {
+        return plain();
+    };
+    let here = base_dir.join(&named);
+    let Ok(prel) = repo.relative(&here) else {
+        return plain();
+    };
+    let Some(then) = repo.read_at(rev, &prel)? else {
+        return plain();
+    };
+    if std::fs::read(&here).ok().as_deref() == Some(&then[..]) {
+        return plain();
+    }
+    let origin = format!("{rev}:{prel}");
+    let ptext = String::from_utf8(then)
+        .map_err(|_| DiffError::Usage(format!("{origin}: price catalog is not UTF-8 text")))?;
+    let extension = Path::new(&prel)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let catalog = match extension.as_str() {
+        "ron" => crate::pricing::Catalog::from_ron_str(&ptext, &origin),
+        "json" => crate::pricing::Catalog::from_litellm_str(&ptext, &origin),
+        _ => return plain(),
+    }
+    .map_err(|source| ScenarioError::Prices {
+        path: display.clone(),
+        source,
+    })?;
+    let mut s = Scenario::from_file(file, catalog, &display)?;
+    s.sha256 = crate::scenario::hex_sha256(bytes);
+    Ok((
+        Input::Scenario(Box::new(s)),
+        Some(format!(
+            "the price catalog {named} changed: the base is priced with its version at {rev}"
+        )),
+    ))
 }
 
 /// A command-line path, or the `*.ron` files of a directory (working tree and `rev`).
@@ -512,7 +584,36 @@ fn expand(rev: &str, path: &Path) -> Result<Vec<PathBuf>, DiffError> {
             names.insert(name);
         }
     }
-    Ok(names.into_iter().map(|n| path.join(n)).collect())
+    // Price catalogs kept beside the scenarios are not scenarios.
+    let mut out = Vec::new();
+    for n in names {
+        let p = path.join(&n);
+        let bytes = match std::fs::read(&p) {
+            Ok(b) => Some(b),
+            Err(_) => repo.read_at(rev, &join_rel(&rel_dir, &n))?,
+        };
+        if !bytes.as_deref().is_some_and(is_price_catalog) {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+fn join_rel(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// Whether RON text is a price catalog rather than a scenario.
+fn is_price_catalog(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    crate::scenario::parse(text, "").is_err()
+        && crate::pricing::Catalog::from_ron_str(text, "").is_ok()
 }
 
 /// Collect per-scenario comparisons into one diff (no thresholds yet).
@@ -666,12 +767,10 @@ pub fn compare(
             }
         }
     }
-    // Identical scenario text with the same prices is simulated once.
+    // Identical scenario text with identical prices is simulated once.
     let same = match (&base, &head) {
         (Some(Input::Scenario(b)), Some(Input::Scenario(h))) => {
-            b.sha256 == h.sha256
-                && b.catalog.source == h.catalog.source
-                && b.catalog.effective_date == h.catalog.effective_date
+            b.sha256 == h.sha256 && b.catalog == h.catalog
         }
         _ => false,
     };

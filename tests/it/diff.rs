@@ -497,6 +497,65 @@ fn git_base_reviews_changed_added_removed_and_unchanged_files() {
 }
 
 #[test]
+fn git_base_prices_the_base_with_the_catalog_it_had() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let catalog = |output: f64| {
+        format!(
+            r#"(source: "house catalog", effective_date: "2026-01-01", models: {{
+    "house-model": (provider: "self-hosted", mode: Chat, standard: (input: 1.0, output: {output:?}),
+        cache: (kind: None, min_prefix_tokens: 0, granularity_tokens: 1, ttls: [], refresh_on_hit: false)),
+}})
+"#
+        )
+    };
+    git(root, &["init", "-q"]);
+    write(root, "scenarios/prices.ron", &catalog(1.0));
+    write(
+        root,
+        "scenarios/house.ron",
+        r#"Scenario(name: "house", seed: 1, horizon_days: 1, prices: "prices.ron",
+    endpoints: [Endpoint(name: "house", model: "house-model",
+        traffic: Traffic(daily_active_users: 50, sessions_per_user_per_day: 1),
+        prompt: Prompt(user_tokens: Fixed(500)), output_tokens: Fixed(500))])
+"#,
+    );
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "base"]);
+    // Only the catalog changes: output tokens cost twice as much.
+    write(root, "scenarios/prices.ron", &catalog(2.0));
+    let v = diff_json(
+        &["--git-base", "HEAD", "scenarios", "--runs", "2"],
+        Some(root),
+    );
+    let all = v["scenarios"].as_array().unwrap();
+    assert_eq!(all.len(), 1, "the catalog is not a scenario: {v:#}");
+    let s = &all[0];
+    assert_eq!(s["status"], "changed");
+    assert!(
+        s["notes"][0].as_str().unwrap().contains(
+            "the price catalog prices.ron changed: the base is priced with its version at HEAD"
+        ),
+        "{s:#}"
+    );
+    let out = s["strategies"][0]["by_bucket"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "output")
+        .unwrap()
+        .clone();
+    assert!((f(&out["head_usd"]) - 2.0 * f(&out["base_usd"])).abs() < 1e-9 * f(&out["head_usd"]));
+    // Once committed, nothing differs.
+    git(root, &["commit", "-q", "-am", "prices"]);
+    let v = diff_json(
+        &["--git-base", "HEAD", "scenarios", "--runs", "2"],
+        Some(root),
+    );
+    assert_exactly_zero(&v["scenarios"][0]);
+}
+
+#[test]
 fn thresholds_exit_3_and_name_the_scenario_and_strategy() {
     let dir = tempfile::tempdir().unwrap();
     let a = write(dir.path(), "a.ron", &scenario_text("gated", 3, 200, 300));
