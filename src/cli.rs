@@ -1,7 +1,7 @@
 //! Command-line interface: clap types and dispatch. No other module sees clap.
 //!
 //! Exit codes: 0 success, 1 runtime error, 2 bad input or usage (clap's own usage errors exit
-//! 2 as well), 3 reserved for `--fail-above` thresholds.
+//! 2 as well), 3 a `diff --fail-above` threshold crossed.
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -279,6 +279,11 @@ pub enum Command {
         #[arg(long)]
         prices: Option<PathBuf>,
     },
+    /// Cost change of a scenario edit: paired runs, a pull-request comment, CI thresholds.
+    #[command(
+        override_usage = "tokencast diff [OPTIONS] <BASE> <HEAD>\n       tokencast diff [OPTIONS] --git-base <REV> <FILE>..."
+    )]
+    Diff(DiffArgs),
     /// Show the price catalog, or one model in full.
     Prices {
         /// Model id to show in full; without it, list every model.
@@ -290,6 +295,43 @@ pub enum Command {
         #[arg(long)]
         provider: Option<String>,
     },
+}
+
+/// Arguments of `tokencast diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// BASE and HEAD: scenario files (RON) or saved JSON reports. With --git-base: the scenario
+    /// files to review (a directory stands for its *.ron scenarios, deleted ones included).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Compare each FILE with its version at this git revision (`git show REV:path`).
+    #[arg(long, value_name = "REV")]
+    pub git_base: Option<String>,
+    /// Runs per side (default: a saved report's, else as `run` would choose for BASE); run i of
+    /// both sides sees the same traffic.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub runs: Option<u32>,
+    /// Seed of both sides (default: BASE's `seed`, or a saved report's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the diff here instead of standard output (`-` is standard output).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Price catalog for both sides' scenarios (saved reports keep their prices).
+    #[arg(long)]
+    pub prices: Option<PathBuf>,
+    /// Worker threads (default: all cores). The diff does not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Exit with code 3 when any strategy's mean monthly cost rises by more than PERCENT.
+    #[arg(long, value_name = "PERCENT")]
+    pub fail_above: Option<f64>,
+    /// Exit with code 3 when any strategy's mean monthly cost rises by more than AMOUNT USD.
+    #[arg(long, value_name = "AMOUNT")]
+    pub fail_above_usd: Option<f64>,
 }
 
 /// An error and its causes as one line, `outer: cause: cause`, skipping a cause whose text the
@@ -345,6 +387,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             prices,
             quiet,
         } => cmd_validate(&scenarios, prices.as_deref(), quiet),
+        Command::Diff(args) => cmd_diff(args),
         Command::Prices {
             model,
             prices,
@@ -711,6 +754,67 @@ fn progress_bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
         .progress_chars("=> "),
     );
     Some(bar)
+}
+
+fn cmd_diff(a: DiffArgs) -> Result<i32, Failure> {
+    use crate::report::diff;
+    for (flag, value) in [
+        ("--fail-above", a.fail_above),
+        ("--fail-above-usd", a.fail_above_usd),
+    ] {
+        if let Some(x) = value
+            && !(x.is_finite() && x >= 0.0)
+        {
+            return Err(Failure::input(anyhow!("{flag} {x}: must be a number >= 0")));
+        }
+    }
+    if a.git_base.is_none() && a.files.len() != 2 {
+        return Err(Failure::input(anyhow!(
+            "diff needs two files, BASE and HEAD (got {}); to compare files with a git \
+             revision, use --git-base REV FILE...",
+            a.files.len()
+        )));
+    }
+    let sink = Sink::open(a.output.as_deref())?;
+    let opts = diff::DiffOptions {
+        runs: a.runs,
+        seed: a.seed,
+        prices: a.prices.clone(),
+    };
+    let work = || match &a.git_base {
+        Some(rev) => diff::diff_git(rev, &a.files, &opts),
+        None => diff::diff_files(&a.files[0], &a.files[1], &opts),
+    };
+    let mut d = match a.threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| Failure::input(anyhow!("--threads {n}: {e}")))?
+            .install(work),
+        None => work(),
+    }
+    .map_err(|e| {
+        if e.is_input() {
+            Failure::input(e)
+        } else {
+            Failure::runtime(e)
+        }
+    })?;
+    let crossed = d.apply_gate(a.fail_above, a.fail_above_usd);
+    let text = match a.format {
+        Format::Table => diff::render::text(&d),
+        Format::Json => diff::to_json(&d).map_err(Failure::runtime)?,
+        Format::Csv => diff::to_csv(&d),
+        Format::Markdown => diff::render::markdown(&d),
+    };
+    sink.write(&text)?;
+    if crossed {
+        for c in d.gate.iter().flat_map(|g| &g.crossed) {
+            eprintln!("threshold crossed: {}", c.message());
+        }
+        return Ok(3);
+    }
+    Ok(0)
 }
 
 fn cmd_validate(paths: &[PathBuf], prices: Option<&Path>, quiet: bool) -> Result<i32, Failure> {

@@ -7,6 +7,7 @@
 //! (type 7, as R and NumPy's default).
 
 pub mod csv;
+pub mod diff;
 pub mod forecast;
 pub mod format;
 pub mod json;

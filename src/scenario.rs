@@ -301,18 +301,30 @@ impl Scenario {
             col: 1,
             message: format!("file is not UTF-8 text ({e})"),
         })?;
-        let file = parse(&text, &display)?;
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Scenario::load_text(&text, &display, &base_dir, prices_override)
+    }
+
+    /// Load and validate scenario text that was not read from its own path (e.g. a version from
+    /// `git show`): `display` names it in errors and reports, and a relative `prices` path is
+    /// resolved against `base_dir`. `prices_override` is the `--prices` flag.
+    pub fn load_text(
+        text: &str,
+        display: &str,
+        base_dir: &Path,
+        prices_override: Option<&Path>,
+    ) -> Result<Scenario, ScenarioError> {
+        let file = parse(text, display)?;
         let catalog = match (prices_override, &file.prices) {
             (Some(p), _) => Catalog::load(p),
             (None, Some(p)) => Catalog::load(&base_dir.join(p)),
             (None, None) => Ok(Catalog::builtin()),
         }
         .map_err(|source| ScenarioError::Prices {
-            path: display.clone(),
+            path: display.to_string(),
             source,
         })?;
-        let mut s = Scenario::from_file(file, catalog, &display)?;
+        let mut s = Scenario::from_file(file, catalog, display)?;
         s.sha256 = hex_sha256(text.as_bytes());
         Ok(s)
     }

@@ -6,6 +6,7 @@ mod cli;
 mod closed_form;
 mod context;
 mod determinism;
+mod diff;
 mod fit;
 mod fixtures;
 mod forecast;
