@@ -35,7 +35,7 @@ pub enum Format {
     Table,
     /// The JSON report contract (schema_version 1).
     Json,
-    /// One row per strategy and breakdown (total, endpoint, model, bucket, day).
+    /// One row per strategy and breakdown (total, endpoint, model, bucket, month, day).
     Csv,
     /// GitHub-flavoured markdown.
     Markdown,
