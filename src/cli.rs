@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::audit::{self, AuditOptions};
 use crate::montecarlo;
+use crate::plot;
 use crate::pricing::{Catalog, ModelPrice, Rates};
 use crate::report::{self, format::Table};
 use crate::scenario::Scenario;
@@ -37,6 +38,24 @@ pub enum Format {
     Csv,
     /// GitHub-flavoured markdown.
     Markdown,
+}
+
+/// Image formats for `--plot-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlotFormat {
+    /// Scalable vector graphics.
+    Svg,
+    /// PNG bitmaps (1000 × 600).
+    Png,
+}
+
+impl From<PlotFormat> for plot::ImageFormat {
+    fn from(f: PlotFormat) -> plot::ImageFormat {
+        match f {
+            PlotFormat::Svg => plot::ImageFormat::Svg,
+            PlotFormat::Png => plot::ImageFormat::Png,
+        }
+    }
 }
 
 /// Trace formats for `--trace-format`.
@@ -112,6 +131,15 @@ pub enum Command {
         /// Worker threads (default: all cores). The report does not depend on it.
         #[arg(long)]
         threads: Option<usize>,
+        /// Also write charts into this folder (created if missing).
+        #[arg(long, value_name = "DIR")]
+        plot: Option<PathBuf>,
+        /// Image format of the `--plot` charts.
+        #[arg(long, value_enum, default_value_t = PlotFormat::Svg)]
+        plot_format: PlotFormat,
+        /// Also write a self-contained HTML page (charts, tables, assumptions) to this file.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// Check scenario files without running them.
     Validate {
@@ -223,6 +251,20 @@ pub enum Command {
         #[arg(long)]
         prices: Option<PathBuf>,
     },
+    /// Draw charts (and an HTML page) from a saved JSON report (`--format json`).
+    Plot {
+        /// JSON report written by `run`, `replay` or `audit` with `--format json`.
+        report: PathBuf,
+        /// Folder for the charts (created if missing).
+        #[arg(required_unless_present = "html")]
+        dir: Option<PathBuf>,
+        /// Image format of the charts.
+        #[arg(long, value_enum, default_value_t = PlotFormat::Svg)]
+        plot_format: PlotFormat,
+        /// Also write a self-contained HTML page (charts, tables, assumptions) to this file.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+    },
     /// Show the price catalog, or one model in full.
     Prices {
         /// Model id to show in full; without it, list every model.
@@ -291,6 +333,9 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             output,
             prices,
             threads,
+            plot,
+            plot_format,
+            html,
         } => cmd_run(
             &scenario,
             runs,
@@ -299,7 +344,20 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             output.as_deref(),
             prices.as_deref(),
             threads,
+            Visuals::open(plot.as_deref(), plot_format, html.as_deref())?,
         ),
+        Command::Plot {
+            report,
+            dir,
+            plot_format,
+            html,
+        } => {
+            let visuals = Visuals::open(dir.as_deref(), plot_format, html.as_deref())?;
+            let report = load_report(&report)?;
+            let source = scenario_source(&report);
+            visuals.write(&report, source.as_deref())?;
+            Ok(0)
+        }
         Command::Validate {
             scenarios,
             prices,
@@ -573,6 +631,7 @@ fn cmd_run(
     output: Option<&Path>,
     prices: Option<&Path>,
     threads: Option<usize>,
+    visuals: Visuals,
 ) -> Result<i32, Failure> {
     let sink = Sink::open(output)?;
     let mut scenario = Scenario::load(path, prices).map_err(Failure::input)?;
@@ -594,7 +653,94 @@ fn cmd_run(
         montecarlo::ForecastError::Simulation { .. } => Failure::runtime(e),
     })?;
     sink.write(&render(&report, format)?)?;
+    let source = std::fs::read_to_string(path).ok();
+    visuals.write(&report, source.as_deref())?;
     Ok(0)
+}
+
+/// Where `--plot` charts and the `--html` page go: the folder is created and the page's file
+/// opened before any work, so a bad path fails fast.
+struct Visuals {
+    plot: Option<(PathBuf, plot::ImageFormat)>,
+    html: Option<(PathBuf, File)>,
+}
+
+impl Visuals {
+    fn open(
+        dir: Option<&Path>,
+        format: PlotFormat,
+        html: Option<&Path>,
+    ) -> Result<Visuals, Failure> {
+        if let Some(d) = dir {
+            std::fs::create_dir_all(d)
+                .with_context(|| format!("{}: cannot create chart folder", d.display()))
+                .map_err(Failure::input)?;
+        }
+        let html = match html {
+            Some(p) => Some((
+                p.to_path_buf(),
+                File::create(p)
+                    .with_context(|| format!("{}: cannot create HTML file", p.display()))
+                    .map_err(Failure::input)?,
+            )),
+            None => None,
+        };
+        Ok(Visuals {
+            plot: dir.map(|d| (d.to_path_buf(), format.into())),
+            html,
+        })
+    }
+
+    /// Draw the charts and the page; `source` is the scenario file's text, if at hand.
+    fn write(self, report: &report::Report, source: Option<&str>) -> Result<(), Failure> {
+        if let Some((dir, format)) = self.plot {
+            let files = plot::write_all(report, &dir, format).map_err(Failure::runtime)?;
+            eprintln!("wrote {} charts to {}", files.len(), dir.display());
+        }
+        if let Some((path, mut file)) = self.html {
+            let page = report::html::render(report, source).map_err(Failure::runtime)?;
+            file.write_all(page.as_bytes())
+                .and_then(|_| file.flush())
+                .with_context(|| format!("{}: cannot write HTML page", path.display()))
+                .map_err(Failure::runtime)?;
+            eprintln!("wrote {}", path.display());
+        }
+        Ok(())
+    }
+}
+
+/// A saved JSON report; bad JSON or another schema version is bad input.
+fn load_report(path: &Path) -> Result<report::Report, Failure> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("{}: cannot read report", path.display()))
+        .map_err(Failure::input)?;
+    let report: report::Report = serde_json::from_slice(&bytes)
+        .with_context(|| {
+            format!(
+                "{}: not a tokencast JSON report (write one with --format json)",
+                path.display()
+            )
+        })
+        .map_err(Failure::input)?;
+    if report.schema_version != report::SCHEMA_VERSION {
+        return Err(Failure::input(anyhow!(
+            "{}: report schema_version {} (this tokencast reads {})",
+            path.display(),
+            report.schema_version,
+            report::SCHEMA_VERSION
+        )));
+    }
+    Ok(report)
+}
+
+/// The scenario file a saved report was made from, when it is still where the report says
+/// and unchanged (same SHA-256); never for audits (their "scenario" is the trace).
+fn scenario_source(report: &report::Report) -> Option<String> {
+    if report.audit.is_some() || !report.scenario.path.ends_with(".ron") {
+        return None;
+    }
+    let text = std::fs::read_to_string(&report.scenario.path).ok()?;
+    (crate::scenario::hex_sha256(text.as_bytes()) == report.scenario.sha256).then_some(text)
 }
 
 fn cmd_validate(paths: &[PathBuf], prices: Option<&Path>, quiet: bool) -> Result<i32, Failure> {

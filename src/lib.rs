@@ -32,6 +32,7 @@ pub mod fit;
 pub mod ledger;
 pub mod levers;
 pub mod montecarlo;
+pub mod plot;
 pub mod pricing;
 pub mod replay;
 pub mod report;

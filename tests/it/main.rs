@@ -9,6 +9,7 @@ mod determinism;
 mod fit;
 mod fixtures;
 mod invariants;
+mod plot;
 mod prompt_cache;
 mod replay;
 mod routing;
