@@ -623,6 +623,8 @@ impl Sink {
     }
 }
 
+// One argument per flag of `run`; they are grouped when more flags arrive.
+#[allow(clippy::too_many_arguments)]
 fn cmd_run(
     path: &Path,
     runs: u32,

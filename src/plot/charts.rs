@@ -239,8 +239,12 @@ struct Fan<'a> {
     y_desc: String,
     x_fmt: &'a dyn Fn(&f64) -> String,
     x_labels: usize,
+    /// Tick positions and labels drawn instead of plotters' own (e.g. a log axis).
+    x_ticks: Vec<(f64, String)>,
     hlines: Vec<HLine>,
     vlines: Vec<VLine>,
+    /// Lines of coloured text in a box at the lower right of the plot.
+    notes: Vec<(String, RGBColor)>,
     markers: bool,
     caption: Option<String>,
 }
@@ -285,7 +289,7 @@ where
         .configure_mesh()
         .x_desc(f.x_desc.as_str())
         .y_desc(f.y_desc.as_str())
-        .x_labels(f.x_labels)
+        .x_labels(if f.x_ticks.is_empty() { f.x_labels } else { 0 })
         .y_labels(8)
         .x_label_formatter(f.x_fmt)
         .y_label_formatter(&y_fmt)
@@ -296,6 +300,12 @@ where
         .bold_line_style(GRID_BOLD)
         .axis_style(MUTED)
         .draw()?;
+    for (x, _) in &f.x_ticks {
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(*x, y_range.start), (*x, y_range.end)],
+            GRID_BOLD.stroke_width(1),
+        )))?;
+    }
     if y_range.start < 0.0 {
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(f.x_range.start, 0.0), (f.x_range.end, 0.0)],
@@ -350,6 +360,37 @@ where
             anchored(15.0, h.colour, HPos::Right, VPos::Bottom),
         ))?;
     }
+    for (x, label) in &f.x_ticks {
+        let (px, _) = chart.backend_coord(&(*x, y_range.start));
+        root.draw(&PathElement::new(vec![(px, py1), (px, py1 + 5)], MUTED))?;
+        root.draw(&Text::new(
+            label.clone(),
+            (px, py1 + 9),
+            anchored(15.0, INK, HPos::Center, VPos::Top),
+        ))?;
+    }
+    if !f.notes.is_empty() {
+        let style = anchored(14.0, INK, HPos::Left, VPos::Top);
+        let mut w = 0;
+        for (t, _) in &f.notes {
+            w = w.max(root.estimate_text_size(t, &style)?.0 as i32);
+        }
+        let line = 19;
+        let h = line * f.notes.len() as i32;
+        let (x0, y0) = (px1 - w - 24, py1 - h - 22);
+        root.draw(&Rectangle::new(
+            [(x0, y0), (px1 - 8, py1 - 8)],
+            WHITE.mix(0.9).filled(),
+        ))?;
+        root.draw(&Rectangle::new([(x0, y0), (px1 - 8, py1 - 8)], GRID_BOLD))?;
+        for (k, (t, c)) in f.notes.iter().enumerate() {
+            root.draw(&Text::new(
+                t.clone(),
+                (x0 + 8, y0 + 7 + line * k as i32),
+                anchored(14.0, *c, HPos::Left, VPos::Top),
+            ))?;
+        }
+    }
     for v in &f.vlines {
         let (px, _) = chart.backend_coord(&(v.x, y_range.start));
         root.draw(&DashedPathElement::new(
@@ -358,6 +399,9 @@ where
             4,
             v.colour.stroke_width(2),
         ))?;
+        if v.label.is_empty() {
+            continue;
+        }
         let style = font(14.0, v.colour);
         let tw = root.estimate_text_size(&v.label, &style)?.0 as i32;
         // Keep the label inside the plot: to the right of the line unless that overflows.
@@ -419,7 +463,10 @@ fn hbars<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    // At least three rows' worth of height, so one or two bars are not slabs; rows centred.
     let n = b.rows.len().max(1);
+    let slots = n.max(3);
+    let offset = (slots - n) as f64 / 2.0;
     let label_style = anchored(15.0, INK, HPos::Right, VPos::Center);
     let mut label_w = 0;
     let mut labels = Vec::new();
@@ -467,7 +514,7 @@ where
             left..right
         }
     };
-    let y_range = -0.6..n as f64 - 0.4;
+    let y_range = -0.6..slots as f64 - 0.4;
     let mut builder = ChartBuilder::on(area);
     builder
         .margin_left(14)
@@ -503,7 +550,7 @@ where
     let half = 0.32;
     let inside = anchored(14.0, INK, HPos::Center, VPos::Center);
     for (i, r) in b.rows.iter().enumerate() {
-        let y = (n - 1 - i) as f64;
+        let y = (n - 1 - i) as f64 + offset;
         for s in &r.segments {
             let RGBColorA(c, a) = s.colour;
             chart.draw_series(std::iter::once(Rectangle::new(
@@ -657,12 +704,20 @@ where
             swatch: Swatch::Dashed,
         });
     }
-    let subtitle = format!(
-        "{}: USD per simulated day over {}; {}.",
-        report.scenario.name,
-        horizon(report),
-        spread(report)
-    );
+    let subtitle = if report.audit.is_some() {
+        format!(
+            "{}: USD per day of recorded usage over {}.",
+            report.scenario.name,
+            horizon(report)
+        )
+    } else {
+        format!(
+            "{}: USD per simulated day over {}; {}.",
+            report.scenario.name,
+            horizon(report),
+            spread(report)
+        )
+    };
     let area = frame(root, ChartKind::DailyCost.title(), &subtitle, &legend)?;
     if days < 2 {
         let rows = interval_rows(report, |s| {
@@ -716,6 +771,8 @@ where
             y_desc: "cost per day (USD)".into(),
             x_fmt: &x_fmt,
             x_labels: days.min(16),
+            x_ticks: Vec::new(),
+            notes: Vec::new(),
             hlines: budget_day
                 .map(|b| HLine {
                     y: b,
@@ -736,20 +793,29 @@ where
     DB::ErrorType: 'static,
 {
     let all = strategies(report);
-    let months = all
+    // The months of the longest strategy (all have the same in a report).
+    let months: &[crate::report::MonthCost] = all
         .iter()
-        .map(|(_, _, s)| s.monthly.len())
-        .max()
-        .unwrap_or(0);
+        .max_by_key(|(_, _, s)| s.monthly.len())
+        .map_or(&[], |(_, _, s)| s.monthly.as_slice());
+    // A month cut short by the horizon (fewer than 28 days) is left out when there are full
+    // ones: its lower cost would read as a fall. Two or more months shown make a fan; one
+    // makes intervals.
+    let full: Vec<usize> = (0..months.len())
+        .filter(|&m| months[m].days >= 28)
+        .collect();
+    let shown: Vec<usize> = if full.is_empty() {
+        (0..months.len().min(1)).collect()
+    } else {
+        full
+    };
+    let left_out: Vec<String> = (0..months.len())
+        .filter(|m| !shown.contains(m))
+        .map(|m| format!("{} ({} days)", months[m].label, months[m].days))
+        .collect();
+    let is_fan = shown.len() >= 2;
     let budget = report.budget_usd_per_month;
-    let mut legend = strategy_legend(
-        report,
-        if months >= 2 {
-            Swatch::Band
-        } else {
-            Swatch::Block
-        },
-    );
+    let mut legend = strategy_legend(report, if is_fan { Swatch::Band } else { Swatch::Block });
     if let Some(b) = budget {
         legend.push(LegendItem {
             label: format!("budget {}/month", usd_short(b)),
@@ -757,16 +823,15 @@ where
             swatch: Swatch::Dashed,
         });
     }
-    let short_last = all
-        .iter()
-        .filter_map(|(_, _, s)| s.monthly.last())
-        .find(|m| m.days < 30)
-        .map(|m| format!(" ({} has {} days)", m.label, m.days))
-        .unwrap_or_default();
     let subtitle = format!(
-        "{}: USD per 30-day month{short_last}; {}.",
+        "{}: USD per 30-day month{}; {}.",
         report.scenario.name,
-        if months >= 2 {
+        if left_out.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} left out)", left_out.join(", "))
+        },
+        if is_fan {
             spread(report)
         } else if report.runs <= 1 {
             "one run".to_string()
@@ -778,33 +843,30 @@ where
         }
     );
     let area = frame(root, ChartKind::MonthlyCost.title(), &subtitle, &legend)?;
-    let over = |s: &StrategyResult, month: usize| -> String {
-        let p = s
-            .monthly
-            .get(month)
-            .and_then(|m| m.probability_over_budget)
-            .or_else(|| s.budget.as_ref().map(|b| b.probability_exceeded));
-        match p {
-            Some(p) if budget.is_some() => format!(" · over budget in {} of runs", pct_short(p)),
-            _ => String::new(),
-        }
-    };
-    if months < 2 {
+    if !is_fan {
+        let Some(&m) = shown.first() else {
+            return Ok(());
+        };
         let rows = interval_rows(report, |s| {
-            s.monthly.first().map(|m| (m.cost_usd, over(s, 0)))
+            let c = s.monthly.get(m)?;
+            let p = c
+                .probability_over_budget
+                .or_else(|| s.budget.as_ref().map(|b| b.probability_exceeded));
+            let over = match p {
+                Some(p) if budget.is_some() => {
+                    format!(" · over budget in {} of runs", pct_short(p))
+                }
+                _ => String::new(),
+            };
+            Some((c.cost_usd, over))
         });
         let fmt = |v: &f64| usd_short(*v);
-        let label = all
-            .iter()
-            .find_map(|(_, _, s)| s.monthly.first())
-            .map(|m| m.label.clone())
-            .unwrap_or_else(|| "month 1".into());
         return hbars(
             root,
             &area,
             &Bars {
                 rows,
-                x_desc: format!("cost of {label} (USD)"),
+                x_desc: format!("cost of {} (USD)", months[m].label),
                 x_fmt: &fmt,
                 x_fixed: None,
                 vline: budget.map(|b| VLine {
@@ -818,40 +880,38 @@ where
             },
         );
     }
-    let labels: Vec<String> = all
-        .iter()
-        .max_by_key(|(_, _, s)| s.monthly.len())
-        .map(|(_, _, s)| s.monthly.iter().map(|m| m.label.clone()).collect())
-        .unwrap_or_default();
     let series = all
         .iter()
         .map(|(i, _, s)| FanSeries {
             colour: strategy_colour(*i),
-            points: s
-                .monthly
+            points: shown
                 .iter()
-                .map(|m| (f64::from(m.month), m.cost_usd))
+                .filter_map(|&m| Some((m as f64 + 1.0, s.monthly.get(m)?.cost_usd)))
                 .collect(),
         })
         .collect();
-    let x_fmt = |v: &f64| {
-        let k = v.round();
-        if (v - k).abs() < 1e-6 && k >= 1.0 {
-            labels.get(k as usize - 1).cloned().unwrap_or_default()
-        } else {
-            String::new()
-        }
-    };
+    // At most about twelve month labels.
+    let every = shown.len().div_ceil(12);
+    let x_ticks = shown
+        .iter()
+        .step_by(every)
+        .map(|&m| (m as f64 + 1.0, months[m].label.clone()))
+        .collect();
+    let first = shown[0] as f64 + 1.0;
+    let last = shown[shown.len() - 1] as f64 + 1.0;
+    let x_fmt = |_: &f64| String::new();
     fan(
         root,
         &area,
         &Fan {
             series,
-            x_range: 0.6..months as f64 + 0.4,
+            x_range: first - 0.4..last + 0.4,
             x_desc: "month of the horizon".into(),
             y_desc: "cost per month (USD)".into(),
             x_fmt: &x_fmt,
-            x_labels: months.min(14),
+            x_labels: 0,
+            x_ticks,
+            notes: Vec::new(),
             hlines: budget
                 .map(|b| HLine {
                     y: b,
@@ -1141,9 +1201,18 @@ where
             ));
         }
         let subtitle = format!(
-            "{}: share of prompt tokens the provider's cache read, against the share in prefixes \
-             seen earlier in the trace and the share of requests repeating an earlier intent.",
-            report.scenario.name
+            "{}: share of prompt tokens the provider's cache read{}{}.",
+            report.scenario.name,
+            if a.prefix_reuse_ratio.is_some() {
+                ", against the share in prefix blocks seen earlier in the trace"
+            } else {
+                " (the trace has no prefix hashes to compare with)"
+            },
+            if a.intent_repeat_ratio.is_some() {
+                "; share of requests repeating an earlier intent"
+            } else {
+                ""
+            }
         );
         let area = frame(root, ChartKind::CacheHitRatio.title(), &subtitle, &[])?;
         return hbars(
@@ -1271,16 +1340,25 @@ where
     let hi = users.iter().copied().fold(0.0, f64::max).log10();
     let pad = ((hi - lo) * 0.06).max(0.15);
     let x_range = lo - pad..hi + pad;
-    let x_fmt = |v: &f64| {
-        // Label 1, 2 and 5 times a power of ten; the grid between stays unlabelled.
-        let decade = 10f64.powf(v.floor());
-        [1.0, 2.0, 5.0, 10.0]
-            .iter()
-            .map(|m| m * decade)
-            .find(|n| (n.log10() - v).abs() < 0.012)
-            .map(users_short)
-            .unwrap_or_default()
-    };
+    let margin_known = curve.points.iter().any(|p| {
+        p.strategies
+            .values()
+            .any(|s| s.margin_per_user_month_usd.is_some())
+    });
+    // The axis is log10(users), labelled at 1, 2 and 5 times powers of ten, or only at the
+    // powers when that would crowd (a wide curve, or two panels side by side).
+    let crowded = hi - lo > if margin_known { 1.5 } else { 3.0 };
+    let steps: &[f64] = if crowded { &[1.0] } else { &[1.0, 2.0, 5.0] };
+    let mut x_ticks = Vec::new();
+    for decade in (x_range.start.floor() as i32)..=(x_range.end.ceil() as i32) {
+        for m in steps {
+            let u = m * 10f64.powi(decade);
+            if x_range.contains(&u.log10()) {
+                x_ticks.push((u.log10(), users_short(u)));
+            }
+        }
+    }
+    let x_fmt = |_: &f64| String::new();
     let series = |f: &dyn Fn(&crate::report::ScaleStrategy) -> Option<Stats>| -> Vec<FanSeries> {
         all.iter()
             .map(|(i, n, _)| FanSeries {
@@ -1321,9 +1399,11 @@ where
         x_desc: "daily active users".into(),
         y_desc: "cost per user-month (USD)".into(),
         x_fmt: &x_fmt,
-        x_labels: 30,
+        x_labels: 0,
+        x_ticks: x_ticks.clone(),
         hlines: Vec::new(),
         vlines: Vec::new(),
+        notes: Vec::new(),
         markers: true,
         caption: None,
     };
@@ -1339,20 +1419,31 @@ where
             ..cost
         },
     )?;
-    let vlines = all
+    let break_even: Vec<(usize, &str, f64)> = all
         .iter()
-        .filter_map(|(i, n, _)| {
-            let u = (*curve.break_even_users.get(*n)?)?;
-            Some((*i, u))
-        })
-        .enumerate()
-        .map(|(row, (i, u))| VLine {
+        .filter_map(|(i, n, _)| Some((*i, *n, (*curve.break_even_users.get(*n)?)?)))
+        .collect();
+    let vlines = break_even
+        .iter()
+        .map(|(i, _, u)| VLine {
             x: u.max(1.0).log10(),
-            label: format!("break-even ≈ {} users", users_short(u)),
-            colour: strategy_colour(i),
-            row: row as i32,
+            label: String::new(),
+            colour: strategy_colour(*i),
+            row: 0,
         })
         .collect();
+    let mut notes: Vec<(String, RGBColor)> = break_even
+        .iter()
+        .map(|(i, n, u)| {
+            (
+                format!("{n}: {} users", users_short(*u)),
+                strategy_colour(*i),
+            )
+        })
+        .collect();
+    if !notes.is_empty() {
+        notes.insert(0, ("break-even (dotted lines):".into(), INK));
+    }
     fan(
         root,
         &right,
@@ -1362,9 +1453,11 @@ where
             x_desc: "daily active users".into(),
             y_desc: "margin per user-month (USD)".into(),
             x_fmt: &x_fmt,
-            x_labels: 30,
+            x_labels: 0,
+            x_ticks,
             hlines: Vec::new(),
             vlines,
+            notes,
             markers: true,
             caption: Some("Margin per user-month".into()),
         },

@@ -48,7 +48,9 @@ table { border-collapse: collapse; margin: 8px 0 16px; font-variant-numeric: tab
 th, td { border-bottom: 1px solid #e4e4e4; padding: 4px 10px; text-align: right; vertical-align: top; }
 th { background: #f2f2f2; font-weight: 600; }
 th:first-child, td:first-child { text-align: left; }
-td.text { text-align: left; }
+td { white-space: nowrap; }
+td.text { white-space: normal; }
+.text { text-align: left; }
 .chip { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 6px;
   vertical-align: -1px; }
 figure { margin: 16px 0 28px; }
@@ -161,8 +163,9 @@ fn strategy_cell(i: usize, name: &str) -> String {
     format!("<td>{}{}</td>", chip(i), escape(name))
 }
 
+/// P5 – P95, to three significant digits.
 fn range(s: &Stats) -> String {
-    format!("{} – {}", usd(s.p5), usd(s.p95))
+    format!("{} – {}", plot::usd_short(s.p5), plot::usd_short(s.p95))
 }
 
 fn summary(h: &mut String, report: &Report) {
@@ -264,9 +267,8 @@ fn charts(h: &mut String, report: &Report) -> Result<(), PlotError> {
                 let svg = plot::svg(report, kind)?;
                 let _ = writeln!(
                     h,
-                    "<figure id=\"{}\">\n<h3>{}</h3>\n{}\n<figcaption>{}</figcaption>\n</figure>",
+                    "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>",
                     kind.file_stem(),
-                    escape(kind.title()),
                     inline_svg(&svg, kind.title()),
                     escape(kind.describe())
                 );
@@ -597,7 +599,7 @@ fn assumptions(h: &mut String, report: &Report, source: Option<&str>) {
     let all = ordered(report);
     let _ = writeln!(
         h,
-        "<h3>Strategies</h3>\n<table>\n<tr><th>strategy</th><th>what it does</th></tr>"
+        "<h3>Strategies</h3>\n<table>\n<tr><th>strategy</th><th class=\"text\">what it does</th></tr>"
     );
     for (i, n, s) in &all {
         let _ = writeln!(
