@@ -9,7 +9,7 @@
 //!                     Ledger (integer tokens per day, endpoint, model, tier, bucket)
 //!                                       │  × prices, at the end
 //!                                       ▼
-//!                                    Report ──▶ table | json | csv | markdown
+//!                                    Report ──▶ table | json | csv | markdown | svg/png | html
 //! ```
 //!
 //! A minimal use of the library:

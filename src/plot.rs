@@ -117,8 +117,8 @@ impl ChartKind {
     pub fn describe(self) -> &'static str {
         match self {
             ChartKind::DailyCost => {
-                "Cost of each simulated day: the line is the median (P50) across runs, the band \
-                 the 5th to 95th percentile; weekly patterns and growth show here."
+                "Cost of each day of the horizon: the line is the median (P50) across runs, the \
+                 band the 5th to 95th percentile; weekly patterns and growth show here."
             }
             ChartKind::MonthlyCost => {
                 "Cost of each 30-day month with its P5–P95 spread across runs, against the \

@@ -673,7 +673,11 @@ fn interval_rows(
                 }],
                 whisker: (st.p95 > st.p5).then_some((st.p5, st.p95)),
                 point: Some((st.p50, strategy_colour(i))),
-                end_label: Some(format!("P50 {}{extra}", usd_short(st.p50))),
+                end_label: Some(if report.runs <= 1 {
+                    format!("{}{extra}", usd_short(st.p50))
+                } else {
+                    format!("P50 {}{extra}", usd_short(st.p50))
+                }),
             })
         })
         .collect()
@@ -866,7 +870,16 @@ where
             &area,
             &Bars {
                 rows,
-                x_desc: format!("cost of {} (USD)", months[m].label),
+                x_desc: if months[m].days < 28 {
+                    format!(
+                        "cost of {} ({} day{} in the horizon, USD)",
+                        months[m].label,
+                        months[m].days,
+                        if months[m].days == 1 { "" } else { "s" }
+                    )
+                } else {
+                    format!("cost of {} (USD)", months[m].label)
+                },
                 x_fmt: &fmt,
                 x_fixed: None,
                 vline: budget.map(|b| VLine {

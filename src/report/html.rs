@@ -171,54 +171,72 @@ fn range(s: &Stats) -> String {
 fn summary(h: &mut String, report: &Report) {
     let all = ordered(report);
     let budget = report.budget_usd_per_month.is_some();
-    let _ = writeln!(h, "<h2>Summary</h2>");
-    let _ = writeln!(
-        h,
-        "<table>\n<tr><th>strategy</th><th>total cost (mean)</th><th>P5 – P95</th><th>P50</th>\
-         <th>saving vs baseline</th><th>per request</th><th>per user-month</th>\
-         <th>prompt-cache hit</th>{}</tr>",
-        if budget {
-            "<th>runs over budget</th>"
-        } else {
-            ""
-        }
-    );
+    // Spread only with several runs, savings only with something to compare.
+    let spread = report.runs > 1;
+    let compare = all.len() > 1;
     let base = all.first().map(|(_, _, s)| s.cost_usd.mean).unwrap_or(0.0);
-    for (k, (i, n, s)) in all.iter().enumerate() {
-        let saving = if k == 0 {
-            "baseline".to_string()
-        } else if base > 0.0 {
-            format!(
-                "{} ({})",
-                usd_signed(s.savings_vs_baseline_usd.mean),
-                pct(s.savings_vs_baseline_usd.mean / base)
-            )
+    type Cell<'a> = Box<dyn Fn(usize, &StrategyResult) -> String + 'a>;
+    let mut columns: Vec<(&str, Cell)> = vec![(
+        if spread {
+            "total cost (mean)"
         } else {
-            usd_signed(s.savings_vs_baseline_usd.mean)
-        };
-        let _ = writeln!(
-            h,
-            "<tr>{}<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}</tr>",
-            strategy_cell(*i, n),
-            usd(s.cost_usd.mean),
-            range(&s.cost_usd),
-            usd(s.cost_usd.p50),
-            saving,
-            usd(s.unit_economics.cost_per_request_usd.mean),
-            usd(s.unit_economics.cost_per_user_month_usd.mean),
-            pct(s.prompt_cache.hit_ratio),
-            if budget {
-                format!(
-                    "<td>{}</td>",
-                    s.budget
-                        .as_ref()
-                        .map(|b| pct(b.probability_exceeded))
-                        .unwrap_or_else(|| "–".into())
-                )
-            } else {
-                String::new()
-            }
-        );
+            "total cost"
+        },
+        Box::new(|_, s| usd(s.cost_usd.mean)),
+    )];
+    if spread {
+        columns.push(("P5 – P95", Box::new(|_, s| range(&s.cost_usd))));
+        columns.push(("P50", Box::new(|_, s| usd(s.cost_usd.p50))));
+    }
+    if compare {
+        columns.push((
+            "saving vs baseline",
+            Box::new(move |k, s| {
+                let m = s.savings_vs_baseline_usd.mean;
+                if k == 0 {
+                    "baseline".to_string()
+                } else if base > 0.0 {
+                    format!("{} ({})", usd_signed(m), pct(m / base))
+                } else {
+                    usd_signed(m)
+                }
+            }),
+        ));
+    }
+    columns.push((
+        "per request",
+        Box::new(|_, s| usd(s.unit_economics.cost_per_request_usd.mean)),
+    ));
+    columns.push((
+        "per user-month",
+        Box::new(|_, s| usd(s.unit_economics.cost_per_user_month_usd.mean)),
+    ));
+    columns.push((
+        "prompt-cache hit",
+        Box::new(|_, s| pct(s.prompt_cache.hit_ratio)),
+    ));
+    if budget {
+        columns.push((
+            "runs over budget",
+            Box::new(|_, s| {
+                s.budget
+                    .as_ref()
+                    .map(|b| pct(b.probability_exceeded))
+                    .unwrap_or_else(|| "–".into())
+            }),
+        ));
+    }
+    let _ = write!(h, "<h2>Summary</h2>\n<table>\n<tr><th>strategy</th>");
+    for (title, _) in &columns {
+        let _ = write!(h, "<th>{title}</th>");
+    }
+    let _ = writeln!(h, "</tr>");
+    for (k, (i, n, s)) in all.iter().enumerate() {
+        let _ = write!(h, "<tr>{}", strategy_cell(*i, n));
+        for (_, cell) in &columns {
+            let _ = write!(h, "<td>{}</td>", cell(k, s));
+        }
+        let _ = writeln!(h, "</tr>");
     }
     let _ = writeln!(h, "</table>");
     if let Some(b) = report.budget_usd_per_month {
