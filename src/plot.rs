@@ -428,13 +428,18 @@ pub fn users_short(v: f64) -> String {
 
 /// A share 0..1 as a percentage: `42%`, `4.2%`, `0.42%`.
 pub fn pct_short(v: f64) -> String {
-    let p = v * 100.0;
-    if p.abs() >= 10.0 || p == 0.0 {
-        format!("{p:.0}%")
-    } else if p.abs() >= 1.0 {
-        format!("{p:.1}%")
+    let p = v.abs() * 100.0;
+    let sign = if v < 0.0 && p >= 0.005 {
+        "\u{2212}"
     } else {
-        format!("{p:.2}%")
+        ""
+    };
+    if p >= 10.0 || p == 0.0 {
+        format!("{sign}{p:.0}%")
+    } else if p >= 1.0 {
+        format!("{sign}{p:.1}%")
+    } else {
+        format!("{sign}{p:.2}%")
     }
 }
 
@@ -454,6 +459,7 @@ mod tests {
         assert_eq!(users_short(100_000.0), "100k");
         assert_eq!(pct_short(0.423), "42%");
         assert_eq!(pct_short(0.0423), "4.2%");
+        assert_eq!(pct_short(-0.16), "\u{2212}16%");
     }
 
     #[test]

@@ -546,3 +546,28 @@ fn html_page_opens_in_headless_chromium_without_console_messages() {
         "the screenshot looks blank: {colours} colours"
     );
 }
+
+#[test]
+fn a_bad_html_or_chart_path_fails_before_the_simulation() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file");
+    std::fs::write(&file, "").unwrap();
+    let out = bin()
+        .arg("run")
+        .arg(repo("scenarios/support-assistant.ron"))
+        .arg("--html")
+        .arg(dir.path().join("missing").join("page.html"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot create HTML file"));
+    let out = bin()
+        .arg("run")
+        .arg(repo("scenarios/support-assistant.ron"))
+        .arg("--plot")
+        .arg(file.join("charts"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot create chart folder"));
+}
