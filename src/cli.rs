@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::audit::{self, AuditOptions};
 use crate::montecarlo;
+use crate::plot;
 use crate::pricing::{Catalog, ModelPrice, Rates};
 use crate::report::{self, format::Table};
 use crate::scenario::Scenario;
@@ -39,6 +40,24 @@ pub enum Format {
     Csv,
     /// GitHub-flavoured markdown.
     Markdown,
+}
+
+/// Image formats for `--plot-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlotFormat {
+    /// Scalable vector graphics.
+    Svg,
+    /// PNG bitmaps (1000 × 600).
+    Png,
+}
+
+impl From<PlotFormat> for plot::ImageFormat {
+    fn from(f: PlotFormat) -> plot::ImageFormat {
+        match f {
+            PlotFormat::Svg => plot::ImageFormat::Svg,
+            PlotFormat::Png => plot::ImageFormat::Png,
+        }
+    }
 }
 
 /// Trace formats for `--trace-format`.
@@ -130,9 +149,19 @@ pub struct RunArgs {
     /// Runs at each `--scale` point.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub scale_runs: u32,
-    /// No progress bar (it is shown only when standard error is a terminal anyway).
+    /// No progress bar (it is shown only when standard error is a terminal anyway), and no
+    /// note of the charts and page written.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also write charts into this folder (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+    /// Image format of the `--plot` charts.
+    #[arg(long, value_enum, default_value_t = PlotFormat::Svg)]
+    pub plot_format: PlotFormat,
+    /// Also write a self-contained HTML page (charts, tables, assumptions) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 fn parse_budget(s: &str) -> Result<f64, String> {
@@ -284,6 +313,23 @@ pub enum Command {
         override_usage = "tokencast diff [OPTIONS] <BASE> <HEAD>\n       tokencast diff [OPTIONS] --git-base <REV> <FILE>..."
     )]
     Diff(DiffArgs),
+    /// Draw charts (and an HTML page) from a saved JSON report (`--format json`).
+    Plot {
+        /// JSON report written by `run`, `replay` or `audit` with `--format json`.
+        report: PathBuf,
+        /// Folder for the charts (created if missing).
+        #[arg(required_unless_present = "html")]
+        dir: Option<PathBuf>,
+        /// Image format of the charts.
+        #[arg(long, value_enum, default_value_t = PlotFormat::Svg)]
+        plot_format: PlotFormat,
+        /// Also write a self-contained HTML page (charts, tables, assumptions) to this file.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// Do not say what was written.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Show the price catalog, or one model in full.
     Prices {
         /// Model id to show in full; without it, list every model.
@@ -381,7 +427,24 @@ impl Failure {
 /// Run the command line; `Ok` carries the exit code.
 pub fn run(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
-        Command::Run(args) => cmd_run(&args),
+        Command::Run(args) => {
+            let visuals =
+                Visuals::open(args.plot.as_deref(), args.plot_format, args.html.as_deref())?;
+            cmd_run(&args, visuals)
+        }
+        Command::Plot {
+            report,
+            dir,
+            plot_format,
+            html,
+            quiet,
+        } => {
+            let visuals = Visuals::open(dir.as_deref(), plot_format, html.as_deref())?;
+            let report = load_report(&report)?;
+            let source = scenario_source(&report);
+            visuals.write(&report, source.as_deref(), quiet)?;
+            Ok(0)
+        }
         Command::Validate {
             scenarios,
             prices,
@@ -681,7 +744,7 @@ impl Drop for Sink {
     }
 }
 
-fn cmd_run(args: &RunArgs) -> Result<i32, Failure> {
+fn cmd_run(args: &RunArgs, visuals: Visuals) -> Result<i32, Failure> {
     let path = args.scenario.as_path();
     let sink = Sink::open(args.output.as_deref())?;
     let mut scenario = Scenario::load(path, args.prices.as_deref()).map_err(Failure::input)?;
@@ -735,6 +798,8 @@ fn cmd_run(args: &RunArgs) -> Result<i32, Failure> {
         },
     })?;
     sink.write(&render(&report, args.format)?)?;
+    let source = std::fs::read_to_string(path).ok();
+    visuals.write(&report, source.as_deref(), args.quiet)?;
     Ok(0)
 }
 
@@ -815,6 +880,95 @@ fn cmd_diff(a: DiffArgs) -> Result<i32, Failure> {
         return Ok(3);
     }
     Ok(0)
+}
+
+/// Where `--plot` charts and the `--html` page go: the folder is created and the page's file
+/// opened before any work, so a bad path fails fast.
+struct Visuals {
+    plot: Option<(PathBuf, plot::ImageFormat)>,
+    /// The page's path and its sink (a temporary file renamed over it once written).
+    html: Option<(PathBuf, Sink)>,
+}
+
+impl Visuals {
+    fn open(
+        dir: Option<&Path>,
+        format: PlotFormat,
+        html: Option<&Path>,
+    ) -> Result<Visuals, Failure> {
+        if let Some(d) = dir {
+            std::fs::create_dir_all(d)
+                .with_context(|| format!("{}: cannot create chart folder", d.display()))
+                .map_err(Failure::input)?;
+        }
+        let html = match html {
+            Some(p) => Some((p.to_path_buf(), Sink::open(Some(p))?)),
+            None => None,
+        };
+        Ok(Visuals {
+            plot: dir.map(|d| (d.to_path_buf(), format.into())),
+            html,
+        })
+    }
+
+    /// Draw the charts and the page; `source` is the scenario file's text, if at hand.
+    /// Draw the charts and the page; `source` is the scenario file's text, if at hand. Says
+    /// what was written on standard error unless `quiet`.
+    fn write(
+        self,
+        report: &report::Report,
+        source: Option<&str>,
+        quiet: bool,
+    ) -> Result<(), Failure> {
+        if let Some((dir, format)) = self.plot {
+            let files = plot::write_all(report, &dir, format).map_err(Failure::runtime)?;
+            if !quiet {
+                eprintln!("wrote {} charts to {}", files.len(), dir.display());
+            }
+        }
+        if let Some((path, sink)) = self.html {
+            let page = report::html::render(report, source).map_err(Failure::runtime)?;
+            sink.write(&page)?;
+            if !quiet {
+                eprintln!("wrote {}", path.display());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A saved JSON report; bad JSON or another schema version is bad input.
+fn load_report(path: &Path) -> Result<report::Report, Failure> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("{}: cannot read report", path.display()))
+        .map_err(Failure::input)?;
+    let report: report::Report = serde_json::from_slice(&bytes)
+        .with_context(|| {
+            format!(
+                "{}: not a tokencast JSON report (write one with --format json)",
+                path.display()
+            )
+        })
+        .map_err(Failure::input)?;
+    if report.schema_version != report::SCHEMA_VERSION {
+        return Err(Failure::input(anyhow!(
+            "{}: report schema_version {} (this tokencast reads {})",
+            path.display(),
+            report.schema_version,
+            report::SCHEMA_VERSION
+        )));
+    }
+    Ok(report)
+}
+
+/// The scenario file a saved report was made from, when it is still where the report says
+/// and unchanged (same SHA-256); never for audits (their "scenario" is the trace).
+fn scenario_source(report: &report::Report) -> Option<String> {
+    if report.audit.is_some() || !report.scenario.path.ends_with(".ron") {
+        return None;
+    }
+    let text = std::fs::read_to_string(&report.scenario.path).ok()?;
+    (crate::scenario::hex_sha256(text.as_bytes()) == report.scenario.sha256).then_some(text)
 }
 
 fn cmd_validate(paths: &[PathBuf], prices: Option<&Path>, quiet: bool) -> Result<i32, Failure> {

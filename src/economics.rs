@@ -246,12 +246,7 @@ fn at_scale(base: &Scenario, users: f64, days: u32) -> Result<Scenario, String> 
             ));
         }
     }
-    sc.horizon_days = days.min(base.horizon_days).max(1);
-    sc.months = match sc.start_date {
-        Some(d) => crate::calendar::calendar_months(d, sc.horizon_days),
-        None => report::thirty_day_months(sc.horizon_days),
-    };
-    sc.price_changes.retain(|c| c.day < sc.horizon_days);
+    sc.set_horizon_days(days.min(base.horizon_days).max(1));
     sc.uncertain
         .retain(|u| !u.path.ends_with(".daily_active_users") && !u.path.contains(".growth."));
     Ok(sc)

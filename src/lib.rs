@@ -9,7 +9,7 @@
 //!                     Ledger (integer tokens per day, endpoint, model, tier, bucket)
 //!                                       │  × prices, at the end
 //!                                       ▼
-//!                                    Report ──▶ table | json | csv | markdown
+//!                                    Report ──▶ table | json | csv | markdown | svg/png | html
 //! ```
 //!
 //! A minimal use of the library:
@@ -34,6 +34,7 @@ pub mod fit;
 pub mod ledger;
 pub mod levers;
 pub mod montecarlo;
+pub mod plot;
 pub mod pricing;
 pub mod replay;
 pub mod report;

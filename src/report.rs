@@ -10,6 +10,7 @@ pub mod csv;
 pub mod diff;
 pub mod forecast;
 pub mod format;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod table;
@@ -944,7 +945,10 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
             .iter()
             .enumerate()
             .map(|(mi, m)| {
-                let days = m.first_day as usize..(m.first_day + m.days) as usize;
+                // Months come from the subject; days past the ledgers' (a subject whose
+                // horizon was changed without its months) count as empty.
+                let end = ((m.first_day + m.days) as usize).min(days as usize);
+                let days = (m.first_day as usize).min(end)..end;
                 let cost = col(&|r| r.daily[days.clone()].iter().sum());
                 MonthCost {
                     month: mi as u32 + 1,

@@ -594,6 +594,16 @@ impl Scenario {
         })
     }
 
+    /// Change the horizon, keeping the months (and price changes) consistent with it.
+    pub fn set_horizon_days(&mut self, days: u32) {
+        self.horizon_days = days;
+        self.months = match self.start_date {
+            Some(d) => crate::calendar::calendar_months(d, days),
+            None => crate::report::thirty_day_months(days),
+        };
+        self.price_changes.retain(|c| c.day < days);
+    }
+
     /// Weekday index (0 = Monday) of day `day`.
     pub fn weekday_of(&self, day: u32) -> usize {
         (self.start_weekday.index() + day as usize) % 7

@@ -11,6 +11,7 @@ mod fit;
 mod fixtures;
 mod forecast;
 mod invariants;
+mod plot;
 mod prompt_cache;
 mod replay;
 mod routing;
