@@ -121,7 +121,7 @@ impl ChartKind {
                  band the 5th to 95th percentile; weekly patterns and growth show here."
             }
             ChartKind::MonthlyCost => {
-                "Cost of each 30-day month with its P5–P95 spread across runs, against the \
+                "Cost of each month (calendar months with a start date, else 30-day blocks) with its P5–P95 spread across runs, against the \
                  monthly budget when one is set."
             }
             ChartKind::Strategies => {

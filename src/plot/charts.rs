@@ -827,9 +827,18 @@ where
             swatch: Swatch::Dashed,
         });
     }
+    // Calendar months are labelled `2027-03`; otherwise months are 30-day blocks.
+    let calendar = months
+        .first()
+        .is_some_and(|m| !m.label.starts_with("month"));
     let subtitle = format!(
-        "{}: USD per 30-day month{}; {}.",
+        "{}: USD per {}{}; {}.",
         report.scenario.name,
+        if calendar {
+            "calendar month"
+        } else {
+            "30-day month"
+        },
         if left_out.is_empty() {
             String::new()
         } else {
