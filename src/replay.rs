@@ -89,8 +89,8 @@ const SESSION_IDLE_MS: u64 = MS_PER_DAY;
 const UNNAMED_SESSIONS: u64 = 0x6e6f_2d69_642d_7365;
 
 /// A well-mixed 64-bit hash of a session id, 8 bytes per step. Sessions are told apart by it:
-/// two ids with the same hash would be one session, which among n distinct ids happens with
-/// probability about n²/2⁶⁵ (one in 370,000 for ten million sessions).
+/// two ids with the same hash, both seen within a day, would be one session. Among n such ids
+/// that happens with probability about n²/2⁶⁵: one in 370,000 even for ten million.
 fn id_hash(id: &str) -> u64 {
     let b = id.as_bytes();
     let mut h = splitmix64(b.len() as u64);
@@ -102,9 +102,13 @@ fn id_hash(id: &str) -> u64 {
     }
     let rest = words.remainder();
     if !rest.is_empty() {
-        let mut x = [0u8; 8];
-        x[..rest.len()].copy_from_slice(rest);
-        h = splitmix64(h ^ u64::from_le_bytes(x));
+        // The last bytes as a little-endian word (a loop: a copy into a stack buffer would
+        // stall the load that reads it back).
+        let x = rest
+            .iter()
+            .rev()
+            .fold(0u64, |x, byte| x << 8 | u64::from(*byte));
+        h = splitmix64(h ^ x);
     }
     h
 }

@@ -578,7 +578,7 @@ fn utf8_message(rec: &csv::ByteRecord, before: &csv::Position) -> String {
 
 /// `s` without leading and trailing whitespace (Unicode's, as `str::trim`), checking the two
 /// ends first: most cells have none.
-#[inline]
+#[inline(always)]
 fn trim(s: &str) -> &str {
     let plain = |b: &u8| *b > b' ' && b.is_ascii();
     match s.as_bytes() {
