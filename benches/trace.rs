@@ -5,10 +5,14 @@
 //! 826 MB), written once into a temporary directory. The long trace has as many live sessions
 //! at a time as the month, so it measures what a long recording costs, not a busier one.
 //! `cargo bench --bench trace`; `cargo bench --bench trace -- month` for the month alone.
+//!
+//! Times are the bench thread's CPU time (Linux; wall-clock time elsewhere): the goal is rows
+//! per second per core, and the build machine is shared, so time slices given to other
+//! processes are left out. Their effect on caches is not.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use tokencast::replay::{ReplayOptions, replay};
@@ -23,6 +27,25 @@ fn write(sc: &Scenario, days: u32, path: &Path) -> u64 {
     let file = std::fs::File::create(path).unwrap_or_else(|e| panic!("{e}"));
     let out = std::io::BufWriter::with_capacity(1 << 16, file);
     write_trace(&sc, 0, out).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// This thread's CPU time (Linux), from `/proc/thread-self/schedstat`.
+fn cpu_time() -> Option<Duration> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+/// Run `f` `iters` times; the CPU time it took, or the wall-clock time without `cpu_time`.
+fn timed(iters: u64, mut f: impl FnMut()) -> Duration {
+    let (cpu, wall) = (cpu_time(), Instant::now());
+    for _ in 0..iters {
+        f();
+    }
+    match (cpu, cpu_time()) {
+        (Some(start), Some(end)) => end.saturating_sub(start),
+        _ => wall.elapsed(),
+    }
 }
 
 fn read_all(path: &Path) -> u64 {
@@ -63,15 +86,24 @@ fn bench_trace(c: &mut Criterion) {
             g.measurement_time(Duration::from_secs(20));
         }
         g.throughput(Throughput::Elements(rows));
-        g.bench_function("read", |b| b.iter(|| black_box(read_all(path))));
+        g.bench_function("read", |b| {
+            b.iter_custom(|iters| {
+                timed(iters, || {
+                    black_box(read_all(path));
+                })
+            })
+        });
         g.bench_function("replay through the baseline", |b| {
-            b.iter(|| {
-                black_box(replay(
-                    path,
-                    &baseline,
-                    &ReplayOptions::default(),
-                    String::new(),
-                ))
+            b.iter_custom(|iters| {
+                timed(iters, || {
+                    black_box(replay(
+                        path,
+                        &baseline,
+                        &ReplayOptions::default(),
+                        String::new(),
+                    ))
+                    .unwrap_or_else(|e| panic!("{e}"));
+                })
             })
         });
         g.finish();
