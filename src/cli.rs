@@ -485,11 +485,9 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
                     )));
                 }
             };
-            let bytes = std::fs::read(&trace)
+            let sha = crate::workload::trace::file_sha256(&trace)
                 .with_context(|| format!("{}: cannot read trace", trace.display()))
                 .map_err(Failure::input)?;
-            let sha = crate::scenario::hex_sha256(&bytes);
-            drop(bytes);
             let opts = crate::replay::ReplayOptions {
                 format: trace_format.map(Into::into),
                 skip_bad_rows,
@@ -568,11 +566,9 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         } => {
             let sink = Sink::open(output.as_deref())?;
             let catalog = load_catalog(prices.as_deref())?;
-            let bytes = std::fs::read(&trace)
+            let sha = crate::workload::trace::file_sha256(&trace)
                 .with_context(|| format!("{}: cannot read trace", trace.display()))
                 .map_err(Failure::input)?;
-            let sha = crate::scenario::hex_sha256(&bytes);
-            drop(bytes);
             let reader =
                 TraceReader::open(&trace, trace_format.map(Into::into)).map_err(Failure::input)?;
             let opts = AuditOptions {

@@ -13,15 +13,17 @@
 //! as `Fixed`), treated as a prefix shared by the endpoint's requests, and the rest as new
 //! content: no conversation prefix is assumed.
 //!
-//! Sessions: rows sharing a `session_id` are turns of one session, in row order. Reasoning
-//! tokens are part of `output_tokens` (the native convention) and are split out.
+//! Sessions: rows sharing a `session_id` are turns of one session, in row order, unless more
+//! than a day (of trace time) passes between two of them: the later row then starts a new
+//! session under the same id. Reasoning tokens are part of `output_tokens` (the native
+//! convention) and are split out.
 //!
 //! A replay is one deterministic run: `runs: 1`, every quantile equal. Rows must be in time
 //! order; `--sort` reads the whole trace into memory to sort it. Otherwise the trace is read
-//! once, row by row, and memory holds the live cache entries plus one id per distinct
-//! session.
+//! once, row by row, and memory holds the live cache entries and, per session seen in the last
+//! day, a 64-bit hash of its id, its row count and its last time: it does not grow with the
+//! length of the trace.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -29,7 +31,7 @@ use crate::engine::{MS_PER_DAY, SimTime};
 use crate::ledger::Ledger;
 use crate::montecarlo::Outcome;
 use crate::report::{self, Report, Subject};
-use crate::rng::stable_hash;
+use crate::rng::{MixedKeyMap, splitmix64, stable_hash};
 use crate::scenario::Scenario;
 use crate::strategy::{ModelTable, Pipeline};
 use crate::workload::trace::{TraceError, TraceFormat, TraceReader, TraceRecord, TraceRunError};
@@ -78,16 +80,66 @@ fn day0(first_ms: i64) -> i64 {
     }
 }
 
+/// A row more than this (trace time) after the previous row of its session id starts a new
+/// session under the same id. Sessions idle for longer are forgotten, so memory holds the
+/// sessions of the last day, not every session the trace ever had.
+const SESSION_IDLE_MS: u64 = MS_PER_DAY;
+
+/// Salt of the numbers of sessions without an id.
+const UNNAMED_SESSIONS: u64 = 0x6e6f_2d69_642d_7365;
+
+/// A well-mixed 64-bit hash of a session id, 8 bytes per step. Sessions are told apart by it:
+/// two ids with the same hash, both seen within a day, would be one session. Among n such ids
+/// that happens with probability about n²/2⁶⁵: one in 370,000 even for ten million.
+fn id_hash(id: &str) -> u64 {
+    let b = id.as_bytes();
+    let mut h = splitmix64(b.len() as u64);
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        let mut x = [0u8; 8];
+        x.copy_from_slice(w);
+        h = splitmix64(h ^ u64::from_le_bytes(x));
+    }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        // The last bytes as a little-endian word (a loop: a copy into a stack buffer would
+        // stall the load that reads it back).
+        let x = rest
+            .iter()
+            .rev()
+            .fold(0u64, |x, byte| x << 8 | u64::from(*byte));
+        h = splitmix64(h ^ x);
+    }
+    h
+}
+
 struct Converter<'a> {
     scenario: &'a Scenario,
     day0: i64,
-    sessions: HashMap<String, (u64, u32)>,
-    next_session: u64,
+    /// Of each live session, by [`id_hash`] of its id (which is also the session number the
+    /// levers see): the rows seen so far, and the time of the last one (ms since day 0).
+    sessions: MixedKeyMap<(u32, u64)>,
+    /// When to next forget the sessions idle for more than [`SESSION_IDLE_MS`].
+    next_sweep_ms: u64,
+    /// Rows without a session id so far.
+    unnamed_sessions: u64,
     single_endpoint: bool,
     default_block: Option<u64>,
 }
 
-impl Converter<'_> {
+impl<'a> Converter<'a> {
+    fn new(scenario: &'a Scenario, single_endpoint: bool, default_block: Option<u64>) -> Self {
+        Converter {
+            scenario,
+            day0: 0,
+            sessions: MixedKeyMap::default(),
+            next_sweep_ms: 0,
+            unnamed_sessions: 0,
+            single_endpoint,
+            default_block,
+        }
+    }
+
     fn request(&mut self, r: &TraceRecord) -> Result<Request, String> {
         let sc = self.scenario;
         let endpoint = match (&r.endpoint, self.single_endpoint) {
@@ -116,26 +168,34 @@ impl Converter<'_> {
                 ));
             }
         };
+        let now = (r.time_ms - self.day0) as u64;
         let (session, turn) = match &r.session_id {
-            Some(id) => match self.sessions.get_mut(id.as_str()) {
-                Some(e) => {
-                    e.1 += 1;
-                    (e.0, e.1 - 1)
+            Some(id) => {
+                if now >= self.next_sweep_ms {
+                    self.sessions
+                        .retain(|_, (_, last)| now.saturating_sub(*last) <= SESSION_IDLE_MS);
+                    self.next_sweep_ms = now + SESSION_IDLE_MS / 4;
                 }
-                None => {
-                    self.next_session += 1;
-                    self.sessions.insert(id.clone(), (self.next_session, 1));
-                    (self.next_session, 0)
+                let key = id_hash(id);
+                let (rows, last) = self.sessions.entry(key).or_insert((0, now));
+                if now.saturating_sub(*last) > SESSION_IDLE_MS {
+                    // The id is back after a day's silence: a new session.
+                    *rows = 0;
                 }
-            },
+                let turn = *rows;
+                *rows = rows.saturating_add(1);
+                *last = now;
+                (key, turn)
+            }
             None => {
-                self.next_session += 1;
-                (self.next_session, 0)
+                // A session of one row, numbered apart from the hashed ids.
+                self.unnamed_sessions += 1;
+                (splitmix64(self.unnamed_sessions ^ UNNAMED_SESSIONS), 0)
             }
         };
         let reasoning = r.reasoning_tokens.unwrap_or(0);
         let mut req = Request {
-            time: SimTime((r.time_ms - self.day0) as u64),
+            time: SimTime(now),
             endpoint: endpoint as u16,
             session,
             turn,
@@ -194,14 +254,7 @@ pub fn replay(
         None
     };
     let format = TraceReader::open(path, opts.format)?.format();
-    let mut conv = Converter {
-        scenario: &sc,
-        day0: 0,
-        sessions: HashMap::new(),
-        next_session: 0,
-        single_endpoint: opts.single_endpoint,
-        default_block: format.block_tokens(),
-    };
+    let mut conv = Converter::new(&sc, opts.single_endpoint, format.block_tokens());
     let (mut days, mut rows, mut recorded_cache, mut skipped) = (1u32, 0u64, 0u64, 0u64);
     let mut started = false;
     let mut prev: Option<(i64, u64)> = None;
@@ -290,4 +343,57 @@ pub fn replay(
     subject.seed = sc.seed;
     subject.warnings = warnings;
     Ok(report::build_for(&subject, &outcome, 1)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_ids_hash_apart() {
+        // Lengths around the 8-byte steps, trailing zero bytes, one bit apart.
+        let ids = [
+            "",
+            "a",
+            "a\0",
+            "b",
+            "1234567",
+            "12345678",
+            "123456789",
+            "12345678\0",
+            "s-1",
+            "s-2",
+        ];
+        let hashes: std::collections::HashSet<u64> = ids.iter().map(|id| id_hash(id)).collect();
+        assert_eq!(hashes.len(), ids.len());
+        assert_eq!(id_hash("conversation-42"), id_hash("conversation-42"));
+        // A million numbered ids, as `synth` writes them: no collision.
+        let mut seen = std::collections::HashSet::new();
+        assert!((0..1_000_000u64).all(|i| seen.insert(id_hash(&i.to_string()))));
+    }
+
+    #[test]
+    fn memory_holds_the_last_days_sessions() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/support-assistant.ron");
+        let sc = Scenario::load(&path, None).unwrap();
+        let mut conv = Converter::new(&sc, false, None);
+        let mut r = TraceRecord {
+            input_tokens: 5000,
+            output_tokens: 100,
+            ..TraceRecord::default()
+        };
+        // 60 days of 100 sessions a day, 3 rows each, 100 minutes apart.
+        let (mut most, mut first_turns) = (0, 0);
+        for day in 0..60i64 {
+            for row in 0..300i64 {
+                r.time_ms = day * MS_PER_DAY as i64 + row * 60_000;
+                r.session_id = Some(format!("{day}-{}", row % 100));
+                first_turns += u32::from(conv.request(&r).unwrap().turn == 0);
+                most = most.max(conv.sessions.len());
+            }
+        }
+        assert_eq!(first_turns, 6000);
+        // The sessions of the last day at most, and of a quarter day more (the sweep period).
+        assert!(most <= 225, "{most} sessions held");
+    }
 }

@@ -18,6 +18,11 @@
 //!
 //! Rows are read one at a time; nothing is held but the current row. A bad row is an error
 //! naming its line; callers decide whether to stop (the default) or count and skip it.
+//!
+//! CSV rows are read as bytes and checked to be UTF-8 once per row (one pass when the row is
+//! ASCII), with the message csv itself gives when they are not. Cells that are plain digits
+//! without surrounding whitespace, nearly all of them, skip `str::trim` and `str::parse`; the
+//! others take them, so every row reads as it would through strings.
 
 use std::fmt;
 use std::fs::File;
@@ -216,8 +221,9 @@ pub const NATIVE_COLUMNS: [&str; 14] = [
 enum Inner {
     Csv {
         reader: csv::Reader<Box<dyn Read>>,
-        record: csv::StringRecord,
-        columns: Vec<Option<usize>>,
+        record: csv::ByteRecord,
+        /// What each column of the file is (a `col` index), if used.
+        meanings: Vec<Option<usize>>,
     },
     Jsonl {
         reader: Box<dyn BufRead>,
@@ -284,7 +290,10 @@ impl TraceReader {
                 buf: String::new(),
             },
             _ => {
+                // A buffer as large as `reader`'s: csv then reads the file straight into its
+                // own, past `reader`'s.
                 let mut csv = csv::ReaderBuilder::new()
+                    .buffer_capacity(1 << 16)
                     .has_headers(true)
                     .flexible(false)
                     .from_reader(Box::new(reader) as Box<dyn Read>);
@@ -300,10 +309,17 @@ impl TraceReader {
                         path: display.clone(),
                         message,
                     })?;
+                // Each meaning has at most one column and each column at most one meaning.
+                let mut meanings = vec![None; headers.len()];
+                for (meaning, c) in columns.iter().enumerate() {
+                    if let Some(c) = c {
+                        meanings[*c] = Some(meaning);
+                    }
+                }
                 Inner::Csv {
                     reader: csv,
-                    record: csv::StringRecord::new(),
-                    columns,
+                    record: csv::ByteRecord::new(),
+                    meanings,
                 }
             }
         };
@@ -332,6 +348,28 @@ impl TraceReader {
             message: message.into(),
         }
     }
+}
+
+/// The SHA-256 of the file at `path` in lowercase hex, read in 64 KiB blocks (a trace can be
+/// larger than memory).
+pub fn file_sha256(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut file = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -441,31 +479,39 @@ impl TraceReader {
             Inner::Csv {
                 reader,
                 record,
-                columns,
-            } => match reader.read_record(record) {
-                Ok(false) => None,
-                Ok(true) => {
-                    // The csv crate under-counts lines of CRLF files: take the larger of its
-                    // count (right with quoted newlines) and one line per record.
-                    let line = record
-                        .position()
-                        .map(|p| p.line())
-                        .unwrap_or(0)
-                        .max(self.line + 1);
-                    self.line = line;
-                    let r = fill_csv(self.format, record, columns, line, out);
-                    Some(r.map_err(|m| self.row_err(line, m)))
+                meanings,
+            } => {
+                // Where csv's own UTF-8 check would report a bad row: the reader's position
+                // before the row.
+                let before = reader.position().clone();
+                match reader.read_byte_record(record) {
+                    Ok(false) => None,
+                    Ok(true) => {
+                        // The csv crate under-counts lines of CRLF files: take the larger of
+                        // its count (right with quoted newlines) and one line per record.
+                        let line = record
+                            .position()
+                            .map(|p| p.line())
+                            .unwrap_or(0)
+                            .max(self.line + 1);
+                        self.line = line;
+                        let r = match row_text(record) {
+                            Some(text) => fill_csv(self.format, record, text, meanings, line, out),
+                            None => Err(utf8_message(record, &before)),
+                        };
+                        Some(r.map_err(|m| self.row_err(line, m)))
+                    }
+                    Err(e) => {
+                        let line = e
+                            .position()
+                            .map(|p| p.line())
+                            .unwrap_or(0)
+                            .max(self.line + 1);
+                        self.line = line;
+                        Some(Err(self.row_err(line, e.to_string())))
+                    }
                 }
-                Err(e) => {
-                    let line = e
-                        .position()
-                        .map(|p| p.line())
-                        .unwrap_or(0)
-                        .max(self.line + 1);
-                    self.line = line;
-                    Some(Err(self.row_err(line, e.to_string())))
-                }
-            },
+            }
             Inner::Jsonl { reader, buf } => loop {
                 buf.clear();
                 self.line += 1;
@@ -506,20 +552,66 @@ impl Iterator for TraceReader {
     }
 }
 
+/// The row's bytes as text when every field is UTF-8 (as csv checks it: field by field, unless
+/// the row is ASCII, the common case).
+#[inline]
+fn row_text(rec: &csv::ByteRecord) -> Option<&str> {
+    let text = std::str::from_utf8(rec.as_slice()).ok()?;
+    (text.is_ascii() || rec.iter().all(|f| std::str::from_utf8(f).is_ok())).then_some(text)
+}
+
+/// The message csv gives a row that is not UTF-8 (`before`: the reader's position before the
+/// row), so reading bytes reports bad text exactly as reading strings did.
+fn utf8_message(rec: &csv::ByteRecord, before: &csv::Position) -> String {
+    let (field, valid_up_to) = rec
+        .iter()
+        .enumerate()
+        .find_map(|(i, f)| std::str::from_utf8(f).err().map(|e| (i, e.valid_up_to())))
+        .unwrap_or((0, 0));
+    format!(
+        "CSV parse error: record {} (line {}, field: {field}, byte: {}): invalid utf-8: invalid UTF-8 in field {field} near byte index {valid_up_to}",
+        before.record(),
+        before.line(),
+        before.byte()
+    )
+}
+
+/// `s` without leading and trailing whitespace (Unicode's, as `str::trim`), checking the two
+/// ends first: most cells have none.
+#[inline(always)]
+fn trim(s: &str) -> &str {
+    let plain = |b: &u8| *b > b' ' && b.is_ascii();
+    match s.as_bytes() {
+        [] => s,
+        [first, .., last] if plain(first) && plain(last) => s,
+        [only] if plain(only) => s,
+        _ => s.trim(),
+    }
+}
+
 /// Fill `out` from one CSV row, reusing its string buffers (no allocation per row once warm).
+/// `text` is the row's bytes, checked to be UTF-8, `rec` gives its fields, and `meanings` says
+/// what each one is.
 fn fill_csv(
     format: TraceFormat,
-    rec: &csv::StringRecord,
-    cols: &[Option<usize>],
+    rec: &csv::ByteRecord,
+    text: &str,
+    meanings: &[Option<usize>],
     line: u64,
     out: &mut TraceRecord,
 ) -> Result<(), String> {
-    let get = |i: usize| {
-        cols[i]
-            .and_then(|c| rec.get(c))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-    };
+    // One pass over the fields. Their bounds are character bounds: every field of a UTF-8 row
+    // is UTF-8.
+    let mut cells = [""; col::N];
+    let mut at = 0;
+    for (field, meaning) in rec.iter().zip(meanings) {
+        let end = at + field.len();
+        if let Some(m) = *meaning {
+            cells[m] = text.get(at..end).unwrap_or_default();
+        }
+        at = end;
+    }
+    let get = |i: usize| Some(trim(cells[i])).filter(|s| !s.is_empty());
     let int = |i: usize, name: &str| -> Result<Option<u64>, String> {
         match get(i) {
             None => Ok(None),
@@ -734,12 +826,34 @@ fn json_record(format: TraceFormat, text: &str, line: u64) -> Result<TraceRecord
 }
 
 fn parse_count(s: &str) -> Option<u64> {
+    if let Some(n) = digits(s, 19) {
+        return Some(n);
+    }
     if let Ok(n) = s.parse::<u64>() {
         return Some(n);
     }
     // Some exports write counts as floats ("123.0").
     let f: f64 = s.parse().ok()?;
     (f >= 0.0 && f.fract() == 0.0 && f < 1e18).then_some(f as u64)
+}
+
+/// The value of `s` when it is 1 to `max_len` ASCII digits (so it cannot overflow a u64 for
+/// `max_len` <= 19, nor an i64 for 18): the common case, without `str::parse`'s sign handling.
+#[inline]
+fn digits(s: &str, max_len: usize) -> Option<u64> {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > max_len {
+        return None;
+    }
+    let mut n = 0u64;
+    for c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n * 10 + u64::from(d);
+    }
+    Some(n)
 }
 
 fn parse_seconds(s: &str) -> Option<i64> {
@@ -751,6 +865,9 @@ fn parse_seconds(s: &str) -> Option<i64> {
 /// `...+01:00`), the same with a space for `T` and no zone (taken as UTC, as the Azure traces
 /// and LiteLLM exports write it), or integer milliseconds.
 pub fn parse_time_ms(s: &str) -> Option<i64> {
+    if let Some(n) = digits(s, 18) {
+        return Some(n as i64);
+    }
     let s = s.trim();
     if let Ok(n) = s.parse::<i64>() {
         return Some(n);
@@ -886,5 +1003,97 @@ mod tests {
             Some(TraceFormat::NativeJsonl)
         );
         assert_eq!(detect("a,b,c"), None);
+    }
+
+    /// Every row of a CSV file, or its error message.
+    fn rows(bytes: &[u8]) -> Vec<Result<TraceRecord, String>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, bytes).unwrap();
+        TraceReader::open(&path, None)
+            .unwrap()
+            .map(|r| r.map_err(|e| e.to_string().replace(&*path.to_string_lossy(), "t.csv")))
+            .collect()
+    }
+
+    #[test]
+    fn cells_are_trimmed_and_counts_parsed_as_str_does() {
+        let got = rows(
+            "timestamp,input_tokens,output_tokens,session_id,endpoint\n\
+             1000,10,5,s1,chat\n\
+             \t2000 , +10 ,5.0,\u{a0}s2\u{a0}, chat\u{2003}\n\
+             3000,1e1,18446744073709551615,,\n\
+             9223372036854775807,0012,5,s,c\n\
+             9223372036854775808,1,1,s,c\n\
+             4000,99999999999999999999,5,s,c\n\
+             5000,\u{663},5,s,c\n"
+                .as_bytes(),
+        );
+        let ok = |i: usize| got[i].as_ref().unwrap();
+        assert_eq!(
+            (ok(0).time_ms, ok(0).input_tokens, ok(0).output_tokens),
+            (1000, 10, 5)
+        );
+        assert_eq!(ok(0).session_id.as_deref(), Some("s1"));
+        // Unicode whitespace is trimmed, `+` and whole floats are counts.
+        assert_eq!(
+            (ok(1).time_ms, ok(1).input_tokens, ok(1).output_tokens),
+            (2000, 10, 5)
+        );
+        assert_eq!(ok(1).session_id.as_deref(), Some("s2"));
+        assert_eq!(ok(1).endpoint.as_deref(), Some("chat"));
+        assert_eq!((ok(2).input_tokens, ok(2).output_tokens), (10, u64::MAX));
+        assert_eq!(
+            (ok(2).session_id.as_ref(), ok(2).endpoint.as_ref()),
+            (None, None)
+        );
+        assert_eq!((ok(3).time_ms, ok(3).input_tokens), (i64::MAX, 12));
+        assert_eq!(
+            got[4].as_ref().unwrap_err(),
+            "t.csv:6: timestamp: expected RFC 3339 (2026-01-05T09:30:00Z) or integer milliseconds, got \"9223372036854775808\""
+        );
+        assert_eq!(
+            got[5].as_ref().unwrap_err(),
+            "t.csv:7: input_tokens: expected a whole number of tokens >= 0, got \"99999999999999999999\""
+        );
+        assert_eq!(
+            got[6].as_ref().unwrap_err(),
+            "t.csv:8: input_tokens: expected a whole number of tokens >= 0, got \"\u{663}\""
+        );
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_reported_as_csv_reports_it() {
+        // Rows are read as bytes: the message is still the one csv gives when reading strings,
+        // for a bad byte in any column, and the rows after it are read.
+        let bytes = b"timestamp,input_tokens,output_tokens,session_id,endpoint\n\
+            1000,10,5,s\xff,chat\n\
+            1000,10,5,a\xc3,\xa9b\n\
+            2000,10,5,s\xc3\xa9,chat\n";
+        let got = rows(bytes);
+        let mut csv = csv::Reader::from_reader(&bytes[..]);
+        csv.headers().unwrap();
+        let mut record = csv::StringRecord::new();
+        for (i, line) in [(0, 2), (1, 3)] {
+            let e = csv.read_record(&mut record).unwrap_err();
+            assert_eq!(got[i].as_ref().unwrap_err(), &format!("t.csv:{line}: {e}"));
+        }
+        assert_eq!(
+            got[2].as_ref().unwrap().session_id.as_deref(),
+            Some("s\u{e9}")
+        );
+    }
+
+    #[test]
+    fn file_digest_is_the_sha256_of_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        // More than one 64 KiB block.
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(
+            file_sha256(&path).unwrap(),
+            crate::scenario::hex_sha256(&bytes)
+        );
     }
 }

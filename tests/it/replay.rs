@@ -152,3 +152,31 @@ fn rows_must_name_a_scenario_endpoint() {
         .code(2)
         .stderr(predicate::str::contains("did you mean gpt-4o-mini"));
 }
+
+/// Rows of one session id are one session until a day passes between two of them: replay
+/// forgets sessions idle for longer (its memory holds the last day's sessions, not every
+/// session of the trace), and the id's next row starts a new session.
+#[test]
+fn a_session_id_back_after_a_day_is_a_new_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.csv");
+    let day = 86_400_000u64;
+    let rows = [
+        (0, "a"),
+        (60_000, "b"),
+        // Exactly a day after its previous row: the same session.
+        (day, "a"),
+        // More than a day: a new one, as is `b` back on day 3.
+        (2 * day + 1, "a"),
+        (3 * day, "b"),
+        (3 * day + 1, "b"),
+    ];
+    let mut text = String::from("timestamp,input_tokens,output_tokens,session_id\n");
+    for (t, s) in rows {
+        text.push_str(&format!("{t},100,10,{s}\n"));
+    }
+    std::fs::write(&p, text).unwrap();
+    let v = json(&["replay", p.to_str().unwrap(), "--model", "gpt-4o-mini"]);
+    assert_eq!(v["strategies"]["baseline"]["requests"]["mean"], 6.0);
+    assert_eq!(v["strategies"]["baseline"]["sessions"]["mean"], 4.0);
+}
