@@ -20,7 +20,9 @@
 //! - **Scale curve** (`--scale 1000,10000,...`): the scenario is simulated again at each count of
 //!   daily active users (every endpoint scaled in proportion to the product's users, growth
 //!   curves and uncertain adoption, i.e. `daily_active_users` and `growth` parameters, set
-//!   aside so the count holds), over `--scale-days` days and `--scale-runs` runs per point.
+//!   aside so the count holds), over `--scale-days` days and `--scale-runs` runs per point,
+//!   at the prices in effect at the end of the horizon (dated price changes applied from the
+//!   start).
 //!   Cost per user falls where shared prompt prefixes stay warm and semantic caches fill up with
 //!   more traffic. A break-even point is where margin per user crosses zero between two points
 //!   (interpolated linearly in log users).
@@ -188,6 +190,8 @@ pub fn sensitivity(
     let mut rows: Vec<SensitivityRow> = params
         .iter()
         .enumerate()
+        // Revenue cannot move the cost: any correlation there would be noise.
+        .filter(|(_, (path, _, _))| !path.starts_with("revenue."))
         .map(|(i, (path, _, _))| {
             let x: Vec<f64> = runs
                 .iter()
@@ -245,6 +249,11 @@ fn at_scale(base: &Scenario, users: f64, days: u32) -> Result<Scenario, String> 
                 crate::scenario::trim_float(crate::scenario::MAX_SESSIONS_PER_DAY)
             ));
         }
+    }
+    // The curve shows the steady state being scaled into: the prices in effect at the end of
+    // the horizon, every dated change applied from day 0.
+    for c in &mut sc.price_changes {
+        c.day = 0;
     }
     sc.set_horizon_days(days.min(base.horizon_days).max(1));
     sc.uncertain

@@ -1456,8 +1456,13 @@ fn validate_revenue(v: &mut Validator, r: &file::RevenueFile) -> Revenue {
         v.err(
             "revenue.plans",
             format!(
-                "shares must sum to 1 (got {}); add a free plan for users who pay nothing",
-                trim_float(total)
+                "shares must sum to 1 (got {}){}",
+                trim_float(total),
+                if total < 1.0 {
+                    "; add a free plan for users who pay nothing"
+                } else {
+                    ""
+                }
             ),
         );
     }

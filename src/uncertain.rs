@@ -30,6 +30,13 @@
 //! | `routing.escalate_share` (every cascade of every strategy) | yes (0 to 1) | yes, capped at 1 |
 //! | `revenue.usd_per_request`, `revenue.plans[NAME].usd_per_user_month` | yes (>= 0) | yes |
 //!
+//! A logistic growth curve needs its ceiling at or above the day-0 users: draws that could
+//! break that are refused when the file is checked (against the other number as written); when
+//! both are uncertain, a run whose ceiling falls below its users holds them flat at the ceiling.
+//!
+//! Entries on overlapping paths compose in list order (`Scale("endpoints[*].prompt", ..)` and
+//! `Scale("endpoints[chat].prompt.user_tokens", ..)` multiply).
+//!
 //! Each entry draws from its own stream keyed by `(seed, run, path)` ([`crate::rng`]), so adding
 //! an entry never moves another's draws, and run `i` of two scenario versions draws the same
 //! world where they agree. Prices are applied when the run is priced (money is derived at the
@@ -368,6 +375,49 @@ fn resolve_one(path: &str, kind: Kind, dist: &Dist, cx: &Context) -> Result<Targ
                             ));
                         }
                     }
+                    (TrafficField::GrowthCeiling | TrafficField::DailyActiveUsers, _) => {
+                        non_negative().map_err(|e| format!("{path:?}: {e}"))?;
+                        // A logistic curve needs its ceiling at or above the day-0 users: check
+                        // the draws against the other number as written.
+                        for &i in endpoints {
+                            let t = &cx.endpoints[i].traffic;
+                            let Some(Growth::Logistic { ceiling_users, .. }) = &t.growth else {
+                                continue;
+                            };
+                            let dau = t.daily_active_users;
+                            let (lo, hi) = match kind {
+                                Kind::Value => (min, max),
+                                Kind::Scale if *field == TrafficField::GrowthCeiling => {
+                                    (min * ceiling_users, max * ceiling_users)
+                                }
+                                Kind::Scale => (min * dau, max * dau),
+                            };
+                            if *field == TrafficField::GrowthCeiling && lo < dau {
+                                return Err(format!(
+                                    "{path:?}: can draw a ceiling of {} users, below endpoint {:?}'s \
+                                     daily_active_users ({}); a logistic ceiling must be >= the \
+                                     day-0 users",
+                                    crate::scenario::trim_float(lo.round()),
+                                    cx.endpoints[i].name,
+                                    crate::scenario::trim_float(dau)
+                                ));
+                            }
+                            if *field == TrafficField::DailyActiveUsers && hi > *ceiling_users {
+                                return Err(format!(
+                                    "{path:?}: can draw {} day-0 users, above endpoint {:?}'s \
+                                     logistic ceiling_users ({}); raise the ceiling or narrow \
+                                     the draws",
+                                    if hi.is_finite() {
+                                        crate::scenario::trim_float(hi.round())
+                                    } else {
+                                        "unboundedly many".to_string()
+                                    },
+                                    cx.endpoints[i].name,
+                                    crate::scenario::trim_float(*ceiling_users)
+                                ));
+                            }
+                        }
+                    }
                     (TrafficField::QueriesIntents, Kind::Value) => {
                         if min < 1.0 {
                             return Err(format!(
@@ -662,9 +712,8 @@ pub fn apply(base: &Scenario, draws: &[f64]) -> Result<(Scenario, PriceScales), 
                             _ => {}
                         },
                         TrafficField::GrowthCeiling => {
-                            let dau = t.daily_active_users;
                             if let Some(Growth::Logistic { ceiling_users, .. }) = &mut t.growth {
-                                *ceiling_users = set(*ceiling_users).max(dau);
+                                *ceiling_users = set(*ceiling_users);
                             }
                         }
                     }
@@ -724,6 +773,15 @@ pub fn apply(base: &Scenario, draws: &[f64]) -> Result<(Scenario, PriceScales), 
                     p.usd_per_user_month = set(p.usd_per_user_month);
                 }
             }
+        }
+    }
+    for e in &mut sc.endpoints {
+        // Both uncertain and drawn crossed: users held at the ceiling (see the module docs).
+        let t = &mut e.traffic;
+        if let Some(Growth::Logistic { ceiling_users, .. }) = &mut t.growth
+            && *ceiling_users < t.daily_active_users
+        {
+            t.daily_active_users = *ceiling_users;
         }
     }
     for e in &sc.endpoints {

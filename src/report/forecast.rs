@@ -82,7 +82,16 @@ pub fn uncertainty(report: &Report) -> Option<Titled> {
         Some(n) if !sens.is_empty() => format!(
             "Uncertain parameters (drawn once per run), ranked by how strongly they drive {n}'s \
              total cost (Spearman rank correlation; swing: mean cost of runs drawing above the \
-             median minus the others)"
+             median minus the others){}",
+            if report.runs < 30 {
+                format!(
+                    "; with {} runs, correlations below about {:.1} are noise",
+                    report.runs,
+                    2.0 / f64::from(report.runs.max(2) - 1).sqrt()
+                )
+            } else {
+                String::new()
+            }
         ),
         _ => "Uncertain parameters (drawn once per run)".to_string(),
     };

@@ -437,3 +437,55 @@ fn interrupt_stops_cleanly() {
     assert!(!out_path.exists());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+/// A logistic ceiling below the day-0 users is refused whether written or drawn.
+#[test]
+fn uncertain_draws_that_break_a_logistic_curve_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.ron");
+    std::fs::write(
+        &path,
+        fixed(
+            "growth: Logistic(ceiling_users: 3000, monthly_rate: 1)",
+            r#"uncertain: [
+                 Value("endpoints[chat].traffic.growth.ceiling_users", Uniform(min: 100, max: 200)),
+                 Value("endpoints[chat].traffic.daily_active_users", Uniform(min: 5000, max: 6000)),
+               ],"#,
+        ),
+    )
+    .unwrap();
+    let out = bin().arg("validate").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("uncertain[0]")
+            && err.contains("below endpoint \"chat\"'s daily_active_users (1000)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("uncertain[1]")
+            && err.contains("above endpoint \"chat\"'s logistic ceiling_users (3000)"),
+        "{err}"
+    );
+}
+
+/// The scale curve prices at the end of the horizon: a price halved on day 10 of 30 halves the
+/// per-user cost at every point (each point simulates only 7 days).
+#[test]
+fn the_scale_curve_uses_the_prices_in_effect_at_the_end() {
+    let sc = scenario(&fixed(
+        "",
+        r#"price_changes: [PriceChange(day: 10, model: "claude-sonnet-4-6", factor: 0.5)],"#,
+    ));
+    let opts = ForecastOptions {
+        scale: vec![1000.0],
+        scale_days: 7,
+        scale_runs: 2,
+        ..ForecastOptions::runs(1)
+    };
+    let rep = montecarlo::forecast(&sc, &opts).unwrap();
+    let p = &rep.scale_curve.unwrap().points[0];
+    let got = p.strategies["baseline"].cost_per_user_month_usd.mean;
+    let want = 30.0 * PER_REQUEST * 0.5;
+    assert!((got - want).abs() < 0.05 * want, "{got} vs {want}");
+}
