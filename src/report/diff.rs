@@ -754,17 +754,30 @@ pub fn compare(
             b.seed, h.seed, b.seed
         ));
     }
-    if both_sides && let Some((seed, _, path)) = &saved {
+    if both_sides && let Some((seed, saved_runs, path)) = &saved {
+        let used_seed = opts.seed.unwrap_or(*seed);
+        let paired = used_seed == *seed && runs == *saved_runs;
         for side in [&base, &head].into_iter().flatten() {
             if let Input::Scenario(s) = side {
-                notes.push(format!(
-                    "{} was simulated with seed {} and {} run{} to pair it with the saved report {}",
-                    s.path,
-                    opts.seed.unwrap_or(*seed),
-                    runs,
-                    if runs == 1 { "" } else { "s" },
-                    path
-                ));
+                notes.push(if paired {
+                    format!(
+                        "{} was simulated with seed {} and {} run{} to pair it with the saved report {}",
+                        s.path,
+                        used_seed,
+                        runs,
+                        if runs == 1 { "" } else { "s" },
+                        path
+                    )
+                } else {
+                    format!(
+                        "{} was simulated with seed {used_seed} and {runs} run{}, but the saved \
+                         report {path} has seed {seed} and {saved_runs} run{}: the runs cannot be \
+                         paired (drop --seed/--runs to pair them)",
+                        s.path,
+                        if runs == 1 { "" } else { "s" },
+                        if *saved_runs == 1 { "" } else { "s" },
+                    )
+                });
             }
         }
     }
@@ -874,7 +887,7 @@ pub fn compare_reports(
     {
         if b.seed != h.seed || b.runs != h.runs {
             notes.push(
-                "the saved reports differ in seed or run count, so their runs cannot be paired: \
+                "the two sides differ in seed or run count, so their runs cannot be paired: \
                  the intervals treat the sides as independent samples and are wider"
                     .to_string(),
             );

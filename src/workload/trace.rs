@@ -931,13 +931,12 @@ pub fn parse_time_ms(s: &str) -> Option<i64> {
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    crate::calendar::Date {
+        year: y as i32,
+        month: m as u32,
+        day: d as u32,
+    }
+    .days_since_epoch()
 }
 
 /// Weekday (0 = Monday) of a time in ms since the epoch (1970-01-01 was a Thursday).
