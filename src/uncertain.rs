@@ -30,9 +30,10 @@
 //! | `routing.escalate_share` (every cascade of every strategy) | yes (0 to 1) | yes, capped at 1 |
 //! | `revenue.usd_per_request`, `revenue.plans[NAME].usd_per_user_month` | yes (>= 0) | yes |
 //!
-//! A logistic growth curve needs its ceiling at or above the day-0 users: draws that could
-//! break that are refused when the file is checked (against the other number as written); when
-//! both are uncertain, a run whose ceiling falls below its users holds them flat at the ceiling.
+//! A logistic growth curve needs its ceiling at or above the day-0 users: bounded draws that
+//! could break that (a `Uniform` ceiling reaching below the users) are refused when the file is
+//! checked, against the other number as written; a run that still draws a ceiling below its
+//! users (an unbounded tail, or both numbers uncertain) holds them flat at the ceiling.
 //!
 //! Entries on overlapping paths compose in list order (`Scale("endpoints[*].prompt", ..)` and
 //! `Scale("endpoints[chat].prompt.user_tokens", ..)` multiply).
@@ -392,7 +393,15 @@ fn resolve_one(path: &str, kind: Kind, dist: &Dist, cx: &Context) -> Result<Targ
                                 }
                                 Kind::Scale => (min * dau, max * dau),
                             };
-                            if *field == TrafficField::GrowthCeiling && lo < dau {
+                            // Only bounds a distribution really has are held against it: a
+                            // LogNormal's support starts at 0 but its far tail is never drawn
+                            // in practice (a run that does holds the users at the ceiling).
+                            let bounded_below = lo > 0.0
+                                || matches!(
+                                    dist,
+                                    Dist::Fixed(_) | Dist::Uniform { .. } | Dist::Empirical { .. }
+                                );
+                            if *field == TrafficField::GrowthCeiling && bounded_below && lo < dau {
                                 return Err(format!(
                                     "{path:?}: can draw a ceiling of {} users, below endpoint {:?}'s \
                                      daily_active_users ({}); a logistic ceiling must be >= the \
@@ -402,16 +411,15 @@ fn resolve_one(path: &str, kind: Kind, dist: &Dist, cx: &Context) -> Result<Targ
                                     crate::scenario::trim_float(dau)
                                 ));
                             }
-                            if *field == TrafficField::DailyActiveUsers && hi > *ceiling_users {
+                            if *field == TrafficField::DailyActiveUsers
+                                && hi.is_finite()
+                                && hi > *ceiling_users
+                            {
                                 return Err(format!(
                                     "{path:?}: can draw {} day-0 users, above endpoint {:?}'s \
                                      logistic ceiling_users ({}); raise the ceiling or narrow \
                                      the draws",
-                                    if hi.is_finite() {
-                                        crate::scenario::trim_float(hi.round())
-                                    } else {
-                                        "unboundedly many".to_string()
-                                    },
+                                    crate::scenario::trim_float(hi.round()),
                                     cx.endpoints[i].name,
                                     crate::scenario::trim_float(*ceiling_users)
                                 ));
