@@ -504,10 +504,21 @@ where
                 hi = hi.max(v.x);
             }
             let span = (hi - lo).max(1e-9);
-            // Room for the end labels on the side the bars grow to.
+            // Room for the end labels on the side the bars grow to: the longest label's share
+            // of the plot's width `w` needs `w / (1 - w)` of the span beyond the bars.
+            let plot_w = f64::from(area.dim_in_pixel().0.saturating_sub(label_w + 60).max(1));
+            let end_style = anchored(15.0, INK, HPos::Left, VPos::Center);
+            let mut longest = 0u32;
+            for r in &b.rows {
+                if let Some(t) = &r.end_label {
+                    longest = longest.max(root.estimate_text_size(t, &end_style)?.0);
+                }
+            }
+            let w = (f64::from(longest + 16) / plot_w).min(0.6);
+            let room = (w / (1.0 - w)).max(0.28);
             let left = if lo < 0.0 { lo - 0.25 * span } else { 0.0 };
             let right = if hi > 0.0 {
-                hi + 0.28 * span
+                hi + room * span
             } else {
                 0.05 * span
             };
