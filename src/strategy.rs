@@ -341,34 +341,41 @@ impl Pipeline {
         if original.turn == 0 {
             self.ledger.sessions[e] += 1;
         }
-        let mut req = original.clone();
+        // The request as this strategy sends it: a copy only when a context policy changes it.
+        let trimmed;
         let route = &mut self.routes[e];
-        if let Some(trimmer) = route.context.as_mut() {
-            let t = trimmer.apply(original, route.max_input_tokens);
-            self.ledger.forced_trims[e] += u64::from(t.forced_trims);
-            if let Some(call) = t.summary {
-                let line = route.summary_lines
-                    [usize::from(call.prompt_tokens > route.summary_long_context_above)];
-                let cell = self.ledger.cell_mut(line, req.time.day());
-                cell.tokens[Bucket::Input.index()] += call.prompt_tokens;
-                cell.tokens[Bucket::Output.index()] += call.output_tokens;
-                cell.requests += 1;
-                self.ledger.summaries[e] += 1;
+        let req = match route.context.as_mut() {
+            Some(trimmer) => {
+                let t = trimmer.apply(original, route.max_input_tokens);
+                self.ledger.forced_trims[e] += u64::from(t.forced_trims);
+                if let Some(call) = t.summary {
+                    let line = route.summary_lines
+                        [usize::from(call.prompt_tokens > route.summary_long_context_above)];
+                    let cell = self.ledger.cell_mut(line, original.time.day());
+                    cell.tokens[Bucket::Input.index()] += call.prompt_tokens;
+                    cell.tokens[Bucket::Output.index()] += call.output_tokens;
+                    cell.requests += 1;
+                    self.ledger.summaries[e] += 1;
+                }
+                trimmed = Request {
+                    history_tokens: t.history_tokens,
+                    history_reset: t.history_reset,
+                    ..original.clone()
+                };
+                &trimmed
             }
-            req.history_tokens = t.history_tokens;
-            req.history_reset = t.history_reset;
-        }
-        if self.answered_from_cache(&req) {
+            None => original,
+        };
+        if req.intent.is_some() && self.semantic[e].is_some() && self.answered_from_cache(req) {
             return;
         }
         if let Some(b) = self.routes[e].batch.as_mut() {
-            let time = req.time;
-            if b.push(req) {
-                self.submit_batch(e, time);
+            if b.push(req.clone()) {
+                self.submit_batch(e, req.time);
             }
             return;
         }
-        self.bill(&req, original.history_tokens, false);
+        self.bill(req, original.history_tokens, false);
     }
 
     /// Submit every batch queue whose scheduled time is at or before `now`.
