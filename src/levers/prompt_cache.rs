@@ -109,6 +109,33 @@ pub struct PromptCache {
     shared: MixedKeyMap<Entry>,
     sessions: MixedKeyMap<Entry>,
     next_sweep_ms: u64,
+    /// Keys of the last static prefix seen: consecutive requests usually share it.
+    last_prefix: Option<PrefixKeys>,
+}
+
+/// The keys of a static prefix: `salt`, `system` and `tools` tokens give `key_s` (system) and
+/// `key_st` (system + tools).
+#[derive(Debug, Clone, Copy)]
+struct PrefixKeys {
+    salt: u64,
+    system: u64,
+    tools: u64,
+    key_s: u64,
+    key_st: u64,
+}
+
+impl PrefixKeys {
+    fn new(salt: u64, system: u64, tools: u64) -> PrefixKeys {
+        let key_s = splitmix64(salt ^ splitmix64(system));
+        let key_st = splitmix64(key_s ^ splitmix64(tools ^ 0x7001));
+        PrefixKeys {
+            salt,
+            system,
+            tools,
+            key_s,
+            key_st,
+        }
+    }
 }
 
 const SWEEP_EVERY_MS: u64 = 3_600_000;
@@ -238,8 +265,13 @@ impl PromptCache {
         let s = req.system_tokens;
         let st = s + req.tools_tokens;
         let prompt = req.prompt_tokens();
-        let key_s = splitmix64(cfg.salt ^ splitmix64(s));
-        let key_st = splitmix64(key_s ^ splitmix64(req.tools_tokens ^ 0x7001));
+        let keys = match self.last_prefix {
+            Some(k) if (k.salt, k.system, k.tools) == (cfg.salt, s, req.tools_tokens) => k,
+            _ => *self
+                .last_prefix
+                .insert(PrefixKeys::new(cfg.salt, s, req.tools_tokens)),
+        };
+        let (key_s, key_st) = (keys.key_s, keys.key_st);
         let key_sess = splitmix64(cfg.salt ^ splitmix64(req.session ^ 0x5e55));
         // This session's entry, looked up once and updated in place below.
         let mut session = self.sessions.entry(key_sess);
