@@ -671,6 +671,8 @@ impl Sampler {
         let count = match &self.kind {
             Kind::Constant { count, .. } => *count,
             Kind::Geometric { ln_q } => geometric(*ln_q, rng),
+            // The usual size distribution, drawn here rather than through `sample`'s match.
+            Kind::LogNormal(d) => round_to_count(d.sample(rng)),
             _ => round_to_count(self.sample(rng)),
         };
         count.max(min)
@@ -682,6 +684,7 @@ impl Sampler {
     pub fn sample_ms<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
         match &self.kind {
             Kind::Constant { ms, .. } => *ms,
+            Kind::LogNormal(d) => round_to_count(d.sample(rng) * 1000.0),
             _ => round_to_count(self.sample(rng) * 1000.0),
         }
     }
