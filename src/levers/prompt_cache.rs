@@ -113,28 +113,45 @@ pub struct PromptCache {
     last_prefix: Option<PrefixKeys>,
 }
 
-/// The keys of a static prefix: `salt`, `system` and `tools` tokens give `key_s` (system) and
-/// `key_st` (system + tools).
+/// The keys and cacheable lengths of a static prefix, for one cache's rules: `salt`, `system`
+/// and `tools` tokens give `key_s` and `len_s` (the system prompt) and `key_st` and `len_st`
+/// (system + tools).
 #[derive(Debug, Clone, Copy)]
 struct PrefixKeys {
     salt: u64,
     system: u64,
     tools: u64,
+    granularity: u64,
+    min_prefix: u64,
     key_s: u64,
     key_st: u64,
+    len_s: u64,
+    len_st: u64,
 }
 
 impl PrefixKeys {
-    fn new(salt: u64, system: u64, tools: u64) -> PrefixKeys {
-        let key_s = splitmix64(salt ^ splitmix64(system));
+    fn new(cfg: &EndpointCache, system: u64, tools: u64) -> PrefixKeys {
+        let key_s = splitmix64(cfg.salt ^ splitmix64(system));
         let key_st = splitmix64(key_s ^ splitmix64(tools ^ 0x7001));
         PrefixKeys {
-            salt,
+            salt: cfg.salt,
             system,
             tools,
+            granularity: cfg.rules.granularity_tokens,
+            min_prefix: cfg.rules.min_prefix_tokens,
             key_s,
             key_st,
+            len_s: cfg.round(system),
+            len_st: cfg.round(system + tools),
         }
+    }
+
+    /// Whether these are the keys of `system` + `tools` under `cfg`.
+    #[inline]
+    fn is_for(&self, cfg: &EndpointCache, system: u64, tools: u64) -> bool {
+        (self.salt, self.system, self.tools) == (cfg.salt, system, tools)
+            && (self.granularity, self.min_prefix)
+                == (cfg.rules.granularity_tokens, cfg.rules.min_prefix_tokens)
     }
 }
 
@@ -266,19 +283,22 @@ impl PromptCache {
         let st = s + req.tools_tokens;
         let prompt = req.prompt_tokens();
         let keys = match self.last_prefix {
-            Some(k) if (k.salt, k.system, k.tools) == (cfg.salt, s, req.tools_tokens) => k,
+            Some(k) if k.is_for(cfg, s, req.tools_tokens) => k,
             _ => *self
                 .last_prefix
-                .insert(PrefixKeys::new(cfg.salt, s, req.tools_tokens)),
+                .insert(PrefixKeys::new(cfg, s, req.tools_tokens)),
         };
-        let (key_s, key_st) = (keys.key_s, keys.key_st);
-        let key_sess = splitmix64(cfg.salt ^ splitmix64(req.session ^ 0x5e55));
-        // This session's entry, looked up once and updated in place below.
-        let mut session = self.sessions.entry(key_sess);
+        // This session's entry, looked up once and updated in place below. Only conversation
+        // caching writes session entries: without it, an empty map needs no lookup.
+        let full_prompt = cfg.placement == Placement::FullPrompt;
+        let mut session = (full_prompt || !self.sessions.is_empty()).then(|| {
+            let key_sess = splitmix64(cfg.salt ^ splitmix64(req.session ^ 0x5e55));
+            self.sessions.entry(key_sess)
+        });
 
         let write_point = match cfg.placement {
-            Placement::System => cfg.round(s),
-            Placement::Tools => cfg.round(st),
+            Placement::System => keys.len_s,
+            Placement::Tools => keys.len_st,
             Placement::FullPrompt => cfg.round(prompt),
         };
         let expires = now_ms.saturating_add(ttl);
@@ -288,7 +308,7 @@ impl PromptCache {
         // Longest live prefix: this session's entry, else system + tools, else system.
         let mut read = 0;
         let mut read_session = false;
-        if let Slot::Occupied(o) = &mut session
+        if let Some(Slot::Occupied(o)) = &mut session
             && !req.history_reset
             && o.get().expires_ms > now_ms
             && o.get().len <= prompt
@@ -300,6 +320,7 @@ impl PromptCache {
                 o.get_mut().expires_ms = expires;
             }
         }
+        let (key_s, key_st) = (keys.key_s, keys.key_st);
         if !read_session {
             for key in [key_st, key_s] {
                 if let Some(e) = self.shared.get(&key)
@@ -332,14 +353,14 @@ impl PromptCache {
                 }
             }
         };
-        touch_shared(key_s, cfg.round(s), &mut self.shared);
-        touch_shared(key_st, cfg.round(st), &mut self.shared);
+        touch_shared(key_s, keys.len_s, &mut self.shared);
+        touch_shared(key_st, keys.len_st, &mut self.shared);
         let write = write_point.saturating_sub(read);
         if write > 0 && cfg.rules.storage_per_mtok_hour.is_some() && !cfg.unbounded {
             storage = write * minutes;
         }
 
-        if cfg.placement == Placement::FullPrompt {
+        if let Some(session) = session.filter(|_| full_prompt) {
             if req.final_turn {
                 if let Slot::Occupied(o) = session {
                     o.remove();
