@@ -671,6 +671,8 @@ impl Sampler {
         let count = match &self.kind {
             Kind::Constant { count, .. } => *count,
             Kind::Geometric { ln_q } => geometric(*ln_q, rng),
+            // The usual size distribution, drawn here rather than through `sample`'s match.
+            Kind::LogNormal(d) => round_to_count(d.sample(rng)),
             _ => round_to_count(self.sample(rng)),
         };
         count.max(min)
@@ -682,6 +684,7 @@ impl Sampler {
     pub fn sample_ms<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
         match &self.kind {
             Kind::Constant { ms, .. } => *ms,
+            Kind::LogNormal(d) => round_to_count(d.sample(rng) * 1000.0),
             _ => round_to_count(self.sample(rng) * 1000.0),
         }
     }
@@ -703,6 +706,12 @@ impl Sampler {
 /// (NaN gives 0). Equal to `x.round()` clamped and cast, without a libm call or a branch.
 #[inline]
 fn round_to_count(x: f64) -> u64 {
+    // Below 2^63 (every real count), the signed conversions are single instructions where the
+    // unsigned ones take several on x86-64, and they give the same truncation.
+    if (0.0..9_223_372_036_854_775_808.0).contains(&x) {
+        let t = x as i64;
+        return t as u64 + u64::from(x - t as f64 >= 0.5);
+    }
     // `as` truncates towards zero and saturates (negative and NaN give 0). For every x whose
     // truncation is exact (x < 2^64), `x - t` is the exact fractional part.
     let t = x as u64;
@@ -1710,6 +1719,16 @@ mod tests {
         assert_eq!(round_to_count(f64::NAN), 0);
         assert_eq!(round_to_count(1e30), u64::MAX);
         assert_eq!(round_to_count(f64::INFINITY), u64::MAX);
+        // Either side of the switch from signed to unsigned conversion at 2^63, and halves.
+        assert_eq!(round_to_count(-0.0), 0);
+        assert_eq!(round_to_count(0.499_999_999_999_999_94), 0);
+        assert_eq!(round_to_count(4_503_599_627_370_495.5), 4_503_599_627_370_496);
+        assert_eq!(
+            round_to_count(9_223_372_036_854_774_784.0),
+            9_223_372_036_854_774_784
+        );
+        assert_eq!(round_to_count(9_223_372_036_854_775_808.0), 1 << 63);
+        assert_eq!(round_to_count(18_446_744_073_709_549_568.0), u64::MAX - 2047);
         let s = sampler(&Dist::Fixed(0.0015));
         assert_eq!(s.sample_ms(&mut rng(0)), 2);
         assert_eq!(s.sample_count(&mut rng(0), 0), 0);

@@ -148,6 +148,9 @@ pub struct Pipeline {
     cache: PromptCache,
     ledger: Ledger,
     has_batch: bool,
+    /// Endpoints whose requests go straight to the bill: no context policy, semantic cache,
+    /// batch or routing (prompt caching, if any, is applied by the bill).
+    direct: Vec<bool>,
     /// Turnaround draws of each endpoint's batch lever (its own stream).
     batch_rng: Vec<Option<ChaCha8Rng>>,
     /// Semantic cache of each endpoint, and its embedding ledger line.
@@ -320,8 +323,17 @@ impl Pipeline {
                 Some(Routed { router, targets })
             })
             .collect();
+        let direct = routes
+            .iter()
+            .zip(&routers)
+            .zip(&semantic)
+            .map(|((r, routed), sem): ((&Route, &Option<Routed>), &Option<_>)| {
+                r.context.is_none() && r.batch.is_none() && routed.is_none() && sem.is_none()
+            })
+            .collect();
         Pipeline {
             has_batch: routes.iter().any(|r| r.batch.is_some()),
+            direct,
             routes,
             routers,
             cache: PromptCache::new(),
@@ -341,34 +353,45 @@ impl Pipeline {
         if original.turn == 0 {
             self.ledger.sessions[e] += 1;
         }
-        let mut req = original.clone();
-        let route = &mut self.routes[e];
-        if let Some(trimmer) = route.context.as_mut() {
-            let t = trimmer.apply(original, route.max_input_tokens);
-            self.ledger.forced_trims[e] += u64::from(t.forced_trims);
-            if let Some(call) = t.summary {
-                let line = route.summary_lines
-                    [usize::from(call.prompt_tokens > route.summary_long_context_above)];
-                let cell = self.ledger.cell_mut(line, req.time.day());
-                cell.tokens[Bucket::Input.index()] += call.prompt_tokens;
-                cell.tokens[Bucket::Output.index()] += call.output_tokens;
-                cell.requests += 1;
-                self.ledger.summaries[e] += 1;
-            }
-            req.history_tokens = t.history_tokens;
-            req.history_reset = t.history_reset;
+        if self.direct[e] {
+            self.bill_on_route(original, original.history_tokens, false);
+            return;
         }
-        if self.answered_from_cache(&req) {
+        // The request as this strategy sends it: a copy only when a context policy changes it.
+        let trimmed;
+        let route = &mut self.routes[e];
+        let req = match route.context.as_mut() {
+            Some(trimmer) => {
+                let t = trimmer.apply(original, route.max_input_tokens);
+                self.ledger.forced_trims[e] += u64::from(t.forced_trims);
+                if let Some(call) = t.summary {
+                    let line = route.summary_lines
+                        [usize::from(call.prompt_tokens > route.summary_long_context_above)];
+                    let cell = self.ledger.cell_mut(line, original.time.day());
+                    cell.tokens[Bucket::Input.index()] += call.prompt_tokens;
+                    cell.tokens[Bucket::Output.index()] += call.output_tokens;
+                    cell.requests += 1;
+                    self.ledger.summaries[e] += 1;
+                }
+                trimmed = Request {
+                    history_tokens: t.history_tokens,
+                    history_reset: t.history_reset,
+                    ..original.clone()
+                };
+                &trimmed
+            }
+            None => original,
+        };
+        if req.intent.is_some() && self.semantic[e].is_some() && self.answered_from_cache(req) {
             return;
         }
         if let Some(b) = self.routes[e].batch.as_mut() {
-            let time = req.time;
-            if b.push(req) {
-                self.submit_batch(e, time);
+            if b.push(req.clone()) {
+                self.submit_batch(e, req.time);
             }
             return;
         }
-        self.bill(&req, original.history_tokens, false);
+        self.bill(req, original.history_tokens, false);
     }
 
     /// Submit every batch queue whose scheduled time is at or before `now`.
@@ -436,47 +459,51 @@ impl Pipeline {
     /// `original_history` is the history the application held, for the segment breakdown.
     fn bill(&mut self, req: &Request, original_history: u64, batch: bool) {
         let e = req.endpoint as usize;
+        let Some(r) = self.routers[e].as_mut() else {
+            self.bill_on_route(req, original_history, batch);
+            return;
+        };
+        // Model tiering (levers::routing): the router picks the model(s) that bill it. A
+        // batched endpoint's queue keeps arrival order, so the router's draws stay paired with
+        // other strategies'.
         let prompt = req.prompt_tokens();
-        if let Some(r) = self.routers[e].as_mut() {
-            // Model tiering (levers::routing): the router picks the model(s) that bill it. A
-            // batched endpoint's queue keeps arrival order, so the router's draws stay paired
-            // with other strategies'.
-            let plan = r.router.plan(prompt);
-            let l = &mut self.ledger;
-            l.cascades[e] += u64::from(plan.cascaded);
-            l.escalations[e] += u64::from(plan.escalated);
-            l.window_fallbacks[e] += u64::from(plan.window_fallback);
-            l.context_overflows[e] += u64::from(plan.refused);
-            if plan.calls().is_empty() {
-                return;
-            }
-            for &t in plan.calls() {
-                let t = &r.targets[t as usize];
-                let lines = if batch { t.batch_lines } else { t.lines };
-                let line = lines[usize::from(prompt > t.long_context_above)];
-                bill_call(l, &mut self.cache, line, t.cache.as_ref(), req, prompt);
-            }
-        } else {
-            let route = &self.routes[e];
-            if prompt > route.max_input_tokens {
-                self.ledger.context_overflows[e] += 1;
-                return;
-            }
-            let lines = if batch {
-                route.batch_lines
-            } else {
-                route.lines
-            };
-            let line = lines[usize::from(prompt > route.long_context_above)];
-            let cache = route.cache.as_ref();
-            bill_call(&mut self.ledger, &mut self.cache, line, cache, req, prompt);
+        let plan = r.router.plan(prompt);
+        let l = &mut self.ledger;
+        l.cascades[e] += u64::from(plan.cascaded);
+        l.escalations[e] += u64::from(plan.escalated);
+        l.window_fallbacks[e] += u64::from(plan.window_fallback);
+        l.context_overflows[e] += u64::from(plan.refused);
+        if plan.calls().is_empty() {
+            return;
         }
-        let seg = &mut self.ledger.prompt_segments[e];
-        seg[0] += req.system_tokens;
-        seg[1] += req.tools_tokens;
-        seg[2] += original_history;
-        seg[3] += req.context_tokens;
-        seg[4] += req.user_tokens;
+        for &t in plan.calls() {
+            let t = &r.targets[t as usize];
+            let lines = if batch { t.batch_lines } else { t.lines };
+            let line = lines[usize::from(prompt > t.long_context_above)];
+            bill_call(l, &mut self.cache, line, t.cache.as_ref(), req, prompt);
+        }
+        add_segments(&mut self.ledger, req, original_history);
+    }
+
+    /// [`Pipeline::bill`] on the endpoint's own model (no routing).
+    #[inline]
+    fn bill_on_route(&mut self, req: &Request, original_history: u64, batch: bool) {
+        let e = req.endpoint as usize;
+        let prompt = req.prompt_tokens();
+        let route = &self.routes[e];
+        if prompt > route.max_input_tokens {
+            self.ledger.context_overflows[e] += 1;
+            return;
+        }
+        let lines = if batch {
+            route.batch_lines
+        } else {
+            route.lines
+        };
+        let line = lines[usize::from(prompt > route.long_context_above)];
+        let cache = route.cache.as_ref();
+        bill_call(&mut self.ledger, &mut self.cache, line, cache, req, prompt);
+        add_segments(&mut self.ledger, req, original_history);
     }
 
     /// Submit what is still queued (at its scheduled time, or at the horizon's last
@@ -501,6 +528,18 @@ impl Pipeline {
     pub fn into_ledger(self) -> Ledger {
         self.finish()
     }
+}
+
+/// Count the prompt segments of a billed request (`original_history`: the history the
+/// application held).
+#[inline]
+fn add_segments(ledger: &mut Ledger, req: &Request, original_history: u64) {
+    let seg = &mut ledger.prompt_segments[req.endpoint as usize];
+    seg[0] += req.system_tokens;
+    seg[1] += req.tools_tokens;
+    seg[2] += original_history;
+    seg[3] += req.context_tokens;
+    seg[4] += req.user_tokens;
 }
 
 /// Add one model call of `req` (prompt `prompt` tokens) to `line`, its prompt split through the

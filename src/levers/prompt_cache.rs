@@ -49,6 +49,8 @@
 //! entry per session (its longest reusable prefix) is therefore exact, and memory is one entry
 //! per live session plus one per distinct shared prefix.
 
+use std::collections::hash_map::Entry as Slot;
+
 use crate::pricing::{CacheKind, CacheRules, Ttl};
 use crate::rng::{MixedKeyMap, splitmix64};
 use crate::workload::Request;
@@ -107,6 +109,50 @@ pub struct PromptCache {
     shared: MixedKeyMap<Entry>,
     sessions: MixedKeyMap<Entry>,
     next_sweep_ms: u64,
+    /// Keys of the last static prefix seen: consecutive requests usually share it.
+    last_prefix: Option<PrefixKeys>,
+}
+
+/// The keys and cacheable lengths of a static prefix, for one cache's rules: `salt`, `system`
+/// and `tools` tokens give `key_s` and `len_s` (the system prompt) and `key_st` and `len_st`
+/// (system + tools).
+#[derive(Debug, Clone, Copy)]
+struct PrefixKeys {
+    salt: u64,
+    system: u64,
+    tools: u64,
+    granularity: u64,
+    min_prefix: u64,
+    key_s: u64,
+    key_st: u64,
+    len_s: u64,
+    len_st: u64,
+}
+
+impl PrefixKeys {
+    fn new(cfg: &EndpointCache, system: u64, tools: u64) -> PrefixKeys {
+        let key_s = splitmix64(cfg.salt ^ splitmix64(system));
+        let key_st = splitmix64(key_s ^ splitmix64(tools ^ 0x7001));
+        PrefixKeys {
+            salt: cfg.salt,
+            system,
+            tools,
+            granularity: cfg.rules.granularity_tokens,
+            min_prefix: cfg.rules.min_prefix_tokens,
+            key_s,
+            key_st,
+            len_s: cfg.round(system),
+            len_st: cfg.round(system + tools),
+        }
+    }
+
+    /// Whether these are the keys of `system` + `tools` under `cfg`.
+    #[inline]
+    fn is_for(&self, cfg: &EndpointCache, system: u64, tools: u64) -> bool {
+        (self.salt, self.system, self.tools) == (cfg.salt, system, tools)
+            && (self.granularity, self.min_prefix)
+                == (cfg.rules.granularity_tokens, cfg.rules.min_prefix_tokens)
+    }
 }
 
 const SWEEP_EVERY_MS: u64 = 3_600_000;
@@ -115,9 +161,16 @@ const SWEEP_EVERY_MS: u64 = 3_600_000;
 const UNBOUNDED_MS: u64 = u64::MAX / 4;
 
 impl EndpointCache {
+    #[inline]
     fn round(&self, len: u64) -> u64 {
         let g = self.rules.granularity_tokens.max(1);
-        let r = len / g * g;
+        // A 64-bit division costs tens of cycles and this runs several times per request; the
+        // providers' granularities are 1 and 128, powers of two, where a mask is the same.
+        let r = if g.is_power_of_two() {
+            len & !(g - 1)
+        } else {
+            len / g * g
+        };
         if r < self.rules.min_prefix_tokens || r == 0 {
             0
         } else {
@@ -229,53 +282,53 @@ impl PromptCache {
         let s = req.system_tokens;
         let st = s + req.tools_tokens;
         let prompt = req.prompt_tokens();
-        let key_s = splitmix64(cfg.salt ^ splitmix64(s));
-        let key_st = splitmix64(key_s ^ splitmix64(req.tools_tokens ^ 0x7001));
-        let key_sess = splitmix64(cfg.salt ^ splitmix64(req.session ^ 0x5e55));
+        let keys = match self.last_prefix {
+            Some(k) if k.is_for(cfg, s, req.tools_tokens) => k,
+            _ => *self
+                .last_prefix
+                .insert(PrefixKeys::new(cfg, s, req.tools_tokens)),
+        };
+        // This session's entry, looked up once and updated in place below. Only conversation
+        // caching writes session entries: without it, an empty map needs no lookup.
+        let full_prompt = cfg.placement == Placement::FullPrompt;
+        let mut session = (full_prompt || !self.sessions.is_empty()).then(|| {
+            let key_sess = splitmix64(cfg.salt ^ splitmix64(req.session ^ 0x5e55));
+            self.sessions.entry(key_sess)
+        });
+
+        let write_point = match cfg.placement {
+            Placement::System => keys.len_s,
+            Placement::Tools => keys.len_st,
+            Placement::FullPrompt => cfg.round(prompt),
+        };
+        let expires = now_ms.saturating_add(ttl);
+        let mut storage = 0;
+        let minutes = ttl / 60_000;
 
         // Longest live prefix: this session's entry, else system + tools, else system.
         let mut read = 0;
-        let mut read_from = None;
-        if let Some(e) = self.sessions.get(&key_sess)
+        let mut read_session = false;
+        if let Some(Slot::Occupied(o)) = &mut session
             && !req.history_reset
-            && e.expires_ms > now_ms
-            && e.len <= prompt
+            && o.get().expires_ms > now_ms
+            && o.get().len <= prompt
         {
-            read = e.len;
-            read_from = Some(0);
+            read = o.get().len;
+            read_session = true;
+            // Refresh what was read (all prefixes of the read entry are refreshed with it).
+            if refresh {
+                o.get_mut().expires_ms = expires;
+            }
         }
-        if read_from.is_none() {
-            for (i, key) in [(1, key_st), (2, key_s)] {
+        let (key_s, key_st) = (keys.key_s, keys.key_st);
+        if !read_session {
+            for key in [key_st, key_s] {
                 if let Some(e) = self.shared.get(&key)
                     && e.expires_ms > now_ms
                 {
                     read = e.len;
-                    read_from = Some(i);
                     break;
                 }
-            }
-        }
-
-        let write_point = match cfg.placement {
-            Placement::System => cfg.round(s),
-            Placement::Tools => cfg.round(st),
-            Placement::FullPrompt => cfg.round(prompt),
-        };
-        let write = write_point.saturating_sub(read);
-        let mut storage = 0;
-        let expires = now_ms.saturating_add(ttl);
-        let minutes = ttl / 60_000;
-
-        // Refresh what was read (all prefixes of the read entry are refreshed with it).
-        if refresh {
-            match read_from {
-                Some(0) => {
-                    if let Some(e) = self.sessions.get_mut(&key_sess) {
-                        e.expires_ms = expires;
-                    }
-                }
-                Some(_) => {}
-                None => {}
             }
         }
         // Shared entries: written or refreshed when the write point covers them.
@@ -300,15 +353,18 @@ impl PromptCache {
                 }
             }
         };
-        touch_shared(key_s, cfg.round(s), &mut self.shared);
-        touch_shared(key_st, cfg.round(st), &mut self.shared);
+        touch_shared(key_s, keys.len_s, &mut self.shared);
+        touch_shared(key_st, keys.len_st, &mut self.shared);
+        let write = write_point.saturating_sub(read);
         if write > 0 && cfg.rules.storage_per_mtok_hour.is_some() && !cfg.unbounded {
             storage = write * minutes;
         }
 
-        if cfg.placement == Placement::FullPrompt {
+        if let Some(session) = session.filter(|_| full_prompt) {
             if req.final_turn {
-                self.sessions.remove(&key_sess);
+                if let Slot::Occupied(o) = session {
+                    o.remove();
+                }
             } else {
                 // What the next turn of this session can reuse of this prompt.
                 let reusable = if cfg.context_in_history || req.context_tokens == 0 {
@@ -319,18 +375,19 @@ impl PromptCache {
                 let len = cfg.round(reusable.min(write_point.max(read)));
                 let keep_old = !refresh
                     && !req.history_reset
-                    && self
-                        .sessions
-                        .get(&key_sess)
-                        .is_some_and(|e| e.expires_ms > now_ms && e.len >= len);
+                    && matches!(&session, Slot::Occupied(o)
+                        if o.get().expires_ms > now_ms && o.get().len >= len);
                 if len > 0 && !keep_old {
-                    self.sessions.insert(
-                        key_sess,
-                        Entry {
-                            len,
-                            expires_ms: expires,
-                        },
-                    );
+                    let entry = Entry {
+                        len,
+                        expires_ms: expires,
+                    };
+                    match session {
+                        Slot::Occupied(mut o) => *o.get_mut() = entry,
+                        Slot::Vacant(v) => {
+                            v.insert(entry);
+                        }
+                    }
                 }
             }
         }
