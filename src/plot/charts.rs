@@ -54,22 +54,7 @@ where
 /// The report's strategies in `strategy_order` with their palette position; names missing
 /// from the order (hand-edited reports) follow it.
 fn strategies(report: &Report) -> Vec<(usize, &str, &StrategyResult)> {
-    let mut names: Vec<&str> = report
-        .strategy_order
-        .iter()
-        .map(String::as_str)
-        .filter(|n| report.strategies.contains_key(*n))
-        .collect();
-    for n in report.strategies.keys() {
-        if !names.contains(&n.as_str()) {
-            names.push(n);
-        }
-    }
-    names
-        .into_iter()
-        .enumerate()
-        .map(|(i, n)| (i, n, &report.strategies[n]))
-        .collect()
+    crate::report::table::ordered_strategies(report)
 }
 
 fn spread(report: &Report) -> String {

@@ -134,22 +134,7 @@ pub fn render(report: &Report, scenario_source: Option<&str>) -> Result<String, 
 
 /// Strategies in `strategy_order` with their palette position.
 fn ordered(report: &Report) -> Vec<(usize, &str, &StrategyResult)> {
-    let mut names: Vec<&str> = report
-        .strategy_order
-        .iter()
-        .map(String::as_str)
-        .filter(|n| report.strategies.contains_key(*n))
-        .collect();
-    for n in report.strategies.keys() {
-        if !names.contains(&n.as_str()) {
-            names.push(n);
-        }
-    }
-    names
-        .into_iter()
-        .enumerate()
-        .map(|(i, n)| (i, n, &report.strategies[n]))
-        .collect()
+    crate::report::table::ordered_strategies(report)
 }
 
 fn chip(i: usize) -> String {

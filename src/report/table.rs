@@ -120,6 +120,17 @@ pub fn render(report: &Report) -> String {
     out
 }
 
+/// The strategies in [`strategy_order`] with their position (charts and pages pick a strategy's
+/// colour by it).
+pub fn ordered_strategies(report: &Report) -> Vec<(usize, &str, &StrategyResult)> {
+    strategy_order(report)
+        .iter()
+        .filter_map(|n| report.strategies.get_key_value(n))
+        .enumerate()
+        .map(|(i, (n, s))| (i, n.as_str(), s))
+        .collect()
+}
+
 /// Strategy names in the scenario's order, `baseline` first.
 pub fn strategy_order(report: &Report) -> Vec<String> {
     let mut names: Vec<String> = report
