@@ -1722,13 +1722,19 @@ mod tests {
         // Either side of the switch from signed to unsigned conversion at 2^63, and halves.
         assert_eq!(round_to_count(-0.0), 0);
         assert_eq!(round_to_count(0.499_999_999_999_999_94), 0);
-        assert_eq!(round_to_count(4_503_599_627_370_495.5), 4_503_599_627_370_496);
+        assert_eq!(
+            round_to_count(4_503_599_627_370_495.5),
+            4_503_599_627_370_496
+        );
         assert_eq!(
             round_to_count(9_223_372_036_854_774_784.0),
             9_223_372_036_854_774_784
         );
         assert_eq!(round_to_count(9_223_372_036_854_775_808.0), 1 << 63);
-        assert_eq!(round_to_count(18_446_744_073_709_549_568.0), u64::MAX - 2047);
+        assert_eq!(
+            round_to_count(18_446_744_073_709_549_568.0),
+            u64::MAX - 2047
+        );
         let s = sampler(&Dist::Fixed(0.0015));
         assert_eq!(s.sample_ms(&mut rng(0)), 2);
         assert_eq!(s.sample_count(&mut rng(0), 0), 0);

@@ -327,9 +327,11 @@ impl Pipeline {
             .iter()
             .zip(&routers)
             .zip(&semantic)
-            .map(|((r, routed), sem): ((&Route, &Option<Routed>), &Option<_>)| {
-                r.context.is_none() && r.batch.is_none() && routed.is_none() && sem.is_none()
-            })
+            .map(
+                |((r, routed), sem): ((&Route, &Option<Routed>), &Option<_>)| {
+                    r.context.is_none() && r.batch.is_none() && routed.is_none() && sem.is_none()
+                },
+            )
             .collect();
         Pipeline {
             has_batch: routes.iter().any(|r| r.batch.is_some()),
