@@ -379,6 +379,7 @@ impl PromptCache {
 
     /// Split the prompt of `req`, sent at `now_ms` to the endpoint cached as `cfg`, and update
     /// the cache.
+    #[inline]
     pub fn process(&mut self, cfg: &EndpointCache, req: &Request, now_ms: u64) -> Split {
         if cfg.rules.kind == CacheKind::None {
             return Split::default();
