@@ -488,7 +488,7 @@ impl Pipeline {
     }
 
     /// [`Pipeline::bill`] on the endpoint's own model (no routing).
-    #[inline]
+    #[inline(always)]
     fn bill_on_route(&mut self, req: &Request, original_history: u64, batch: bool) {
         let e = req.endpoint as usize;
         let prompt = req.prompt_tokens();
