@@ -308,6 +308,7 @@ impl Synthetic {
     }
 
     /// Emit the current turn of the session in `slot` at `now` and schedule its next turn.
+    #[inline(always)]
     fn turn(&mut self, slot: u32, now: SimTime) -> Request {
         let s = &mut self.slots[slot as usize];
         let g = &mut self.endpoints[s.endpoint as usize];
