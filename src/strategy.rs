@@ -346,7 +346,7 @@ impl Pipeline {
     }
 
     /// Bill one request.
-    #[inline]
+    #[inline(always)]
     pub fn process(&mut self, original: &Request) {
         let e = original.endpoint as usize;
         if self.has_batch {
@@ -357,8 +357,16 @@ impl Pipeline {
         }
         if self.direct[e] {
             self.bill_on_route(original, original.history_tokens, false);
-            return;
+        } else {
+            self.process_levers(original);
         }
+    }
+
+    /// [`Pipeline::process`] on an endpoint with levers before the bill (kept out of line: the
+    /// direct path is the hot one).
+    #[inline(never)]
+    fn process_levers(&mut self, original: &Request) {
+        let e = original.endpoint as usize;
         // The request as this strategy sends it: a copy only when a context policy changes it.
         let trimmed;
         let route = &mut self.routes[e];
