@@ -352,9 +352,8 @@ impl Pipeline {
         if self.has_batch {
             self.flush_due(original.time);
         }
-        if original.turn == 0 {
-            self.ledger.sessions[e] += 1;
-        }
+        // Without a branch: whether a request opens its session is not predictable.
+        self.ledger.sessions[e] += u64::from(original.turn == 0);
         if self.direct[e] {
             self.bill_on_route(original, original.history_tokens, false);
         } else {
