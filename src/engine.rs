@@ -189,19 +189,21 @@ impl<E: Copy> EventQueue<E> {
             if first >= n {
                 break;
             }
-            let child = if first + 3 < n {
+            let kids = &heap[first..n.min(first + 4)];
+            let k = if let [k0, k1, k2, k3] = kids {
                 // Earliest of four, as two independent comparisons and a third.
-                let a = first + usize::from(heap[first + 1].key < heap[first].key);
-                let b = first + 2 + usize::from(heap[first + 3].key < heap[first + 2].key);
-                if heap[b].key < heap[a].key { b } else { a }
+                let (a, ka) = if k1.key < k0.key { (1, k1) } else { (0, k0) };
+                let (b, kb) = if k3.key < k2.key { (3, k3) } else { (2, k2) };
+                if kb.key < ka.key { b } else { a }
             } else {
-                (first + 1..n).fold(first, |m, c| if heap[c].key < heap[m].key { c } else { m })
+                (1..kids.len()).fold(0, |m, c| if kids[c].key < kids[m].key { c } else { m })
             };
-            if heap[child].key >= entry.key {
+            let child = kids[k];
+            if child.key >= entry.key {
                 break;
             }
-            heap[hole] = heap[child];
-            hole = child;
+            heap[hole] = child;
+            hole = first + k;
         }
         heap[hole] = entry;
     }
