@@ -7,15 +7,13 @@
 //! ([`ScheduleError`]), never a silent reorder.
 //!
 //! ```text
-//!   schedule(t, e) ──▶ BinaryHeap<(t, seq, e)> ──▶ pop() -> earliest (t, seq)
+//!   schedule(t, e) ──▶ 4-ary heap of (t, seq, e) ──▶ pop() -> earliest (t, seq)
 //! ```
 //!
 //! The traffic generator ([`crate::workload::synthetic`]) keeps one pending arrival per endpoint
 //! plus one pending follow-up turn per live session in this queue, so memory grows with the
 //! number of live sessions, never with the horizon.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 use std::fmt;
 
 /// Milliseconds in one simulated day.
@@ -74,58 +72,43 @@ pub struct ScheduleError {
     pub now: SimTime,
 }
 
+#[derive(Clone, Copy)]
 struct Entry<E> {
-    time: SimTime,
-    seq: u64,
+    /// `(time, seq)` packed into one integer with the same order, so comparing two entries is
+    /// one branch-free comparison.
+    key: u128,
     event: E,
 }
 
 impl<E> Entry<E> {
-    /// `(time, seq)` as one integer with the same order: one branch-free comparison in the
-    /// heap instead of two.
-    #[inline]
-    fn key(&self) -> u128 {
-        (u128::from(self.time.0) << 64) | u128::from(self.seq)
-    }
-}
-
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // BinaryHeap is a max-heap: reverse so the earliest (time, seq) is on top.
-        other.key().cmp(&self.key())
+    fn time(&self) -> SimTime {
+        SimTime((self.key >> 64) as u64)
     }
 }
 
 /// A priority queue of events keyed by `(time, insertion sequence)`, with a clock that only
 /// moves forward.
+///
+/// A 4-ary min-heap in a `Vec` (the children of node `i` are `4i + 1 ..= 4i + 4`): half the
+/// depth of a binary heap, and a node's children are adjacent in memory. Keys are unique (the
+/// sequence number never repeats), so it pops exactly the order any correct heap would.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: Vec<Entry<E>>,
     next_seq: u64,
     now: SimTime,
 }
 
-impl<E> Default for EventQueue<E> {
+impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> EventQueue<E> {
+impl<E: Copy> EventQueue<E> {
     /// An empty queue at time zero.
     pub fn new() -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
+            heap: Vec::new(),
             next_seq: 0,
             now: SimTime::ZERO,
         }
@@ -147,6 +130,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Schedule `event` at `time`. Fails if `time` is before the clock.
+    #[inline]
     pub fn schedule(&mut self, time: SimTime, event: E) -> Result<(), ScheduleError> {
         if time < self.now {
             return Err(ScheduleError {
@@ -154,22 +138,74 @@ impl<E> EventQueue<E> {
                 now: self.now,
             });
         }
-        let seq = self.next_seq;
+        let entry = Entry {
+            key: (u128::from(time.0) << 64) | u128::from(self.next_seq),
+            event,
+        };
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, event });
+        // Sift up: parents later than the new entry move down into the hole.
+        let mut hole = self.heap.len();
+        self.heap.push(entry);
+        while hole > 0 {
+            let parent = (hole - 1) / 4;
+            if self.heap[parent].key <= entry.key {
+                break;
+            }
+            self.heap[hole] = self.heap[parent];
+            hole = parent;
+        }
+        self.heap[hole] = entry;
         Ok(())
     }
 
     /// Time of the earliest pending event.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.time)
+        self.heap.first().map(Entry::time)
     }
 
     /// Remove the earliest event and advance the clock to its time.
+    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let e = self.heap.pop()?;
-        self.now = e.time;
-        Some((e.time, e.event))
+        let last = self.heap.pop()?;
+        let top = match self.heap.first() {
+            Some(&top) => {
+                self.sift_down(last);
+                top
+            }
+            None => last,
+        };
+        self.now = top.time();
+        Some((self.now, top.event))
+    }
+
+    /// Put `entry` at the root's place, moving earlier children up into the hole.
+    #[inline]
+    fn sift_down(&mut self, entry: Entry<E>) {
+        let heap = &mut self.heap;
+        let n = heap.len();
+        let mut hole = 0;
+        loop {
+            let first = 4 * hole + 1;
+            if first >= n {
+                break;
+            }
+            let kids = &heap[first..n.min(first + 4)];
+            let k = if let [k0, k1, k2, k3] = kids {
+                // Earliest of four, as two independent comparisons and a third.
+                let (a, ka) = if k1.key < k0.key { (1, k1) } else { (0, k0) };
+                let (b, kb) = if k3.key < k2.key { (3, k3) } else { (2, k2) };
+                if kb.key < ka.key { b } else { a }
+            } else {
+                (1..kids.len()).fold(0, |m, c| if kids[c].key < kids[m].key { c } else { m })
+            };
+            let child = kids[k];
+            if child.key >= entry.key {
+                break;
+            }
+            heap[hole] = child;
+            hole = first + k;
+        }
+        heap[hole] = entry;
     }
 }
 
@@ -186,6 +222,34 @@ mod tests {
         q.schedule(SimTime(5), 'd').unwrap();
         let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, vec!['a', 'b', 'c', 'd']);
+    }
+
+    #[test]
+    fn pops_in_time_then_scheduling_order() {
+        // Against a sorted reference, with many equal times and the queue growing and
+        // shrinking through every depth of the heap.
+        let mut q = EventQueue::new();
+        let mut reference = std::collections::BTreeMap::new();
+        let mut x: u64 = 1;
+        let mut next = || {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            x >> 33
+        };
+        for seq in 0..20_000u64 {
+            if next() % 3 != 0 || reference.is_empty() {
+                let at = q.now().plus_ms(next() % 50);
+                q.schedule(at, seq).unwrap();
+                reference.insert((at, seq), seq);
+            } else {
+                let (key, want) = reference.pop_first().unwrap();
+                assert_eq!(q.pop(), Some((key.0, want)));
+            }
+            assert_eq!(q.len(), reference.len());
+        }
+        while let Some((key, want)) = reference.pop_first() {
+            assert_eq!(q.pop(), Some((key.0, want)));
+        }
+        assert_eq!(q.pop(), None);
     }
 
     #[test]

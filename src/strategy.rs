@@ -346,19 +346,26 @@ impl Pipeline {
     }
 
     /// Bill one request.
-    #[inline]
+    #[inline(always)]
     pub fn process(&mut self, original: &Request) {
         let e = original.endpoint as usize;
         if self.has_batch {
             self.flush_due(original.time);
         }
-        if original.turn == 0 {
-            self.ledger.sessions[e] += 1;
-        }
+        // Without a branch: whether a request opens its session is not predictable.
+        self.ledger.sessions[e] += u64::from(original.turn == 0);
         if self.direct[e] {
             self.bill_on_route(original, original.history_tokens, false);
-            return;
+        } else {
+            self.process_levers(original);
         }
+    }
+
+    /// [`Pipeline::process`] on an endpoint with levers before the bill (kept out of line: the
+    /// direct path is the hot one).
+    #[inline(never)]
+    fn process_levers(&mut self, original: &Request) {
+        let e = original.endpoint as usize;
         // The request as this strategy sends it: a copy only when a context policy changes it.
         let trimmed;
         let route = &mut self.routes[e];
@@ -488,7 +495,7 @@ impl Pipeline {
     }
 
     /// [`Pipeline::bill`] on the endpoint's own model (no routing).
-    #[inline]
+    #[inline(always)]
     fn bill_on_route(&mut self, req: &Request, original_history: u64, batch: bool) {
         let e = req.endpoint as usize;
         let prompt = req.prompt_tokens();

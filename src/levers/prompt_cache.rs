@@ -109,8 +109,107 @@ pub struct PromptCache {
     shared: MixedKeyMap<Entry>,
     sessions: MixedKeyMap<Entry>,
     next_sweep_ms: u64,
-    /// Keys of the last static prefix seen: consecutive requests usually share it.
-    last_prefix: Option<PrefixKeys>,
+    /// The last static prefix seen and its two shared entries, kept here instead of in
+    /// `shared` while requests keep sending it (they usually do): no map lookup for them.
+    hot: Option<HotPrefix>,
+}
+
+/// A static prefix whose shared entries live outside the map.
+#[derive(Debug, Clone, Copy)]
+struct HotPrefix {
+    keys: PrefixKeys,
+    /// The system prompt's entry.
+    s: Option<Entry>,
+    /// The system + tools entry.
+    st: Option<Entry>,
+}
+
+/// One of the two shared entries of a static prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    System,
+    SystemTools,
+}
+
+/// Where the two shared entries of a request's static prefix are.
+enum SharedEntries<'a> {
+    /// In the hot prefix (the usual case).
+    Hot(&'a mut HotPrefix),
+    /// In the map, under `keys` (when the two keys coincide they name one entry, as they would
+    /// in the map: never seen, two 64-bit mixes would have to collide).
+    Map(&'a mut MixedKeyMap<Entry>, PrefixKeys),
+}
+
+/// Put the hot prefix's entries back into the map.
+fn park_hot(hot: &mut Option<HotPrefix>, shared: &mut MixedKeyMap<Entry>) {
+    if let Some(h) = hot.take() {
+        for (part, entry) in [(Part::System, h.s), (Part::SystemTools, h.st)] {
+            if let Some(e) = entry {
+                shared.insert(h.keys.key(part), e);
+            }
+        }
+    }
+}
+
+/// The shared entries of `system` + `tools` under `cfg` (made the hot prefix if they were not)
+/// and their keys and lengths.
+#[inline]
+fn shared_entries<'a>(
+    hot: &'a mut Option<HotPrefix>,
+    shared: &'a mut MixedKeyMap<Entry>,
+    cfg: &EndpointCache,
+    system: u64,
+    tools: u64,
+) -> (SharedEntries<'a>, PrefixKeys) {
+    let keys = match hot {
+        Some(h) if h.keys.is_for(cfg, system, tools) => h.keys,
+        _ => {
+            park_hot(hot, shared);
+            let keys = PrefixKeys::new(cfg, system, tools);
+            if keys.key_s == keys.key_st {
+                return (SharedEntries::Map(shared, keys), keys);
+            }
+            *hot = Some(HotPrefix {
+                keys,
+                s: shared.remove(&keys.key_s),
+                st: shared.remove(&keys.key_st),
+            });
+            keys
+        }
+    };
+    // `hot` holds this prefix now; the default is never used.
+    let h = hot.get_or_insert(HotPrefix {
+        keys,
+        s: None,
+        st: None,
+    });
+    (SharedEntries::Hot(h), keys)
+}
+
+impl SharedEntries<'_> {
+    #[inline]
+    fn get(&self, part: Part) -> Option<Entry> {
+        match self {
+            SharedEntries::Hot(h) => match part {
+                Part::System => h.s,
+                Part::SystemTools => h.st,
+            },
+            SharedEntries::Map(map, keys) => map.get(&keys.key(part)).copied(),
+        }
+    }
+
+    #[inline]
+    fn set(&mut self, part: Part, entry: Entry) {
+        match self {
+            SharedEntries::Hot(h) => match part {
+                Part::System => h.s = Some(entry),
+                Part::SystemTools => h.st = Some(entry),
+            },
+            SharedEntries::Map(map, keys) => {
+                map.insert(keys.key(part), entry);
+            }
+        }
+    }
 }
 
 /// The keys and cacheable lengths of a static prefix, for one cache's rules: `salt`, `system`
@@ -143,6 +242,20 @@ impl PrefixKeys {
             key_st,
             len_s: cfg.round(system),
             len_st: cfg.round(system + tools),
+        }
+    }
+
+    fn key(&self, part: Part) -> u64 {
+        match part {
+            Part::System => self.key_s,
+            Part::SystemTools => self.key_st,
+        }
+    }
+
+    fn len(&self, part: Part) -> u64 {
+        match part {
+            Part::System => self.len_s,
+            Part::SystemTools => self.len_st,
         }
     }
 
@@ -187,7 +300,10 @@ impl PromptCache {
 
     /// Entries currently held (shared + session), for memory checks.
     pub fn len(&self) -> usize {
-        self.shared.len() + self.sessions.len()
+        let hot = self.hot.map_or(0, |h| {
+            usize::from(h.s.is_some()) + usize::from(h.st.is_some())
+        });
+        self.shared.len() + self.sessions.len() + hot
     }
 
     /// True when nothing is cached.
@@ -209,6 +325,8 @@ impl PromptCache {
         now_ms: u64,
         ttl: u64,
     ) -> Split {
+        // Block entries share the map with static prefixes: the map must hold them all.
+        park_hot(&mut self.hot, &mut self.shared);
         let key = |h: u64| splitmix64(cfg.salt ^ splitmix64(h ^ 0xb10c));
         let block = p.block_tokens.max(1);
         let end_of = |n: usize| (n as u64).saturating_mul(block).min(prompt);
@@ -261,6 +379,7 @@ impl PromptCache {
 
     /// Split the prompt of `req`, sent at `now_ms` to the endpoint cached as `cfg`, and update
     /// the cache.
+    #[inline]
     pub fn process(&mut self, cfg: &EndpointCache, req: &Request, now_ms: u64) -> Split {
         if cfg.rules.kind == CacheKind::None {
             return Split::default();
@@ -268,6 +387,10 @@ impl PromptCache {
         if now_ms >= self.next_sweep_ms {
             self.shared.retain(|_, e| e.expires_ms > now_ms);
             self.sessions.retain(|_, e| e.expires_ms > now_ms);
+            if let Some(h) = &mut self.hot {
+                h.s = h.s.filter(|e| e.expires_ms > now_ms);
+                h.st = h.st.filter(|e| e.expires_ms > now_ms);
+            }
             self.next_sweep_ms = now_ms + SWEEP_EVERY_MS;
         }
         let ttl = if cfg.unbounded {
@@ -282,12 +405,8 @@ impl PromptCache {
         let s = req.system_tokens;
         let st = s + req.tools_tokens;
         let prompt = req.prompt_tokens();
-        let keys = match self.last_prefix {
-            Some(k) if k.is_for(cfg, s, req.tools_tokens) => k,
-            _ => *self
-                .last_prefix
-                .insert(PrefixKeys::new(cfg, s, req.tools_tokens)),
-        };
+        let (mut shared, keys) =
+            shared_entries(&mut self.hot, &mut self.shared, cfg, s, req.tools_tokens);
         // This session's entry, looked up once and updated in place below. Only conversation
         // caching writes session entries: without it, an empty map needs no lookup.
         let full_prompt = cfg.placement == Placement::FullPrompt;
@@ -320,10 +439,9 @@ impl PromptCache {
                 o.get_mut().expires_ms = expires;
             }
         }
-        let (key_s, key_st) = (keys.key_s, keys.key_st);
         if !read_session {
-            for key in [key_st, key_s] {
-                if let Some(e) = self.shared.get(&key)
+            for part in [Part::SystemTools, Part::System] {
+                if let Some(e) = shared.get(part)
                     && e.expires_ms > now_ms
                 {
                     read = e.len;
@@ -332,29 +450,32 @@ impl PromptCache {
             }
         }
         // Shared entries: written or refreshed when the write point covers them.
-        let touch_shared = |key: u64, len: u64, this: &mut MixedKeyMap<Entry>| {
+        for part in [Part::System, Part::SystemTools] {
+            let len = keys.len(part);
             if len == 0 || write_point < len {
-                return;
+                continue;
             }
-            match this.get_mut(&key) {
+            match shared.get(part) {
                 Some(e) if e.expires_ms > now_ms => {
                     if refresh {
-                        e.expires_ms = expires;
+                        shared.set(
+                            part,
+                            Entry {
+                                expires_ms: expires,
+                                ..e
+                            },
+                        );
                     }
                 }
-                _ => {
-                    this.insert(
-                        key,
-                        Entry {
-                            len,
-                            expires_ms: expires,
-                        },
-                    );
-                }
+                _ => shared.set(
+                    part,
+                    Entry {
+                        len,
+                        expires_ms: expires,
+                    },
+                ),
             }
-        };
-        touch_shared(key_s, keys.len_s, &mut self.shared);
-        touch_shared(key_st, keys.len_st, &mut self.shared);
+        }
         let write = write_point.saturating_sub(read);
         if write > 0 && cfg.rules.storage_per_mtok_hour.is_some() && !cfg.unbounded {
             storage = write * minutes;
@@ -549,5 +670,34 @@ mod tests {
         assert_eq!(pc.sessions.len(), 1);
         pc.process(&c, &req(1, 1, 300, true), 1000);
         assert_eq!(pc.sessions.len(), 0);
+    }
+
+    #[test]
+    fn interleaved_prefixes_split_as_if_alone() {
+        // Two endpoints (salts) and two system prompts take turns in one cache: the shared
+        // entries of the prefix in use are kept outside the map and put back when another
+        // prefix comes, which must not change any split.
+        let a = cfg(anthropic(1024), Placement::FullPrompt);
+        let mut b = cfg(anthropic(1024), Placement::Tools);
+        b.salt = 2;
+        let mut together = PromptCache::new();
+        let mut alone = [PromptCache::new(), PromptCache::new(), PromptCache::new()];
+        let mut read = 0;
+        for i in 0..400u64 {
+            let k = (i * 7 % 3) as usize;
+            let c = if k == 1 { &b } else { &a };
+            let session = i % 5 + 10 * k as u64;
+            let mut r = req(session, (i / 5 % 4) as u32, 300 * (i / 5 % 4), i % 4 == 3);
+            if k == 2 {
+                r.system_tokens = 5000;
+            }
+            let now = i * 50_000;
+            let split = together.process(c, &r, now);
+            assert_eq!(split, alone[k].process(c, &r, now), "request {i}");
+            read += split.read;
+        }
+        assert!(read > 0);
+        let held: usize = alone.iter().map(PromptCache::len).sum();
+        assert_eq!(together.len(), held);
     }
 }

@@ -308,6 +308,7 @@ impl Synthetic {
     }
 
     /// Emit the current turn of the session in `slot` at `now` and schedule its next turn.
+    #[inline(always)]
     fn turn(&mut self, slot: u32, now: SimTime) -> Request {
         let s = &mut self.slots[slot as usize];
         let g = &mut self.endpoints[s.endpoint as usize];
@@ -315,6 +316,20 @@ impl Synthetic {
         let user = g.samplers.user.sample_count(&mut g.tokens, 0);
         let output = g.samplers.output.sample_count(&mut g.tokens, 0);
         let reasoning = g.samplers.reasoning.sample_count(&mut g.tokens, 0);
+        let intent = match &mut g.queries {
+            Some(q) if s.turn == 0 => Some(q.next()),
+            _ => None,
+        };
+        // The next turn, if the session has one before the horizon (think times come from the
+        // session stream, so drawing it before the request is built changes no draw).
+        let mut next = None;
+        if s.turn + 1 < s.turns {
+            let think = g.samplers.think_s.sample_ms(&mut g.sessions);
+            let at = now.plus_ms(think);
+            if at.as_ms() < self.horizon_ms {
+                next = Some(at);
+            }
+        }
         let req = Request {
             time: now,
             endpoint: s.endpoint,
@@ -328,13 +343,10 @@ impl Synthetic {
             user_tokens: user,
             output_tokens: output,
             reasoning_tokens: reasoning,
-            final_turn: false,
+            final_turn: next.is_none(),
             history_reset: false,
             prefix: None,
-            intent: match &mut g.queries {
-                Some(q) if s.turn == 0 => Some(q.next()),
-                _ => None,
-            },
+            intent,
         };
         if g.history == History::Full {
             s.history = s.history.saturating_add(user).saturating_add(output);
@@ -343,18 +355,6 @@ impl Synthetic {
             }
         }
         s.turn += 1;
-        let mut next = None;
-        if s.turn < s.turns {
-            let think = g.samplers.think_s.sample_ms(&mut g.sessions);
-            let at = now.plus_ms(think);
-            if at.as_ms() < self.horizon_ms {
-                next = Some(at);
-            }
-        }
-        let req = Request {
-            final_turn: next.is_none(),
-            ..req
-        };
         match next {
             Some(at) => {
                 // `at >= now`, the queue clock: scheduling cannot fail.
