@@ -49,8 +49,6 @@
 //! entry per session (its longest reusable prefix) is therefore exact, and memory is one entry
 //! per live session plus one per distinct shared prefix.
 
-use std::collections::hash_map::Entry as Slot;
-
 use crate::pricing::{CacheKind, CacheRules, Ttl};
 use crate::rng::{MixedKeyMap, splitmix64};
 use crate::workload::Request;
@@ -107,7 +105,7 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct PromptCache {
     shared: MixedKeyMap<Entry>,
-    sessions: MixedKeyMap<Entry>,
+    sessions: SessionTable,
     next_sweep_ms: u64,
     /// The last static prefix seen and its two shared entries, kept here instead of in
     /// `shared` while requests keep sending it (they usually do): no map lookup for them.
@@ -122,6 +120,149 @@ struct HotPrefix {
     s: Option<Entry>,
     /// The system + tools entry.
     st: Option<Entry>,
+}
+
+/// The session entries: a direct-mapped table indexed by the top bits of the (mixed) key, with
+/// a map for the keys whose slot is taken. Live sessions are few (a slot per four of them, at
+/// least), so nearly every lookup is one probe of a small array instead of a hash-map probe.
+/// An entry with `len == 0` is an empty slot: session entries are only written with `len > 0`.
+#[derive(Debug)]
+struct SessionTable {
+    slots: Vec<(u64, Entry)>,
+    /// `64 - log2(slots.len())`: the shift that turns a key into its slot.
+    shift: u32,
+    overflow: MixedKeyMap<Entry>,
+    /// Occupied slots (the overflow map counts its own).
+    in_slots: usize,
+}
+
+/// Where a session key's entry is, or would go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SessionPos {
+    /// In slot `i` (occupied by this key, or empty).
+    Slot(usize),
+    /// In the overflow map (present or not).
+    Overflow,
+}
+
+const EMPTY: Entry = Entry {
+    len: 0,
+    expires_ms: 0,
+};
+
+impl Default for SessionTable {
+    fn default() -> Self {
+        SessionTable::with_slots(256)
+    }
+}
+
+impl SessionTable {
+    fn with_slots(n: usize) -> SessionTable {
+        SessionTable {
+            slots: vec![(0, EMPTY); n],
+            shift: 64 - n.trailing_zeros(),
+            overflow: MixedKeyMap::default(),
+            in_slots: 0,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.in_slots + self.overflow.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The entry of `key`, if any, and where it is or would be put.
+    #[inline]
+    fn find(&self, key: u64) -> (SessionPos, Option<Entry>) {
+        let i = (key >> self.shift) as usize;
+        let (k, e) = self.slots[i];
+        if e.len != 0 && k == key {
+            return (SessionPos::Slot(i), Some(e));
+        }
+        if !self.overflow.is_empty()
+            && let Some(e) = self.overflow.get(&key)
+        {
+            return (SessionPos::Overflow, Some(*e));
+        }
+        if e.len == 0 {
+            (SessionPos::Slot(i), None)
+        } else {
+            (SessionPos::Overflow, None)
+        }
+    }
+
+    /// Store `entry` (with `len > 0`) for `key` at `pos` (from [`SessionTable::find`], with
+    /// no change to the table in between).
+    #[inline]
+    fn set(&mut self, pos: SessionPos, key: u64, entry: Entry) {
+        debug_assert!(entry.len > 0);
+        match pos {
+            SessionPos::Slot(i) => {
+                self.in_slots += usize::from(self.slots[i].1.len == 0);
+                self.slots[i] = (key, entry);
+                if self.in_slots * 4 > self.slots.len() {
+                    self.grow();
+                }
+            }
+            SessionPos::Overflow => {
+                self.overflow.insert(key, entry);
+            }
+        }
+    }
+
+    /// Remove `key`'s entry found at `pos`.
+    #[inline]
+    fn remove(&mut self, pos: SessionPos, key: u64) {
+        match pos {
+            SessionPos::Slot(i) => {
+                if self.slots[i].1.len != 0 {
+                    self.slots[i].1 = EMPTY;
+                    self.in_slots -= 1;
+                }
+            }
+            SessionPos::Overflow => {
+                self.overflow.remove(&key);
+            }
+        }
+    }
+
+    /// Keep only the entries for which `keep` is true.
+    fn retain(&mut self, keep: impl Fn(&Entry) -> bool) {
+        for (_, e) in self.slots.iter_mut() {
+            if e.len != 0 && !keep(e) {
+                *e = EMPTY;
+                self.in_slots -= 1;
+            }
+        }
+        self.overflow.retain(|_, e| keep(e));
+    }
+
+    /// Twice the slots, every entry put back (overflowing ones included).
+    fn grow(&mut self) {
+        let mut bigger = SessionTable::with_slots(self.slots.len() * 2);
+        let old_slots = std::mem::take(&mut self.slots);
+        let old_overflow = std::mem::take(&mut self.overflow);
+        for (k, e) in old_slots
+            .into_iter()
+            .filter(|(_, e)| e.len != 0)
+            .chain(old_overflow)
+        {
+            let (pos, _) = bigger.find(k);
+            match pos {
+                SessionPos::Slot(i) => {
+                    bigger.slots[i] = (k, e);
+                    bigger.in_slots += 1;
+                }
+                SessionPos::Overflow => {
+                    bigger.overflow.insert(k, e);
+                }
+            }
+        }
+        *self = bigger;
+    }
 }
 
 /// One of the two shared entries of a static prefix.
@@ -386,7 +527,7 @@ impl PromptCache {
         }
         if now_ms >= self.next_sweep_ms {
             self.shared.retain(|_, e| e.expires_ms > now_ms);
-            self.sessions.retain(|_, e| e.expires_ms > now_ms);
+            self.sessions.retain(|e| e.expires_ms > now_ms);
             if let Some(h) = &mut self.hot {
                 h.s = h.s.filter(|e| e.expires_ms > now_ms);
                 h.st = h.st.filter(|e| e.expires_ms > now_ms);
@@ -407,13 +548,16 @@ impl PromptCache {
         let prompt = req.prompt_tokens();
         let (mut shared, keys) =
             shared_entries(&mut self.hot, &mut self.shared, cfg, s, req.tools_tokens);
-        // This session's entry, looked up once and updated in place below. Only conversation
-        // caching writes session entries: without it, an empty map needs no lookup.
+        // This session's entry, looked up once and written back below. Only conversation
+        // caching writes session entries: without it, an empty table needs no lookup.
         let full_prompt = cfg.placement == Placement::FullPrompt;
-        let mut session = (full_prompt || !self.sessions.is_empty()).then(|| {
-            let key_sess = splitmix64(cfg.salt ^ splitmix64(req.session ^ 0x5e55));
-            self.sessions.entry(key_sess)
-        });
+        let key_sess = splitmix64(cfg.salt ^ splitmix64(req.session ^ 0x5e55));
+        let (pos, mut current) = if full_prompt || !self.sessions.is_empty() {
+            self.sessions.find(key_sess)
+        } else {
+            (SessionPos::Overflow, None)
+        };
+        let mut current_changed = false;
 
         let write_point = match cfg.placement {
             Placement::System => keys.len_s,
@@ -427,16 +571,17 @@ impl PromptCache {
         // Longest live prefix: this session's entry, else system + tools, else system.
         let mut read = 0;
         let mut read_session = false;
-        if let Some(Slot::Occupied(o)) = &mut session
+        if let Some(o) = &mut current
             && !req.history_reset
-            && o.get().expires_ms > now_ms
-            && o.get().len <= prompt
+            && o.expires_ms > now_ms
+            && o.len <= prompt
         {
-            read = o.get().len;
+            read = o.len;
             read_session = true;
             // Refresh what was read (all prefixes of the read entry are refreshed with it).
             if refresh {
-                o.get_mut().expires_ms = expires;
+                o.expires_ms = expires;
+                current_changed = true;
             }
         }
         if !read_session {
@@ -481,11 +626,12 @@ impl PromptCache {
             storage = write * minutes;
         }
 
-        if let Some(session) = session.filter(|_| full_prompt) {
+        if full_prompt {
             if req.final_turn {
-                if let Slot::Occupied(o) = session {
-                    o.remove();
+                if current.is_some() {
+                    self.sessions.remove(pos, key_sess);
                 }
+                current_changed = false;
             } else {
                 // What the next turn of this session can reuse of this prompt.
                 let reusable = if cfg.context_in_history || req.context_tokens == 0 {
@@ -496,21 +642,18 @@ impl PromptCache {
                 let len = cfg.round(reusable.min(write_point.max(read)));
                 let keep_old = !refresh
                     && !req.history_reset
-                    && matches!(&session, Slot::Occupied(o)
-                        if o.get().expires_ms > now_ms && o.get().len >= len);
+                    && matches!(current, Some(o) if o.expires_ms > now_ms && o.len >= len);
                 if len > 0 && !keep_old {
-                    let entry = Entry {
+                    current = Some(Entry {
                         len,
                         expires_ms: expires,
-                    };
-                    match session {
-                        Slot::Occupied(mut o) => *o.get_mut() = entry,
-                        Slot::Vacant(v) => {
-                            v.insert(entry);
-                        }
-                    }
+                    });
+                    current_changed = true;
                 }
             }
+        }
+        if current_changed && let Some(entry) = current {
+            self.sessions.set(pos, key_sess, entry);
         }
         Split {
             read,
@@ -699,5 +842,53 @@ mod tests {
         assert!(read > 0);
         let held: usize = alone.iter().map(PromptCache::len).sum();
         assert_eq!(together.len(), held);
+    }
+
+    #[test]
+    fn session_table_agrees_with_a_map() {
+        // Random inserts, updates, removals and sweeps, with enough live keys to fill slots,
+        // overflow and grow the table several times: it must hold what a plain map holds.
+        let mut table = SessionTable::default();
+        let mut map = std::collections::HashMap::new();
+        let mut x = 7u64;
+        let mut next = || {
+            x = splitmix64(x);
+            x
+        };
+        for step in 0..200_000u64 {
+            // Keys from a pool that grows then shrinks, so the table sees growth and churn.
+            let pool = 50 + (step / 200).min(1000 - step / 400);
+            let key = splitmix64(next() % pool.max(1));
+            let (pos, found) = table.find(key);
+            assert_eq!(found.map(|e| e.len), map.get(&key).copied(), "step {step}");
+            match next() % 4 {
+                0 if found.is_some() => {
+                    table.remove(pos, key);
+                    map.remove(&key);
+                }
+                _ => {
+                    let len = next() % 1000 + 1;
+                    table.set(
+                        pos,
+                        key,
+                        Entry {
+                            len,
+                            expires_ms: len,
+                        },
+                    );
+                    map.insert(key, len);
+                }
+            }
+            if step % 5000 == 0 {
+                table.retain(|e| e.len % 3 != 0);
+                map.retain(|_, len| *len % 3 != 0);
+            }
+            assert_eq!(table.len(), map.len());
+        }
+        assert!(table.slots.len() > 256, "the table never grew");
+        assert!(
+            !table.overflow.is_empty() || table.len() < 10,
+            "no key ever overflowed"
+        );
     }
 }
