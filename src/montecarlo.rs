@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use crate::ledger::Ledger;
 use crate::report::{self, Report};
 use crate::scenario::{Revenue, Scenario};
-use crate::strategy::{ModelTable, Pipeline, Strategy};
+use crate::strategy::{Fleet, ModelTable, Pipeline, Strategy};
 use crate::uncertain::{self, PriceScales};
 use crate::workload::synthetic::Synthetic;
 
@@ -91,24 +91,21 @@ fn run_counted(
     cancel: Option<&AtomicBool>,
 ) -> Result<(Vec<Ledger>, u64), Stop> {
     let mut models = ModelTable::default();
-    let mut pipes: Vec<Pipeline> = strategies
-        .iter()
-        .map(|s| Pipeline::new(scenario, s, &mut models, run))
-        .collect();
+    let mut fleet = Fleet::new(
+        strategies
+            .iter()
+            .map(|s| Pipeline::new(scenario, s, &mut models, run))
+            .collect(),
+    );
     let mut served = 0u64;
     for req in Synthetic::new(scenario, run).map_err(Stop::Failed)? {
-        for p in pipes.iter_mut() {
-            p.process(&req);
-        }
+        fleet.process(&req);
         served += 1;
         if served & 0xFFFF == 0 && cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
             return Err(Stop::Cancelled);
         }
     }
-    Ok((
-        pipes.into_iter().map(Pipeline::into_ledger).collect(),
-        served,
-    ))
+    Ok((fleet.into_ledgers(), served))
 }
 
 /// The product's endpoint: the one with the most daily active users on day 0.

@@ -33,7 +33,7 @@ use crate::montecarlo::Outcome;
 use crate::report::{self, Report, Subject};
 use crate::rng::{MixedKeyMap, splitmix64, stable_hash};
 use crate::scenario::Scenario;
-use crate::strategy::{ModelTable, Pipeline};
+use crate::strategy::{Fleet, ModelTable, Pipeline};
 use crate::workload::trace::{TraceError, TraceFormat, TraceReader, TraceRecord, TraceRunError};
 use crate::workload::{PrefixBlocks, Request};
 
@@ -243,11 +243,12 @@ pub fn replay(
     // The ledgers grow day by day as the trace goes on.
     sc.horizon_days = 1;
     let mut models = ModelTable::default();
-    let mut pipes: Vec<Pipeline> = sc
-        .strategies
-        .iter()
-        .map(|s| Pipeline::new(&sc, s, &mut models, 0))
-        .collect();
+    let mut fleet = Fleet::new(
+        sc.strategies
+            .iter()
+            .map(|s| Pipeline::new(&sc, s, &mut models, 0))
+            .collect(),
+    );
     let sorted = if opts.sort {
         Some(read_sorted(path, opts)?)
     } else {
@@ -280,18 +281,14 @@ pub fn replay(
         let day = ((r.time_ms - conv.day0) as u64 / MS_PER_DAY) as u32;
         if day >= days {
             days = day + 1;
-            for p in pipes.iter_mut() {
-                p.ensure_days(days);
-            }
+            fleet.ensure_days(days);
         }
         if r.cache_read_tokens.unwrap_or(0) + r.cache_write_tokens.unwrap_or(0) > 0 {
             recorded_cache += 1;
         }
         rows += 1;
         let req = conv.request(r).map_err(row_err)?;
-        for p in pipes.iter_mut() {
-            p.process(&req);
-        }
+        fleet.process(&req);
         Ok(())
     };
     match &sorted {
@@ -316,7 +313,7 @@ pub fn replay(
     if rows == 0 {
         return Err(TraceRunError::Empty(display));
     }
-    let ledgers: Vec<Ledger> = pipes.into_iter().map(Pipeline::into_ledger).collect();
+    let ledgers: Vec<Ledger> = fleet.into_ledgers();
     let mut warnings = sc.warnings.clone();
     if recorded_cache > 0 {
         warnings.push(format!(

@@ -25,6 +25,9 @@
 
 use rand_chacha::ChaCha8Rng;
 
+mod fleet;
+pub use fleet::Fleet;
+
 use crate::engine::{MS_PER_DAY, SimTime};
 use crate::ledger::{Ledger, LineKey};
 use crate::levers::batch::Batcher;
@@ -359,6 +362,21 @@ impl Pipeline {
         } else {
             self.process_levers(original);
         }
+    }
+
+    /// The prompt-cache part of billing `req` at price tier `tier` on a direct endpoint: reads,
+    /// writes and storage only. [`Fleet`] adds everything else.
+    #[inline]
+    fn split_prompt(&mut self, req: &Request, tier: usize) {
+        let route = &self.routes[req.endpoint as usize];
+        let Some(c) = route.cache.as_ref() else {
+            return;
+        };
+        let cell = self.ledger.cell_mut(route.lines[tier], req.time.day());
+        let split = self.cache.process(c, req, req.time.as_ms());
+        cell.tokens[Bucket::CacheRead.index()] += split.read;
+        cell.tokens[c.ttl.write_bucket().index()] += split.write;
+        cell.tokens[Bucket::CacheStorageTokenHours.index()] += split.storage_token_minutes;
     }
 
     /// [`Pipeline::process`] on an endpoint with levers before the bill (kept out of line: the

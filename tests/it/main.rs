@@ -9,6 +9,7 @@ mod determinism;
 mod diff;
 mod fit;
 mod fixtures;
+mod fleet;
 mod forecast;
 mod invariants;
 mod plot;
