@@ -666,27 +666,40 @@ impl Sampler {
     /// becomes 3), then clamped to `[min, u64::MAX]`: anything below `min` (including negative
     /// draws of a `Normal`) becomes `min`, anything above `u64::MAX` becomes `u64::MAX`.
     /// The distribution's analytic [`Dist::mean`] is before this rounding and clamping.
-    #[inline]
+    #[inline(always)]
     pub fn sample_count<R: Rng + ?Sized>(&self, rng: &mut R, min: u64) -> u64 {
+        // Inlined at every call site, so each site's branch learns its own distribution; the
+        // usual size distributions are drawn here, the rest out of line.
         let count = match &self.kind {
             Kind::Constant { count, .. } => *count,
-            Kind::Geometric { ln_q } => geometric(*ln_q, rng),
-            // The usual size distribution, drawn here rather than through `sample`'s match.
             Kind::LogNormal(d) => round_to_count(d.sample(rng)),
-            _ => round_to_count(self.sample(rng)),
+            _ => self.sample_count_other(rng),
         };
         count.max(min)
     }
 
+    #[inline(never)]
+    fn sample_count_other<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        match &self.kind {
+            Kind::Geometric { ln_q } => geometric(*ln_q, rng),
+            _ => round_to_count(self.sample(rng)),
+        }
+    }
+
     /// A duration draw: the real draw is taken as seconds and converted to whole milliseconds,
     /// rounded to nearest (halves away from zero) and clamped to `[0, u64::MAX]`.
-    #[inline]
+    #[inline(always)]
     pub fn sample_ms<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
         match &self.kind {
             Kind::Constant { ms, .. } => *ms,
             Kind::LogNormal(d) => round_to_count(d.sample(rng) * 1000.0),
-            _ => round_to_count(self.sample(rng) * 1000.0),
+            _ => self.sample_ms_other(rng),
         }
+    }
+
+    #[inline(never)]
+    fn sample_ms_other<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        round_to_count(self.sample(rng) * 1000.0)
     }
 
     /// `Some(value)` if every draw is `value` (`Fixed`, or a degenerate case such as

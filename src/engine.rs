@@ -178,6 +178,51 @@ impl<E: Copy> EventQueue<E> {
         Some((self.now, top.event))
     }
 
+    /// Advance the clock to the earliest event and return it, leaving it in the queue: the
+    /// caller then calls [`EventQueue::replace_top`] (the event is followed by another, the
+    /// usual case in a simulation) or [`EventQueue::remove_top`], before anything else. One
+    /// sift instead of a pop's and a schedule's; the order events come out in is the same.
+    #[inline]
+    pub fn take_top(&mut self) -> Option<(SimTime, E)> {
+        let top = self.heap.first()?;
+        self.now = top.time();
+        Some((self.now, top.event))
+    }
+
+    /// Replace the event returned by [`EventQueue::take_top`] with `event` at `time`, numbered
+    /// as [`EventQueue::schedule`] would number it. Fails if `time` is before the clock (the
+    /// queue is then unchanged).
+    #[inline]
+    pub fn replace_top(&mut self, time: SimTime, event: E) -> Result<(), ScheduleError> {
+        if time < self.now {
+            return Err(ScheduleError {
+                at: time,
+                now: self.now,
+            });
+        }
+        let entry = Entry {
+            key: (u128::from(time.0) << 64) | u128::from(self.next_seq),
+            event,
+        };
+        self.next_seq += 1;
+        if self.heap.is_empty() {
+            self.heap.push(entry);
+        } else {
+            self.sift_down(entry);
+        }
+        Ok(())
+    }
+
+    /// Remove the event returned by [`EventQueue::take_top`].
+    #[inline]
+    pub fn remove_top(&mut self) {
+        if let Some(last) = self.heap.pop()
+            && !self.heap.is_empty()
+        {
+            self.sift_down(last);
+        }
+    }
+
     /// Put `entry` at the root's place, moving earlier children up into the hole.
     #[inline]
     fn sift_down(&mut self, entry: Entry<E>) {
@@ -250,6 +295,53 @@ mod tests {
             assert_eq!(q.pop(), Some((key.0, want)));
         }
         assert_eq!(q.pop(), None);
+    }
+
+    #[test]
+    fn take_and_replace_pop_the_same_order_as_pop_and_schedule() {
+        // The same random workload through both APIs: identical events at identical times.
+        let mut a = EventQueue::new();
+        let mut b = EventQueue::new();
+        let mut x: u64 = 3;
+        let mut next = || {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            x >> 33
+        };
+        for i in 0..50u64 {
+            let t = SimTime(next() % 100);
+            a.schedule(t, i).unwrap();
+            b.schedule(t, i).unwrap();
+        }
+        let mut id = 1000;
+        while let Some((t, e)) = a.pop() {
+            assert_eq!(b.take_top(), Some((t, e)));
+            assert_eq!(b.now(), t);
+            match next() % 4 {
+                0 => b.remove_top(),
+                k => {
+                    // Followed by one event (sometimes at the same instant), sometimes two.
+                    let at = t.plus_ms(next() % 40 * u64::from(k != 1));
+                    a.schedule(at, id).unwrap();
+                    b.replace_top(at, id).unwrap();
+                    id += 1;
+                    if k == 3 && id < 20_000 {
+                        let at = t.plus_ms(next() % 40);
+                        a.schedule(at, id).unwrap();
+                        b.schedule(at, id).unwrap();
+                        id += 1;
+                    }
+                }
+            }
+            assert_eq!(a.len(), b.len());
+        }
+        assert!(b.is_empty() && id > 10_000);
+        assert_eq!(
+            b.replace_top(SimTime(0), 0),
+            Err(ScheduleError {
+                at: SimTime(0),
+                now: a.now()
+            })
+        );
     }
 
     #[test]

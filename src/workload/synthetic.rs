@@ -157,6 +157,9 @@ pub struct Synthetic {
     horizon_ms: u64,
     horizon_hours: u64,
     next_session: u64,
+    /// The event being handled is still at the top of the queue: the first event it schedules
+    /// takes its place ([`EventQueue::replace_top`]), else it is removed at the end.
+    top_taken: bool,
 }
 
 impl Synthetic {
@@ -227,11 +230,24 @@ impl Synthetic {
             horizon_ms: horizon_hours * MS_PER_HOUR,
             horizon_hours,
             next_session: 0,
+            top_taken: false,
         };
         for i in 0..this.endpoints.len() {
             this.schedule_next_arrival(i as u16);
         }
         Ok(this)
+    }
+
+    /// Schedule `event` at `at` (never before the clock: callers ensure it), in the place of
+    /// the event being handled if it is still at the top.
+    #[inline(always)]
+    fn push(&mut self, at: SimTime, event: Event) {
+        let _ = if self.top_taken {
+            self.top_taken = false;
+            self.queue.replace_top(at, event)
+        } else {
+            self.queue.schedule(at, event)
+        };
     }
 
     /// Number of sessions currently in flight (for memory checks).
@@ -256,7 +272,7 @@ impl Synthetic {
                     // Arrival times are increasing and never behind the clock: the queue's clock
                     // is at most the previous arrival of some endpoint, and t >= g.t_ms.
                     let now = self.queue.now();
-                    let _ = self.queue.schedule(at.max(now), Event::Arrival(e));
+                    self.push(at.max(now), Event::Arrival(e));
                     return;
                 }
             }
@@ -356,10 +372,8 @@ impl Synthetic {
         }
         s.turn += 1;
         match next {
-            Some(at) => {
-                // `at >= now`, the queue clock: scheduling cannot fail.
-                let _ = self.queue.schedule(at, Event::Turn(slot));
-            }
+            // `at >= now`, the queue clock: scheduling cannot fail.
+            Some(at) => self.push(at, Event::Turn(slot)),
             None => self.free.push(slot),
         }
         req
@@ -370,14 +384,20 @@ impl Iterator for Synthetic {
     type Item = Request;
 
     fn next(&mut self) -> Option<Request> {
-        let (now, ev) = self.queue.pop()?;
-        match ev {
+        let (now, ev) = self.queue.take_top()?;
+        self.top_taken = true;
+        let req = match ev {
             Event::Arrival(e) => {
                 let slot = self.start_session(e);
                 self.schedule_next_arrival(e);
-                Some(self.turn(slot, now))
+                self.turn(slot, now)
             }
-            Event::Turn(slot) => Some(self.turn(slot, now)),
+            Event::Turn(slot) => self.turn(slot, now),
+        };
+        if self.top_taken {
+            self.queue.remove_top();
+            self.top_taken = false;
         }
+        Some(req)
     }
 }
