@@ -551,7 +551,10 @@ impl PromptCache {
         // This session's entry, looked up once and written back below. Only conversation
         // caching writes session entries: without it, an empty table needs no lookup.
         let full_prompt = cfg.placement == Placement::FullPrompt;
-        let key_sess = splitmix64(cfg.salt ^ splitmix64(req.session ^ 0x5e55));
+        // One multiply (Fibonacci hashing): a bijection of `session ^ salt`, so distinct
+        // sessions of an endpoint never share a key, and its top bits, which pick the slot, are
+        // well spread even for consecutive session ids. It is on the path to the slot's load.
+        let key_sess = (req.session ^ cfg.salt).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let (pos, mut current) = if full_prompt || !self.sessions.is_empty() {
             self.sessions.find(key_sess)
         } else {
