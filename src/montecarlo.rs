@@ -98,7 +98,9 @@ fn run_counted(
             .collect(),
     );
     let mut served = 0u64;
-    for req in Synthetic::new(scenario, run).map_err(Stop::Failed)? {
+    let mut traffic = Synthetic::new(scenario, run).map_err(Stop::Failed)?;
+    let mut req = crate::workload::Request::default();
+    while traffic.next_into(&mut req) {
         fleet.process(&req);
         served += 1;
         if served & 0xFFFF == 0 && cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {

@@ -325,7 +325,7 @@ impl Synthetic {
 
     /// Emit the current turn of the session in `slot` at `now` and schedule its next turn.
     #[inline(always)]
-    fn turn(&mut self, slot: u32, now: SimTime) -> Request {
+    fn turn(&mut self, slot: u32, now: SimTime, req: &mut Request) {
         let s = &mut self.slots[slot as usize];
         let g = &mut self.endpoints[s.endpoint as usize];
         let context = g.samplers.context.sample_count(&mut g.tokens, 0);
@@ -346,24 +346,25 @@ impl Synthetic {
                 next = Some(at);
             }
         }
-        let req = Request {
-            time: now,
-            endpoint: s.endpoint,
-            session: s.id,
-            user: s.user,
-            turn: s.turn,
-            system_tokens: s.system,
-            tools_tokens: s.tools,
-            history_tokens: s.history,
-            context_tokens: context,
-            user_tokens: user,
-            output_tokens: output,
-            reasoning_tokens: reasoning,
-            final_turn: next.is_none(),
-            history_reset: false,
-            prefix: None,
-            intent,
-        };
+        // Written field by field: `req` is the caller's, reused from request to request.
+        req.time = now;
+        req.endpoint = s.endpoint;
+        req.session = s.id;
+        req.user = s.user;
+        req.turn = s.turn;
+        req.system_tokens = s.system;
+        req.tools_tokens = s.tools;
+        req.history_tokens = s.history;
+        req.context_tokens = context;
+        req.user_tokens = user;
+        req.output_tokens = output;
+        req.reasoning_tokens = reasoning;
+        req.final_turn = next.is_none();
+        req.history_reset = false;
+        if req.prefix.is_some() {
+            req.prefix = None;
+        }
+        req.intent = intent;
         if g.history == History::Full {
             s.history = s.history.saturating_add(user).saturating_add(output);
             if g.context_in_history {
@@ -376,7 +377,29 @@ impl Synthetic {
             Some(at) => self.push(at, Event::Turn(slot)),
             None => self.free.push(slot),
         }
-        req
+    }
+
+    /// Write the next request into `req` (every field), or return false when the run is over.
+    /// The same as [`Iterator::next`] without moving a request out per call.
+    #[inline]
+    pub fn next_into(&mut self, req: &mut Request) -> bool {
+        let Some((now, ev)) = self.queue.take_top() else {
+            return false;
+        };
+        self.top_taken = true;
+        match ev {
+            Event::Arrival(e) => {
+                let slot = self.start_session(e);
+                self.schedule_next_arrival(e);
+                self.turn(slot, now, req);
+            }
+            Event::Turn(slot) => self.turn(slot, now, req),
+        }
+        if self.top_taken {
+            self.queue.remove_top();
+            self.top_taken = false;
+        }
+        true
     }
 }
 
@@ -384,20 +407,7 @@ impl Iterator for Synthetic {
     type Item = Request;
 
     fn next(&mut self) -> Option<Request> {
-        let (now, ev) = self.queue.take_top()?;
-        self.top_taken = true;
-        let req = match ev {
-            Event::Arrival(e) => {
-                let slot = self.start_session(e);
-                self.schedule_next_arrival(e);
-                self.turn(slot, now)
-            }
-            Event::Turn(slot) => self.turn(slot, now),
-        };
-        if self.top_taken {
-            self.queue.remove_top();
-            self.top_taken = false;
-        }
-        Some(req)
+        let mut req = Request::default();
+        self.next_into(&mut req).then_some(req)
     }
 }
