@@ -23,8 +23,6 @@
 //! endpoint's, or on two (a cascade that escalates): every model an endpoint can be routed to has
 //! its own ledger lines and its own prompt-cache entries.
 
-use rand_chacha::ChaCha8Rng;
-
 mod fleet;
 pub use fleet::Fleet;
 
@@ -155,7 +153,7 @@ pub struct Pipeline {
     /// batch or routing (prompt caching, if any, is applied by the bill).
     direct: Vec<bool>,
     /// Turnaround draws of each endpoint's batch lever (its own stream).
-    batch_rng: Vec<Option<ChaCha8Rng>>,
+    batch_rng: Vec<Option<rng::StreamRng>>,
     /// Semantic cache of each endpoint, and its embedding ledger line.
     semantic: Vec<Option<(SemanticCache, usize)>>,
 }

@@ -64,7 +64,6 @@
 //! (their difference is the rules, not noise).
 
 use rand::RngExt;
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::pricing::{Catalog, Mode, ServiceTier};
@@ -435,7 +434,7 @@ pub struct Router {
     windows: Vec<u64>,
     name: String,
     seed: u64,
-    rng: ChaCha8Rng,
+    rng: crate::rng::StreamRng,
 }
 
 impl Router {

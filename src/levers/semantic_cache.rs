@@ -52,7 +52,6 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use rand::RngExt;
-use rand_chacha::ChaCha8Rng;
 
 use crate::rng::splitmix64;
 
@@ -310,13 +309,13 @@ pub struct SemanticCache {
     hit_probability: f64,
     false_hit_rate: f64,
     store: LruTtl,
-    rng: ChaCha8Rng,
+    rng: crate::rng::StreamRng,
 }
 
 impl SemanticCache {
     /// An empty cache with `settings`, drawing from `rng` (the lever's stream for this endpoint
     /// and run).
-    pub fn new(settings: &Settings, rng: ChaCha8Rng) -> Self {
+    pub fn new(settings: &Settings, rng: crate::rng::StreamRng) -> Self {
         SemanticCache {
             hit_probability: settings.hit_probability,
             false_hit_rate: settings.false_hit_rate,
@@ -373,8 +372,8 @@ mod tests {
         }
     }
 
-    fn rng() -> ChaCha8Rng {
-        ChaCha8Rng::seed_from_u64(7)
+    fn rng() -> crate::rng::StreamRng {
+        crate::rng::StreamRng::seed_from_u64(7)
     }
 
     #[test]

@@ -35,7 +35,6 @@
 //! model), else takes the next unused id from 0; the first query is always new. That keeps the
 //! endpoint's past intents, 4 bytes per query.
 
-use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1};
 
 use crate::dist::Sampler;
@@ -71,9 +70,9 @@ struct EndpointGen {
     users_by_day: Option<Vec<f64>>,
     history: History,
     context_in_history: bool,
-    arrivals: ChaCha8Rng,
-    sessions: ChaCha8Rng,
-    tokens: ChaCha8Rng,
+    arrivals: rng::StreamRng,
+    sessions: rng::StreamRng,
+    tokens: rng::StreamRng,
     /// Continuous time (ms) of the last arrival, and the hour segment it lies in.
     t_ms: f64,
     hour: u64,
@@ -84,7 +83,7 @@ struct EndpointGen {
 /// Draws the intent of each session's opening query.
 struct QueryGen {
     kind: QueryKind,
-    rng: ChaCha8Rng,
+    rng: rng::StreamRng,
 }
 
 enum QueryKind {
@@ -99,7 +98,7 @@ enum QueryKind {
 }
 
 impl QueryGen {
-    fn new(q: &Queries, rng: ChaCha8Rng) -> Result<QueryGen, String> {
+    fn new(q: &Queries, rng: rng::StreamRng) -> Result<QueryGen, String> {
         let kind = match q {
             Queries::Zipf { intents, s } => {
                 QueryKind::Zipf(crate::dist::Dist::Zipf { n: *intents, s: *s }.sampler()?)
