@@ -363,14 +363,15 @@ impl Pipeline {
     }
 
     /// The prompt-cache part of billing `req` at price tier `tier` on a direct endpoint: reads,
-    /// writes and storage only. [`Fleet`] adds everything else.
+    /// writes and storage only, on `day` (the request's, clamped into the horizon). [`Fleet`]
+    /// adds everything else.
     #[inline]
-    fn split_prompt(&mut self, req: &Request, tier: usize) {
+    fn split_prompt(&mut self, req: &Request, tier: usize, day: u32) {
         let route = &self.routes[req.endpoint as usize];
         let Some(c) = route.cache.as_ref() else {
             return;
         };
-        let cell = self.ledger.cell_mut(route.lines[tier], req.time.day());
+        let cell = self.ledger.cell_mut(route.lines[tier], day);
         let split = self.cache.process(c, req, req.time.as_ms());
         cell.tokens[Bucket::CacheRead.index()] += split.read;
         cell.tokens[c.ttl.write_bucket().index()] += split.write;

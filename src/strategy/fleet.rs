@@ -120,8 +120,8 @@ impl Fleet {
                 let tier = usize::from(prompt > long_above);
                 let days = sh.days as usize;
                 // Clamped into the horizon as Ledger::cell_mut does.
-                let day = (req.time.day() as usize).min(days.saturating_sub(1));
-                let cell = &mut sh.cells[(e * 2 + tier) * days + day];
+                let day = req.time.day().min(sh.days.saturating_sub(1));
+                let cell = &mut sh.cells[(e * 2 + tier) * days + day as usize];
                 cell.prompt += prompt;
                 cell.output += req.output_tokens;
                 cell.reasoning += req.reasoning_tokens;
@@ -133,7 +133,7 @@ impl Fleet {
                 seg[3] += req.context_tokens;
                 seg[4] += req.user_tokens;
                 for &i in &self.caching {
-                    self.pipes[i].split_prompt(req, tier);
+                    self.pipes[i].split_prompt(req, tier, day);
                 }
             }
         }
