@@ -112,7 +112,10 @@ fn bench_monte_carlo(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Elements(u64::from(runs)));
     g.bench_function(
-        format!("support-assistant, {runs} runs, {} threads", rayon::current_num_threads()),
+        format!(
+            "support-assistant, {runs} runs, {} threads",
+            rayon::current_num_threads()
+        ),
         |b| {
             b.iter(|| {
                 black_box(
