@@ -120,6 +120,9 @@ struct HotPrefix {
     s: Option<Entry>,
     /// The system + tools entry.
     st: Option<Entry>,
+    /// The two keys coincide (never seen: two 64-bit mixes would have to collide): they name
+    /// one entry, as they would in the map, so a write to either is a write to both.
+    alias: bool,
 }
 
 /// The session entries: a direct-mapped table indexed by the top bits of the (mixed) key, with
@@ -272,15 +275,6 @@ enum Part {
     SystemTools,
 }
 
-/// Where the two shared entries of a request's static prefix are.
-enum SharedEntries<'a> {
-    /// In the hot prefix (the usual case).
-    Hot(&'a mut HotPrefix),
-    /// In the map, under `keys` (when the two keys coincide they name one entry, as they would
-    /// in the map: never seen, two 64-bit mixes would have to collide).
-    Map(&'a mut MixedKeyMap<Entry>, PrefixKeys),
-}
-
 /// Put the hot prefix's entries back into the map.
 fn park_hot(hot: &mut Option<HotPrefix>, shared: &mut MixedKeyMap<Entry>) {
     if let Some(h) = hot.take() {
@@ -292,64 +286,84 @@ fn park_hot(hot: &mut Option<HotPrefix>, shared: &mut MixedKeyMap<Entry>) {
     }
 }
 
-/// The shared entries of `system` + `tools` under `cfg` (made the hot prefix if they were not)
-/// and their keys and lengths.
+/// The hot prefix for `system` + `tools` under `cfg`: the current one if it is that prefix,
+/// else that prefix's entries are taken out of the map (the current ones put back).
 #[inline]
-fn shared_entries<'a>(
+fn hot_prefix<'a>(
     hot: &'a mut Option<HotPrefix>,
-    shared: &'a mut MixedKeyMap<Entry>,
+    shared: &mut MixedKeyMap<Entry>,
     cfg: &EndpointCache,
     system: u64,
     tools: u64,
-) -> (SharedEntries<'a>, PrefixKeys) {
-    let keys = match hot {
-        Some(h) if h.keys.is_for(cfg, system, tools) => h.keys,
-        _ => {
-            park_hot(hot, shared);
-            let keys = PrefixKeys::new(cfg, system, tools);
-            if keys.key_s == keys.key_st {
-                return (SharedEntries::Map(shared, keys), keys);
-            }
-            *hot = Some(HotPrefix {
-                keys,
-                s: shared.remove(&keys.key_s),
-                st: shared.remove(&keys.key_st),
-            });
-            keys
-        }
-    };
-    // `hot` holds this prefix now; the default is never used.
-    let h = hot.get_or_insert(HotPrefix {
-        keys,
-        s: None,
-        st: None,
-    });
-    (SharedEntries::Hot(h), keys)
+) -> &'a mut HotPrefix {
+    if !hot
+        .as_ref()
+        .is_some_and(|h| h.keys.is_for(cfg, system, tools))
+    {
+        load_hot(hot, shared, cfg, system, tools);
+    }
+    // `hot` holds this prefix now; the closure is never called.
+    hot.get_or_insert_with(|| HotPrefix::new(PrefixKeys::new(cfg, system, tools), None, None))
 }
 
-impl SharedEntries<'_> {
+/// Make `system` + `tools` under `cfg` the hot prefix (another prefix than the last one: rare).
+#[cold]
+#[inline(never)]
+fn load_hot(
+    hot: &mut Option<HotPrefix>,
+    shared: &mut MixedKeyMap<Entry>,
+    cfg: &EndpointCache,
+    system: u64,
+    tools: u64,
+) {
+    park_hot(hot, shared);
+    let keys = PrefixKeys::new(cfg, system, tools);
+    let s = shared.remove(&keys.key_s);
+    let st = if keys.key_st == keys.key_s {
+        s
+    } else {
+        shared.remove(&keys.key_st)
+    };
+    *hot = Some(HotPrefix::new(keys, s, st));
+}
+
+impl HotPrefix {
+    fn new(keys: PrefixKeys, s: Option<Entry>, st: Option<Entry>) -> HotPrefix {
+        HotPrefix {
+            keys,
+            s,
+            st,
+            alias: keys.key_s == keys.key_st,
+        }
+    }
+
     #[inline]
     fn get(&self, part: Part) -> Option<Entry> {
-        match self {
-            SharedEntries::Hot(h) => match part {
-                Part::System => h.s,
-                Part::SystemTools => h.st,
-            },
-            SharedEntries::Map(map, keys) => map.get(&keys.key(part)).copied(),
+        match part {
+            Part::System => self.s,
+            Part::SystemTools => self.st,
         }
     }
 
     #[inline]
     fn set(&mut self, part: Part, entry: Entry) {
-        match self {
-            SharedEntries::Hot(h) => match part {
-                Part::System => h.s = Some(entry),
-                Part::SystemTools => h.st = Some(entry),
-            },
-            SharedEntries::Map(map, keys) => {
-                map.insert(keys.key(part), entry);
-            }
+        if self.alias {
+            self.s = Some(entry);
+            self.st = Some(entry);
+            return;
         }
+        match part {
+            Part::System => self.s = Some(entry),
+            Part::SystemTools => self.st = Some(entry),
+        }
+    }
+
+    /// Entries held (one when the two keys coincide).
+    fn len(&self) -> usize {
+        if self.alias {
+            return usize::from(self.s.is_some());
+        }
+        usize::from(self.s.is_some()) + usize::from(self.st.is_some())
     }
 }
 
@@ -441,9 +455,7 @@ impl PromptCache {
 
     /// Entries currently held (shared + session), for memory checks.
     pub fn len(&self) -> usize {
-        let hot = self.hot.map_or(0, |h| {
-            usize::from(h.s.is_some()) + usize::from(h.st.is_some())
-        });
+        let hot = self.hot.map_or(0, |h| h.len());
         self.shared.len() + self.sessions.len() + hot
     }
 
@@ -518,6 +530,19 @@ impl PromptCache {
         }
     }
 
+    /// Drop every entry expired at `now_ms` (hourly: memory stays with the live entries).
+    #[cold]
+    #[inline(never)]
+    fn sweep(&mut self, now_ms: u64) {
+        self.shared.retain(|_, e| e.expires_ms > now_ms);
+        self.sessions.retain(|e| e.expires_ms > now_ms);
+        if let Some(h) = &mut self.hot {
+            h.s = h.s.filter(|e| e.expires_ms > now_ms);
+            h.st = h.st.filter(|e| e.expires_ms > now_ms);
+        }
+        self.next_sweep_ms = now_ms + SWEEP_EVERY_MS;
+    }
+
     /// Split the prompt of `req`, sent at `now_ms` to the endpoint cached as `cfg`, and update
     /// the cache.
     #[inline]
@@ -526,13 +551,7 @@ impl PromptCache {
             return Split::default();
         }
         if now_ms >= self.next_sweep_ms {
-            self.shared.retain(|_, e| e.expires_ms > now_ms);
-            self.sessions.retain(|e| e.expires_ms > now_ms);
-            if let Some(h) = &mut self.hot {
-                h.s = h.s.filter(|e| e.expires_ms > now_ms);
-                h.st = h.st.filter(|e| e.expires_ms > now_ms);
-            }
-            self.next_sweep_ms = now_ms + SWEEP_EVERY_MS;
+            self.sweep(now_ms);
         }
         let ttl = if cfg.unbounded {
             UNBOUNDED_MS
@@ -546,8 +565,8 @@ impl PromptCache {
         let s = req.system_tokens;
         let st = s + req.tools_tokens;
         let prompt = req.prompt_tokens();
-        let (mut shared, keys) =
-            shared_entries(&mut self.hot, &mut self.shared, cfg, s, req.tools_tokens);
+        let shared = hot_prefix(&mut self.hot, &mut self.shared, cfg, s, req.tools_tokens);
+        let keys = shared.keys;
         // This session's entry, looked up once and written back below. Only conversation
         // caching writes session entries: without it, an empty table needs no lookup.
         let full_prompt = cfg.placement == Placement::FullPrompt;
