@@ -156,8 +156,8 @@ pub struct RunArgs {
     /// Also write charts into this folder (created if missing).
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
-    /// Image format of the `--plot` charts.
-    #[arg(long, value_enum, default_value_t = PlotFormat::Svg)]
+    /// Image format of the `--plot` charts (only with `--plot`).
+    #[arg(long, value_enum, default_value_t = PlotFormat::Svg, requires = "plot")]
     pub plot_format: PlotFormat,
     /// Also write a self-contained HTML page (charts, tables, assumptions) to this file.
     #[arg(long, value_name = "FILE")]
@@ -320,8 +320,8 @@ pub enum Command {
         /// Folder for the charts (created if missing).
         #[arg(required_unless_present = "html")]
         dir: Option<PathBuf>,
-        /// Image format of the charts.
-        #[arg(long, value_enum, default_value_t = PlotFormat::Svg)]
+        /// Image format of the charts (only with a chart folder).
+        #[arg(long, value_enum, default_value_t = PlotFormat::Svg, requires = "dir")]
         plot_format: PlotFormat,
         /// Also write a self-contained HTML page (charts, tables, assumptions) to this file.
         #[arg(long, value_name = "FILE")]

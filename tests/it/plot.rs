@@ -409,6 +409,30 @@ fn plot_rejects_what_is_not_a_report() {
     bin().arg("plot").arg(&bad).assert().code(2);
 }
 
+#[test]
+fn a_chart_format_without_charts_is_a_usage_error() {
+    // `--plot-format` alone would be silently ignored: clap refuses it, naming what it needs.
+    let out = bin()
+        .arg("run")
+        .arg(repo("scenarios/support-assistant.ron"))
+        .args(["--runs", "1", "--plot-format", "png"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--plot <DIR>"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .arg("plot")
+        .arg(repo("tests/fixtures/diff/expected.md"))
+        .arg("--html")
+        .arg(dir.path().join("p.html"))
+        .args(["--plot-format", "png"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("<DIR>"));
+}
+
 /// `/usr/bin/chromium`, or `None` (with a note) when it is missing and not required.
 fn chromium() -> Option<PathBuf> {
     let p = PathBuf::from("/usr/bin/chromium");
