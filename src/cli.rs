@@ -980,6 +980,11 @@ fn cmd_validate(paths: &[PathBuf], prices: Option<&Path>, quiet: bool) -> Result
                 s.horizon_days
             );
         }
+        // Warnings (a prefix below the cacheable minimum, a price change nothing bills) do not
+        // fail validation, but a reviewer should see them: on standard error, even with -q.
+        for w in &s.warnings {
+            eprintln!("warning: {}: {w}", p.display());
+        }
     }
     Ok(0)
 }

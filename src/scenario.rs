@@ -573,6 +573,14 @@ impl Scenario {
                 errors: v.errors,
             });
         }
+        let warnings = prefix_warnings(&endpoints, &strategies)
+            .into_iter()
+            .chain(unbilled_price_changes(
+                &price_changes,
+                &endpoints,
+                &strategies,
+            ))
+            .collect();
         Ok(Scenario {
             name: file.name.clone(),
             description: file.description.clone(),
@@ -587,7 +595,7 @@ impl Scenario {
             uncertain,
             price_changes,
             revenue,
-            warnings: prefix_warnings(&endpoints, &strategies),
+            warnings,
             endpoints,
             strategies,
             file,
@@ -992,6 +1000,47 @@ fn prefix_warnings(endpoints: &[Endpoint], strategies: &[Strategy]) -> Vec<Strin
                     s.name, e.name, e.model
                 ));
             }
+        }
+    }
+    out
+}
+
+/// A dated price change for a model nothing in the scenario bills (no endpoint, routing rule,
+/// summariser or embedding model uses it) changes nothing: most likely a misspelt or outdated
+/// model id, so it is said, once per model.
+fn unbilled_price_changes(
+    changes: &[PriceChange],
+    endpoints: &[Endpoint],
+    strategies: &[Strategy],
+) -> Vec<String> {
+    let mut billed: Vec<&str> = endpoints.iter().map(|e| e.model.as_str()).collect();
+    for l in strategies.iter().flat_map(|s| &s.endpoints) {
+        if let Some(r) = &l.routing {
+            billed.extend(r.models());
+        }
+        if let Some(crate::levers::context::ContextPolicy::Summarize { model: Some(m), .. }) =
+            &l.context
+        {
+            billed.push(m);
+        }
+        if let Some(sc) = &l.semantic_cache {
+            billed.push(&sc.embedding_model);
+        }
+    }
+    let mut out: Vec<String> = Vec::new();
+    for c in changes {
+        let said = |m: &str| out.iter().any(|w| w.contains(&format!("{m:?}")));
+        if !billed.contains(&c.model.as_str()) && !said(&c.model) {
+            out.push(format!(
+                "price_changes: model {:?} is not billed by any endpoint or strategy of this scenario (models billed: {}): its price change has no effect",
+                c.model,
+                {
+                    let mut b = billed.clone();
+                    b.sort_unstable();
+                    b.dedup();
+                    b.join(", ")
+                }
+            ));
         }
     }
     out

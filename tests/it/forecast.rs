@@ -218,6 +218,35 @@ fn dated_price_changes_apply_from_their_day() {
     }
 }
 
+/// A price change for a model nothing bills is a warning (in the report and from `validate`),
+/// not silently kept: it would change nothing.
+#[test]
+fn a_price_change_for_an_unbilled_model_is_a_warning() {
+    let text = fixed(
+        "",
+        r#"price_changes: [PriceChange(day: 3, model: "gpt-4o-mini", factor: 0.5), PriceChange(day: 5, model: "gpt-4o-mini", factor: 0.5)],"#,
+    );
+    let sc = scenario(&text);
+    let said: Vec<&String> = sc
+        .warnings
+        .iter()
+        .filter(|w| w.contains("\"gpt-4o-mini\" is not billed"))
+        .collect();
+    assert_eq!(said.len(), 1, "{:?}", sc.warnings);
+    assert!(said[0].contains("models billed: claude-sonnet-4-6"));
+    let billed = scenario(&fixed(
+        "",
+        r#"price_changes: [PriceChange(day: 3, model: "claude-sonnet-4-6", factor: 0.5)],"#,
+    ));
+    assert!(billed.warnings.is_empty(), "{:?}", billed.warnings);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.ron");
+    std::fs::write(&path, &text).unwrap();
+    let out = bin().args(["validate", "-q"]).arg(&path).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("its price change has no effect"));
+}
+
 /// Revenue: plans earn user-days / 30 × Σ share × price; per request earns per served request.
 #[test]
 fn revenue_and_margin_follow_the_plans() {
