@@ -879,11 +879,29 @@ fn cmd_diff(a: DiffArgs) -> Result<i32, Failure> {
 }
 
 /// Where `--plot` charts and the `--html` page go: the folder is created and the page's file
-/// opened before any work, so a bad path fails fast.
+/// opened before any work, so a bad path fails fast. If the command then fails (or is
+/// interrupted) before the charts are written, the folders it created are removed again when
+/// they are still empty.
 struct Visuals {
     plot: Option<(PathBuf, plot::ImageFormat)>,
     /// The page's path and its sink (a temporary file renamed over it once written).
     html: Option<(PathBuf, Sink)>,
+    /// The chart folder and the outermost folder `open` created for it, until charts are
+    /// written.
+    created: Option<(PathBuf, PathBuf)>,
+}
+
+impl Drop for Visuals {
+    fn drop(&mut self) {
+        if let Some((dir, top)) = self.created.take() {
+            // Innermost first; `remove_dir` refuses a folder that is not empty.
+            for d in dir.ancestors() {
+                if std::fs::remove_dir(d).is_err() || d == top {
+                    break;
+                }
+            }
+        }
+    }
 }
 
 impl Visuals {
@@ -892,37 +910,46 @@ impl Visuals {
         format: PlotFormat,
         html: Option<&Path>,
     ) -> Result<Visuals, Failure> {
+        let mut created = None;
         if let Some(d) = dir {
+            // The outermost folder that does not exist yet is the one create_dir_all makes.
+            let top = d
+                .ancestors()
+                .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+                .last();
             std::fs::create_dir_all(d)
                 .with_context(|| format!("{}: cannot create chart folder", d.display()))
                 .map_err(Failure::input)?;
+            created = top.map(|t| (d.to_path_buf(), t.to_path_buf()));
         }
-        let html = match html {
-            Some(p) => Some((p.to_path_buf(), Sink::open(Some(p))?)),
-            None => None,
-        };
-        Ok(Visuals {
+        let mut visuals = Visuals {
             plot: dir.map(|d| (d.to_path_buf(), format.into())),
-            html,
-        })
+            html: None,
+            created,
+        };
+        // A page that cannot be opened drops `visuals`, which removes the new chart folder.
+        if let Some(p) = html {
+            visuals.html = Some((p.to_path_buf(), Sink::open(Some(p))?));
+        }
+        Ok(visuals)
     }
 
-    /// Draw the charts and the page; `source` is the scenario file's text, if at hand.
     /// Draw the charts and the page; `source` is the scenario file's text, if at hand. Says
     /// what was written on standard error unless `quiet`.
     fn write(
-        self,
+        mut self,
         report: &report::Report,
         source: Option<&str>,
         quiet: bool,
     ) -> Result<(), Failure> {
-        if let Some((dir, format)) = self.plot {
+        if let Some((dir, format)) = self.plot.take() {
             let files = plot::write_all(report, &dir, format).map_err(Failure::runtime)?;
+            self.created = None;
             if !quiet {
                 eprintln!("wrote {} charts to {}", files.len(), dir.display());
             }
         }
-        if let Some((path, sink)) = self.html {
+        if let Some((path, sink)) = self.html.take() {
             let page = report::html::render(report, source).map_err(Failure::runtime)?;
             sink.write(&page)?;
             if !quiet {

@@ -433,6 +433,42 @@ fn a_chart_format_without_charts_is_a_usage_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("<DIR>"));
 }
 
+#[test]
+fn a_run_that_fails_leaves_no_empty_chart_folder() {
+    // The chart folder is made before the simulation (a bad path fails fast); when the
+    // command fails after that, the folders it made are removed again. A folder that existed
+    // before is left alone.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let charts = d.join("new").join("charts");
+    let out = bin()
+        .arg("run")
+        .arg(repo("scenarios/support-assistant.ron"))
+        .args(["--runs", "1", "-q", "--plot"])
+        .arg(&charts)
+        .arg("--html")
+        .arg(d.join("missing").join("page.html"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        !d.join("new").exists(),
+        "the chart folders were left behind"
+    );
+    std::fs::create_dir(d.join("kept")).unwrap();
+    let out = bin()
+        .arg("run")
+        .arg(repo("scenarios/support-assistant.ron"))
+        .args(["--runs", "1", "-q", "--plot"])
+        .arg(d.join("kept").join("charts"))
+        .arg("--html")
+        .arg(d.join("missing").join("page.html"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(d.join("kept").is_dir() && !d.join("kept").join("charts").exists());
+}
+
 /// `/usr/bin/chromium`, or `None` (with a note) when it is missing and not required.
 fn chromium() -> Option<PathBuf> {
     let p = PathBuf::from("/usr/bin/chromium");
