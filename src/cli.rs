@@ -360,8 +360,12 @@ pub struct DiffArgs {
     /// Seed of both sides (default: BASE's `seed`, or a saved report's).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    /// Output format: `table` (aligned text for a terminal), `json` (the whole comparison:
+    /// `scenarios[].strategies[]` with monthly mean, P50 and P95 before and after, changes and
+    /// intervals, and the breakdowns), `csv` (one row per scenario, strategy, item (total,
+    /// endpoint, model, bucket) and statistic, with the interval columns) or `markdown` (a
+    /// pull-request comment).
+    #[arg(long, value_enum, default_value_t = Format::Table, hide_possible_values = true)]
     pub format: Format,
     /// Write the diff here instead of standard output (`-` is standard output).
     #[arg(short, long)]
