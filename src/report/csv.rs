@@ -6,6 +6,15 @@
 //! `endpoint`, `model`, `bucket`, `month` (key: the month's label), `day`. `tokens_mean` is the
 //! bucket's tokens for `bucket` rows, all billed tokens for the others, and empty for `month`
 //! and `day` rows.
+//!
+//! Unit economics and the scale curve follow, their statistics in the same columns (all USD):
+//! dimension `unit` with keys `per_request`, `per_session`, `per_active_user_day`,
+//! `per_user_month` and, when the scenario states revenue, `revenue`, `margin` (over the
+//! horizon), `revenue_per_user_month`, `margin_per_user_month`; with `--scale`, dimensions
+//! `scale_per_user_month`, `scale_per_request` and (with revenue) `scale_margin_per_user_month`,
+//! keyed by the daily active users of the point. Their `requests_mean` and `tokens_mean` are
+//! empty. What is not in USD (gross margin, budget probabilities, sensitivity) is in the JSON
+//! report only.
 
 use super::table::strategy_order;
 use super::{Report, Stats};
@@ -29,6 +38,18 @@ fn row(
     requests: f64,
     tokens: Option<f64>,
 ) -> String {
+    usd_row(strategy, dim, key, c, Some(requests), tokens)
+}
+
+fn usd_row(
+    strategy: &str,
+    dim: &str,
+    key: &str,
+    c: &Stats,
+    requests: Option<f64>,
+    tokens: Option<f64>,
+) -> String {
+    let opt = |x: Option<f64>| x.map(|t| t.to_string()).unwrap_or_default();
     format!(
         "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
         field(strategy),
@@ -40,8 +61,8 @@ fn row(
         c.p95,
         c.min,
         c.max,
-        requests,
-        tokens.map(|t| t.to_string()).unwrap_or_default(),
+        opt(requests),
+        opt(tokens),
         c.p10,
         c.p90
     )
@@ -105,6 +126,42 @@ pub fn render(report: &Report) -> String {
                 d.requests,
                 None,
             ));
+        }
+        let u = &s.unit_economics;
+        let unit = [
+            ("per_request", Some(&u.cost_per_request_usd)),
+            ("per_session", Some(&u.cost_per_session_usd)),
+            ("per_active_user_day", Some(&u.cost_per_active_user_day_usd)),
+            ("per_user_month", Some(&u.cost_per_user_month_usd)),
+            ("revenue", u.revenue_usd.as_ref()),
+            ("margin", u.margin_usd.as_ref()),
+            (
+                "revenue_per_user_month",
+                u.revenue_per_user_month_usd.as_ref(),
+            ),
+            (
+                "margin_per_user_month",
+                u.margin_per_user_month_usd.as_ref(),
+            ),
+        ];
+        for (key, stats) in unit {
+            if let Some(st) = stats {
+                out.push_str(&usd_row(&name, "unit", key, st, None, None));
+            }
+        }
+        for p in report.scale_curve.iter().flat_map(|c| &c.points) {
+            let Some(ps) = p.strategies.get(&name) else {
+                continue;
+            };
+            let users = p.daily_active_users.to_string();
+            let mut put = |dim: &str, st: &Stats| {
+                out.push_str(&usd_row(&name, dim, &users, st, None, None));
+            };
+            put("scale_per_user_month", &ps.cost_per_user_month_usd);
+            put("scale_per_request", &ps.cost_per_request_usd);
+            if let Some(m) = &ps.margin_per_user_month_usd {
+                put("scale_margin_per_user_month", m);
+            }
         }
     }
     out

@@ -115,6 +115,75 @@ fn run_writes_csv_and_markdown_to_files() {
 }
 
 #[test]
+fn csv_carries_unit_economics_and_the_scale_curve_as_the_json_does() {
+    // Same forecast twice (same seed and runs): the CSV's `unit` and `scale_*` rows hold the
+    // JSON's statistics.
+    let args = |format: &str| -> Vec<String> {
+        [
+            "run",
+            "--runs",
+            "3",
+            "--scale",
+            "300,3k",
+            "--scale-runs",
+            "1",
+            "--format",
+            format,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([repo("scenarios/rollout-12-months.ron")
+            .display()
+            .to_string()])
+        .collect()
+    };
+    let out = bin().args(args("csv")).output().unwrap();
+    assert!(out.status.success());
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let out = bin().args(args("json")).output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let find = |strategy: &str, dim: &str, key: &str| -> Vec<f64> {
+        let line = csv
+            .lines()
+            .find(|l| l.starts_with(&format!("{strategy},{dim},{key},")))
+            .unwrap_or_else(|| panic!("no {strategy},{dim},{key} row"));
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f.len(), 13, "{line}");
+        assert!(f[9].is_empty() && f[10].is_empty(), "{line}");
+        // mean, p5, p50, p95
+        [3, 4, 5, 6]
+            .iter()
+            .map(|&i| f[i].parse().unwrap())
+            .collect()
+    };
+    let stats = |v: &serde_json::Value| -> Vec<f64> {
+        ["mean", "p5", "p50", "p95"]
+            .iter()
+            .map(|k| v[k].as_f64().unwrap())
+            .collect()
+    };
+    let u = &report["strategies"]["cache-5m"]["unit_economics"];
+    assert_eq!(
+        find("cache-5m", "unit", "per_user_month"),
+        stats(&u["cost_per_user_month_usd"])
+    );
+    assert_eq!(
+        find("cache-5m", "unit", "margin_per_user_month"),
+        stats(&u["margin_per_user_month_usd"])
+    );
+    let p = &report["scale_curve"]["points"][1];
+    let users = p["daily_active_users"].as_f64().unwrap().to_string();
+    assert_eq!(
+        find("baseline", "scale_per_user_month", &users),
+        stats(&p["strategies"]["baseline"]["cost_per_user_month_usd"])
+    );
+    assert_eq!(
+        find("baseline", "scale_margin_per_user_month", &users),
+        stats(&p["strategies"]["baseline"]["margin_per_user_month_usd"])
+    );
+}
+
+#[test]
 fn bad_output_path_fails_before_simulating() {
     bin()
         .args(["run", "-o", "/nonexistent-dir/x.json"])
