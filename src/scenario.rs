@@ -1277,7 +1277,7 @@ fn explain_ron_error(code: &ron::Error) -> String {
 }
 
 /// `" (did you mean `x`?)"` for the closest valid name, if one is close.
-fn did_you_mean(found: &str, valid: &[&str]) -> String {
+pub(crate) fn did_you_mean(found: &str, valid: &[&str]) -> String {
     let best = valid
         .iter()
         .map(|v| {
@@ -1458,13 +1458,17 @@ fn validate_price_changes(
         for (j, b) in c.buckets.iter().enumerate() {
             match Bucket::ALL.iter().find(|x| x.name() == b) {
                 Some(x) => buckets[x.index()] = true,
-                None => v.err(
-                    format!("{p}.buckets[{j}]"),
-                    format!(
-                        "unknown bucket {b:?}; expected one of {}",
-                        Bucket::ALL.map(|x| x.name()).join(", ")
-                    ),
-                ),
+                None => {
+                    let names = Bucket::ALL.map(|x| x.name());
+                    v.err(
+                        format!("{p}.buckets[{j}]"),
+                        format!(
+                            "unknown bucket {b:?}{}; expected one of {}",
+                            did_you_mean(b, &names),
+                            names.join(", ")
+                        ),
+                    )
+                }
             }
         }
         if let Some(d) = day

@@ -148,6 +148,46 @@ const PATHS: &str = "endpoints[E].traffic.daily_active_users, .sessions_per_user
     semantic_cache.false_hit_rate; routing.escalate_share; revenue.usd_per_request, \
     revenue.plans[NAME].usd_per_user_month (E: an endpoint name, index or *)";
 
+/// Every uncertain path, `E` standing for the endpoint selector (for "did you mean").
+const TEMPLATES: &[&str] = &[
+    "endpoints[E].traffic.daily_active_users",
+    "endpoints[E].traffic.sessions_per_user_per_day",
+    "endpoints[E].traffic.turns",
+    "endpoints[E].traffic.think_time_s",
+    "endpoints[E].traffic.queries.rate",
+    "endpoints[E].traffic.queries.s",
+    "endpoints[E].traffic.queries.intents",
+    "endpoints[E].traffic.growth.users_per_month",
+    "endpoints[E].traffic.growth.monthly_rate",
+    "endpoints[E].traffic.growth.ceiling_users",
+    "endpoints[E].prompt",
+    "endpoints[E].prompt.system_tokens",
+    "endpoints[E].prompt.tools_tokens",
+    "endpoints[E].prompt.context_tokens",
+    "endpoints[E].prompt.user_tokens",
+    "endpoints[E].output_tokens",
+    "endpoints[E].reasoning_tokens",
+    "semantic_cache.hit_probability",
+    "semantic_cache.false_hit_rate",
+    "routing.escalate_share",
+    "revenue.usd_per_request",
+];
+
+/// `" (did you mean `...`?)"` for an unknown path close to a valid one (with the path's own
+/// endpoint selector), else empty.
+fn suggestion(path: &str) -> String {
+    let selector = path
+        .strip_prefix("endpoints[")
+        .and_then(|r| r.split_once(']'))
+        .map_or("E", |(sel, _)| sel);
+    let candidates: Vec<String> = TEMPLATES
+        .iter()
+        .map(|t| t.replace("[E]", &format!("[{selector}]")))
+        .collect();
+    let refs: Vec<&str> = candidates.iter().map(String::as_str).collect();
+    crate::scenario::did_you_mean(path, &refs)
+}
+
 /// One `name` or `name[selector]` step of a path.
 #[derive(Debug, PartialEq)]
 struct Step<'a> {
@@ -184,7 +224,12 @@ fn split_path(path: &str) -> Result<Vec<Step<'_>>, String> {
 }
 
 fn resolve_one(path: &str, kind: Kind, dist: &Dist, cx: &Context) -> Result<Target, String> {
-    let unknown = || format!("unknown parameter {path:?}; uncertain parameters are: {PATHS}");
+    let unknown = || {
+        format!(
+            "unknown parameter {path:?}{}; uncertain parameters are: {PATHS}",
+            suggestion(path)
+        )
+    };
     let steps = split_path(path)?;
     let names: Vec<&str> = steps.iter().map(|s| s.name).collect();
     let scale_only = |what: &str| -> Result<(), String> {
@@ -460,9 +505,11 @@ fn resolve_one(path: &str, kind: Kind, dist: &Dist, cx: &Context) -> Result<Targ
                 match Bucket::ALL.iter().find(|x| x.name() == *b) {
                     Some(x) => buckets[x.index()] = true,
                     None => {
+                        let names = Bucket::ALL.map(|x| x.name());
                         return Err(format!(
-                            "{path:?}: unknown bucket {b:?}; expected one of {}",
-                            Bucket::ALL.map(|x| x.name()).join(", ")
+                            "{path:?}: unknown bucket {b:?}{}; expected one of {}",
+                            crate::scenario::did_you_mean(b, &names),
+                            names.join(", ")
                         ));
                     }
                 }
