@@ -767,7 +767,7 @@ where
         &Fan {
             series,
             x_range: 0.5..days as f64 + 0.5,
-            x_desc: "day of the horizon".into(),
+            x_desc: "day of the horizon (first day = 1; JSON and CSV count from 0)".into(),
             y_desc: "cost per day (USD)".into(),
             x_fmt: &x_fmt,
             x_labels: days.min(16),
