@@ -129,20 +129,25 @@ impl<E: Copy> EventQueue<E> {
         self.heap.is_empty()
     }
 
-    /// Schedule `event` at `time`. Fails if `time` is before the clock.
+    /// `event` at `time` with the next sequence number, or the error if `time` is before the
+    /// clock (no number is used then).
     #[inline]
-    pub fn schedule(&mut self, time: SimTime, event: E) -> Result<(), ScheduleError> {
+    fn numbered(&mut self, time: SimTime, event: E) -> Result<Entry<E>, ScheduleError> {
         if time < self.now {
             return Err(ScheduleError {
                 at: time,
                 now: self.now,
             });
         }
-        let entry = Entry {
-            key: (u128::from(time.0) << 64) | u128::from(self.next_seq),
-            event,
-        };
+        let key = (u128::from(time.0) << 64) | u128::from(self.next_seq);
         self.next_seq += 1;
+        Ok(Entry { key, event })
+    }
+
+    /// Schedule `event` at `time`. Fails if `time` is before the clock.
+    #[inline]
+    pub fn schedule(&mut self, time: SimTime, event: E) -> Result<(), ScheduleError> {
+        let entry = self.numbered(time, event)?;
         // Sift up: parents later than the new entry move down into the hole.
         let mut hole = self.heap.len();
         self.heap.push(entry);
@@ -194,17 +199,7 @@ impl<E: Copy> EventQueue<E> {
     /// queue is then unchanged).
     #[inline]
     pub fn replace_top(&mut self, time: SimTime, event: E) -> Result<(), ScheduleError> {
-        if time < self.now {
-            return Err(ScheduleError {
-                at: time,
-                now: self.now,
-            });
-        }
-        let entry = Entry {
-            key: (u128::from(time.0) << 64) | u128::from(self.next_seq),
-            event,
-        };
-        self.next_seq += 1;
+        let entry = self.numbered(time, event)?;
         if self.heap.is_empty() {
             self.heap.push(entry);
         } else {
