@@ -89,6 +89,23 @@ pub struct SemanticCounts {
     pub false_hits: u64,
 }
 
+/// `cells` laid out as `blocks` consecutive runs of `old` days, each widened to `new` days
+/// (the added days zero): what growing a day-indexed table keeps.
+pub(crate) fn widen_days<T: Copy + Default>(
+    cells: &[T],
+    blocks: usize,
+    old: u32,
+    new: u32,
+) -> Vec<T> {
+    let (old, new) = (old as usize, new as usize);
+    let mut out = Vec::with_capacity(blocks * new);
+    for b in 0..blocks {
+        out.extend_from_slice(&cells[b * old..(b + 1) * old]);
+        out.extend(std::iter::repeat_n(T::default(), new - old));
+    }
+    out
+}
+
 /// Names of the prompt segments, in the order they are sent.
 pub const SEGMENTS: [&str; 5] = ["system", "tools", "history", "context", "user"];
 
@@ -132,13 +149,7 @@ impl Ledger {
         if days <= self.days {
             return;
         }
-        let (old, new) = (self.days as usize, days as usize);
-        let mut cells = Vec::with_capacity(self.lines.len() * new);
-        for line in 0..self.lines.len() {
-            cells.extend_from_slice(&self.cells[line * old..(line + 1) * old]);
-            cells.extend(std::iter::repeat_n(Cell::default(), new - old));
-        }
-        self.cells = cells;
+        self.cells = widen_days(&self.cells, self.lines.len(), self.days, days);
         self.days = days;
     }
 

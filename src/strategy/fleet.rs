@@ -149,13 +149,7 @@ impl Fleet {
         }
         let sh = &mut self.shared;
         if days > sh.days {
-            let (old, new) = (sh.days as usize, days as usize);
-            let blocks = sh.limits.len() * 2;
-            let mut cells = vec![SharedCell::default(); blocks * new];
-            for b in 0..blocks {
-                cells[b * new..b * new + old].copy_from_slice(&sh.cells[b * old..(b + 1) * old]);
-            }
-            sh.cells = cells;
+            sh.cells = crate::ledger::widen_days(&sh.cells, sh.limits.len() * 2, sh.days, days);
             sh.days = days;
         }
     }
