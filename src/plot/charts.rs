@@ -427,6 +427,27 @@ struct BarRow {
     end_label: Option<String>,
 }
 
+impl BarRow {
+    /// The lowest and highest x the row draws (segments, whisker, point), and 0.
+    fn extent(&self) -> (f64, f64) {
+        let mut lo: f64 = 0.0;
+        let mut hi: f64 = 0.0;
+        for s in &self.segments {
+            lo = lo.min(s.from).min(s.to);
+            hi = hi.max(s.from).max(s.to);
+        }
+        if let Some((a, z)) = self.whisker {
+            lo = lo.min(a);
+            hi = hi.max(z);
+        }
+        if let Some((p, _)) = self.point {
+            lo = lo.min(p);
+            hi = hi.max(p);
+        }
+        (lo, hi)
+    }
+}
+
 struct Bars<'a> {
     rows: Vec<BarRow>,
     x_desc: String,
@@ -468,22 +489,11 @@ where
     let x_range = match &b.x_fixed {
         Some(r) => r.clone(),
         None => {
-            let mut lo: f64 = 0.0;
-            let mut hi: f64 = 0.0;
-            for r in &b.rows {
-                for s in &r.segments {
-                    lo = lo.min(s.from).min(s.to);
-                    hi = hi.max(s.from).max(s.to);
-                }
-                if let Some((a, z)) = r.whisker {
-                    lo = lo.min(a);
-                    hi = hi.max(z);
-                }
-                if let Some((p, _)) = r.point {
-                    lo = lo.min(p);
-                    hi = hi.max(p);
-                }
-            }
+            let (mut lo, mut hi) = b
+                .rows
+                .iter()
+                .map(BarRow::extent)
+                .fold((0.0f64, 0.0f64), |(l, h), (a, z)| (l.min(a), h.max(z)));
             if let Some(v) = &b.vline {
                 lo = lo.min(v.x);
                 hi = hi.max(v.x);
@@ -584,19 +594,7 @@ where
             )))?;
         }
         // End label past the farthest drawn thing, on the side the row extends to.
-        let mut far_hi: f64 = 0.0;
-        let mut far_lo: f64 = 0.0;
-        for s in &r.segments {
-            far_hi = far_hi.max(s.to).max(s.from);
-            far_lo = far_lo.min(s.to).min(s.from);
-        }
-        if let Some((a, z)) = r.whisker {
-            far_hi = far_hi.max(z);
-            far_lo = far_lo.min(a);
-        }
-        if let Some((p, _)) = r.point {
-            far_hi = far_hi.max(p);
-        }
+        let (far_lo, far_hi) = r.extent();
         if let Some(t) = &r.end_label {
             let negative = far_hi <= 0.0 && far_lo < 0.0;
             let (px, py) = chart.backend_coord(&(if negative { far_lo } else { far_hi }, y));
