@@ -119,8 +119,11 @@ fn bench_monte_carlo(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 black_box(
-                    montecarlo::forecast(&sc, &montecarlo::ForecastOptions::runs(runs))
-                        .unwrap_or_else(|e| panic!("{e}")),
+                    tokencast::forecast::forecast(
+                        &sc,
+                        &tokencast::forecast::ForecastOptions::runs(runs),
+                    )
+                    .unwrap_or_else(|e| panic!("{e}")),
                 )
             })
         },

@@ -12,13 +12,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{Context, anyhow};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::audit::{self, AuditOptions};
-use crate::montecarlo;
-use crate::plot;
-use crate::pricing::{Catalog, ModelPrice, Rates};
-use crate::report::{self, format::Table};
-use crate::scenario::Scenario;
-use crate::workload::trace::{TraceFormat, TraceReader, TraceRunError};
+use crate::analysis::audit::{self, AuditOptions};
+use crate::analysis::forecast::{self, ForecastError, ForecastOptions};
+use crate::analysis::report;
+use crate::foundations::pricing::{Catalog, ModelPrice, Rates};
+use crate::model::scenario::Scenario;
+use crate::model::workload::trace::{TraceFormat, TraceReader, TraceRunError};
+use crate::output::format::Table;
+use crate::output::plot;
+use crate::output::{csv, html, json, markdown, table};
+use crate::simulation::montecarlo;
 
 /// Forecast what an LLM feature will cost in production, and what each cost lever saves.
 #[derive(Debug, Parser)]
@@ -489,16 +492,17 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
                     )));
                 }
             };
-            let sha = crate::workload::trace::file_sha256(&trace)
+            let sha = crate::model::workload::trace::file_sha256(&trace)
                 .with_context(|| format!("{}: cannot read trace", trace.display()))
                 .map_err(Failure::input)?;
-            let opts = crate::replay::ReplayOptions {
+            let opts = crate::analysis::replay::ReplayOptions {
                 format: trace_format.map(Into::into),
                 skip_bad_rows,
                 sort,
                 single_endpoint: single,
             };
-            let report = crate::replay::replay(&trace, &sc, &opts, sha).map_err(trace_failure)?;
+            let report =
+                crate::analysis::replay::replay(&trace, &sc, &opts, sha).map_err(trace_failure)?;
             sink.write(&render(&report, format)?)?;
             Ok(0)
         }
@@ -521,12 +525,12 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
                     .map(|s| s.to_string_lossy().to_string())
                     .unwrap_or_else(|| "fitted".into())
             });
-            let file = crate::fit::fit(reader, &catalog, model.as_deref(), &name, seed)
+            let file = crate::analysis::fit::fit(reader, &catalog, model.as_deref(), &name, seed)
                 .map_err(Failure::input)?;
             let command = format!("tokencast fit {}", trace.display());
-            let text = crate::fit::to_ron(&file, &command).map_err(Failure::runtime)?;
+            let text = crate::analysis::fit::to_ron(&file, &command).map_err(Failure::runtime)?;
             // What is written must load: check it before writing.
-            let parsed = crate::scenario::parse(&text, &output.display().to_string())
+            let parsed = crate::model::scenario::parse(&text, &output.display().to_string())
                 .map_err(Failure::runtime)?;
             Scenario::from_file(parsed, catalog, &output.display().to_string())
                 .map_err(Failure::runtime)?;
@@ -546,12 +550,12 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             }
             let rows = if output == Path::new("-") {
                 let out = io::stdout().lock();
-                crate::workload::synth::write_trace(&sc, run, io::BufWriter::new(out))
+                crate::model::workload::synth::write_trace(&sc, run, io::BufWriter::new(out))
             } else {
                 let f = File::create(&output)
                     .with_context(|| format!("{}: cannot create output file", output.display()))
                     .map_err(Failure::input)?;
-                crate::workload::synth::write_trace(&sc, run, io::BufWriter::new(f))
+                crate::model::workload::synth::write_trace(&sc, run, io::BufWriter::new(f))
             }
             .map_err(|e| Failure::runtime(anyhow!("{}: {e}", output.display())))?;
             if output != Path::new("-") {
@@ -570,7 +574,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         } => {
             let sink = Sink::open(output.as_deref())?;
             let catalog = load_catalog(prices.as_deref())?;
-            let sha = crate::workload::trace::file_sha256(&trace)
+            let sha = crate::model::workload::trace::file_sha256(&trace)
                 .with_context(|| format!("{}: cannot read trace", trace.display()))
                 .map_err(Failure::input)?;
             let reader =
@@ -614,7 +618,8 @@ fn quick_scenario(
     let strategy = match cache {
         CacheArg::None => String::new(),
         _ => {
-            if m.cache.kind == crate::pricing::CacheKind::None || default_ttl.is_none() {
+            if m.cache.kind == crate::foundations::pricing::CacheKind::None || default_ttl.is_none()
+            {
                 return Err(Failure::input(anyhow!(
                     "--prompt-cache: {model:?} has no prompt caching in {}; use --prompt-cache none",
                     catalog.source
@@ -626,8 +631,8 @@ fn quick_scenario(
                 CacheArg::H24 => ("H24", false),
                 _ => (
                     match default_ttl {
-                        Some(crate::pricing::Ttl::H1) => "H1",
-                        Some(crate::pricing::Ttl::H24) => "H24",
+                        Some(crate::foundations::pricing::Ttl::H1) => "H1",
+                        Some(crate::foundations::pricing::Ttl::H24) => "H24",
                         _ => "M5",
                     },
                     true,
@@ -651,7 +656,7 @@ fn quick_scenario(
                 prompt: Prompt(user_tokens: Fixed(0)), output_tokens: Fixed(0))],
             {strategy})"#
     );
-    let file = crate::scenario::parse(&text, "--model").map_err(Failure::input)?;
+    let file = crate::model::scenario::parse(&text, "--model").map_err(Failure::input)?;
     Scenario::from_file(file, catalog, "--model").map_err(Failure::input)
 }
 
@@ -666,10 +671,10 @@ fn trace_failure(e: TraceRunError) -> Failure {
 
 fn render(report: &report::Report, format: Format) -> Result<String, Failure> {
     Ok(match format {
-        Format::Table => report::table::render(report),
-        Format::Json => report::json::render(report).map_err(Failure::runtime)?,
-        Format::Csv => report::csv::render(report),
-        Format::Markdown => report::markdown::render(report),
+        Format::Table => table::render(report),
+        Format::Json => json::render(report).map_err(Failure::runtime)?,
+        Format::Csv => csv::render(report),
+        Format::Markdown => markdown::render(report),
     })
 }
 
@@ -751,7 +756,7 @@ fn cmd_run(args: &RunArgs, visuals: Visuals) -> Result<i32, Failure> {
     if let Some(s) = args.seed {
         scenario.seed = s;
     }
-    let mut opts = montecarlo::ForecastOptions {
+    let mut opts = ForecastOptions {
         runs: args
             .runs
             .unwrap_or_else(|| montecarlo::default_runs(&scenario)),
@@ -759,7 +764,7 @@ fn cmd_run(args: &RunArgs, visuals: Visuals) -> Result<i32, Failure> {
         scale: args.scale.clone(),
         scale_days: args.scale_days,
         scale_runs: args.scale_runs,
-        ..montecarlo::ForecastOptions::default()
+        ..ForecastOptions::default()
     };
     let cancel = Arc::new(AtomicBool::new(false));
     {
@@ -777,7 +782,7 @@ fn cmd_run(args: &RunArgs, visuals: Visuals) -> Result<i32, Failure> {
         let b = b.clone();
         opts.progress = Some(Arc::new(move || b.inc(1)));
     }
-    let forecast = || montecarlo::forecast(&scenario, &opts);
+    let forecast = || forecast::forecast(&scenario, &opts);
     let result = match args.threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
@@ -790,9 +795,9 @@ fn cmd_run(args: &RunArgs, visuals: Visuals) -> Result<i32, Failure> {
         b.finish_and_clear();
     }
     let report = result.map_err(|e| match e {
-        montecarlo::ForecastError::Pricing(_) => Failure::input(e),
-        montecarlo::ForecastError::Simulation { .. } => Failure::runtime(e),
-        montecarlo::ForecastError::Interrupted => Failure {
+        ForecastError::Pricing(_) => Failure::input(e),
+        ForecastError::Simulation { .. } => Failure::runtime(e),
+        ForecastError::Interrupted => Failure {
             code: 130,
             error: anyhow!("{}: {e}", path.display()),
         },
@@ -822,7 +827,7 @@ fn progress_bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
 }
 
 fn cmd_diff(a: DiffArgs) -> Result<i32, Failure> {
-    use crate::report::diff;
+    use crate::analysis::diff;
     for (flag, value) in [
         ("--fail-above", a.fail_above),
         ("--fail-above-usd", a.fail_above_usd),
@@ -867,15 +872,18 @@ fn cmd_diff(a: DiffArgs) -> Result<i32, Failure> {
     })?;
     let crossed = d.apply_gate(a.fail_above, a.fail_above_usd);
     let text = match a.format {
-        Format::Table => diff::render::text(&d),
+        Format::Table => crate::output::diff::text(&d),
         Format::Json => diff::to_json(&d).map_err(Failure::runtime)?,
         Format::Csv => diff::to_csv(&d),
-        Format::Markdown => diff::render::markdown(&d),
+        Format::Markdown => crate::output::diff::markdown(&d),
     };
     sink.write(&text)?;
     if crossed {
         for c in d.gate.iter().flat_map(|g| &g.crossed) {
-            eprintln!("threshold crossed: {}", c.message());
+            eprintln!(
+                "threshold crossed: {}",
+                crate::output::diff::crossing_message(c)
+            );
         }
         return Ok(3);
     }
@@ -954,7 +962,7 @@ impl Visuals {
             }
         }
         if let Some((path, sink)) = self.html.take() {
-            let page = report::html::render(report, source).map_err(Failure::runtime)?;
+            let page = html::render(report, source).map_err(Failure::runtime)?;
             sink.write(&page)?;
             if !quiet {
                 eprintln!("wrote {}", path.display());
@@ -995,7 +1003,7 @@ fn scenario_source(report: &report::Report) -> Option<String> {
         return None;
     }
     let text = std::fs::read_to_string(&report.scenario.path).ok()?;
-    (crate::scenario::hex_sha256(text.as_bytes()) == report.scenario.sha256).then_some(text)
+    (crate::model::scenario::hex_sha256(text.as_bytes()) == report.scenario.sha256).then_some(text)
 }
 
 fn cmd_validate(paths: &[PathBuf], prices: Option<&Path>, quiet: bool) -> Result<i32, Failure> {
@@ -1098,7 +1106,7 @@ fn model_list(catalog: &Catalog, provider: Option<&str>) -> String {
         "batch out",
         "context",
     ]);
-    t.align[1] = report::format::Align::Left;
+    t.align[1] = crate::output::format::Align::Left;
     let mut n = 0;
     for (id, m) in &catalog.models {
         if let Some(p) = provider
@@ -1119,7 +1127,7 @@ fn model_list(catalog: &Catalog, provider: Option<&str>) -> String {
             per_m(m.batch.as_ref().map(|b| b.input)),
             per_m(m.batch.as_ref().map(|b| b.output)),
             m.max_input_tokens
-                .map(|x| report::format::count(x as f64))
+                .map(|x| crate::output::format::count(x as f64))
                 .unwrap_or_else(|| "-".into()),
         ]);
     }
@@ -1152,10 +1160,10 @@ fn model_detail(id: &str, m: &ModelPrice, catalog: &Catalog) -> String {
         m.provider,
         m.mode,
         m.max_input_tokens
-            .map(|x| report::format::count(x as f64))
+            .map(|x| crate::output::format::count(x as f64))
             .unwrap_or_else(|| "unknown".into()),
         m.max_output_tokens
-            .map(|x| report::format::count(x as f64))
+            .map(|x| crate::output::format::count(x as f64))
             .unwrap_or_else(|| "unknown".into()),
     );
     if let Some(d) = &m.deprecation_date {
@@ -1195,7 +1203,7 @@ fn model_detail(id: &str, m: &ModelPrice, catalog: &Catalog) -> String {
     if let Some(lc) = &m.long_context {
         out.push_str(&format!(
             "  (a request with more than {} prompt tokens is billed entirely at the >{}k rates)\n",
-            report::format::count(lc.above_input_tokens as f64),
+            crate::output::format::count(lc.above_input_tokens as f64),
             lc.above_input_tokens / 1000
         ));
     }
@@ -1203,11 +1211,11 @@ fn model_detail(id: &str, m: &ModelPrice, catalog: &Catalog) -> String {
     out.push_str(&format!(
         "\n  prompt cache  {}; minimum prefix {} tokens; granularity {} token{}; TTLs {}; {}\n",
         match c.kind {
-            crate::pricing::CacheKind::None => "none",
-            crate::pricing::CacheKind::Automatic =>
+            crate::foundations::pricing::CacheKind::None => "none",
+            crate::foundations::pricing::CacheKind::Automatic =>
                 "automatic (the provider caches prefixes itself)",
-            crate::pricing::CacheKind::Explicit => "explicit breakpoints",
-            crate::pricing::CacheKind::ExplicitWithStorage =>
+            crate::foundations::pricing::CacheKind::Explicit => "explicit breakpoints",
+            crate::foundations::pricing::CacheKind::ExplicitWithStorage =>
                 "explicit caches billed for storage per token-hour",
         },
         c.min_prefix_tokens,

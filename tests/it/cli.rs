@@ -98,7 +98,7 @@ fn run_writes_csv_and_markdown_to_files() {
         .stdout("");
     let text = std::fs::read_to_string(&csv).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next().unwrap(), tokencast::report::csv::HEADER);
+    assert_eq!(lines.next().unwrap(), tokencast::output::csv::HEADER);
     assert!(text.contains("baseline,total,,"));
     assert!(text.contains("baseline,endpoint,support-chat,"));
     assert!(text.contains("baseline,day,29,"));
@@ -363,7 +363,7 @@ fn prices_flag_overrides_the_scenario_catalog() {
     // The built-in catalog has no "house-model": --prices replaces the scenario's catalog.
     bin()
         .args(["validate", "--prices"])
-        .arg(repo("src/pricing/builtin.ron"))
+        .arg(repo("src/foundations/pricing/builtin.ron"))
         .arg(repo("tests/fixtures/good/with-catalog.ron"))
         .assert()
         .code(2)
@@ -420,7 +420,7 @@ fn json_report_reads_back_unchanged_and_months_add_up() {
         .unwrap();
     assert!(out.status.success());
     let report: tokencast::report::Report = serde_json::from_slice(&out.stdout).unwrap();
-    let again = tokencast::report::json::render(&report).unwrap();
+    let again = tokencast::output::json::render(&report).unwrap();
     assert!(
         again == String::from_utf8_lossy(&out.stdout),
         "JSON changed on reading back"

@@ -5,8 +5,8 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
+use tokencast::diff::{self, DiffOptions, Status};
 use tokencast::pricing::{Bucket, Catalog, PriceTier, ServiceTier};
-use tokencast::report::diff::{self, DiffOptions, Status};
 
 use crate::support::{bin, repo};
 

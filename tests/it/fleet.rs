@@ -6,7 +6,7 @@ use std::path::Path;
 
 use tokencast::Scenario;
 use tokencast::ledger::Ledger;
-use tokencast::strategy::{Fleet, ModelTable, Pipeline};
+use tokencast::simulation::pipeline::{Fleet, ModelTable, Pipeline};
 use tokencast::workload::synthetic::Synthetic;
 
 fn examples() -> Vec<String> {

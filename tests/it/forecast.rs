@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use tokencast::montecarlo::{self, ForecastOptions};
+use tokencast::forecast::ForecastOptions;
 use tokencast::report::Report;
 
 use crate::support::{bin, scenario};
@@ -29,7 +29,7 @@ const PER_REQUEST: f64 = 1000.0 * 3e-6 + 100.0 * 15e-6;
 
 fn forecast(text: &str, runs: u32) -> Report {
     let sc = scenario(text);
-    montecarlo::forecast(&sc, &ForecastOptions::runs(runs)).unwrap()
+    tokencast::forecast::forecast(&sc, &ForecastOptions::runs(runs)).unwrap()
 }
 
 /// Total cost = daily active users × 30 days × $0.0045 (plus Poisson noise of ~0.6% at
@@ -110,7 +110,7 @@ fn budget_probability_matches_a_direct_count() {
         budget_usd_per_month: Some(budget),
         ..ForecastOptions::runs(60)
     };
-    let rep = montecarlo::forecast(&sc, &opts).unwrap();
+    let rep = tokencast::forecast::forecast(&sc, &opts).unwrap();
     let s = &rep.strategies["baseline"];
     let over = s.runs_cost_usd.iter().filter(|c| **c > budget).count();
     let b = s.budget.as_ref().unwrap();
@@ -332,7 +332,7 @@ fn scale_curve_shows_semantic_caching_bending_cost_per_user() {
         scale_runs: 2,
         ..ForecastOptions::runs(2)
     };
-    let rep = montecarlo::forecast(&scenario(&text("")), &opts).unwrap();
+    let rep = tokencast::forecast::forecast(&scenario(&text("")), &opts).unwrap();
     let c = rep.scale_curve.as_ref().unwrap();
     assert_eq!((c.days, c.runs), (7, 2));
     let users: Vec<f64> = c.points.iter().map(|p| p.daily_active_users).collect();
@@ -353,7 +353,7 @@ fn scale_curve_shows_semantic_caching_bending_cost_per_user() {
     let with_rev = text(&format!(
         "revenue: Revenue(plans: [Plan(name: \"all\", share: 1, usd_per_user_month: {price})]),"
     ));
-    let rep = montecarlo::forecast(&scenario(&with_rev), &opts).unwrap();
+    let rep = tokencast::forecast::forecast(&scenario(&with_rev), &opts).unwrap();
     let c = rep.scale_curve.unwrap();
     let be = c.break_even_users["semantic"].expect("semantic breaks even inside the curve");
     assert!((100.0..10_000.0).contains(&be), "{be}");
@@ -512,7 +512,7 @@ fn the_scale_curve_uses_the_prices_in_effect_at_the_end() {
         scale_runs: 2,
         ..ForecastOptions::runs(1)
     };
-    let rep = montecarlo::forecast(&sc, &opts).unwrap();
+    let rep = tokencast::forecast::forecast(&sc, &opts).unwrap();
     let p = &rep.scale_curve.unwrap().points[0];
     let got = p.strategies["baseline"].cost_per_user_month_usd.mean;
     let want = 30.0 * PER_REQUEST * 0.5;

@@ -12,6 +12,7 @@ mod fixtures;
 mod fleet;
 mod forecast;
 mod invariants;
+mod layers;
 mod plot;
 mod prompt_cache;
 mod replay;

@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use tokencast::montecarlo::{self, ForecastOptions};
+use tokencast::forecast::ForecastOptions;
+use tokencast::output::html;
 use tokencast::plot::{self, ChartKind, HEIGHT, WIDTH};
-use tokencast::report::{BudgetStats, Report, ScaleCurve, ScalePoint, ScaleStrategy, Stats, html};
+use tokencast::report::{BudgetStats, Report, ScaleCurve, ScalePoint, ScaleStrategy, Stats};
 use tokencast::scenario::Scenario;
 
 use crate::support::{bin, repo};
@@ -37,7 +38,7 @@ fn quick_report(path: &Path) -> Report {
     for e in &mut sc.endpoints {
         e.traffic.daily_active_users = (e.traffic.daily_active_users / 5.0).max(1.0);
     }
-    montecarlo::forecast(&sc, &ForecastOptions::runs(3)).unwrap_or_else(|e| panic!("{e}"))
+    tokencast::forecast::forecast(&sc, &ForecastOptions::runs(3)).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn scaled(s: Stats, f: f64) -> Stats {
@@ -240,7 +241,7 @@ fn one_month_and_one_day_draw_intervals() {
     let mut sc = Scenario::load(&repo("scenarios/support-assistant.ron"), None).unwrap();
     sc.set_horizon_days(1);
     sc.endpoints[0].traffic.daily_active_users = 200.0;
-    let mut report = montecarlo::forecast(&sc, &ForecastOptions::runs(4)).unwrap();
+    let mut report = tokencast::forecast::forecast(&sc, &ForecastOptions::runs(4)).unwrap();
     report.budget_usd_per_month = Some(100.0);
     for kind in [ChartKind::DailyCost, ChartKind::MonthlyCost] {
         let svg = plot::svg(&report, kind).unwrap();

@@ -159,7 +159,7 @@ fn write_premium_makes_caching_a_loss_without_reuse() {
         "{got} vs {expected}"
     );
     assert!(cached.savings_vs_baseline_usd.mean < 0.0);
-    let table = tokencast::report::table::render(&rep);
+    let table = tokencast::output::table::render(&rep);
     assert!(table.contains("net LOSS"), "{table}");
 }
 

@@ -1,0 +1,213 @@
+//! A forecast: the Monte Carlo runs of a scenario priced into a report, with the budget check
+//! and, when asked, the scale curve (the scenario simulated again at other user counts; see
+//! [`crate::analysis::economics`] for what it shows).
+//!
+//! A forecast can be stopped: [`ForecastOptions::cancel`] is checked between runs and every
+//! 65,536 requests within one, and the forecast then returns [`ForecastError::Interrupted`]
+//! without a report (a report of the runs that happened to finish would depend on thread
+//! timing).
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use crate::analysis::economics::break_even;
+use crate::analysis::report::{self, Report, ScaleCurve, ScalePoint, ScaleStrategy};
+use crate::foundations::pricing::PricingGap;
+use crate::model::scenario::{self, Scenario};
+use crate::simulation::montecarlo::{self, Outcome, Stop};
+
+/// What a forecast is asked for besides the scenario.
+#[derive(Clone, Default)]
+pub struct ForecastOptions {
+    /// Independent runs.
+    pub runs: u32,
+    /// Monthly budget to check every run against, USD.
+    pub budget_usd_per_month: Option<f64>,
+    /// Daily active users to evaluate the scenario at (the scale curve), if any.
+    pub scale: Vec<f64>,
+    /// Days simulated at each scale point (at most the horizon).
+    pub scale_days: u32,
+    /// Runs at each scale point.
+    pub scale_runs: u32,
+    /// Set to stop the forecast early.
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Called once per finished run (from worker threads).
+    pub progress: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+impl ForecastOptions {
+    /// `runs` runs, nothing else.
+    pub fn runs(runs: u32) -> ForecastOptions {
+        ForecastOptions {
+            runs,
+            ..ForecastOptions::default()
+        }
+    }
+
+    /// Runs the whole forecast takes: the main runs plus every scale point's.
+    pub fn total_runs(&self) -> u64 {
+        u64::from(self.runs) + self.scale.len() as u64 * u64::from(self.scale_runs)
+    }
+}
+
+impl std::fmt::Debug for ForecastOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ForecastOptions")
+            .field("runs", &self.runs)
+            .field("budget_usd_per_month", &self.budget_usd_per_month)
+            .field("scale", &self.scale)
+            .field("scale_days", &self.scale_days)
+            .field("scale_runs", &self.scale_runs)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a forecast failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ForecastError {
+    /// The simulation could not run (e.g. a run's uncertain draws exceed a limit).
+    #[error("{path}: {message}")]
+    Simulation {
+        /// Scenario path.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A model has no price for a bucket the runs used.
+    #[error(transparent)]
+    Pricing(#[from] PricingGap),
+    /// [`ForecastOptions::cancel`] was set.
+    #[error("interrupted before the runs finished; no report was written")]
+    Interrupted,
+}
+
+/// Simulate every strategy of `scenario` over `opts.runs` runs on rayon's current pool and
+/// build the priced report: what `tokencast run` prints. With `opts.scale`, the scale curve is
+/// simulated too ([`scale_curve`]).
+pub fn forecast(scenario: &Scenario, opts: &ForecastOptions) -> Result<Report, ForecastError> {
+    let outcome = simulate_opts(scenario, opts.runs, opts)?;
+    let mut subject = report::Subject::of_scenario(scenario);
+    subject.budget_usd_per_month = opts.budget_usd_per_month;
+    let mut report = report::build_for(&subject, &outcome, opts.runs)?;
+    if !opts.scale.is_empty() {
+        report.scale_curve = Some(scale_curve(scenario, opts)?);
+    }
+    Ok(report)
+}
+
+/// [`montecarlo::simulate`] with the cancel flag and progress callback of `opts`.
+pub fn simulate_opts(
+    scenario: &Scenario,
+    runs: u32,
+    opts: &ForecastOptions,
+) -> Result<Outcome, ForecastError> {
+    let progress = opts.progress.as_deref().map(|p| p as &(dyn Fn() + Sync));
+    montecarlo::simulate_with(scenario, runs, opts.cancel.as_deref(), progress).map_err(|e| match e
+    {
+        Stop::Failed(message) => ForecastError::Simulation {
+            path: scenario.path.clone(),
+            message,
+        },
+        Stop::Cancelled => ForecastError::Interrupted,
+    })
+}
+/// The scenario at `users` daily active users of the product, flat, over `days` days.
+fn at_scale(base: &Scenario, users: f64, days: u32) -> Result<Scenario, String> {
+    let product = montecarlo::product_endpoint(base).ok_or("the scenario has no endpoints")?;
+    let dau = base.endpoints[product].traffic.daily_active_users;
+    if dau <= 0.0 {
+        return Err(
+            "the product endpoint has 0 daily active users, so there is nothing to scale"
+                .to_string(),
+        );
+    }
+    let factor = users / dau;
+    let mut sc = base.clone();
+    for e in &mut sc.endpoints {
+        e.traffic.daily_active_users *= factor;
+        e.traffic.growth = None;
+        let daily = e.traffic.daily_active_users * e.traffic.sessions_per_user_per_day;
+        if daily > scenario::MAX_SESSIONS_PER_DAY {
+            return Err(format!(
+                "{} users give endpoint {:?} {} sessions a day; at most {} a day are simulated",
+                scenario::trim_float(users),
+                e.name,
+                scenario::trim_float(daily.round()),
+                scenario::trim_float(scenario::MAX_SESSIONS_PER_DAY)
+            ));
+        }
+    }
+    // The curve shows the steady state being scaled into: the prices in effect at the end of
+    // the horizon, every dated change applied from day 0.
+    for c in &mut sc.price_changes {
+        c.day = 0;
+    }
+    sc.set_horizon_days(days.min(base.horizon_days).max(1));
+    sc.uncertain
+        .retain(|u| !u.path.ends_with(".daily_active_users") && !u.path.contains(".growth."));
+    Ok(sc)
+}
+
+/// The scale curve of `scenario` at `opts.scale` users (see the module docs).
+pub fn scale_curve(
+    scenario: &Scenario,
+    opts: &ForecastOptions,
+) -> Result<ScaleCurve, ForecastError> {
+    let mut users = opts.scale.clone();
+    users.sort_by(f64::total_cmp);
+    users.dedup();
+    let runs = opts.scale_runs.max(1);
+    let mut points = Vec::new();
+    let mut days = 0;
+    for &u in &users {
+        let sc = at_scale(scenario, u, opts.scale_days).map_err(|message| {
+            ForecastError::Simulation {
+                path: scenario.path.clone(),
+                message: format!("--scale {}: {message}", scenario::trim_float(u)),
+            }
+        })?;
+        days = sc.horizon_days;
+        let outcome = simulate_opts(&sc, runs, opts)?;
+        let rep = report::build(&sc, &outcome, runs)?;
+        points.push(ScalePoint {
+            daily_active_users: u,
+            strategies: rep
+                .strategies
+                .iter()
+                .map(|(name, s)| {
+                    (
+                        name.clone(),
+                        ScaleStrategy {
+                            cost_per_user_month_usd: s.unit_economics.cost_per_user_month_usd,
+                            cost_per_request_usd: s.unit_economics.cost_per_request_usd,
+                            margin_per_user_month_usd: s.unit_economics.margin_per_user_month_usd,
+                        },
+                    )
+                })
+                .collect(),
+        });
+    }
+    let break_even_users = scenario_strategy_names(scenario)
+        .into_iter()
+        .map(|name| {
+            let curve: Vec<(f64, f64)> = points
+                .iter()
+                .filter_map(|p| {
+                    let m = p.strategies.get(&name)?.margin_per_user_month_usd?;
+                    Some((p.daily_active_users, m.mean))
+                })
+                .collect();
+            (name, break_even(&curve))
+        })
+        .collect();
+    Ok(ScaleCurve {
+        days,
+        runs,
+        points,
+        break_even_users,
+    })
+}
+
+fn scenario_strategy_names(scenario: &Scenario) -> Vec<String> {
+    scenario.strategies.iter().map(|s| s.name.clone()).collect()
+}

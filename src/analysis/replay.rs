@@ -1,0 +1,399 @@
+//! `tokencast replay`: recorded arrivals and sizes through a scenario's strategies.
+//!
+//! Each trace row becomes one request at its recorded time, on the scenario endpoint its
+//! `endpoint` column names (or the only endpoint, when the scenario has one and the row names
+//! none), billed at that endpoint's model (the trace's `model` column is not used: the scenario
+//! and its strategies decide the model, which is what lets a replay ask "what if we routed
+//! this to a cheaper model"). Recorded cache columns are ignored, and the report says so: the
+//! strategies' levers decide caching.
+//!
+//! Prompts: a row with prefix hashes (Mooncake `hash_ids`, native `prefix_hashes` +
+//! `block_tokens`) is matched block by block against the provider cache. A row without them
+//! is split into the endpoint's fixed system prompt and tools (when the scenario states them
+//! as `Fixed`), treated as a prefix shared by the endpoint's requests, and the rest as new
+//! content: no conversation prefix is assumed.
+//!
+//! Sessions: rows sharing a `session_id` are turns of one session, in row order, unless more
+//! than a day (of trace time) passes between two of them: the later row then starts a new
+//! session under the same id. Reasoning tokens are part of `output_tokens` (the native
+//! convention) and are split out.
+//!
+//! A replay is one deterministic run: `runs: 1`, every quantile equal. Rows must be in time
+//! order; `--sort` reads the whole trace into memory to sort it. Otherwise the trace is read
+//! once, row by row, and memory holds the live cache entries and, per session seen in the last
+//! day, a 64-bit hash of its id, its row count and its last time: it does not grow with the
+//! length of the trace.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::analysis::report::{self, Report, Subject};
+use crate::foundations::ledger::Ledger;
+use crate::foundations::rng::{MixedKeyMap, splitmix64, stable_hash};
+use crate::foundations::time::{MS_PER_DAY, SimTime};
+use crate::model::scenario::Scenario;
+use crate::model::workload::trace::{
+    TraceError, TraceFormat, TraceReader, TraceRecord, TraceRunError,
+};
+use crate::model::workload::{PrefixBlocks, Request};
+use crate::simulation::montecarlo::Outcome;
+use crate::simulation::pipeline::Fleet;
+use crate::simulation::pipeline::{ModelTable, Pipeline};
+
+/// Replay settings.
+#[derive(Debug, Clone, Default)]
+pub struct ReplayOptions {
+    /// Force a trace format.
+    pub format: Option<TraceFormat>,
+    /// Count and skip bad rows instead of stopping.
+    pub skip_bad_rows: bool,
+    /// Sort rows by time in memory (otherwise an unsorted trace is an error).
+    pub sort: bool,
+    /// Put every row on the scenario's first endpoint, whatever its `endpoint` column says
+    /// (the quick `--model` form).
+    pub single_endpoint: bool,
+}
+
+/// The whole trace in memory, sorted by time (`--sort`), and the bad rows skipped.
+fn read_sorted(
+    path: &Path,
+    opts: &ReplayOptions,
+) -> Result<(Vec<TraceRecord>, u64), TraceRunError> {
+    let mut reader = TraceReader::open(path, opts.format)?;
+    let (mut rows, mut skipped) = (Vec::new(), 0u64);
+    let mut r = TraceRecord::default();
+    while let Some(res) = reader.read_into(&mut r) {
+        match res {
+            Ok(()) => rows.push(r.clone()),
+            Err(TraceError::Row { .. }) if opts.skip_bad_rows => skipped += 1,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    rows.sort_by_key(|r| r.time_ms);
+    Ok((rows, skipped))
+}
+
+/// Day 0 of a trace: the UTC midnight before its first row for dated traces, 0 for traces
+/// timed from their start.
+fn day0(first_ms: i64) -> i64 {
+    if first_ms > 10 * 365 * MS_PER_DAY as i64 {
+        first_ms - first_ms.rem_euclid(MS_PER_DAY as i64)
+    } else {
+        0
+    }
+}
+
+/// A row more than this (trace time) after the previous row of its session id starts a new
+/// session under the same id. Sessions idle for longer are forgotten, so memory holds the
+/// sessions of the last day, not every session the trace ever had.
+const SESSION_IDLE_MS: u64 = MS_PER_DAY;
+
+/// Salt of the numbers of sessions without an id.
+const UNNAMED_SESSIONS: u64 = 0x6e6f_2d69_642d_7365;
+
+/// A well-mixed 64-bit hash of a session id, 8 bytes per step. Sessions are told apart by it:
+/// two ids with the same hash, both seen within a day, would be one session. Among n such ids
+/// that happens with probability about n²/2⁶⁵: one in 370,000 even for ten million.
+fn id_hash(id: &str) -> u64 {
+    let b = id.as_bytes();
+    let mut h = splitmix64(b.len() as u64);
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        let mut x = [0u8; 8];
+        x.copy_from_slice(w);
+        h = splitmix64(h ^ u64::from_le_bytes(x));
+    }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        // The last bytes as a little-endian word (a loop: a copy into a stack buffer would
+        // stall the load that reads it back).
+        let x = rest
+            .iter()
+            .rev()
+            .fold(0u64, |x, byte| x << 8 | u64::from(*byte));
+        h = splitmix64(h ^ x);
+    }
+    h
+}
+
+struct Converter<'a> {
+    scenario: &'a Scenario,
+    day0: i64,
+    /// Of each live session, by [`id_hash`] of its id (which is also the session number the
+    /// levers see): the rows seen so far, and the time of the last one (ms since day 0).
+    sessions: MixedKeyMap<(u32, u64)>,
+    /// When to next forget the sessions idle for more than [`SESSION_IDLE_MS`].
+    next_sweep_ms: u64,
+    /// Rows without a session id so far.
+    unnamed_sessions: u64,
+    single_endpoint: bool,
+    default_block: Option<u64>,
+}
+
+impl<'a> Converter<'a> {
+    fn new(scenario: &'a Scenario, single_endpoint: bool, default_block: Option<u64>) -> Self {
+        Converter {
+            scenario,
+            day0: 0,
+            sessions: MixedKeyMap::default(),
+            next_sweep_ms: 0,
+            unnamed_sessions: 0,
+            single_endpoint,
+            default_block,
+        }
+    }
+
+    fn request(&mut self, r: &TraceRecord) -> Result<Request, String> {
+        let sc = self.scenario;
+        let endpoint = match (&r.endpoint, self.single_endpoint) {
+            (_, true) => 0,
+            (Some(name), false) => sc
+                .endpoints
+                .iter()
+                .position(|e| &e.name == name)
+                .ok_or_else(|| {
+                    format!(
+                        "endpoint {name:?} is not in scenario {:?}; its endpoints: {}",
+                        sc.name,
+                        sc.endpoints
+                            .iter()
+                            .map(|e| e.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })?,
+            (None, false) if sc.endpoints.len() == 1 => 0,
+            (None, false) => {
+                return Err(format!(
+                    "the row names no endpoint and scenario {:?} has {}; add an `endpoint` column",
+                    sc.name,
+                    sc.endpoints.len()
+                ));
+            }
+        };
+        let now = (r.time_ms - self.day0) as u64;
+        let (session, turn) = match &r.session_id {
+            Some(id) => {
+                if now >= self.next_sweep_ms {
+                    self.sessions
+                        .retain(|_, (_, last)| now.saturating_sub(*last) <= SESSION_IDLE_MS);
+                    self.next_sweep_ms = now + SESSION_IDLE_MS / 4;
+                }
+                let key = id_hash(id);
+                let (rows, last) = self.sessions.entry(key).or_insert((0, now));
+                if now.saturating_sub(*last) > SESSION_IDLE_MS {
+                    // The id is back after a day's silence: a new session.
+                    *rows = 0;
+                }
+                let turn = *rows;
+                *rows = rows.saturating_add(1);
+                *last = now;
+                (key, turn)
+            }
+            None => {
+                // A session of one row, numbered apart from the hashed ids.
+                self.unnamed_sessions += 1;
+                (splitmix64(self.unnamed_sessions ^ UNNAMED_SESSIONS), 0)
+            }
+        };
+        let reasoning = r.reasoning_tokens.unwrap_or(0);
+        let mut req = Request {
+            time: SimTime(now),
+            endpoint: endpoint as u16,
+            session,
+            turn,
+            output_tokens: r.output_tokens - reasoning,
+            reasoning_tokens: reasoning,
+            intent: r.intent.as_deref().map(stable_hash),
+            ..Request::default()
+        };
+        if r.prefix_hashes.is_empty() {
+            let e = &sc.endpoints[endpoint];
+            let fixed = |d: &crate::foundations::dist::Dist| match d {
+                crate::foundations::dist::Dist::Fixed(x) => *x as u64,
+                _ => 0,
+            };
+            req.system_tokens = fixed(&e.prompt.system_tokens).min(r.input_tokens);
+            req.tools_tokens =
+                fixed(&e.prompt.tools_tokens).min(r.input_tokens - req.system_tokens);
+            req.user_tokens = r.input_tokens - req.system_tokens - req.tools_tokens;
+            // No conversation prefix is assumed without hashes.
+            req.history_reset = true;
+        } else {
+            let block = r
+                .block_tokens
+                .or(self.default_block)
+                .ok_or("prefix_hashes need block_tokens (tokens per block)")?;
+            req.user_tokens = r.input_tokens;
+            req.prefix = Some(PrefixBlocks {
+                hashes: Arc::from(r.prefix_hashes.as_slice()),
+                block_tokens: block,
+            });
+        }
+        Ok(req)
+    }
+}
+
+/// Replay the trace at `path` through every strategy of `scenario`.
+pub fn replay(
+    path: &Path,
+    scenario: &Scenario,
+    opts: &ReplayOptions,
+    sha256: String,
+) -> Result<Report, TraceRunError> {
+    let display = path.display().to_string();
+    let mut sc = scenario.clone();
+    // The ledgers grow day by day as the trace goes on.
+    sc.horizon_days = 1;
+    let mut models = ModelTable::default();
+    let mut fleet = Fleet::new(
+        sc.strategies
+            .iter()
+            .map(|s| Pipeline::new(&sc, s, &mut models, 0))
+            .collect(),
+    );
+    let sorted = if opts.sort {
+        Some(read_sorted(path, opts)?)
+    } else {
+        None
+    };
+    let format = TraceReader::open(path, opts.format)?.format();
+    let mut conv = Converter::new(&sc, opts.single_endpoint, format.block_tokens());
+    let (mut days, mut rows, mut recorded_cache, mut skipped) = (1u32, 0u64, 0u64, 0u64);
+    let mut started = false;
+    let mut prev: Option<(i64, u64)> = None;
+    let mut feed = |r: &TraceRecord| -> Result<(), TraceRunError> {
+        let row_err = |message: String| TraceRunError::Row {
+            path: display.clone(),
+            line: r.line,
+            message,
+        };
+        if let Some((t, line)) = prev
+            && r.time_ms < t
+        {
+            return Err(row_err(format!(
+                "timestamp {} is earlier than line {line}'s ({t}): the trace is not in time order; pass --sort to sort it in memory",
+                r.time_ms
+            )));
+        }
+        prev = Some((r.time_ms, r.line));
+        if !started {
+            conv.day0 = day0(r.time_ms);
+            started = true;
+        }
+        let day = ((r.time_ms - conv.day0) as u64 / MS_PER_DAY) as u32;
+        if day >= days {
+            days = day + 1;
+            fleet.ensure_days(days);
+        }
+        if r.cache_read_tokens.unwrap_or(0) + r.cache_write_tokens.unwrap_or(0) > 0 {
+            recorded_cache += 1;
+        }
+        rows += 1;
+        let req = conv.request(r).map_err(row_err)?;
+        fleet.process(&req);
+        Ok(())
+    };
+    match &sorted {
+        Some((rows, bad)) => {
+            skipped = *bad;
+            for r in rows {
+                feed(r)?;
+            }
+        }
+        None => {
+            let mut reader = TraceReader::open(path, opts.format)?;
+            let mut r = TraceRecord::default();
+            while let Some(res) = reader.read_into(&mut r) {
+                match res {
+                    Ok(()) => feed(&r)?,
+                    Err(TraceError::Row { .. }) if opts.skip_bad_rows => skipped += 1,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+    }
+    if rows == 0 {
+        return Err(TraceRunError::Empty(display));
+    }
+    let ledgers: Vec<Ledger> = fleet.into_ledgers();
+    let mut warnings = sc.warnings.clone();
+    if recorded_cache > 0 {
+        warnings.push(format!(
+            "{recorded_cache} rows record cache reads or writes: ignored, the strategies' levers decide caching (use `tokencast audit` to price the recorded usage)"
+        ));
+    }
+    if skipped > 0 {
+        warnings.push(format!("{skipped} bad rows skipped"));
+    }
+    let outcome = Outcome {
+        models,
+        strategies: sc.strategies.clone(),
+        ledgers: vec![ledgers],
+        runs: Vec::new(),
+    };
+    let mut subject = Subject::recorded(
+        format!("{} (replay of {display})", sc.name),
+        display.clone(),
+        sha256,
+        days,
+        &sc.catalog,
+        sc.endpoints.iter().map(|e| e.name.clone()).collect(),
+    );
+    subject.seed = sc.seed;
+    subject.warnings = warnings;
+    Ok(report::build_for(&subject, &outcome, 1)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_ids_hash_apart() {
+        // Lengths around the 8-byte steps, trailing zero bytes, one bit apart.
+        let ids = [
+            "",
+            "a",
+            "a\0",
+            "b",
+            "1234567",
+            "12345678",
+            "123456789",
+            "12345678\0",
+            "s-1",
+            "s-2",
+        ];
+        let hashes: std::collections::HashSet<u64> = ids.iter().map(|id| id_hash(id)).collect();
+        assert_eq!(hashes.len(), ids.len());
+        assert_eq!(id_hash("conversation-42"), id_hash("conversation-42"));
+        // A million numbered ids, as `synth` writes them: no collision.
+        let mut seen = std::collections::HashSet::new();
+        assert!((0..1_000_000u64).all(|i| seen.insert(id_hash(&i.to_string()))));
+    }
+
+    #[test]
+    fn memory_holds_the_last_days_sessions() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/support-assistant.ron");
+        let sc = Scenario::load(&path, None).unwrap();
+        let mut conv = Converter::new(&sc, false, None);
+        let mut r = TraceRecord {
+            input_tokens: 5000,
+            output_tokens: 100,
+            ..TraceRecord::default()
+        };
+        // 60 days of 100 sessions a day, 3 rows each, 100 minutes apart.
+        let (mut most, mut first_turns) = (0, 0);
+        for day in 0..60i64 {
+            for row in 0..300i64 {
+                r.time_ms = day * MS_PER_DAY as i64 + row * 60_000;
+                r.session_id = Some(format!("{day}-{}", row % 100));
+                first_turns += u32::from(conv.request(&r).unwrap().turn == 0);
+                most = most.max(conv.sessions.len());
+            }
+        }
+        assert_eq!(first_turns, 6000);
+        // The sessions of the last day at most, and of a quarter day more (the sweep period).
+        assert!(most <= 225, "{most} sessions held");
+    }
+}

@@ -1,0 +1,597 @@
+//! Building the report: every run of every strategy priced ([`super::price`]), then statistics
+//! across runs for each figure the report shows.
+//!
+//! [`build_for`] reads as its steps: look up each model's prices, price every run, gather what
+//! the strategies share (user-days, revenue, the baseline's totals), then one
+//! [`StrategyResult`] per strategy, each figure computed by its own function below.
+
+use std::collections::BTreeMap;
+
+use crate::analysis::economics::{self, RunTotals};
+use crate::foundations::calendar::{MonthSpan, thirty_day_months};
+use crate::foundations::ledger::{DelayHistogram, Ledger, SEGMENTS};
+use crate::foundations::pricing::{
+    Bucket, Catalog, ModelPrice, PriceTier, PricingGap, ServiceTier,
+};
+use crate::model::scenario::{PriceChange, Scenario};
+use crate::model::uncertain::PriceScales;
+use crate::simulation::montecarlo::{self, Outcome};
+
+use super::price::{PriceAdjust, RunCost, price_run};
+use super::{
+    BatchStats, Breakdown, ContextStats, DailyCost, MonthCost, PROMPT_BUCKETS, PricesInfo,
+    PromptCacheStats, Report, RoutingStats, SCHEMA_VERSION, ScenarioInfo, SemanticCacheStats,
+    Stats, StrategyResult, ToolInfo, UncertainParam,
+};
+
+/// What a report needs to know about what was simulated or recorded, besides the ledgers.
+#[derive(Debug, Clone)]
+pub struct Subject<'a> {
+    /// Scenario (or trace) name.
+    pub name: String,
+    /// Path as given.
+    pub path: String,
+    /// SHA-256 of the input file.
+    pub sha256: String,
+    /// Seed of the runs (0 for recorded traffic).
+    pub seed: u64,
+    /// Days covered.
+    pub horizon_days: u32,
+    /// Prices.
+    pub catalog: &'a Catalog,
+    /// Endpoint names, indexed like the ledgers' endpoints.
+    pub endpoint_names: Vec<String>,
+    /// Active user-days over the horizon (for cost per user).
+    pub active_user_days: f64,
+    /// Warnings found while loading (e.g. a cached prefix below the model's minimum).
+    pub warnings: Vec<String>,
+    /// How the horizon splits into months.
+    pub months: Vec<MonthSpan>,
+    /// Price changes from a day on.
+    pub price_changes: Vec<PriceChange>,
+    /// Uncertain parameters: path, kind (`value`/`scale`) and distribution as written.
+    pub uncertain: Vec<(String, String, String)>,
+    /// Monthly budget to check every run against.
+    pub budget_usd_per_month: Option<f64>,
+}
+
+impl<'a> Subject<'a> {
+    /// The subject of a scenario run. The endpoint with the most daily active users stands
+    /// for the product's users.
+    pub fn of_scenario(scenario: &'a Scenario) -> Subject<'a> {
+        let product = montecarlo::product_endpoint(scenario);
+        Subject {
+            name: scenario.name.clone(),
+            path: scenario.path.clone(),
+            sha256: scenario.sha256.clone(),
+            seed: scenario.seed,
+            horizon_days: scenario.horizon_days,
+            catalog: &scenario.catalog,
+            endpoint_names: scenario.endpoints.iter().map(|e| e.name.clone()).collect(),
+            active_user_days: montecarlo::active_user_days(scenario, product),
+            warnings: scenario.warnings.clone(),
+            months: scenario.months.clone(),
+            price_changes: scenario.price_changes.clone(),
+            uncertain: scenario
+                .uncertain
+                .iter()
+                .map(|u| {
+                    (
+                        u.path.clone(),
+                        u.kind.name().to_string(),
+                        u.dist.to_string(),
+                    )
+                })
+                .collect(),
+            budget_usd_per_month: None,
+        }
+    }
+
+    /// The subject of recorded traffic (audit, replay): seed 0, no warnings, no uncertainty,
+    /// 30-day months.
+    pub fn recorded(
+        name: String,
+        path: String,
+        sha256: String,
+        horizon_days: u32,
+        catalog: &'a Catalog,
+        endpoint_names: Vec<String>,
+    ) -> Subject<'a> {
+        Subject {
+            name,
+            path,
+            sha256,
+            seed: 0,
+            horizon_days,
+            catalog,
+            endpoint_names,
+            active_user_days: 0.0,
+            warnings: Vec::new(),
+            months: thirty_day_months(horizon_days),
+            price_changes: Vec::new(),
+            uncertain: Vec::new(),
+            budget_usd_per_month: None,
+        }
+    }
+}
+
+/// Price an outcome of a scenario and build the report.
+pub fn build(scenario: &Scenario, outcome: &Outcome, runs: u32) -> Result<Report, PricingGap> {
+    build_for(&Subject::of_scenario(scenario), outcome, runs)
+}
+
+/// Price an outcome and build the report.
+pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Report, PricingGap> {
+    let prices = model_prices(subject.catalog, &outcome.models.ids)?;
+    let costs = price_runs(subject, outcome, &prices)?;
+    let shared = Shared::of(subject, outcome, &costs);
+    let mut strategies = BTreeMap::new();
+    let mut warnings = subject.warnings.clone();
+    for (si, strat) in outcome.strategies.iter().enumerate() {
+        let runs = Runs(&costs[si]);
+        let result = strategy_result(subject, outcome, si, runs, &shared);
+        if let Some(w) = overflow_warning(&strat.name, result.context_overflows) {
+            warnings.push(w);
+        }
+        strategies.insert(
+            strat.name.clone(),
+            StrategyResult {
+                description: strat.description.clone(),
+                ..result
+            },
+        );
+    }
+    Ok(Report {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        scenario: ScenarioInfo {
+            name: subject.name.clone(),
+            path: subject.path.clone(),
+            sha256: subject.sha256.clone(),
+        },
+        prices: PricesInfo {
+            source: subject.catalog.source.clone(),
+            effective_date: subject.catalog.effective_date.clone(),
+        },
+        seed: subject.seed,
+        runs,
+        horizon_days: subject.horizon_days,
+        strategies,
+        strategy_order: outcome.strategies.iter().map(|s| s.name.clone()).collect(),
+        warnings,
+        audit: None,
+        budget_usd_per_month: subject.budget_usd_per_month,
+        uncertain: uncertain_params(subject, outcome),
+        scale_curve: None,
+    })
+}
+
+/// The prices of every model in the outcome's table, in table order.
+fn model_prices<'c>(
+    catalog: &'c Catalog,
+    ids: &[String],
+) -> Result<Vec<&'c ModelPrice>, PricingGap> {
+    ids.iter()
+        .map(|id| {
+            // Every model in the table came from a validated endpoint, strategy or trace row.
+            catalog.get(id).ok_or_else(|| PricingGap {
+                model: id.clone(),
+                bucket: "any",
+                service: ServiceTier::Standard,
+                tier: PriceTier::Base,
+                source_name: catalog.source.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Every run of every strategy priced: `costs[strategy][run]`.
+fn price_runs(
+    subject: &Subject,
+    outcome: &Outcome,
+    prices: &[&ModelPrice],
+) -> Result<Vec<Vec<RunCost>>, PricingGap> {
+    let mut costs: Vec<Vec<RunCost>> = vec![Vec::new(); outcome.strategies.len()];
+    let no_scales = PriceScales::default();
+    for (ri, run) in outcome.ledgers.iter().enumerate() {
+        let scales = outcome.runs.get(ri).map_or(&no_scales, |r| &r.prices);
+        let adjust = PriceAdjust::new(&outcome.models.ids, scales, &subject.price_changes);
+        for (si, ledger) in run.iter().enumerate() {
+            costs[si].push(price_run(
+                ledger,
+                prices,
+                subject.endpoint_names.len(),
+                &subject.catalog.source,
+                &outcome.models.ids,
+                &adjust,
+            )?);
+        }
+    }
+    Ok(costs)
+}
+
+/// What every strategy's figures are computed against.
+struct Shared {
+    /// Active user-days of each run (they vary when adoption is uncertain).
+    user_days: Vec<f64>,
+    /// Revenue of each run, when the subject has any.
+    revenue: Option<Vec<f64>>,
+    /// The baseline's total cost of each run.
+    baseline_totals: Vec<f64>,
+}
+
+impl Shared {
+    fn of(subject: &Subject, outcome: &Outcome, costs: &[Vec<RunCost>]) -> Shared {
+        let user_days = (0..outcome.ledgers.len())
+            .map(|ri| {
+                outcome
+                    .runs
+                    .get(ri)
+                    .map_or(subject.active_user_days, |r| r.active_user_days)
+            })
+            .collect();
+        let revenue = outcome
+            .runs
+            .iter()
+            .any(|r| r.revenue.is_some())
+            .then(|| outcome.runs.iter().map(economics::revenue_of_run).collect());
+        let baseline_totals = costs
+            .first()
+            .map(|c| c.iter().map(|r| r.total).collect())
+            .unwrap_or_default();
+        Shared {
+            user_days,
+            revenue,
+            baseline_totals,
+        }
+    }
+}
+
+/// One strategy's priced runs, read a column at a time.
+#[derive(Clone, Copy)]
+struct Runs<'a>(&'a [RunCost]);
+
+impl Runs<'_> {
+    /// One figure of every run, in run order.
+    fn col(self, f: impl Fn(&RunCost) -> f64) -> Vec<f64> {
+        self.0.iter().map(f).collect()
+    }
+
+    /// The mean of one figure across runs.
+    fn mean(self, f: impl Fn(&RunCost) -> f64) -> f64 {
+        mean(&self.col(f))
+    }
+}
+
+/// Everything the report says about one strategy (its description is filled in by the caller).
+fn strategy_result(
+    subject: &Subject,
+    outcome: &Outcome,
+    si: usize,
+    runs: Runs,
+    shared: &Shared,
+) -> StrategyResult {
+    let totals = runs.col(|r| r.total);
+    let requests = runs.col(|r| r.requests);
+    let savings: Vec<f64> = totals
+        .iter()
+        .zip(&shared.baseline_totals)
+        .map(|(t, b)| b - t)
+        .collect();
+    let ledgers: Vec<&Ledger> = outcome.ledgers.iter().map(|l| &l[si]).collect();
+    StrategyResult {
+        description: String::new(),
+        cost_usd: Stats::of(&totals),
+        requests: Stats::of(&requests),
+        sessions: Stats::of(&runs.col(|r| r.sessions)),
+        tokens: bucket_map(|b| runs.mean(|r| r.tokens[b])),
+        by_endpoint: by_endpoint(&subject.endpoint_names, runs),
+        by_model: by_model(&outcome.models.ids, runs),
+        by_bucket: by_bucket(runs),
+        daily: daily(subject.horizon_days, runs),
+        monthly: monthly(subject, runs),
+        runs_cost_usd: totals.clone(),
+        budget: subject.budget_usd_per_month.map(|b| {
+            economics::budget_stats(
+                b,
+                &subject.months,
+                &runs
+                    .0
+                    .iter()
+                    .map(|r| r.daily.as_slice())
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        sensitivity: economics::sensitivity(&subject.uncertain, &outcome.runs, &totals),
+        prompt_cache: prompt_cache_stats(runs),
+        semantic_cache: semantic_stats(runs),
+        routing: routing_stats(&ledgers),
+        unit_economics: economics::unit_economics(
+            runs.0
+                .iter()
+                .map(|r| RunTotals {
+                    cost: r.total,
+                    requests: r.requests,
+                    sessions: r.sessions,
+                })
+                .collect(),
+            &shared.user_days,
+            shared.revenue.as_deref(),
+            subject.horizon_days,
+        ),
+        savings_vs_baseline_usd: Stats::of(&savings),
+        context_overflows: runs.mean(|r| r.overflows),
+        prompt_segments: SEGMENTS
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.to_string(), runs.mean(|r| r.segments[i])))
+            .collect(),
+        batch: batch_stats(&ledgers),
+        context: ContextStats {
+            summaries: runs.mean(|r| r.summaries),
+            forced_trims: runs.mean(|r| r.forced_trims),
+        },
+    }
+}
+
+/// Cost, requests and tokens of each endpoint.
+fn by_endpoint(names: &[String], runs: Runs) -> BTreeMap<String, Breakdown> {
+    let mean_total = runs.mean(|r| r.total);
+    let mean_requests = runs.mean(|r| r.requests);
+    names
+        .iter()
+        .enumerate()
+        .map(|(ei, name)| {
+            let c = runs.col(|r| r.by_endpoint[ei]);
+            let m = mean(&c);
+            (
+                name.clone(),
+                Breakdown {
+                    cost_usd: Stats::of(&c),
+                    share_of_cost: ratio(m, mean_total),
+                    requests: runs.mean(|r| r.endpoint_requests[ei]),
+                    share_of_requests: ratio(runs.mean(|r| r.endpoint_requests[ei]), mean_requests),
+                    tokens: bucket_map(|b| runs.mean(|r| r.endpoint_tokens[ei][b])),
+                },
+            )
+        })
+        .collect()
+}
+
+/// Cost, requests and tokens of each model the strategy billed.
+fn by_model(ids: &[String], runs: Runs) -> BTreeMap<String, Breakdown> {
+    let mean_total = runs.mean(|r| r.total);
+    let mean_requests = runs.mean(|r| r.requests);
+    ids.iter()
+        .enumerate()
+        .filter(|(mi, _)| {
+            runs.0
+                .iter()
+                .any(|r| r.model_requests[*mi] > 0.0 || r.by_model[*mi] > 0.0)
+        })
+        .map(|(mi, id)| {
+            let c = runs.col(|r| r.by_model[mi]);
+            let m = mean(&c);
+            (
+                id.clone(),
+                Breakdown {
+                    cost_usd: Stats::of(&c),
+                    share_of_cost: ratio(m, mean_total),
+                    requests: runs.mean(|r| r.model_requests[mi]),
+                    share_of_requests: ratio(runs.mean(|r| r.model_requests[mi]), mean_requests),
+                    tokens: bucket_map(|b| runs.mean(|r| r.model_tokens[mi][b])),
+                },
+            )
+        })
+        .collect()
+}
+
+/// Cost and tokens of each bucket (every bucket's requests are all requests).
+fn by_bucket(runs: Runs) -> BTreeMap<String, Breakdown> {
+    let mean_total = runs.mean(|r| r.total);
+    let requests = runs.col(|r| r.requests);
+    let mean_requests = mean(&requests);
+    Bucket::ALL
+        .iter()
+        .map(|b| {
+            let c = runs.col(|r| r.by_bucket[b.index()]);
+            let m = mean(&c);
+            let bi = b.index();
+            (
+                b.name().to_string(),
+                Breakdown {
+                    cost_usd: Stats::of(&c),
+                    share_of_cost: ratio(m, mean_total),
+                    requests: mean(&requests),
+                    share_of_requests: ratio(mean_requests, mean_requests),
+                    tokens: bucket_map(|x| {
+                        if x == bi {
+                            runs.mean(|r| r.tokens[bi])
+                        } else {
+                            0.0
+                        }
+                    }),
+                },
+            )
+        })
+        .collect()
+}
+
+/// Cost and requests of each day.
+fn daily(days: u32, runs: Runs) -> Vec<DailyCost> {
+    (0..days as usize)
+        .map(|d| DailyCost {
+            day: d as u32,
+            cost_usd: Stats::of(&runs.col(|r| r.daily[d])),
+            requests: runs.mean(|r| r.daily_requests[d]),
+        })
+        .collect()
+}
+
+/// Cost and requests of each month, with the chance it is over budget.
+fn monthly(subject: &Subject, runs: Runs) -> Vec<MonthCost> {
+    let horizon = subject.horizon_days as usize;
+    subject
+        .months
+        .iter()
+        .enumerate()
+        .map(|(mi, m)| {
+            // Months come from the subject; days past the ledgers' (a subject whose horizon was
+            // changed without its months) count as empty.
+            let end = ((m.first_day + m.days) as usize).min(horizon);
+            let days = (m.first_day as usize).min(end)..end;
+            let cost = runs.col(|r| r.daily[days.clone()].iter().sum());
+            MonthCost {
+                month: mi as u32 + 1,
+                label: m.label.clone(),
+                first_day: m.first_day,
+                days: m.days,
+                cost_usd: Stats::of(&cost),
+                requests: runs.mean(|r| r.daily_requests[days.clone()].iter().sum()),
+                probability_over_budget: subject.budget_usd_per_month.map(|b| {
+                    cost.iter().filter(|c| **c > b).count() as f64 / cost.len().max(1) as f64
+                }),
+            }
+        })
+        .collect()
+}
+
+/// Prompt-cache hit ratio (token-weighted), reads, writes, storage and the net saving against
+/// pricing every prompt token at the uncached input rate.
+fn prompt_cache_stats(runs: Runs) -> PromptCacheStats {
+    let read = runs.mean(|r| r.tokens[Bucket::CacheRead.index()]);
+    let write = runs.mean(|r| {
+        r.tokens[Bucket::CacheWrite5m.index()]
+            + r.tokens[Bucket::CacheWrite1h.index()]
+            + r.tokens[Bucket::CacheWrite24h.index()]
+    });
+    let prompt = runs.mean(|r| {
+        PROMPT_BUCKETS
+            .iter()
+            .map(|b| r.tokens[b.index()])
+            .sum::<f64>()
+    });
+    PromptCacheStats {
+        hit_ratio: ratio(read, prompt),
+        read_tokens: read,
+        write_tokens: write,
+        net_saving_usd: runs.mean(|r| {
+            r.prompt_at_input_price
+                - PROMPT_BUCKETS
+                    .iter()
+                    .map(|b| r.by_bucket[b.index()])
+                    .sum::<f64>()
+                - r.by_bucket[Bucket::CacheStorageTokenHours.index()]
+        }),
+        storage_usd: runs.mean(|r| r.by_bucket[Bucket::CacheStorageTokenHours.index()]),
+    }
+}
+
+/// Semantic-cache lookups, hits and false hits per run.
+fn semantic_stats(runs: Runs) -> SemanticCacheStats {
+    let (lookups, hits, false_hits) = (
+        runs.mean(|r| r.semantic[0]),
+        runs.mean(|r| r.semantic[1]),
+        runs.mean(|r| r.semantic[2]),
+    );
+    SemanticCacheStats {
+        hit_ratio: ratio(hits, lookups),
+        lookups,
+        hits,
+        false_hits,
+        false_hit_ratio: ratio(false_hits, lookups),
+    }
+}
+
+/// Cascades, escalations and window fallbacks per run.
+fn routing_stats(ledgers: &[&Ledger]) -> RoutingStats {
+    let per_run = |f: &dyn Fn(&Ledger) -> &Vec<u64>| {
+        mean(
+            &ledgers
+                .iter()
+                .map(|l| f(l).iter().sum::<u64>() as f64)
+                .collect::<Vec<_>>(),
+        )
+    };
+    let cascaded = per_run(&|l| &l.cascades);
+    let escalations = per_run(&|l| &l.escalations);
+    RoutingStats {
+        cascaded_requests: cascaded,
+        escalations,
+        escalation_ratio: ratio(escalations, cascaded),
+        window_fallbacks: per_run(&|l| &l.window_fallbacks),
+    }
+}
+
+/// Batched requests per run and their delay quantiles over every run.
+fn batch_stats(ledgers: &[&Ledger]) -> BatchStats {
+    let mut h = DelayHistogram::default();
+    for l in ledgers {
+        h.merge(&l.batch_delays);
+    }
+    BatchStats {
+        requests: h.count() as f64 / ledgers.len().max(1) as f64,
+        delay_p50_s: h.quantile_s(0.50),
+        delay_p95_s: h.quantile_s(0.95),
+        delay_p99_s: h.quantile_s(0.99),
+    }
+}
+
+/// The warning for requests refused for exceeding the context window, if any were.
+fn overflow_warning(strategy: &str, overflows: f64) -> Option<String> {
+    (overflows > 0.0).then(|| {
+        format!(
+            "{strategy}: {} requests per run on average exceeded the model's context window and \
+             were refused (not billed); trim the prompt (history or retrieved context) or use a \
+             model with a larger window",
+            if overflows < 10.0 {
+                format!("{overflows:.1}")
+            } else {
+                format!("{overflows:.0}")
+            }
+        )
+    })
+}
+
+/// Each uncertain parameter as written, with the spread of its draws.
+fn uncertain_params(subject: &Subject, outcome: &Outcome) -> Vec<UncertainParam> {
+    subject
+        .uncertain
+        .iter()
+        .enumerate()
+        .map(|(i, (path, kind, dist))| UncertainParam {
+            parameter: path.clone(),
+            kind: kind.clone(),
+            distribution: dist.clone(),
+            sampled: Stats::of(
+                &outcome
+                    .runs
+                    .iter()
+                    .filter_map(|r| r.draws.get(i).copied())
+                    .collect::<Vec<_>>(),
+            ),
+        })
+        .collect()
+}
+
+fn mean(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        0.0
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+}
+
+fn bucket_map(values: impl Fn(usize) -> f64) -> BTreeMap<String, f64> {
+    Bucket::ALL
+        .iter()
+        .map(|b| (b.name().to_string(), values(b.index())))
+        .collect()
+}
+
+fn ratio(num: f64, den: f64) -> f64 {
+    if den > 0.0 { num / den } else { 0.0 }
+}

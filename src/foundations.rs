@@ -1,0 +1,14 @@
+//! Foundations: the vocabulary every other layer is written in.
+//!
+//! Simulated time and the event queue ([`time`]), random streams ([`rng`]), distributions
+//! ([`dist`]), calendar dates and months ([`calendar`]), prices and provider cache rules
+//! ([`pricing`]), and the ledger of integer token counts ([`ledger`]). Nothing here knows what a
+//! scenario, a strategy or a report is: these modules use only each other and the standard
+//! library and crates.
+
+pub mod calendar;
+pub mod dist;
+pub mod ledger;
+pub mod pricing;
+pub mod rng;
+pub mod time;

@@ -1,0 +1,254 @@
+//! Scenarios: loading a RON file, checking it, and the validated form the simulator runs.
+//!
+//! Loading happens in two stages, as in ripgrep's argument handling: the file is parsed into the
+//! plain schema of [`file`] (syntax errors carry `file:line:col`), then
+//! [`Scenario::from_file`] checks the meaning of every field and builds the domain types,
+//! collecting *all* problems with their field paths
+//! (`endpoints[1].traffic.turns: mean must be >= 1 (got 0.5)`) instead of stopping at the first.
+//!
+//! The price catalog is resolved here too, since validation needs it to know model names: the
+//! built-in catalog, or the file named by `--prices` / the scenario's `prices` field, with the
+//! scenario's inline `models` laid over it.
+
+mod check;
+pub mod file;
+mod load;
+mod routing;
+mod strategies;
+
+use std::sync::Arc;
+
+use crate::foundations::calendar::{Date, MonthSpan};
+use crate::foundations::dist::Dist;
+use crate::foundations::pricing::{Bucket, Catalog, ModelPrice, ServiceTier};
+use crate::model::strategy::Strategy;
+use crate::model::uncertain::Uncertain;
+
+pub use check::{
+    FieldError, MAX_MEAN_TOKENS, MAX_SESSIONS_PER_DAY, ScenarioError, did_you_mean, hex_sha256,
+    parse, relative_to, trim_float, unknown_model,
+};
+pub use file::{Growth, History, Queries, ScenarioFile, StrategyFile, Weekday};
+
+/// A validated scenario, ready to simulate.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Name from the file.
+    pub name: String,
+    /// Description from the file.
+    pub description: String,
+    /// Where it was loaded from, as given.
+    pub path: String,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Simulated days.
+    pub horizon_days: u32,
+    /// Weekday of day 0.
+    pub start_weekday: Weekday,
+    /// Calendar date of day 0, if stated.
+    pub start_date: Option<Date>,
+    /// The months of the horizon: calendar months with a start date, else 30-day blocks.
+    pub months: Vec<MonthSpan>,
+    /// Prices: the base catalog with inline models laid over it (shared by the runs).
+    pub catalog: Arc<Catalog>,
+    /// Parameters drawn once per run, in file order.
+    pub uncertain: Vec<Uncertain>,
+    /// Price changes, by first day.
+    pub price_changes: Vec<PriceChange>,
+    /// What the product earns, if stated.
+    pub revenue: Option<Revenue>,
+    /// The endpoints, in file order.
+    pub endpoints: Vec<Endpoint>,
+    /// The strategies, resolved per endpoint: `baseline` first, then the file's order.
+    pub strategies: Vec<Strategy>,
+    /// Things that are valid but probably not what the author meant.
+    pub warnings: Vec<String>,
+    /// The file as parsed, for reports that show the assumptions.
+    pub file: ScenarioFile,
+}
+
+/// A validated endpoint.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// Unique name.
+    pub name: String,
+    /// Model id, present in the scenario's catalog.
+    pub model: String,
+    /// The model's prices and cache rules.
+    pub price: ModelPrice,
+    /// Standard or flex.
+    pub service_tier: ServiceTier,
+    /// Whether its work can be batched.
+    pub deferrable: bool,
+    /// Arrivals and session shape.
+    pub traffic: Traffic,
+    /// Prompt composition.
+    pub prompt: Prompt,
+    /// Output tokens per request.
+    pub output_tokens: Dist,
+    /// Reasoning tokens per request.
+    pub reasoning_tokens: Dist,
+}
+
+/// Validated traffic of one endpoint.
+#[derive(Debug, Clone)]
+pub struct Traffic {
+    /// Average daily active users.
+    pub daily_active_users: f64,
+    /// Sessions per active user per day.
+    pub sessions_per_user_per_day: f64,
+    /// Share of a day's sessions starting in each hour; sums to 1.
+    pub hourly_share: [f64; 24],
+    /// Multiplier of each weekday, Monday first; mean 1.
+    pub weekday_factor: [f64; 7],
+    /// Turns per session.
+    pub turns: Dist,
+    /// Seconds between turns.
+    pub think_time_s: Dist,
+    /// How opening queries repeat, if modelled.
+    pub queries: Option<Queries>,
+    /// How daily active users change over the horizon (`None`: constant).
+    pub growth: Option<Growth>,
+}
+
+/// A validated price change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriceChange {
+    /// First day (zero-based) it applies.
+    pub day: u32,
+    /// Model id.
+    pub model: String,
+    /// Multiplier of the rates.
+    pub factor: f64,
+    /// Buckets it applies to, indexed by [`Bucket::index`].
+    pub buckets: [bool; Bucket::ALL.len()],
+}
+
+/// Validated revenue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revenue {
+    /// Plans with their shares of users (summing to 1), if any.
+    pub plans: Vec<Plan>,
+    /// Revenue per served request, USD.
+    pub usd_per_request: f64,
+}
+
+/// A subscription plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Name.
+    pub name: String,
+    /// Share of users, 0 to 1.
+    pub share: f64,
+    /// Price per user per month, USD.
+    pub usd_per_user_month: f64,
+}
+
+impl Revenue {
+    /// Revenue per daily active user per 30-day month from the plans.
+    pub fn per_user_month(&self) -> f64 {
+        self.plans
+            .iter()
+            .map(|p| p.share * p.usd_per_user_month)
+            .sum()
+    }
+}
+
+impl Growth {
+    /// Daily active users on day `day` (zero-based) of a curve starting from `dau`;
+    /// `month` is the index of the month the day lies in (for `Monthly`). Never negative.
+    pub fn users_on(&self, dau: f64, day: u32, month: usize) -> f64 {
+        let m = f64::from(day) / 30.0;
+        let u = match self {
+            Growth::Linear { users_per_month } => dau + users_per_month * m,
+            Growth::Exponential { monthly_rate } => dau * (1.0 + monthly_rate).powf(m),
+            Growth::Logistic {
+                ceiling_users,
+                monthly_rate,
+            } => {
+                if dau <= 0.0 {
+                    0.0
+                } else {
+                    ceiling_users / (1.0 + (ceiling_users / dau - 1.0) * (-monthly_rate * m).exp())
+                }
+            }
+            Growth::Monthly(points) => {
+                dau * points.get(month).or(points.last()).copied().unwrap_or(1.0)
+            }
+        };
+        u.max(0.0)
+    }
+}
+
+impl Traffic {
+    /// Daily active users on each day of the horizon (`months` must cover it).
+    pub fn users_by_day(&self, months: &[MonthSpan]) -> Vec<f64> {
+        let mut out = Vec::new();
+        for (mi, m) in months.iter().enumerate() {
+            for d in m.first_day..m.first_day + m.days {
+                out.push(match &self.growth {
+                    None => self.daily_active_users,
+                    Some(g) => g.users_on(self.daily_active_users, d, mi),
+                });
+            }
+        }
+        out
+    }
+
+    /// Expected sessions started on a day with weekday index `weekday` (0 = Monday).
+    pub fn expected_sessions(&self, weekday: usize) -> f64 {
+        self.daily_active_users * self.sessions_per_user_per_day * self.weekday_factor[weekday]
+    }
+}
+
+/// Validated prompt composition.
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    /// System prompt tokens, per session.
+    pub system_tokens: Dist,
+    /// Tool definitions, per session.
+    pub tools_tokens: Dist,
+    /// Retrieved context, per request.
+    pub context_tokens: Dist,
+    /// User message, per request.
+    pub user_tokens: Dist,
+    /// Whether history is re-sent.
+    pub history: History,
+    /// Whether retrieved context stays in the history.
+    pub context_in_history: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn growth_curves_start_at_the_launch_users_and_follow_their_shape() {
+        let lin = Growth::Linear {
+            users_per_month: 300.0,
+        };
+        assert_eq!(lin.users_on(1000.0, 0, 0), 1000.0);
+        assert_eq!(lin.users_on(1000.0, 60, 2), 1600.0);
+        let shrink = Growth::Linear {
+            users_per_month: -600.0,
+        };
+        assert_eq!(shrink.users_on(1000.0, 90, 3), 0.0);
+        let exp = Growth::Exponential { monthly_rate: 0.5 };
+        assert!((exp.users_on(1000.0, 60, 2) - 2250.0).abs() < 1e-9);
+        let log = Growth::Logistic {
+            ceiling_users: 10_000.0,
+            monthly_rate: 1.0,
+        };
+        assert!((log.users_on(1000.0, 0, 0) - 1000.0).abs() < 1e-9);
+        // Halfway to the ceiling when e^(-r t) = dau / (ceiling - dau): t = ln 9 months.
+        let half = (9f64.ln() * 30.0).round() as u32;
+        assert!((log.users_on(1000.0, half, 0) - 5000.0).abs() < 60.0);
+        assert!(log.users_on(1000.0, 3000, 0) > 9999.0);
+        let monthly = Growth::Monthly(vec![1.0, 2.5]);
+        assert_eq!(monthly.users_on(400.0, 10, 0), 400.0);
+        assert_eq!(monthly.users_on(400.0, 40, 1), 1000.0);
+        assert_eq!(monthly.users_on(400.0, 70, 2), 1000.0);
+    }
+}

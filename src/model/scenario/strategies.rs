@@ -1,0 +1,514 @@
+//! Resolving a scenario's strategies into lever settings per endpoint, checked against the
+//! endpoints and the catalog.
+
+use crate::foundations::pricing::{CacheKind, Catalog, Mode};
+use crate::model::strategy::{
+    BatchChoice, CacheChoice, ContextPolicy, EndpointLevers, Placement, SemanticCacheSettings,
+    Strategy,
+};
+
+use super::check::{Validator, trim_float, unknown_model};
+use super::file::{self, History, ScenarioFile};
+use super::{Endpoint, routing};
+
+/// Resolve the file's strategies into per-endpoint lever settings, in order: `baseline` (the
+/// file's, or no levers), then every other strategy in file order. A strategy starts from the
+/// baseline, then applies each strategy it `combine`s (which must come earlier in the file),
+/// then its own settings.
+pub(super) fn resolve_strategies(
+    file: &ScenarioFile,
+    endpoints: &[Endpoint],
+    catalog: &Catalog,
+    v: &mut Validator,
+) -> Vec<Strategy> {
+    let base_idx = file.strategies.iter().position(|s| s.name == "baseline");
+    let mut order: Vec<usize> = base_idx.into_iter().collect();
+    order.extend((0..file.strategies.len()).filter(|i| Some(*i) != base_idx));
+    let mut resolved: Vec<Strategy> = Vec::new();
+    if base_idx.is_none() {
+        let auto: Vec<&str> = endpoints
+            .iter()
+            .filter(|e| automatic_levers(e).prompt_cache.is_some())
+            .map(|e| e.name.as_str())
+            .collect();
+        resolved.push(Strategy {
+            name: "baseline".to_string(),
+            description: if auto.is_empty() {
+                "no levers: every request billed as sent".to_string()
+            } else {
+                format!(
+                    "no levers switched on; the provider's automatic prompt caching still applies to {}",
+                    auto.join(", ")
+                )
+            },
+            endpoints: endpoints.iter().map(automatic_levers).collect(),
+        });
+    }
+    for i in order {
+        let sf = &file.strategies[i];
+        let p = format!("strategies[{i}]");
+        let duplicate = file.strategies[..i].iter().any(|o| o.name == sf.name);
+        v.name(&format!("{p}.name"), &sf.name, duplicate, "strategy");
+        if duplicate {
+            continue;
+        }
+        let mut levers: Vec<EndpointLevers> = match resolved.first() {
+            Some(b) if sf.name != "baseline" => b.endpoints.clone(),
+            _ => endpoints.iter().map(automatic_levers).collect(),
+        };
+        if sf.name == "baseline" && !sf.combine.is_empty() {
+            v.err(
+                format!("{p}.combine"),
+                "the baseline cannot combine other strategies",
+            );
+        }
+        for (ci, c) in sf.combine.iter().enumerate() {
+            match resolved.iter().find(|r| &r.name == c) {
+                Some(r) => {
+                    // Apply what `c` changed relative to the baseline.
+                    let base = &resolved[0].endpoints;
+                    for (ei, l) in levers.iter_mut().enumerate() {
+                        if r.endpoints[ei].prompt_cache != base[ei].prompt_cache {
+                            l.prompt_cache = r.endpoints[ei].prompt_cache;
+                        }
+                        if r.endpoints[ei].routing != base[ei].routing {
+                            l.routing = r.endpoints[ei].routing.clone();
+                        }
+                        if r.endpoints[ei].context != base[ei].context {
+                            l.context = r.endpoints[ei].context.clone();
+                        }
+                        if r.endpoints[ei].batch != base[ei].batch {
+                            l.batch = r.endpoints[ei].batch.clone();
+                        }
+                        if r.endpoints[ei].semantic_cache != base[ei].semantic_cache {
+                            l.semantic_cache = r.endpoints[ei].semantic_cache.clone();
+                        }
+                    }
+                }
+                None => {
+                    let earlier: Vec<&str> = resolved.iter().map(|r| r.name.as_str()).collect();
+                    v.err(
+                        format!("{p}.combine[{ci}]"),
+                        format!(
+                            "no strategy {c:?} defined before this one; earlier strategies: {}",
+                            earlier.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(pc) = &sf.prompt_cache {
+            let pp = format!("{p}.prompt_cache");
+            check_endpoint_names(&format!("{pp}.endpoints"), &pc.endpoints, endpoints, v);
+            for (ei, e) in endpoints.iter().enumerate() {
+                if !pc.endpoints.is_empty() && !pc.endpoints.contains(&e.name) {
+                    continue;
+                }
+                let rules = &e.price.cache;
+                if rules.kind == CacheKind::None {
+                    v.err(
+                        pp.clone(),
+                        format!(
+                            "model {:?} of endpoint {:?} has no prompt caching; list the \
+                             endpoints to cache in `endpoints`",
+                            e.model, e.name
+                        ),
+                    );
+                    continue;
+                }
+                let ttl = match pc.ttl {
+                    Some(t) if rules.ttls.contains(&t) => t,
+                    Some(t) => {
+                        v.err(
+                            format!("{pp}.ttl"),
+                            format!(
+                                "{:?} (endpoint {:?}) offers TTLs {}, not {t}",
+                                e.model,
+                                e.name,
+                                rules
+                                    .ttls
+                                    .iter()
+                                    .map(|t| format!("{t:?} ({t})"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        );
+                        continue;
+                    }
+                    None => match rules.ttls.first() {
+                        Some(t) => *t,
+                        None => continue,
+                    },
+                };
+                let placement = if rules.kind == CacheKind::Automatic {
+                    Placement::FullPrompt
+                } else {
+                    pc.placement
+                };
+                levers[ei].prompt_cache = Some(CacheChoice {
+                    ttl,
+                    placement,
+                    opted_in: true,
+                    unbounded: pc.unbounded,
+                });
+            }
+        }
+        if let Some(rt) = &sf.routing {
+            let choices = routing::resolve(
+                rt,
+                &format!("{p}.routing"),
+                endpoints,
+                catalog,
+                &mut v.errors,
+            );
+            for (l, c) in levers.iter_mut().zip(choices) {
+                if c.is_some() {
+                    l.routing = c;
+                }
+            }
+        }
+        if let Some(cf) = &sf.context {
+            resolve_context(
+                &format!("{p}.context"),
+                cf,
+                endpoints,
+                catalog,
+                &mut levers,
+                v,
+            );
+        }
+        if let Some(bf) = &sf.batch {
+            resolve_batch(&format!("{p}.batch"), bf, endpoints, &mut levers, v);
+        }
+        if let Some(sc) = &sf.semantic_cache {
+            resolve_semantic_cache(sc, &format!("{p}.semantic_cache"), endpoints, catalog, v)
+                .into_iter()
+                .for_each(|(ei, s)| levers[ei].semantic_cache = Some(s));
+        }
+        // A batched endpoint's routed requests are billed at their model's batch prices.
+        for (e, l) in endpoints.iter().zip(&levers) {
+            if let (Some(_), Some(rc)) = (&l.batch, &l.routing) {
+                for m in rc.models() {
+                    if catalog.get(m).is_some_and(|mp| mp.batch.is_none()) {
+                        v.err(
+                            format!("{p}.routing"),
+                            format!(
+                                "{m:?} has no batch prices in {}, and endpoint {:?}, which \
+                                 routes to it, is batched",
+                                catalog.source, e.name
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        resolved.push(Strategy {
+            name: sf.name.clone(),
+            description: sf.description.clone(),
+            endpoints: levers,
+        });
+    }
+    resolved
+}
+
+fn resolve_batch(
+    p: &str,
+    bf: &file::BatchFile,
+    endpoints: &[Endpoint],
+    levers: &mut [EndpointLevers],
+    v: &mut Validator,
+) {
+    let before = v.errors.len();
+    check_endpoint_names(&format!("{p}.endpoints"), &bf.endpoints, endpoints, v);
+    if !bf.flush_every_s.is_finite() || bf.flush_every_s < 1.0 || bf.flush_every_s > 86_400.0 {
+        v.err(
+            format!("{p}.flush_every_s"),
+            format!(
+                "must be between 1 and 86400 seconds (got {})",
+                trim_float(bf.flush_every_s)
+            ),
+        );
+    }
+    if bf.max_batch == 0 {
+        v.err(format!("{p}.max_batch"), "must be at least 1");
+    }
+    v.dist(&format!("{p}.turnaround_s"), &bf.turnaround_s, 0.0);
+    let settings_ok = v.errors.len() == before;
+    let mut any = false;
+    for (ei, e) in endpoints.iter().enumerate() {
+        let listed = bf.endpoints.contains(&e.name);
+        if !bf.endpoints.is_empty() && !listed {
+            continue;
+        }
+        if !e.deferrable {
+            if listed {
+                v.err(
+                    format!("{p}.endpoints"),
+                    format!(
+                        "endpoint {:?} is real-time (deferrable: false); real-time endpoints can never be batched",
+                        e.name
+                    ),
+                );
+            }
+            continue;
+        }
+        if e.price.batch.is_none() {
+            v.err(
+                p.to_string(),
+                format!("{:?} (endpoint {:?}) has no batch prices", e.model, e.name),
+            );
+            continue;
+        }
+        any = true;
+        if !settings_ok {
+            continue;
+        }
+        levers[ei].batch = Some(BatchChoice {
+            flush_every_ms: (bf.flush_every_s * 1000.0).round() as u64,
+            max_batch: usize::try_from(bf.max_batch).unwrap_or(usize::MAX),
+            turnaround_s: bf.turnaround_s.clone(),
+        });
+    }
+    if !any && bf.endpoints.is_empty() {
+        v.err(
+            p.to_string(),
+            "no endpoint is deferrable: mark offline work with `deferrable: true` on its endpoint",
+        );
+    }
+}
+
+/// Check that every name in `names` is an endpoint; report unknown ones at `path[i]`.
+fn check_endpoint_names(path: &str, names: &[String], endpoints: &[Endpoint], v: &mut Validator) {
+    for (ni, n) in names.iter().enumerate() {
+        if !endpoints.iter().any(|e| &e.name == n) {
+            v.err(
+                format!("{path}[{ni}]"),
+                format!(
+                    "no endpoint named {n:?}; endpoints: {}",
+                    endpoints
+                        .iter()
+                        .map(|e| e.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+    }
+}
+
+/// Check a model id used by a lever: known, and a chat model.
+fn check_chat_model(path: &str, id: &str, catalog: &Catalog, v: &mut Validator) -> bool {
+    match catalog.get(id) {
+        Some(m) if m.mode == Mode::Chat => true,
+        Some(_) => {
+            v.err(path, format!("{id:?} is not a chat model"));
+            false
+        }
+        None => {
+            v.err(path, unknown_model(id, catalog));
+            false
+        }
+    }
+}
+
+fn resolve_context(
+    p: &str,
+    cf: &file::ContextFile,
+    endpoints: &[Endpoint],
+    catalog: &Catalog,
+    levers: &mut [EndpointLevers],
+    v: &mut Validator,
+) {
+    check_endpoint_names(&format!("{p}.endpoints"), &cf.endpoints, endpoints, v);
+    match &cf.policy {
+        ContextPolicy::KeepLastTurns(0) => {
+            v.err(
+                format!("{p}.policy"),
+                "KeepLastTurns needs at least 1 turn (KeepLastTurns(0) would send no history: use history: None on the endpoint)",
+            );
+            return;
+        }
+        ContextPolicy::Summarize {
+            every_turns,
+            summary_tokens,
+            model,
+        } => {
+            if *every_turns == 0 {
+                v.err(format!("{p}.policy.every_turns"), "must be at least 1");
+                return;
+            }
+            if *summary_tokens == 0 {
+                v.err(format!("{p}.policy.summary_tokens"), "must be at least 1");
+                return;
+            }
+            if let Some(m) = model
+                && !check_chat_model(&format!("{p}.policy.model"), m, catalog, v)
+            {
+                return;
+            }
+        }
+        ContextPolicy::KeepLastTurns(_) => {}
+    }
+    for (ei, e) in endpoints.iter().enumerate() {
+        if !cf.endpoints.is_empty() && !cf.endpoints.contains(&e.name) {
+            continue;
+        }
+        if e.prompt.history == History::None {
+            if !cf.endpoints.is_empty() {
+                v.err(
+                    format!("{p}.endpoints"),
+                    format!(
+                        "endpoint {:?} sends no history (history: None); a context policy has nothing to trim",
+                        e.name
+                    ),
+                );
+            }
+            continue;
+        }
+        levers[ei].context = Some(cf.policy.clone());
+    }
+}
+
+/// Levers the provider applies whatever the strategy: automatic prompt caching (OpenAI).
+fn automatic_levers(e: &Endpoint) -> EndpointLevers {
+    let rules = &e.price.cache;
+    EndpointLevers {
+        prompt_cache: (rules.kind == CacheKind::Automatic)
+            .then(|| rules.ttls.first().copied())
+            .flatten()
+            .map(|ttl| CacheChoice {
+                ttl,
+                placement: Placement::FullPrompt,
+                opted_in: false,
+                unbounded: false,
+            }),
+        routing: None,
+        context: None,
+        batch: None,
+        semantic_cache: None,
+    }
+}
+
+/// Resolve a strategy's `semantic_cache` at `path` into settings per endpoint index.
+fn resolve_semantic_cache(
+    sc: &file::SemanticCacheFile,
+    path: &str,
+    endpoints: &[Endpoint],
+    catalog: &Catalog,
+    v: &mut Validator,
+) -> Vec<(usize, SemanticCacheSettings)> {
+    let before = v.errors.len();
+    let with_queries: Vec<&str> = endpoints
+        .iter()
+        .filter(|e| e.traffic.queries.is_some())
+        .map(|e| e.name.as_str())
+        .collect();
+    let which = if with_queries.is_empty() {
+        "no endpoint has `traffic.queries`".to_string()
+    } else {
+        format!("endpoints with queries: {}", with_queries.join(", "))
+    };
+    let add_queries = "add e.g. `queries: Zipf(intents: 5000, s: 1.1)` to its traffic";
+    let mut chosen = Vec::new();
+    if sc.endpoints.is_empty() {
+        let missing: Vec<&str> = endpoints
+            .iter()
+            .filter(|e| e.traffic.queries.is_none())
+            .map(|e| e.name.as_str())
+            .collect();
+        if !missing.is_empty() {
+            v.err(
+                path,
+                format!(
+                    "applies to every endpoint, but {} {} no `traffic.queries` to look up; \
+                     list the endpoints to cache in `endpoints` ({which}), or {add_queries}",
+                    quote_list_and(&missing),
+                    if missing.len() == 1 { "has" } else { "have" },
+                ),
+            );
+        }
+        chosen.extend(0..endpoints.len());
+    }
+    for (ni, n) in sc.endpoints.iter().enumerate() {
+        let np = format!("{path}.endpoints[{ni}]");
+        match endpoints.iter().position(|e| &e.name == n) {
+            None => v.err(
+                np,
+                format!(
+                    "no endpoint named {n:?}; endpoints: {}",
+                    endpoints
+                        .iter()
+                        .map(|e| e.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            Some(ei) if endpoints[ei].traffic.queries.is_none() => v.err(
+                np,
+                format!(
+                    "endpoint {n:?} has no `traffic.queries`, so there is nothing to look up; \
+                     {add_queries} ({which})"
+                ),
+            ),
+            Some(ei) => chosen.push(ei),
+        }
+    }
+    match catalog.get(&sc.embedding_model) {
+        Some(m) if m.mode == Mode::Embedding => {}
+        Some(_) => v.err(
+            format!("{path}.embedding_model"),
+            format!(
+                "{:?} is a chat model; lookups need an embedding model, e.g. \
+                 \"text-embedding-3-small\"",
+                sc.embedding_model
+            ),
+        ),
+        None => v.err(
+            format!("{path}.embedding_model"),
+            unknown_model(&sc.embedding_model, catalog),
+        ),
+    }
+    if sc.capacity == Some(0) {
+        v.err(
+            format!("{path}.capacity"),
+            "must be >= 1 entry; omit it for an unbounded cache",
+        );
+    }
+    let ttl_ms = match sc.ttl_s {
+        Some(t) if !t.is_finite() || t <= 0.0 => {
+            v.err(
+                format!("{path}.ttl_s"),
+                format!("must be a finite number of seconds > 0; omit it for no expiry (got {t})"),
+            );
+            None
+        }
+        Some(t) => Some((t * 1000.0).round().max(1.0) as u64),
+        None => None,
+    };
+    v.probability(&format!("{path}.hit_probability"), sc.hit_probability);
+    v.probability(&format!("{path}.false_hit_rate"), sc.false_hit_rate);
+    if v.errors.len() > before {
+        return Vec::new();
+    }
+    let settings = SemanticCacheSettings {
+        embedding_model: sc.embedding_model.clone(),
+        capacity: sc.capacity,
+        ttl_ms,
+        hit_probability: sc.hit_probability,
+        false_hit_rate: sc.false_hit_rate,
+    };
+    chosen
+        .into_iter()
+        .map(|ei| (ei, settings.clone()))
+        .collect()
+}
+
+/// `"a"`, `"a" and "b"`, `"a", "b" and "c"`.
+fn quote_list_and(items: &[&str]) -> String {
+    let q: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
+    match q.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => String::new(),
+    }
+}

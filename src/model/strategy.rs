@@ -1,0 +1,178 @@
+//! Strategies as a scenario states them: which levers each endpoint uses, with what settings.
+//!
+//! These are descriptions, validated and resolved by [`crate::model::scenario`] and carried out
+//! by [`crate::simulation`] (one module per lever there documents the provider rules it models).
+//! Each strategy lists, per endpoint in the scenario's order, its batch, prompt-cache, context,
+//! semantic-cache and routing settings; `baseline` has none but the provider's automatic
+//! caching.
+
+use serde::{Deserialize, Serialize};
+
+use crate::foundations::dist::Dist;
+use crate::foundations::pricing::Ttl;
+
+/// A strategy resolved for a scenario: the lever settings of every endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Strategy {
+    /// `baseline` or the variant's name.
+    pub name: String,
+    /// What the strategy shows.
+    pub description: String,
+    /// Lever settings per endpoint, in the scenario's endpoint order.
+    pub endpoints: Vec<EndpointLevers>,
+}
+
+/// The levers applied to one endpoint under one strategy.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EndpointLevers {
+    /// Batch processing, if on.
+    pub batch: Option<BatchChoice>,
+    /// Provider prompt caching, if on.
+    pub prompt_cache: Option<CacheChoice>,
+    /// Context policy, if any (summary model resolved: never `None` in a resolved strategy).
+    pub context: Option<ContextPolicy>,
+    /// Semantic caching of the endpoint's opening queries, if on.
+    pub semantic_cache: Option<SemanticCacheSettings>,
+    /// Model tiering: routing rules and cascades, if any.
+    pub routing: Option<RoutingChoice>,
+}
+
+/// Batch settings for one endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchChoice {
+    /// Scheduled submission interval.
+    pub flush_every_ms: u64,
+    /// Submission as soon as this many requests wait.
+    pub max_batch: usize,
+    /// Provider processing time of a submitted request, seconds.
+    pub turnaround_s: Dist,
+}
+
+/// Prompt-cache settings for one endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheChoice {
+    /// TTL of writes.
+    pub ttl: Ttl,
+    /// Breakpoints.
+    pub placement: Placement,
+    /// True when the strategy turned caching on (`prompt_cache`), false for a provider's
+    /// automatic caching. Decides whether models the endpoint is routed to cache explicitly.
+    pub opted_in: bool,
+    /// Entries never expire (`replay --prompt-cache unbounded`).
+    pub unbounded: bool,
+}
+
+// Context policy ----------------------------------------------------------------------------
+
+/// A context policy as the scenario states it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ContextPolicy {
+    /// Re-send only the last `n` turns (n ≥ 1).
+    KeepLastTurns(u32),
+    /// Replace the history with a summary every `every_turns` turns.
+    Summarize {
+        /// Turns between summaries (≥ 1).
+        every_turns: u32,
+        /// Output tokens of each summary.
+        summary_tokens: u64,
+        /// Model that writes the summaries (default: the endpoint's model).
+        #[serde(default)]
+        model: Option<String>,
+    },
+}
+
+// Prompt caching ----------------------------------------------------------------------------
+
+/// Where the cache breakpoints go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Placement {
+    /// After the system prompt only.
+    System,
+    /// After the system prompt and the tool definitions.
+    Tools,
+    /// After system + tools and at the end of every prompt (conversation caching).
+    #[default]
+    FullPrompt,
+}
+
+// Semantic caching --------------------------------------------------------------------------
+
+/// Semantic-cache settings of one endpoint under one strategy, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SemanticCacheSettings {
+    /// Embedding model id (an embedding model of the catalog).
+    pub embedding_model: String,
+    /// Most entries held; `None` is unbounded.
+    pub capacity: Option<u64>,
+    /// Lifetime of a stored answer in ms; `None` never expires.
+    pub ttl_ms: Option<u64>,
+    /// Chance that a cached, live intent is recognised, 0 to 1.
+    pub hit_probability: f64,
+    /// Chance that a lookup with no recognised match returns a wrong answer, 0 to 1.
+    pub false_hit_rate: f64,
+}
+
+// Model tiering -----------------------------------------------------------------------------
+
+/// Most rules a `routing` block may have (each names at most two models; a router numbers
+/// its models with a byte).
+pub const MAX_RULES: usize = 100;
+
+/// Which requests a rule applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub enum Condition {
+    /// Every request that reaches the rule.
+    #[default]
+    Always,
+    /// A random share of the endpoint's requests, 0 to 1 (see the module docs).
+    Share(f64),
+    /// Requests whose whole prompt is at most this many tokens.
+    PromptAtMost(u64),
+    /// Requests whose whole prompt is more than this many tokens.
+    PromptAbove(u64),
+}
+
+/// What a matching rule does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Bill the request on `model`.
+    Route {
+        /// Model id.
+        model: String,
+    },
+    /// Call `first`; escalate a share of requests to `to`, billing both.
+    Cascade {
+        /// Model that answers first.
+        first: String,
+        /// Probability of escalation, 0 to 1.
+        escalate_share: f64,
+        /// Model escalated to (resolved: the endpoint's model when the file omits it).
+        to: String,
+    },
+}
+
+/// One validated rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// Which requests.
+    pub when: Condition,
+    /// Where they go.
+    pub action: Action,
+}
+
+/// Routing of one endpoint under one strategy: validated rules, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoutingChoice {
+    /// First match wins; unmatched requests stay on the endpoint's model.
+    pub rules: Vec<Rule>,
+}
+
+impl RoutingChoice {
+    /// Every model id the rules can bill, in rule order (repeats possible).
+    pub fn models(&self) -> impl Iterator<Item = &str> {
+        self.rules.iter().flat_map(|r| match &r.action {
+            Action::Route { model } => vec![model.as_str()],
+            Action::Cascade { first, to, .. } => vec![first.as_str(), to.as_str()],
+        })
+    }
+}

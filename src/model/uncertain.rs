@@ -1,0 +1,164 @@
+//! Uncertain parameters: numbers nobody knows before launch (adoption, session length, how often
+//! queries repeat, how prompts grow, what a price will be), drawn **once per run**.
+//!
+//! Per-request variability is written in the field itself (`user_tokens: LogNormal(...)`: every
+//! request draws). Uncertainty about the world is written apart, in the scenario's `uncertain`
+//! list, so a reviewer sees every assumption the forecast spreads over in one place:
+//!
+//! ```ron
+//! uncertain: [
+//!     // The draw replaces the number.
+//!     Value("endpoints[chat].traffic.daily_active_users", LogNormal(median: 5000, p90: 9000)),
+//!     // The draw multiplies the number, or every draw of a per-request distribution.
+//!     Scale("endpoints[*].prompt", Uniform(min: 0.8, max: 1.3)),
+//!     Scale("prices[claude-sonnet-4-6].output", Uniform(min: 0.7, max: 1.0)),
+//! ]
+//! ```
+//!
+//! Paths (`E` is an endpoint name, its index, or `*` for every endpoint, drawn once and applied
+//! to all, so they move together):
+//!
+//! | path | `Value` | `Scale` |
+//! |---|---|---|
+//! | `endpoints[E].traffic.daily_active_users`, `.sessions_per_user_per_day` | yes (>= 0) | yes |
+//! | `endpoints[E].traffic.turns`, `.think_time_s` | no | yes |
+//! | `endpoints[E].traffic.queries.rate` (Repetition), `.s`, `.intents` (Zipf) | yes | yes |
+//! | `endpoints[E].traffic.growth.users_per_month`, `.monthly_rate`, `.ceiling_users` | yes | yes |
+//! | `endpoints[E].prompt` (all four parts), `.prompt.system_tokens`, `.tools_tokens`, `.context_tokens`, `.user_tokens`, `endpoints[E].output_tokens`, `.reasoning_tokens` | no | yes |
+//! | `prices[MODEL]`, `prices[MODEL].BUCKET` (`MODEL` may be `*`) | no | yes |
+//! | `semantic_cache.hit_probability`, `.false_hit_rate` (every strategy's semantic caches) | yes (0 to 1) | yes, capped at 1 |
+//! | `routing.escalate_share` (every cascade of every strategy) | yes (0 to 1) | yes, capped at 1 |
+//! | `revenue.usd_per_request`, `revenue.plans[NAME].usd_per_user_month` | yes (>= 0) | yes |
+//!
+//! A logistic growth curve needs its ceiling at or above the day-0 users: bounded draws that
+//! could break that (a `Uniform` ceiling reaching below the users) are refused when the file is
+//! checked, against the other number as written; a run that still draws a ceiling below its
+//! users (an unbounded tail, or both numbers uncertain) holds them flat at the ceiling.
+//!
+//! Entries on overlapping paths compose in list order (`Scale("endpoints[*].prompt", ..)` and
+//! `Scale("endpoints[chat].prompt.user_tokens", ..)` multiply).
+//!
+//! Each entry draws from its own stream keyed by `(seed, run, path)` ([`crate::foundations::rng`]), so adding
+//! an entry never moves another's draws, and run `i` of two scenario versions draws the same
+//! world where they agree. Prices are applied when the run is priced (money is derived at the
+//! end), everything else to the run's copy of the scenario before it is simulated.
+
+mod draw;
+mod paths;
+
+use crate::foundations::dist::{Dist, Sampler};
+use crate::foundations::pricing::Bucket;
+
+pub use draw::{apply, draw};
+pub use paths::{Context, resolve};
+
+/// Whether a draw replaces or multiplies the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The draw is the field's value.
+    Value,
+    /// The draw multiplies the field.
+    Scale,
+}
+
+impl Kind {
+    /// `value` or `scale`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Value => "value",
+            Kind::Scale => "scale",
+        }
+    }
+}
+
+/// A validated uncertain parameter.
+#[derive(Debug, Clone)]
+pub struct Uncertain {
+    /// The path as written.
+    pub path: String,
+    /// Value or scale.
+    pub kind: Kind,
+    /// Its distribution across runs.
+    pub dist: Dist,
+    sampler: Sampler,
+    target: Target,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TrafficField {
+    DailyActiveUsers,
+    SessionsPerUser,
+    Turns,
+    ThinkTime,
+    QueriesRate,
+    QueriesS,
+    QueriesIntents,
+    GrowthUsersPerMonth,
+    GrowthMonthlyRate,
+    GrowthCeiling,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    System,
+    Tools,
+    Context,
+    User,
+    Output,
+    Reasoning,
+}
+
+#[derive(Debug, Clone)]
+enum Target {
+    Traffic {
+        endpoints: Vec<usize>,
+        field: TrafficField,
+    },
+    Sizes {
+        endpoints: Vec<usize>,
+        parts: Vec<Part>,
+    },
+    Price {
+        /// `None`: every model.
+        model: Option<String>,
+        buckets: [bool; Bucket::ALL.len()],
+    },
+    SemanticHitProbability,
+    SemanticFalseHitRate,
+    EscalateShare,
+    RevenuePerRequest,
+    RevenuePlan(usize),
+}
+
+/// Per-run price multipliers: `(model or None for all, per-bucket factor)`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PriceScales(pub Vec<(Option<String>, [f64; Bucket::ALL.len()])>);
+
+impl PriceScales {
+    /// The factor of `model`'s `bucket` (1 when nothing scales it).
+    pub fn factor(&self, model: &str, bucket: usize) -> f64 {
+        self.0
+            .iter()
+            .filter(|(m, _)| m.as_deref().is_none_or(|m| m == model))
+            .map(|(_, f)| f[bucket])
+            .product()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn price_scales_multiply_per_model_and_bucket() {
+        let mut f = [1.0; Bucket::ALL.len()];
+        f[Bucket::Output.index()] = 0.5;
+        let p = PriceScales(vec![
+            (Some("a".into()), f),
+            (None, [2.0; Bucket::ALL.len()]),
+        ]);
+        assert_eq!(p.factor("a", Bucket::Output.index()), 1.0);
+        assert_eq!(p.factor("a", Bucket::Input.index()), 2.0);
+        assert_eq!(p.factor("b", Bucket::Output.index()), 2.0);
+    }
+}

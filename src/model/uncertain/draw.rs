@@ -1,0 +1,181 @@
+//! Drawing a run's uncertain parameters and applying them to its copy of the scenario.
+
+use crate::foundations::dist::Dist;
+use crate::foundations::pricing::Bucket;
+use crate::foundations::rng::{self, Purpose};
+use crate::model::scenario::{self, Endpoint, Growth, Queries, Scenario};
+use crate::model::strategy::Action;
+
+use super::{Kind, Part, PriceScales, Target, TrafficField};
+
+/// Draw every uncertain parameter of run `run`, in list order.
+pub fn draw(scenario: &Scenario, run: u64) -> Vec<f64> {
+    scenario
+        .uncertain
+        .iter()
+        .map(|u| {
+            let mut rng = rng::stream(scenario.seed, run, &u.path, Purpose::Uncertain);
+            u.sampler.sample(&mut rng)
+        })
+        .collect()
+}
+
+/// The scenario of one run: `base` with `draws` (from [`draw`]) applied, and the price
+/// multipliers to apply when the run is priced.
+pub fn apply(base: &Scenario, draws: &[f64]) -> Result<(Scenario, PriceScales), String> {
+    let mut sc = base.clone();
+    let mut prices = PriceScales::default();
+    for (u, &x) in base.uncertain.iter().zip(draws) {
+        let set = |old: f64| match u.kind {
+            Kind::Value => x,
+            Kind::Scale => old * x,
+        };
+        let prob = |old: f64| set(old).clamp(0.0, 1.0);
+        let fail = |e: String| format!("uncertain {:?}: {e}", u.path);
+        match &u.target {
+            Target::Traffic { endpoints, field } => {
+                for &i in endpoints {
+                    let t = &mut sc.endpoints[i].traffic;
+                    match field {
+                        TrafficField::DailyActiveUsers => {
+                            t.daily_active_users = set(t.daily_active_users)
+                        }
+                        TrafficField::SessionsPerUser => {
+                            t.sessions_per_user_per_day = set(t.sessions_per_user_per_day)
+                        }
+                        TrafficField::Turns => t.turns = t.turns.scaled(x).map_err(fail)?,
+                        TrafficField::ThinkTime => {
+                            t.think_time_s = t.think_time_s.scaled(x).map_err(fail)?
+                        }
+                        TrafficField::QueriesRate => {
+                            if let Some(Queries::Repetition { rate }) = &mut t.queries {
+                                *rate = prob(*rate);
+                            }
+                        }
+                        TrafficField::QueriesS => {
+                            if let Some(Queries::Zipf { s, .. }) = &mut t.queries {
+                                *s = set(*s).max(0.0);
+                            }
+                        }
+                        TrafficField::QueriesIntents => {
+                            if let Some(Queries::Zipf { intents, .. }) = &mut t.queries {
+                                *intents = set(*intents as f64).round().max(1.0) as u64;
+                            }
+                        }
+                        TrafficField::GrowthUsersPerMonth => {
+                            if let Some(Growth::Linear { users_per_month }) = &mut t.growth {
+                                *users_per_month = set(*users_per_month);
+                            }
+                        }
+                        TrafficField::GrowthMonthlyRate => match &mut t.growth {
+                            Some(Growth::Exponential { monthly_rate }) => {
+                                *monthly_rate = set(*monthly_rate).max(-0.999_999);
+                            }
+                            Some(Growth::Logistic { monthly_rate, .. }) => {
+                                *monthly_rate = set(*monthly_rate).max(1e-9);
+                            }
+                            _ => {}
+                        },
+                        TrafficField::GrowthCeiling => {
+                            if let Some(Growth::Logistic { ceiling_users, .. }) = &mut t.growth {
+                                *ceiling_users = set(*ceiling_users);
+                            }
+                        }
+                    }
+                }
+            }
+            Target::Sizes { endpoints, parts } => {
+                for &i in endpoints {
+                    for &p in parts {
+                        let d = sizes_mut(&mut sc.endpoints[i], p);
+                        *d = d.scaled(x).map_err(fail)?;
+                    }
+                }
+            }
+            Target::Price { model, buckets } => {
+                let mut f = [1.0; Bucket::ALL.len()];
+                for (b, on) in buckets.iter().enumerate() {
+                    if *on {
+                        f[b] = x;
+                    }
+                }
+                prices.0.push((model.clone(), f));
+            }
+            Target::SemanticHitProbability | Target::SemanticFalseHitRate => {
+                for s in &mut sc.strategies {
+                    for e in &mut s.endpoints {
+                        if let Some(c) = &mut e.semantic_cache {
+                            if matches!(u.target, Target::SemanticHitProbability) {
+                                c.hit_probability = prob(c.hit_probability);
+                            } else {
+                                c.false_hit_rate = prob(c.false_hit_rate);
+                            }
+                        }
+                    }
+                }
+            }
+            Target::EscalateShare => {
+                for s in &mut sc.strategies {
+                    for e in &mut s.endpoints {
+                        if let Some(r) = &mut e.routing {
+                            for rule in &mut r.rules {
+                                if let Action::Cascade { escalate_share, .. } = &mut rule.action {
+                                    *escalate_share = prob(*escalate_share);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Target::RevenuePerRequest => {
+                if let Some(r) = &mut sc.revenue {
+                    r.usd_per_request = set(r.usd_per_request);
+                }
+            }
+            Target::RevenuePlan(i) => {
+                if let Some(r) = &mut sc.revenue {
+                    let p = &mut r.plans[*i];
+                    p.usd_per_user_month = set(p.usd_per_user_month);
+                }
+            }
+        }
+    }
+    for e in &mut sc.endpoints {
+        // Both uncertain and drawn crossed: users held at the ceiling (see the module docs).
+        let t = &mut e.traffic;
+        if let Some(Growth::Logistic { ceiling_users, .. }) = &mut t.growth
+            && *ceiling_users < t.daily_active_users
+        {
+            t.daily_active_users = *ceiling_users;
+        }
+    }
+    for e in &sc.endpoints {
+        let t = &e.traffic;
+        let peak = t
+            .users_by_day(&sc.months)
+            .into_iter()
+            .fold(t.daily_active_users, f64::max);
+        let daily = peak * t.sessions_per_user_per_day;
+        if !daily.is_finite() || daily > scenario::MAX_SESSIONS_PER_DAY {
+            return Err(format!(
+                "endpoint {:?}: this run's draws give {} sessions a day; at most {} a day are \
+                 simulated: narrow the uncertain traffic distributions",
+                e.name,
+                scenario::trim_float(daily.round()),
+                scenario::trim_float(scenario::MAX_SESSIONS_PER_DAY)
+            ));
+        }
+    }
+    Ok((sc, prices))
+}
+
+fn sizes_mut(e: &mut Endpoint, p: Part) -> &mut Dist {
+    match p {
+        Part::System => &mut e.prompt.system_tokens,
+        Part::Tools => &mut e.prompt.tools_tokens,
+        Part::Context => &mut e.prompt.context_tokens,
+        Part::User => &mut e.prompt.user_tokens,
+        Part::Output => &mut e.output_tokens,
+        Part::Reasoning => &mut e.reasoning_tokens,
+    }
+}

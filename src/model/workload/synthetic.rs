@@ -1,0 +1,412 @@
+//! Synthetic traffic from a scenario's stated assumptions.
+//!
+//! ```text
+//!  per endpoint: Poisson session arrivals ──┐
+//!    rate(h) = DAU × sessions/user/day       │    EventQueue<(time, seq)>
+//!              × weekday factor × hour share ├──▶  Arrival(endpoint) | Turn(session slot)
+//!  per live session: next turn at            │            │
+//!    previous turn + think time ─────────────┘            ▼
+//!                                               Request stream, time-ordered
+//! ```
+//!
+//! Session arrivals are a non-homogeneous Poisson process whose rate is constant within each
+//! hour (the scenario's hourly profile, scaled by the weekday weight and, with a growth curve,
+//! by that day's daily active users; user ids are drawn among that day's users): gaps are exponential and,
+//! because the exponential is memoryless, restarting the draw at every hour boundary is exact.
+//! Each session draws its number of turns, its system and tool prompt sizes once; each turn draws
+//! its user message, retrieved context, output and reasoning sizes, and the think time to the
+//! next turn. With `history: Full`, turn *k* re-sends every earlier user message and output (and
+//! retrieved context if `context_in_history`), so a session of `T` turns with fixed sizes sends
+//! `T·S + T·u + (u+o)·T(T−1)/2` prompt tokens, `S` being the static system + tools prefix.
+//!
+//! The run stops at the horizon: sessions start only before it and turns that would fall after it
+//! are not sent (a month's invoice does not contain next month's requests). State starts empty at
+//! time zero: no session is in flight before day 0.
+//!
+//! Randomness: each endpoint has three streams (arrivals, session shape, token sizes) keyed by
+//! its name ([`crate::foundations::rng`]), so an edit to one endpoint never moves another's traffic.
+//! Memory is one queue entry per endpoint plus one per live session.
+//!
+//! Query intents: an endpoint with `traffic.queries` labels the first turn of every session with
+//! an intent id ([`Request::intent`]), drawn from a fourth stream ([`Purpose::Queries`]) so the
+//! other three, and every result without queries, are unchanged. `Zipf(intents, s)` draws the
+//! rank `1..=intents`. `Repetition(rate)` repeats, with probability `rate`, the intent of a
+//! uniformly chosen earlier query of the endpoint (popular questions get more popular: Simon's
+//! model), else takes the next unused id from 0; the first query is always new. That keeps the
+//! endpoint's past intents, 4 bytes per query.
+
+use rand_distr::{Distribution, Exp1};
+
+use crate::foundations::dist::Sampler;
+use crate::foundations::rng::{self, Purpose};
+use crate::foundations::time::{EventQueue, MS_PER_HOUR, SimTime};
+use crate::model::scenario::{History, Queries, Scenario};
+use crate::model::workload::Request;
+
+#[derive(Debug, Clone, Copy)]
+enum Event {
+    Arrival(u16),
+    Turn(u32),
+}
+
+struct Samplers {
+    turns: Sampler,
+    think_s: Sampler,
+    system: Sampler,
+    tools: Sampler,
+    context: Sampler,
+    user: Sampler,
+    output: Sampler,
+    reasoning: Sampler,
+}
+
+struct EndpointGen {
+    samplers: Samplers,
+    /// Sessions per millisecond in each hour of the week, for the weekday of day 0 onward
+    /// (per daily active user when `users_by_day` is set).
+    rate_per_ms: Vec<f64>,
+    users: u32,
+    /// Daily active users of each day, for endpoints with a growth curve.
+    users_by_day: Option<Vec<f64>>,
+    history: History,
+    context_in_history: bool,
+    arrivals: rng::StreamRng,
+    sessions: rng::StreamRng,
+    tokens: rng::StreamRng,
+    /// Continuous time (ms) of the last arrival, and the hour segment it lies in.
+    t_ms: f64,
+    hour: u64,
+    /// Intents of opening queries, for endpoints with `traffic.queries`.
+    queries: Option<QueryGen>,
+}
+
+/// Draws the intent of each session's opening query.
+struct QueryGen {
+    kind: QueryKind,
+    rng: rng::StreamRng,
+}
+
+enum QueryKind {
+    Zipf(Sampler),
+    Repetition {
+        rate: f64,
+        /// Intent of every earlier query of the endpoint, in order.
+        past: Vec<u32>,
+        /// Next unused intent id.
+        fresh: u32,
+    },
+}
+
+impl QueryGen {
+    fn new(q: &Queries, rng: rng::StreamRng) -> Result<QueryGen, String> {
+        let kind = match q {
+            Queries::Zipf { intents, s } => QueryKind::Zipf(
+                crate::foundations::dist::Dist::Zipf { n: *intents, s: *s }.sampler()?,
+            ),
+            Queries::Repetition { rate } => QueryKind::Repetition {
+                rate: *rate,
+                past: Vec::new(),
+                fresh: 0,
+            },
+        };
+        Ok(QueryGen { kind, rng })
+    }
+
+    fn next(&mut self) -> u64 {
+        use rand::RngExt;
+        match &mut self.kind {
+            QueryKind::Zipf(z) => z.sample_count(&mut self.rng, 1),
+            QueryKind::Repetition { rate, past, fresh } => {
+                let u: f64 = self.rng.random();
+                let id = if !past.is_empty() && u < *rate {
+                    past[self.rng.random_range(0..past.len())]
+                } else {
+                    // Ids would wrap after 4e9 new intents in one run of one endpoint, far
+                    // beyond what a simulation reaches.
+                    let id = *fresh;
+                    *fresh = fresh.wrapping_add(1);
+                    id
+                };
+                past.push(id);
+                u64::from(id)
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Session {
+    id: u64,
+    endpoint: u16,
+    user: u32,
+    turn: u32,
+    turns: u32,
+    system: u64,
+    tools: u64,
+    history: u64,
+}
+
+/// The synthetic request stream of one run of a scenario. An iterator of [`Request`]s in time
+/// order.
+pub struct Synthetic {
+    endpoints: Vec<EndpointGen>,
+    queue: EventQueue<Event>,
+    slots: Vec<Session>,
+    free: Vec<u32>,
+    horizon_ms: u64,
+    horizon_hours: u64,
+    next_session: u64,
+    /// The event being handled is still at the top of the queue: the first event it schedules
+    /// takes its place ([`EventQueue::replace_top`]), else it is removed at the end.
+    top_taken: bool,
+}
+
+impl Synthetic {
+    /// The traffic of run `run` of `scenario`.
+    ///
+    /// Fails only if a distribution cannot be built, which validation already rules out.
+    pub fn new(scenario: &Scenario, run: u64) -> Result<Synthetic, String> {
+        let horizon_hours = u64::from(scenario.horizon_days) * 24;
+        let mut endpoints = Vec::with_capacity(scenario.endpoints.len());
+        for e in &scenario.endpoints {
+            let s = |d: &crate::foundations::dist::Dist, what: &str| {
+                d.sampler()
+                    .map_err(|m| format!("endpoint {:?}: {what}: {m}", e.name))
+            };
+            let samplers = Samplers {
+                turns: s(&e.traffic.turns, "traffic.turns")?,
+                think_s: s(&e.traffic.think_time_s, "traffic.think_time_s")?,
+                system: s(&e.prompt.system_tokens, "prompt.system_tokens")?,
+                tools: s(&e.prompt.tools_tokens, "prompt.tools_tokens")?,
+                context: s(&e.prompt.context_tokens, "prompt.context_tokens")?,
+                user: s(&e.prompt.user_tokens, "prompt.user_tokens")?,
+                output: s(&e.output_tokens, "output_tokens")?,
+                reasoning: s(&e.reasoning_tokens, "reasoning_tokens")?,
+            };
+            let growing = e.traffic.growth.is_some();
+            let rate_per_ms = (0..7 * 24)
+                .map(|h| {
+                    let day = (h / 24) as u32;
+                    let weekday = scenario.weekday_of(day);
+                    let sessions = if growing {
+                        e.traffic.sessions_per_user_per_day * e.traffic.weekday_factor[weekday]
+                    } else {
+                        e.traffic.expected_sessions(weekday)
+                    };
+                    sessions * e.traffic.hourly_share[h % 24] / MS_PER_HOUR as f64
+                })
+                .collect();
+            let users_by_day = growing.then(|| e.traffic.users_by_day(&scenario.months));
+            endpoints.push(EndpointGen {
+                samplers,
+                rate_per_ms,
+                users: (e.traffic.daily_active_users.round() as u32).max(1),
+                users_by_day,
+                history: e.prompt.history,
+                context_in_history: e.prompt.context_in_history,
+                arrivals: rng::stream(scenario.seed, run, &e.name, Purpose::Arrivals),
+                sessions: rng::stream(scenario.seed, run, &e.name, Purpose::Sessions),
+                tokens: rng::stream(scenario.seed, run, &e.name, Purpose::Tokens),
+                t_ms: 0.0,
+                hour: 0,
+                queries: match &e.traffic.queries {
+                    Some(q) => Some(
+                        QueryGen::new(
+                            q,
+                            rng::stream(scenario.seed, run, &e.name, Purpose::Queries),
+                        )
+                        .map_err(|m| format!("endpoint {:?}: traffic.queries: {m}", e.name))?,
+                    ),
+                    None => None,
+                },
+            });
+        }
+        let mut this = Synthetic {
+            endpoints,
+            queue: EventQueue::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            horizon_ms: horizon_hours * MS_PER_HOUR,
+            horizon_hours,
+            next_session: 0,
+            top_taken: false,
+        };
+        for i in 0..this.endpoints.len() {
+            this.schedule_next_arrival(i as u16);
+        }
+        Ok(this)
+    }
+
+    /// Schedule `event` at `at` (never before the clock: callers ensure it), in the place of
+    /// the event being handled if it is still at the top.
+    #[inline(always)]
+    fn push(&mut self, at: SimTime, event: Event) {
+        let _ = if self.top_taken {
+            self.top_taken = false;
+            self.queue.replace_top(at, event)
+        } else {
+            self.queue.schedule(at, event)
+        };
+    }
+
+    /// Number of sessions currently in flight (for memory checks).
+    pub fn live_sessions(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+
+    fn schedule_next_arrival(&mut self, e: u16) {
+        let g = &mut self.endpoints[e as usize];
+        while g.hour < self.horizon_hours {
+            let mut rate = g.rate_per_ms[(g.hour % (7 * 24)) as usize];
+            if let Some(u) = &g.users_by_day {
+                rate *= u.get((g.hour / 24) as usize).copied().unwrap_or(0.0);
+            }
+            let end = ((g.hour + 1) * MS_PER_HOUR) as f64;
+            if rate > 0.0 {
+                let gap: f64 = Exp1.sample(&mut g.arrivals);
+                let t = g.t_ms + gap / rate;
+                if t < end {
+                    g.t_ms = t;
+                    let at = SimTime(t as u64);
+                    // Arrival times are increasing and never behind the clock: the queue's clock
+                    // is at most the previous arrival of some endpoint, and t >= g.t_ms.
+                    let now = self.queue.now();
+                    self.push(at.max(now), Event::Arrival(e));
+                    return;
+                }
+            }
+            g.t_ms = end;
+            g.hour += 1;
+        }
+    }
+
+    fn start_session(&mut self, e: u16) -> u32 {
+        let g = &mut self.endpoints[e as usize];
+        if let Some(u) = &g.users_by_day {
+            let today = u.get((g.hour / 24) as usize).copied().unwrap_or(0.0);
+            g.users = (today.round().min(f64::from(u32::MAX)) as u32).max(1);
+        }
+        let turns = g
+            .samplers
+            .turns
+            .sample_count(&mut g.sessions, 1)
+            .min(u32::MAX as u64) as u32;
+        let user = if g.users > 1 {
+            use rand::RngExt;
+            g.sessions.random_range(0..g.users)
+        } else {
+            0
+        };
+        let system = g.samplers.system.sample_count(&mut g.tokens, 0);
+        let tools = g.samplers.tools.sample_count(&mut g.tokens, 0);
+        let s = Session {
+            id: self.next_session,
+            endpoint: e,
+            user,
+            turn: 0,
+            turns,
+            system,
+            tools,
+            history: 0,
+        };
+        self.next_session += 1;
+        match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = s;
+                slot
+            }
+            None => {
+                self.slots.push(s);
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Emit the current turn of the session in `slot` at `now` and schedule its next turn.
+    #[inline(always)]
+    fn turn(&mut self, slot: u32, now: SimTime, req: &mut Request) {
+        let s = &mut self.slots[slot as usize];
+        let g = &mut self.endpoints[s.endpoint as usize];
+        let context = g.samplers.context.sample_count(&mut g.tokens, 0);
+        let user = g.samplers.user.sample_count(&mut g.tokens, 0);
+        let output = g.samplers.output.sample_count(&mut g.tokens, 0);
+        let reasoning = g.samplers.reasoning.sample_count(&mut g.tokens, 0);
+        let intent = match &mut g.queries {
+            Some(q) if s.turn == 0 => Some(q.next()),
+            _ => None,
+        };
+        // The next turn, if the session has one before the horizon (think times come from the
+        // session stream, so drawing it before the request is built changes no draw).
+        let mut next = None;
+        if s.turn + 1 < s.turns {
+            let think = g.samplers.think_s.sample_ms(&mut g.sessions);
+            let at = now.plus_ms(think);
+            if at.as_ms() < self.horizon_ms {
+                next = Some(at);
+            }
+        }
+        // Written field by field: `req` is the caller's, reused from request to request.
+        req.time = now;
+        req.endpoint = s.endpoint;
+        req.session = s.id;
+        req.user = s.user;
+        req.turn = s.turn;
+        req.system_tokens = s.system;
+        req.tools_tokens = s.tools;
+        req.history_tokens = s.history;
+        req.context_tokens = context;
+        req.user_tokens = user;
+        req.output_tokens = output;
+        req.reasoning_tokens = reasoning;
+        req.final_turn = next.is_none();
+        req.history_reset = false;
+        if req.prefix.is_some() {
+            req.prefix = None;
+        }
+        req.intent = intent;
+        if g.history == History::Full {
+            s.history = s.history.saturating_add(user).saturating_add(output);
+            if g.context_in_history {
+                s.history = s.history.saturating_add(context);
+            }
+        }
+        s.turn += 1;
+        match next {
+            // `at >= now`, the queue clock: scheduling cannot fail.
+            Some(at) => self.push(at, Event::Turn(slot)),
+            None => self.free.push(slot),
+        }
+    }
+
+    /// Write the next request into `req` (every field), or return false when the run is over.
+    /// The same as [`Iterator::next`] without moving a request out per call.
+    #[inline]
+    pub fn next_into(&mut self, req: &mut Request) -> bool {
+        let Some((now, ev)) = self.queue.take_top() else {
+            return false;
+        };
+        self.top_taken = true;
+        match ev {
+            Event::Arrival(e) => {
+                let slot = self.start_session(e);
+                self.schedule_next_arrival(e);
+                self.turn(slot, now, req);
+            }
+            Event::Turn(slot) => self.turn(slot, now, req),
+        }
+        if self.top_taken {
+            self.queue.remove_top();
+            self.top_taken = false;
+        }
+        true
+    }
+}
+
+impl Iterator for Synthetic {
+    type Item = Request;
+
+    fn next(&mut self) -> Option<Request> {
+        let mut req = Request::default();
+        self.next_into(&mut req).then_some(req)
+    }
+}

@@ -1,0 +1,192 @@
+//! Markdown export: the same content as the text table, as GitHub-flavoured markdown.
+
+use super::format::{Table, count, pct, pct_signed, usd, usd_signed};
+use super::table::dominant;
+use crate::analysis::report::{Report, strategy_order};
+
+/// Render the report as markdown.
+pub fn render(report: &Report) -> String {
+    let what = if report.audit.is_some() {
+        format!("{} days of recorded traffic", report.horizon_days)
+    } else {
+        format!(
+            "{} days, {} run{}, seed {}",
+            report.horizon_days,
+            report.runs,
+            if report.runs == 1 { "" } else { "s" },
+            report.seed
+        )
+    };
+    let mut out = format!(
+        "## {}: {what}\n\nPrices: {}, effective {}.\n\n",
+        report.scenario.name, report.prices.source, report.prices.effective_date
+    );
+    for w in &report.warnings {
+        out.push_str(&format!("> **Warning:** {w}\n\n"));
+    }
+    if let Some(a) = &report.audit {
+        out.push_str(&audit(a));
+    }
+    let names = strategy_order(report);
+    let base = report
+        .strategies
+        .get("baseline")
+        .map(|b| b.cost_usd.mean)
+        .unwrap_or(0.0);
+    let mut t = Table::new(&[
+        "strategy",
+        "cost (mean)",
+        "P5",
+        "P50",
+        "P95",
+        "vs baseline",
+        "saving",
+        "per request",
+        "per user-month",
+    ]);
+    for n in &names {
+        let s = &report.strategies[n];
+        let (d, sv) = if n == "baseline" || base <= 0.0 {
+            (String::new(), String::new())
+        } else {
+            (
+                pct_signed((s.cost_usd.mean - base) / base),
+                usd_signed(s.savings_vs_baseline_usd.mean),
+            )
+        };
+        t.row(vec![
+            n.clone(),
+            usd(s.cost_usd.mean),
+            usd(s.cost_usd.p5),
+            usd(s.cost_usd.p50),
+            usd(s.cost_usd.p95),
+            d,
+            sv,
+            usd(s.unit_economics.cost_per_request_usd.mean),
+            usd(s.unit_economics.cost_per_user_month_usd.mean),
+        ]);
+    }
+    out.push_str(&t.markdown());
+    for t in [
+        super::forecast::uncertainty(report),
+        super::forecast::monthly(report),
+        super::forecast::scale(report),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        out.push_str(&format!("\n**{}**\n\n", t.title));
+        out.push_str(&t.table.markdown());
+    }
+    let lines = super::forecast::break_even_lines(report);
+    if !lines.is_empty() {
+        out.push('\n');
+        for line in lines {
+            out.push_str(&format!("- {line}\n"));
+        }
+    }
+    for n in &names {
+        let s = &report.strategies[n];
+        out.push_str(&format!(
+            "\n### {n}\n\n{} requests in {} sessions.",
+            count(s.requests.mean),
+            count(s.sessions.mean)
+        ));
+        if let Some(d) = dominant(s) {
+            out.push_str(&format!(" {d}"));
+        }
+        out.push_str("\n\n");
+        if let Some(line) = super::forecast::margin_line(s) {
+            out.push_str(&format!("- Margin: {line}\n"));
+        }
+        if let Some(line) = super::forecast::budget_line(s) {
+            out.push_str(&format!("- Budget {line}\n"));
+        }
+        if s.budget.is_some() || s.unit_economics.margin_usd.is_some() {
+            out.push('\n');
+        }
+        let mut t = Table::new(&["endpoint", "cost", "share", "requests"]);
+        for (e, b) in &s.by_endpoint {
+            t.row(vec![
+                e.clone(),
+                usd(b.cost_usd.mean),
+                pct(b.share_of_cost),
+                count(b.requests),
+            ]);
+        }
+        out.push_str(&t.markdown());
+        out.push('\n');
+        let mut t = Table::new(&["model", "cost", "share", "requests"]);
+        for (m, b) in &s.by_model {
+            t.row(vec![
+                m.clone(),
+                usd(b.cost_usd.mean),
+                pct(b.share_of_cost),
+                count(b.requests),
+            ]);
+        }
+        out.push_str(&t.markdown());
+        out.push('\n');
+        let mut t = Table::new(&["token bucket", "tokens", "cost", "share"]);
+        for (k, b) in &s.by_bucket {
+            let tokens = s.tokens.get(k).copied().unwrap_or(0.0);
+            if tokens > 0.0 {
+                t.row(vec![
+                    k.clone(),
+                    count(tokens),
+                    usd(b.cost_usd.mean),
+                    pct(b.share_of_cost),
+                ]);
+            }
+        }
+        out.push_str(&t.markdown());
+    }
+    out
+}
+
+fn audit(a: &crate::analysis::report::AuditSection) -> String {
+    let mut out = format!(
+        "### Audit\n\n- {} rows ({} format), {} bad rows skipped\n- prompt tokens per request: median {}, mean {}\n- output tokens per request: median {}, mean {}\n- cost split: {} prompt side, {} output side; {} of prompt tokens read from a cache\n",
+        count(a.rows as f64),
+        a.format,
+        count(a.skipped_rows as f64),
+        count(a.median_input_tokens),
+        count(a.mean_input_tokens),
+        count(a.median_output_tokens),
+        count(a.mean_output_tokens),
+        pct(a.input_cost_share),
+        pct(a.output_cost_share),
+        pct(a.recorded_cache_read_ratio)
+    );
+    if let Some(r) = a.prefix_reuse_ratio {
+        out.push_str(&format!(
+            "- {} of prompt tokens repeat an earlier prefix (unbounded cache)\n",
+            pct(r)
+        ));
+    }
+    if let Some(r) = a.intent_repeat_ratio {
+        out.push_str(&format!("- {} of intents repeat\n", pct(r)));
+    }
+    out.push('\n');
+    for (title, rows) in [("endpoint", &a.endpoints_pareto), ("user", &a.top_users)] {
+        if rows.is_empty() {
+            continue;
+        }
+        let t = super::table::pareto_table(title, rows);
+        out.push_str(&t.markdown());
+        out.push('\n');
+    }
+    if a.findings.is_empty() {
+        out.push_str("Findings: nothing stands out.\n\n");
+    } else {
+        out.push_str("Findings:\n\n");
+        for f in &a.findings {
+            out.push_str(&format!(
+                "- {} → **{}**: {}\n",
+                f.observation, f.lever, f.suggestion
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}
