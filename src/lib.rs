@@ -38,7 +38,7 @@
 //! |---|---|---|
 //! | [`foundations`] | [`time`], [`rng`], [`dist`], [`calendar`], [`pricing`], [`ledger`] | nothing of the crate |
 //! | [`model`] | [`scenario`], [`strategy`], [`uncertain`], [`workload`] | foundations |
-//! | [`simulation`] | [`levers`], [`simulation::pipeline`], [`simulation::fleet`], [`montecarlo`] | model, foundations |
+//! | [`simulation`] | [`levers`], [`simulation::pipeline`], [`simulation::pipeline::Fleet`], [`montecarlo`] | model, foundations |
 //! | [`analysis`] | [`report`], [`economics`], [`forecast`], [`audit`], [`replay`], [`fit`], [`diff`] | simulation, model, foundations |
 //! | [`output`] | one module per format, [`plot`], [`output::diff`] | analysis and below |
 //! | [`cli`] | one module per command | everything |
