@@ -89,7 +89,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
         Command::Run(args) => run::execute(&args),
         Command::Validate(args) => validate::execute(&args),
-        Command::Audit(args) => audit::execute(args),
+        Command::Audit(args) => audit::execute(&args),
         Command::Replay(args) => replay::execute(&args),
         Command::Fit(args) => fit::execute(&args),
         Command::Synth(args) => synth::execute(&args),

@@ -35,7 +35,7 @@ pub struct AuditArgs {
 }
 
 /// Run `tokencast audit`.
-pub(crate) fn execute(a: AuditArgs) -> Result<i32, Failure> {
+pub(crate) fn execute(a: &AuditArgs) -> Result<i32, Failure> {
     let sink = Sink::open(a.report.output.as_deref())?;
     let catalog = load_catalog(a.prices.as_deref())?;
     let sha = trace::file_sha256(&a.trace)
@@ -44,7 +44,7 @@ pub(crate) fn execute(a: AuditArgs) -> Result<i32, Failure> {
     let reader =
         TraceReader::open(&a.trace, a.trace_format.map(Into::into)).map_err(Failure::input)?;
     let opts = AuditOptions {
-        default_model: a.model,
+        default_model: a.model.clone(),
         skip_bad_rows: a.skip_bad_rows,
     };
     let report = audit::audit(reader, &catalog, &opts, sha).map_err(trace_failure)?;
