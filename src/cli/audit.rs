@@ -1,0 +1,53 @@
+//! `tokencast audit`: price recorded usage exactly as recorded. Parses the flags, has the
+//! analysis layer audit the trace and writes the report.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::analysis::audit::{self, AuditOptions};
+use crate::model::workload::trace::{self, TraceReader};
+
+use super::failure::{Failure, trace_failure};
+use super::flags::{ReportFlags, TraceFormatArg, load_catalog};
+use super::output_file::Sink;
+
+/// Arguments of `tokencast audit`.
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// Trace file: native CSV/JSONL, Azure, Mooncake, BurstGPT or LiteLLM spend logs.
+    pub trace: PathBuf,
+    /// Force the trace format instead of detecting it.
+    #[arg(long, value_enum)]
+    pub trace_format: Option<TraceFormatArg>,
+    /// Model for rows that name none (required for formats without a model column).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Price catalog: LiteLLM JSON or tokencast RON (default: the built-in one).
+    #[arg(long)]
+    pub prices: Option<PathBuf>,
+    /// Count and skip bad rows instead of stopping at the first one.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+    /// Format and output file of the report.
+    #[command(flatten)]
+    pub report: ReportFlags,
+}
+
+/// Run `tokencast audit`.
+pub(crate) fn execute(a: &AuditArgs) -> Result<i32, Failure> {
+    let sink = Sink::open(a.report.output.as_deref())?;
+    let catalog = load_catalog(a.prices.as_deref())?;
+    let sha = trace::file_sha256(&a.trace)
+        .with_context(|| format!("{}: cannot read trace", a.trace.display()))
+        .map_err(Failure::input)?;
+    let reader =
+        TraceReader::open(&a.trace, a.trace_format.map(Into::into)).map_err(Failure::input)?;
+    let opts = AuditOptions {
+        default_model: a.model.clone(),
+        skip_bad_rows: a.skip_bad_rows,
+    };
+    let report = audit::audit(reader, &catalog, &opts, sha).map_err(trace_failure)?;
+    sink.write(&a.report.format.render(&report)?)?;
+    Ok(0)
+}

@@ -1,0 +1,41 @@
+//! How a command fails: [`Failure`] pairs an error with the exit code it maps to (2 bad input or
+//! usage, 1 anything else, 130 interrupted), so every command reports errors the same way and
+//! `main` only prints and exits.
+
+use crate::model::workload::trace::TraceRunError;
+
+/// A failed command: the error and the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    /// Process exit code.
+    pub code: i32,
+    /// What went wrong.
+    pub error: anyhow::Error,
+}
+
+impl Failure {
+    /// Bad input or usage: exit code 2.
+    pub fn input(error: impl Into<anyhow::Error>) -> Failure {
+        Failure {
+            code: 2,
+            error: error.into(),
+        }
+    }
+
+    /// Anything else: exit code 1.
+    pub fn runtime(error: impl Into<anyhow::Error>) -> Failure {
+        Failure {
+            code: 1,
+            error: error.into(),
+        }
+    }
+}
+
+/// An unreadable trace is a runtime failure; anything wrong in it is bad input.
+pub(crate) fn trace_failure(e: TraceRunError) -> Failure {
+    if e.is_io() {
+        Failure::runtime(e)
+    } else {
+        Failure::input(e)
+    }
+}

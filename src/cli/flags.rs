@@ -1,0 +1,178 @@
+//! Flags and flag values that several commands share: the report formats, the image and trace
+//! formats, `--format`/`-o` of the commands that write a report of a trace, and the flags of
+//! the commands that simulate (`run`, `diff`). Defined once here so a flag has the same name,
+//! parser and default wherever it appears; a command that words a shared flag's help for its own
+//! output does so through [`SimulationHelp`].
+
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+
+use anyhow::anyhow;
+use clap::ValueEnum;
+
+use crate::analysis::report;
+use crate::foundations::pricing::Catalog;
+use crate::model::workload::trace::TraceFormat;
+use crate::output::plot;
+use crate::output::{csv, json, markdown, table};
+
+use super::failure::Failure;
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text for a terminal.
+    Table,
+    /// The JSON report contract (schema_version 1).
+    Json,
+    /// One row per strategy and breakdown (total, endpoint, model, bucket, month, day).
+    Csv,
+    /// GitHub-flavoured markdown.
+    Markdown,
+}
+
+impl Format {
+    /// The report in this format.
+    pub(crate) fn render(self, report: &report::Report) -> Result<String, Failure> {
+        Ok(match self {
+            Format::Table => table::render(report),
+            Format::Json => json::render(report).map_err(Failure::runtime)?,
+            Format::Csv => csv::render(report),
+            Format::Markdown => markdown::render(report),
+        })
+    }
+}
+
+/// Image formats for `--plot-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlotFormat {
+    /// Scalable vector graphics.
+    Svg,
+    /// PNG bitmaps (1000 × 600).
+    Png,
+}
+
+impl From<PlotFormat> for plot::ImageFormat {
+    fn from(f: PlotFormat) -> plot::ImageFormat {
+        match f {
+            PlotFormat::Svg => plot::ImageFormat::Svg,
+            PlotFormat::Png => plot::ImageFormat::Png,
+        }
+    }
+}
+
+/// Trace formats for `--trace-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TraceFormatArg {
+    /// tokencast CSV.
+    NativeCsv,
+    /// tokencast JSON lines.
+    NativeJsonl,
+    /// Azure LLM inference trace 2023.
+    Azure,
+    /// Mooncake FAST'25.
+    Mooncake,
+    /// BurstGPT.
+    Burstgpt,
+    /// LiteLLM spend-log CSV export.
+    Litellm,
+}
+
+impl From<TraceFormatArg> for TraceFormat {
+    fn from(a: TraceFormatArg) -> TraceFormat {
+        match a {
+            TraceFormatArg::NativeCsv => TraceFormat::NativeCsv,
+            TraceFormatArg::NativeJsonl => TraceFormat::NativeJsonl,
+            TraceFormatArg::Azure => TraceFormat::Azure,
+            TraceFormatArg::Mooncake => TraceFormat::Mooncake,
+            TraceFormatArg::Burstgpt => TraceFormat::BurstGpt,
+            TraceFormatArg::Litellm => TraceFormat::LiteLlm,
+        }
+    }
+}
+
+/// `--format` and `-o` of `audit` and `replay`: the report of a trace and where it goes.
+#[derive(Debug, clap::Args)]
+pub struct ReportFlags {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report here instead of standard output (`-` is standard output).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+/// The help `--runs`, `--seed`, `--format`, `-o`, `--prices` and `--threads` give in one
+/// command. The flags mean the same in `run` and `diff`, but `run` writes one scenario's report
+/// and `diff` compares two sides, so each says what its flags do for it.
+pub trait SimulationHelp {
+    /// `--runs`.
+    const RUNS: &'static str;
+    /// `--seed`.
+    const SEED: &'static str;
+    /// `--format`.
+    const FORMAT: &'static str;
+    /// Whether `--format`'s help leaves out the list of values (because [`Self::FORMAT`]
+    /// describes them itself).
+    const FORMAT_HIDES_VALUES: bool;
+    /// `-o`, `--output`.
+    const OUTPUT: &'static str;
+    /// `--prices`.
+    const PRICES: &'static str;
+    /// `--threads`.
+    const THREADS: &'static str;
+}
+
+/// The flags of the commands that simulate a scenario: how many runs and from which seed, the
+/// price catalog, the worker threads, and the format and file of what is written. `H` words
+/// their help for the command.
+#[derive(Debug, clap::Args)]
+pub struct SimulationFlags<H: SimulationHelp> {
+    /// Independent runs, each drawing the scenario's uncertain parameters once (default: sized
+    /// to the scenario).
+    #[arg(long, help = H::RUNS, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub runs: Option<u32>,
+    /// Seed of all random streams (default: the scenario's `seed`).
+    #[arg(long, help = H::SEED)]
+    pub seed: Option<u64>,
+    /// Output format.
+    #[arg(long, help = H::FORMAT, value_enum, default_value_t = Format::Table,
+          hide_possible_values = H::FORMAT_HIDES_VALUES)]
+    pub format: Format,
+    /// Where to write (`-` or none: standard output).
+    #[arg(short, long, help = H::OUTPUT)]
+    pub output: Option<PathBuf>,
+    /// Price catalog to use instead of the scenario's: LiteLLM JSON or tokencast RON.
+    #[arg(long, help = H::PRICES)]
+    pub prices: Option<PathBuf>,
+    /// Worker threads (default: all cores); results do not depend on it.
+    #[arg(long, help = H::THREADS)]
+    pub threads: Option<usize>,
+    #[arg(skip)]
+    wording: PhantomData<H>,
+}
+
+impl<H: SimulationHelp> SimulationFlags<H> {
+    /// `work` on a pool of `--threads` workers, or on the global pool (all cores) without it.
+    pub(crate) fn with_threads<T: Send>(
+        &self,
+        work: impl FnOnce() -> T + Send,
+    ) -> Result<T, Failure> {
+        Ok(match self.threads {
+            Some(n) => rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| Failure::input(anyhow!("--threads {n}: {e}")))?
+                .install(work),
+            None => work(),
+        })
+    }
+}
+
+/// The `--prices` catalog, or the built-in one without it.
+pub(crate) fn load_catalog(prices: Option<&Path>) -> Result<Catalog, Failure> {
+    match prices {
+        Some(p) => Catalog::load(p).map_err(Failure::input),
+        None => Ok(Catalog::builtin()),
+    }
+}

@@ -1,0 +1,206 @@
+//! `tokencast run`: simulate a scenario and report its cost. Parses the flags, runs the forecast
+//! (with Ctrl-C handling and a progress bar) and writes the report, charts and page.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::anyhow;
+
+use crate::analysis::forecast::{self, ForecastError, ForecastOptions};
+use crate::model::scenario::Scenario;
+use crate::simulation::montecarlo;
+
+use super::failure::Failure;
+use super::flags::{PlotFormat, SimulationFlags, SimulationHelp};
+use super::output_file::Sink;
+use super::visuals::Visuals;
+
+/// Arguments of `tokencast run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (RON).
+    pub scenario: PathBuf,
+    /// Runs, seed, format, output file, prices and threads.
+    #[command(flatten)]
+    pub shared: SimulationFlags<RunHelp>,
+    /// Monthly budget, USD: the report gives each strategy's probability of exceeding it in
+    /// some month and the month it is first exceeded.
+    #[arg(long, value_name = "USD", value_parser = parse_budget)]
+    pub budget: Option<f64>,
+    /// Daily active users to evaluate the scenario at, comma-separated (`k` and `M` suffixes
+    /// allowed), e.g. `1k,10k,100k,1M`: cost and margin per user as usage grows.
+    #[arg(long, value_name = "USERS", value_delimiter = ',', value_parser = parse_users)]
+    pub scale: Vec<f64>,
+    /// Days simulated at each `--scale` point (at most the horizon).
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=3660))]
+    pub scale_days: u32,
+    /// Runs at each `--scale` point.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub scale_runs: u32,
+    /// No progress bar (it is shown only when standard error is a terminal anyway), and no
+    /// note of the charts and page written.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Also write charts into this folder (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+    /// Image format of the `--plot` charts (only with `--plot`).
+    #[arg(long, value_enum, default_value_t = PlotFormat::Svg, requires = "plot")]
+    pub plot_format: PlotFormat,
+    /// Also write a self-contained HTML page (charts, tables, assumptions) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+}
+
+/// What the shared flags say in `run --help`: they are about one scenario's report.
+#[derive(Debug)]
+pub struct RunHelp;
+
+impl SimulationHelp for RunHelp {
+    const RUNS: &'static str = "Independent runs; quantiles are taken across them. Each run \
+        draws the scenario's uncertain parameters once. Default: sized to the scenario, to \
+        finish in seconds (20 to 1,000 runs; the report says how many)";
+    const SEED: &'static str = "Seed of all random streams (default: the scenario's `seed`)";
+    const FORMAT: &'static str = "Output format";
+    const FORMAT_HIDES_VALUES: bool = false;
+    const OUTPUT: &'static str = "Write the report here instead of standard output (`-` is \
+        standard output). Written only when the forecast finishes: an interrupted or failed run \
+        leaves an existing file as it was";
+    const PRICES: &'static str = "Price catalog to use: LiteLLM JSON or tokencast RON \
+        (overrides the scenario's `prices`)";
+    const THREADS: &'static str =
+        "Worker threads (default: all cores). The report does not depend on it";
+}
+
+fn parse_budget(s: &str) -> Result<f64, String> {
+    match s
+        .trim()
+        .trim_start_matches('$')
+        .replace(',', "")
+        .parse::<f64>()
+    {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!(
+            "{s:?} is not a budget; give USD per month as a positive number, e.g. 25000"
+        )),
+    }
+}
+
+fn parse_users(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 1e3),
+        Some((i, 'm' | 'M')) => (&t[..i], 1e6),
+        _ => (t, 1.0),
+    };
+    match num.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x * mult),
+        _ => Err(format!(
+            "{s:?} is not a user count; give positive numbers such as 1000,10k,1M"
+        )),
+    }
+}
+
+/// Run `tokencast run`: open every output first (so a bad path fails before simulating),
+/// forecast, then write the report, the charts and the page.
+pub(crate) fn execute(args: &RunArgs) -> Result<i32, Failure> {
+    let visuals = Visuals::open(args.plot.as_deref(), args.plot_format, args.html.as_deref())?;
+    let path = args.scenario.as_path();
+    let sink = Sink::open(args.shared.output.as_deref())?;
+    let scenario = load_scenario(args)?;
+    let mut opts = forecast_options(args, &scenario);
+    opts.cancel = Some(stop_on_ctrl_c());
+    let bar = show_progress(&mut opts, args.quiet);
+    let result = args
+        .shared
+        .with_threads(|| forecast::forecast(&scenario, &opts))?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let report = result.map_err(|e| forecast_failure(e, path))?;
+    sink.write(&args.shared.format.render(&report)?)?;
+    let source = std::fs::read_to_string(path).ok();
+    visuals.write(&report, source.as_deref(), args.quiet)?;
+    Ok(0)
+}
+
+/// The scenario, with its seed replaced by `--seed`.
+fn load_scenario(args: &RunArgs) -> Result<Scenario, Failure> {
+    let mut scenario =
+        Scenario::load(&args.scenario, args.shared.prices.as_deref()).map_err(Failure::input)?;
+    if let Some(s) = args.shared.seed {
+        scenario.seed = s;
+    }
+    Ok(scenario)
+}
+
+/// The forecast the flags ask for: `--runs` (default: sized to the scenario), the budget and
+/// the scale curve.
+fn forecast_options(args: &RunArgs, scenario: &Scenario) -> ForecastOptions {
+    ForecastOptions {
+        runs: args
+            .shared
+            .runs
+            .unwrap_or_else(|| montecarlo::default_runs(scenario)),
+        budget_usd_per_month: args.budget,
+        scale: args.scale.clone(),
+        scale_days: args.scale_days,
+        scale_runs: args.scale_runs,
+        ..ForecastOptions::default()
+    }
+}
+
+/// A flag that Ctrl-C raises, so the forecast stops between runs; a second Ctrl-C while
+/// stopping kills the process the ordinary way.
+fn stop_on_ctrl_c() -> Arc<AtomicBool> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let c = Arc::clone(&cancel);
+    let _ = ctrlc::try_set_handler(move || {
+        if c.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    cancel
+}
+
+/// The progress bar of [`progress_bar`], if any, counting the forecast's finished runs.
+fn show_progress(opts: &mut ForecastOptions, quiet: bool) -> Option<indicatif::ProgressBar> {
+    let bar = progress_bar(opts.total_runs(), quiet);
+    if let Some(b) = &bar {
+        let b = b.clone();
+        opts.progress = Some(Arc::new(move || b.inc(1)));
+    }
+    bar
+}
+
+/// A progress bar on standard error for forecasts of more than a few runs, unless `quiet` or
+/// standard error is not a terminal (CI logs, pipes).
+fn progress_bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if quiet || total < 2 || !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} runs {pos}/{len} [{bar:30}] {elapsed_precise} (eta {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    Some(bar)
+}
+
+/// Bad prices are bad input, a failed simulation a runtime error, and Ctrl-C exit code 130.
+fn forecast_failure(e: ForecastError, path: &Path) -> Failure {
+    match e {
+        ForecastError::Pricing(_) => Failure::input(e),
+        ForecastError::Simulation { .. } => Failure::runtime(e),
+        ForecastError::Interrupted => Failure {
+            code: 130,
+            error: anyhow!("{}: {e}", path.display()),
+        },
+    }
+}
