@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 
 use super::catalog::Catalog;
 use super::error::PricingError;
+use crate::foundations::calendar::Date;
 
 /// The built-in catalog's text (embedded at compile time).
 const BUILTIN_RON: &str = include_str!("builtin.ron");
@@ -22,6 +23,7 @@ static BUILTIN: LazyLock<Catalog> = LazyLock::new(|| {
     }
 });
 
+/// RON options for catalogs: `implicit_some`, so an optional price may be written bare.
 fn ron_options() -> ron::Options {
     ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
 }
@@ -118,18 +120,9 @@ impl Catalog {
     }
 }
 
-/// "YYYY-MM-DD" of a day count since 1970-01-01 (proleptic Gregorian, H. Hinnant's algorithm).
+/// "YYYY-MM-DD" of a day count since 1970-01-01 (proleptic Gregorian, see [`Date::plus_days`]).
 fn civil_date(days_since_epoch: u64) -> String {
-    let z = days_since_epoch as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    Date::EPOCH.plus_days(days_since_epoch as i64).to_string()
 }
 
 #[cfg(test)]

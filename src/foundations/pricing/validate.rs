@@ -6,6 +6,7 @@
 use super::cache::CacheKind;
 use super::error::InvalidField;
 use super::model_price::{ModelPrice, Rates};
+use crate::foundations::calendar::Date;
 
 impl ModelPrice {
     /// Check the model (see [`Catalog::validate`]); the error names the first bad field relative
@@ -148,32 +149,9 @@ impl ModelPrice {
     }
 }
 
-/// Whether `s` is a real calendar date written `YYYY-MM-DD`.
+/// Whether `s` is a real calendar date written `YYYY-MM-DD` (see [`Date::parse`]).
 pub(super) fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        let part = &s[r];
-        if part.bytes().all(|c| c.is_ascii_digit()) {
-            part.parse().ok()
-        } else {
-            None
-        }
-    };
-    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
-        return false;
-    };
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&d)
+    Date::parse(s).is_ok()
 }
 
 #[cfg(test)]

@@ -122,7 +122,7 @@ fn skip(id: &str, reason: SkipReason) -> Skipped {
 /// One LiteLLM entry as a [`ModelPrice`], or why it is skipped. Checks run in a fixed order (mode,
 /// prices, provider, cache rules, limits, the model's own validation), so the reason given is
 /// always the first problem.
-pub(super) fn import_entry(
+fn import_entry(
     id: &str,
     obj: &Map<String, Value>,
     stats: &mut ImportStats,
