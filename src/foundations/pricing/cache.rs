@@ -1,0 +1,115 @@
+//! A provider's prompt-cache rules for one model: how caching is driven ([`CacheKind`]), the
+//! TTLs a request can ask for ([`Ttl`]), and the rest of [`CacheRules`] (minimum prefix,
+//! granularity, refresh on hit, storage price).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::billing::Bucket;
+
+/// A prompt-cache time to live a request can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Ttl {
+    /// 5 minutes.
+    M5,
+    /// 1 hour.
+    H1,
+    /// 24 hours.
+    H24,
+}
+
+impl Ttl {
+    /// Every TTL, shortest first.
+    pub const ALL: [Ttl; 3] = [Ttl::M5, Ttl::H1, Ttl::H24];
+
+    /// The TTL in milliseconds of simulated time.
+    pub const fn millis(&self) -> u64 {
+        match self {
+            Ttl::M5 => 5 * 60 * 1000,
+            Ttl::H1 => 60 * 60 * 1000,
+            Ttl::H24 => 24 * 60 * 60 * 1000,
+        }
+    }
+
+    /// The ledger bucket a cache write with this TTL is counted in.
+    pub const fn write_bucket(&self) -> Bucket {
+        match self {
+            Ttl::M5 => Bucket::CacheWrite5m,
+            Ttl::H1 => Bucket::CacheWrite1h,
+            Ttl::H24 => Bucket::CacheWrite24h,
+        }
+    }
+}
+
+impl fmt::Display for Ttl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Ttl::M5 => "5m",
+            Ttl::H1 => "1h",
+            Ttl::H24 => "24h",
+        })
+    }
+}
+
+/// How a provider's prompt cache is driven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CacheKind {
+    /// No prompt caching.
+    None,
+    /// The provider caches prefixes by itself (OpenAI exact-prefix caching, Gemini implicit).
+    Automatic,
+    /// The caller marks cache breakpoints (Anthropic `cache_control`).
+    Explicit,
+    /// The caller creates caches with a TTL and pays storage per token-hour (Gemini explicit
+    /// context caching).
+    ExplicitWithStorage,
+}
+
+/// A provider's prompt-cache rules for one model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheRules {
+    /// How caching is driven; `None` disables it.
+    pub kind: CacheKind,
+    /// Shortest cacheable prefix, tokens.
+    pub min_prefix_tokens: u64,
+    /// Cached prefixes are counted in multiples of this many tokens (1 = any length; OpenAI 128).
+    pub granularity_tokens: u64,
+    /// TTLs offered; the first is the default.
+    pub ttls: Vec<Ttl>,
+    /// Whether a cache hit resets the entry's TTL.
+    pub refresh_on_hit: bool,
+    /// Storage price, USD per million tokens per hour (Gemini explicit caching). `None`: free.
+    #[serde(default)]
+    pub storage_per_mtok_hour: Option<f64>,
+}
+
+impl CacheRules {
+    /// Rules for a model without prompt caching.
+    pub fn none() -> CacheRules {
+        CacheRules {
+            kind: CacheKind::None,
+            min_prefix_tokens: 0,
+            granularity_tokens: 1,
+            ttls: Vec::new(),
+            refresh_on_hit: false,
+            storage_per_mtok_hour: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttl_millis_display_and_bucket() {
+        assert_eq!(Ttl::M5.millis(), 300_000);
+        assert_eq!(Ttl::H1.millis(), 3_600_000);
+        assert_eq!(Ttl::H24.millis(), 86_400_000);
+        let shown: Vec<String> = Ttl::ALL.iter().map(Ttl::to_string).collect();
+        assert_eq!(shown, ["5m", "1h", "24h"]);
+        assert_eq!(Ttl::H1.write_bucket(), Bucket::CacheWrite1h);
+    }
+}
