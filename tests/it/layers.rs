@@ -378,6 +378,8 @@ fn scan(
         }
         m
     };
+    // Child modules declared here (`mod child;`): a bare `child::X` path is an import too.
+    let children = declared_children(&code);
     // `use` items, whole trees.
     let mut covered = Vec::new();
     let mut from = 0;
@@ -392,20 +394,32 @@ fn scan(
             break;
         };
         let tree = code[start + 4..start + len].trim();
-        if !(tree.starts_with("crate") || tree.starts_with("super") || tree.starts_with("self")) {
+        let first = tree.split("::").next().unwrap_or("").trim();
+        let tree = if children.iter().any(|c| c == first) {
+            // `use child::X;`: a path relative to this file's own module.
+            format!("self::{tree}")
+        } else if matches!(first, "crate" | "super" | "self")
+            || tree.starts_with("crate::")
+            || tree.starts_with("super::")
+            || tree.starts_with("self::")
+        {
+            tree.to_string()
+        } else {
             continue;
-        }
+        };
         let line_start = code[..start].rfind('\n').map_or(0, |n| n + 1);
         let is_pub = code[line_start..start].trim_start().starts_with("pub");
         let m = module_at(start);
-        for path in expand(tree) {
+        for path in expand(&tree) {
             push(&m, &path, start, is_pub);
         }
         covered.push((start, start + len));
     }
     // Paths written inline in code.
     let b = code.as_bytes();
-    for kw in ["crate::", "super::"] {
+    let mut keywords = vec!["crate::".to_string(), "super::".to_string()];
+    keywords.extend(children.iter().map(|c| format!("{c}::")));
+    for kw in &keywords {
         let mut from = 0;
         while let Some(n) = code[from..].find(kw) {
             let start = from + n;
@@ -413,7 +427,11 @@ fn scan(
             if covered.iter().any(|&(s, e)| s <= start && start < e) {
                 continue;
             }
-            if start > 0 && (b[start - 1].is_ascii_alphanumeric() || b[start - 1] == b'_') {
+            if start > 0
+                && (b[start - 1].is_ascii_alphanumeric()
+                    || b[start - 1] == b'_'
+                    || b[start - 1] == b':')
+            {
                 continue;
             }
             let end = start
@@ -421,7 +439,31 @@ fn scan(
                     .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
                     .unwrap_or(code.len() - start);
             let path = code[start..end].trim_end_matches(':');
-            push(&module_at(start), path, start, false);
+            if kw.starts_with("crate") || kw.starts_with("super") {
+                push(&module_at(start), path, start, false);
+            } else {
+                push(&module_at(start), &format!("self::{path}"), start, false);
+            }
+        }
+    }
+    out
+}
+
+/// The names of the child modules a file declares with `mod name;` (not inline ones).
+fn declared_children(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in code.lines() {
+        let t = line.trim();
+        let t = t.strip_prefix("pub ").unwrap_or(t);
+        let t = if t.starts_with("pub(") {
+            t.split_once(')').map_or(t, |(_, rest)| rest.trim_start())
+        } else {
+            t
+        };
+        if let Some(rest) = t.strip_prefix("mod ")
+            && let Some(name) = rest.trim().strip_suffix(';')
+        {
+            out.push(name.trim().to_string());
         }
     }
     out
@@ -615,12 +657,18 @@ fn the_check_names_an_upward_import_a_cycle_and_a_flat_path() {
         "pub mod other;\npub mod scenario;\npub use scenario::Scenario;\n",
     );
     write("model/other.rs", "pub fn g() {}\n");
+    // A parent calling into its child by a bare path while the child uses the parent: a cycle.
+    write(
+        "model/scenario/load.rs",
+        "use super::Scenario;\npub fn load() {}\n",
+    );
     write(
         "model/scenario.rs",
-        "use crate::foundations::{dist::Dist, time};\nuse crate::scenario::X;\npub struct Scenario;\n",
+        "use crate::foundations::{dist::Dist, time};\nuse crate::scenario::X;\npub struct Scenario;\n\
+         mod load;\npub use load::load;\nfn f() { load::load() }\n",
     );
     let problems = check(&src);
-    assert_eq!(problems.len(), 3, "{problems:#?}");
+    assert_eq!(problems.len(), 4, "{problems:#?}");
     assert!(
         problems[0].starts_with(
             "src/model/scenario.rs:2: `use crate::scenario::X;`: crate::scenario is not a layer"
@@ -641,5 +689,11 @@ fn the_check_names_an_upward_import_a_cycle_and_a_flat_path() {
         "import cycle between foundations::dist, foundations::time:\n    \
          src/foundations/dist.rs:1: `use super::time;` (foundations::dist uses foundations::time)\n    \
          src/foundations/time.rs:2: `use crate::foundations::dist::Dist;` (foundations::time uses foundations::dist)"
+    );
+    assert_eq!(
+        problems[3],
+        "import cycle between model::scenario, model::scenario::load:\n    \
+         src/model/scenario.rs:6: `fn f() { load::load() }` (model::scenario uses model::scenario::load)\n    \
+         src/model/scenario/load.rs:1: `use super::Scenario;` (model::scenario::load uses model::scenario)"
     );
 }
