@@ -11,8 +11,10 @@
 //! scenario's inline `models` laid over it.
 
 mod check;
+mod endpoints;
 pub mod file;
 mod load;
+mod price_changes;
 mod routing;
 mod strategies;
 
