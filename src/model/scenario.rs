@@ -16,6 +16,7 @@ pub mod file;
 mod load;
 mod price_changes;
 mod routing;
+mod semantic_cache;
 mod strategies;
 
 use std::sync::Arc;
