@@ -11,9 +11,12 @@
 //! scenario's inline `models` laid over it.
 
 mod check;
+mod endpoints;
 pub mod file;
 mod load;
+mod price_changes;
 mod routing;
+mod semantic_cache;
 mod strategies;
 
 use std::sync::Arc;

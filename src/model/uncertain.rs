@@ -45,6 +45,7 @@
 
 mod draw;
 mod paths;
+mod syntax;
 
 use crate::foundations::dist::{Dist, Sampler};
 use crate::foundations::pricing::Bucket;

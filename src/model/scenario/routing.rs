@@ -17,105 +17,113 @@ pub fn resolve(
     catalog: &Catalog,
     errors: &mut Vec<FieldError>,
 ) -> Vec<Option<RoutingChoice>> {
-    // A rule applying to several endpoints can fail the same way for each: report it once.
-    let mut found: Vec<FieldError> = Vec::new();
-    let mut err = |p: String, m: String| {
+    let mut r = Routing {
+        file,
+        path,
+        endpoints,
+        catalog,
+        names: endpoints
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        found: Vec::new(),
+    };
+    r.check_block();
+    let usable: Vec<bool> = file
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(ri, rule)| r.check_rule(ri, rule))
+        .collect();
+    let choices = endpoints.iter().map(|e| r.choice_for(e, &usable)).collect();
+    errors.extend(r.found);
+    choices
+}
+
+/// A `routing` block being resolved, with the problems found so far.
+struct Routing<'a> {
+    file: &'a RoutingFile,
+    /// The block's field path.
+    path: &'a str,
+    endpoints: &'a [Endpoint],
+    catalog: &'a Catalog,
+    /// The endpoints' names, for messages.
+    names: String,
+    /// Problems, each once: a rule applying to several endpoints can fail the same way for
+    /// each.
+    found: Vec<FieldError>,
+}
+
+impl Routing<'_> {
+    /// Record a problem at field path `p`, unless it was already found.
+    fn err(&mut self, p: String, m: String) {
         let e = FieldError {
             path: p,
             message: m,
         };
-        if !found.contains(&e) {
-            found.push(e);
+        if !self.found.contains(&e) {
+            self.found.push(e);
         }
-    };
-    let names = endpoints
-        .iter()
-        .map(|e| e.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let check_names = |p: &str, list: &[String], err: &mut dyn FnMut(String, String)| {
+    }
+
+    /// Every name in `list` (at `p.endpoints`) must be an endpoint's.
+    fn check_names(&mut self, p: &str, list: &[String]) {
         for (ni, n) in list.iter().enumerate() {
-            if !endpoints.iter().any(|e| &e.name == n) {
-                err(
-                    format!("{p}.endpoints[{ni}]"),
-                    format!("no endpoint named {n:?}; endpoints: {names}"),
-                );
+            if !self.endpoints.iter().any(|e| &e.name == n) {
+                let names = &self.names;
+                let m = format!("no endpoint named {n:?}; endpoints: {names}");
+                self.err(format!("{p}.endpoints[{ni}]"), m);
             }
         }
-    };
-    check_names(path, &file.endpoints, &mut err);
-    if file.rules.len() > MAX_RULES {
-        err(
-            format!("{path}.rules"),
-            format!(
-                "at most {MAX_RULES} rules (got {}); group requests with fewer, broader rules",
-                file.rules.len()
-            ),
-        );
     }
-    if file.rules.is_empty() {
-        err(
-            format!("{path}.rules"),
-            "at least one rule is required, e.g. Route(when: Share(0.5), model: \"...\")"
-                .to_string(),
-        );
+
+    /// The block's endpoint list and number of rules.
+    fn check_block(&mut self) {
+        let (file, path) = (self.file, self.path);
+        self.check_names(path, &file.endpoints);
+        if file.rules.len() > MAX_RULES {
+            self.err(
+                format!("{path}.rules"),
+                format!(
+                    "at most {MAX_RULES} rules (got {}); group requests with fewer, broader rules",
+                    file.rules.len()
+                ),
+            );
+        }
+        if file.rules.is_empty() {
+            self.err(
+                format!("{path}.rules"),
+                "at least one rule is required, e.g. Route(when: Share(0.5), model: \"...\")"
+                    .to_string(),
+            );
+        }
     }
-    // Checks of each rule on its own.
-    let mut usable = vec![true; file.rules.len()];
-    for (ri, r) in file.rules.iter().enumerate() {
-        let rp = format!("{path}.rules[{ri}]");
+
+    /// Check rule `ri` on its own: its endpoints, condition and models. Whether it can be
+    /// used (a rule with a bad share or model is left out of the endpoints' checks).
+    fn check_rule(&mut self, ri: usize, r: &RoutingRuleFile) -> bool {
+        let rp = format!("{}.rules[{ri}]", self.path);
         let (when, rule_endpoints) = parts(r);
-        check_names(&rp, rule_endpoints, &mut err);
+        self.check_names(&rp, rule_endpoints);
+        let mut usable = true;
         match when {
             Condition::Share(p) if !(0.0..=1.0).contains(&p) => {
-                err(
+                self.err(
                     format!("{rp}.when"),
                     format!("Share must be between 0 and 1 (got {p})"),
                 );
-                usable[ri] = false;
+                usable = false;
             }
-            Condition::PromptAtMost(0) | Condition::PromptAbove(0) => err(
+            Condition::PromptAtMost(0) | Condition::PromptAbove(0) => self.err(
                 format!("{rp}.when"),
                 "the prompt-size threshold must be > 0 tokens".to_string(),
             ),
             _ => {}
         }
-        let mut check_model = |field: &str, id: &str| {
-            let fp = format!("{rp}.{field}");
-            match catalog.get(id) {
-                None => {
-                    let sugg = catalog.suggest(id);
-                    let hint = if sugg.is_empty() {
-                        " (run `tokencast prices` to list known models, or add it under `models`)"
-                            .to_string()
-                    } else {
-                        format!(
-                            "; did you mean {}?",
-                            sugg.iter()
-                                .map(|s| format!("{s:?}"))
-                                .collect::<Vec<_>>()
-                                .join(" or ")
-                        )
-                    };
-                    err(
-                        fp,
-                        format!("unknown model {id:?} in {}{hint}", catalog.source),
-                    );
-                    false
-                }
-                Some(m) if m.mode != Mode::Chat => {
-                    err(
-                        fp,
-                        format!("{id:?} is an embedding model; routing needs a chat model"),
-                    );
-                    false
-                }
-                Some(_) => true,
-            }
-        };
         match r {
             RoutingRuleFile::Route { model, .. } => {
-                usable[ri] &= check_model("model", model);
+                usable &= self.check_model(&rp, "model", model);
             }
             RoutingRuleFile::Cascade {
                 first,
@@ -123,126 +131,173 @@ pub fn resolve(
                 to,
                 ..
             } => {
-                let ok_first = check_model("first", first);
-                let ok_to = to.as_ref().is_none_or(|t| check_model("to", t));
-                usable[ri] &= ok_first && ok_to;
+                let ok_first = self.check_model(&rp, "first", first);
+                let ok_to = to.as_ref().is_none_or(|t| self.check_model(&rp, "to", t));
+                usable &= ok_first && ok_to;
                 if !(0.0..=1.0).contains(escalate_share) {
-                    err(
+                    self.err(
                         format!("{rp}.escalate_share"),
                         format!("must be between 0 and 1 (got {escalate_share})"),
                     );
                 }
             }
         }
+        usable
     }
-    // Checks of the rules each endpoint gets.
-    let choices = endpoints
-        .iter()
-        .map(|e| {
-            if !file.endpoints.is_empty() && !file.endpoints.contains(&e.name) {
-                return None;
-            }
-            let applies = |r: &RoutingRuleFile| {
-                let list = parts(r).1;
-                list.is_empty() || list.contains(&e.name)
-            };
-            let mine: Vec<usize> = (0..file.rules.len())
-                .filter(|&ri| applies(&file.rules[ri]))
-                .collect();
-            let share_sum: f64 = mine
-                .iter()
-                .filter_map(|&ri| match parts(&file.rules[ri]).0 {
-                    Condition::Share(p) if usable[ri] => Some(p),
-                    _ => None,
-                })
-                .sum();
-            if share_sum > 1.0 + 1e-9 {
-                err(
-                    format!("{path}.rules"),
+
+    /// Whether `id` (the rule at `rp`'s `field`) is a chat model of the catalog.
+    fn check_model(&mut self, rp: &str, field: &str, id: &str) -> bool {
+        let fp = format!("{rp}.{field}");
+        let catalog = self.catalog;
+        match catalog.get(id) {
+            None => {
+                let sugg = catalog.suggest(id);
+                let hint = if sugg.is_empty() {
+                    " (run `tokencast prices` to list known models, or add it under `models`)"
+                        .to_string()
+                } else {
                     format!(
-                        "the Share conditions of endpoint {:?} add up to {share_sum}; each takes \
-                         its own slice of the endpoint's requests, so together they must be <= 1",
-                        e.name
-                    ),
-                );
-            }
-            if let Some(pos) = mine
-                .iter()
-                .position(|&ri| parts(&file.rules[ri]).0 == Condition::Always)
-                && let Some(&next) = mine.get(pos + 1)
-            {
-                err(
-                    format!("{path}.rules[{}].when", mine[pos]),
-                    format!(
-                        "this rule takes every request of endpoint {:?}, so rules[{next}] is \
-                         never reached; add a condition or move it last",
-                        e.name
-                    ),
-                );
-            }
-            let mut rules = Vec::with_capacity(mine.len());
-            for &ri in mine.iter().filter(|&&ri| usable[ri]) {
-                let rp = format!("{path}.rules[{ri}]");
-                let (when, action) = match &file.rules[ri] {
-                    RoutingRuleFile::Route { when, model, .. } => (
-                        *when,
-                        Action::Route {
-                            model: model.clone(),
-                        },
-                    ),
-                    RoutingRuleFile::Cascade {
-                        when,
-                        first,
-                        escalate_share,
-                        to,
-                        ..
-                    } => {
-                        let to = to.clone().unwrap_or_else(|| e.model.clone());
-                        if &to == first {
-                            err(
-                                format!("{rp}.first"),
-                                format!(
-                                    "{first:?} is also the model this cascade escalates to (for \
-                                     endpoint {:?}); set `to` or pick a cheaper `first`",
-                                    e.name
-                                ),
-                            );
-                        }
-                        (
-                            *when,
-                            Action::Cascade {
-                                first: first.clone(),
-                                escalate_share: *escalate_share,
-                                to,
-                            },
-                        )
-                    }
+                        "; did you mean {}?",
+                        sugg.iter()
+                            .map(|s| format!("{s:?}"))
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    )
                 };
-                if e.service_tier == ServiceTier::Flex {
-                    let (field, ids): (&str, Vec<&String>) = match &action {
-                        Action::Route { model } => ("model", vec![model]),
-                        Action::Cascade { first, to, .. } => ("first", vec![first, to]),
-                    };
-                    for id in ids {
-                        if catalog.get(id).is_some_and(|m| m.flex.is_none()) {
-                            err(
-                                format!("{rp}.{field}"),
-                                format!(
-                                    "{id:?} has no flex prices in {}, and endpoint {:?} uses \
-                                     Flex",
-                                    catalog.source, e.name
-                                ),
-                            );
-                        }
-                    }
-                }
-                rules.push(Rule { when, action });
+                self.err(
+                    fp,
+                    format!("unknown model {id:?} in {}{hint}", catalog.source),
+                );
+                false
             }
-            (!mine.is_empty()).then_some(RoutingChoice { rules })
-        })
-        .collect();
-    errors.extend(found);
-    choices
+            Some(m) if m.mode != Mode::Chat => {
+                self.err(
+                    fp,
+                    format!("{id:?} is an embedding model; routing needs a chat model"),
+                );
+                false
+            }
+            Some(_) => true,
+        }
+    }
+
+    /// The rules endpoint `e` gets (`None` when none applies), checked together: their
+    /// shares fit in one, no rule is shadowed by an `Always` before it.
+    fn choice_for(&mut self, e: &Endpoint, usable: &[bool]) -> Option<RoutingChoice> {
+        let (file, path) = (self.file, self.path);
+        if !file.endpoints.is_empty() && !file.endpoints.contains(&e.name) {
+            return None;
+        }
+        let applies = |r: &RoutingRuleFile| {
+            let list = parts(r).1;
+            list.is_empty() || list.contains(&e.name)
+        };
+        let mine: Vec<usize> = (0..file.rules.len())
+            .filter(|&ri| applies(&file.rules[ri]))
+            .collect();
+        let share_sum: f64 = mine
+            .iter()
+            .filter_map(|&ri| match parts(&file.rules[ri]).0 {
+                Condition::Share(p) if usable[ri] => Some(p),
+                _ => None,
+            })
+            .sum();
+        if share_sum > 1.0 + 1e-9 {
+            self.err(
+                format!("{path}.rules"),
+                format!(
+                    "the Share conditions of endpoint {:?} add up to {share_sum}; each takes \
+                     its own slice of the endpoint's requests, so together they must be <= 1",
+                    e.name
+                ),
+            );
+        }
+        if let Some(pos) = mine
+            .iter()
+            .position(|&ri| parts(&file.rules[ri]).0 == Condition::Always)
+            && let Some(&next) = mine.get(pos + 1)
+        {
+            self.err(
+                format!("{path}.rules[{}].when", mine[pos]),
+                format!(
+                    "this rule takes every request of endpoint {:?}, so rules[{next}] is \
+                     never reached; add a condition or move it last",
+                    e.name
+                ),
+            );
+        }
+        let mut rules = Vec::with_capacity(mine.len());
+        for &ri in mine.iter().filter(|&&ri| usable[ri]) {
+            rules.push(self.rule_for(e, ri));
+        }
+        (!mine.is_empty()).then_some(RoutingChoice { rules })
+    }
+
+    /// Rule `ri` as endpoint `e` runs it: a cascade without `to` escalates to the endpoint's
+    /// model, which must differ from `first`; a Flex endpoint's models need flex prices.
+    fn rule_for(&mut self, e: &Endpoint, ri: usize) -> Rule {
+        let rp = format!("{}.rules[{ri}]", self.path);
+        let file = self.file;
+        let (when, action) = match &file.rules[ri] {
+            RoutingRuleFile::Route { when, model, .. } => (
+                *when,
+                Action::Route {
+                    model: model.clone(),
+                },
+            ),
+            RoutingRuleFile::Cascade {
+                when,
+                first,
+                escalate_share,
+                to,
+                ..
+            } => {
+                let to = to.clone().unwrap_or_else(|| e.model.clone());
+                if &to == first {
+                    self.err(
+                        format!("{rp}.first"),
+                        format!(
+                            "{first:?} is also the model this cascade escalates to (for \
+                             endpoint {:?}); set `to` or pick a cheaper `first`",
+                            e.name
+                        ),
+                    );
+                }
+                (
+                    *when,
+                    Action::Cascade {
+                        first: first.clone(),
+                        escalate_share: *escalate_share,
+                        to,
+                    },
+                )
+            }
+        };
+        if e.service_tier == ServiceTier::Flex {
+            self.check_flex(e, &rp, &action);
+        }
+        Rule { when, action }
+    }
+
+    /// The models of `action` (rule `rp` of Flex endpoint `e`) must have flex prices.
+    fn check_flex(&mut self, e: &Endpoint, rp: &str, action: &Action) {
+        let (field, ids): (&str, Vec<&String>) = match action {
+            Action::Route { model } => ("model", vec![model]),
+            Action::Cascade { first, to, .. } => ("first", vec![first, to]),
+        };
+        for id in ids {
+            if self.catalog.get(id).is_some_and(|m| m.flex.is_none()) {
+                self.err(
+                    format!("{rp}.{field}"),
+                    format!(
+                        "{id:?} has no flex prices in {}, and endpoint {:?} uses \
+                         Flex",
+                        self.catalog.source, e.name
+                    ),
+                );
+            }
+        }
+    }
 }
 
 /// A rule's condition and its own endpoint list.

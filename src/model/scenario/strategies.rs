@@ -3,12 +3,12 @@
 
 use crate::foundations::pricing::{CacheKind, Catalog, Mode};
 use crate::model::strategy::{
-    BatchChoice, CacheChoice, ContextPolicy, EndpointLevers, Placement, SemanticCacheSettings,
-    Strategy,
+    BatchChoice, CacheChoice, ContextPolicy, EndpointLevers, Placement, Strategy,
 };
 
 use super::check::{Validator, trim_float, unknown_model};
-use super::file::{self, History, ScenarioFile};
+use super::file::{self, History, ScenarioFile, StrategyFile};
+use super::semantic_cache::resolve_semantic_cache;
 use super::{Endpoint, routing};
 
 /// Resolve the file's strategies into per-endpoint lever settings, in order: `baseline` (the
@@ -26,23 +26,7 @@ pub(super) fn resolve_strategies(
     order.extend((0..file.strategies.len()).filter(|i| Some(*i) != base_idx));
     let mut resolved: Vec<Strategy> = Vec::new();
     if base_idx.is_none() {
-        let auto: Vec<&str> = endpoints
-            .iter()
-            .filter(|e| automatic_levers(e).prompt_cache.is_some())
-            .map(|e| e.name.as_str())
-            .collect();
-        resolved.push(Strategy {
-            name: "baseline".to_string(),
-            description: if auto.is_empty() {
-                "no levers: every request billed as sent".to_string()
-            } else {
-                format!(
-                    "no levers switched on; the provider's automatic prompt caching still applies to {}",
-                    auto.join(", ")
-                )
-            },
-            endpoints: endpoints.iter().map(automatic_levers).collect(),
-        });
+        resolved.push(implicit_baseline(endpoints));
     }
     for i in order {
         let sf = &file.strategies[i];
@@ -52,156 +36,7 @@ pub(super) fn resolve_strategies(
         if duplicate {
             continue;
         }
-        let mut levers: Vec<EndpointLevers> = match resolved.first() {
-            Some(b) if sf.name != "baseline" => b.endpoints.clone(),
-            _ => endpoints.iter().map(automatic_levers).collect(),
-        };
-        if sf.name == "baseline" && !sf.combine.is_empty() {
-            v.err(
-                format!("{p}.combine"),
-                "the baseline cannot combine other strategies",
-            );
-        }
-        for (ci, c) in sf.combine.iter().enumerate() {
-            match resolved.iter().find(|r| &r.name == c) {
-                Some(r) => {
-                    // Apply what `c` changed relative to the baseline.
-                    let base = &resolved[0].endpoints;
-                    for (ei, l) in levers.iter_mut().enumerate() {
-                        if r.endpoints[ei].prompt_cache != base[ei].prompt_cache {
-                            l.prompt_cache = r.endpoints[ei].prompt_cache;
-                        }
-                        if r.endpoints[ei].routing != base[ei].routing {
-                            l.routing = r.endpoints[ei].routing.clone();
-                        }
-                        if r.endpoints[ei].context != base[ei].context {
-                            l.context = r.endpoints[ei].context.clone();
-                        }
-                        if r.endpoints[ei].batch != base[ei].batch {
-                            l.batch = r.endpoints[ei].batch.clone();
-                        }
-                        if r.endpoints[ei].semantic_cache != base[ei].semantic_cache {
-                            l.semantic_cache = r.endpoints[ei].semantic_cache.clone();
-                        }
-                    }
-                }
-                None => {
-                    let earlier: Vec<&str> = resolved.iter().map(|r| r.name.as_str()).collect();
-                    v.err(
-                        format!("{p}.combine[{ci}]"),
-                        format!(
-                            "no strategy {c:?} defined before this one; earlier strategies: {}",
-                            earlier.join(", ")
-                        ),
-                    );
-                }
-            }
-        }
-        if let Some(pc) = &sf.prompt_cache {
-            let pp = format!("{p}.prompt_cache");
-            check_endpoint_names(&format!("{pp}.endpoints"), &pc.endpoints, endpoints, v);
-            for (ei, e) in endpoints.iter().enumerate() {
-                if !pc.endpoints.is_empty() && !pc.endpoints.contains(&e.name) {
-                    continue;
-                }
-                let rules = &e.price.cache;
-                if rules.kind == CacheKind::None {
-                    v.err(
-                        pp.clone(),
-                        format!(
-                            "model {:?} of endpoint {:?} has no prompt caching; list the \
-                             endpoints to cache in `endpoints`",
-                            e.model, e.name
-                        ),
-                    );
-                    continue;
-                }
-                let ttl = match pc.ttl {
-                    Some(t) if rules.ttls.contains(&t) => t,
-                    Some(t) => {
-                        v.err(
-                            format!("{pp}.ttl"),
-                            format!(
-                                "{:?} (endpoint {:?}) offers TTLs {}, not {t}",
-                                e.model,
-                                e.name,
-                                rules
-                                    .ttls
-                                    .iter()
-                                    .map(|t| format!("{t:?} ({t})"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        );
-                        continue;
-                    }
-                    None => match rules.ttls.first() {
-                        Some(t) => *t,
-                        None => continue,
-                    },
-                };
-                let placement = if rules.kind == CacheKind::Automatic {
-                    Placement::FullPrompt
-                } else {
-                    pc.placement
-                };
-                levers[ei].prompt_cache = Some(CacheChoice {
-                    ttl,
-                    placement,
-                    opted_in: true,
-                    unbounded: pc.unbounded,
-                });
-            }
-        }
-        if let Some(rt) = &sf.routing {
-            let choices = routing::resolve(
-                rt,
-                &format!("{p}.routing"),
-                endpoints,
-                catalog,
-                &mut v.errors,
-            );
-            for (l, c) in levers.iter_mut().zip(choices) {
-                if c.is_some() {
-                    l.routing = c;
-                }
-            }
-        }
-        if let Some(cf) = &sf.context {
-            resolve_context(
-                &format!("{p}.context"),
-                cf,
-                endpoints,
-                catalog,
-                &mut levers,
-                v,
-            );
-        }
-        if let Some(bf) = &sf.batch {
-            resolve_batch(&format!("{p}.batch"), bf, endpoints, &mut levers, v);
-        }
-        if let Some(sc) = &sf.semantic_cache {
-            resolve_semantic_cache(sc, &format!("{p}.semantic_cache"), endpoints, catalog, v)
-                .into_iter()
-                .for_each(|(ei, s)| levers[ei].semantic_cache = Some(s));
-        }
-        // A batched endpoint's routed requests are billed at their model's batch prices.
-        for (e, l) in endpoints.iter().zip(&levers) {
-            if let (Some(_), Some(rc)) = (&l.batch, &l.routing) {
-                for m in rc.models() {
-                    if catalog.get(m).is_some_and(|mp| mp.batch.is_none()) {
-                        v.err(
-                            format!("{p}.routing"),
-                            format!(
-                                "{m:?} has no batch prices in {}, and endpoint {:?}, which \
-                                 routes to it, is batched",
-                                catalog.source, e.name
-                            ),
-                        );
-                    }
-                }
-            }
-        }
+        let levers = resolve_levers(&p, sf, &resolved, endpoints, catalog, v);
         resolved.push(Strategy {
             name: sf.name.clone(),
             description: sf.description.clone(),
@@ -209,6 +44,224 @@ pub(super) fn resolve_strategies(
         });
     }
     resolved
+}
+
+/// The baseline when the file has none: no levers but the provider's automatic ones.
+fn implicit_baseline(endpoints: &[Endpoint]) -> Strategy {
+    let auto: Vec<&str> = endpoints
+        .iter()
+        .filter(|e| automatic_levers(e).prompt_cache.is_some())
+        .map(|e| e.name.as_str())
+        .collect();
+    Strategy {
+        name: "baseline".to_string(),
+        description: if auto.is_empty() {
+            "no levers: every request billed as sent".to_string()
+        } else {
+            format!(
+                "no levers switched on; the provider's automatic prompt caching still applies to {}",
+                auto.join(", ")
+            )
+        },
+        endpoints: endpoints.iter().map(automatic_levers).collect(),
+    }
+}
+
+/// The lever settings per endpoint of strategy `sf` (at `p`): the baseline's (`resolved[0]`,
+/// if resolved), the strategies it combines, then each of its own levers.
+fn resolve_levers(
+    p: &str,
+    sf: &StrategyFile,
+    resolved: &[Strategy],
+    endpoints: &[Endpoint],
+    catalog: &Catalog,
+    v: &mut Validator,
+) -> Vec<EndpointLevers> {
+    let mut levers: Vec<EndpointLevers> = match resolved.first() {
+        Some(b) if sf.name != "baseline" => b.endpoints.clone(),
+        _ => endpoints.iter().map(automatic_levers).collect(),
+    };
+    if sf.name == "baseline" && !sf.combine.is_empty() {
+        v.err(
+            format!("{p}.combine"),
+            "the baseline cannot combine other strategies",
+        );
+    }
+    apply_combined(p, &sf.combine, resolved, &mut levers, v);
+    if let Some(pc) = &sf.prompt_cache {
+        resolve_prompt_cache(&format!("{p}.prompt_cache"), pc, endpoints, &mut levers, v);
+    }
+    if let Some(rt) = &sf.routing {
+        let choices = routing::resolve(
+            rt,
+            &format!("{p}.routing"),
+            endpoints,
+            catalog,
+            &mut v.errors,
+        );
+        for (l, c) in levers.iter_mut().zip(choices) {
+            if c.is_some() {
+                l.routing = c;
+            }
+        }
+    }
+    if let Some(cf) = &sf.context {
+        resolve_context(
+            &format!("{p}.context"),
+            cf,
+            endpoints,
+            catalog,
+            &mut levers,
+            v,
+        );
+    }
+    if let Some(bf) = &sf.batch {
+        resolve_batch(&format!("{p}.batch"), bf, endpoints, &mut levers, v);
+    }
+    if let Some(sc) = &sf.semantic_cache {
+        resolve_semantic_cache(sc, &format!("{p}.semantic_cache"), endpoints, catalog, v)
+            .into_iter()
+            .for_each(|(ei, s)| levers[ei].semantic_cache = Some(s));
+    }
+    check_batched_routing(p, endpoints, &levers, catalog, v);
+    levers
+}
+
+/// Lay over `levers` what each strategy named in `combine` changed relative to the baseline
+/// (`resolved[0]`); a name must be of a strategy resolved before.
+fn apply_combined(
+    p: &str,
+    combine: &[String],
+    resolved: &[Strategy],
+    levers: &mut [EndpointLevers],
+    v: &mut Validator,
+) {
+    for (ci, c) in combine.iter().enumerate() {
+        match resolved.iter().find(|r| &r.name == c) {
+            Some(r) => {
+                // Apply what `c` changed relative to the baseline.
+                let base = &resolved[0].endpoints;
+                for (ei, l) in levers.iter_mut().enumerate() {
+                    if r.endpoints[ei].prompt_cache != base[ei].prompt_cache {
+                        l.prompt_cache = r.endpoints[ei].prompt_cache;
+                    }
+                    if r.endpoints[ei].routing != base[ei].routing {
+                        l.routing = r.endpoints[ei].routing.clone();
+                    }
+                    if r.endpoints[ei].context != base[ei].context {
+                        l.context = r.endpoints[ei].context.clone();
+                    }
+                    if r.endpoints[ei].batch != base[ei].batch {
+                        l.batch = r.endpoints[ei].batch.clone();
+                    }
+                    if r.endpoints[ei].semantic_cache != base[ei].semantic_cache {
+                        l.semantic_cache = r.endpoints[ei].semantic_cache.clone();
+                    }
+                }
+            }
+            None => {
+                let earlier: Vec<&str> = resolved.iter().map(|r| r.name.as_str()).collect();
+                v.err(
+                    format!("{p}.combine[{ci}]"),
+                    format!(
+                        "no strategy {c:?} defined before this one; earlier strategies: {}",
+                        earlier.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Resolve a strategy's `prompt_cache` at `pp`: each listed (or every) endpoint's model must
+/// cache prompts, with the TTL asked for (else its first).
+fn resolve_prompt_cache(
+    pp: &str,
+    pc: &file::PromptCacheFile,
+    endpoints: &[Endpoint],
+    levers: &mut [EndpointLevers],
+    v: &mut Validator,
+) {
+    check_endpoint_names(&format!("{pp}.endpoints"), &pc.endpoints, endpoints, v);
+    for (ei, e) in endpoints.iter().enumerate() {
+        if !pc.endpoints.is_empty() && !pc.endpoints.contains(&e.name) {
+            continue;
+        }
+        let rules = &e.price.cache;
+        if rules.kind == CacheKind::None {
+            v.err(
+                pp,
+                format!(
+                    "model {:?} of endpoint {:?} has no prompt caching; list the \
+                     endpoints to cache in `endpoints`",
+                    e.model, e.name
+                ),
+            );
+            continue;
+        }
+        let ttl = match pc.ttl {
+            Some(t) if rules.ttls.contains(&t) => t,
+            Some(t) => {
+                v.err(
+                    format!("{pp}.ttl"),
+                    format!(
+                        "{:?} (endpoint {:?}) offers TTLs {}, not {t}",
+                        e.model,
+                        e.name,
+                        rules
+                            .ttls
+                            .iter()
+                            .map(|t| format!("{t:?} ({t})"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+                continue;
+            }
+            None => match rules.ttls.first() {
+                Some(t) => *t,
+                None => continue,
+            },
+        };
+        let placement = if rules.kind == CacheKind::Automatic {
+            Placement::FullPrompt
+        } else {
+            pc.placement
+        };
+        levers[ei].prompt_cache = Some(CacheChoice {
+            ttl,
+            placement,
+            opted_in: true,
+            unbounded: pc.unbounded,
+        });
+    }
+}
+
+/// A batched endpoint's routed requests are billed at their model's batch prices: each model
+/// it routes to needs them.
+fn check_batched_routing(
+    p: &str,
+    endpoints: &[Endpoint],
+    levers: &[EndpointLevers],
+    catalog: &Catalog,
+    v: &mut Validator,
+) {
+    for (e, l) in endpoints.iter().zip(levers) {
+        if let (Some(_), Some(rc)) = (&l.batch, &l.routing) {
+            for m in rc.models() {
+                if catalog.get(m).is_some_and(|mp| mp.batch.is_none()) {
+                    v.err(
+                        format!("{p}.routing"),
+                        format!(
+                            "{m:?} has no batch prices in {}, and endpoint {:?}, which \
+                             routes to it, is batched",
+                            catalog.source, e.name
+                        ),
+                    );
+                }
+            }
+        }
+    }
 }
 
 fn resolve_batch(
@@ -386,129 +439,5 @@ fn automatic_levers(e: &Endpoint) -> EndpointLevers {
         context: None,
         batch: None,
         semantic_cache: None,
-    }
-}
-
-/// Resolve a strategy's `semantic_cache` at `path` into settings per endpoint index.
-fn resolve_semantic_cache(
-    sc: &file::SemanticCacheFile,
-    path: &str,
-    endpoints: &[Endpoint],
-    catalog: &Catalog,
-    v: &mut Validator,
-) -> Vec<(usize, SemanticCacheSettings)> {
-    let before = v.errors.len();
-    let with_queries: Vec<&str> = endpoints
-        .iter()
-        .filter(|e| e.traffic.queries.is_some())
-        .map(|e| e.name.as_str())
-        .collect();
-    let which = if with_queries.is_empty() {
-        "no endpoint has `traffic.queries`".to_string()
-    } else {
-        format!("endpoints with queries: {}", with_queries.join(", "))
-    };
-    let add_queries = "add e.g. `queries: Zipf(intents: 5000, s: 1.1)` to its traffic";
-    let mut chosen = Vec::new();
-    if sc.endpoints.is_empty() {
-        let missing: Vec<&str> = endpoints
-            .iter()
-            .filter(|e| e.traffic.queries.is_none())
-            .map(|e| e.name.as_str())
-            .collect();
-        if !missing.is_empty() {
-            v.err(
-                path,
-                format!(
-                    "applies to every endpoint, but {} {} no `traffic.queries` to look up; \
-                     list the endpoints to cache in `endpoints` ({which}), or {add_queries}",
-                    quote_list_and(&missing),
-                    if missing.len() == 1 { "has" } else { "have" },
-                ),
-            );
-        }
-        chosen.extend(0..endpoints.len());
-    }
-    for (ni, n) in sc.endpoints.iter().enumerate() {
-        let np = format!("{path}.endpoints[{ni}]");
-        match endpoints.iter().position(|e| &e.name == n) {
-            None => v.err(
-                np,
-                format!(
-                    "no endpoint named {n:?}; endpoints: {}",
-                    endpoints
-                        .iter()
-                        .map(|e| e.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ),
-            Some(ei) if endpoints[ei].traffic.queries.is_none() => v.err(
-                np,
-                format!(
-                    "endpoint {n:?} has no `traffic.queries`, so there is nothing to look up; \
-                     {add_queries} ({which})"
-                ),
-            ),
-            Some(ei) => chosen.push(ei),
-        }
-    }
-    match catalog.get(&sc.embedding_model) {
-        Some(m) if m.mode == Mode::Embedding => {}
-        Some(_) => v.err(
-            format!("{path}.embedding_model"),
-            format!(
-                "{:?} is a chat model; lookups need an embedding model, e.g. \
-                 \"text-embedding-3-small\"",
-                sc.embedding_model
-            ),
-        ),
-        None => v.err(
-            format!("{path}.embedding_model"),
-            unknown_model(&sc.embedding_model, catalog),
-        ),
-    }
-    if sc.capacity == Some(0) {
-        v.err(
-            format!("{path}.capacity"),
-            "must be >= 1 entry; omit it for an unbounded cache",
-        );
-    }
-    let ttl_ms = match sc.ttl_s {
-        Some(t) if !t.is_finite() || t <= 0.0 => {
-            v.err(
-                format!("{path}.ttl_s"),
-                format!("must be a finite number of seconds > 0; omit it for no expiry (got {t})"),
-            );
-            None
-        }
-        Some(t) => Some((t * 1000.0).round().max(1.0) as u64),
-        None => None,
-    };
-    v.probability(&format!("{path}.hit_probability"), sc.hit_probability);
-    v.probability(&format!("{path}.false_hit_rate"), sc.false_hit_rate);
-    if v.errors.len() > before {
-        return Vec::new();
-    }
-    let settings = SemanticCacheSettings {
-        embedding_model: sc.embedding_model.clone(),
-        capacity: sc.capacity,
-        ttl_ms,
-        hit_probability: sc.hit_probability,
-        false_hit_rate: sc.false_hit_rate,
-    };
-    chosen
-        .into_iter()
-        .map(|ei| (ei, settings.clone()))
-        .collect()
-}
-
-/// `"a"`, `"a" and "b"`, `"a", "b" and "c"`.
-fn quote_list_and(items: &[&str]) -> String {
-    let q: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
-    match q.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        Some((last, _)) => last.clone(),
-        None => String::new(),
     }
 }

@@ -3,7 +3,7 @@
 use crate::foundations::dist::Dist;
 use crate::foundations::pricing::Bucket;
 use crate::foundations::rng::{self, Purpose};
-use crate::model::scenario::{self, Endpoint, Growth, Queries, Scenario};
+use crate::model::scenario::{self, Endpoint, Growth, Queries, Scenario, Traffic};
 use crate::model::strategy::Action;
 
 use super::{Kind, Part, PriceScales, Target, TrafficField};
@@ -26,69 +26,19 @@ pub fn apply(base: &Scenario, draws: &[f64]) -> Result<(Scenario, PriceScales), 
     let mut sc = base.clone();
     let mut prices = PriceScales::default();
     for (u, &x) in base.uncertain.iter().zip(draws) {
-        let set = |old: f64| match u.kind {
-            Kind::Value => x,
-            Kind::Scale => old * x,
-        };
-        let prob = |old: f64| set(old).clamp(0.0, 1.0);
+        let d = Drawn { kind: u.kind, x };
         let fail = |e: String| format!("uncertain {:?}: {e}", u.path);
         match &u.target {
             Target::Traffic { endpoints, field } => {
                 for &i in endpoints {
-                    let t = &mut sc.endpoints[i].traffic;
-                    match field {
-                        TrafficField::DailyActiveUsers => {
-                            t.daily_active_users = set(t.daily_active_users)
-                        }
-                        TrafficField::SessionsPerUser => {
-                            t.sessions_per_user_per_day = set(t.sessions_per_user_per_day)
-                        }
-                        TrafficField::Turns => t.turns = t.turns.scaled(x).map_err(fail)?,
-                        TrafficField::ThinkTime => {
-                            t.think_time_s = t.think_time_s.scaled(x).map_err(fail)?
-                        }
-                        TrafficField::QueriesRate => {
-                            if let Some(Queries::Repetition { rate }) = &mut t.queries {
-                                *rate = prob(*rate);
-                            }
-                        }
-                        TrafficField::QueriesS => {
-                            if let Some(Queries::Zipf { s, .. }) = &mut t.queries {
-                                *s = set(*s).max(0.0);
-                            }
-                        }
-                        TrafficField::QueriesIntents => {
-                            if let Some(Queries::Zipf { intents, .. }) = &mut t.queries {
-                                *intents = set(*intents as f64).round().max(1.0) as u64;
-                            }
-                        }
-                        TrafficField::GrowthUsersPerMonth => {
-                            if let Some(Growth::Linear { users_per_month }) = &mut t.growth {
-                                *users_per_month = set(*users_per_month);
-                            }
-                        }
-                        TrafficField::GrowthMonthlyRate => match &mut t.growth {
-                            Some(Growth::Exponential { monthly_rate }) => {
-                                *monthly_rate = set(*monthly_rate).max(-0.999_999);
-                            }
-                            Some(Growth::Logistic { monthly_rate, .. }) => {
-                                *monthly_rate = set(*monthly_rate).max(1e-9);
-                            }
-                            _ => {}
-                        },
-                        TrafficField::GrowthCeiling => {
-                            if let Some(Growth::Logistic { ceiling_users, .. }) = &mut t.growth {
-                                *ceiling_users = set(*ceiling_users);
-                            }
-                        }
-                    }
+                    set_traffic(&mut sc.endpoints[i].traffic, *field, d).map_err(fail)?;
                 }
             }
             Target::Sizes { endpoints, parts } => {
                 for &i in endpoints {
                     for &p in parts {
-                        let d = sizes_mut(&mut sc.endpoints[i], p);
-                        *d = d.scaled(x).map_err(fail)?;
+                        let dist = sizes_mut(&mut sc.endpoints[i], p);
+                        *dist = dist.scaled(x).map_err(fail)?;
                     }
                 }
             }
@@ -102,46 +52,132 @@ pub fn apply(base: &Scenario, draws: &[f64]) -> Result<(Scenario, PriceScales), 
                 prices.0.push((model.clone(), f));
             }
             Target::SemanticHitProbability | Target::SemanticFalseHitRate => {
-                for s in &mut sc.strategies {
-                    for e in &mut s.endpoints {
-                        if let Some(c) = &mut e.semantic_cache {
-                            if matches!(u.target, Target::SemanticHitProbability) {
-                                c.hit_probability = prob(c.hit_probability);
-                            } else {
-                                c.false_hit_rate = prob(c.false_hit_rate);
-                            }
-                        }
-                    }
-                }
+                let hit = matches!(u.target, Target::SemanticHitProbability);
+                set_semantic_cache(&mut sc, hit, d);
             }
-            Target::EscalateShare => {
-                for s in &mut sc.strategies {
-                    for e in &mut s.endpoints {
-                        if let Some(r) = &mut e.routing {
-                            for rule in &mut r.rules {
-                                if let Action::Cascade { escalate_share, .. } = &mut rule.action {
-                                    *escalate_share = prob(*escalate_share);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            Target::EscalateShare => set_escalate_share(&mut sc, d),
             Target::RevenuePerRequest => {
                 if let Some(r) = &mut sc.revenue {
-                    r.usd_per_request = set(r.usd_per_request);
+                    r.usd_per_request = d.set(r.usd_per_request);
                 }
             }
             Target::RevenuePlan(i) => {
                 if let Some(r) = &mut sc.revenue {
                     let p = &mut r.plans[*i];
-                    p.usd_per_user_month = set(p.usd_per_user_month);
+                    p.usd_per_user_month = d.set(p.usd_per_user_month);
                 }
             }
         }
     }
+    hold_users_at_ceiling(&mut sc);
+    check_sessions_per_day(&sc)?;
+    Ok((sc, prices))
+}
+
+/// One drawn number and how it applies.
+#[derive(Clone, Copy)]
+struct Drawn {
+    kind: Kind,
+    x: f64,
+}
+
+impl Drawn {
+    /// The new value of a number that was `old`.
+    fn set(self, old: f64) -> f64 {
+        match self.kind {
+            Kind::Value => self.x,
+            Kind::Scale => old * self.x,
+        }
+    }
+
+    /// The new value of a probability that was `old`, kept in [0, 1].
+    fn prob(self, old: f64) -> f64 {
+        self.set(old).clamp(0.0, 1.0)
+    }
+}
+
+/// Apply `d` to the traffic `field` of one endpoint (a field its query model or growth curve
+/// lacks is left alone).
+fn set_traffic(t: &mut Traffic, field: TrafficField, d: Drawn) -> Result<(), String> {
+    match field {
+        TrafficField::DailyActiveUsers => t.daily_active_users = d.set(t.daily_active_users),
+        TrafficField::SessionsPerUser => {
+            t.sessions_per_user_per_day = d.set(t.sessions_per_user_per_day)
+        }
+        TrafficField::Turns => t.turns = t.turns.scaled(d.x)?,
+        TrafficField::ThinkTime => t.think_time_s = t.think_time_s.scaled(d.x)?,
+        TrafficField::QueriesRate => {
+            if let Some(Queries::Repetition { rate }) = &mut t.queries {
+                *rate = d.prob(*rate);
+            }
+        }
+        TrafficField::QueriesS => {
+            if let Some(Queries::Zipf { s, .. }) = &mut t.queries {
+                *s = d.set(*s).max(0.0);
+            }
+        }
+        TrafficField::QueriesIntents => {
+            if let Some(Queries::Zipf { intents, .. }) = &mut t.queries {
+                *intents = d.set(*intents as f64).round().max(1.0) as u64;
+            }
+        }
+        TrafficField::GrowthUsersPerMonth => {
+            if let Some(Growth::Linear { users_per_month }) = &mut t.growth {
+                *users_per_month = d.set(*users_per_month);
+            }
+        }
+        TrafficField::GrowthMonthlyRate => match &mut t.growth {
+            Some(Growth::Exponential { monthly_rate }) => {
+                *monthly_rate = d.set(*monthly_rate).max(-0.999_999);
+            }
+            Some(Growth::Logistic { monthly_rate, .. }) => {
+                *monthly_rate = d.set(*monthly_rate).max(1e-9);
+            }
+            _ => {}
+        },
+        TrafficField::GrowthCeiling => {
+            if let Some(Growth::Logistic { ceiling_users, .. }) = &mut t.growth {
+                *ceiling_users = d.set(*ceiling_users);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Apply `d` to every strategy's semantic cache: its hit probability (`hit`) or false-hit
+/// rate.
+fn set_semantic_cache(sc: &mut Scenario, hit: bool, d: Drawn) {
+    for s in &mut sc.strategies {
+        for e in &mut s.endpoints {
+            if let Some(c) = &mut e.semantic_cache {
+                if hit {
+                    c.hit_probability = d.prob(c.hit_probability);
+                } else {
+                    c.false_hit_rate = d.prob(c.false_hit_rate);
+                }
+            }
+        }
+    }
+}
+
+/// Apply `d` to the escalate share of every strategy's cascades.
+fn set_escalate_share(sc: &mut Scenario, d: Drawn) {
+    for s in &mut sc.strategies {
+        for e in &mut s.endpoints {
+            if let Some(r) = &mut e.routing {
+                for rule in &mut r.rules {
+                    if let Action::Cascade { escalate_share, .. } = &mut rule.action {
+                        *escalate_share = d.prob(*escalate_share);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Both uncertain and drawn crossed: users held at the ceiling (see the module docs).
+fn hold_users_at_ceiling(sc: &mut Scenario) {
     for e in &mut sc.endpoints {
-        // Both uncertain and drawn crossed: users held at the ceiling (see the module docs).
         let t = &mut e.traffic;
         if let Some(Growth::Logistic { ceiling_users, .. }) = &mut t.growth
             && *ceiling_users < t.daily_active_users
@@ -149,6 +185,10 @@ pub fn apply(base: &Scenario, draws: &[f64]) -> Result<(Scenario, PriceScales), 
             t.daily_active_users = *ceiling_users;
         }
     }
+}
+
+/// The run's draws must keep every endpoint's busiest day within the simulated sessions.
+fn check_sessions_per_day(sc: &Scenario) -> Result<(), String> {
     for e in &sc.endpoints {
         let t = &e.traffic;
         let peak = t
@@ -166,9 +206,10 @@ pub fn apply(base: &Scenario, draws: &[f64]) -> Result<(Scenario, PriceScales), 
             ));
         }
     }
-    Ok((sc, prices))
+    Ok(())
 }
 
+/// The size distribution `p` of endpoint `e`.
 fn sizes_mut(e: &mut Endpoint, p: Part) -> &mut Dist {
     match p {
         Part::System => &mut e.prompt.system_tokens,

@@ -40,7 +40,7 @@ use rand_distr::{Distribution, Exp1};
 use crate::foundations::dist::Sampler;
 use crate::foundations::rng::{self, Purpose};
 use crate::foundations::time::{EventQueue, MS_PER_HOUR, SimTime};
-use crate::model::scenario::{History, Queries, Scenario};
+use crate::model::scenario::{Endpoint, History, Queries, Scenario};
 use crate::model::workload::Request;
 
 #[derive(Debug, Clone, Copy)]
@@ -161,66 +161,87 @@ pub struct Synthetic {
     top_taken: bool,
 }
 
+impl Samplers {
+    /// The samplers of endpoint `e`'s distributions.
+    fn of(e: &Endpoint) -> Result<Samplers, String> {
+        let s = |d: &crate::foundations::dist::Dist, what: &str| {
+            d.sampler()
+                .map_err(|m| format!("endpoint {:?}: {what}: {m}", e.name))
+        };
+        Ok(Samplers {
+            turns: s(&e.traffic.turns, "traffic.turns")?,
+            think_s: s(&e.traffic.think_time_s, "traffic.think_time_s")?,
+            system: s(&e.prompt.system_tokens, "prompt.system_tokens")?,
+            tools: s(&e.prompt.tools_tokens, "prompt.tools_tokens")?,
+            context: s(&e.prompt.context_tokens, "prompt.context_tokens")?,
+            user: s(&e.prompt.user_tokens, "prompt.user_tokens")?,
+            output: s(&e.output_tokens, "output_tokens")?,
+            reasoning: s(&e.reasoning_tokens, "reasoning_tokens")?,
+        })
+    }
+}
+
+impl EndpointGen {
+    /// The generator of endpoint `e` in run `run`, before its first arrival is scheduled.
+    fn new(scenario: &Scenario, run: u64, e: &Endpoint) -> Result<EndpointGen, String> {
+        let samplers = Samplers::of(e)?;
+        let growing = e.traffic.growth.is_some();
+        let rate_per_ms = weekly_rate_per_ms(scenario, e, growing);
+        let users_by_day = growing.then(|| e.traffic.users_by_day(&scenario.months));
+        Ok(EndpointGen {
+            samplers,
+            rate_per_ms,
+            users: (e.traffic.daily_active_users.round() as u32).max(1),
+            users_by_day,
+            history: e.prompt.history,
+            context_in_history: e.prompt.context_in_history,
+            arrivals: rng::stream(scenario.seed, run, &e.name, Purpose::Arrivals),
+            sessions: rng::stream(scenario.seed, run, &e.name, Purpose::Sessions),
+            tokens: rng::stream(scenario.seed, run, &e.name, Purpose::Tokens),
+            t_ms: 0.0,
+            hour: 0,
+            queries: match &e.traffic.queries {
+                Some(q) => Some(
+                    QueryGen::new(
+                        q,
+                        rng::stream(scenario.seed, run, &e.name, Purpose::Queries),
+                    )
+                    .map_err(|m| format!("endpoint {:?}: traffic.queries: {m}", e.name))?,
+                ),
+                None => None,
+            },
+        })
+    }
+}
+
+/// Session arrivals per ms of endpoint `e` in each hour of the week from day 0: per user
+/// when the users `growing`, else for the endpoint's constant users.
+fn weekly_rate_per_ms(scenario: &Scenario, e: &Endpoint, growing: bool) -> Vec<f64> {
+    (0..7 * 24)
+        .map(|h| {
+            let day = (h / 24) as u32;
+            let weekday = scenario.weekday_of(day);
+            let sessions = if growing {
+                e.traffic.sessions_per_user_per_day * e.traffic.weekday_factor[weekday]
+            } else {
+                e.traffic.expected_sessions(weekday)
+            };
+            sessions * e.traffic.hourly_share[h % 24] / MS_PER_HOUR as f64
+        })
+        .collect()
+}
+
 impl Synthetic {
     /// The traffic of run `run` of `scenario`.
     ///
     /// Fails only if a distribution cannot be built, which validation already rules out.
     pub fn new(scenario: &Scenario, run: u64) -> Result<Synthetic, String> {
         let horizon_hours = u64::from(scenario.horizon_days) * 24;
-        let mut endpoints = Vec::with_capacity(scenario.endpoints.len());
-        for e in &scenario.endpoints {
-            let s = |d: &crate::foundations::dist::Dist, what: &str| {
-                d.sampler()
-                    .map_err(|m| format!("endpoint {:?}: {what}: {m}", e.name))
-            };
-            let samplers = Samplers {
-                turns: s(&e.traffic.turns, "traffic.turns")?,
-                think_s: s(&e.traffic.think_time_s, "traffic.think_time_s")?,
-                system: s(&e.prompt.system_tokens, "prompt.system_tokens")?,
-                tools: s(&e.prompt.tools_tokens, "prompt.tools_tokens")?,
-                context: s(&e.prompt.context_tokens, "prompt.context_tokens")?,
-                user: s(&e.prompt.user_tokens, "prompt.user_tokens")?,
-                output: s(&e.output_tokens, "output_tokens")?,
-                reasoning: s(&e.reasoning_tokens, "reasoning_tokens")?,
-            };
-            let growing = e.traffic.growth.is_some();
-            let rate_per_ms = (0..7 * 24)
-                .map(|h| {
-                    let day = (h / 24) as u32;
-                    let weekday = scenario.weekday_of(day);
-                    let sessions = if growing {
-                        e.traffic.sessions_per_user_per_day * e.traffic.weekday_factor[weekday]
-                    } else {
-                        e.traffic.expected_sessions(weekday)
-                    };
-                    sessions * e.traffic.hourly_share[h % 24] / MS_PER_HOUR as f64
-                })
-                .collect();
-            let users_by_day = growing.then(|| e.traffic.users_by_day(&scenario.months));
-            endpoints.push(EndpointGen {
-                samplers,
-                rate_per_ms,
-                users: (e.traffic.daily_active_users.round() as u32).max(1),
-                users_by_day,
-                history: e.prompt.history,
-                context_in_history: e.prompt.context_in_history,
-                arrivals: rng::stream(scenario.seed, run, &e.name, Purpose::Arrivals),
-                sessions: rng::stream(scenario.seed, run, &e.name, Purpose::Sessions),
-                tokens: rng::stream(scenario.seed, run, &e.name, Purpose::Tokens),
-                t_ms: 0.0,
-                hour: 0,
-                queries: match &e.traffic.queries {
-                    Some(q) => Some(
-                        QueryGen::new(
-                            q,
-                            rng::stream(scenario.seed, run, &e.name, Purpose::Queries),
-                        )
-                        .map_err(|m| format!("endpoint {:?}: traffic.queries: {m}", e.name))?,
-                    ),
-                    None => None,
-                },
-            });
-        }
+        let endpoints = scenario
+            .endpoints
+            .iter()
+            .map(|e| EndpointGen::new(scenario, run, e))
+            .collect::<Result<Vec<_>, String>>()?;
         let mut this = Synthetic {
             endpoints,
             queue: EventQueue::new(),

@@ -1,0 +1,288 @@
+//! Checking a scenario's endpoints: each one's model and service tier, traffic, and request
+//! sizes, into validated [`Endpoint`]s, collecting every problem.
+//!
+//! An endpoint is the largest part of a scenario file; its checks live here so that loading
+//! (`load`) reads as the list of a scenario's parts.
+
+use crate::foundations::dist::Dist;
+use crate::foundations::pricing::{Catalog, Mode, ModelPrice, ServiceTier};
+
+use super::check::{MAX_SESSIONS_PER_DAY, Validator, trim_float, unknown_model};
+use super::file::{self, EndpointFile, Growth, Queries, ScenarioFile, TrafficFile};
+use super::{Endpoint, Prompt, Traffic};
+
+/// The file's endpoints, each checked against `catalog`. An endpoint whose model is unknown is
+/// left out (its errors are in `v`).
+pub(super) fn validate_endpoints(
+    v: &mut Validator,
+    file: &ScenarioFile,
+    catalog: &Catalog,
+) -> Vec<Endpoint> {
+    if file.endpoints.is_empty() {
+        v.err("endpoints", "at least one endpoint is required");
+    }
+    let mut endpoints = Vec::new();
+    for (i, e) in file.endpoints.iter().enumerate() {
+        let p = format!("endpoints[{i}]");
+        v.name(
+            &format!("{p}.name"),
+            &e.name,
+            file.endpoints[..i].iter().any(|o| o.name == e.name),
+            "endpoint",
+        );
+        let (price, service_tier) = validate_model(v, &p, e, catalog);
+        let traffic = validate_traffic(v, &p, e);
+        validate_sizes(v, &p, e);
+        validate_sessions_per_day(v, &p, &e.traffic);
+        if let Some(price) = price {
+            endpoints.push(endpoint(e, price, service_tier, traffic));
+        }
+    }
+    endpoints
+}
+
+/// The endpoint's model (when the catalog has it) and service tier: a chat model, with flex
+/// prices if the tier is Flex.
+fn validate_model(
+    v: &mut Validator,
+    p: &str,
+    e: &EndpointFile,
+    catalog: &Catalog,
+) -> (Option<ModelPrice>, ServiceTier) {
+    let price = match catalog.get(&e.model) {
+        Some(m) => Some(m.clone()),
+        None => {
+            v.err(format!("{p}.model"), unknown_model(&e.model, catalog));
+            None
+        }
+    };
+    let service_tier = match e.service_tier {
+        file::ServiceTierFile::Standard => ServiceTier::Standard,
+        file::ServiceTierFile::Flex => ServiceTier::Flex,
+    };
+    if let Some(m) = &price {
+        if m.mode != Mode::Chat {
+            v.err(
+                format!("{p}.model"),
+                format!(
+                    "{:?} is an embedding model; an endpoint needs a chat model",
+                    e.model
+                ),
+            );
+        }
+        if service_tier == ServiceTier::Flex && m.flex.is_none() {
+            v.err(
+                format!("{p}.service_tier"),
+                format!(
+                    "{:?} has no flex prices in {}; use Standard",
+                    e.model, catalog.source
+                ),
+            );
+        }
+    }
+    (price, service_tier)
+}
+
+/// The endpoint's traffic: users and sessions, the hourly and weekday profiles, turns and
+/// think time (a deferrable endpoint has single-request sessions), queries and growth.
+fn validate_traffic(v: &mut Validator, p: &str, e: &EndpointFile) -> Traffic {
+    let t = &e.traffic;
+    v.non_negative(
+        &format!("{p}.traffic.daily_active_users"),
+        t.daily_active_users,
+    );
+    v.non_negative(
+        &format!("{p}.traffic.sessions_per_user_per_day"),
+        t.sessions_per_user_per_day,
+    );
+    let hourly_share = v.weights::<24>(
+        &format!("{p}.traffic.hourly_profile"),
+        t.hourly_profile.as_deref(),
+        "24 weights, hour 0 to hour 23",
+    );
+    let weekday = v.weights::<7>(
+        &format!("{p}.traffic.weekday_weights"),
+        t.weekday_weights.as_deref(),
+        "7 weights, Monday to Sunday",
+    );
+    let weekday_factor = weekday.map(|w| w * 7.0);
+    v.dist(&format!("{p}.traffic.turns"), &t.turns, 1.0);
+    if e.deferrable && t.turns.support_max() > 1.0 {
+        v.err(
+            format!("{p}.deferrable"),
+            "a deferrable endpoint's sessions must be single requests (turns: Fixed(1)): \
+             a conversation cannot wait hours for each answer",
+        );
+    }
+    let think_time_s = validate_think_time(v, p, t);
+    if let Some(q) = &t.queries {
+        validate_queries(v, &format!("{p}.traffic.queries"), q);
+    }
+    if let Some(g) = &t.growth {
+        validate_growth(v, &format!("{p}.traffic.growth"), g, t.daily_active_users);
+    }
+    Traffic {
+        daily_active_users: t.daily_active_users,
+        sessions_per_user_per_day: t.sessions_per_user_per_day,
+        hourly_share,
+        weekday_factor,
+        turns: t.turns.clone(),
+        think_time_s,
+        queries: t.queries.clone(),
+        growth: t.growth.clone(),
+    }
+}
+
+/// `traffic.think_time_s`: required when sessions can have more than one turn, else 0.
+fn validate_think_time(v: &mut Validator, p: &str, t: &TrafficFile) -> Dist {
+    match &t.think_time_s {
+        Some(d) => {
+            v.dist(&format!("{p}.traffic.think_time_s"), d, 0.0);
+            d.clone()
+        }
+        None => {
+            if t.turns.support_max() > 1.0 {
+                v.err(
+                    format!("{p}.traffic.think_time_s"),
+                    "required when sessions can have more than one turn, e.g. \
+                     think_time_s: LogNormal(median: 30, p90: 120)",
+                );
+            }
+            Dist::Fixed(0.0)
+        }
+    }
+}
+
+/// Check `traffic.queries` of an endpoint.
+fn validate_queries(v: &mut Validator, path: &str, q: &Queries) {
+    match q {
+        Queries::Zipf { intents, s } => {
+            if *intents < 1 {
+                v.err(format!("{path}.intents"), "must be >= 1 (got 0)");
+            }
+            if !s.is_finite() || *s < 0.0 {
+                v.err(
+                    format!("{path}.s"),
+                    format!("must be a finite number >= 0 (got {s})"),
+                );
+            }
+        }
+        Queries::Repetition { rate } => v.probability(&format!("{path}.rate"), *rate),
+    }
+}
+
+/// Check `traffic.growth` of an endpoint with `dau` day-0 users.
+fn validate_growth(v: &mut Validator, p: &str, g: &Growth, dau: f64) {
+    match g {
+        Growth::Linear { users_per_month } => {
+            if !users_per_month.is_finite() {
+                v.err(format!("{p}.users_per_month"), "must be a finite number");
+            }
+        }
+        Growth::Exponential { monthly_rate } => {
+            if !monthly_rate.is_finite() || *monthly_rate <= -1.0 || *monthly_rate > 100.0 {
+                v.err(
+                    format!("{p}.monthly_rate"),
+                    format!(
+                        "must be above -1 and at most 100 (got {monthly_rate}); 0.2 means +20% a month"
+                    ),
+                );
+            }
+        }
+        Growth::Logistic {
+            ceiling_users,
+            monthly_rate,
+        } => {
+            if !ceiling_users.is_finite() || *ceiling_users < dau {
+                v.err(
+                    format!("{p}.ceiling_users"),
+                    format!(
+                        "must be a finite number >= daily_active_users ({}) (got {ceiling_users})",
+                        trim_float(dau)
+                    ),
+                );
+            }
+            if !monthly_rate.is_finite() || *monthly_rate <= 0.0 || *monthly_rate > 100.0 {
+                v.err(
+                    format!("{p}.monthly_rate"),
+                    format!("must be above 0 and at most 100 (got {monthly_rate})"),
+                );
+            }
+        }
+        Growth::Monthly(points) => {
+            if points.is_empty() {
+                v.err(
+                    p,
+                    "needs at least one multiplier, e.g. Monthly([1.0, 1.5, 2.2])",
+                );
+            }
+            for (i, x) in points.iter().enumerate() {
+                if !x.is_finite() || *x < 0.0 {
+                    v.err(
+                        format!("{p}[{i}]"),
+                        format!("must be a finite multiplier >= 0 (got {x})"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The token distributions of the prompt's parts and of the output.
+fn validate_sizes(v: &mut Validator, p: &str, e: &EndpointFile) {
+    let pr = &e.prompt;
+    for (field, d) in [
+        ("prompt.system_tokens", &pr.system_tokens),
+        ("prompt.tools_tokens", &pr.tools_tokens),
+        ("prompt.context_tokens", &pr.context_tokens),
+        ("prompt.user_tokens", &pr.user_tokens),
+        ("output_tokens", &e.output_tokens),
+        ("reasoning_tokens", &e.reasoning_tokens),
+    ] {
+        v.tokens(&format!("{p}.{field}"), d);
+    }
+}
+
+/// Every request is simulated, so the sessions of a day are capped.
+fn validate_sessions_per_day(v: &mut Validator, p: &str, t: &TrafficFile) {
+    let daily = t.daily_active_users * t.sessions_per_user_per_day;
+    if daily.is_finite() && daily > MAX_SESSIONS_PER_DAY {
+        v.err(
+            format!("{p}.traffic"),
+            format!(
+                "daily_active_users × sessions_per_user_per_day is {} sessions a day; \
+                 tokencast simulates every request, so at most {} a day are supported",
+                trim_float(daily),
+                trim_float(MAX_SESSIONS_PER_DAY)
+            ),
+        );
+    }
+}
+
+/// The validated endpoint of `e`, with its model's `price`.
+fn endpoint(
+    e: &EndpointFile,
+    price: ModelPrice,
+    service_tier: ServiceTier,
+    traffic: Traffic,
+) -> Endpoint {
+    let pr = &e.prompt;
+    Endpoint {
+        name: e.name.clone(),
+        model: e.model.clone(),
+        price,
+        service_tier,
+        deferrable: e.deferrable,
+        traffic,
+        prompt: Prompt {
+            system_tokens: pr.system_tokens.clone(),
+            tools_tokens: pr.tools_tokens.clone(),
+            context_tokens: pr.context_tokens.clone(),
+            user_tokens: pr.user_tokens.clone(),
+            history: pr.history,
+            context_in_history: pr.context_in_history,
+        },
+        output_tokens: e.output_tokens.clone(),
+        reasoning_tokens: e.reasoning_tokens.clone(),
+    }
+}

@@ -1,0 +1,122 @@
+//! Which CSV column means what, per format: the native header, Azure's, BurstGPT's and
+//! LiteLLM's.
+//!
+//! A header is read once; each row then finds its cells through the `meanings` this returns,
+//! so what is particular to a CSV format lives here and in `csv_row`, not in the row loop.
+
+use super::{NATIVE_COLUMNS, TraceFormat};
+
+/// Column indices by meaning, for CSV formats.
+pub(super) mod col {
+    pub const TIME: usize = 0;
+    pub const INPUT: usize = 1;
+    pub const OUTPUT: usize = 2;
+    pub const SESSION: usize = 3;
+    pub const ENDPOINT: usize = 4;
+    pub const USER: usize = 5;
+    pub const MODEL: usize = 6;
+    pub const CACHE_READ: usize = 7;
+    pub const CACHE_WRITE: usize = 8;
+    pub const REASONING: usize = 9;
+    pub const PREFIX: usize = 10;
+    pub const BLOCK: usize = 11;
+    pub const INTENT: usize = 12;
+    pub const BATCH: usize = 13;
+    pub const N: usize = 14;
+}
+
+/// What each column of a `format` file with `headers` is (a `col` index), if used. Each
+/// meaning has at most one column and each column at most one meaning.
+pub(super) fn meanings(
+    format: TraceFormat,
+    headers: &csv::StringRecord,
+) -> Result<Vec<Option<usize>>, String> {
+    let columns = csv_columns(format, headers)?;
+    let mut meanings = vec![None; headers.len()];
+    for (meaning, c) in columns.iter().enumerate() {
+        if let Some(c) = c {
+            meanings[*c] = Some(meaning);
+        }
+    }
+    Ok(meanings)
+}
+
+/// The column of each meaning (indexed by `col`), or what is wrong with the header.
+fn csv_columns(
+    format: TraceFormat,
+    headers: &csv::StringRecord,
+) -> Result<Vec<Option<usize>>, String> {
+    let header = Header { format, headers };
+    let mut cols = vec![None; col::N];
+    match format {
+        TraceFormat::NativeCsv => native_columns(&header, &mut cols)?,
+        TraceFormat::Azure => {
+            header.need(&mut cols, col::TIME, "TIMESTAMP")?;
+            header.need(&mut cols, col::INPUT, "ContextTokens")?;
+            header.need(&mut cols, col::OUTPUT, "GeneratedTokens")?;
+        }
+        TraceFormat::BurstGpt => {
+            header.need(&mut cols, col::TIME, "Timestamp")?;
+            header.need(&mut cols, col::INPUT, "Request tokens")?;
+            header.need(&mut cols, col::OUTPUT, "Response tokens")?;
+            cols[col::MODEL] = header.find("Model");
+            cols[col::ENDPOINT] = header.find("Log Type");
+        }
+        TraceFormat::LiteLlm => {
+            header.need(&mut cols, col::TIME, "startTime")?;
+            header.need(&mut cols, col::INPUT, "prompt_tokens")?;
+            header.need(&mut cols, col::OUTPUT, "completion_tokens")?;
+            cols[col::MODEL] = header.find("model");
+            cols[col::USER] = header.find("end_user").or_else(|| header.find("user"));
+            cols[col::SESSION] = header.find("session_id");
+            cols[col::ENDPOINT] = header.find("call_type");
+        }
+        TraceFormat::NativeJsonl | TraceFormat::Mooncake => {}
+    }
+    Ok(cols)
+}
+
+/// The native header: every column must be a native one, and the first three are required.
+fn native_columns(header: &Header<'_>, cols: &mut [Option<usize>]) -> Result<(), String> {
+    for (i, h) in header.headers.iter().enumerate() {
+        match NATIVE_COLUMNS.iter().position(|c| *c == h.trim()) {
+            Some(c) => cols[c] = Some(i),
+            None => {
+                return Err(format!(
+                    "unknown column `{}`; native columns are: {}",
+                    h,
+                    NATIVE_COLUMNS.join(", ")
+                ));
+            }
+        }
+    }
+    for (i, name) in NATIVE_COLUMNS.iter().enumerate().take(3) {
+        header.need(cols, i, name)?;
+    }
+    Ok(())
+}
+
+/// A header being read for one format.
+struct Header<'a> {
+    format: TraceFormat,
+    headers: &'a csv::StringRecord,
+}
+
+impl Header<'_> {
+    /// The column named `name`, ignoring surrounding whitespace.
+    fn find(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h.trim() == name)
+    }
+
+    /// Set meaning `i` to the column named `name`, which the format requires.
+    fn need(&self, cols: &mut [Option<usize>], i: usize, name: &str) -> Result<(), String> {
+        cols[i] = Some(self.find(name).ok_or_else(|| {
+            format!(
+                "missing column `{name}` for the {} format; header is: {}",
+                self.format,
+                self.headers.iter().collect::<Vec<_>>().join(",")
+            )
+        })?);
+        Ok(())
+    }
+}

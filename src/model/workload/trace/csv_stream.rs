@@ -1,0 +1,201 @@
+//! Streaming a CSV trace: its header once, then each row as bytes, checked to be UTF-8 and
+//! numbered by line.
+//!
+//! Rows are read into one reused `csv::ByteRecord` and checked to be UTF-8 once per row (one
+//! pass when the row is ASCII); a row that is not gets the message csv itself gives, so reading
+//! bytes reports bad text exactly as reading strings did. What the cells mean is `csv_row`'s.
+
+use std::io::Read;
+
+use super::TraceFormat;
+use super::columns;
+use super::csv_row::fill_csv;
+use super::error::TraceError;
+use super::record::TraceRecord;
+
+/// The open CSV rows of a trace.
+pub(super) struct CsvRows {
+    reader: csv::Reader<Box<dyn Read>>,
+    record: csv::ByteRecord,
+    /// What each column of the file is (a `col` index), if used.
+    meanings: Vec<Option<usize>>,
+}
+
+impl CsvRows {
+    /// Read the header of the `format` file `path` from `file` and check it has the columns
+    /// the format needs.
+    pub(super) fn open(
+        path: &str,
+        format: TraceFormat,
+        file: Box<dyn Read>,
+    ) -> Result<CsvRows, TraceError> {
+        let header_err = |message| TraceError::Header {
+            path: path.to_string(),
+            message,
+        };
+        // A buffer as large as the file reader's: csv then reads the file straight into its
+        // own, past the file reader's.
+        let mut reader = csv::ReaderBuilder::new()
+            .buffer_capacity(1 << 16)
+            .has_headers(true)
+            .flexible(false)
+            .from_reader(file);
+        let headers = reader
+            .headers()
+            .map_err(|e| header_err(e.to_string()))?
+            .clone();
+        let meanings = columns::meanings(format, &headers).map_err(header_err)?;
+        Ok(CsvRows {
+            reader,
+            record: csv::ByteRecord::new(),
+            meanings,
+        })
+    }
+
+    /// Read the next row into `out`; `line` is the last row's line and becomes this one's.
+    /// `None` at the end of the file.
+    #[inline]
+    pub(super) fn read_into(
+        &mut self,
+        format: TraceFormat,
+        path: &str,
+        line: &mut u64,
+        out: &mut TraceRecord,
+    ) -> Option<Result<(), TraceError>> {
+        // Where csv's own UTF-8 check would report a bad row: the reader's position before the
+        // row.
+        let before = self.reader.position().clone();
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => None,
+            Ok(true) => {
+                *line = next_line(self.record.position(), *line);
+                let r = match row_text(&self.record) {
+                    Some(text) => fill_csv(format, &self.record, text, &self.meanings, *line, out),
+                    None => Err(utf8_message(&self.record, &before)),
+                };
+                Some(r.map_err(|m| TraceError::row(path, *line, m)))
+            }
+            Err(e) => {
+                *line = next_line(e.position(), *line);
+                Some(Err(TraceError::row(path, *line, e.to_string())))
+            }
+        }
+    }
+}
+
+/// The line of a row at `position`, the row after the one at `last`. The csv crate
+/// under-counts lines of CRLF files: take the larger of its count (right with quoted
+/// newlines) and one line per record.
+#[inline]
+fn next_line(position: Option<&csv::Position>, last: u64) -> u64 {
+    position.map(|p| p.line()).unwrap_or(0).max(last + 1)
+}
+
+/// The row's bytes as text when every field is UTF-8 (as csv checks it: field by field, unless
+/// the row is ASCII, the common case).
+#[inline]
+fn row_text(rec: &csv::ByteRecord) -> Option<&str> {
+    let text = std::str::from_utf8(rec.as_slice()).ok()?;
+    (text.is_ascii() || rec.iter().all(|f| std::str::from_utf8(f).is_ok())).then_some(text)
+}
+
+/// The message csv gives a row that is not UTF-8 (`before`: the reader's position before the
+/// row), so reading bytes reports bad text exactly as reading strings did.
+fn utf8_message(rec: &csv::ByteRecord, before: &csv::Position) -> String {
+    let (field, valid_up_to) = rec
+        .iter()
+        .enumerate()
+        .find_map(|(i, f)| std::str::from_utf8(f).err().map(|e| (i, e.valid_up_to())))
+        .unwrap_or((0, 0));
+    format!(
+        "CSV parse error: record {} (line {}, field: {field}, byte: {}): invalid utf-8: invalid UTF-8 in field {field} near byte index {valid_up_to}",
+        before.record(),
+        before.line(),
+        before.byte()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::TraceReader;
+    use super::*;
+
+    /// Every row of a CSV file, or its error message.
+    fn rows(bytes: &[u8]) -> Vec<Result<TraceRecord, String>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, bytes).unwrap();
+        TraceReader::open(&path, None)
+            .unwrap()
+            .map(|r| r.map_err(|e| e.to_string().replace(&*path.to_string_lossy(), "t.csv")))
+            .collect()
+    }
+
+    #[test]
+    fn cells_are_trimmed_and_counts_parsed_as_str_does() {
+        let got = rows(
+            "timestamp,input_tokens,output_tokens,session_id,endpoint\n\
+             1000,10,5,s1,chat\n\
+             \t2000 , +10 ,5.0,\u{a0}s2\u{a0}, chat\u{2003}\n\
+             3000,1e1,18446744073709551615,,\n\
+             9223372036854775807,0012,5,s,c\n\
+             9223372036854775808,1,1,s,c\n\
+             4000,99999999999999999999,5,s,c\n\
+             5000,\u{663},5,s,c\n"
+                .as_bytes(),
+        );
+        let ok = |i: usize| got[i].as_ref().unwrap();
+        assert_eq!(
+            (ok(0).time_ms, ok(0).input_tokens, ok(0).output_tokens),
+            (1000, 10, 5)
+        );
+        assert_eq!(ok(0).session_id.as_deref(), Some("s1"));
+        // Unicode whitespace is trimmed, `+` and whole floats are counts.
+        assert_eq!(
+            (ok(1).time_ms, ok(1).input_tokens, ok(1).output_tokens),
+            (2000, 10, 5)
+        );
+        assert_eq!(ok(1).session_id.as_deref(), Some("s2"));
+        assert_eq!(ok(1).endpoint.as_deref(), Some("chat"));
+        assert_eq!((ok(2).input_tokens, ok(2).output_tokens), (10, u64::MAX));
+        assert_eq!(
+            (ok(2).session_id.as_ref(), ok(2).endpoint.as_ref()),
+            (None, None)
+        );
+        assert_eq!((ok(3).time_ms, ok(3).input_tokens), (i64::MAX, 12));
+        assert_eq!(
+            got[4].as_ref().unwrap_err(),
+            "t.csv:6: timestamp: expected RFC 3339 (2026-01-05T09:30:00Z) or integer milliseconds, got \"9223372036854775808\""
+        );
+        assert_eq!(
+            got[5].as_ref().unwrap_err(),
+            "t.csv:7: input_tokens: expected a whole number of tokens >= 0, got \"99999999999999999999\""
+        );
+        assert_eq!(
+            got[6].as_ref().unwrap_err(),
+            "t.csv:8: input_tokens: expected a whole number of tokens >= 0, got \"\u{663}\""
+        );
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_reported_as_csv_reports_it() {
+        // Rows are read as bytes: the message is still the one csv gives when reading strings,
+        // for a bad byte in any column, and the rows after it are read.
+        let bytes = b"timestamp,input_tokens,output_tokens,session_id,endpoint\n\
+            1000,10,5,s\xff,chat\n\
+            1000,10,5,a\xc3,\xa9b\n\
+            2000,10,5,s\xc3\xa9,chat\n";
+        let got = rows(bytes);
+        let mut csv = csv::Reader::from_reader(&bytes[..]);
+        csv.headers().unwrap();
+        let mut record = csv::StringRecord::new();
+        for (i, line) in [(0, 2), (1, 3)] {
+            let e = csv.read_record(&mut record).unwrap_err();
+            assert_eq!(got[i].as_ref().unwrap_err(), &format!("t.csv:{line}: {e}"));
+        }
+        assert_eq!(
+            got[2].as_ref().unwrap().session_id.as_deref(),
+            Some("s\u{e9}")
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! Recognising a trace's format from its first line, and the message when nothing matches.
+//!
+//! Detection looks only at the first line (a CSV header or a first JSON object), so it costs
+//! nothing per row; `--trace-format` skips it.
+
+use super::TraceFormat;
+use super::error::TraceError;
+
+/// Recognise a format from the first line.
+pub fn detect(first: &str) -> Option<TraceFormat> {
+    let first = first.trim_start_matches('\u{feff}');
+    if first.starts_with('{') {
+        let v: serde_json::Value = serde_json::from_str(first).ok()?;
+        let o = v.as_object()?;
+        if o.contains_key("input_length") {
+            return Some(TraceFormat::Mooncake);
+        }
+        if o.contains_key("input_tokens") {
+            return Some(TraceFormat::NativeJsonl);
+        }
+        return None;
+    }
+    let cols: Vec<&str> = first
+        .split(',')
+        .map(|c| c.trim().trim_matches('"'))
+        .collect();
+    let has = |c: &str| cols.contains(&c);
+    if cols == ["TIMESTAMP", "ContextTokens", "GeneratedTokens"] {
+        Some(TraceFormat::Azure)
+    } else if has("Request tokens") && has("Response tokens") {
+        Some(TraceFormat::BurstGpt)
+    } else if has("startTime") && has("prompt_tokens") {
+        Some(TraceFormat::LiteLlm)
+    } else if has("timestamp") && has("input_tokens") {
+        Some(TraceFormat::NativeCsv)
+    } else {
+        None
+    }
+}
+
+/// The format of the file `path` whose first line is `first`: `forced` when given, else the
+/// detected one, else an error saying what was seen.
+pub(super) fn format_of(
+    path: &str,
+    first: &str,
+    forced: Option<TraceFormat>,
+) -> Result<TraceFormat, TraceError> {
+    match forced {
+        Some(f) => Ok(f),
+        None => detect(first).ok_or_else(|| TraceError::UnknownFormat {
+            path: path.to_string(),
+            detail: if first.is_empty() {
+                "the file is empty".to_string()
+            } else {
+                format!("first line {:?}", truncate(first, 80))
+            },
+        }),
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}...", s.chars().take(n).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detection() {
+        assert_eq!(
+            detect("TIMESTAMP,ContextTokens,GeneratedTokens"),
+            Some(TraceFormat::Azure)
+        );
+        assert_eq!(
+            detect(
+                "{\"timestamp\": 0, \"input_length\": 1, \"output_length\": 1, \"hash_ids\": [0]}"
+            ),
+            Some(TraceFormat::Mooncake)
+        );
+        assert_eq!(
+            detect("Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type"),
+            Some(TraceFormat::BurstGpt)
+        );
+        assert_eq!(
+            detect(
+                "request_id,call_type,spend,total_tokens,prompt_tokens,completion_tokens,startTime,model"
+            ),
+            Some(TraceFormat::LiteLlm)
+        );
+        assert_eq!(
+            detect("timestamp,input_tokens,output_tokens"),
+            Some(TraceFormat::NativeCsv)
+        );
+        assert_eq!(
+            detect("{\"timestamp\": 0, \"input_tokens\": 5}"),
+            Some(TraceFormat::NativeJsonl)
+        );
+        assert_eq!(detect("a,b,c"), None);
+    }
+}

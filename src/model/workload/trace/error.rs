@@ -1,0 +1,98 @@
+//! What can go wrong reading a trace, and in a command that reads one and prices it.
+//!
+//! The messages name the file and, for a bad row, its line, so every reader builds its
+//! errors here.
+
+use super::TraceFormat;
+
+/// A problem reading a trace.
+#[derive(Debug, thiserror::Error)]
+pub enum TraceError {
+    /// The file could not be opened or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The format could not be recognised.
+    #[error(
+        "{path}: unrecognised trace format ({detail}); known formats: {}; force one with --trace-format",
+        known_formats()
+    )]
+    UnknownFormat {
+        /// The file.
+        path: String,
+        /// What was seen.
+        detail: String,
+    },
+    /// A header is unusable.
+    #[error("{path}:1: {message}")]
+    Header {
+        /// The file.
+        path: String,
+        /// What is wrong and what is valid.
+        message: String,
+    },
+    /// A row is unusable.
+    #[error("{path}:{line}: {message}")]
+    Row {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// What went wrong in a command that reads a trace and prices it (`audit`, `replay`).
+#[derive(Debug, thiserror::Error)]
+pub enum TraceRunError {
+    /// The trace could not be read.
+    #[error(transparent)]
+    Trace(#[from] TraceError),
+    /// A row that parsed cannot be used (unknown model or endpoint, out of order, ...).
+    #[error("{path}:{line}: {message}")]
+    Row {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The trace has no rows.
+    #[error("{0}: the trace has no rows")]
+    Empty(String),
+    /// Pricing failed.
+    #[error(transparent)]
+    Pricing(#[from] crate::foundations::pricing::PricingGap),
+}
+
+impl TraceRunError {
+    /// True when the file could not be read (a runtime error, not bad input).
+    pub fn is_io(&self) -> bool {
+        matches!(self, TraceRunError::Trace(TraceError::Io { .. }))
+    }
+}
+
+fn known_formats() -> String {
+    TraceFormat::ALL
+        .iter()
+        .map(|f| f.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl TraceError {
+    /// A row error at `line` of the file `path`.
+    pub(super) fn row(path: &str, line: u64, message: impl Into<String>) -> TraceError {
+        TraceError::Row {
+            path: path.to_string(),
+            line,
+            message: message.into(),
+        }
+    }
+}
