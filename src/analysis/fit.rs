@@ -29,7 +29,7 @@ use crate::foundations::time::MS_PER_DAY;
 use crate::model::scenario::file::{
     EndpointFile, History, PromptFile, ScenarioFile, ServiceTierFile, TrafficFile,
 };
-use crate::model::workload::trace::{TraceError, TraceReader, weekday_of_ms};
+use crate::model::workload::trace::{TraceError, TraceReader, TraceRecord, weekday_of_ms};
 
 /// What went wrong fitting a trace.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +47,8 @@ pub enum FitError {
     },
 }
 
+/// What one endpoint's rows showed: counts per size, hour, weekday, day, user, model, and the
+/// sessions in flight.
 #[derive(Default)]
 struct Acc {
     rows: u64,
@@ -113,15 +115,74 @@ pub fn fit(
     seed: u64,
 ) -> Result<ScenarioFile, FitError> {
     let path = reader.path().to_string();
+    let Observed { eps, first, last } = observe(reader)?;
+    if eps.is_empty() {
+        return Err(FitError::Invalid {
+            path,
+            message: "the trace has no rows".into(),
+        });
+    }
+    // Days the trace spans (a partial day counts as one).
+    let days = ((last - first).max(0) as f64 / MS_PER_DAY as f64)
+        .ceil()
+        .max(1.0);
+    let mut endpoints = Vec::new();
+    for (ep, mut a) in eps {
+        a.end_sessions();
+        let model =
+            model_for(&ep, &a, default_model, catalog).map_err(|message| FitError::Invalid {
+                path: path.clone(),
+                message,
+            })?;
+        endpoints.push(endpoint_file(ep, &a, model, days, first));
+    }
+    Ok(ScenarioFile {
+        name: name.to_string(),
+        description: format!(
+            "fitted by tokencast fit to {path}: {} day(s) of traffic",
+            days
+        ),
+        seed,
+        horizon_days: days as u32,
+        start_weekday: None,
+        start_date: start_date(first),
+        uncertain: Vec::new(),
+        price_changes: Vec::new(),
+        revenue: None,
+        prices: None,
+        models: BTreeMap::new(),
+        endpoints,
+        strategies: Vec::new(),
+    })
+}
+
+/// What the whole trace showed: one accumulator per endpoint, and the first and last times.
+struct Observed {
+    eps: BTreeMap<String, Acc>,
+    first: i64,
+    last: i64,
+}
+
+/// Read every row into its endpoint's accumulator.
+fn observe(reader: TraceReader) -> Result<Observed, FitError> {
     let mut eps: BTreeMap<String, Acc> = BTreeMap::new();
     let (mut first, mut last) = (i64::MAX, i64::MIN);
     for row in reader {
         let r = row?;
         first = first.min(r.time_ms);
         last = last.max(r.time_ms);
-        let a = eps
-            .entry(r.endpoint.clone().unwrap_or_else(|| "all".into()))
-            .or_default();
+        eps.entry(r.endpoint.clone().unwrap_or_else(|| "all".into()))
+            .or_default()
+            .add(&r);
+    }
+    Ok(Observed { eps, first, last })
+}
+
+impl Acc {
+    /// Count one row: its sizes, its hour, weekday and day, its user and model, and its place in
+    /// its session.
+    fn add(&mut self, r: &TraceRecord) {
+        let a = self;
         a.rows += 1;
         *a.input.entry(r.input_tokens).or_default() += 1;
         let reasoning = r.reasoning_tokens.unwrap_or(0);
@@ -149,133 +210,131 @@ pub fn fit(
                 }
                 None => {
                     a.sessions.insert(s.clone(), (r.time_ms, 1));
-                    a.session_starts_hours[hour] += 1;
-                    a.session_starts_weekdays[weekday] += 1;
-                    a.session_count += 1;
+                    a.start_session(hour, weekday);
                 }
             },
             None => {
-                a.session_starts_hours[hour] += 1;
-                a.session_starts_weekdays[weekday] += 1;
-                a.session_count += 1;
+                a.start_session(hour, weekday);
                 *a.turns.entry(1).or_default() += 1;
             }
         }
     }
-    if eps.is_empty() {
-        return Err(FitError::Invalid {
-            path,
-            message: "the trace has no rows".into(),
-        });
+
+    /// A session starts at `hour` on `weekday`.
+    fn start_session(&mut self, hour: usize, weekday: usize) {
+        self.session_starts_hours[hour] += 1;
+        self.session_starts_weekdays[weekday] += 1;
+        self.session_count += 1;
     }
-    // Days the trace spans (a partial day counts as one).
-    let days = ((last - first).max(0) as f64 / MS_PER_DAY as f64)
-        .ceil()
-        .max(1.0);
-    let mut endpoints = Vec::new();
-    for (ep, mut a) in eps {
-        for (_, (_, turns)) in a.sessions.drain() {
-            *a.turns.entry(turns).or_default() += 1;
+
+    /// The trace is over: every session still open counts its turns.
+    fn end_sessions(&mut self) {
+        for (_, (_, turns)) in self.sessions.drain() {
+            *self.turns.entry(turns).or_default() += 1;
         }
-        let model = match (
-            a.models
-                .iter()
-                .max_by_key(|(m, c)| (**c, std::cmp::Reverse((*m).clone()))),
-            default_model,
-        ) {
-            (_, Some(m)) => m.to_string(),
-            (Some((m, _)), None) => m.clone(),
-            (None, None) => {
-                return Err(FitError::Invalid {
-                    path,
-                    message: format!("endpoint {ep:?}: the trace names no model; pass --model"),
-                });
+    }
+}
+
+/// The endpoint's model: `--model`, else the most frequent in its rows (ties: the first by
+/// name); an error message when there is none or the catalog lacks it.
+fn model_for(
+    ep: &str,
+    a: &Acc,
+    default_model: Option<&str>,
+    catalog: &Catalog,
+) -> Result<String, String> {
+    let model = match (
+        a.models
+            .iter()
+            .max_by_key(|(m, c)| (**c, std::cmp::Reverse((*m).clone()))),
+        default_model,
+    ) {
+        (_, Some(m)) => m.to_string(),
+        (Some((m, _)), None) => m.clone(),
+        (None, None) => {
+            return Err(format!(
+                "endpoint {ep:?}: the trace names no model; pass --model"
+            ));
+        }
+    };
+    if catalog.get(&model).is_none() {
+        let sugg = catalog.suggest(&model);
+        return Err(format!(
+            "endpoint {ep:?}: model {model:?} is not in {}{}; pass --model or --prices",
+            catalog.source,
+            if sugg.is_empty() {
+                String::new()
+            } else {
+                format!(" (did you mean {}?)", sugg.join(", "))
             }
-        };
-        if catalog.get(&model).is_none() {
-            let sugg = catalog.suggest(&model);
-            return Err(FitError::Invalid {
-                path,
-                message: format!(
-                    "endpoint {ep:?}: model {model:?} is not in {}{}; pass --model or --prices",
-                    catalog.source,
-                    if sugg.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (did you mean {}?)", sugg.join(", "))
-                    }
-                ),
-            });
-        }
-        let sessions_per_day = a.session_count as f64 / days;
-        let dau = if a.users_per_day.is_empty() {
-            sessions_per_day
-        } else {
-            a.users_per_day.len() as f64 / a.day_set.len().max(1) as f64
-        };
-        let round = |x: f64| (x * 1000.0).round() / 1000.0;
-        let multi_turn = a.turns.keys().any(|t| *t > 1);
-        let weekday_weights = if days >= 7.0 && first > 10 * 365 * MS_PER_DAY as i64 {
-            Some(
-                a.session_starts_weekdays
-                    .iter()
-                    .map(|c| *c as f64)
-                    .collect(),
-            )
-        } else {
-            None
-        };
-        endpoints.push(EndpointFile {
-            name: ep.clone(),
-            model,
-            service_tier: ServiceTierFile::Standard,
-            deferrable: false,
-            traffic: TrafficFile {
-                daily_active_users: round(dau),
-                sessions_per_user_per_day: round(sessions_per_day / dau.max(1e-9)),
-                hourly_profile: Some(a.session_starts_hours.iter().map(|c| *c as f64).collect()),
-                weekday_weights,
-                turns: empirical(&a.turns),
-                think_time_s: multi_turn.then(|| empirical(&a.gaps_s)),
-                queries: None,
-                growth: None,
-            },
-            prompt: PromptFile {
-                system_tokens: Dist::Fixed(0.0),
-                tools_tokens: Dist::Fixed(0.0),
-                context_tokens: Dist::Fixed(0.0),
-                user_tokens: empirical(&a.input),
-                history: History::None,
-                context_in_history: false,
-            },
-            output_tokens: empirical(&a.output),
-            reasoning_tokens: empirical(&a.reasoning),
-        });
+        ));
     }
-    // A trace timed from the epoch's first decade has relative times, not dates.
+    Ok(model)
+}
+
+/// The fitted endpoint: its traffic, and its sizes as `Empirical` distributions. `days` is the
+/// trace's span, `first` its first time.
+fn endpoint_file(ep: String, a: &Acc, model: String, days: f64, first: i64) -> EndpointFile {
+    EndpointFile {
+        name: ep.clone(),
+        model,
+        service_tier: ServiceTierFile::Standard,
+        deferrable: false,
+        traffic: traffic(a, days, first),
+        prompt: PromptFile {
+            system_tokens: Dist::Fixed(0.0),
+            tools_tokens: Dist::Fixed(0.0),
+            context_tokens: Dist::Fixed(0.0),
+            user_tokens: empirical(&a.input),
+            history: History::None,
+            context_in_history: false,
+        },
+        output_tokens: empirical(&a.output),
+        reasoning_tokens: empirical(&a.reasoning),
+    }
+}
+
+/// Arrivals: users and sessions per day, the hourly profile and (for a dated trace of a week
+/// or more) the weekday weights of session starts, turns and think time.
+fn traffic(a: &Acc, days: f64, first: i64) -> TrafficFile {
+    let sessions_per_day = a.session_count as f64 / days;
+    let dau = if a.users_per_day.is_empty() {
+        sessions_per_day
+    } else {
+        a.users_per_day.len() as f64 / a.day_set.len().max(1) as f64
+    };
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    let multi_turn = a.turns.keys().any(|t| *t > 1);
+    let weekday_weights = if days >= 7.0 && first > 10 * 365 * MS_PER_DAY as i64 {
+        Some(
+            a.session_starts_weekdays
+                .iter()
+                .map(|c| *c as f64)
+                .collect(),
+        )
+    } else {
+        None
+    };
+    TrafficFile {
+        daily_active_users: round(dau),
+        sessions_per_user_per_day: round(sessions_per_day / dau.max(1e-9)),
+        hourly_profile: Some(a.session_starts_hours.iter().map(|c| *c as f64).collect()),
+        weekday_weights,
+        turns: empirical(&a.turns),
+        think_time_s: multi_turn.then(|| empirical(&a.gaps_s)),
+        queries: None,
+        growth: None,
+    }
+}
+
+/// The date of the first row, for a dated trace: one timed from the epoch's first decade has
+/// relative times, not dates.
+fn start_date(first: i64) -> Option<String> {
     let dated = first > 10 * 365 * MS_PER_DAY as i64;
-    let start_date = dated.then(|| {
+    dated.then(|| {
         crate::foundations::calendar::Date::EPOCH
             .plus_days(first.div_euclid(MS_PER_DAY as i64))
             .to_string()
-    });
-    Ok(ScenarioFile {
-        name: name.to_string(),
-        description: format!(
-            "fitted by tokencast fit to {path}: {} day(s) of traffic",
-            days
-        ),
-        seed,
-        horizon_days: days as u32,
-        start_weekday: None,
-        start_date,
-        uncertain: Vec::new(),
-        price_changes: Vec::new(),
-        revenue: None,
-        prices: None,
-        models: BTreeMap::new(),
-        endpoints,
-        strategies: Vec::new(),
     })
 }
 

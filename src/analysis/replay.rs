@@ -28,10 +28,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::analysis::report::{self, Report, Subject};
+use crate::foundations::dist::Dist;
 use crate::foundations::ledger::Ledger;
 use crate::foundations::rng::{MixedKeyMap, splitmix64, stable_hash};
 use crate::foundations::time::{MS_PER_DAY, SimTime};
-use crate::model::scenario::Scenario;
+use crate::model::scenario::{Endpoint, Scenario};
 use crate::model::workload::trace::{
     TraceError, TraceFormat, TraceReader, TraceRecord, TraceRunError,
 };
@@ -143,10 +144,46 @@ impl<'a> Converter<'a> {
         }
     }
 
+    /// The request a row stands for, or why the row cannot be replayed.
+    #[inline]
     fn request(&mut self, r: &TraceRecord) -> Result<Request, String> {
+        let endpoint = self.endpoint_of(r)?;
+        let now = (r.time_ms - self.day0) as u64;
+        let (session, turn) = self.session_of(r, now);
+        let reasoning = r.reasoning_tokens.unwrap_or(0);
+        let mut req = Request {
+            time: SimTime(now),
+            endpoint: endpoint as u16,
+            session,
+            turn,
+            output_tokens: r.output_tokens - reasoning,
+            reasoning_tokens: reasoning,
+            intent: r.intent.as_deref().map(stable_hash),
+            ..Request::default()
+        };
+        if r.prefix_hashes.is_empty() {
+            split_prompt(&mut req, r, &self.scenario.endpoints[endpoint]);
+        } else {
+            let block = r
+                .block_tokens
+                .or(self.default_block)
+                .ok_or("prefix_hashes need block_tokens (tokens per block)")?;
+            req.user_tokens = r.input_tokens;
+            req.prefix = Some(PrefixBlocks {
+                hashes: Arc::from(r.prefix_hashes.as_slice()),
+                block_tokens: block,
+            });
+        }
+        Ok(req)
+    }
+
+    /// The scenario endpoint a row is on: the one its `endpoint` column names, else the only
+    /// one (or the first, with `single_endpoint`).
+    #[inline]
+    fn endpoint_of(&self, r: &TraceRecord) -> Result<usize, String> {
         let sc = self.scenario;
-        let endpoint = match (&r.endpoint, self.single_endpoint) {
-            (_, true) => 0,
+        match (&r.endpoint, self.single_endpoint) {
+            (_, true) => Ok(0),
             (Some(name), false) => sc
                 .endpoints
                 .iter()
@@ -161,18 +198,21 @@ impl<'a> Converter<'a> {
                             .collect::<Vec<_>>()
                             .join(", ")
                     )
-                })?,
-            (None, false) if sc.endpoints.len() == 1 => 0,
-            (None, false) => {
-                return Err(format!(
-                    "the row names no endpoint and scenario {:?} has {}; add an `endpoint` column",
-                    sc.name,
-                    sc.endpoints.len()
-                ));
-            }
-        };
-        let now = (r.time_ms - self.day0) as u64;
-        let (session, turn) = match &r.session_id {
+                }),
+            (None, false) if sc.endpoints.len() == 1 => Ok(0),
+            (None, false) => Err(format!(
+                "the row names no endpoint and scenario {:?} has {}; add an `endpoint` column",
+                sc.name,
+                sc.endpoints.len()
+            )),
+        }
+    }
+
+    /// The row's session number and turn at `now` (ms since day 0). Sessions idle for more
+    /// than [`SESSION_IDLE_MS`] are swept now and then.
+    #[inline]
+    fn session_of(&mut self, r: &TraceRecord, now: u64) -> (u64, u32) {
+        match &r.session_id {
             Some(id) => {
                 if now >= self.next_sweep_ms {
                     self.sessions
@@ -195,43 +235,22 @@ impl<'a> Converter<'a> {
                 self.unnamed_sessions += 1;
                 (splitmix64(self.unnamed_sessions ^ UNNAMED_SESSIONS), 0)
             }
-        };
-        let reasoning = r.reasoning_tokens.unwrap_or(0);
-        let mut req = Request {
-            time: SimTime(now),
-            endpoint: endpoint as u16,
-            session,
-            turn,
-            output_tokens: r.output_tokens - reasoning,
-            reasoning_tokens: reasoning,
-            intent: r.intent.as_deref().map(stable_hash),
-            ..Request::default()
-        };
-        if r.prefix_hashes.is_empty() {
-            let e = &sc.endpoints[endpoint];
-            let fixed = |d: &crate::foundations::dist::Dist| match d {
-                crate::foundations::dist::Dist::Fixed(x) => *x as u64,
-                _ => 0,
-            };
-            req.system_tokens = fixed(&e.prompt.system_tokens).min(r.input_tokens);
-            req.tools_tokens =
-                fixed(&e.prompt.tools_tokens).min(r.input_tokens - req.system_tokens);
-            req.user_tokens = r.input_tokens - req.system_tokens - req.tools_tokens;
-            // No conversation prefix is assumed without hashes.
-            req.history_reset = true;
-        } else {
-            let block = r
-                .block_tokens
-                .or(self.default_block)
-                .ok_or("prefix_hashes need block_tokens (tokens per block)")?;
-            req.user_tokens = r.input_tokens;
-            req.prefix = Some(PrefixBlocks {
-                hashes: Arc::from(r.prefix_hashes.as_slice()),
-                block_tokens: block,
-            });
         }
-        Ok(req)
     }
+}
+
+/// A prompt without prefix hashes: the endpoint's fixed system prompt and tools (when `Fixed`),
+/// then the rest as new content. No conversation prefix is assumed without hashes.
+#[inline]
+fn split_prompt(req: &mut Request, r: &TraceRecord, e: &Endpoint) {
+    let fixed = |d: &Dist| match d {
+        Dist::Fixed(x) => *x as u64,
+        _ => 0,
+    };
+    req.system_tokens = fixed(&e.prompt.system_tokens).min(r.input_tokens);
+    req.tools_tokens = fixed(&e.prompt.tools_tokens).min(r.input_tokens - req.system_tokens);
+    req.user_tokens = r.input_tokens - req.system_tokens - req.tools_tokens;
+    req.history_reset = true;
 }
 
 /// Replay the trace at `path` through every strategy of `scenario`.
@@ -246,7 +265,7 @@ pub fn replay(
     // The ledgers grow day by day as the trace goes on.
     sc.horizon_days = 1;
     let mut models = ModelTable::default();
-    let mut fleet = Fleet::new(
+    let fleet = Fleet::new(
         sc.strategies
             .iter()
             .map(|s| Pipeline::new(&sc, s, &mut models, 0))
@@ -258,74 +277,22 @@ pub fn replay(
         None
     };
     let format = TraceReader::open(path, opts.format)?.format();
-    let mut conv = Converter::new(&sc, opts.single_endpoint, format.block_tokens());
-    let (mut days, mut rows, mut recorded_cache, mut skipped) = (1u32, 0u64, 0u64, 0u64);
-    let mut started = false;
-    let mut prev: Option<(i64, u64)> = None;
-    let mut feed = |r: &TraceRecord| -> Result<(), TraceRunError> {
-        let row_err = |message: String| TraceRunError::Row {
-            path: display.clone(),
-            line: r.line,
-            message,
-        };
-        if let Some((t, line)) = prev
-            && r.time_ms < t
-        {
-            return Err(row_err(format!(
-                "timestamp {} is earlier than line {line}'s ({t}): the trace is not in time order; pass --sort to sort it in memory",
-                r.time_ms
-            )));
-        }
-        prev = Some((r.time_ms, r.line));
-        if !started {
-            conv.day0 = day0(r.time_ms);
-            started = true;
-        }
-        let day = ((r.time_ms - conv.day0) as u64 / MS_PER_DAY) as u32;
-        if day >= days {
-            days = day + 1;
-            fleet.ensure_days(days);
-        }
-        if r.cache_read_tokens.unwrap_or(0) + r.cache_write_tokens.unwrap_or(0) > 0 {
-            recorded_cache += 1;
-        }
-        rows += 1;
-        let req = conv.request(r).map_err(row_err)?;
-        fleet.process(&req);
-        Ok(())
-    };
-    match &sorted {
+    let conv = Converter::new(&sc, opts.single_endpoint, format.block_tokens());
+    let mut feed = Feed::new(conv, fleet, &display);
+    let skipped = match &sorted {
         Some((rows, bad)) => {
-            skipped = *bad;
             for r in rows {
-                feed(r)?;
+                feed.row(r)?;
             }
+            *bad
         }
-        None => {
-            let mut reader = TraceReader::open(path, opts.format)?;
-            let mut r = TraceRecord::default();
-            while let Some(res) = reader.read_into(&mut r) {
-                match res {
-                    Ok(()) => feed(&r)?,
-                    Err(TraceError::Row { .. }) if opts.skip_bad_rows => skipped += 1,
-                    Err(e) => return Err(e.into()),
-                }
-            }
-        }
-    }
-    if rows == 0 {
+        None => feed.stream(path, opts)?,
+    };
+    if feed.rows == 0 {
         return Err(TraceRunError::Empty(display));
     }
-    let ledgers: Vec<Ledger> = fleet.into_ledgers();
-    let mut warnings = sc.warnings.clone();
-    if recorded_cache > 0 {
-        warnings.push(format!(
-            "{recorded_cache} rows record cache reads or writes: ignored, the strategies' levers decide caching (use `tokencast audit` to price the recorded usage)"
-        ));
-    }
-    if skipped > 0 {
-        warnings.push(format!("{skipped} bad rows skipped"));
-    }
+    let (days, recorded_cache) = (feed.days, feed.recorded_cache);
+    let ledgers: Vec<Ledger> = feed.fleet.into_ledgers();
     let outcome = Outcome {
         models,
         strategies: sc.strategies.clone(),
@@ -341,8 +308,105 @@ pub fn replay(
         sc.endpoints.iter().map(|e| e.name.clone()).collect(),
     );
     subject.seed = sc.seed;
-    subject.warnings = warnings;
+    subject.warnings = warnings(&sc, recorded_cache, skipped);
     Ok(report::build_for(&subject, &outcome, 1)?)
+}
+
+/// The scenario's warnings, and what the replay ignored or skipped.
+fn warnings(sc: &Scenario, recorded_cache: u64, skipped: u64) -> Vec<String> {
+    let mut warnings = sc.warnings.clone();
+    if recorded_cache > 0 {
+        warnings.push(format!(
+            "{recorded_cache} rows record cache reads or writes: ignored, the strategies' levers decide caching (use `tokencast audit` to price the recorded usage)"
+        ));
+    }
+    if skipped > 0 {
+        warnings.push(format!("{skipped} bad rows skipped"));
+    }
+    warnings
+}
+
+/// Rows fed one by one, in time order, to every strategy's pipeline.
+struct Feed<'a> {
+    conv: Converter<'a>,
+    fleet: Fleet,
+    /// The trace, as error messages name it.
+    display: &'a str,
+    /// Days the ledgers hold so far.
+    days: u32,
+    /// Rows replayed.
+    rows: u64,
+    /// Rows that record cache reads or writes (ignored).
+    recorded_cache: u64,
+    started: bool,
+    /// Time and line of the previous row.
+    prev: Option<(i64, u64)>,
+}
+
+impl<'a> Feed<'a> {
+    fn new(conv: Converter<'a>, fleet: Fleet, display: &'a str) -> Feed<'a> {
+        Feed {
+            conv,
+            fleet,
+            display,
+            days: 1,
+            rows: 0,
+            recorded_cache: 0,
+            started: false,
+            prev: None,
+        }
+    }
+
+    /// Read the trace at `path` row by row and feed each; returns the bad rows skipped.
+    fn stream(&mut self, path: &Path, opts: &ReplayOptions) -> Result<u64, TraceRunError> {
+        let mut skipped = 0;
+        let mut reader = TraceReader::open(path, opts.format)?;
+        let mut r = TraceRecord::default();
+        while let Some(res) = reader.read_into(&mut r) {
+            match res {
+                Ok(()) => self.row(&r)?,
+                Err(TraceError::Row { .. }) if opts.skip_bad_rows => skipped += 1,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(skipped)
+    }
+
+    /// One row through every pipeline; an error when it is out of time order or cannot be
+    /// replayed. The first row sets day 0; the ledgers grow to the row's day.
+    #[inline]
+    fn row(&mut self, r: &TraceRecord) -> Result<(), TraceRunError> {
+        let row_err = |message: String| TraceRunError::Row {
+            path: self.display.to_string(),
+            line: r.line,
+            message,
+        };
+        if let Some((t, line)) = self.prev
+            && r.time_ms < t
+        {
+            return Err(row_err(format!(
+                "timestamp {} is earlier than line {line}'s ({t}): the trace is not in time order; pass --sort to sort it in memory",
+                r.time_ms
+            )));
+        }
+        self.prev = Some((r.time_ms, r.line));
+        if !self.started {
+            self.conv.day0 = day0(r.time_ms);
+            self.started = true;
+        }
+        let day = ((r.time_ms - self.conv.day0) as u64 / MS_PER_DAY) as u32;
+        if day >= self.days {
+            self.days = day + 1;
+            self.fleet.ensure_days(self.days);
+        }
+        if r.cache_read_tokens.unwrap_or(0) + r.cache_write_tokens.unwrap_or(0) > 0 {
+            self.recorded_cache += 1;
+        }
+        self.rows += 1;
+        let req = self.conv.request(r).map_err(row_err)?;
+        self.fleet.process(&req);
+        Ok(())
+    }
 }
 
 #[cfg(test)]

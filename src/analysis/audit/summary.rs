@@ -1,0 +1,198 @@
+//! From the tally of a whole trace to the audit's report: the usual report of one strategy,
+//! `recorded`, priced from the ledger, and the `audit` section: medians and means of prompt
+//! and output lengths, input vs output share of the cost, the Pareto view of endpoints and
+//! users, prefix and intent reuse, and the findings.
+//!
+//! Runs once per audit, after the last row; the per-row work is in `tally.rs`.
+
+use std::collections::BTreeMap;
+
+use crate::analysis::audit::findings::findings;
+use crate::analysis::audit::tally::Tally;
+use crate::analysis::report::{self, AuditSection, ParetoRow, Report, StrategyResult, Subject};
+use crate::foundations::ledger::Ledger;
+use crate::foundations::pricing::Catalog;
+use crate::model::strategy::{EndpointLevers, Strategy};
+use crate::model::workload::trace::TraceRunError;
+use crate::simulation::montecarlo::Outcome;
+use crate::simulation::pipeline::ModelTable;
+
+/// The report of an audited trace (at least one row): `format` names the trace format,
+/// `path` and `sha256` the file.
+pub(super) fn report(
+    tally: Tally,
+    format: &str,
+    path: String,
+    sha256: String,
+    catalog: &Catalog,
+) -> Result<Report, TraceRunError> {
+    let horizon_days = tally.ledger.days();
+    let users = tally.user_cost.len() as u64;
+    let prefix_reuse_ratio = tally.prefix_reuse_ratio();
+    let intent_repeat_ratio = tally.intent_repeat_ratio();
+    let outcome = recorded_outcome(tally.models, tally.ledger, tally.endpoints.len());
+    let subject = Subject::recorded(
+        path.clone(),
+        path,
+        sha256,
+        horizon_days,
+        catalog,
+        tally.endpoints,
+    );
+    let mut rep = report::build_for(&subject, &outcome, 1)?;
+    let rec = &rep.strategies["recorded"];
+    let total = rec.cost_usd.mean;
+    let share = |x: f64| if total > 0.0 { x / total } else { 0.0 };
+    let (input_cost, output_cost) = input_and_output_cost(rec);
+    let endpoints_pareto = pareto(&endpoints_by_cost(rec), total);
+    let endpoints_for_80_percent = endpoints_pareto
+        .iter()
+        .position(|r| r.cumulative_share >= 0.8 - 1e-12)
+        .map_or(endpoints_pareto.len(), |i| i + 1);
+    let rows = tally.rows;
+    let mut a = AuditSection {
+        format: format.to_string(),
+        rows,
+        skipped_rows: tally.skipped,
+        skipped_lines: tally.skipped_lines,
+        median_input_tokens: median(&tally.input_counts, rows),
+        median_output_tokens: median(&tally.output_counts, rows),
+        mean_input_tokens: tally.sum_in as f64 / rows as f64,
+        mean_output_tokens: tally.sum_out as f64 / rows as f64,
+        input_cost_share: share(input_cost),
+        output_cost_share: share(output_cost),
+        recorded_cache_read_ratio: cache_read_ratio(rec),
+        prefix_reuse_ratio,
+        intent_repeat_ratio,
+        endpoints_pareto,
+        top_users: pareto(&top_users(tally.user_cost.into_iter()), total),
+        users,
+        endpoints_for_80_percent,
+        findings: Vec::new(),
+    };
+    a.findings = findings(&a, rec.context_overflows);
+    rep.audit = Some(a);
+    Ok(rep)
+}
+
+/// The trace as the outcome of one run of one strategy, `recorded`, with no levers.
+fn recorded_outcome(models: ModelTable, ledger: Ledger, endpoints: usize) -> Outcome {
+    let strategy = Strategy {
+        name: "recorded".to_string(),
+        description: "the trace's usage priced as recorded".to_string(),
+        endpoints: vec![EndpointLevers::default(); endpoints],
+    };
+    Outcome {
+        models,
+        strategies: vec![strategy],
+        ledgers: vec![vec![ledger]],
+        runs: Vec::new(),
+    }
+}
+
+/// The cost of prompt tokens (uncached input, cache writes and reads) and of output tokens
+/// (visible and reasoning).
+fn input_and_output_cost(rec: &StrategyResult) -> (f64, f64) {
+    let bucket_cost = |n: &str| rec.by_bucket.get(n).map_or(0.0, |b| b.cost_usd.mean);
+    let input_cost: f64 = [
+        "input",
+        "cache_write_5m",
+        "cache_write_1h",
+        "cache_write_24h",
+        "cache_read",
+    ]
+    .iter()
+    .map(|b| bucket_cost(b))
+    .sum();
+    let output_cost = bucket_cost("output") + bucket_cost("reasoning");
+    (input_cost, output_cost)
+}
+
+/// Share of prompt tokens the trace records as read from a cache.
+fn cache_read_ratio(rec: &StrategyResult) -> f64 {
+    let prompt_tokens: f64 = ["input", "cache_write_5m", "cache_read"]
+        .iter()
+        .map(|b| rec.tokens.get(*b).copied().unwrap_or(0.0))
+        .sum();
+    if prompt_tokens > 0.0 {
+        rec.tokens.get("cache_read").copied().unwrap_or(0.0) / prompt_tokens
+    } else {
+        0.0
+    }
+}
+
+/// Endpoints as `(name, cost, requests)`, most expensive first (ties by name).
+fn endpoints_by_cost(rec: &StrategyResult) -> Vec<(String, f64, u64)> {
+    let mut eps: Vec<(String, f64, u64)> = rec
+        .by_endpoint
+        .iter()
+        .map(|(n, b)| (n.clone(), b.cost_usd.mean, b.requests as u64))
+        .collect();
+    eps.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    eps
+}
+
+/// The 20 most expensive users as `(id, cost, requests)`, most expensive first (ties by id).
+fn top_users(users: impl Iterator<Item = (String, (f64, u64))>) -> Vec<(String, f64, u64)> {
+    let mut us: Vec<(String, f64, u64)> = users.map(|(u, (c, r))| (u, c, r)).collect();
+    us.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    us.truncate(20);
+    us
+}
+
+/// Rows of a Pareto table: each item's share of `total` and the running sum of shares.
+fn pareto(items: &[(String, f64, u64)], total: f64) -> Vec<ParetoRow> {
+    let share = |x: f64| if total > 0.0 { x / total } else { 0.0 };
+    let mut cum = 0.0;
+    items
+        .iter()
+        .map(|(n, c, r)| {
+            cum += share(*c);
+            ParetoRow {
+                name: n.clone(),
+                cost_usd: *c,
+                share: share(*c),
+                cumulative_share: cum,
+                requests: *r,
+            }
+        })
+        .collect()
+}
+
+/// Exact median of integers from their counts.
+fn median(counts: &BTreeMap<u64, u64>, n: u64) -> f64 {
+    if n == 0 {
+        return 0.0;
+    }
+    let value_at = |rank: u64| {
+        let mut seen = 0;
+        for (v, c) in counts {
+            seen += c;
+            if seen > rank {
+                return *v as f64;
+            }
+        }
+        0.0
+    };
+    if n % 2 == 1 {
+        value_at(n / 2)
+    } else {
+        (value_at(n / 2 - 1) + value_at(n / 2)) / 2.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_are_exact() {
+        let mut c = BTreeMap::new();
+        for v in [5u64, 1, 3, 3, 9] {
+            *c.entry(v).or_default() += 1;
+        }
+        assert_eq!(median(&c, 5), 3.0);
+        *c.entry(10).or_default() += 1;
+        assert_eq!(median(&c, 6), 4.0);
+    }
+}

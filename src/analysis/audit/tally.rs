@@ -1,0 +1,379 @@
+//! What an audit keeps while it reads a trace row by row: the ledger of tokens per day,
+//! endpoint, model and tier, and the few counts the audit section needs (cost per user, token
+//! lengths for exact medians, prefix blocks and intents seen, sessions).
+//!
+//! This is the hot path of `tokencast audit`: [`Tally::add`] runs once per row and allocates
+//! only when a row brings something new (an endpoint, a ledger line, a user, a session, an
+//! intent), never the row itself.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::foundations::ledger::{Ledger, LineKey};
+use crate::foundations::pricing::{Bucket, Catalog, ModelPrice, PriceTier, ServiceTier};
+use crate::foundations::time::MS_PER_DAY;
+use crate::model::workload::trace::{TraceRecord, TraceRunError};
+use crate::simulation::pipeline::ModelTable;
+
+/// Everything read from the rows so far.
+pub(super) struct Tally {
+    /// Models in the order rows first named them.
+    pub(super) models: ModelTable,
+    /// Endpoint names in the order rows first named them (`all` for rows without one).
+    pub(super) endpoints: Vec<String>,
+    endpoint_index: HashMap<String, u16>,
+    /// Tokens and requests per day and line; sessions per endpoint.
+    pub(super) ledger: Ledger,
+    lines: HashMap<(u16, u16, ServiceTier, PriceTier), usize>,
+    /// Long-context threshold of each model (`u64::MAX` when it has none).
+    thresholds: HashMap<u16, u64>,
+    /// Cost and requests per user id.
+    pub(super) user_cost: HashMap<String, (f64, u64)>,
+    /// Rows per prompt length.
+    pub(super) input_counts: BTreeMap<u64, u64>,
+    /// Rows per output length.
+    pub(super) output_counts: BTreeMap<u64, u64>,
+    seen_blocks: HashSet<u64>,
+    /// Prompt tokens in blocks that repeat a prefix seen earlier, of rows with prefix hashes.
+    reuse_tokens: u64,
+    /// Prompt tokens of rows with prefix hashes.
+    hashed_tokens: u64,
+    /// Distinct `endpoint/intent` pairs.
+    intents: HashSet<String>,
+    /// Rows with an intent.
+    intent_rows: u64,
+    sessions: HashSet<String>,
+    /// Day 0, set by the first row.
+    day0_ms: Option<i64>,
+    /// Tokens per prefix block when a row does not say (the trace format's).
+    default_block: Option<u64>,
+    /// Rows read.
+    pub(super) rows: u64,
+    /// Bad rows skipped.
+    pub(super) skipped: u64,
+    /// The lines of the first 20 bad rows skipped.
+    pub(super) skipped_lines: Vec<u64>,
+    /// Sum of prompt lengths.
+    pub(super) sum_in: u64,
+    /// Sum of output lengths.
+    pub(super) sum_out: u64,
+}
+
+impl Tally {
+    /// Nothing read yet; `default_block` is the trace format's tokens per prefix block.
+    pub(super) fn new(default_block: Option<u64>) -> Tally {
+        Tally {
+            models: ModelTable::default(),
+            endpoints: Vec::new(),
+            endpoint_index: HashMap::new(),
+            ledger: Ledger::new(1, 0),
+            lines: HashMap::new(),
+            thresholds: HashMap::new(),
+            user_cost: HashMap::new(),
+            input_counts: BTreeMap::new(),
+            output_counts: BTreeMap::new(),
+            seen_blocks: HashSet::new(),
+            reuse_tokens: 0,
+            hashed_tokens: 0,
+            intents: HashSet::new(),
+            intent_rows: 0,
+            sessions: HashSet::new(),
+            day0_ms: None,
+            default_block,
+            rows: 0,
+            skipped: 0,
+            skipped_lines: Vec::new(),
+            sum_in: 0,
+            sum_out: 0,
+        }
+    }
+
+    /// A bad row skipped at `line`.
+    #[inline]
+    pub(super) fn skip(&mut self, line: u64) {
+        self.skipped += 1;
+        if self.skipped_lines.len() < 20 {
+            self.skipped_lines.push(line);
+        }
+    }
+
+    /// Bill one row on its model (`default_model` for rows that name none) and count it.
+    #[inline]
+    pub(super) fn add(
+        &mut self,
+        r: &TraceRecord,
+        catalog: &Catalog,
+        default_model: Option<&str>,
+        path: &str,
+    ) -> Result<(), TraceRunError> {
+        let (model_id, price) = model_of(r, catalog, default_model, path)?;
+        let day = self.day_of(r, path)?;
+        let ep = self.endpoint(r.endpoint.as_deref().unwrap_or("all"));
+        let model = self.models.index(model_id);
+        let (service, tier) = self.tiers(r, model, price);
+        self.ledger.ensure(day + 1, self.endpoints.len());
+        let line = self.line(LineKey {
+            endpoint: ep,
+            model,
+            service,
+            price_tier: tier,
+        });
+        let tokens = split_tokens(r);
+        let cost = bill(&tokens, price, service, tier).map_err(|b| TraceRunError::Row {
+            path: path.to_string(),
+            line: r.line,
+            message: format!(
+                "{model_id:?} has no {} price at {:?} prices in {}",
+                b.name(),
+                service,
+                catalog.source
+            ),
+        })?;
+        let cell = self.ledger.cell_mut(line, day);
+        for (c, t) in cell.tokens.iter_mut().zip(tokens) {
+            *c += t;
+        }
+        cell.requests += 1;
+        self.count_user(r, cost);
+        self.count_session(r, ep);
+        self.count_prefix_reuse(r);
+        self.count_intent(r, ep);
+        self.count_sizes(r);
+        Ok(())
+    }
+
+    /// The row's day since day 0, which the first row sets. A row more than a day before the
+    /// first row's is an error.
+    #[inline]
+    fn day_of(&mut self, r: &TraceRecord, path: &str) -> Result<u32, TraceRunError> {
+        // Dated traces start their day 0 at the UTC midnight before the first row.
+        let day0_ms = *self.day0_ms.get_or_insert_with(|| {
+            if r.time_ms > 10 * MS_PER_DAY as i64 * 365 {
+                r.time_ms - r.time_ms.rem_euclid(MS_PER_DAY as i64)
+            } else {
+                0
+            }
+        });
+        if r.time_ms < day0_ms {
+            return Err(TraceRunError::Row {
+                path: path.to_string(),
+                line: r.line,
+                message: format!(
+                    "timestamp is more than a day before the first row's; audit accepts unsorted rows within the trace's span (first row's day starts at {day0_ms} ms)"
+                ),
+            });
+        }
+        Ok(((r.time_ms - day0_ms) as u64 / MS_PER_DAY) as u32)
+    }
+
+    /// The row's service tier (batch rows at batch prices) and price tier (long context when
+    /// its prompt is above the model's threshold).
+    #[inline]
+    fn tiers(
+        &mut self,
+        r: &TraceRecord,
+        model: u16,
+        price: &ModelPrice,
+    ) -> (ServiceTier, PriceTier) {
+        let threshold = *self.thresholds.entry(model).or_insert_with(|| {
+            price
+                .long_context
+                .as_ref()
+                .map(|t| t.above_input_tokens)
+                .unwrap_or(u64::MAX)
+        });
+        let service = if r.batch == Some(true) {
+            ServiceTier::Batch
+        } else {
+            ServiceTier::Standard
+        };
+        let tier = if r.input_tokens > threshold {
+            PriceTier::LongContext
+        } else {
+            PriceTier::Base
+        };
+        (service, tier)
+    }
+
+    /// The index of endpoint `name`, numbered on first sight.
+    #[inline]
+    fn endpoint(&mut self, name: &str) -> u16 {
+        match self.endpoint_index.get(name) {
+            Some(i) => *i,
+            None => {
+                let i = self.endpoints.len() as u16;
+                self.endpoints.push(name.to_string());
+                self.endpoint_index.insert(name.to_string(), i);
+                i
+            }
+        }
+    }
+
+    /// The ledger line of `key`, opened on first sight.
+    #[inline]
+    fn line(&mut self, key: LineKey) -> usize {
+        let k = (key.endpoint, key.model, key.service, key.price_tier);
+        match self.lines.get(&k) {
+            Some(l) => *l,
+            None => {
+                let l = self.ledger.line(key);
+                self.lines.insert(k, l);
+                l
+            }
+        }
+    }
+
+    /// The row's cost and request on its user, if it names one.
+    #[inline]
+    fn count_user(&mut self, r: &TraceRecord, cost: f64) {
+        if let Some(u) = &r.user_id {
+            match self.user_cost.get_mut(u.as_str()) {
+                Some(e) => {
+                    e.0 += cost;
+                    e.1 += 1;
+                }
+                None => {
+                    self.user_cost.insert(u.clone(), (cost, 1));
+                }
+            }
+        }
+    }
+
+    /// A new session on endpoint `ep` when the row's session id is new.
+    #[inline]
+    fn count_session(&mut self, r: &TraceRecord, ep: u16) {
+        match &r.session_id {
+            Some(s) => {
+                if !self.sessions.contains(s.as_str()) {
+                    self.sessions.insert(s.clone());
+                    self.ledger.sessions[ep as usize] += 1;
+                }
+            }
+            // A request without a session id is a session of its own.
+            None => self.ledger.sessions[ep as usize] += 1,
+        }
+    }
+
+    /// Of a row with prefix hashes: the prompt tokens in its leading blocks already seen.
+    #[inline]
+    fn count_prefix_reuse(&mut self, r: &TraceRecord) {
+        if r.prefix_hashes.is_empty() {
+            return;
+        }
+        let block = r.block_tokens.or(self.default_block).unwrap_or(0);
+        let mut reusable = 0u64;
+        let mut prefix = true;
+        for (i, h) in r.prefix_hashes.iter().enumerate() {
+            let len = block.min(r.input_tokens.saturating_sub(i as u64 * block));
+            if prefix && self.seen_blocks.contains(h) {
+                reusable += len;
+            } else {
+                prefix = false;
+            }
+            self.seen_blocks.insert(*h);
+        }
+        self.reuse_tokens += reusable;
+        self.hashed_tokens += r.input_tokens;
+    }
+
+    /// The row's intent, if any, as a question of endpoint `ep`.
+    #[inline]
+    fn count_intent(&mut self, r: &TraceRecord, ep: u16) {
+        if let Some(i) = &r.intent {
+            // Intents are questions of one endpoint: the same id elsewhere is another question.
+            self.intent_rows += 1;
+            self.intents.insert(format!("{ep}/{i}"));
+        }
+    }
+
+    /// The row's prompt and output lengths, and the row itself.
+    #[inline]
+    fn count_sizes(&mut self, r: &TraceRecord) {
+        *self.input_counts.entry(r.input_tokens).or_default() += 1;
+        *self.output_counts.entry(r.output_tokens).or_default() += 1;
+        self.sum_in += r.input_tokens;
+        self.sum_out += r.output_tokens;
+        self.rows += 1;
+    }
+
+    /// Share of hashed prompt tokens that repeat an earlier prefix (`None` without hashes).
+    pub(super) fn prefix_reuse_ratio(&self) -> Option<f64> {
+        (self.hashed_tokens > 0).then(|| self.reuse_tokens as f64 / self.hashed_tokens as f64)
+    }
+
+    /// Share of rows with an intent that repeat an earlier one (`None` without intents).
+    pub(super) fn intent_repeat_ratio(&self) -> Option<f64> {
+        (self.intent_rows > 0).then(|| 1.0 - self.intents.len() as f64 / self.intent_rows as f64)
+    }
+}
+
+/// The row's model id and its prices; an error when the row names none (and there is no
+/// default) or the catalog lacks it.
+#[inline]
+fn model_of<'a>(
+    r: &'a TraceRecord,
+    catalog: &'a Catalog,
+    default_model: Option<&'a str>,
+    path: &str,
+) -> Result<(&'a str, &'a ModelPrice), TraceRunError> {
+    let Some(model_id) = r.model.as_deref().or(default_model) else {
+        return Err(TraceRunError::Row {
+            path: path.to_string(),
+            line: r.line,
+            message: "the row names no model; pass --model to price rows without one".into(),
+        });
+    };
+    let Some(price) = catalog.get(model_id) else {
+        let sugg = catalog.suggest(model_id);
+        return Err(TraceRunError::Row {
+            path: path.to_string(),
+            line: r.line,
+            message: format!(
+                "unknown model {model_id:?} in {}{}; pass --prices with a catalog that has it",
+                catalog.source,
+                if sugg.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (did you mean {}?)", sugg.join(", "))
+                }
+            ),
+        });
+    };
+    Ok((model_id, price))
+}
+
+/// The row's tokens per bucket: prompt into cache reads, 5-minute cache writes and uncached
+/// input; output into reasoning and visible output.
+#[inline]
+fn split_tokens(r: &TraceRecord) -> [u64; Bucket::ALL.len()] {
+    let read = r.cache_read_tokens.unwrap_or(0);
+    let write = r.cache_write_tokens.unwrap_or(0);
+    let reasoning = r.reasoning_tokens.unwrap_or(0);
+    let mut tokens = [0u64; Bucket::ALL.len()];
+    tokens[Bucket::Input.index()] = r.input_tokens - read - write;
+    tokens[Bucket::CacheRead.index()] = read;
+    tokens[Bucket::CacheWrite5m.index()] = write;
+    tokens[Bucket::Reasoning.index()] = reasoning;
+    tokens[Bucket::Output.index()] = r.output_tokens - reasoning;
+    tokens
+}
+
+/// The row's cost: its tokens at the model's rates, bucket by bucket, in bucket order; the
+/// first bucket the row uses that has no price is the error.
+#[inline]
+fn bill(
+    tokens: &[u64; Bucket::ALL.len()],
+    price: &ModelPrice,
+    service: ServiceTier,
+    tier: PriceTier,
+) -> Result<f64, Bucket> {
+    let mut cost = 0.0;
+    for b in Bucket::ALL {
+        let t = tokens[b.index()];
+        if t == 0 {
+            continue;
+        }
+        let rate = price.rate_per_token(service, tier, b).ok_or(b)?;
+        cost += t as f64 * rate;
+    }
+    Ok(cost)
+}
