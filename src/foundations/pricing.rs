@@ -14,7 +14,7 @@
 //!
 //! # Sources
 //!
-//! * [`Catalog::builtin`]: `src/pricing/builtin.ron`, hand-written from the LiteLLM 1.110.2 price
+//! * [`Catalog::builtin`]: `src/foundations/pricing/builtin.ron`, hand-written from the LiteLLM 1.110.2 price
 //!   map (`model_prices_and_context_window_backup.json`), taken into tokencast on 2026-11-27
 //!   (its `effective_date`). A unit test checks it against the importer's output for the same
 //!   entries, so the two cannot drift apart.
