@@ -16,11 +16,12 @@
 //! empty. What is not in USD (gross margin, budget probabilities, sensitivity) is in the JSON
 //! report only.
 
-use crate::analysis::report::{Report, Stats, strategy_order};
+use crate::analysis::report::{Report, Stats, StrategyResult, strategy_order};
 
 /// The CSV header line.
 pub const HEADER: &str = "strategy,dimension,key,cost_usd_mean,cost_usd_p5,cost_usd_p50,cost_usd_p95,cost_usd_min,cost_usd_max,requests_mean,tokens_mean,cost_usd_p10,cost_usd_p90";
 
+/// A CSV field, quoted when it holds a comma, quote or line break.
 fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -29,6 +30,7 @@ fn field(s: &str) -> String {
     }
 }
 
+/// A row with requests and (optionally) tokens.
 fn row(
     strategy: &str,
     dim: &str,
@@ -40,6 +42,7 @@ fn row(
     usd_row(strategy, dim, key, c, Some(requests), tokens)
 }
 
+/// A row of USD statistics; `requests` and `tokens` empty when `None`.
 fn usd_row(
     strategy: &str,
     dim: &str,
@@ -73,97 +76,111 @@ pub fn render(report: &Report) -> String {
     out.push('\n');
     for name in strategy_order(report) {
         let s = &report.strategies[&name];
-        let all_tokens: f64 = s.tokens.values().sum();
-        out.push_str(&row(
-            &name,
-            "total",
-            "",
-            &s.cost_usd,
-            s.requests.mean,
-            Some(all_tokens),
-        ));
-        for (k, b) in &s.by_endpoint {
-            out.push_str(&row(
-                &name,
-                "endpoint",
-                k,
-                &b.cost_usd,
-                b.requests,
-                Some(b.tokens.values().sum()),
-            ));
-        }
-        for (k, b) in &s.by_model {
-            out.push_str(&row(
-                &name,
-                "model",
-                k,
-                &b.cost_usd,
-                b.requests,
-                Some(b.tokens.values().sum()),
-            ));
-        }
-        for (k, b) in &s.by_bucket {
-            let t = s.tokens.get(k).copied().unwrap_or(0.0);
-            out.push_str(&row(&name, "bucket", k, &b.cost_usd, b.requests, Some(t)));
-        }
-        for m in &s.monthly {
-            out.push_str(&row(
-                &name,
-                "month",
-                &m.label,
-                &m.cost_usd,
-                m.requests,
-                None,
-            ));
-        }
-        for d in &s.daily {
-            out.push_str(&row(
-                &name,
-                "day",
-                &d.day.to_string(),
-                &d.cost_usd,
-                d.requests,
-                None,
-            ));
-        }
-        let u = &s.unit_economics;
-        let unit = [
-            ("per_request", Some(&u.cost_per_request_usd)),
-            ("per_session", Some(&u.cost_per_session_usd)),
-            ("per_active_user_day", Some(&u.cost_per_active_user_day_usd)),
-            ("per_user_month", Some(&u.cost_per_user_month_usd)),
-            ("revenue", u.revenue_usd.as_ref()),
-            ("margin", u.margin_usd.as_ref()),
-            (
-                "revenue_per_user_month",
-                u.revenue_per_user_month_usd.as_ref(),
-            ),
-            (
-                "margin_per_user_month",
-                u.margin_per_user_month_usd.as_ref(),
-            ),
-        ];
-        for (key, stats) in unit {
-            if let Some(st) = stats {
-                out.push_str(&usd_row(&name, "unit", key, st, None, None));
-            }
-        }
-        for p in report.scale_curve.iter().flat_map(|c| &c.points) {
-            let Some(ps) = p.strategies.get(&name) else {
-                continue;
-            };
-            let users = p.daily_active_users.to_string();
-            let mut put = |dim: &str, st: &Stats| {
-                out.push_str(&usd_row(&name, dim, &users, st, None, None));
-            };
-            put("scale_per_user_month", &ps.cost_per_user_month_usd);
-            put("scale_per_request", &ps.cost_per_request_usd);
-            if let Some(m) = &ps.margin_per_user_month_usd {
-                put("scale_margin_per_user_month", m);
-            }
-        }
+        cost_rows(&mut out, &name, s);
+        time_rows(&mut out, &name, s);
+        unit_rows(&mut out, &name, s);
+        scale_rows(&mut out, report, &name);
     }
     out
+}
+
+/// The strategy's total, then its cost by endpoint, model and token bucket.
+fn cost_rows(out: &mut String, name: &str, s: &StrategyResult) {
+    let all_tokens: f64 = s.tokens.values().sum();
+    out.push_str(&row(
+        name,
+        "total",
+        "",
+        &s.cost_usd,
+        s.requests.mean,
+        Some(all_tokens),
+    ));
+    for (k, b) in &s.by_endpoint {
+        out.push_str(&row(
+            name,
+            "endpoint",
+            k,
+            &b.cost_usd,
+            b.requests,
+            Some(b.tokens.values().sum()),
+        ));
+    }
+    for (k, b) in &s.by_model {
+        out.push_str(&row(
+            name,
+            "model",
+            k,
+            &b.cost_usd,
+            b.requests,
+            Some(b.tokens.values().sum()),
+        ));
+    }
+    for (k, b) in &s.by_bucket {
+        let t = s.tokens.get(k).copied().unwrap_or(0.0);
+        out.push_str(&row(name, "bucket", k, &b.cost_usd, b.requests, Some(t)));
+    }
+}
+
+/// The strategy's cost per month and per day.
+fn time_rows(out: &mut String, name: &str, s: &StrategyResult) {
+    for m in &s.monthly {
+        out.push_str(&row(name, "month", &m.label, &m.cost_usd, m.requests, None));
+    }
+    for d in &s.daily {
+        out.push_str(&row(
+            name,
+            "day",
+            &d.day.to_string(),
+            &d.cost_usd,
+            d.requests,
+            None,
+        ));
+    }
+}
+
+/// The strategy's unit economics (revenue and margin rows only when the scenario states
+/// revenue).
+fn unit_rows(out: &mut String, name: &str, s: &StrategyResult) {
+    let u = &s.unit_economics;
+    let unit = [
+        ("per_request", Some(&u.cost_per_request_usd)),
+        ("per_session", Some(&u.cost_per_session_usd)),
+        ("per_active_user_day", Some(&u.cost_per_active_user_day_usd)),
+        ("per_user_month", Some(&u.cost_per_user_month_usd)),
+        ("revenue", u.revenue_usd.as_ref()),
+        ("margin", u.margin_usd.as_ref()),
+        (
+            "revenue_per_user_month",
+            u.revenue_per_user_month_usd.as_ref(),
+        ),
+        (
+            "margin_per_user_month",
+            u.margin_per_user_month_usd.as_ref(),
+        ),
+    ];
+    for (key, stats) in unit {
+        if let Some(st) = stats {
+            out.push_str(&usd_row(name, "unit", key, st, None, None));
+        }
+    }
+}
+
+/// The strategy's points of the scale curve, keyed by daily active users.
+fn scale_rows(out: &mut String, report: &Report, name: &str) {
+    for p in report.scale_curve.iter().flat_map(|c| &c.points) {
+        let Some(ps) = p.strategies.get(name) else {
+            continue;
+        };
+        let users = p.daily_active_users.to_string();
+        let mut put = |dim: &str, st: &Stats| {
+            out.push_str(&usd_row(name, dim, &users, st, None, None));
+        };
+        put("scale_per_user_month", &ps.cost_per_user_month_usd);
+        put("scale_per_request", &ps.cost_per_request_usd);
+        if let Some(m) = &ps.margin_per_user_month_usd {
+            put("scale_margin_per_user_month", m);
+        }
+    }
 }
 
 #[cfg(test)]

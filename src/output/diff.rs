@@ -364,6 +364,32 @@ fn headline_strategies(diff: &Diff) -> String {
 /// The diff as GitHub-flavoured markdown: a pull-request comment.
 pub fn markdown(diff: &Diff) -> String {
     let mut out = String::new();
+    heading(&mut out, diff);
+    out.push_str(&format!(
+        "Costs are per 30 days; the headline is the P50 across runs of strategy `{}`.{}\n\n",
+        headline_strategies(diff),
+        match &diff.git_base {
+            Some(rev) => format!(" Base: `{rev}`."),
+            None => String::new(),
+        }
+    ));
+    if let Some(g) = &diff.gate {
+        gate_section(&mut out, g);
+    }
+    for s in &diff.scenarios {
+        if s.status == Status::Unchanged && diff.scenarios.len() > 1 {
+            continue;
+        }
+        scenario_section(&mut out, diff, s);
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+/// The heading: across several scenarios, the total change and a line per changed scenario;
+/// for one, its sentence.
+fn heading(out: &mut String, diff: &Diff) {
     match title(diff) {
         Some(t) => {
             out.push_str(&format!("## tokencast: {t}\n\n"));
@@ -386,67 +412,58 @@ pub fn markdown(diff: &Diff) -> String {
             }
         }
     }
-    out.push_str(&format!(
-        "Costs are per 30 days; the headline is the P50 across runs of strategy `{}`.{}\n\n",
-        headline_strategies(diff),
-        match &diff.git_base {
-            Some(rev) => format!(" Base: `{rev}`."),
-            None => String::new(),
+}
+
+/// Whether the gate's thresholds were crossed, and which.
+fn gate_section(out: &mut String, g: &Gate) {
+    let limits = gate_limits(g);
+    if g.crossed.is_empty() {
+        out.push_str(&format!("Thresholds (`{limits}`): none crossed.\n\n"));
+    } else {
+        out.push_str("> **Threshold crossed:**\n");
+        for c in &g.crossed {
+            out.push_str(&format!("> - {}\n", crossing_message(c)));
         }
-    ));
-    if let Some(g) = &diff.gate {
-        let limits = gate_limits(g);
-        if g.crossed.is_empty() {
-            out.push_str(&format!("Thresholds (`{limits}`): none crossed.\n\n"));
-        } else {
-            out.push_str("> **Threshold crossed:**\n");
-            for c in &g.crossed {
-                out.push_str(&format!("> - {}\n", crossing_message(c)));
-            }
-            out.push('\n');
-        }
-    }
-    for s in &diff.scenarios {
-        if s.status == Status::Unchanged && diff.scenarios.len() > 1 {
-            continue;
-        }
-        out.push_str(&format!("### {} ({})\n\n", s.name, status_name(s.status)));
-        out.push_str(&format!(
-            "{} · {} · USD per 30 days\n\n",
-            files_text(diff, s, "`"),
-            runs_text(s)
-        ));
-        for n in &s.notes {
-            out.push_str(&format!("- Note: {n}\n"));
-        }
-        for w in &s.new_warnings {
-            out.push_str(&format!("- **New warning:** {w}\n"));
-        }
-        if !s.notes.is_empty() || !s.new_warnings.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(&strategy_table(s).markdown());
         out.push('\n');
-        if let Some(h) = s.headline()
-            && s.status == Status::Changed
-        {
-            let m = moved_text(h, "`");
-            let mut chars = m.chars();
-            let m = match chars.next() {
-                Some(c) => c.to_uppercase().collect::<String>() + chars.as_str(),
-                None => m,
-            };
-            out.push_str(&format!("{m}\n\n"));
-        }
-        out.push_str(
-            "<details><summary>Per endpoint, model and token bucket (mean per 30 days)</summary>\n\n",
-        );
-        out.push_str(&items_table(s, "`").markdown());
-        out.push_str("\n</details>\n\n");
     }
-    out.truncate(out.trim_end().len());
+}
+
+/// One scenario: its files and runs, notes and new warnings, the strategy table, what moved the
+/// headline, and the per-item table folded away.
+fn scenario_section(out: &mut String, diff: &Diff, s: &ScenarioDiff) {
+    out.push_str(&format!("### {} ({})\n\n", s.name, status_name(s.status)));
+    out.push_str(&format!(
+        "{} · {} · USD per 30 days\n\n",
+        files_text(diff, s, "`"),
+        runs_text(s)
+    ));
+    for n in &s.notes {
+        out.push_str(&format!("- Note: {n}\n"));
+    }
+    for w in &s.new_warnings {
+        out.push_str(&format!("- **New warning:** {w}\n"));
+    }
+    if !s.notes.is_empty() || !s.new_warnings.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&strategy_table(s).markdown());
     out.push('\n');
-    out
+    if let Some(h) = s.headline()
+        && s.status == Status::Changed
+    {
+        let m = moved_text(h, "`");
+        let mut chars = m.chars();
+        let m = match chars.next() {
+            Some(c) => c.to_uppercase().collect::<String>() + chars.as_str(),
+            None => m,
+        };
+        out.push_str(&format!("{m}\n\n"));
+    }
+    out.push_str(
+        "<details><summary>Per endpoint, model and token bucket (mean per 30 days)</summary>\n\n",
+    );
+    out.push_str(&items_table(s, "`").markdown());
+    out.push_str("\n</details>\n\n");
 }
 
 fn gate_limits(g: &Gate) -> String {

@@ -3,7 +3,9 @@
 //! margin lines, and the scale curve.
 
 use super::format::{Table, count, pct, usd};
-use crate::analysis::report::{Report, StrategyResult, UncertainParam, strategy_order};
+use crate::analysis::report::{
+    Report, SensitivityRow, StrategyResult, UncertainParam, strategy_order,
+};
 use crate::model::scenario::trim_float;
 
 /// A titled table.
@@ -14,6 +16,7 @@ pub struct Titled {
     pub table: Table,
 }
 
+/// A drawn value: grouped when large, one decimal from 10, else up to three decimals.
 fn num(x: f64) -> String {
     if x.abs() >= 1000.0 {
         count(x)
@@ -32,6 +35,16 @@ pub fn uncertainty(report: &Report) -> Option<Titled> {
     }
     let names = strategy_order(report);
     let first = names.first().and_then(|n| report.strategies.get(n));
+    let sens = first.map(|s| s.sensitivity.as_slice()).unwrap_or(&[]);
+    Some(Titled {
+        title: uncertainty_title(report, names.first(), sens),
+        table: uncertainty_table(report, sens),
+    })
+}
+
+/// One row per uncertain parameter: its distribution, the P5, P50 and P95 drawn, and its rank
+/// correlation and swing from `sens` (columns dropped when the sensitivity is not known).
+fn uncertainty_table(report: &Report, sens: &[SensitivityRow]) -> Table {
     let mut t = Table::new(&[
         "uncertain parameter",
         "kind",
@@ -44,7 +57,6 @@ pub fn uncertainty(report: &Report) -> Option<Titled> {
     ]);
     // Ranked by influence when the sensitivity is known, else in file order.
     let mut rows: Vec<&UncertainParam> = report.uncertain.iter().collect();
-    let sens = first.map(|s| s.sensitivity.as_slice()).unwrap_or(&[]);
     let rank = |p: &str| {
         sens.iter()
             .position(|r| r.parameter == p)
@@ -77,7 +89,13 @@ pub fn uncertainty(report: &Report) -> Option<Titled> {
         t.headers.truncate(6);
         t.align.truncate(6);
     }
-    let title = match names.first() {
+    t
+}
+
+/// The uncertainty table's title: what the ranking means when there is one (`first` is the
+/// strategy it is for), and below how strong a correlation is noise with few runs.
+fn uncertainty_title(report: &Report, first: Option<&String>, sens: &[SensitivityRow]) -> String {
+    match first {
         Some(n) if !sens.is_empty() => format!(
             "Uncertain parameters (drawn once per run), ranked by how strongly they drive {n}'s \
              total cost (Spearman rank correlation; swing: mean cost of runs drawing above the \
@@ -93,8 +111,7 @@ pub fn uncertainty(report: &Report) -> Option<Titled> {
             }
         ),
         _ => "Uncertain parameters (drawn once per run)".to_string(),
-    };
-    Some(Titled { title, table: t })
+    }
 }
 
 /// Cost per month: P50 and P95 of each strategy, and the chance of exceeding the budget.

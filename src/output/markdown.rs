@@ -2,10 +2,25 @@
 
 use super::format::{Table, count, pct, pct_signed, usd, usd_signed};
 use super::table::dominant;
-use crate::analysis::report::{Report, strategy_order};
+use crate::analysis::report::{Report, StrategyResult, strategy_order};
 
 /// Render the report as markdown.
 pub fn render(report: &Report) -> String {
+    let mut out = header(report);
+    if let Some(a) = &report.audit {
+        out.push_str(&audit(a));
+    }
+    let names = strategy_order(report);
+    out.push_str(&summary_table(report, &names).markdown());
+    forecast_sections(&mut out, report);
+    for n in &names {
+        strategy_section(&mut out, n, &report.strategies[n]);
+    }
+    out
+}
+
+/// The heading (what was forecast or recorded), the prices, and the report's warnings.
+fn header(report: &Report) -> String {
     let what = if report.audit.is_some() {
         format!("{} days of recorded traffic", report.horizon_days)
     } else {
@@ -24,10 +39,12 @@ pub fn render(report: &Report) -> String {
     for w in &report.warnings {
         out.push_str(&format!("> **Warning:** {w}\n\n"));
     }
-    if let Some(a) = &report.audit {
-        out.push_str(&audit(a));
-    }
-    let names = strategy_order(report);
+    out
+}
+
+/// One row per strategy: its cost with P5, P50 and P95, its change and saving against the
+/// baseline, and its unit costs.
+fn summary_table(report: &Report, names: &[String]) -> Table {
     let base = report
         .strategies
         .get("baseline")
@@ -44,7 +61,7 @@ pub fn render(report: &Report) -> String {
         "per request",
         "per user-month",
     ]);
-    for n in &names {
+    for n in names {
         let s = &report.strategies[n];
         let (d, sv) = if n == "baseline" || base <= 0.0 {
             (String::new(), String::new())
@@ -66,7 +83,12 @@ pub fn render(report: &Report) -> String {
             usd(s.unit_economics.cost_per_user_month_usd.mean),
         ]);
     }
-    out.push_str(&t.markdown());
+    t
+}
+
+/// The forecast views (uncertainty, cost per month, the scale curve) when the report has them,
+/// then the break-even lines.
+fn forecast_sections(out: &mut String, report: &Report) {
     for t in [
         super::forecast::uncertainty(report),
         super::forecast::monthly(report),
@@ -85,65 +107,71 @@ pub fn render(report: &Report) -> String {
             out.push_str(&format!("- {line}\n"));
         }
     }
-    for n in &names {
-        let s = &report.strategies[n];
-        out.push_str(&format!(
-            "\n### {n}\n\n{} requests in {} sessions.",
-            count(s.requests.mean),
-            count(s.sessions.mean)
-        ));
-        if let Some(d) = dominant(s) {
-            out.push_str(&format!(" {d}"));
-        }
-        out.push_str("\n\n");
-        if let Some(line) = super::forecast::margin_line(s) {
-            out.push_str(&format!("- Margin: {line}\n"));
-        }
-        if let Some(line) = super::forecast::budget_line(s) {
-            out.push_str(&format!("- Budget {line}\n"));
-        }
-        if s.budget.is_some() || s.unit_economics.margin_usd.is_some() {
-            out.push('\n');
-        }
-        let mut t = Table::new(&["endpoint", "cost", "share", "requests"]);
-        for (e, b) in &s.by_endpoint {
-            t.row(vec![
-                e.clone(),
-                usd(b.cost_usd.mean),
-                pct(b.share_of_cost),
-                count(b.requests),
-            ]);
-        }
-        out.push_str(&t.markdown());
-        out.push('\n');
-        let mut t = Table::new(&["model", "cost", "share", "requests"]);
-        for (m, b) in &s.by_model {
-            t.row(vec![
-                m.clone(),
-                usd(b.cost_usd.mean),
-                pct(b.share_of_cost),
-                count(b.requests),
-            ]);
-        }
-        out.push_str(&t.markdown());
-        out.push('\n');
-        let mut t = Table::new(&["token bucket", "tokens", "cost", "share"]);
-        for (k, b) in &s.by_bucket {
-            let tokens = s.tokens.get(k).copied().unwrap_or(0.0);
-            if tokens > 0.0 {
-                t.row(vec![
-                    k.clone(),
-                    count(tokens),
-                    usd(b.cost_usd.mean),
-                    pct(b.share_of_cost),
-                ]);
-            }
-        }
-        out.push_str(&t.markdown());
-    }
-    out
 }
 
+/// One strategy: its volume and dominant cost, margin and budget lines, and its breakdowns.
+fn strategy_section(out: &mut String, n: &str, s: &StrategyResult) {
+    out.push_str(&format!(
+        "\n### {n}\n\n{} requests in {} sessions.",
+        count(s.requests.mean),
+        count(s.sessions.mean)
+    ));
+    if let Some(d) = dominant(s) {
+        out.push_str(&format!(" {d}"));
+    }
+    out.push_str("\n\n");
+    if let Some(line) = super::forecast::margin_line(s) {
+        out.push_str(&format!("- Margin: {line}\n"));
+    }
+    if let Some(line) = super::forecast::budget_line(s) {
+        out.push_str(&format!("- Budget {line}\n"));
+    }
+    if s.budget.is_some() || s.unit_economics.margin_usd.is_some() {
+        out.push('\n');
+    }
+    breakdown_tables(out, s);
+}
+
+/// Cost by endpoint, by model, and by token bucket (buckets with tokens only).
+fn breakdown_tables(out: &mut String, s: &StrategyResult) {
+    let mut t = Table::new(&["endpoint", "cost", "share", "requests"]);
+    for (e, b) in &s.by_endpoint {
+        t.row(vec![
+            e.clone(),
+            usd(b.cost_usd.mean),
+            pct(b.share_of_cost),
+            count(b.requests),
+        ]);
+    }
+    out.push_str(&t.markdown());
+    out.push('\n');
+    let mut t = Table::new(&["model", "cost", "share", "requests"]);
+    for (m, b) in &s.by_model {
+        t.row(vec![
+            m.clone(),
+            usd(b.cost_usd.mean),
+            pct(b.share_of_cost),
+            count(b.requests),
+        ]);
+    }
+    out.push_str(&t.markdown());
+    out.push('\n');
+    let mut t = Table::new(&["token bucket", "tokens", "cost", "share"]);
+    for (k, b) in &s.by_bucket {
+        let tokens = s.tokens.get(k).copied().unwrap_or(0.0);
+        if tokens > 0.0 {
+            t.row(vec![
+                k.clone(),
+                count(tokens),
+                usd(b.cost_usd.mean),
+                pct(b.share_of_cost),
+            ]);
+        }
+    }
+    out.push_str(&t.markdown());
+}
+
+/// The audit of recorded usage: request lengths, the cost split, Pareto tables and findings.
 fn audit(a: &crate::analysis::report::AuditSection) -> String {
     let mut out = format!(
         "### Audit\n\n- {} rows ({} format), {} bad rows skipped\n- prompt tokens per request: median {}, mean {}\n- output tokens per request: median {}, mean {}\n- cost split: {} prompt side, {} output side; {} of prompt tokens read from a cache\n",

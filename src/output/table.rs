@@ -4,12 +4,43 @@
 //! the money goes (endpoint, model, token bucket) and what the prompt is made of, ending with the
 //! dominant cost driver in one sentence.
 
-use super::format::{Table, count, pct, pct_signed, usd, usd_signed};
+mod audit;
+mod detail;
+
+pub use audit::{audit_section, pareto_table};
+pub use detail::dominant;
+
+use super::format::{Table, pct_signed, usd, usd_signed};
 use crate::analysis::report::{Report, StrategyResult, strategy_order};
+use detail::strategy_detail;
 
 /// Render the report as aligned text.
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
+    header(&mut out, report);
+    let names = strategy_order(report);
+    out.push_str(&summary_table(report, &names).text(""));
+    forecast_tables(&mut out, report);
+
+    if let Some(a) = &report.audit {
+        out.push('\n');
+        out.push_str(&audit_section(a));
+    }
+    let baseline = report.strategies.get("baseline");
+    for name in &names {
+        out.push('\n');
+        out.push_str(&strategy_detail(
+            name,
+            &report.strategies[name],
+            baseline.filter(|_| name != "baseline"),
+            report.runs,
+        ));
+    }
+    out
+}
+
+/// What was forecast (or recorded), with which prices, and the report's warnings.
+fn header(out: &mut String, report: &Report) {
     if report.audit.is_some() {
         out.push_str(&format!(
             "{}: {} day{} of recorded traffic\n",
@@ -35,8 +66,11 @@ pub fn render(report: &Report) -> String {
         out.push_str(&format!("warning: {w}\n"));
     }
     out.push('\n');
+}
 
-    let names = strategy_order(report);
+/// One row per strategy: its cost with P5, P50 and P95, and its change and saving against the
+/// baseline (columns dropped when there is nothing to compare).
+fn summary_table(report: &Report, names: &[String]) -> Table {
     let mut summary = Table::new(&[
         "strategy",
         &format!(
@@ -50,7 +84,7 @@ pub fn render(report: &Report) -> String {
         "vs baseline",
         "saving",
     ]);
-    for name in &names {
+    for name in names {
         let s = &report.strategies[name];
         let (delta, saving) = if name == "baseline" {
             (String::new(), String::new())
@@ -87,7 +121,12 @@ pub fn render(report: &Report) -> String {
             r.truncate(5);
         }
     }
-    out.push_str(&summary.text(""));
+    summary
+}
+
+/// The forecast views: uncertainty, cost per month and the scale curve, when the report has
+/// them, then the break-even lines.
+fn forecast_tables(out: &mut String, report: &Report) {
     for t in [
         super::forecast::uncertainty(report),
         super::forecast::monthly(report),
@@ -102,22 +141,6 @@ pub fn render(report: &Report) -> String {
     for line in super::forecast::break_even_lines(report) {
         out.push_str(&format!("  {line}\n"));
     }
-
-    if let Some(a) = &report.audit {
-        out.push('\n');
-        out.push_str(&audit_section(a));
-    }
-    let baseline = report.strategies.get("baseline");
-    for name in &names {
-        out.push('\n');
-        out.push_str(&strategy_detail(
-            name,
-            &report.strategies[name],
-            baseline.filter(|_| name != "baseline"),
-            report.runs,
-        ));
-    }
-    out
 }
 
 /// The strategies in [`strategy_order`] with their position (charts and pages pick a strategy's
@@ -129,405 +152,4 @@ pub fn ordered_strategies(report: &Report) -> Vec<(usize, &str, &StrategyResult)
         .enumerate()
         .map(|(i, (n, s))| (i, n.as_str(), s))
         .collect()
-}
-
-fn strategy_detail(
-    name: &str,
-    s: &StrategyResult,
-    base: Option<&StrategyResult>,
-    runs: u32,
-) -> String {
-    let mut out = format!("== {name} ==\n");
-    if !s.description.is_empty() {
-        out.push_str(&format!("  {}\n", s.description));
-    }
-    let spread = if runs > 1 {
-        format!(
-            "  (P5 {} .. P95 {} over {runs} runs)",
-            usd(s.cost_usd.p5),
-            usd(s.cost_usd.p95)
-        )
-    } else {
-        String::new()
-    };
-    out.push_str(&format!("  total      {}{spread}\n", usd(s.cost_usd.mean)));
-    if let Some(b) = base {
-        let sv = &s.savings_vs_baseline_usd;
-        let verdict = if sv.mean >= 0.0 { "saving" } else { "LOSS" };
-        let noise = if runs > 1 && sv.p5 < 0.0 && sv.p95 > 0.0 {
-            " (within run-to-run noise: P5..P95 spans zero)"
-        } else {
-            ""
-        };
-        out.push_str(&format!(
-            "  vs base    {verdict} {} ({}) per {} days{noise}\n",
-            usd_signed(sv.mean),
-            pct(ratio(sv.mean, b.cost_usd.mean)),
-            s.daily.len()
-        ));
-    }
-    let pc = &s.prompt_cache;
-    if pc.read_tokens + pc.write_tokens > 0.0 {
-        let net = if pc.net_saving_usd >= 0.0 {
-            format!("net saving {}", usd(pc.net_saving_usd))
-        } else {
-            format!(
-                "net LOSS {}: write premiums cost more than the reads save",
-                usd(-pc.net_saving_usd)
-            )
-        };
-        out.push_str(&format!(
-            "  caching    {} of prompt tokens read from cache; {} read, {} written{}; {net}\n",
-            pct(pc.hit_ratio),
-            count(pc.read_tokens),
-            count(pc.write_tokens),
-            if pc.storage_usd > 0.0 {
-                format!(", storage {}", usd(pc.storage_usd))
-            } else {
-                String::new()
-            }
-        ));
-    }
-    let sc = &s.semantic_cache;
-    if sc.lookups > 0.0 {
-        out.push_str(&format!(
-            "  semantic   {} of {} lookups answered from the cache ({} wrong answers: {} of queries)\n",
-            pct(sc.hit_ratio),
-            count(sc.lookups),
-            count(sc.false_hits),
-            if sc.false_hit_ratio < 0.01 {
-                format!("{:.2}%", sc.false_hit_ratio * 100.0)
-            } else {
-                pct(sc.false_hit_ratio)
-            }
-        ));
-    }
-    if s.batch.requests > 0.0 {
-        out.push_str(&format!(
-            "  batch      {} requests at batch prices; result delay P50 {}, P95 {}, P99 {}\n",
-            count(s.batch.requests),
-            duration(s.batch.delay_p50_s),
-            duration(s.batch.delay_p95_s),
-            duration(s.batch.delay_p99_s)
-        ));
-    }
-    let mut ctx = Vec::new();
-    if s.context.summaries > 0.0 {
-        ctx.push(format!(
-            "{} summarisation calls",
-            count(s.context.summaries)
-        ));
-    }
-    if s.context.forced_trims > 0.0 {
-        ctx.push(format!(
-            "{} turns dropped to fit the context window",
-            small(s.context.forced_trims)
-        ));
-    }
-    if !ctx.is_empty() {
-        out.push_str(&format!("  context    {}\n", ctx.join(", ")));
-    }
-    out.push_str(&format!(
-        "  volume     {} requests in {} sessions\n",
-        count(s.requests.mean),
-        count(s.sessions.mean)
-    ));
-    let u = &s.unit_economics;
-    if u.active_user_days <= 0.0 {
-        out.push_str(&format!(
-            "  unit cost  {} per request, {} per session\n",
-            usd(u.cost_per_request_usd.mean),
-            usd(u.cost_per_session_usd.mean)
-        ));
-    } else {
-        out.push_str(&format!(
-        "  unit cost  {} per request, {} per session, {} per active user-day, {} per user-month ({} daily active users)\n",
-        usd(u.cost_per_request_usd.mean),
-        usd(u.cost_per_session_usd.mean),
-        usd(u.cost_per_active_user_day_usd.mean),
-        usd(u.cost_per_user_month_usd.mean),
-        count(u.daily_active_users),
-    ));
-    }
-    if let Some(line) = super::forecast::margin_line(s) {
-        out.push_str(&format!("  margin     {line}\n"));
-    }
-    if let Some(line) = super::forecast::budget_line(s) {
-        out.push_str(&format!("  budget     {line}\n"));
-    }
-    if s.context_overflows > 0.0 {
-        out.push_str(&format!(
-            "  refused    {} requests per run over the context window (not billed)\n",
-            small(s.context_overflows)
-        ));
-    }
-    if s.routing.cascaded_requests > 0.0 {
-        out.push_str(&format!(
-            "  cascade    {} of {} cascaded requests escalated to the stronger model ({}), both calls billed\n",
-            count(s.routing.escalations),
-            count(s.routing.cascaded_requests),
-            pct(s.routing.escalation_ratio),
-        ));
-    }
-    if s.routing.window_fallbacks > 0.0 {
-        out.push_str(&format!(
-            "  fallback   {} requests too long for the routed model's context window, sent to another model\n",
-            count(s.routing.window_fallbacks)
-        ));
-    }
-    out.push('\n');
-
-    let mut t = Table::new(&[
-        "endpoint",
-        "cost",
-        "share",
-        "requests",
-        "per request",
-        "vs baseline",
-    ]);
-    let mut eps: Vec<_> = s.by_endpoint.iter().collect();
-    eps.sort_by(|a, b| b.1.cost_usd.mean.total_cmp(&a.1.cost_usd.mean));
-    for (n, b) in eps {
-        t.row(vec![
-            n.clone(),
-            usd(b.cost_usd.mean),
-            pct(b.share_of_cost),
-            count(b.requests),
-            usd(ratio(b.cost_usd.mean, b.requests)),
-            change(
-                base.and_then(|x| x.by_endpoint.get(n))
-                    .map(|x| x.cost_usd.mean),
-                b.cost_usd.mean,
-            ),
-        ]);
-    }
-    drop_last_column_if_empty(&mut t);
-    out.push_str(&t.text("  "));
-    out.push('\n');
-
-    let mut t = Table::new(&["model", "cost", "share", "requests"]);
-    let mut ms: Vec<_> = s.by_model.iter().collect();
-    ms.sort_by(|a, b| b.1.cost_usd.mean.total_cmp(&a.1.cost_usd.mean));
-    for (n, b) in ms {
-        t.row(vec![
-            n.clone(),
-            usd(b.cost_usd.mean),
-            pct(b.share_of_cost),
-            count(b.requests),
-        ]);
-    }
-    out.push_str(&t.text("  "));
-    out.push('\n');
-
-    let mut t = Table::new(&["token bucket", "tokens", "cost", "share", "vs baseline"]);
-    let mut bs: Vec<_> = s
-        .by_bucket
-        .iter()
-        .filter(|(n, _)| {
-            s.tokens.get(*n).copied().unwrap_or(0.0) > 0.0
-                || base.is_some_and(|x| x.tokens.get(*n).copied().unwrap_or(0.0) > 0.0)
-        })
-        .collect();
-    bs.sort_by(|a, b| b.1.cost_usd.mean.total_cmp(&a.1.cost_usd.mean));
-    for (n, b) in &bs {
-        t.row(vec![
-            (*n).clone(),
-            count(s.tokens.get(*n).copied().unwrap_or(0.0)),
-            usd(b.cost_usd.mean),
-            pct(b.share_of_cost),
-            change(
-                base.and_then(|x| x.by_bucket.get(*n))
-                    .map(|x| x.cost_usd.mean),
-                b.cost_usd.mean,
-            ),
-        ]);
-    }
-    drop_last_column_if_empty(&mut t);
-    out.push_str(&t.text("  "));
-    out.push('\n');
-
-    let prompt_total: f64 = s.prompt_segments.values().sum();
-    // The prompt as sent is the same under every strategy: show it once, with the baseline.
-    if prompt_total > 0.0 && base.is_none() {
-        let mut t = Table::new(&["prompt segment", "tokens sent", "share of prompt"]);
-        for seg in ["system", "tools", "history", "context", "user"] {
-            let v = s.prompt_segments.get(seg).copied().unwrap_or(0.0);
-            t.row(vec![seg.to_string(), count(v), pct(v / prompt_total)]);
-        }
-        out.push_str(&t.text("  "));
-        out.push('\n');
-    }
-    if let Some(line) = dominant(s) {
-        out.push_str(&format!("  {line}\n"));
-    }
-    out
-}
-
-/// The audit of recorded usage: lengths, shares, Pareto views and findings.
-pub fn audit_section(a: &crate::analysis::report::AuditSection) -> String {
-    let mut out = format!(
-        "audit: {} rows ({} format){}\n",
-        count(a.rows as f64),
-        a.format,
-        if a.skipped_rows > 0 {
-            format!(
-                ", {} bad rows skipped (lines {}{})",
-                count(a.skipped_rows as f64),
-                a.skipped_lines
-                    .iter()
-                    .map(|l| l.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if a.skipped_rows > a.skipped_lines.len() as u64 {
-                    ", ..."
-                } else {
-                    ""
-                }
-            )
-        } else {
-            String::new()
-        }
-    );
-    out.push_str(&format!(
-        "  prompt tokens per request   median {}, mean {}\n  output tokens per request   median {}, mean {}\n",
-        count(a.median_input_tokens),
-        count(a.mean_input_tokens),
-        count(a.median_output_tokens),
-        count(a.mean_output_tokens)
-    ));
-    out.push_str(&format!(
-        "  cost split                  {} prompt side, {} output side\n  recorded cache reads        {} of prompt tokens\n",
-        pct(a.input_cost_share),
-        pct(a.output_cost_share),
-        pct(a.recorded_cache_read_ratio)
-    ));
-    if let Some(r) = a.prefix_reuse_ratio {
-        out.push_str(&format!(
-            "  reusable prefixes           {} of prompt tokens repeat an earlier prefix (unbounded cache)\n",
-            pct(r)
-        ));
-    }
-    if let Some(r) = a.intent_repeat_ratio {
-        out.push_str(&format!("  repeated intents            {}\n", pct(r)));
-    }
-    out.push('\n');
-    out.push_str(&pareto_table("endpoint", &a.endpoints_pareto).text("  "));
-    if !a.top_users.is_empty() {
-        out.push_str(&format!(
-            "\n  top users of {} (at most 20):\n",
-            count(a.users as f64)
-        ));
-        out.push_str(&pareto_table("user", &a.top_users).text("  "));
-    }
-    if a.findings.is_empty() {
-        out.push_str("\n  findings: nothing stands out\n");
-    } else {
-        out.push_str("\n  findings:\n");
-        for f in &a.findings {
-            out.push_str(&format!(
-                "  - {} -> {}: {}\n",
-                f.observation, f.lever, f.suggestion
-            ));
-        }
-    }
-    out
-}
-
-/// A Pareto view (endpoints or users by cost, with cumulative shares) as a table.
-pub fn pareto_table(title: &str, rows: &[crate::analysis::report::ParetoRow]) -> Table {
-    let mut t = Table::new(&[title, "cost", "share", "cumulative", "requests"]);
-    for r in rows {
-        t.row(vec![
-            r.name.clone(),
-            usd(r.cost_usd),
-            pct(r.share),
-            pct(r.cumulative_share),
-            count(r.requests as f64),
-        ]);
-    }
-    t
-}
-
-/// A duration in seconds as `42s`, `12.5m` or `3.2h`.
-fn duration(s: f64) -> String {
-    if s < 120.0 {
-        format!("{s:.0}s")
-    } else if s < 7200.0 {
-        format!("{:.1}m", s / 60.0)
-    } else {
-        format!("{:.1}h", s / 3600.0)
-    }
-}
-
-/// A mean count: whole numbers grouped, small fractional means with one decimal.
-fn small(x: f64) -> String {
-    if x < 10.0 && x.fract() != 0.0 {
-        format!("{x:.1}")
-    } else {
-        count(x)
-    }
-}
-
-fn ratio(a: f64, b: f64) -> f64 {
-    if b != 0.0 { a / b } else { 0.0 }
-}
-
-/// `+$1.00` / `-$2.00` against the baseline's figure, empty without a baseline.
-fn change(base: Option<f64>, now: f64) -> String {
-    match base {
-        Some(b) => usd_signed(now - b),
-        None => String::new(),
-    }
-}
-
-/// Remove the last column when every row leaves it empty (no baseline to compare with).
-fn drop_last_column_if_empty(t: &mut Table) {
-    if t.rows.iter().all(|r| r.last().is_none_or(|c| c.is_empty())) {
-        t.headers.pop();
-        t.align.pop();
-        for r in t.rows.iter_mut() {
-            r.pop();
-        }
-    }
-}
-
-/// One sentence on what dominates the bill and which lever addresses it.
-pub fn dominant(s: &StrategyResult) -> Option<String> {
-    let (bucket, b) = s
-        .by_bucket
-        .iter()
-        .max_by(|a, b| a.1.cost_usd.mean.total_cmp(&b.1.cost_usd.mean))?;
-    if b.cost_usd.mean <= 0.0 {
-        return None;
-    }
-    let prompt_total: f64 = s.prompt_segments.values().sum();
-    let seg = |n: &str| s.prompt_segments.get(n).copied().unwrap_or(0.0) / prompt_total.max(1.0);
-    let why = match bucket.as_str() {
-        "input" => {
-            let fixed = seg("system") + seg("tools");
-            let history = seg("history");
-            let cached = s.prompt_cache.read_tokens > 0.0;
-            if fixed >= history && fixed > 0.3 && !cached {
-                format!(
-                    ": {} of prompt tokens are the re-sent system prompt and tools, a static prefix that prompt caching bills at the cache-read rate",
-                    pct(fixed)
-                )
-            } else if history > 0.3 && !cached {
-                format!(
-                    ": {} of prompt tokens are re-sent conversation history; prompt caching and context trimming address it",
-                    pct(history)
-                )
-            } else {
-                String::new()
-            }
-        }
-        "output" => ": output is billed at several times the input rate; shorter answers, a cheaper model for simple requests or batch processing address it".to_string(),
-        "cache_write_5m" | "cache_write_1h" | "cache_write_24h" => ": the write premium is paid on content read back too rarely; put breakpoints before what changes every turn (retrieved context); compare placements and TTLs".to_string(),
-        "reasoning" => ": hidden reasoning tokens; a lower reasoning effort or a non-reasoning model for simple requests addresses it".to_string(),
-        _ => String::new(),
-    };
-    Some(format!(
-        "Dominant cost: {bucket} tokens, {} of the bill{why}.",
-        pct(b.share_of_cost)
-    ))
 }

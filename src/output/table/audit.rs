@@ -1,0 +1,90 @@
+//! The audit of recorded usage in the text report: request lengths, the cost split, cache reads,
+//! Pareto views of endpoints and users by cost, and the findings.
+
+use crate::analysis::report::{AuditSection, ParetoRow};
+use crate::output::format::{Table, count, pct, usd};
+
+/// The audit of recorded usage: lengths, shares, Pareto views and findings.
+pub fn audit_section(a: &AuditSection) -> String {
+    let mut out = format!(
+        "audit: {} rows ({} format){}\n",
+        count(a.rows as f64),
+        a.format,
+        if a.skipped_rows > 0 {
+            format!(
+                ", {} bad rows skipped (lines {}{})",
+                count(a.skipped_rows as f64),
+                a.skipped_lines
+                    .iter()
+                    .map(|l| l.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if a.skipped_rows > a.skipped_lines.len() as u64 {
+                    ", ..."
+                } else {
+                    ""
+                }
+            )
+        } else {
+            String::new()
+        }
+    );
+    out.push_str(&format!(
+        "  prompt tokens per request   median {}, mean {}\n  output tokens per request   median {}, mean {}\n",
+        count(a.median_input_tokens),
+        count(a.mean_input_tokens),
+        count(a.median_output_tokens),
+        count(a.mean_output_tokens)
+    ));
+    out.push_str(&format!(
+        "  cost split                  {} prompt side, {} output side\n  recorded cache reads        {} of prompt tokens\n",
+        pct(a.input_cost_share),
+        pct(a.output_cost_share),
+        pct(a.recorded_cache_read_ratio)
+    ));
+    if let Some(r) = a.prefix_reuse_ratio {
+        out.push_str(&format!(
+            "  reusable prefixes           {} of prompt tokens repeat an earlier prefix (unbounded cache)\n",
+            pct(r)
+        ));
+    }
+    if let Some(r) = a.intent_repeat_ratio {
+        out.push_str(&format!("  repeated intents            {}\n", pct(r)));
+    }
+    out.push('\n');
+    out.push_str(&pareto_table("endpoint", &a.endpoints_pareto).text("  "));
+    if !a.top_users.is_empty() {
+        out.push_str(&format!(
+            "\n  top users of {} (at most 20):\n",
+            count(a.users as f64)
+        ));
+        out.push_str(&pareto_table("user", &a.top_users).text("  "));
+    }
+    if a.findings.is_empty() {
+        out.push_str("\n  findings: nothing stands out\n");
+    } else {
+        out.push_str("\n  findings:\n");
+        for f in &a.findings {
+            out.push_str(&format!(
+                "  - {} -> {}: {}\n",
+                f.observation, f.lever, f.suggestion
+            ));
+        }
+    }
+    out
+}
+
+/// A Pareto view (endpoints or users by cost, with cumulative shares) as a table.
+pub fn pareto_table(title: &str, rows: &[ParetoRow]) -> Table {
+    let mut t = Table::new(&[title, "cost", "share", "cumulative", "requests"]);
+    for r in rows {
+        t.row(vec![
+            r.name.clone(),
+            usd(r.cost_usd),
+            pct(r.share),
+            pct(r.cumulative_share),
+            count(r.requests as f64),
+        ]);
+    }
+    t
+}
