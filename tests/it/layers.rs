@@ -427,6 +427,10 @@ fn scan(
             if covered.iter().any(|&(s, e)| s <= start && start < e) {
                 continue;
             }
+            // A visibility (`pub(in crate::a::b)`) names a module but uses nothing from it.
+            if code[..start].trim_end().ends_with("(in") {
+                continue;
+            }
             if start > 0
                 && (b[start - 1].is_ascii_alphanumeric()
                     || b[start - 1] == b'_'
@@ -646,7 +650,8 @@ fn the_check_names_an_upward_import_a_cycle_and_a_flat_path() {
         "//! uses crate::model::scenario in a comment only\n\
          use crate::foundations::dist::Dist;\n\
          fn f() -> u8 { let s = \"crate::model::x\"; crate::model::other::g() }\n\
-         #[cfg(test)]\nmod tests { use crate::model::scenario::Scenario; }\n",
+         #[cfg(test)]\nmod tests { use crate::model::scenario::Scenario; }\n\
+         pub(in crate::model) fn h() {}\n",
     );
     write(
         "foundations/dist.rs",
