@@ -1,7 +1,7 @@
 //! Scenarios: loading a RON file, checking it, and the validated form the simulator runs.
 //!
 //! Loading happens in two stages, as in ripgrep's argument handling: the file is parsed into the
-//! plain schema of [`file`] (syntax errors carry `file:line:col`), then
+//! plain schema of [`file`](mod@file) (syntax errors carry `file:line:col`), then
 //! [`Scenario::from_file`] checks the meaning of every field and builds the domain types,
 //! collecting *all* problems with their field paths
 //! (`endpoints[1].traffic.turns: mean must be >= 1 (got 0.5)`) instead of stopping at the first.

@@ -9,7 +9,7 @@ use super::{Dist, Z_90};
 
 impl Dist {
     /// Analytic mean of the distribution as written, before any rounding or clamping done by
-    /// [`Sampler::sample_count`] or [`Sampler::sample_ms`].
+    /// [`Sampler::sample_count`](super::Sampler::sample_count) or [`Sampler::sample_ms`](super::Sampler::sample_ms).
     ///
     /// `LogNormal`: `exp(mu + sigma^2 / 2)`; `Zipf`: `H(n, s - 1) / H(n, s)` with the generalised
     /// harmonic numbers `H(n, a) = sum k^-a` (exact up to n = 10 000, Euler-Maclaurin beyond).

@@ -73,7 +73,7 @@ pub enum PricingError {
     },
 }
 
-/// One out-of-range value in a [`ModelPrice`], with its path relative to the model
+/// One out-of-range value in a [`ModelPrice`](super::ModelPrice), with its path relative to the model
 /// (e.g. `standard.input`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field_path}: {message}")]

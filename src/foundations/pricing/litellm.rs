@@ -1,5 +1,5 @@
 //! Import of LiteLLM's price map (`model_prices_and_context_window.json`), the price list most
-//! LLM tooling already uses, into a [`Catalog`].
+//! LLM tooling already uses, into a [`Catalog`](super::Catalog).
 //!
 //! LiteLLM keeps every price in USD per token; tokencast stores USD per million. The conversion
 //! shifts the decimal exponent of the number as written (`1.345e-07` becomes `0.1345`, where
@@ -10,7 +10,7 @@
 //!
 //! * The `sample_spec` entry documents the format: ignored, not counted.
 //! * `{"alias_of": "id"}` entries become a copy of their target (after all other entries).
-//! * An entry is kept when its `mode` is `chat`, `completion`, `responses` (all [`Mode::Chat`]) or
+//! * An entry is kept when its `mode` is `chat`, `completion`, `responses` (all [`Mode::Chat`](super::Mode::Chat)) or
 //!   `embedding`, and it has `input_cost_per_token` and `output_cost_per_token` (an embedding
 //!   model without an output price gets 0). Everything else (image, audio, rerank, ... models;
 //!   entries without prices; a price that is not a number; a negative price) is skipped and
@@ -18,7 +18,7 @@
 //!
 //! # Price fields
 //!
-//! | LiteLLM key (per token) | [`Rates`] field (per million) |
+//! | LiteLLM key (per token) | [`Rates`](super::Rates) field (per million) |
 //! |---|---|
 //! | `input_cost_per_token` | `input` |
 //! | `output_cost_per_token` | `output` |
@@ -65,7 +65,7 @@
 //! # Cache rules
 //!
 //! LiteLLM holds only `prompt_cache_min_tokens` and `supports_prompt_caching`; the rest comes from
-//! the providers' published rules. Caching is off ([`CacheKind::None`]) for embedding models and
+//! the providers' published rules. Caching is off ([`CacheKind::None`](super::CacheKind::None)) for embedding models and
 //! whenever there is no cached-read price. `prompt_cache_min_tokens`, when given, overrides the
 //! minimum prefix below.
 //!
