@@ -10,6 +10,19 @@ pub fn repo(p: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(p)
 }
 
+/// Path of a file in the project's shared folder beside the repository (`../shared/REL`), for
+/// the `#[ignore = "needs ../shared"]` tests; fails saying what is missing when it is absent.
+pub fn shared(rel: &str) -> PathBuf {
+    let p = repo("../shared").join(rel);
+    assert!(
+        p.exists(),
+        "{} is missing: this test needs the project's shared folder beside the repository \
+         (../shared, as in CI)",
+        p.display()
+    );
+    p
+}
+
 /// Parse and validate scenario text against the built-in catalog.
 pub fn scenario(text: &str) -> Scenario {
     let file = scenario::parse(text, "test.ron").unwrap_or_else(|e| panic!("{e}"));
