@@ -2,6 +2,9 @@
 //! usage, 1 anything else, 130 interrupted), so every command reports errors the same way and
 //! `main` only prints and exits.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::model::workload::trace::TraceRunError;
 
 /// A failed command: the error and the exit code it maps to.
@@ -38,4 +41,18 @@ pub(crate) fn trace_failure(e: TraceRunError) -> Failure {
     } else {
         Failure::input(e)
     }
+}
+
+/// A flag that Ctrl-C raises, so a long command (a forecast, a synthetic trace) stops at its
+/// next check and leaves its output file as it was; a second Ctrl-C while
+/// stopping kills the process the ordinary way.
+pub(crate) fn stop_on_ctrl_c() -> Arc<AtomicBool> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let c = Arc::clone(&cancel);
+    let _ = ctrlc::try_set_handler(move || {
+        if c.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    cancel
 }

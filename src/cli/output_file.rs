@@ -1,74 +1,177 @@
-//! Where a command's text goes: standard output, or a file written in one step (a temporary file
-//! beside it renamed over it), opened before the work so a bad path fails fast and a failed or
-//! interrupted command leaves an existing file as it was.
+//! Where a command's output goes, opened before the work so a bad path fails fast.
+//!
+//! - No path, or `-`: standard output.
+//! - A regular file, new or existing (also through a symlink, which stays a symlink): the output
+//!   is written to a temporary file beside the file, given the old file's permissions (and, where
+//!   the process may, its owner), flushed to disk and renamed over it. A command that fails or is
+//!   interrupted leaves an existing file exactly as it was and removes its temporary file.
+//! - Anything else that exists (a FIFO, a character device such as `/dev/null`, `/dev/stdout`, a
+//!   socket): written in place, never replaced.
 
-use std::fs::File;
-use std::io::{self, Write};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, anyhow};
 
 use super::failure::Failure;
 
-/// Where a report goes, opened before the simulation so a bad path fails fast.
+/// Where a command's output goes.
 pub(crate) enum Sink {
     Stdout,
-    /// The final path, and a temporary file beside it that is renamed over it once the report
-    /// is written (so a failed or interrupted run leaves no half-written or emptied file).
-    File {
-        path: PathBuf,
+    /// A regular file replaced in one step: `tmp` is renamed over `target` once written.
+    Replace {
+        /// The path as the user gave it (for messages).
+        shown: PathBuf,
+        /// The file that is replaced (the symlink's target when `shown` is a symlink).
+        target: PathBuf,
         tmp: PathBuf,
+        file: Option<File>,
+    },
+    /// A special file, written where it is.
+    InPlace {
+        shown: PathBuf,
         file: Option<File>,
     },
 }
 
 impl Sink {
-    /// Standard output for no path or `-`; otherwise the temporary file beside `path`.
+    /// Standard output for no path or `-`; otherwise the file, opened as described in the
+    /// module docs.
     pub(crate) fn open(path: Option<&Path>) -> Result<Sink, Failure> {
-        match path {
-            None => Ok(Sink::Stdout),
-            Some(p) if p == Path::new("-") => Ok(Sink::Stdout),
-            Some(p) => {
-                let name = p
-                    .file_name()
-                    .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
-                let tmp = p.with_file_name(format!(".{name}.tokencast-{}.tmp", std::process::id()));
-                let file = File::create(&tmp)
-                    .with_context(|| format!("{}: cannot create output file", p.display()))
+        let p = match path {
+            None => return Ok(Sink::Stdout),
+            Some(p) if p == Path::new("-") => return Ok(Sink::Stdout),
+            Some(p) => p,
+        };
+        let cannot = || format!("{}: cannot create output file", p.display());
+        match fs::metadata(p) {
+            Ok(m) if m.is_dir() => Err(Failure::input(anyhow!(
+                "{}: is a directory; give a file name for the output",
+                p.display()
+            ))),
+            Ok(m) if m.is_file() => {
+                let target = fs::canonicalize(p)
+                    .with_context(cannot)
                     .map_err(Failure::input)?;
-                Ok(Sink::File {
-                    path: p.to_path_buf(),
-                    tmp,
+                Sink::replace(p, target, Some(&m))
+            }
+            Ok(_) => {
+                let file = OpenOptions::new()
+                    .write(true)
+                    .open(p)
+                    .with_context(cannot)
+                    .map_err(Failure::input)?;
+                Ok(Sink::InPlace {
+                    shown: p.to_path_buf(),
                     file: Some(file),
                 })
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                // A new file, or a symlink whose target does not exist yet (created there).
+                let target = match fs::read_link(p) {
+                    Ok(t) if t.is_relative() => p.parent().unwrap_or(Path::new("")).join(t),
+                    Ok(t) => t,
+                    Err(_) => p.to_path_buf(),
+                };
+                Sink::replace(p, target, None)
+            }
+            Err(e) => Err(Failure::input(anyhow::Error::new(e).context(cannot()))),
+        }
+    }
+
+    /// A temporary file beside `target`, with `old`'s permissions and owner.
+    fn replace(shown: &Path, target: PathBuf, old: Option<&fs::Metadata>) -> Result<Sink, Failure> {
+        let cannot = || format!("{}: cannot create output file", shown.display());
+        let name = target
+            .file_name()
+            .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+        let tmp = target.with_file_name(format!(".{name}.tokencast-{}.tmp", std::process::id()));
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .with_context(cannot)
+            .map_err(Failure::input)?;
+        let sink = Sink::Replace {
+            shown: shown.to_path_buf(),
+            target,
+            tmp,
+            file: Some(file),
+        };
+        if let (Some(m), Sink::Replace { tmp, .. }) = (old, &sink) {
+            fs::set_permissions(tmp, m.permissions())
+                .with_context(cannot)
+                .map_err(Failure::input)?;
+            keep_owner(tmp, m);
+        }
+        Ok(sink)
+    }
+
+    /// Write `text` and finish (for a regular file: rename it into place).
+    pub(crate) fn write(self, text: &str) -> Result<(), Failure> {
+        if let Sink::Stdout = self {
+            let mut out = io::stdout().lock();
+            return match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                Ok(()) => Ok(()),
+                // A closed pipe (`| head`) is not an error worth reporting.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(Failure::runtime(e)),
+            };
+        }
+        self.stream(|w| {
+            w.write_all(text.as_bytes())
+                .map_err(|e| format!("cannot write report: {e}"))
+        })
+    }
+
+    /// Let `f` write the output through a buffer, then finish (for a regular file: flush it to
+    /// disk and rename it into place). An error of `f`, which is shown after the output's name,
+    /// or of the writing leaves an existing file as it was.
+    pub(crate) fn stream<T>(
+        mut self,
+        f: impl FnOnce(&mut dyn Write) -> Result<T, String>,
+    ) -> Result<T, Failure> {
+        let shown = self.shown();
+        let failed = |e: String| Failure::runtime(anyhow!("{shown}: {e}"));
+        let finish = |e: io::Error| failed(format!("cannot write: {e}"));
+        match &mut self {
+            Sink::Stdout => {
+                let mut out = BufWriter::new(io::stdout().lock());
+                let v = f(&mut out).map_err(failed)?;
+                out.flush().map_err(finish)?;
+                Ok(v)
+            }
+            Sink::InPlace { file, .. } => {
+                let file = file.take().ok_or_else(|| failed("written twice".into()))?;
+                let mut w = BufWriter::new(file);
+                let v = f(&mut w).map_err(failed)?;
+                w.flush().map_err(finish)?;
+                Ok(v)
+            }
+            Sink::Replace {
+                target, tmp, file, ..
+            } => {
+                let file = file.take().ok_or_else(|| failed("written twice".into()))?;
+                let mut w = BufWriter::new(file);
+                let v = f(&mut w).map_err(failed)?;
+                let file = w.into_inner().map_err(|e| finish(e.into_error()))?;
+                file.sync_all().map_err(finish)?;
+                drop(file);
+                fs::rename(&*tmp, &*target).map_err(finish)?;
+                Ok(v)
             }
         }
     }
 
-    /// Write `text` and, for a file, rename it into place.
-    pub(crate) fn write(mut self, text: &str) -> Result<(), Failure> {
-        match &mut self {
-            Sink::Stdout => {
-                let mut out = io::stdout().lock();
-                match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                    Ok(()) => Ok(()),
-                    // A closed pipe (`| head`) is not an error worth reporting.
-                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-                    Err(e) => Err(Failure::runtime(e)),
-                }
-            }
-            Sink::File { path, tmp, file } => {
-                let mut f = file.take().ok_or_else(|| {
-                    Failure::runtime(anyhow!("{}: written twice", path.display()))
-                })?;
-                f.write_all(text.as_bytes())
-                    .and_then(|_| f.flush())
-                    .and_then(|_| {
-                        drop(f);
-                        std::fs::rename(&tmp, &path)
-                    })
-                    .with_context(|| format!("{}: cannot write report", path.display()))
-                    .map_err(Failure::runtime)
+    /// The output as the user named it.
+    fn shown(&self) -> String {
+        match self {
+            Sink::Stdout => "standard output".to_string(),
+            Sink::Replace { shown, .. } | Sink::InPlace { shown, .. } => {
+                shown.display().to_string()
             }
         }
     }
@@ -76,9 +179,41 @@ impl Sink {
 
 impl Drop for Sink {
     fn drop(&mut self) {
-        if let Sink::File { tmp, .. } = self {
-            // Gone already when the report was written and renamed.
-            let _ = std::fs::remove_file(tmp);
+        if let Sink::Replace { tmp, .. } = self {
+            // Gone already when the output was written and renamed.
+            let _ = fs::remove_file(tmp);
         }
+    }
+}
+
+/// Give `tmp` the owner of the file it replaces, where this process may (as root, or when it
+/// owns both); otherwise the replacement belongs to whoever runs the command.
+#[cfg(unix)]
+fn keep_owner(tmp: &Path, old: &fs::Metadata) {
+    use std::os::unix::fs::MetadataExt;
+    let _ = std::os::unix::fs::chown(tmp, Some(old.uid()), Some(old.gid()));
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_tmp: &Path, _old: &fs::Metadata) {}
+
+/// A writer that fails once `cancel` is set (Ctrl-C), so a command that
+/// streams its output stops, and its [`Sink`] leaves an existing file as it was.
+pub(crate) struct Cancellable<W> {
+    pub(crate) inner: W,
+    pub(crate) cancel: Arc<AtomicBool>,
+}
+
+impl<W: Write> Write for Cancellable<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.cancel.load(Ordering::Relaxed) {
+            // Not `ErrorKind::Interrupted`: `write_all` retries that kind forever.
+            return Err(io::Error::other("interrupted (Ctrl-C)"));
+        }
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
     }
 }

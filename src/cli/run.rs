@@ -4,7 +4,6 @@
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::anyhow;
 
@@ -12,7 +11,7 @@ use crate::analysis::forecast::{self, ForecastError, ForecastOptions};
 use crate::model::scenario::Scenario;
 use crate::simulation::montecarlo;
 
-use super::failure::Failure;
+use super::failure::{Failure, stop_on_ctrl_c};
 use super::flags::{PlotFormat, SimulationFlags, SimulationHelp};
 use super::output_file::Sink;
 use super::visuals::Visuals;
@@ -152,19 +151,6 @@ fn forecast_options(args: &RunArgs, scenario: &Scenario) -> ForecastOptions {
     }
 }
 
-/// A flag that Ctrl-C raises, so the forecast stops between runs; a second Ctrl-C while
-/// stopping kills the process the ordinary way.
-fn stop_on_ctrl_c() -> Arc<AtomicBool> {
-    let cancel = Arc::new(AtomicBool::new(false));
-    let c = Arc::clone(&cancel);
-    let _ = ctrlc::try_set_handler(move || {
-        if c.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-    });
-    cancel
-}
-
 /// The progress bar of [`progress_bar`], if any, counting the forecast's finished runs.
 fn show_progress(opts: &mut ForecastOptions, quiet: bool) -> Option<indicatif::ProgressBar> {
     let bar = progress_bar(opts.total_runs(), quiet);
@@ -196,7 +182,7 @@ fn progress_bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
 /// Bad prices are bad input, a failed simulation a runtime error, and Ctrl-C exit code 130.
 fn forecast_failure(e: ForecastError, path: &Path) -> Failure {
     match e {
-        ForecastError::Pricing(_) => Failure::input(e),
+        ForecastError::Pricing(_) | ForecastError::Scale { .. } => Failure::input(e),
         ForecastError::Simulation { .. } => Failure::runtime(e),
         ForecastError::Interrupted => Failure {
             code: 130,

@@ -1,15 +1,15 @@
 //! `tokencast synth`: write one run's synthetic traffic of a scenario as a native CSV trace.
 
-use std::fs::File;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 
-use anyhow::{Context, anyhow};
+use anyhow::anyhow;
 
 use crate::model::scenario::Scenario;
 use crate::model::workload::synth;
 
-use super::failure::Failure;
+use super::failure::{Failure, stop_on_ctrl_c};
+use super::output_file::{Cancellable, Sink};
 
 /// Arguments of `tokencast synth`.
 #[derive(Debug, clap::Args)]
@@ -30,25 +30,40 @@ pub struct SynthArgs {
     pub prices: Option<PathBuf>,
 }
 
-/// Run `tokencast synth`: the trace streams straight to standard output or the file.
+/// Run `tokencast synth`: the trace streams to standard output, or to a file that replaces an
+/// existing one only once it is whole (Ctrl-C or an error leaves the old file as it was).
 pub(crate) fn execute(a: &SynthArgs) -> Result<i32, Failure> {
     let mut sc = Scenario::load(&a.scenario, a.prices.as_deref()).map_err(Failure::input)?;
     if let Some(s) = a.seed {
         sc.seed = s;
     }
-    let output = a.output.as_path();
-    let rows = if output == Path::new("-") {
-        let out = io::stdout().lock();
-        synth::write_trace(&sc, a.run, io::BufWriter::new(out))
-    } else {
-        let f = File::create(output)
-            .with_context(|| format!("{}: cannot create output file", output.display()))
-            .map_err(Failure::input)?;
-        synth::write_trace(&sc, a.run, io::BufWriter::new(f))
+    let to_stdout = a.output.as_os_str() == "-";
+    let sink = Sink::open(Some(&a.output))?;
+    let cancel = stop_on_ctrl_c();
+    let written = sink.stream(|w| {
+        let out = Cancellable {
+            inner: w,
+            cancel: cancel.clone(),
+        };
+        synth::write_trace(&sc, a.run, out)
+    });
+    if cancel.load(Ordering::SeqCst) {
+        return Err(Failure {
+            code: 130,
+            error: anyhow!(
+                "{}: interrupted before the trace was written{}",
+                a.output.display(),
+                if to_stdout {
+                    ""
+                } else {
+                    "; an existing file is left as it was"
+                }
+            ),
+        });
     }
-    .map_err(|e| Failure::runtime(anyhow!("{}: {e}", output.display())))?;
-    if output != Path::new("-") {
-        eprintln!("wrote {rows} requests to {}", output.display());
+    let rows = written?;
+    if !to_stdout {
+        eprintln!("wrote {rows} requests to {}", a.output.display());
     }
     Ok(0)
 }

@@ -13,6 +13,7 @@ mod fleet;
 mod forecast;
 mod invariants;
 mod layers;
+mod outputs;
 mod plot;
 mod prompt_cache;
 mod replay;

@@ -1,0 +1,263 @@
+//! Output files: a regular file is replaced in one step keeping its mode, through a symlink the
+//! link stays, special files (a FIFO here) and `-` are written in place, and a command that fails
+//! or is interrupted leaves an existing file exactly as it was with no temporary file behind.
+
+use std::fs;
+use std::io::Read;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{bin, repo};
+
+/// `audit` of the small native example: a quick command with an `-o`.
+fn audit_to(out: &Path) -> assert_cmd::assert::Assert {
+    bin()
+        .arg("audit")
+        .arg(repo("traces/example-native.csv"))
+        .args(["--format", "json", "-o"])
+        .arg(out)
+        .assert()
+}
+
+/// Files in `dir` other than `keep`: temporary files left behind.
+fn leftovers(dir: &Path, keep: &[&str]) -> Vec<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !keep.contains(&n.as_str()))
+        .collect()
+}
+
+#[test]
+fn a_regular_file_is_replaced_keeping_its_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    fs::write(&out, "old").unwrap();
+    fs::set_permissions(&out, fs::Permissions::from_mode(0o600)).unwrap();
+    audit_to(&out).success();
+    let text = fs::read_to_string(&out).unwrap();
+    assert!(
+        text.starts_with('{') && text.contains("\"schema_version\""),
+        "{text}"
+    );
+    let mode = fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "mode {mode:o}");
+    assert_eq!(
+        leftovers(dir.path(), &["report.json"]),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_symlink_stays_a_symlink_and_its_target_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("real.json");
+    fs::write(&target, "old").unwrap();
+    fs::set_permissions(&target, fs::Permissions::from_mode(0o640)).unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink("real.json", &link).unwrap();
+    audit_to(&link).success();
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        fs::read_to_string(&target)
+            .unwrap()
+            .contains("\"schema_version\"")
+    );
+    let mode = fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640, "mode {mode:o}");
+    // A link to a file that does not exist yet: the file is created, the link kept.
+    let dangling = dir.path().join("dangling.json");
+    std::os::unix::fs::symlink("new.json", &dangling).unwrap();
+    audit_to(&dangling).success();
+    assert!(
+        fs::symlink_metadata(&dangling)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        fs::read_to_string(dir.path().join("new.json"))
+            .unwrap()
+            .contains("schema_version")
+    );
+    assert_eq!(
+        leftovers(
+            dir.path(),
+            &["real.json", "link.json", "dangling.json", "new.json"]
+        ),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_fifo_is_written_in_place_not_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            fs::File::open(&fifo)
+                .unwrap()
+                .read_to_string(&mut s)
+                .unwrap();
+            s
+        })
+    };
+    audit_to(&fifo).success();
+    let got = reader.join().unwrap();
+    assert!(got.contains("\"schema_version\""), "{got}");
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert_eq!(leftovers(dir.path(), &["pipe"]), Vec::<String>::new());
+}
+
+#[test]
+fn dash_is_standard_output() {
+    let out = bin()
+        .arg("audit")
+        .arg(repo("traces/example-native.csv"))
+        .args(["--format", "json", "-o", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"schema_version\""));
+}
+
+#[test]
+fn a_failed_command_leaves_the_existing_file_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.txt");
+    fs::write(&out, "keep me").unwrap();
+    let bad = dir.path().join("bad.csv");
+    fs::write(&bad, "timestamp,input_tokens,output_tokens\n0,ten,5\n").unwrap();
+    bin()
+        .arg("audit")
+        .arg(&bad)
+        .args(["--model", "gpt-4o-mini", "-o"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    assert_eq!(fs::read_to_string(&out).unwrap(), "keep me");
+    assert_eq!(
+        leftovers(dir.path(), &["report.txt", "bad.csv"]),
+        Vec::<String>::new()
+    );
+    // A directory is not an output file.
+    bin()
+        .arg("audit")
+        .arg(repo("traces/example-native.csv"))
+        .arg("-o")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is a directory"));
+}
+
+#[test]
+fn synth_replaces_a_file_only_when_the_trace_is_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("trace.csv");
+    fs::write(&out, "old trace").unwrap();
+    fs::set_permissions(&out, fs::Permissions::from_mode(0o600)).unwrap();
+    // An invalid scenario fails before anything is written.
+    let bad = dir.path().join("bad.ron");
+    fs::write(&bad, "Scenario(").unwrap();
+    bin()
+        .arg("synth")
+        .arg(&bad)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2);
+    assert_eq!(fs::read_to_string(&out).unwrap(), "old trace");
+    // A whole trace replaces the file, keeping its mode.
+    bin()
+        .arg("synth")
+        .arg(repo("tests/fixtures/good/two-endpoints.ron"))
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let text = fs::read_to_string(&out).unwrap();
+    assert!(
+        text.starts_with("timestamp,input_tokens"),
+        "{}",
+        &text[..40]
+    );
+    let mode = fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "mode {mode:o}");
+    assert_eq!(
+        leftovers(dir.path(), &["trace.csv", "bad.ron"]),
+        Vec::<String>::new()
+    );
+}
+
+/// Ctrl-C while `synth` streams a long trace: exit 130, the old file untouched, no temporary
+/// file left.
+#[test]
+fn interrupted_synth_leaves_the_old_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("long.ron");
+    // support-assistant over ten years: millions of rows, far longer than the wait below.
+    let text = fs::read_to_string(repo("scenarios/support-assistant.ron"))
+        .unwrap()
+        .replace("horizon_days: 30", "horizon_days: 3650");
+    fs::write(&scenario, text).unwrap();
+    let out = dir.path().join("trace.csv");
+    fs::write(&out, "old trace").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tokencast"))
+        .arg("synth")
+        .arg(&scenario)
+        .arg("-o")
+        .arg(&out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the temporary file is being written.
+    let started = Instant::now();
+    loop {
+        let writing = fs::read_dir(dir.path()).unwrap().any(|e| {
+            let e = e.unwrap();
+            e.file_name().to_string_lossy().ends_with(".tmp") && e.metadata().unwrap().len() > 0
+        });
+        if writing {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "synth never started writing"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "synth ended early");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    assert_eq!(fs::read_to_string(&out).unwrap(), "old trace");
+    assert_eq!(
+        leftovers(dir.path(), &["trace.csv", "long.ron"]),
+        Vec::<String>::new()
+    );
+}
