@@ -73,6 +73,15 @@ pub enum ForecastError {
         /// What went wrong.
         message: String,
     },
+    /// A `--scale` point the scenario cannot be simulated at (e.g. more sessions a day than
+    /// are simulated): bad input, not a failure of the runs.
+    #[error("{path}: {message}")]
+    Scale {
+        /// Scenario path.
+        path: String,
+        /// Which point and why.
+        message: String,
+    },
     /// A model has no price for a bucket the runs used.
     #[error(transparent)]
     Pricing(#[from] PricingGap),
@@ -160,12 +169,11 @@ pub fn scale_curve(
     let mut points = Vec::new();
     let mut days = 0;
     for &u in &users {
-        let sc = at_scale(scenario, u, opts.scale_days).map_err(|message| {
-            ForecastError::Simulation {
+        let sc =
+            at_scale(scenario, u, opts.scale_days).map_err(|message| ForecastError::Scale {
                 path: scenario.path.clone(),
                 message: format!("--scale {}: {message}", scenario::trim_float(u)),
-            }
-        })?;
+            })?;
         days = sc.horizon_days;
         let outcome = simulate_opts(&sc, runs, opts)?;
         let rep = report::build(&sc, &outcome, runs)?;

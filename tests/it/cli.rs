@@ -435,3 +435,17 @@ fn json_report_reads_back_unchanged_and_months_add_up() {
         assert!(s.cost_usd.p5 <= s.cost_usd.p10 && s.cost_usd.p90 <= s.cost_usd.p95);
     }
 }
+
+/// A `--scale` point the scenario cannot be simulated at is bad input (exit 2), named.
+#[test]
+fn an_impossible_scale_point_is_bad_input() {
+    bin()
+        .arg("run")
+        .arg(repo("scenarios/support-assistant.ron"))
+        .args(["--runs", "2", "-q", "--scale", "1e12"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--scale 1000000000000: 1000000000000 users give endpoint \"support-chat\"",
+        ));
+}
