@@ -34,7 +34,7 @@ use crate::foundations::rng::{MixedKeyMap, splitmix64, stable_hash};
 use crate::foundations::time::{MS_PER_DAY, SimTime};
 use crate::model::scenario::{Endpoint, Scenario};
 use crate::model::workload::trace::{
-    TraceError, TraceFormat, TraceReader, TraceRecord, TraceRunError,
+    self, TraceError, TraceFormat, TraceReader, TraceRecord, TraceRunError,
 };
 use crate::model::workload::{PrefixBlocks, Request};
 use crate::simulation::montecarlo::Outcome;
@@ -72,16 +72,6 @@ fn read_sorted(
     }
     rows.sort_by_key(|r| r.time_ms);
     Ok((rows, skipped))
-}
-
-/// Day 0 of a trace: the UTC midnight before its first row for dated traces, 0 for traces
-/// timed from their start.
-fn day0(first_ms: i64) -> i64 {
-    if first_ms > 10 * 365 * MS_PER_DAY as i64 {
-        first_ms - first_ms.rem_euclid(MS_PER_DAY as i64)
-    } else {
-        0
-    }
 }
 
 /// A row more than this (trace time) after the previous row of its session id starts a new
@@ -391,10 +381,10 @@ impl<'a> Feed<'a> {
         }
         self.prev = Some((r.time_ms, r.line));
         if !self.started {
-            self.conv.day0 = day0(r.time_ms);
+            self.conv.day0 = trace::day0_ms(r.time_ms);
             self.started = true;
         }
-        let day = ((r.time_ms - self.conv.day0) as u64 / MS_PER_DAY) as u32;
+        let day = trace::day_of(r.time_ms, self.conv.day0).map_err(row_err)?;
         if day >= self.days {
             self.days = day + 1;
             self.fleet.ensure_days(self.days);

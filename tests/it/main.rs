@@ -17,6 +17,7 @@ mod outputs;
 mod plot;
 mod prompt_cache;
 mod replay;
+mod robustness;
 mod routing;
 mod semantic_cache;
 mod support;

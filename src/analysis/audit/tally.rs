@@ -10,8 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::foundations::ledger::{Ledger, LineKey};
 use crate::foundations::pricing::{Bucket, Catalog, ModelPrice, PriceTier, ServiceTier};
-use crate::foundations::time::MS_PER_DAY;
-use crate::model::workload::trace::{TraceRecord, TraceRunError};
+use crate::model::workload::trace::{self, TraceRecord, TraceRunError};
 use crate::simulation::pipeline::ModelTable;
 
 /// Everything read from the rows so far.
@@ -146,23 +145,20 @@ impl Tally {
     #[inline]
     fn day_of(&mut self, r: &TraceRecord, path: &str) -> Result<u32, TraceRunError> {
         // Dated traces start their day 0 at the UTC midnight before the first row.
-        let day0_ms = *self.day0_ms.get_or_insert_with(|| {
-            if r.time_ms > 10 * MS_PER_DAY as i64 * 365 {
-                r.time_ms - r.time_ms.rem_euclid(MS_PER_DAY as i64)
-            } else {
-                0
-            }
-        });
+        let day0_ms = *self
+            .day0_ms
+            .get_or_insert_with(|| trace::day0_ms(r.time_ms));
+        let row_error = |message| TraceRunError::Row {
+            path: path.to_string(),
+            line: r.line,
+            message,
+        };
         if r.time_ms < day0_ms {
-            return Err(TraceRunError::Row {
-                path: path.to_string(),
-                line: r.line,
-                message: format!(
-                    "timestamp is more than a day before the first row's; audit accepts unsorted rows within the trace's span (first row's day starts at {day0_ms} ms)"
-                ),
-            });
+            return Err(row_error(format!(
+                "timestamp is more than a day before the first row's; audit accepts unsorted rows within the trace's span (first row's day starts at {day0_ms} ms)"
+            )));
         }
-        Ok(((r.time_ms - day0_ms) as u64 / MS_PER_DAY) as u32)
+        trace::day_of(r.time_ms, day0_ms).map_err(row_error)
     }
 
     /// The row's service tier (batch rows at batch prices) and price tier (long context when

@@ -42,6 +42,7 @@ mod mooncake;
 mod parse;
 mod reader;
 mod record;
+mod span;
 
 pub use detect::detect;
 pub use digest::file_sha256;
@@ -49,6 +50,7 @@ pub use error::{TraceError, TraceRunError};
 pub use parse::{parse_time_ms, weekday_of_ms};
 pub use reader::TraceReader;
 pub use record::TraceRecord;
+pub use span::{MAX_TRACE_DAYS, day_of, day0_ms};
 
 use std::fmt;
 

@@ -1,0 +1,105 @@
+//! A trace's days: day 0 and the day of each row, within a stated maximum span.
+//!
+//! Per-day state (the ledgers' day cells) is sized by the span a trace covers, so one row with a
+//! far timestamp, typically a microsecond or nanosecond clock read as milliseconds, or a zero
+//! timestamp among dated rows, would otherwise make `audit` or `replay` allocate for millions
+//! of days. A row more than [`MAX_TRACE_DAYS`] after day 0 is refused, naming its line and, where
+//! the timestamp looks like one, the unit it is probably in.
+
+use crate::foundations::time::MS_PER_DAY;
+
+/// Most days a trace may cover from its day 0: ten years, as a scenario's horizon.
+pub const MAX_TRACE_DAYS: u64 = 3660;
+
+/// Timestamps up to this many ms count as relative (from the trace's start): ten years.
+const RELATIVE_UP_TO_MS: i64 = 10 * 365 * MS_PER_DAY as i64;
+
+/// 3000-01-01T00:00:00Z in ms: a millisecond timestamp beyond it is almost certainly µs or ns.
+const YEAR_3000_MS: i64 = 32_503_680_000_000;
+
+/// Day 0 of a trace whose first row is at `first_ms`: the UTC midnight before it for dated
+/// traces, 0 for traces timed from their start.
+pub fn day0_ms(first_ms: i64) -> i64 {
+    if first_ms > RELATIVE_UP_TO_MS {
+        first_ms - first_ms.rem_euclid(MS_PER_DAY as i64)
+    } else {
+        0
+    }
+}
+
+/// The day (from day 0) of a row at `time_ms`, which must not be before `day0_ms`; an error
+/// message when it lies more than [`MAX_TRACE_DAYS`] after day 0.
+#[inline]
+pub fn day_of(time_ms: i64, day0_ms: i64) -> Result<u32, String> {
+    match time_ms.checked_sub(day0_ms) {
+        Some(d) if d >= 0 => {
+            let day = d as u64 / MS_PER_DAY;
+            if day < MAX_TRACE_DAYS {
+                Ok(day as u32)
+            } else {
+                Err(too_far(time_ms, day0_ms, day))
+            }
+        }
+        _ => Err(format!(
+            "timestamp {time_ms} ms is before the trace's day 0 ({day0_ms} ms); negative \
+             timestamps are not read"
+        )),
+    }
+}
+
+#[cold]
+fn too_far(time_ms: i64, day0_ms: i64, day: u64) -> String {
+    let hint = if time_ms > YEAR_3000_MS {
+        let unit = if time_ms > YEAR_3000_MS * 1000 {
+            "nanoseconds"
+        } else {
+            "microseconds"
+        };
+        format!(
+            "; as milliseconds it lies after the year 3000, so it looks like {unit}: give \
+             timestamps as integer milliseconds or RFC 3339 (2026-01-05T09:30:00Z)"
+        )
+    } else if day0_ms == 0 && time_ms > RELATIVE_UP_TO_MS {
+        "; day 0 was set by a row timed from the trace's start (near 0), so a zero or missing \
+         timestamp among dated rows is the likely cause"
+            .to_string()
+    } else {
+        String::new()
+    };
+    format!(
+        "timestamp {time_ms} ms is {day} days after the trace's day 0; at most {MAX_TRACE_DAYS} \
+         days of trace are read{hint}"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_within_the_span_and_the_units_far_ones_suggest() {
+        let d0 = day0_ms(1_700_000_000_000);
+        assert_eq!(d0 % MS_PER_DAY as i64, 0);
+        assert_eq!(day_of(1_700_000_000_000, d0), Ok(0));
+        assert_eq!(day_of(d0 + 3659 * MS_PER_DAY as i64, d0), Ok(3659));
+        let e = day_of(d0 + 3660 * MS_PER_DAY as i64, d0).unwrap_err();
+        assert!(
+            e.contains("3660 days after") && e.ends_with("are read"),
+            "{e}"
+        );
+        // A microsecond clock read as milliseconds.
+        let e = day_of(1_700_000_000_000_000, d0).unwrap_err();
+        assert!(e.contains("looks like microseconds"), "{e}");
+        let e = day_of(1_700_000_000_000_000_000, d0).unwrap_err();
+        assert!(e.contains("looks like nanoseconds"), "{e}");
+        // Day 0 set by a zero timestamp, then dated rows.
+        let e = day_of(1_700_000_000_000, day0_ms(0)).unwrap_err();
+        assert!(e.contains("zero or missing timestamp"), "{e}");
+        assert_eq!(day0_ms(5_000), 0);
+        assert!(
+            day_of(-5, 0)
+                .unwrap_err()
+                .contains("before the trace's day 0")
+        );
+    }
+}

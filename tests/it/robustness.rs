@@ -1,0 +1,63 @@
+//! Bad input that once ended in an abort or a silently absurd report: each class gets a clear
+//! error naming the file, the line and what would be valid, and no partial output.
+
+use crate::support::bin;
+
+/// A trace of integer-millisecond rows with one far row at line 4.
+fn trace_with(far: &str) -> tempfile::NamedTempFile {
+    let f = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+    std::fs::write(
+        f.path(),
+        format!(
+            "timestamp,input_tokens,output_tokens,model\n\
+             1700000000000,100,10,gpt-4o-mini\n\
+             1700000060000,120,12,gpt-4o-mini\n\
+             {far},130,13,gpt-4o-mini\n"
+        ),
+    )
+    .unwrap();
+    f
+}
+
+/// A microsecond clock read as milliseconds would have sized per-day state for millions of
+/// days (an abort on a 92 GB allocation); now the row is refused with the likely unit.
+#[test]
+fn a_microsecond_timestamp_is_refused_naming_the_row_and_unit() {
+    let t = trace_with("1700000120000000");
+    for cmd in ["audit", "replay"] {
+        let mut c = bin();
+        c.arg(cmd).arg(t.path());
+        if cmd == "replay" {
+            c.args(["--model", "gpt-4o-mini", "--prompt-cache", "none"]);
+        }
+        let out = c.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
+        assert!(err.contains(&format!("{}:4:", t.path().display())), "{cmd}: {err}");
+        assert!(err.contains("at most 3660 days"), "{cmd}: {err}");
+        assert!(err.contains("looks like microseconds"), "{cmd}: {err}");
+        assert!(out.stdout.is_empty(), "{cmd}: a report was printed");
+    }
+}
+
+/// A zero timestamp sorted to the front of dated rows sets day 0 at 1970: refused, with the
+/// likely cause, instead of a 19,678-day report.
+#[test]
+fn a_zero_timestamp_among_dated_rows_is_refused_with_its_cause() {
+    let t = trace_with("0");
+    let out = bin()
+        .arg("replay")
+        .arg(t.path())
+        .args(["--model", "gpt-4o-mini", "--prompt-cache", "none", "--sort"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("zero or missing timestamp"), "{err}");
+    // Within the span, the same rows audit fine.
+    bin()
+        .arg("audit")
+        .arg(trace_with("1700000180000").path())
+        .assert()
+        .success();
+}
