@@ -20,7 +20,8 @@
 //!   entries, so the two cannot drift apart.
 //! * [`Catalog::load`]: a `.ron` file holding a [`Catalog`], or a `.json` LiteLLM price map
 //!   (see [`litellm`] for the import rules: which entries are kept, how tiers and cache rules are
-//!   derived). A LiteLLM map carries no date; `load` uses the file's modification date (UTC).
+//!   derived). A LiteLLM map carries no date, so its effective date is `unknown` (a file's
+//!   modification time says when it was checked out, not when the prices were published).
 //!
 //! # Fallbacks (what a missing price means)
 //!

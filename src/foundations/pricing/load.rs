@@ -7,7 +7,6 @@ use std::sync::LazyLock;
 
 use super::catalog::Catalog;
 use super::error::PricingError;
-use crate::foundations::calendar::Date;
 
 /// The built-in catalog's text (embedded at compile time).
 const BUILTIN_RON: &str = include_str!("builtin.ron");
@@ -70,8 +69,9 @@ impl Catalog {
         BUILTIN.clone()
     }
 
-    /// Load a catalog from a file: `.json` -> LiteLLM price map (effective date: the file's
-    /// modification date, UTC), `.ron` -> RON [`Catalog`]. The result is validated.
+    /// Load a catalog from a file: `.json` -> LiteLLM price map (effective date `unknown`: the
+    /// map carries none), `.ron` -> RON [`Catalog`] (its own `effective_date`). The result is
+    /// validated.
     pub fn load(path: &Path) -> Result<Catalog, PricingError> {
         let extension = path
             .extension()
@@ -93,15 +93,9 @@ impl Catalog {
         if extension == "ron" {
             return Catalog::from_ron_str(&text, &origin);
         }
-        let mut catalog = Catalog::from_litellm_str(&text, &origin)?;
-        if let Some(date) = std::fs::metadata(path)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        {
-            catalog.effective_date = civil_date(date.as_secs() / 86_400);
-        }
-        Ok(catalog)
+        // A LiteLLM map carries no date, and a file's modification time is the day it was
+        // checked out or copied, not the day its prices were published: "unknown".
+        Catalog::from_litellm_str(&text, &origin)
     }
 
     /// Parse and validate a RON catalog. Syntax and schema errors carry `origin:line:col`;
@@ -120,18 +114,12 @@ impl Catalog {
     }
 }
 
-/// "YYYY-MM-DD" of a day count since 1970-01-01 (proleptic Gregorian, see [`Date::plus_days`]).
-fn civil_date(days_since_epoch: u64) -> String {
-    Date::EPOCH.plus_days(days_since_epoch as i64).to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::foundations::pricing::Mode;
     use crate::foundations::pricing::litellm;
     use crate::foundations::pricing::tests::BUILTIN_IDS;
-    use crate::foundations::pricing::validate::is_date;
 
     #[test]
     fn builtin_parses_and_validates() {
@@ -230,15 +218,18 @@ mod tests {
         let json_path = dir.join("prices.json");
         std::fs::write(&json_path, litellm::tests::FIXTURE).unwrap();
         let c = Catalog::load(&json_path).unwrap();
-        assert!(is_date(&c.effective_date), "{}", c.effective_date);
+        assert_eq!(c.effective_date, "unknown");
         assert!(c.source.contains("prices.json"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
-    fn civil_dates() {
-        assert_eq!(civil_date(0), "1970-01-01");
-        assert_eq!(civil_date(20_784), "2026-11-27");
-        assert_eq!(civil_date(11_016), "2000-02-29");
+    fn a_litellm_file_has_no_effective_date_whatever_its_modification_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("prices.json");
+        std::fs::write(&p, litellm::tests::FIXTURE).unwrap();
+        let c = Catalog::load(&p).unwrap();
+        assert_eq!(c.effective_date, "unknown");
+        assert_eq!(c.source, format!("LiteLLM price map {}", p.display()));
     }
 }
