@@ -64,3 +64,24 @@ fn a_zero_timestamp_among_dated_rows_is_refused_with_its_cause() {
         .assert()
         .success();
 }
+
+/// `fit --model` with an embedding model is refused before the trace is read, naming the flag
+/// (it used to fit the whole trace, then fail naming the output file).
+#[test]
+fn fit_refuses_an_embedding_model_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fitted.ron");
+    bin()
+        .arg("fit")
+        .arg(crate::support::repo(
+            "traces/azure-llm-2023-conv-sample.csv",
+        ))
+        .args(["--model", "text-embedding-3-small", "-o"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--model: \"text-embedding-3-small\" is an embedding model",
+        ));
+    assert!(!out.exists());
+}
