@@ -2,7 +2,7 @@
 //! drives the spread, cost per month with quantiles and the budget, per-strategy budget and
 //! margin lines, and the scale curve.
 
-use super::format::{Table, count, pct, usd};
+use super::format::{Table, count, days, pct, usd};
 use crate::analysis::report::{
     Report, SensitivityRow, StrategyResult, UncertainParam, strategy_order,
 };
@@ -235,8 +235,8 @@ pub fn scale(report: &Report) -> Option<Titled> {
     }
     Some(Titled {
         title: format!(
-            "Scale curve: the scenario at each user count ({} days, {} run{} per point)",
-            c.days,
+            "Scale curve: the scenario at each user count ({}, {} run{} per point)",
+            days(c.days),
             c.runs,
             if c.runs == 1 { "" } else { "s" }
         ),

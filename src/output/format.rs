@@ -25,6 +25,14 @@ pub fn usd_signed(x: f64) -> String {
     }
 }
 
+/// A number of days in words: `1 day`, `30 days`.
+pub fn days(n: impl Into<u64>) -> String {
+    match n.into() {
+        1 => "1 day".to_string(),
+        n => format!("{n} days"),
+    }
+}
+
 /// An integer count with thousands separators, from a float mean (rounded).
 pub fn count(x: f64) -> String {
     if !x.is_finite() {

@@ -1,6 +1,6 @@
 //! Markdown export: the same content as the text table, as GitHub-flavoured markdown.
 
-use super::format::{Table, count, pct, pct_signed, usd, usd_signed};
+use super::format::{Table, count, days, pct, pct_signed, usd, usd_signed};
 use super::table::dominant;
 use crate::analysis::report::{Report, StrategyResult, strategy_order};
 
@@ -22,11 +22,11 @@ pub fn render(report: &Report) -> String {
 /// The heading (what was forecast or recorded), the prices, and the report's warnings.
 fn header(report: &Report) -> String {
     let what = if report.audit.is_some() {
-        format!("{} days of recorded traffic", report.horizon_days)
+        format!("{} of recorded traffic", days(report.horizon_days))
     } else {
         format!(
-            "{} days, {} run{}, seed {}",
-            report.horizon_days,
+            "{}, {} run{}, seed {}",
+            days(report.horizon_days),
             report.runs,
             if report.runs == 1 { "" } else { "s" },
             report.seed

@@ -10,7 +10,7 @@ mod detail;
 pub use audit::{audit_section, pareto_table};
 pub use detail::dominant;
 
-use super::format::{Table, pct_signed, usd, usd_signed};
+use super::format::{Table, days, pct_signed, usd, usd_signed};
 use crate::analysis::report::{Report, StrategyResult, strategy_order};
 use detail::strategy_detail;
 
@@ -43,16 +43,15 @@ pub fn render(report: &Report) -> String {
 fn header(out: &mut String, report: &Report) {
     if report.audit.is_some() {
         out.push_str(&format!(
-            "{}: {} day{} of recorded traffic\n",
+            "{}: {} of recorded traffic\n",
             report.scenario.name,
-            report.horizon_days,
-            if report.horizon_days == 1 { "" } else { "s" }
+            days(report.horizon_days)
         ));
     } else {
         out.push_str(&format!(
-            "{}: {} days, {} run{}, seed {}\n",
+            "{}: {}, {} run{}, seed {}\n",
             report.scenario.name,
-            report.horizon_days,
+            days(report.horizon_days),
             report.runs,
             if report.runs == 1 { "" } else { "s" },
             report.seed
@@ -73,11 +72,7 @@ fn header(out: &mut String, report: &Report) {
 fn summary_table(report: &Report, names: &[String]) -> Table {
     let mut summary = Table::new(&[
         "strategy",
-        &format!(
-            "cost ({} day{})",
-            report.horizon_days,
-            if report.horizon_days == 1 { "" } else { "s" }
-        ),
+        &format!("cost ({})", days(report.horizon_days)),
         "P5",
         "P50",
         "P95",

@@ -85,3 +85,25 @@ fn fit_refuses_an_embedding_model_up_front() {
         ));
     assert!(!out.exists());
 }
+
+/// Day counts read as words: a one-day trace is "1 day", not "1 days".
+#[test]
+fn a_one_day_trace_says_one_day() {
+    for format in ["markdown", "table"] {
+        let out = bin()
+            .arg("audit")
+            .arg(crate::support::repo(
+                "traces/azure-llm-2023-conv-sample.csv",
+            ))
+            .args(["--model", "gpt-4o-mini", "--format", format])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success());
+        assert!(
+            text.contains(": 1 day of recorded traffic"),
+            "{format}: {text}"
+        );
+        assert!(!text.contains("1 days"), "{format}: {text}");
+    }
+}

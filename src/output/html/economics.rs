@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::markup::{chip, escape, ordered};
 use crate::analysis::report::{Report, ScaleCurve, StrategyResult};
-use crate::output::format::{count, pct, usd};
+use crate::output::format::{count, days, pct, usd};
 
 /// The unit economics table, then the scale curve when the report has one.
 pub(super) fn unit_economics(h: &mut String, report: &Report) {
@@ -87,8 +87,9 @@ fn unit_rows() -> [Row; 10] {
 fn at_scale(h: &mut String, all: &[(usize, &str, &StrategyResult)], curve: &ScaleCurve) {
     let _ = write!(
         h,
-        "<h3>At scale</h3>\n<p>Each point: {} runs of {} days.</p>\n<table>\n<tr><th>daily active users</th>",
-        curve.runs, curve.days
+        "<h3>At scale</h3>\n<p>Each point: {} runs of {}.</p>\n<table>\n<tr><th>daily active users</th>",
+        curve.runs,
+        days(curve.days)
     );
     for (i, n, _) in all {
         let _ = write!(h, "<th>{}{} per user-month</th>", chip(*i), escape(n));

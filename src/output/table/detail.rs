@@ -3,7 +3,7 @@
 //! bucket, what the prompt is made of, and the dominant cost driver in one sentence.
 
 use crate::analysis::report::StrategyResult;
-use crate::output::format::{Table, count, pct, usd, usd_signed};
+use crate::output::format::{Table, count, days, pct, usd, usd_signed};
 
 /// The detail block of strategy `name`; `base` is the baseline to compare with (none for the
 /// baseline itself).
@@ -54,10 +54,10 @@ fn headline(out: &mut String, s: &StrategyResult, base: Option<&StrategyResult>,
             ""
         };
         out.push_str(&format!(
-            "  vs base    {verdict} {} ({}) per {} days{noise}\n",
+            "  vs base    {verdict} {} ({}) per {}{noise}\n",
             usd_signed(sv.mean),
             pct(ratio(sv.mean, b.cost_usd.mean)),
-            s.daily.len()
+            days(s.daily.len() as u64)
         ));
     }
 }

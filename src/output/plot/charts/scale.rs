@@ -142,10 +142,10 @@ fn series(
 /// What each point is (runs × days) and what the lines and bands show.
 fn subtitle(report: &Report, curve: &ScaleCurve) -> String {
     format!(
-        "{}: per daily active user per 30-day month; each point {} runs × {} days; {} (log scale of users).",
+        "{}: per daily active user per 30-day month; each point {} runs × {}; {} (log scale of users).",
         report.scenario.name,
         curve.runs,
-        curve.days,
+        crate::output::format::days(curve.days),
         if curve.runs <= 1 {
             "one run".to_string()
         } else {
