@@ -24,7 +24,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::foundations::dist::Dist;
-use crate::foundations::pricing::Catalog;
+use crate::foundations::pricing::{Catalog, Mode};
 use crate::foundations::time::MS_PER_DAY;
 use crate::model::scenario::file::{
     EndpointFile, History, PromptFile, ScenarioFile, ServiceTierFile, TrafficFile,
@@ -115,6 +115,15 @@ pub fn fit(
     seed: u64,
 ) -> Result<ScenarioFile, FitError> {
     let path = reader.path().to_string();
+    // `--model` is checked before the trace is read, not after.
+    if let Some(m) = default_model
+        && let Some(problem) = model_problem(m, catalog)
+    {
+        return Err(FitError::Invalid {
+            path,
+            message: format!("--model: {problem}"),
+        });
+    }
     let Observed { eps, first, last } = observe(reader)?;
     if eps.is_empty() {
         return Err(FitError::Invalid {
@@ -257,19 +266,33 @@ fn model_for(
             ));
         }
     };
-    if catalog.get(&model).is_none() {
-        let sugg = catalog.suggest(&model);
-        return Err(format!(
-            "endpoint {ep:?}: model {model:?} is not in {}{}; pass --model or --prices",
-            catalog.source,
-            if sugg.is_empty() {
-                String::new()
-            } else {
-                format!(" (did you mean {}?)", sugg.join(", "))
-            }
-        ));
+    match model_problem(&model, catalog) {
+        Some(problem) => Err(format!("endpoint {ep:?}: {problem}")),
+        None => Ok(model),
     }
-    Ok(model)
+}
+
+/// Why `model` cannot bill a fitted endpoint: not in the catalog, or not a chat model.
+fn model_problem(model: &str, catalog: &Catalog) -> Option<String> {
+    match catalog.get(model) {
+        None => {
+            let sugg = catalog.suggest(model);
+            Some(format!(
+                "model {model:?} is not in {}{}; pass --model or --prices",
+                catalog.source,
+                if sugg.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (did you mean {}?)", sugg.join(", "))
+                }
+            ))
+        }
+        Some(m) if m.mode != Mode::Chat => Some(format!(
+            "{model:?} is an embedding model; an endpoint needs a chat model (`tokencast \
+             prices` lists them)"
+        )),
+        Some(_) => None,
+    }
 }
 
 /// The fitted endpoint: its traffic, and its sizes as `Empirical` distributions. `days` is the

@@ -3,10 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::anyhow;
-
 use crate::analysis::fit;
-use crate::foundations::pricing::{Catalog, Mode};
+use crate::foundations::pricing::Catalog;
 use crate::model::scenario::{self, Scenario};
 use crate::model::workload::trace::TraceReader;
 
@@ -43,9 +41,6 @@ pub struct FitArgs {
 pub(crate) fn execute(a: &FitArgs) -> Result<i32, Failure> {
     let sink = Sink::open(Some(&a.output))?;
     let catalog = load_catalog(a.prices.as_deref())?;
-    if let Some(m) = a.model.as_deref() {
-        check_chat_model(m, &catalog)?;
-    }
     let reader =
         TraceReader::open(&a.trace, a.trace_format.map(Into::into)).map_err(Failure::input)?;
     let name = a.name.clone().unwrap_or_else(|| {
@@ -61,18 +56,6 @@ pub(crate) fn execute(a: &FitArgs) -> Result<i32, Failure> {
     check_loads(&text, catalog, &a.output)?;
     sink.write(&text)?;
     Ok(0)
-}
-
-/// `--model` names the model of the endpoints fit writes: it must be a chat model. Checked
-/// before the trace is read (an unknown id is named with suggestions while the rows are read).
-fn check_chat_model(id: &str, catalog: &Catalog) -> Result<(), Failure> {
-    match catalog.get(id) {
-        Some(m) if m.mode != Mode::Chat => Err(Failure::input(anyhow!(
-            "--model: {id:?} is an embedding model; fit writes endpoints, which need a chat \
-             model (`tokencast prices` lists them)"
-        ))),
-        _ => Ok(()),
-    }
 }
 
 /// What is written must load: parse and validate the scenario text before writing it.

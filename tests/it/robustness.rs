@@ -107,3 +107,26 @@ fn a_one_day_trace_says_one_day() {
         assert!(!text.contains("1 days"), "{format}: {text}");
     }
 }
+
+/// A trace whose own rows name an embedding model is refused by the fit (exit 2, the endpoint
+/// named), not after it by the check of the written scenario.
+#[test]
+fn fit_refuses_an_embedding_model_named_by_the_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.csv");
+    std::fs::write(
+        &trace,
+        "timestamp,input_tokens,output_tokens,model\n0,100,0,text-embedding-3-small\n",
+    )
+    .unwrap();
+    bin()
+        .arg("fit")
+        .arg(&trace)
+        .arg("-o")
+        .arg(dir.path().join("f.ron"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "endpoint \"all\": \"text-embedding-3-small\" is an embedding model",
+        ));
+}
