@@ -47,7 +47,8 @@ pub(crate) fn execute(a: &SynthArgs) -> Result<i32, Failure> {
         };
         synth::write_trace(&sc, a.run, out)
     });
-    if cancel.load(Ordering::SeqCst) {
+    // A trace that was written whole stands, even if Ctrl-C came after its last row.
+    if written.is_err() && cancel.load(Ordering::SeqCst) {
         return Err(Failure {
             code: 130,
             error: anyhow!(
