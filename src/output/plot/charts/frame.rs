@@ -38,11 +38,7 @@ pub(super) fn spread(report: &Report) -> String {
 
 /// The horizon in words: `1 day`, `90 days`.
 pub(super) fn horizon(report: &Report) -> String {
-    if report.horizon_days == 1 {
-        "1 day".into()
-    } else {
-        format!("{} days", report.horizon_days)
-    }
+    crate::output::format::days(report.horizon_days)
 }
 
 /// How a legend entry is drawn.
