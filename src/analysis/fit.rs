@@ -29,7 +29,7 @@ use crate::foundations::time::MS_PER_DAY;
 use crate::model::scenario::file::{
     EndpointFile, History, PromptFile, ScenarioFile, ServiceTierFile, TrafficFile,
 };
-use crate::model::workload::trace::{TraceError, TraceReader, TraceRecord, weekday_of_ms};
+use crate::model::workload::trace::{self, TraceError, TraceReader, TraceRecord, weekday_of_ms};
 
 /// What went wrong fitting a trace.
 #[derive(Debug, thiserror::Error)]
@@ -328,7 +328,7 @@ fn traffic(a: &Acc, days: f64, first: i64) -> TrafficFile {
     };
     let round = |x: f64| (x * 1000.0).round() / 1000.0;
     let multi_turn = a.turns.keys().any(|t| *t > 1);
-    let weekday_weights = if days >= 7.0 && first > 10 * 365 * MS_PER_DAY as i64 {
+    let weekday_weights = if days >= 7.0 && trace::is_dated(first) {
         Some(
             a.session_starts_weekdays
                 .iter()
@@ -353,7 +353,7 @@ fn traffic(a: &Acc, days: f64, first: i64) -> TrafficFile {
 /// The date of the first row, for a dated trace: one timed from the epoch's first decade has
 /// relative times, not dates.
 fn start_date(first: i64) -> Option<String> {
-    let dated = first > 10 * 365 * MS_PER_DAY as i64;
+    let dated = trace::is_dated(first);
     dated.then(|| {
         crate::foundations::calendar::Date::EPOCH
             .plus_days(first.div_euclid(MS_PER_DAY as i64))

@@ -17,10 +17,16 @@ const RELATIVE_UP_TO_MS: i64 = 10 * 365 * MS_PER_DAY as i64;
 /// 3000-01-01T00:00:00Z in ms: a millisecond timestamp beyond it is almost certainly µs or ns.
 const YEAR_3000_MS: i64 = 32_503_680_000_000;
 
+/// Whether a timestamp is a date (ms since 1970) rather than a time from the trace's start:
+/// anything past ten years is.
+pub fn is_dated(ms: i64) -> bool {
+    ms > RELATIVE_UP_TO_MS
+}
+
 /// Day 0 of a trace whose first row is at `first_ms`: the UTC midnight before it for dated
 /// traces, 0 for traces timed from their start.
 pub fn day0_ms(first_ms: i64) -> i64 {
-    if first_ms > RELATIVE_UP_TO_MS {
+    if is_dated(first_ms) {
         first_ms - first_ms.rem_euclid(MS_PER_DAY as i64)
     } else {
         0
@@ -59,7 +65,7 @@ fn too_far(time_ms: i64, day0_ms: i64, day: u64) -> String {
             "; as milliseconds it lies after the year 3000, so it looks like {unit}: give \
              timestamps as integer milliseconds or RFC 3339 (2026-01-05T09:30:00Z)"
         )
-    } else if day0_ms == 0 && time_ms > RELATIVE_UP_TO_MS {
+    } else if day0_ms == 0 && is_dated(time_ms) {
         "; day 0 was set by a row timed from the trace's start (near 0), so a zero or missing \
          timestamp among dated rows is the likely cause"
             .to_string()
