@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::foundations::dist::Dist;
 use crate::foundations::pricing::{Catalog, PricingError};
 
+use super::Endpoint;
 use super::file::ScenarioFile;
 
 /// One problem found in a scenario, with the path of the field it concerns.
@@ -173,6 +174,15 @@ pub fn unknown_model(id: &str, catalog: &Catalog) -> String {
         format!("; did you mean {}?", quote_list(&sugg))
     };
     format!("unknown model {id:?} in {}{hint}", catalog.source)
+}
+
+/// "no endpoint named X; endpoints: a, b": a lever or rule names an endpoint the scenario lacks.
+pub(super) fn unknown_endpoint(name: &str, endpoints: &[Endpoint]) -> String {
+    let names: Vec<&str> = endpoints.iter().map(|e| e.name.as_str()).collect();
+    format!(
+        "no endpoint named {name:?}; endpoints: {}",
+        names.join(", ")
+    )
 }
 
 fn quote_list(items: &[String]) -> String {

@@ -5,7 +5,7 @@ use crate::foundations::pricing::{Catalog, Mode, ServiceTier};
 use crate::model::strategy::{Action, Condition, MAX_RULES, RoutingChoice, Rule};
 
 use super::Endpoint;
-use super::check::FieldError;
+use super::check::{FieldError, unknown_endpoint};
 use super::file::{RoutingFile, RoutingRuleFile};
 
 /// Check a strategy's `routing` block and resolve it per endpoint (`None` where no rule
@@ -22,11 +22,6 @@ pub fn resolve(
         path,
         endpoints,
         catalog,
-        names: endpoints
-            .iter()
-            .map(|e| e.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
         found: Vec::new(),
     };
     r.check_block();
@@ -48,8 +43,6 @@ struct Routing<'a> {
     path: &'a str,
     endpoints: &'a [Endpoint],
     catalog: &'a Catalog,
-    /// The endpoints' names, for messages.
-    names: String,
     /// Problems, each once: a rule applying to several endpoints can fail the same way for
     /// each.
     found: Vec<FieldError>,
@@ -71,8 +64,7 @@ impl Routing<'_> {
     fn check_names(&mut self, p: &str, list: &[String]) {
         for (ni, n) in list.iter().enumerate() {
             if !self.endpoints.iter().any(|e| &e.name == n) {
-                let names = &self.names;
-                let m = format!("no endpoint named {n:?}; endpoints: {names}");
+                let m = unknown_endpoint(n, self.endpoints);
                 self.err(format!("{p}.endpoints[{ni}]"), m);
             }
         }

@@ -5,7 +5,7 @@ use crate::foundations::pricing::{Catalog, Mode};
 use crate::model::strategy::SemanticCacheSettings;
 
 use super::Endpoint;
-use super::check::{Validator, unknown_model};
+use super::check::{Validator, unknown_endpoint, unknown_model};
 use super::file::SemanticCacheFile;
 
 /// How to give an endpoint queries, for messages.
@@ -88,17 +88,7 @@ fn chosen_endpoints(
     for (ni, n) in sc.endpoints.iter().enumerate() {
         let np = format!("{path}.endpoints[{ni}]");
         match endpoints.iter().position(|e| &e.name == n) {
-            None => v.err(
-                np,
-                format!(
-                    "no endpoint named {n:?}; endpoints: {}",
-                    endpoints
-                        .iter()
-                        .map(|e| e.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ),
+            None => v.err(np, unknown_endpoint(n, endpoints)),
             Some(ei) if endpoints[ei].traffic.queries.is_none() => v.err(
                 np,
                 format!(

@@ -6,7 +6,7 @@ use crate::model::strategy::{
     BatchChoice, CacheChoice, ContextPolicy, EndpointLevers, Placement, Strategy,
 };
 
-use super::check::{Validator, trim_float, unknown_model};
+use super::check::{Validator, trim_float, unknown_endpoint, unknown_model};
 use super::file::{self, History, ScenarioFile, StrategyFile};
 use super::semantic_cache::resolve_semantic_cache;
 use super::{Endpoint, routing};
@@ -334,17 +334,7 @@ fn resolve_batch(
 fn check_endpoint_names(path: &str, names: &[String], endpoints: &[Endpoint], v: &mut Validator) {
     for (ni, n) in names.iter().enumerate() {
         if !endpoints.iter().any(|e| &e.name == n) {
-            v.err(
-                format!("{path}[{ni}]"),
-                format!(
-                    "no endpoint named {n:?}; endpoints: {}",
-                    endpoints
-                        .iter()
-                        .map(|e| e.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            );
+            v.err(format!("{path}[{ni}]"), unknown_endpoint(n, endpoints));
         }
     }
 }
