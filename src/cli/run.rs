@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::anyhow;
 
 use crate::analysis::forecast::{self, ForecastError, ForecastOptions};
+use crate::foundations::time::MAX_HORIZON_DAYS;
 use crate::model::scenario::Scenario;
 use crate::simulation::montecarlo;
 
@@ -33,7 +34,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "USERS", value_delimiter = ',', value_parser = parse_users)]
     pub scale: Vec<f64>,
     /// Days simulated at each `--scale` point (at most the horizon).
-    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=3660))]
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=MAX_HORIZON_DAYS as i64))]
     pub scale_days: u32,
     /// Runs at each `--scale` point.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100_000))]

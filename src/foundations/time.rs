@@ -18,6 +18,10 @@ use std::fmt;
 
 /// Milliseconds in one simulated day.
 pub const MS_PER_DAY: u64 = 86_400_000;
+
+/// Most days anything is simulated or read over: ten years (a scenario's `horizon_days`, a
+/// trace's span, `--scale-days`).
+pub const MAX_HORIZON_DAYS: u32 = 3660;
 /// Milliseconds in one simulated hour.
 pub const MS_PER_HOUR: u64 = 3_600_000;
 

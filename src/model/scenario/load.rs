@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::foundations::calendar::{self, Date};
 use crate::foundations::dist::Dist;
 use crate::foundations::pricing::Catalog;
+use crate::foundations::time::MAX_HORIZON_DAYS;
 use crate::model::strategy::Strategy;
 use crate::model::uncertain;
 
@@ -75,14 +76,17 @@ impl Scenario {
         if file.name.trim().is_empty() {
             v.err("name", "must not be empty");
         }
-        if file.horizon_days == 0 || file.horizon_days > 3660 {
+        if file.horizon_days == 0 || file.horizon_days > MAX_HORIZON_DAYS {
             v.err(
                 "horizon_days",
-                format!("must be between 1 and 3660 (got {})", file.horizon_days),
+                format!(
+                    "must be between 1 and {MAX_HORIZON_DAYS} (got {})",
+                    file.horizon_days
+                ),
             );
         }
         let (start_date, start_weekday) = validate_start(&mut v, &file);
-        let horizon = file.horizon_days.min(3660);
+        let horizon = file.horizon_days.min(MAX_HORIZON_DAYS);
         let months = match start_date {
             Some(d) => calendar::calendar_months(d, horizon),
             None => calendar::thirty_day_months(horizon),

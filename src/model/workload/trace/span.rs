@@ -6,10 +6,10 @@
 //! of days. A row more than [`MAX_TRACE_DAYS`] after day 0 is refused, naming its line and, where
 //! the timestamp looks like one, the unit it is probably in.
 
-use crate::foundations::time::MS_PER_DAY;
+use crate::foundations::time::{MAX_HORIZON_DAYS, MS_PER_DAY};
 
 /// Most days a trace may cover from its day 0: ten years, as a scenario's horizon.
-pub const MAX_TRACE_DAYS: u64 = 3660;
+pub const MAX_TRACE_DAYS: u64 = MAX_HORIZON_DAYS as u64;
 
 /// Timestamps up to this many ms count as relative (from the trace's start): ten years.
 const RELATIVE_UP_TO_MS: i64 = 10 * 365 * MS_PER_DAY as i64;
