@@ -43,23 +43,17 @@ fn load_report(path: &Path) -> Result<report::Report, Failure> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("{}: cannot read report", path.display()))
         .map_err(Failure::input)?;
-    let report: report::Report = serde_json::from_slice(&bytes)
-        .with_context(|| {
-            format!(
-                "{}: not a tokencast JSON report (write one with --format json)",
-                path.display()
-            )
-        })
-        .map_err(Failure::input)?;
-    if report.schema_version != report::SCHEMA_VERSION {
-        return Err(Failure::input(anyhow!(
-            "{}: report schema_version {} (this tokencast reads {})",
+    report::Report::from_json(&bytes).map_err(|e| match e {
+        report::ReadError::Json(e) => Failure::input(anyhow::Error::new(e).context(format!(
+            "{}: not a tokencast JSON report (write one with --format json)",
+            path.display()
+        ))),
+        report::ReadError::Schema(found) => Failure::input(anyhow!(
+            "{}: report schema_version {found} (this tokencast reads {})",
             path.display(),
-            report.schema_version,
             report::SCHEMA_VERSION
-        )));
-    }
-    Ok(report)
+        )),
+    })
 }
 
 /// The scenario file a saved report was made from, when it is still where the report says

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::analysis::diff::git::Repo;
 use crate::analysis::diff::{DiffError, Input};
-use crate::analysis::report::{Report, SCHEMA_VERSION};
+use crate::analysis::report::Report;
 use crate::foundations::pricing::Catalog;
 use crate::model::scenario::file::ScenarioFile;
 use crate::model::scenario::{Scenario, ScenarioError};
@@ -64,20 +64,10 @@ impl Input {
 
 /// A saved JSON report, refused when written for another schema version.
 fn read_report(text: &str, display: &str) -> Result<Report, DiffError> {
-    let report: Report = serde_json::from_str(text).map_err(|e| DiffError::Report {
+    Report::from_json(text.as_bytes()).map_err(|e| DiffError::Report {
         path: display.to_string(),
         message: e.to_string(),
-    })?;
-    if report.schema_version != SCHEMA_VERSION {
-        return Err(DiffError::Report {
-            path: display.to_string(),
-            message: format!(
-                "schema_version {} (this tokencast reads {SCHEMA_VERSION})",
-                report.schema_version
-            ),
-        });
-    }
-    Ok(report)
+    })
 }
 
 /// The base version of a file read from git. A scenario naming a relative `prices` file that
