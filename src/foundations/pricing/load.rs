@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::sync::LazyLock;
 
+use crate::foundations::input::{MAX_PRICE_MAP_BYTES, read_capped_text};
+
 use super::catalog::Catalog;
 use super::error::PricingError;
 
@@ -88,7 +90,7 @@ impl Catalog {
             path: path.to_path_buf(),
             source,
         };
-        let text = std::fs::read_to_string(path).map_err(io)?;
+        let text = read_capped_text(path, MAX_PRICE_MAP_BYTES, "price map").map_err(io)?;
         let origin = path.display().to_string();
         if extension == "ron" {
             return Catalog::from_ron_str(&text, &origin);
