@@ -96,13 +96,8 @@ fn bench_trace(c: &mut Criterion) {
         g.bench_function("replay through the baseline", |b| {
             b.iter_custom(|iters| {
                 timed(iters, || {
-                    black_box(replay(
-                        path,
-                        &baseline,
-                        &ReplayOptions::default(),
-                        String::new(),
-                    ))
-                    .unwrap_or_else(|e| panic!("{e}"));
+                    black_box(replay(path, &baseline, &ReplayOptions::default()))
+                        .unwrap_or_else(|e| panic!("{e}"));
                 })
             })
         });

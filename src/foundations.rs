@@ -8,6 +8,7 @@
 
 pub mod calendar;
 pub mod dist;
+pub mod input;
 pub mod ledger;
 pub mod pricing;
 pub mod rng;

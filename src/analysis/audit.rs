@@ -38,7 +38,6 @@ pub fn audit(
     mut reader: TraceReader,
     catalog: &Catalog,
     opts: &AuditOptions,
-    sha256: String,
 ) -> Result<Report, TraceRunError> {
     let path = reader.path().to_string();
     let format = reader.format();
@@ -58,5 +57,7 @@ pub fn audit(
     if tally.rows == 0 {
         return Err(TraceRunError::Empty(path));
     }
+    // The whole file has been read: its digest is complete.
+    let sha256 = reader.sha256();
     summary::report(tally, format.name(), path, sha256, catalog)
 }

@@ -57,10 +57,9 @@ pub struct ReplayOptions {
 
 /// The whole trace in memory, sorted by time (`--sort`), and the bad rows skipped.
 fn read_sorted(
-    path: &Path,
+    reader: &mut TraceReader,
     opts: &ReplayOptions,
 ) -> Result<(Vec<TraceRecord>, u64), TraceRunError> {
-    let mut reader = TraceReader::open(path, opts.format)?;
     let (mut rows, mut skipped) = (Vec::new(), 0u64);
     let mut r = TraceRecord::default();
     while let Some(res) = reader.read_into(&mut r) {
@@ -248,7 +247,6 @@ pub fn replay(
     path: &Path,
     scenario: &Scenario,
     opts: &ReplayOptions,
-    sha256: String,
 ) -> Result<Report, TraceRunError> {
     let display = path.display().to_string();
     let mut sc = scenario.clone();
@@ -261,12 +259,14 @@ pub fn replay(
             .map(|s| Pipeline::new(&sc, s, &mut models, 0))
             .collect(),
     );
+    // The trace is read once (it may be a pipe), for its rows and its digest.
+    let mut reader = TraceReader::open(path, opts.format)?;
     let sorted = if opts.sort {
-        Some(read_sorted(path, opts)?)
+        Some(read_sorted(&mut reader, opts)?)
     } else {
         None
     };
-    let format = TraceReader::open(path, opts.format)?.format();
+    let format = reader.format();
     let conv = Converter::new(&sc, opts.single_endpoint, format.block_tokens());
     let mut feed = Feed::new(conv, fleet, &display);
     let skipped = match &sorted {
@@ -276,8 +276,9 @@ pub fn replay(
             }
             *bad
         }
-        None => feed.stream(path, opts)?,
+        None => feed.stream(&mut reader, opts)?,
     };
+    let sha256 = reader.sha256();
     if feed.rows == 0 {
         return Err(TraceRunError::Empty(display));
     }
@@ -347,10 +348,13 @@ impl<'a> Feed<'a> {
         }
     }
 
-    /// Read the trace at `path` row by row and feed each; returns the bad rows skipped.
-    fn stream(&mut self, path: &Path, opts: &ReplayOptions) -> Result<u64, TraceRunError> {
+    /// Read the trace row by row and feed each; returns the bad rows skipped.
+    fn stream(
+        &mut self,
+        reader: &mut TraceReader,
+        opts: &ReplayOptions,
+    ) -> Result<u64, TraceRunError> {
         let mut skipped = 0;
-        let mut reader = TraceReader::open(path, opts.format)?;
         let mut r = TraceRecord::default();
         while let Some(res) = reader.read_into(&mut r) {
             match res {

@@ -3,10 +3,8 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-
 use crate::analysis::audit::{self, AuditOptions};
-use crate::model::workload::trace::{self, TraceReader};
+use crate::model::workload::trace::TraceReader;
 
 use super::failure::{Failure, trace_failure};
 use super::flags::{ReportFlags, TraceFormatArg, load_catalog};
@@ -15,7 +13,8 @@ use super::output_file::Sink;
 /// Arguments of `tokencast audit`.
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
-    /// Trace file: native CSV/JSONL, Azure, Mooncake, BurstGPT or LiteLLM spend logs.
+    /// Trace file (`-` for standard input; read once, so a pipe works): native CSV/JSONL,
+    /// Azure, Mooncake, BurstGPT or LiteLLM spend logs.
     pub trace: PathBuf,
     /// Force the trace format instead of detecting it.
     #[arg(long, value_enum)]
@@ -38,16 +37,13 @@ pub struct AuditArgs {
 pub(crate) fn execute(a: &AuditArgs) -> Result<i32, Failure> {
     let sink = Sink::open(a.report.output.as_deref())?;
     let catalog = load_catalog(a.prices.as_deref())?;
-    let sha = trace::file_sha256(&a.trace)
-        .with_context(|| format!("{}: cannot read trace", a.trace.display()))
-        .map_err(Failure::input)?;
     let reader =
         TraceReader::open(&a.trace, a.trace_format.map(Into::into)).map_err(Failure::input)?;
     let opts = AuditOptions {
         default_model: a.model.clone(),
         skip_bad_rows: a.skip_bad_rows,
     };
-    let report = audit::audit(reader, &catalog, &opts, sha).map_err(trace_failure)?;
+    let report = audit::audit(reader, &catalog, &opts).map_err(trace_failure)?;
     sink.write(&a.report.format.render(&report)?)?;
     Ok(0)
 }

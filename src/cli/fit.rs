@@ -15,7 +15,8 @@ use super::output_file::Sink;
 /// Arguments of `tokencast fit`.
 #[derive(Debug, clap::Args)]
 pub struct FitArgs {
-    /// Trace file: native CSV/JSONL, Azure, Mooncake, BurstGPT or LiteLLM spend logs.
+    /// Trace file (`-` for standard input; read once, so a pipe works): native CSV/JSONL,
+    /// Azure, Mooncake, BurstGPT or LiteLLM spend logs.
     pub trace: PathBuf,
     /// The scenario file to write (`-` is standard output).
     #[arg(short, long)]

@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow};
 
 use crate::analysis::report;
+use crate::foundations::input::{
+    MAX_REPORT_BYTES, MAX_SCENARIO_BYTES, read_capped, read_capped_text,
+};
 
 use super::failure::Failure;
 use super::flags::PlotFormat;
@@ -40,7 +43,7 @@ pub(crate) fn execute(a: &PlotArgs) -> Result<i32, Failure> {
 
 /// A saved JSON report; bad JSON or another schema version is bad input.
 fn load_report(path: &Path) -> Result<report::Report, Failure> {
-    let bytes = std::fs::read(path)
+    let bytes = read_capped(path, MAX_REPORT_BYTES, "report")
         .with_context(|| format!("{}: cannot read report", path.display()))
         .map_err(Failure::input)?;
     report::Report::from_json(&bytes).map_err(|e| match e {
@@ -62,6 +65,11 @@ fn scenario_source(report: &report::Report) -> Option<String> {
     if report.audit.is_some() || !report.scenario.path.ends_with(".ron") {
         return None;
     }
-    let text = std::fs::read_to_string(&report.scenario.path).ok()?;
+    let text = read_capped_text(
+        Path::new(&report.scenario.path),
+        MAX_SCENARIO_BYTES,
+        "scenario",
+    )
+    .ok()?;
     (crate::model::scenario::hex_sha256(text.as_bytes()) == report.scenario.sha256).then_some(text)
 }

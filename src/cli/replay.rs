@@ -5,13 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, anyhow};
+use anyhow::anyhow;
 use clap::ValueEnum;
 
 use crate::analysis::replay::{self, ReplayOptions};
 use crate::foundations::pricing::{CacheKind, Catalog, ModelPrice, Ttl};
 use crate::model::scenario::{self, Scenario};
-use crate::model::workload::trace;
 
 use super::failure::{Failure, trace_failure};
 use super::flags::{ReportFlags, TraceFormatArg, load_catalog};
@@ -38,7 +37,8 @@ pub enum CacheArg {
 /// Arguments of `tokencast replay`.
 #[derive(Debug, clap::Args)]
 pub struct ReplayArgs {
-    /// Trace file: native CSV/JSONL, Azure, Mooncake, BurstGPT or LiteLLM spend logs.
+    /// Trace file (`-` for standard input; read once, so a pipe works): native CSV/JSONL,
+    /// Azure, Mooncake, BurstGPT or LiteLLM spend logs.
     pub trace: PathBuf,
     /// Scenario whose endpoints and strategies the trace goes through.
     #[arg(long, conflicts_with_all = ["model", "prompt_cache", "min_cacheable_tokens"])]
@@ -73,16 +73,13 @@ pub struct ReplayArgs {
 pub(crate) fn execute(a: &ReplayArgs) -> Result<i32, Failure> {
     let sink = Sink::open(a.report.output.as_deref())?;
     let (sc, single) = replay_scenario(a)?;
-    let sha = trace::file_sha256(&a.trace)
-        .with_context(|| format!("{}: cannot read trace", a.trace.display()))
-        .map_err(Failure::input)?;
     let opts = ReplayOptions {
         format: a.trace_format.map(Into::into),
         skip_bad_rows: a.skip_bad_rows,
         sort: a.sort,
         single_endpoint: single,
     };
-    let report = replay::replay(&a.trace, &sc, &opts, sha).map_err(trace_failure)?;
+    let report = replay::replay(&a.trace, &sc, &opts).map_err(trace_failure)?;
     sink.write(&a.report.format.render(&report)?)?;
     Ok(0)
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::anyhow;
 
 use crate::analysis::forecast::{self, ForecastError, ForecastOptions};
+use crate::foundations::input::{MAX_SCENARIO_BYTES, read_capped_text};
 use crate::foundations::time::MAX_HORIZON_DAYS;
 use crate::model::scenario::Scenario;
 use crate::simulation::montecarlo;
@@ -121,7 +122,7 @@ pub(crate) fn execute(args: &RunArgs) -> Result<i32, Failure> {
     }
     let report = result.map_err(|e| forecast_failure(e, path))?;
     sink.write(&args.shared.format.render(&report)?)?;
-    let source = std::fs::read_to_string(path).ok();
+    let source = read_capped_text(path, MAX_SCENARIO_BYTES, "scenario").ok();
     visuals.write(&report, source.as_deref(), args.quiet)?;
     Ok(0)
 }

@@ -16,6 +16,7 @@ use crate::analysis::diff::{
     Change, DIFF_SCHEMA_VERSION, Diff, DiffError, DiffOptions, INTERVAL_LEVEL, Input, ScenarioDiff,
 };
 use crate::analysis::report::ToolInfo;
+use crate::foundations::input::{MAX_REPORT_BYTES, read_capped};
 
 /// `tokencast diff BASE HEAD`.
 pub fn diff_files(base: &Path, head: &Path, opts: &DiffOptions) -> Result<Diff, DiffError> {
@@ -138,7 +139,7 @@ fn expand(rev: &str, path: &Path) -> Result<Vec<PathBuf>, DiffError> {
     let mut out = Vec::new();
     for n in names {
         let p = path.join(&n);
-        let bytes = match std::fs::read(&p) {
+        let bytes = match read_capped(&p, MAX_REPORT_BYTES, "scenario") {
             Ok(b) => Some(b),
             Err(_) => repo.read_at(rev, &join_rel(&rel_dir, &n))?,
         };

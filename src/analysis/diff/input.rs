@@ -10,6 +10,7 @@ use std::path::Path;
 use crate::analysis::diff::git::Repo;
 use crate::analysis::diff::{DiffError, Input};
 use crate::analysis::report::Report;
+use crate::foundations::input::{MAX_REPORT_BYTES, read_capped};
 use crate::foundations::pricing::Catalog;
 use crate::model::scenario::file::ScenarioFile;
 use crate::model::scenario::{Scenario, ScenarioError};
@@ -18,10 +19,14 @@ impl Input {
     /// Read a file: a JSON report if its first non-blank character is `{`, else a scenario.
     pub fn read(path: &Path, prices: Option<&Path>) -> Result<Input, DiffError> {
         let display = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| DiffError::Io {
-            path: display.clone(),
-            source,
-        })?;
+        // A report or a scenario: the larger limit, a report's.
+        let bytes =
+            read_capped(path, MAX_REPORT_BYTES, "report or scenario").map_err(|source| {
+                DiffError::Io {
+                    path: display.clone(),
+                    source,
+                }
+            })?;
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Input::from_bytes(&bytes, &display, &base_dir, prices)
     }

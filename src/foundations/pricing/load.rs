@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::sync::LazyLock;
 
+use crate::foundations::input::{MAX_PRICE_MAP_BYTES, read_capped_text};
+
 use super::catalog::Catalog;
 use super::error::PricingError;
 
@@ -88,10 +90,14 @@ impl Catalog {
             path: path.to_path_buf(),
             source,
         };
-        let text = std::fs::read_to_string(path).map_err(io)?;
+        let text = read_capped_text(path, MAX_PRICE_MAP_BYTES, "price map").map_err(io)?;
         let origin = path.display().to_string();
         if extension == "ron" {
-            return Catalog::from_ron_str(&text, &origin);
+            // Messages and reports name the catalog by its `source`; a file's own name for
+            // itself ("test catalog") does not say which file it was, so the path follows it.
+            let mut catalog = Catalog::from_ron_str(&text, &origin)?;
+            catalog.source = format!("{} ({origin})", catalog.source);
+            return Ok(catalog);
         }
         // A LiteLLM map carries no date, and a file's modification time is the day it was
         // checked out or copied, not the day its prices were published: "unknown".
@@ -130,6 +136,21 @@ mod tests {
             assert!(c.get(id).is_some(), "built-in catalog lacks {id}");
         }
         assert_eq!(Catalog::builtin(), c);
+    }
+
+    #[test]
+    fn a_ron_file_is_named_by_its_path_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("house.ron");
+        let text = BUILTIN_RON.replacen(
+            &format!("source: {:?}", Catalog::builtin().source),
+            "source: \"house prices\"",
+            1,
+        );
+        assert_ne!(text, BUILTIN_RON, "the built-in catalog's source was replaced");
+        std::fs::write(&path, text).unwrap();
+        let c = Catalog::load(&path).unwrap();
+        assert_eq!(c.source, format!("house prices ({})", path.display()));
     }
 
     #[test]

@@ -16,6 +16,8 @@ use crate::foundations::time::MAX_HORIZON_DAYS;
 use crate::model::strategy::Strategy;
 use crate::model::uncertain;
 
+use crate::foundations::input::{MAX_SCENARIO_BYTES, read_capped};
+
 use super::check::{ScenarioError, Validator, hex_sha256, parse, trim_float};
 use super::endpoints::validate_endpoints;
 use super::file::{self, ScenarioFile, Weekday};
@@ -28,9 +30,11 @@ impl Scenario {
     /// catalog the file names, if any.
     pub fn load(path: &Path, prices_override: Option<&Path>) -> Result<Scenario, ScenarioError> {
         let display = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| ScenarioError::Io {
-            path: display.clone(),
-            source,
+        let bytes = read_capped(path, MAX_SCENARIO_BYTES, "scenario").map_err(|source| {
+            ScenarioError::Io {
+                path: display.clone(),
+                source,
+            }
         })?;
         let text = String::from_utf8(bytes).map_err(|e| ScenarioError::Syntax {
             path: display.clone(),

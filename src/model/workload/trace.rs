@@ -28,13 +28,13 @@
 //! `detect` recognises a format from the first line, `reader` opens a file and streams its
 //! rows, `csv_stream` and `jsonl` read the two encodings (`columns`, `csv_row` and `mooncake` hold
 //! what is particular to a format), `record` holds the rules every row meets, `parse` the cell
-//! values (counts, seconds, timestamps), `error` what can go wrong and `digest` a file's hash.
+//! values (counts, seconds, timestamps), `error` what can go wrong and `source` the
+//! bytes as they are read (hashed once, lines of bounded length).
 
 mod columns;
 mod csv_row;
 mod csv_stream;
 mod detect;
-mod digest;
 mod error;
 mod json_row;
 mod jsonl;
@@ -42,14 +42,15 @@ mod mooncake;
 mod parse;
 mod reader;
 mod record;
+mod source;
 mod span;
 
 pub use detect::detect;
-pub use digest::file_sha256;
 pub use error::{TraceError, TraceRunError};
 pub use parse::{parse_time_ms, weekday_of_ms};
 pub use reader::TraceReader;
 pub use record::TraceRecord;
+pub use source::MAX_LINE_BYTES;
 pub use span::{MAX_TRACE_DAYS, day_of, day0_ms, is_dated};
 
 use std::fmt;

@@ -42,7 +42,7 @@ impl CsvRows {
             .from_reader(file);
         let headers = reader
             .headers()
-            .map_err(|e| header_err(e.to_string()))?
+            .map_err(|e| csv_error(path, e, header_err))?
             .clone();
         let meanings = columns::meanings(format, &headers).map_err(header_err)?;
         Ok(CsvRows {
@@ -77,9 +77,20 @@ impl CsvRows {
             }
             Err(e) => {
                 *line = next_line(e.position(), *line);
-                Some(Err(TraceError::row(path, *line, e.to_string())))
+                let at = *line;
+                Some(Err(csv_error(path, e, |m| TraceError::row(path, at, m))))
             }
         }
+    }
+}
+
+/// The trace error of a csv error: reading failed or a line was too long (not a row to skip),
+/// else what `not_io` makes of csv's message.
+fn csv_error(path: &str, e: csv::Error, not_io: impl FnOnce(String) -> TraceError) -> TraceError {
+    let message = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => TraceError::io(path, io),
+        _ => not_io(message),
     }
 }
 

@@ -51,6 +51,8 @@ pub(super) fn format_of(
             path: path.to_string(),
             detail: if first.is_empty() {
                 "the file is empty".to_string()
+            } else if first.contains(|c: char| c.is_control() && c != '\t') {
+                "the first line holds control characters: binary data, not a text trace".to_string()
             } else {
                 format!("first line {:?}", truncate(first, 80))
             },

@@ -16,6 +16,18 @@ pub enum TraceError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A line is longer than any trace row could be: a binary file, or a stream without line
+    /// breaks.
+    #[error(
+        "{path}:{line}: a line longer than {} bytes without a line break: not a text trace (a binary file, or an endless stream such as /dev/zero?)",
+        super::source::MAX_LINE_BYTES
+    )]
+    LineTooLong {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: u64,
+    },
     /// The format could not be recognised.
     #[error(
         "{path}: unrecognised trace format ({detail}); known formats: {}; force one with --trace-format",
@@ -87,6 +99,23 @@ fn known_formats() -> String {
 }
 
 impl TraceError {
+    /// The error reading the file `path` failed with: a too-long line when the [`Source`]
+    /// refused one, else the OS error.
+    ///
+    /// [`Source`]: super::source::Source
+    pub(super) fn io(path: &str, source: std::io::Error) -> TraceError {
+        match super::source::too_long(&source) {
+            Some(line) => TraceError::LineTooLong {
+                path: path.to_string(),
+                line,
+            },
+            None => TraceError::Io {
+                path: path.to_string(),
+                source,
+            },
+        }
+    }
+
     /// A row error at `line` of the file `path`.
     pub(super) fn row(path: &str, line: u64, message: impl Into<String>) -> TraceError {
         TraceError::Row {

@@ -18,7 +18,7 @@ use super::{NATIVE_COLUMNS, TraceFormat};
 /// The open lines of a JSON-lines trace.
 pub(super) struct JsonlRows {
     reader: Box<dyn BufRead>,
-    buf: String,
+    buf: Vec<u8>,
 }
 
 impl JsonlRows {
@@ -26,7 +26,7 @@ impl JsonlRows {
     pub(super) fn new(reader: Box<dyn BufRead>) -> JsonlRows {
         JsonlRows {
             reader,
-            buf: String::new(),
+            buf: Vec::new(),
         }
     }
 
@@ -43,14 +43,17 @@ impl JsonlRows {
         loop {
             self.buf.clear();
             *line += 1;
-            match self.reader.read_line(&mut self.buf) {
+            match self.reader.read_until(b'\n', &mut self.buf) {
                 Ok(0) => return None,
                 Ok(_) => {
-                    let text = self.buf.trim();
+                    let at = *line - 1;
+                    let Ok(text) = std::str::from_utf8(&self.buf) else {
+                        return Some(Err(TraceError::row(path, at, "the line is not UTF-8 text")));
+                    };
+                    let text = text.trim();
                     if text.is_empty() {
                         continue;
                     }
-                    let at = *line - 1;
                     return Some(match json_record(format, text, at) {
                         Ok(r) => {
                             *out = r;
@@ -59,12 +62,7 @@ impl JsonlRows {
                         Err(m) => Err(TraceError::row(path, at, m)),
                     });
                 }
-                Err(e) => {
-                    return Some(Err(TraceError::Io {
-                        path: path.to_string(),
-                        source: e,
-                    }));
-                }
+                Err(e) => return Some(Err(TraceError::io(path, e))),
             }
         }
     }

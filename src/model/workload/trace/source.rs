@@ -1,0 +1,137 @@
+//! Where a trace's bytes come from, read once: a file, a pipe, `<(...)` or standard input.
+//!
+//! Every byte passes through a [`Source`] on its way to the CSV or JSON-lines reader. It feeds
+//! the SHA-256 that reports quote (so a trace is read once, never a second time to hash it,
+//! and a pipe can be audited), and it refuses a line longer than [`MAX_LINE_BYTES`]: a trace is
+//! text lines of at most a few kilobytes, and without a limit a binary file or an endless
+//! stream without newlines (`/dev/zero`) would be read into memory until it runs out.
+
+use std::cell::RefCell;
+use std::io::{self, Read};
+use std::rc::Rc;
+
+use sha2::{Digest, Sha256};
+
+/// The longest line a trace may have, in bytes (1 MiB: a native row with a thousand prefix
+/// hashes is about 20 KB).
+pub const MAX_LINE_BYTES: u64 = 1 << 20;
+
+/// The error a [`Source`] gives when a line is longer than [`MAX_LINE_BYTES`], carried inside
+/// an `io::Error` through the CSV and JSON readers to the trace error.
+#[derive(Debug)]
+pub(super) struct LineTooLong {
+    /// The 1-based line.
+    pub(super) line: u64,
+}
+
+impl std::fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {} is longer than {} bytes (1 MiB) without a line break",
+            self.line, MAX_LINE_BYTES
+        )
+    }
+}
+
+impl std::error::Error for LineTooLong {}
+
+/// The SHA-256 of the bytes read so far, shared between a [`Source`] and its reader.
+#[derive(Clone, Default)]
+pub(super) struct Hash(Rc<RefCell<Sha256>>);
+
+impl Hash {
+    /// The digest so far in lowercase hex.
+    pub(super) fn hex(&self) -> String {
+        self.0
+            .borrow()
+            .clone()
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// A trace's bytes, hashed and checked for line length as they are read.
+pub(super) struct Source {
+    inner: Box<dyn Read>,
+    hash: Hash,
+    /// Line breaks read so far.
+    breaks: u64,
+    /// Bytes since the last line break.
+    run: u64,
+}
+
+impl Source {
+    /// The bytes of `inner`, hashed into `hash`.
+    pub(super) fn new(inner: Box<dyn Read>, hash: Hash) -> Source {
+        Source {
+            inner,
+            hash,
+            breaks: 0,
+            run: 0,
+        }
+    }
+}
+
+impl Read for Source {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let got = &buf[..n];
+        self.hash.0.borrow_mut().update(got);
+        match got.iter().rposition(|b| *b == b'\n') {
+            Some(last) => {
+                self.breaks += got.iter().filter(|b| **b == b'\n').count() as u64;
+                self.run = (n - last - 1) as u64;
+            }
+            None => self.run += n as u64,
+        }
+        if self.run > MAX_LINE_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                LineTooLong {
+                    line: self.breaks + 1,
+                },
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// The line a too-long-line error names, if `e` is one.
+pub(super) fn too_long(e: &io::Error) -> Option<u64> {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<LineTooLong>())
+        .map(|t| t.line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_are_hashed_as_read_and_long_lines_refused() {
+        let hash = Hash::default();
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let mut s = Source::new(Box::new(io::Cursor::new(bytes.clone())), hash.clone());
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).unwrap();
+        assert_eq!(
+            hash.hex(),
+            crate::model::scenario::hex_sha256(&bytes),
+            "the digest is the file's"
+        );
+
+        let mut long = b"a\nb\n".to_vec();
+        long.extend(std::iter::repeat_n(b'x', MAX_LINE_BYTES as usize + 1));
+        let mut s = Source::new(Box::new(io::Cursor::new(long)), Hash::default());
+        let e = s.read_to_end(&mut Vec::new()).unwrap_err();
+        assert_eq!(too_long(&e), Some(3));
+        // A line of exactly the limit is fine.
+        let mut ok = vec![b'x'; MAX_LINE_BYTES as usize];
+        ok.push(b'\n');
+        let mut s = Source::new(Box::new(io::Cursor::new(ok)), Hash::default());
+        assert!(s.read_to_end(&mut Vec::new()).is_ok());
+    }
+}
