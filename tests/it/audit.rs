@@ -157,6 +157,54 @@ fn unknown_columns_formats_and_models_are_clear_errors() {
         ));
 }
 
+/// Found fuzzing the trace readers: token counts near `u64::MAX` overflowed the audit's totals
+/// (two rows) or the cached-tokens check (one row) and panicked; Mooncake rows were not checked
+/// at all. Every count is now at most `MAX_ROW_TOKENS`.
+#[test]
+fn huge_token_counts_are_row_errors_not_overflows() {
+    let dir = tempfile::tempdir().unwrap();
+    let max = u64::MAX;
+    let cases = [
+        (
+            "sum.csv",
+            format!("timestamp,input_tokens,output_tokens\n0,{max},1\n1,{max},1\n"),
+            format!("sum.csv:2: input_tokens ({max}) is more than any request holds"),
+        ),
+        (
+            "cached.csv",
+            format!(
+                "timestamp,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens\n0,10,1,{max},{max}\n"
+            ),
+            format!("cached.csv:2: cache_read_tokens ({max}) is more than any request holds"),
+        ),
+        (
+            "mooncake.jsonl",
+            "{\"timestamp\": 0, \"input_length\": 1000000001, \"output_length\": 1, \"hash_ids\": []}\n"
+                .to_string(),
+            "mooncake.jsonl:1: input_tokens (1000000001) is more than any request holds; at most 1000000000 tokens per count are accepted".to_string(),
+        ),
+    ];
+    for (name, text, message) in cases {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        bin()
+            .args(["audit", "--model", "gpt-4o-mini"])
+            .arg(&p)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+    // The bound itself is a valid row.
+    let p = dir.path().join("bound.csv");
+    std::fs::write(
+        &p,
+        "timestamp,input_tokens,output_tokens\n0,1000000000,1000000000\n",
+    )
+    .unwrap();
+    let v = audit_json(&[p.to_str().unwrap(), "--model", "gpt-4o-mini"]);
+    assert_eq!(v["audit"]["rows"], 1);
+}
+
 #[test]
 fn other_formats_are_detected() {
     let dir = tempfile::tempdir().unwrap();

@@ -48,8 +48,30 @@ pub(super) fn set(field: &mut Option<String>, value: Option<&str>) {
     }
 }
 
+/// Most tokens a row may state in any one count (a billion: a thousand times the largest
+/// context window in the catalog). A larger number is a corrupt row, and with the bound a
+/// trace's totals cannot overflow (it would take over ten billion rows).
+pub const MAX_ROW_TOKENS: u64 = 1_000_000_000;
+
 /// Consistency rules every format's rows must meet.
 pub(super) fn check(r: &TraceRecord) -> Result<(), String> {
+    let counts = [
+        ("input_tokens", Some(r.input_tokens)),
+        ("output_tokens", Some(r.output_tokens)),
+        ("cache_read_tokens", r.cache_read_tokens),
+        ("cache_write_tokens", r.cache_write_tokens),
+        ("reasoning_tokens", r.reasoning_tokens),
+        ("block_tokens", r.block_tokens),
+    ];
+    for (name, count) in counts {
+        if let Some(n) = count
+            && n > MAX_ROW_TOKENS
+        {
+            return Err(format!(
+                "{name} ({n}) is more than any request holds; at most {MAX_ROW_TOKENS} tokens per count are accepted"
+            ));
+        }
+    }
     let cached = r.cache_read_tokens.unwrap_or(0) + r.cache_write_tokens.unwrap_or(0);
     if cached > r.input_tokens {
         return Err(format!(
