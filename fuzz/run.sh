@@ -72,7 +72,10 @@ failed=()
 for t in "${targets[@]}"; do
   echo "== $t: ${seconds}s"
   # -timeout: one input taking over 10 s is a failure (libFuzzer's default is 20 minutes).
-  if ! cargo fuzz run "${flags[@]}" "$t" "corpus/$t" -- \
+  # fuzz/dicts/<target>.dict: the format's keywords (field names), where it has some.
+  dict=()
+  if [ -f "dicts/$t.dict" ]; then dict=(-dict="dicts/$t.dict"); fi
+  if ! cargo fuzz run "${flags[@]}" "$t" "corpus/$t" -- "${dict[@]}" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1; then
     failed+=("$t")
   fi
