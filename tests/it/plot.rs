@@ -623,3 +623,42 @@ fn a_bad_html_or_chart_path_fails_before_the_simulation() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot create chart folder"));
 }
+
+/// Every number of `v` (a report as JSON) replaced by `x`, counts and days kept.
+fn every_float(v: &mut serde_json::Value, x: f64) {
+    match v {
+        serde_json::Value::Number(n) if n.is_f64() => *v = x.into(),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|e| every_float(e, x)),
+        serde_json::Value::Object(o) => o.values_mut().for_each(|e| every_float(e, x)),
+        _ => {}
+    }
+}
+
+/// Found by the `report` fuzz target: a saved report whose costs are 1e308 (their sums reach
+/// infinity) made plotters' search for axis ticks loop forever. Every chart now finishes:
+/// drawn, or an error saying the values are too large to draw.
+#[test]
+fn huge_values_are_a_draw_error_not_a_hang() {
+    let mut v =
+        serde_json::to_value(quick_report(&repo("tests/fixtures/good/two-endpoints.ron"))).unwrap();
+    every_float(&mut v, 1e308);
+    let report: Report = serde_json::from_value(v).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut refused = 0;
+        for kind in ChartKind::available_for(&report) {
+            match plot::svg(&report, kind) {
+                Ok(_) => {}
+                Err(e) => {
+                    assert!(e.to_string().contains("too large to draw"), "{e}");
+                    refused += 1;
+                }
+            }
+        }
+        tx.send(refused).unwrap();
+    });
+    let refused = rx
+        .recv_timeout(Duration::from_secs(120))
+        .expect("drawing the charts of a report with huge values hung or panicked");
+    assert!(refused > 0);
+}

@@ -12,7 +12,9 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::fan::VLine;
 use super::frame::strategies;
-use super::style::{DrawResult, GRID_BOLD, GRID_LIGHT, INK, MUTED, Plot, anchored, font};
+use super::style::{
+    DrawResult, GRID_BOLD, GRID_LIGHT, INK, MUTED, Plot, anchored, drawable_axes, font,
+};
 use crate::analysis::report::{Report, Stats, StrategyResult};
 use crate::output::plot::labels::usd_short;
 use crate::output::plot::palette::strategy_colour;
@@ -126,7 +128,12 @@ where
     let label_style = anchored(15.0, INK, HPos::Right, VPos::Center);
     let (labels, label_w) = row_labels(root, &b.rows, &label_style)?;
     let x_range = match &b.x_fixed {
-        Some(r) => r.clone(),
+        // A fixed axis still holds every value drawn: plotters' pixel arithmetic overflows on
+        // a value far outside its axis (a hand-edited report's share of 1e308).
+        Some(r) => {
+            let (lo, hi) = data_extent(b);
+            r.start.min(lo)..r.end.max(hi)
+        }
         None => fitted_range(root, area, b, label_w)?,
     };
     let y_range = -0.6..slots as f64 - 0.4;
@@ -188,6 +195,20 @@ where
     Ok((labels, label_w))
 }
 
+/// The smallest and largest x the rows and the reference line draw at, 0 included.
+fn data_extent(b: &Bars) -> (f64, f64) {
+    let (mut lo, mut hi) = b
+        .rows
+        .iter()
+        .map(BarRow::extent)
+        .fold((0.0f64, 0.0f64), |(l, h), (a, z)| (l.min(a), h.max(z)));
+    if let Some(v) = &b.vline {
+        lo = lo.min(v.x);
+        hi = hi.max(v.x);
+    }
+    (lo, hi)
+}
+
 /// The x axis fitted to what the rows draw and the reference line, with room for the end
 /// labels on the side the bars grow to.
 fn fitted_range<DB: DrawingBackend>(
@@ -199,15 +220,7 @@ fn fitted_range<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let (mut lo, mut hi) = b
-        .rows
-        .iter()
-        .map(BarRow::extent)
-        .fold((0.0f64, 0.0f64), |(l, h), (a, z)| (l.min(a), h.max(z)));
-    if let Some(v) = &b.vline {
-        lo = lo.min(v.x);
-        hi = hi.max(v.x);
-    }
+    let (lo, hi) = data_extent(b);
     let span = (hi - lo).max(1e-9);
     // Room for the end labels on the side the bars grow to: the longest label's share
     // of the plot's width `w` needs `w / (1 - w)` of the span beyond the bars.
@@ -253,6 +266,7 @@ where
     if let Some(c) = &b.caption {
         builder.caption(c, font(17.0, INK));
     }
+    let (x_range, y_range) = drawable_axes(x_range, y_range)?;
     let mut chart = builder.build_cartesian_2d(x_range, y_range)?;
     chart
         .configure_mesh()
