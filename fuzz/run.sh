@@ -72,9 +72,13 @@ failed=()
 for t in "${targets[@]}"; do
   echo "== $t: ${seconds}s"
   # -timeout: one input taking over 10 s is a failure (libFuzzer's default is 20 minutes).
-  # fuzz/dicts/<target>.dict: the format's keywords (field names), where it has some.
+  # fuzz/dicts/<target>.dict (or trace.dict for trace_*): the format's keywords and edge values.
   dict=()
-  if [ -f "dicts/$t.dict" ]; then dict=(-dict="dicts/$t.dict"); fi
+  if [ -f "dicts/$t.dict" ]; then
+    dict=(-dict="dicts/$t.dict")
+  elif [ -f "dicts/${t%%_*}.dict" ]; then
+    dict=(-dict="dicts/${t%%_*}.dict")
+  fi
   if ! cargo fuzz run "${flags[@]}" "$t" "corpus/$t" -- "${dict[@]}" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1; then
     failed+=("$t")
