@@ -479,14 +479,27 @@ fn prompt_cache_stats(runs: Runs) -> PromptCacheStats {
         read_tokens: read,
         write_tokens: write,
         net_saving_usd: runs.mean(|r| {
-            r.prompt_at_input_price
+            let net = r.prompt_at_input_price
                 - PROMPT_BUCKETS
                     .iter()
                     .map(|b| r.by_bucket[b.index()])
                     .sum::<f64>()
-                - r.by_bucket[Bucket::CacheStorageTokenHours.index()]
+                - r.by_bucket[Bucket::CacheStorageTokenHours.index()];
+            without_noise(net, r.prompt_at_input_price)
         }),
         storage_usd: runs.mean(|r| r.by_bucket[Bucket::CacheStorageTokenHours.index()]),
+    }
+}
+
+/// `net`, a difference from `gross`, or zero when it is less than a billionth of `gross`: the
+/// two sides are sums of the same costs in different orders, so a cache that changed nothing
+/// (writes without a premium, no reads) leaves float noise such as -7e-17 dollars, which is no
+/// saving and no loss.
+fn without_noise(net: f64, gross: f64) -> f64 {
+    if net.abs() <= gross.abs() * 1e-9 {
+        0.0
+    } else {
+        net
     }
 }
 
