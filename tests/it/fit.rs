@@ -168,3 +168,33 @@ fn a_cache_that_changes_nothing_reports_zero_not_float_noise() {
         "{caching}"
     );
 }
+
+/// A trace spanning more than a scenario's longest horizon is refused naming the row (and the
+/// unit its timestamp is probably in), instead of writing a scenario that does not validate;
+/// an existing output file is left as it was.
+#[test]
+fn a_trace_longer_than_ten_years_is_refused_naming_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("us.csv");
+    std::fs::write(
+        &trace,
+        "timestamp,input_tokens,output_tokens\n1767225600000,100,10\n1767225600000000,100,10\n",
+    )
+    .unwrap();
+    let out = dir.path().join("fit.ron");
+    std::fs::write(&out, "keep me").unwrap();
+    let fit = bin()
+        .args(["fit", "--model", "gpt-4o-mini", "-o"])
+        .arg(&out)
+        .arg(&trace)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&fit.stderr);
+    assert_eq!(fit.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("us.csv: line 3: the trace spans 20433546 days")
+            && err.contains("looks like microseconds"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me");
+}
