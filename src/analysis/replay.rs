@@ -248,7 +248,9 @@ pub fn replay(
     scenario: &Scenario,
     opts: &ReplayOptions,
 ) -> Result<Report, TraceRunError> {
-    let display = path.display().to_string();
+    // The trace is read once (it may be a pipe), for its rows and its digest.
+    let mut reader = TraceReader::open(path, opts.format)?;
+    let display = reader.path().to_string();
     let mut sc = scenario.clone();
     // The ledgers grow day by day as the trace goes on.
     sc.horizon_days = 1;
@@ -259,8 +261,6 @@ pub fn replay(
             .map(|s| Pipeline::new(&sc, s, &mut models, 0))
             .collect(),
     );
-    // The trace is read once (it may be a pipe), for its rows and its digest.
-    let mut reader = TraceReader::open(path, opts.format)?;
     let sorted = if opts.sort {
         Some(read_sorted(&mut reader, opts)?)
     } else {

@@ -151,14 +151,22 @@ fn a_cache_that_changes_nothing_reports_zero_not_float_noise() {
         .arg(repo("traces/mooncake-fast25-synthetic-sample.jsonl"))
         .output()
         .unwrap();
-    assert!(fit.status.success(), "{}", String::from_utf8_lossy(&fit.stderr));
+    assert!(
+        fit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fit.stderr)
+    );
     let run = bin()
         .args(["run", "--runs", "3"])
         .arg(&scenario)
         .output()
         .unwrap();
     let out = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let caching = out
         .lines()
         .find(|l| l.trim_start().starts_with("caching"))

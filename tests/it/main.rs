@@ -11,6 +11,7 @@ mod fit;
 mod fixtures;
 mod fleet;
 mod forecast;
+mod inputs;
 mod invariants;
 mod layers;
 mod outputs;

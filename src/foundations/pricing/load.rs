@@ -147,7 +147,10 @@ mod tests {
             "source: \"house prices\"",
             1,
         );
-        assert_ne!(text, BUILTIN_RON, "the built-in catalog's source was replaced");
+        assert_ne!(
+            text, BUILTIN_RON,
+            "the built-in catalog's source was replaced"
+        );
         std::fs::write(&path, text).unwrap();
         let c = Catalog::load(&path).unwrap();
         assert_eq!(c.source, format!("house prices ({})", path.display()));
