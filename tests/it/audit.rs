@@ -37,7 +37,7 @@ fn native_trace_is_priced_exactly_as_recorded() {
     let a = &v["audit"];
     assert_eq!(a["rows"], 6);
     assert_eq!(a["users"], 3);
-    assert_eq!(a["endpoints_pareto"][0]["name"], "support-chat");
+    assert_eq!(a["endpoints_pareto"][0]["name"], "chat");
     assert_eq!(a["top_users"][0]["name"], "u1");
     assert!(
         (a["top_users"][0]["cost_usd"].as_f64().unwrap() - rows[..3].iter().sum::<f64>()).abs()
