@@ -144,6 +144,13 @@ fn a_piped_trace_gives_the_report_of_the_file() {
             "--format",
             "json",
         ],
+        vec![
+            "replay",
+            "--scenario",
+            "scenarios/multi-feature.ron",
+            "--format",
+            "json",
+        ],
         vec!["fit", "--model", "gpt-4o-mini", "-o", "-"],
     ] {
         let mut args = command.clone();
