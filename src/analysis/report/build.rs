@@ -141,6 +141,7 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
             },
         );
     }
+    warnings.extend(clamp_warnings(&subject.endpoint_names, &outcome.runs));
     Ok(Report {
         schema_version: SCHEMA_VERSION,
         tool: ToolInfo {
@@ -554,6 +555,40 @@ fn overflow_warning(strategy: &str, overflows: f64) -> Option<String> {
             }
         )
     })
+}
+
+/// One warning per endpoint whose drawn output was clamped to its model's `max_output_tokens`
+/// in some run, with the share of its requests that were.
+fn clamp_warnings(names: &[String], runs: &[montecarlo::RunInfo]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (e, name) in names.iter().enumerate() {
+        let (mut requests, mut clamped, mut limit) = (0u64, 0u64, u64::MAX);
+        for c in runs.iter().filter_map(|r| r.output_clamps.get(e)) {
+            requests = requests.saturating_add(c.requests);
+            clamped = clamped.saturating_add(c.clamped);
+            limit = c.max_output_tokens;
+        }
+        if clamped == 0 {
+            continue;
+        }
+        let share = clamped as f64 / requests.max(1) as f64 * 100.0;
+        let share = if share >= 1.0 {
+            format!("{share:.1}%")
+        } else if share >= 0.01 {
+            format!("{share:.2}%")
+        } else {
+            "under 0.01%".to_string()
+        };
+        out.push(format!(
+            "endpoint {name:?}: {share} of requests ({clamped} of {requests} over {} run{}) drew \
+             more output and reasoning tokens than the model's max_output_tokens ({limit}) and \
+             were clamped to it, as the provider stops generating there; lower output_tokens or \
+             reasoning_tokens, or use a model with a larger output limit",
+            runs.len(),
+            if runs.len() == 1 { "" } else { "s" }
+        ));
+    }
+    out
 }
 
 /// Each uncertain parameter as written, with the spread of its draws.
