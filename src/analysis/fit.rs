@@ -176,8 +176,10 @@ struct Observed {
 fn observe(reader: TraceReader) -> Result<Observed, FitError> {
     let mut eps: BTreeMap<String, Acc> = BTreeMap::new();
     let (mut first, mut last) = (i64::MAX, i64::MIN);
+    let path = reader.path().to_string();
     for row in reader {
         let r = row?;
+        trace::check_sizes(&r).map_err(|m| TraceError::row(&path, r.line, m))?;
         first = first.min(r.time_ms);
         last = last.max(r.time_ms);
         eps.entry(r.endpoint.clone().unwrap_or_else(|| "all".into()))
