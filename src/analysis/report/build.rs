@@ -630,3 +630,43 @@ fn bucket_map(values: impl Fn(usize) -> f64) -> BTreeMap<String, f64> {
 fn ratio(num: f64, den: f64) -> f64 {
     if den > 0.0 { num / den } else { 0.0 }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::workload::synthetic::OutputClamps;
+
+    fn run(requests: u64, clamped: u64) -> montecarlo::RunInfo {
+        montecarlo::RunInfo {
+            output_clamps: vec![
+                OutputClamps {
+                    max_output_tokens: 16384,
+                    requests,
+                    clamped,
+                },
+                OutputClamps {
+                    max_output_tokens: u64::MAX,
+                    requests,
+                    clamped: 0,
+                },
+            ],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn clamped_output_gets_one_warning_per_endpoint_with_its_share() {
+        let names = ["chat".to_string(), "batch".to_string()];
+        let w = clamp_warnings(&names, &[run(1000, 30), run(1000, 20)]);
+        assert_eq!(
+            w,
+            ["endpoint \"chat\": 2.5% of requests (50 of 2000 over 2 runs) drew more output and \
+              reasoning tokens than the model's max_output_tokens (16384) and were clamped to \
+              it, as the provider stops generating there; lower output_tokens or \
+              reasoning_tokens, or use a model with a larger output limit"]
+        );
+        let w = clamp_warnings(&names, &[run(1_000_000, 3)]);
+        assert!(w[0].starts_with("endpoint \"chat\": under 0.01% of requests (3 of 1000000 over 1 run)"), "{w:?}");
+        assert!(clamp_warnings(&names, &[run(1000, 0)]).is_empty());
+    }
+}

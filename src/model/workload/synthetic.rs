@@ -472,3 +472,64 @@ impl Iterator for Synthetic {
         self.next_into(&mut req).then_some(req)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::foundations::pricing::Catalog;
+    use crate::model::scenario;
+
+    /// A day of single-turn sessions on gpt-4o-mini (max output 16,384 tokens) with the given
+    /// output and reasoning sizes.
+    fn scenario(output: &str, reasoning: &str) -> Scenario {
+        let text = format!(
+            "Scenario(name: \"t\", seed: 3, horizon_days: 1, endpoints: [Endpoint(\
+             name: \"chat\", model: \"gpt-4o-mini\", traffic: Traffic(daily_active_users: 200, \
+             sessions_per_user_per_day: 1, turns: Fixed(1)), \
+             prompt: Prompt(user_tokens: Fixed(100)), output_tokens: {output}, \
+             reasoning_tokens: {reasoning})])"
+        );
+        let file = scenario::parse(&text, "t.ron").unwrap();
+        Scenario::from_file(file, Catalog::builtin(), "t.ron").unwrap()
+    }
+
+    /// Every request's (output, reasoning) and the run's clamp counts.
+    fn run(sc: &Scenario) -> (Vec<(u64, u64)>, OutputClamps) {
+        let mut traffic = Synthetic::new(sc, 0).unwrap();
+        let sizes = traffic
+            .by_ref()
+            .map(|r| (r.output_tokens, r.reasoning_tokens))
+            .collect();
+        (sizes, traffic.output_clamps()[0])
+    }
+
+    #[test]
+    fn output_beyond_max_output_tokens_is_clamped_reasoning_first_and_counted() {
+        // Output alone over the limit: cut to it.
+        let (sizes, c) = run(&scenario("Fixed(20000)", "Fixed(0)"));
+        assert!(!sizes.is_empty());
+        assert!(sizes.iter().all(|s| *s == (16384, 0)), "{sizes:?}");
+        assert_eq!((c.max_output_tokens, c.clamped), (16384, sizes.len() as u64));
+        assert_eq!(c.requests, sizes.len() as u64);
+        // Together over the limit: reasoning kept, output gets what is left.
+        let (sizes, c) = run(&scenario("Fixed(10000)", "Fixed(10000)"));
+        assert!(sizes.iter().all(|s| *s == (6384, 10000)), "{sizes:?}");
+        assert_eq!(c.clamped, c.requests);
+        // Reasoning alone over the limit: cut to it, no visible output.
+        let (sizes, _) = run(&scenario("Fixed(500)", "Fixed(30000)"));
+        assert!(sizes.iter().all(|s| *s == (0, 16384)), "{sizes:?}");
+        // At the limit: untouched, nothing counted.
+        let (sizes, c) = run(&scenario("Fixed(16000)", "Fixed(384)"));
+        assert!(sizes.iter().all(|s| *s == (16000, 384)), "{sizes:?}");
+        assert_eq!(c.clamped, 0);
+    }
+
+    #[test]
+    fn a_tail_beyond_the_limit_clamps_only_the_requests_that_reach_it() {
+        // LogNormal(median 4000, p90 16000): P(X > 16384) is about 9.7%.
+        let (sizes, c) = run(&scenario("LogNormal(median: 4000, p90: 16000)", "Fixed(0)"));
+        assert!(sizes.iter().all(|s| s.0 <= 16384));
+        let share = c.clamped as f64 / c.requests as f64;
+        assert!((0.05..0.15).contains(&share), "{share} of {}", c.requests);
+    }
+}

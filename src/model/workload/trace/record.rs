@@ -98,3 +98,28 @@ pub(super) fn check(r: &TraceRecord) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_beyond_the_plausible_size_is_refused_naming_the_count() {
+        let mut r = TraceRecord {
+            input_tokens: MAX_TRACE_ROW_TOKENS,
+            output_tokens: 10,
+            ..TraceRecord::default()
+        };
+        assert_eq!(check_sizes(&r), Ok(()));
+        r.cache_read_tokens = Some(10_000_000_000_000_000_000);
+        assert_eq!(
+            check_sizes(&r),
+            Err("cache_read_tokens: 10000000000000000000 tokens is beyond any real request; \
+                 at most 100000000 tokens per row are accepted"
+                .to_string())
+        );
+        // The consistency check no longer overflows on such a row (it used to panic in debug).
+        r.cache_write_tokens = Some(u64::MAX);
+        assert!(check(&r).is_err());
+    }
+}
