@@ -546,8 +546,7 @@ impl Report {
     pub fn money_beyond(&self, max: f64) -> Option<String> {
         for (name, s) in &self.strategies {
             let at = |field: String| Some(format!("strategies.{name}.{field}"));
-            let stats =
-                |field: &str, st: &Stats| st.outside(max).map(|f| format!("{field}.{f}"));
+            let stats = |field: &str, st: &Stats| st.outside(max).map(|f| format!("{field}.{f}"));
             let u = &s.unit_economics;
             let mut figures: Vec<(String, &Stats)> = vec![
                 ("cost_usd".into(), &s.cost_usd),

@@ -194,10 +194,7 @@ impl Ledger {
         let days = self.days.max(1) as usize;
         for (i, c) in self.cells.iter().enumerate() {
             let day = i % days;
-            if let Some(b) = Bucket::ALL
-                .iter()
-                .find(|b| c.tokens[b.index()] == u64::MAX)
-            {
+            if let Some(b) = Bucket::ALL.iter().find(|b| c.tokens[b.index()] == u64::MAX) {
                 return Some(format!(
                     "the {} token count of one model on day {day} overflowed (more than {} tokens)",
                     b.name(),
@@ -354,14 +351,21 @@ mod tests {
         tally(&mut l.cell_mut(a, 1).tokens[Bucket::Output.index()], 10);
         assert_eq!(l.cell(a, 1).tokens[Bucket::Output.index()], u64::MAX);
         let msg = l.overflow().expect("an overflow");
-        assert!(msg.contains("output token count") && msg.contains("day 1"), "{msg}");
+        assert!(
+            msg.contains("output token count") && msg.contains("day 1"),
+            "{msg}"
+        );
         // Totals saturate too.
         let mut c = *l.cell(a, 1);
         c.add(l.cell(a, 1));
         assert_eq!(c.tokens[Bucket::Output.index()], u64::MAX);
         let mut l = Ledger::new(1, 1);
         tally(&mut l.prompt_segments[0][2], u64::MAX);
-        assert!(l.overflow().expect("overflow").contains("history prompt tokens"));
+        assert!(
+            l.overflow()
+                .expect("overflow")
+                .contains("history prompt tokens")
+        );
     }
 
     #[test]

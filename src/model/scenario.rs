@@ -283,9 +283,11 @@ mod tests {
         // Tokens: the P99.9 of a Normal, the largest value of a Uniform.
         assert_eq!(
             errors(TRAFFIC, "output_tokens: Normal(mean: 0, sd: 1e18)", ""),
-            ["endpoints[0].output_tokens: Normal(mean 0, sd 1e18) has a P99.9 of 3.09e18 \
+            [
+                "endpoints[0].output_tokens: Normal(mean 0, sd 1e18) has a P99.9 of 3.09e18 \
               tokens per request; at most 10000000 is accepted (ten times any model's context \
-              window)"]
+              window)"
+            ]
         );
         assert_eq!(
             errors(
@@ -293,9 +295,11 @@ mod tests {
                 "output_tokens: Fixed(200), reasoning_tokens: Uniform(min: 0, max: 2e7)",
                 ""
             ),
-            ["endpoints[0].reasoning_tokens: Uniform(min 0, max 20000000) has a largest value \
+            [
+                "endpoints[0].reasoning_tokens: Uniform(min 0, max 20000000) has a largest value \
               of 20000000 tokens per request; at most 10000000 is accepted (ten times any \
-              model's context window)"]
+              model's context window)"
+            ]
         );
         // The limit itself is accepted.
         assert!(errors(TRAFFIC, "output_tokens: Uniform(min: 0, max: 1e7)", "").is_empty());
@@ -308,9 +312,11 @@ mod tests {
         );
         assert_eq!(
             e,
-            ["endpoints[0].traffic.turns: Fixed(1e18) has a largest value of 1e18 turns per \
+            [
+                "endpoints[0].traffic.turns: Fixed(1e18) has a largest value of 1e18 turns per \
               session; at most 10000 is accepted (far beyond the longest agent loops; a run must \
-              end)"]
+              end)"
+            ]
         );
         let e = errors(
             "daily_active_users: 100, sessions_per_user_per_day: 1, \
@@ -319,7 +325,12 @@ mod tests {
             "",
         );
         assert_eq!(e.len(), 2, "{e:?}");
-        assert!(e[0].starts_with("endpoints[0].traffic.turns: Geometric(mean 5000) has a P99.9 of 34536 turns"), "{e:?}");
+        assert!(
+            e[0].starts_with(
+                "endpoints[0].traffic.turns: Geometric(mean 5000) has a P99.9 of 34536 turns"
+            ),
+            "{e:?}"
+        );
         assert!(e[1].starts_with("endpoints[0].traffic.think_time_s: Exponential(mean 1000000000) has a P99.9 of 6907755279 seconds; at most 316224000"), "{e:?}");
     }
 
@@ -331,8 +342,10 @@ mod tests {
                 SIZES,
                 ""
             ),
-            ["endpoints[0].traffic.daily_active_users: 1e300 daily active users is beyond any \
-              plausible value; at most 10000000000 is accepted"]
+            [
+                "endpoints[0].traffic.daily_active_users: 1e300 daily active users is beyond any \
+              plausible value; at most 10000000000 is accepted"
+            ]
         );
         // Growth: the busiest day counts, not day 0.
         let e = errors(
@@ -355,8 +368,10 @@ mod tests {
         );
         assert_eq!(
             e,
-            ["revenue.plans[0].usd_per_user_month: 1000000 USD per user per month is beyond any \
-              plausible value; at most 100000 is accepted"]
+            [
+                "revenue.plans[0].usd_per_user_month: 1000000 USD per user per month is beyond any \
+              plausible value; at most 100000 is accepted"
+            ]
         );
         let e = errors(
             TRAFFIC,
@@ -365,8 +380,10 @@ mod tests {
         );
         assert_eq!(
             e,
-            ["price_changes[0].factor: must be a number above 0 and at most 100 (got 1e300); \
-              0.5 halves the price"]
+            [
+                "price_changes[0].factor: must be a number above 0 and at most 100 (got 1e300); \
+              0.5 halves the price"
+            ]
         );
     }
 
@@ -379,8 +396,10 @@ mod tests {
         );
         assert_eq!(
             e,
-            ["endpoints[0].traffic.sessions_per_user_per_day: must be a finite number >= 0 \
-              (got -1e300)"]
+            [
+                "endpoints[0].traffic.sessions_per_user_per_day: must be a finite number >= 0 \
+              (got -1e300)"
+            ]
         );
         assert_eq!(trim_float(1e300), "1e300");
         assert_eq!(trim_float(2500.0), "2500");

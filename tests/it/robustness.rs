@@ -197,7 +197,10 @@ fn a_token_distribution_with_an_implausible_tail_is_refused() {
     );
     let (code, err) = validate(&path);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("endpoints[0].output_tokens: LogNormal(median 500, p90 50000) has a P99.9 of"), "{err}");
+    assert!(
+        err.contains("endpoints[0].output_tokens: LogNormal(median 500, p90 50000) has a P99.9 of"),
+        "{err}"
+    );
 }
 
 /// Exponential growth of 100x a month over ten years passed (only day 0 was checked) and would
@@ -244,7 +247,10 @@ fn an_implausible_price_is_refused_naming_the_model_and_field() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("standard.input"), "{err}");
-    assert!(err.contains("1e300 USD per million tokens is beyond any model's price"), "{err}");
+    assert!(
+        err.contains("1e300 USD per million tokens is beyond any model's price"),
+        "{err}"
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -258,7 +264,10 @@ fn output_beyond_the_models_limit_is_clamped_with_a_warning() {
     let base = &r["strategies"]["baseline"];
     let requests = base["requests"]["mean"].as_f64().unwrap();
     assert!(requests > 0.0);
-    assert_eq!(base["tokens"]["output"].as_f64().unwrap(), 16384.0 * requests);
+    assert_eq!(
+        base["tokens"]["output"].as_f64().unwrap(),
+        16384.0 * requests
+    );
     let warnings: Vec<&str> = r["warnings"]
         .as_array()
         .unwrap()
@@ -269,7 +278,10 @@ fn output_beyond_the_models_limit_is_clamped_with_a_warning() {
         .iter()
         .find(|w| w.contains("clamped"))
         .unwrap_or_else(|| panic!("no clamp warning in {warnings:?}"));
-    assert!(w.starts_with("endpoint \"chat\": 100.0% of requests"), "{w}");
+    assert!(
+        w.starts_with("endpoint \"chat\": 100.0% of requests"),
+        "{w}"
+    );
     assert!(w.contains("max_output_tokens (16384)"), "{w}");
 }
 
@@ -300,7 +312,10 @@ fn a_trace_row_beyond_the_plausible_size_is_a_row_error() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
         assert!(
-            err.contains(&format!("{}:3: input_tokens: 10000000000000000000 tokens is beyond any real request", t.path().display())),
+            err.contains(&format!(
+                "{}:3: input_tokens: 10000000000000000000 tokens is beyond any real request",
+                t.path().display()
+            )),
             "{cmd}: {err}"
         );
     }

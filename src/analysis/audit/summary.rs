@@ -27,8 +27,12 @@ pub(super) fn report(
     catalog: &Catalog,
 ) -> Result<Report, TraceRunError> {
     let overflow = tally.ledger.overflow().or_else(|| {
-        (tally.sum_in == u64::MAX || tally.sum_out == u64::MAX)
-            .then(|| format!("the trace's token total overflowed (more than {} tokens)", u64::MAX))
+        (tally.sum_in == u64::MAX || tally.sum_out == u64::MAX).then(|| {
+            format!(
+                "the trace's token total overflowed (more than {} tokens)",
+                u64::MAX
+            )
+        })
     });
     if let Some(what) = overflow {
         return Err(TraceRunError::Overflow { path, what });

@@ -660,13 +660,20 @@ mod tests {
         let w = clamp_warnings(&names, &[run(1000, 30), run(1000, 20)]);
         assert_eq!(
             w,
-            ["endpoint \"chat\": 2.5% of requests (50 of 2000 over 2 runs) drew more output and \
+            [
+                "endpoint \"chat\": 2.5% of requests (50 of 2000 over 2 runs) drew more output and \
               reasoning tokens than the model's max_output_tokens (16384) and were clamped to \
               it, as the provider stops generating there; lower output_tokens or \
-              reasoning_tokens, or use a model with a larger output limit"]
+              reasoning_tokens, or use a model with a larger output limit"
+            ]
         );
         let w = clamp_warnings(&names, &[run(1_000_000, 3)]);
-        assert!(w[0].starts_with("endpoint \"chat\": under 0.01% of requests (3 of 1000000 over 1 run)"), "{w:?}");
+        assert!(
+            w[0].starts_with(
+                "endpoint \"chat\": under 0.01% of requests (3 of 1000000 over 1 run)"
+            ),
+            "{w:?}"
+        );
         assert!(clamp_warnings(&names, &[run(1000, 0)]).is_empty());
     }
 }

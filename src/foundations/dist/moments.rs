@@ -351,23 +351,49 @@ mod tests {
         assert_eq!(Dist::Zipf { n: 40, s: 1.0 }.plausible_max(), 40.0);
         assert_eq!(Dist::Geometric { mean: 1.0 }.plausible_max(), 1.0);
         // Normal(0, 1e18): the example, 3.09e18.
-        let n = Dist::Normal { mean: 0.0, sd: 1e18 }.plausible_max();
+        let n = Dist::Normal {
+            mean: 0.0,
+            sd: 1e18,
+        }
+        .plausible_max();
         assert!(close(n, 3.090_232_306e18), "{n}");
         // LogNormal(median 100, p90 1000): exp(ln 100 + z999 · ln 10 / z90).
-        let l = Dist::LogNormal { median: 100.0, p90: 1000.0 }.plausible_max();
+        let l = Dist::LogNormal {
+            median: 100.0,
+            p90: 1000.0,
+        }
+        .plausible_max();
         let want = (100f64.ln() + Z_999 * 10f64.ln() / Z_90).exp();
         assert!(close(l, want), "{l} vs {want}");
-        assert!(close(Dist::Exponential { mean: 10.0 }.plausible_max(), 69.077_552_79));
+        assert!(close(
+            Dist::Exponential { mean: 10.0 }.plausible_max(),
+            69.077_552_79
+        ));
         // Geometric(mean 2): P(X > k) = 0.5^k <= 0.001 first at k = 10.
         assert_eq!(Dist::Geometric { mean: 2.0 }.plausible_max(), 10.0);
         // Gamma(shape 1) is the exponential: Wilson-Hilferty is 2.3% above its P99.9 (69.08).
-        let g = Dist::Gamma { shape: 1.0, scale: 10.0 }.plausible_max();
+        let g = Dist::Gamma {
+            shape: 1.0,
+            scale: 10.0,
+        }
+        .plausible_max();
         assert!((69.08..69.08 * 1.03).contains(&g), "{g}");
         // Gamma(shape 10, scale 1): the exact P99.9 is 22.657.
-        let g = Dist::Gamma { shape: 10.0, scale: 1.0 }.plausible_max();
+        let g = Dist::Gamma {
+            shape: 10.0,
+            scale: 1.0,
+        }
+        .plausible_max();
         assert!((g / 22.657 - 1.0).abs() < 0.01, "{g}");
         // Shape < 1: bounded by the exponential of the same scale.
-        assert!(close(Dist::Gamma { shape: 0.5, scale: 10.0 }.plausible_max(), 69.077_552_79));
+        assert!(close(
+            Dist::Gamma {
+                shape: 0.5,
+                scale: 10.0
+            }
+            .plausible_max(),
+            69.077_552_79
+        ));
         // Poisson(100): the exact P99.9 is 132.
         let p = Dist::Poisson { mean: 100.0 }.plausible_max();
         assert!((132.0..=135.0).contains(&p), "{p}");

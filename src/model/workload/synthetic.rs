@@ -509,7 +509,10 @@ mod tests {
         let (sizes, c) = run(&scenario("Fixed(20000)", "Fixed(0)"));
         assert!(!sizes.is_empty());
         assert!(sizes.iter().all(|s| *s == (16384, 0)), "{sizes:?}");
-        assert_eq!((c.max_output_tokens, c.clamped), (16384, sizes.len() as u64));
+        assert_eq!(
+            (c.max_output_tokens, c.clamped),
+            (16384, sizes.len() as u64)
+        );
         assert_eq!(c.requests, sizes.len() as u64);
         // Together over the limit: reasoning kept, output gets what is left.
         let (sizes, c) = run(&scenario("Fixed(10000)", "Fixed(10000)"));

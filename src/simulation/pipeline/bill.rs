@@ -110,7 +110,10 @@ fn bill_call(
         Some(c) => {
             let split = cache.process(c, req, req.time.as_ms());
             let t = &mut cell.tokens;
-            tally(&mut t[Bucket::Input.index()], prompt - split.read - split.write);
+            tally(
+                &mut t[Bucket::Input.index()],
+                prompt - split.read - split.write,
+            );
             tally(&mut t[Bucket::CacheRead.index()], split.read);
             tally(&mut t[c.ttl.write_bucket().index()], split.write);
             tally(
@@ -121,6 +124,9 @@ fn bill_call(
         None => tally(&mut cell.tokens[Bucket::Input.index()], prompt),
     }
     tally(&mut cell.tokens[Bucket::Output.index()], req.output_tokens);
-    tally(&mut cell.tokens[Bucket::Reasoning.index()], req.reasoning_tokens);
+    tally(
+        &mut cell.tokens[Bucket::Reasoning.index()],
+        req.reasoning_tokens,
+    );
     cell.requests += 1;
 }

@@ -114,9 +114,11 @@ mod tests {
         r.cache_read_tokens = Some(10_000_000_000_000_000_000);
         assert_eq!(
             check_sizes(&r),
-            Err("cache_read_tokens: 10000000000000000000 tokens is beyond any real request; \
+            Err(
+                "cache_read_tokens: 10000000000000000000 tokens is beyond any real request; \
                  at most 100000000 tokens per row are accepted"
-                .to_string())
+                    .to_string()
+            )
         );
         // The consistency check no longer overflows on such a row (it used to panic in debug).
         r.cache_write_tokens = Some(u64::MAX);

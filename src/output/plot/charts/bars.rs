@@ -11,8 +11,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::fan::VLine;
-use super::frame::strategies;
 use super::frame::drawable;
+use super::frame::strategies;
 use super::style::{DrawResult, GRID_BOLD, GRID_LIGHT, INK, MUTED, Plot, anchored, font};
 use crate::analysis::report::{Report, Stats, StrategyResult};
 use crate::output::plot::labels::usd_short;

@@ -241,11 +241,15 @@ mod tests {
 
     #[test]
     fn axes_beyond_the_limit_are_an_error_not_an_endless_tick_loop() {
-        assert_eq!(drawable(0.0..2.5e15).map_err(|e| e.to_string()), Ok(0.0..2.5e15));
+        assert_eq!(
+            drawable(0.0..2.5e15).map_err(|e| e.to_string()),
+            Ok(0.0..2.5e15)
+        );
         for r in [0.0..f64::INFINITY, f64::NAN..1.0, 0.0..1.7e308, -1e18..0.0] {
-            let e = drawable(r.clone()).expect_err("must be refused").to_string();
+            let e = drawable(r.clone())
+                .expect_err("must be refused")
+                .to_string();
             assert!(e.contains("cannot be drawn"), "{r:?}: {e}");
         }
     }
 }
-
