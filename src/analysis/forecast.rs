@@ -12,6 +12,7 @@ use std::sync::atomic::AtomicBool;
 
 use crate::analysis::economics::break_even;
 use crate::analysis::report::{self, Report, ScaleCurve, ScalePoint, ScaleStrategy};
+use crate::foundations::limits;
 use crate::foundations::pricing::PricingGap;
 use crate::model::scenario::{self, Scenario};
 use crate::simulation::montecarlo::{self, Outcome, Stop};
@@ -88,8 +89,8 @@ pub enum ForecastError {
     /// A money figure of the report is not a finite number (the scenario's prices, scales or
     /// revenue multiply beyond what `f64` holds): bad input, never a printed "n/a".
     #[error(
-        "{path}: {figure} is not a finite number of dollars; the scenario's prices, price \
-         scales or revenue are beyond any real value"
+        "{path}: {figure} is not a finite number of dollars up to 1e15; the scenario's prices, \
+         price scales, revenue or traffic are beyond any real value"
     )]
     Money {
         /// Scenario path.
@@ -117,9 +118,10 @@ pub fn forecast(scenario: &Scenario, opts: &ForecastOptions) -> Result<Report, F
     Ok(report)
 }
 
-/// An error naming the first money figure of `report` that is not a finite number.
+/// An error naming the first money figure of `report` that is not a finite number of at most
+/// [`limits::MAX_REPORT_USD`] dollars.
 fn finite_money(scenario: &Scenario, report: &Report) -> Result<(), ForecastError> {
-    match report.non_finite_money() {
+    match report.money_beyond(limits::MAX_REPORT_USD) {
         Some(figure) => Err(ForecastError::Money {
             path: scenario.path.clone(),
             figure,

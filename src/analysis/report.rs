@@ -534,15 +534,9 @@ pub fn strategy_order(report: &Report) -> Vec<String> {
 }
 
 impl Report {
-    /// The first money figure of the report that is not a finite number, with its path
-    /// (`strategies.baseline.cost_usd.p95`), or `None`. Money that is not a number is an error
-    /// for the caller to report, never a printed "n/a".
-    pub fn non_finite_money(&self) -> Option<String> {
-        self.money_beyond(f64::INFINITY)
-    }
-
     /// The first money figure of the report that is not a finite number of magnitude at most
-    /// `max` dollars, with its path, or `None`.
+    /// `max` dollars, with its path (`strategies.baseline.cost_usd.p95`), or `None`. Such money
+    /// is an error for the caller to report, never a printed "n/a" or a saturated figure.
     pub fn money_beyond(&self, max: f64) -> Option<String> {
         for (name, s) in &self.strategies {
             let at = |field: String| Some(format!("strategies.{name}.{field}"));

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow};
 
 use crate::analysis::report;
+use crate::foundations::limits::MAX_REPORT_USD;
 
 use super::failure::Failure;
 use super::flags::PlotFormat;
@@ -61,19 +62,15 @@ fn load_report(path: &Path) -> Result<report::Report, Failure> {
     }
     // Charts are drawn up to a quadrillion; a report beyond (hand-edited, or from an older
     // version without the plausible ranges) is bad input, not something to draw.
-    if let Some(figure) = report.money_beyond(MAX_CHART_USD) {
+    if let Some(figure) = report.money_beyond(MAX_REPORT_USD) {
         return Err(Failure::input(anyhow!(
-            "{}: {figure} is not a finite number of dollars within {MAX_CHART_USD:e}; \
+            "{}: {figure} is not a finite number of dollars up to {MAX_REPORT_USD:e}; \
              charts cannot draw it",
             path.display()
         )));
     }
     Ok(report)
 }
-
-/// Largest money figure a report to plot may hold: a quadrillion dollars, far above any real
-/// forecast (and the axis limit of the charts).
-const MAX_CHART_USD: f64 = 1e15;
 
 /// The scenario file a saved report was made from, when it is still where the report says
 /// and unchanged (same SHA-256); never for audits (their "scenario" is the trace).

@@ -21,7 +21,9 @@
 //! | a model's `max_input_tokens`, `max_output_tokens` | [`MAX_MODEL_TOKENS`] = 100 million | |
 //! | `revenue.plans[].usd_per_user_month` | [`MAX_USD_PER_USER_MONTH`] = $100,000 | |
 //! | `revenue.usd_per_request` | [`MAX_USD_PER_REQUEST`] = $1,000 | |
-//! | a token count in one trace row | [`MAX_TRACE_ROW_TOKENS`] = 100 million | a row error naming the line and column |
+//! | a token count in one trace row | [`MAX_TRACE_ROW_TOKENS`] = 100 million | a row error naming the line |
+//! | an uncertain price scale, a price change | 100 | its P99.9 (largest value, if bounded) |
+//! | any money figure of a report | [`MAX_REPORT_USD`] = $10^15 | an error (exit 2), as is money that is not a finite number |
 //!
 //! Within these limits a run's totals stay far inside `u64` and `f64`; the sums are still
 //! checked (the ledger's counts saturate and a saturated count is an error, not a wrapped
@@ -64,6 +66,11 @@ pub const MAX_USD_PER_USER_MONTH: f64 = 100_000.0;
 
 /// Largest revenue per served request, USD.
 pub const MAX_USD_PER_REQUEST: f64 = 1000.0;
+
+/// Largest money figure a report may hold, USD: a quadrillion dollars, ten times the world's
+/// yearly output. A forecast beyond it (or not a finite number) is an error, never a printed
+/// figure; `plot` refuses a saved report beyond it.
+pub const MAX_REPORT_USD: f64 = 1e15;
 
 /// Largest token count one trace row may state (input, output, cached or reasoning): a hundred
 /// times the largest context window offered today. Above it a row is an error, so sums over

@@ -32,6 +32,7 @@ pub use check::{
     parse, relative_to, trim_float, unknown_model,
 };
 pub use file::{Growth, History, Queries, ScenarioFile, StrategyFile, Weekday};
+pub use price_changes::MAX_PRICE_CHANGE_FACTOR;
 
 /// A validated scenario, ready to simulate.
 #[derive(Debug, Clone)]

@@ -342,3 +342,31 @@ fn plot_refuses_a_report_with_an_absurd_cost_instead_of_hanging() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("strategies.baseline.cost_usd.p95"), "{err}");
 }
+
+/// A price scale drawn up to 1e300 printed a saturated 40-digit cost with exit 0; now the
+/// scale's largest draw is checked at load (a hundredfold rise at most), as is a revenue value.
+#[test]
+fn uncertain_price_scales_and_revenue_have_maxima() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario_file(
+        dir.path(),
+        "Fixed(1)",
+        "Fixed(100)",
+        "  revenue: Revenue(usd_per_request: 0.01),\n  uncertain: [\n    \
+         Scale(\"prices[gpt-4o-mini]\", Uniform(min: 1e300, max: 1.5e300)),\n    \
+         Scale(\"revenue.usd_per_request\", LogNormal(median: 1e6, p90: 1e7)),\n  ],\n",
+    );
+    let (code, err) = validate(&path);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(
+            "uncertain[0]: \"prices[gpt-4o-mini]\": Uniform(min 1e300, max 1.5e300) gives up to \
+             1.5e300 times the catalog price (a hundredfold rise at most); at most 100 is accepted"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("uncertain[1]: \"revenue.usd_per_request\": LogNormal(median 1000000, p90 10000000) gives up to"),
+        "{err}"
+    );
+}

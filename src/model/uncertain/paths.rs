@@ -2,9 +2,10 @@
 //! (the table of valid paths is in [`super`]'s docs).
 
 use crate::foundations::dist::Dist;
+use crate::foundations::limits;
 use crate::foundations::pricing::{Bucket, Catalog};
 use crate::model::scenario::file::UncertainFile;
-use crate::model::scenario::{self, Endpoint, Growth, Queries, Revenue};
+use crate::model::scenario::{self, Endpoint, Growth, MAX_PRICE_CHANGE_FACTOR, Queries, Revenue};
 use crate::model::strategy::{Action, Strategy};
 
 use super::syntax::{PATHS, Step, split_path, suggestion};
@@ -107,6 +108,28 @@ impl Param<'_> {
                  (e.g. Uniform(min: 0.6, max: 0.9))",
                 self.dist.name(),
                 scenario::trim_float(self.max)
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// An error when the drawn value (the draw itself, or the draw times `current` for a
+    /// scale) can pass `limit` (in `unit`), the draw taken at its plausible largest value
+    /// ([`Dist::plausible_max`]: its largest value if bounded, else its P99.9).
+    fn at_most(&self, current: f64, limit: f64, unit: &str) -> Result<(), String> {
+        let factor = if self.kind == Kind::Scale {
+            current
+        } else {
+            1.0
+        };
+        let top = self.dist.plausible_max() * factor;
+        if top > limit {
+            Err(format!(
+                "{} gives up to {} {unit}; at most {} is accepted",
+                self.dist,
+                scenario::trim_float(top),
+                scenario::trim_float(limit)
             ))
         } else {
             Ok(())
@@ -369,6 +392,11 @@ impl Param<'_> {
         let path = self.path;
         self.scale_only("a price (prices can only be scaled)")?;
         self.at(self.non_negative())?;
+        self.at(self.at_most(
+            1.0,
+            MAX_PRICE_CHANGE_FACTOR,
+            "times the catalog price (a hundredfold rise at most)",
+        ))?;
         let sel = sel.ok_or_else(|| {
             format!("{path:?}: name the model, e.g. prices[claude-sonnet-4-6] or prices[*]")
         })?;
@@ -450,14 +478,28 @@ impl Param<'_> {
             .ok_or_else(|| format!("{path:?}: the scenario states no revenue"))?;
         self.at(self.non_negative())?;
         match (rest, plan) {
-            (["usd_per_request"], None) => Ok(Target::RevenuePerRequest),
+            (["usd_per_request"], None) => {
+                self.at(self.at_most(
+                    revenue.usd_per_request,
+                    limits::MAX_USD_PER_REQUEST,
+                    "USD per request",
+                ))?;
+                Ok(Target::RevenuePerRequest)
+            }
             (["plans", "usd_per_user_month"], Some(name)) => revenue
                 .plans
                 .iter()
                 .position(|p| p.name == name)
-                .map(Target::RevenuePlan)
-                .ok_or_else(|| {
-                    format!(
+                .map(|i| {
+                    self.at(self.at_most(
+                        revenue.plans[i].usd_per_user_month,
+                        limits::MAX_USD_PER_USER_MONTH,
+                        "USD per user per month",
+                    ))?;
+                    Ok(Target::RevenuePlan(i))
+                })
+                .unwrap_or_else(|| {
+                    Err(format!(
                         "{path:?}: no plan named {name:?}; plans are {}",
                         revenue
                             .plans
@@ -465,7 +507,7 @@ impl Param<'_> {
                             .map(|p| format!("{:?}", p.name))
                             .collect::<Vec<_>>()
                             .join(", ")
-                    )
+                    ))
                 }),
             _ => Err(self.unknown()),
         }
