@@ -23,6 +23,8 @@
 //! | `revenue.usd_per_request` | [`MAX_USD_PER_REQUEST`] = $1,000 | |
 //! | a token count in one trace row | [`MAX_TRACE_ROW_TOKENS`] = 100 million | a row error naming the line |
 //! | an uncertain price scale, a price change | 100 | its P99.9 (largest value, if bounded) |
+//! | an uncertain scale of a token field, turns or think time | that field's limit | the field's P99.9 at the scale's P99.9 |
+//! | an uncertain revenue value or scale | the revenue limits | at its P99.9 |
 //! | any money figure of a report | [`MAX_REPORT_USD`] = $10^15 | an error (exit 2), as is money that is not a finite number |
 //!
 //! Within these limits a run's totals stay far inside `u64` and `f64`; the sums are still

@@ -354,7 +354,8 @@ fn uncertain_price_scales_and_revenue_have_maxima() {
         "Fixed(100)",
         "  revenue: Revenue(usd_per_request: 0.01),\n  uncertain: [\n    \
          Scale(\"prices[gpt-4o-mini]\", Uniform(min: 1e300, max: 1.5e300)),\n    \
-         Scale(\"revenue.usd_per_request\", LogNormal(median: 1e6, p90: 1e7)),\n  ],\n",
+         Scale(\"revenue.usd_per_request\", LogNormal(median: 1e6, p90: 1e7)),\n    \
+         Scale(\"endpoints[chat].output_tokens\", Uniform(min: 1, max: 1e6)),\n  ],\n",
     );
     let (code, err) = validate(&path);
     assert_eq!(code, Some(2), "{err}");
@@ -367,6 +368,14 @@ fn uncertain_price_scales_and_revenue_have_maxima() {
     );
     assert!(
         err.contains("uncertain[1]: \"revenue.usd_per_request\": LogNormal(median 1000000, p90 10000000) gives up to"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "uncertain[2]: \"endpoints[chat].output_tokens\": Uniform(min 1, max 1000000) scales \
+             Fixed(100) up to 100000000 tokens per request (at its largest draw, 1000000); at \
+             most 10000000 is accepted"
+        ),
         "{err}"
     );
 }

@@ -136,6 +136,24 @@ impl Param<'_> {
         }
     }
 
+    /// An error when `d` scaled by this parameter's largest draw can pass `limit` (in `unit`),
+    /// both taken at their plausible largest value ([`Dist::plausible_max`]).
+    fn scaled_at_most(&self, d: &Dist, limit: f64, unit: &str) -> Result<(), String> {
+        let scale = self.dist.plausible_max();
+        let top = d.scaled(scale).map_or(f64::INFINITY, |s| s.plausible_max());
+        if top > limit {
+            Err(format!(
+                "{} scales {d} up to {} {unit} (at its largest draw, {}); at most {} is accepted",
+                self.dist,
+                scenario::trim_float(top.round()),
+                scenario::trim_float(scale),
+                scenario::trim_float(limit)
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
     /// `check`'s message, prefixed with the path.
     fn at(&self, check: Result<(), String>) -> Result<(), String> {
         check.map_err(|e| format!("{:?}: {e}", self.path))
@@ -286,9 +304,13 @@ impl Param<'_> {
     fn check_sizes(&self, endpoints: &[usize], parts: &[Part]) -> Result<(), String> {
         for &i in endpoints {
             for &p in parts {
-                sizes_mut_ref(&self.cx.endpoints[i], p)
-                    .scaled(1.0)
-                    .map_err(|e| format!("{:?}: {e}", self.path))?;
+                let d = sizes_mut_ref(&self.cx.endpoints[i], p);
+                d.scaled(1.0).map_err(|e| format!("{:?}: {e}", self.path))?;
+                self.at(self.scaled_at_most(
+                    d,
+                    limits::MAX_TOKENS_PER_REQUEST,
+                    "tokens per request",
+                ))?;
             }
         }
         Ok(())
@@ -298,12 +320,13 @@ impl Param<'_> {
     fn check_traffic(&self, endpoints: &[usize], field: TrafficField) -> Result<(), String> {
         for &i in endpoints {
             let t = &self.cx.endpoints[i].traffic;
-            let d = match field {
-                TrafficField::Turns => &t.turns,
-                TrafficField::ThinkTime => &t.think_time_s,
+            let (d, limit, unit) = match field {
+                TrafficField::Turns => (&t.turns, limits::MAX_TURNS, "turns per session"),
+                TrafficField::ThinkTime => (&t.think_time_s, limits::MAX_THINK_TIME_S, "seconds"),
                 _ => continue,
             };
             d.scaled(1.0).map_err(|e| format!("{:?}: {e}", self.path))?;
+            self.at(self.scaled_at_most(d, limit, unit))?;
         }
         match (field, self.kind) {
             (TrafficField::QueriesRate, _) => {}
