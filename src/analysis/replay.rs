@@ -284,6 +284,12 @@ pub fn replay(
     }
     let (days, recorded_cache) = (feed.days, feed.recorded_cache);
     let ledgers: Vec<Ledger> = feed.fleet.into_ledgers();
+    if let Some(what) = ledgers.iter().find_map(Ledger::overflow) {
+        return Err(TraceRunError::Overflow {
+            path: display,
+            what,
+        });
+    }
     let outcome = Outcome {
         models,
         strategies: sc.strategies.clone(),
@@ -383,6 +389,7 @@ impl<'a> Feed<'a> {
                 r.time_ms
             )));
         }
+        trace::check_sizes(r).map_err(row_err)?;
         self.prev = Some((r.time_ms, r.line));
         if !self.started {
             self.conv.day0 = trace::day0_ms(r.time_ms);

@@ -8,6 +8,7 @@ use crate::analysis::report;
 use crate::foundations::input::{
     MAX_REPORT_BYTES, MAX_SCENARIO_BYTES, read_capped, read_capped_text,
 };
+use crate::foundations::limits::MAX_REPORT_USD;
 
 use super::failure::Failure;
 use super::flags::PlotFormat;
@@ -60,6 +61,15 @@ fn load_report(path: &Path) -> Result<report::Report, Failure> {
             path.display(),
             report.schema_version,
             report::SCHEMA_VERSION
+        )));
+    }
+    // Charts are drawn up to a quadrillion; a report beyond (hand-edited, or from an older
+    // version without the plausible ranges) is bad input, not something to draw.
+    if let Some(figure) = report.money_beyond(MAX_REPORT_USD) {
+        return Err(Failure::input(anyhow!(
+            "{}: {figure} is not a finite number of dollars up to {MAX_REPORT_USD:e}; \
+             charts cannot draw it",
+            path.display()
         )));
     }
     Ok(report)

@@ -11,6 +11,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::fan::VLine;
+use super::frame::drawable;
 use super::frame::strategies;
 use super::style::{DrawResult, GRID_BOLD, GRID_LIGHT, INK, MUTED, Plot, anchored, font};
 use crate::analysis::report::{Report, Stats, StrategyResult};
@@ -253,7 +254,7 @@ where
     if let Some(c) = &b.caption {
         builder.caption(c, font(17.0, INK));
     }
-    let mut chart = builder.build_cartesian_2d(x_range, y_range)?;
+    let mut chart = builder.build_cartesian_2d(drawable(x_range)?, drawable(y_range)?)?;
     chart
         .configure_mesh()
         .disable_y_mesh()
