@@ -244,7 +244,10 @@ mod tests {
             format!("{} ({})", Catalog::builtin().source, ron_path.display())
         );
         from_file.source = Catalog::builtin().source;
-        assert!(from_file == Catalog::builtin(), "the file holds the built-in catalog");
+        assert!(
+            from_file == Catalog::builtin(),
+            "the file holds the built-in catalog"
+        );
         let json_path = dir.join("prices.json");
         std::fs::write(&json_path, litellm::tests::FIXTURE).unwrap();
         let c = Catalog::load(&json_path).unwrap();
