@@ -2,7 +2,8 @@
 //!
 //! Simulated time and the event queue ([`time`]), random streams ([`rng`]), distributions
 //! ([`dist`]), calendar dates and months ([`calendar`]), prices and provider cache rules
-//! ([`pricing`]), and the ledger of integer token counts ([`ledger`]). Nothing here knows what a
+//! ([`pricing`]), the ledger of integer token counts ([`ledger`]), and the plausible range of
+//! every size, count and price ([`limits`]). Nothing here knows what a
 //! scenario, a strategy or a report is: these modules use only each other and the standard
 //! library and crates.
 
@@ -10,6 +11,7 @@ pub mod calendar;
 pub mod dist;
 pub mod input;
 pub mod ledger;
+pub mod limits;
 pub mod pricing;
 pub mod rng;
 pub mod time;

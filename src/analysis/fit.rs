@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::foundations::dist::Dist;
 use crate::foundations::pricing::{Catalog, Mode};
-use crate::foundations::time::MS_PER_DAY;
+use crate::foundations::time::{MAX_HORIZON_DAYS, MS_PER_DAY};
 use crate::model::scenario::file::{
     EndpointFile, History, PromptFile, ScenarioFile, ServiceTierFile, TrafficFile,
 };
@@ -124,7 +124,12 @@ pub fn fit(
             message: format!("--model: {problem}"),
         });
     }
-    let Observed { eps, first, last } = observe(reader)?;
+    let Observed {
+        eps,
+        first,
+        last,
+        last_line,
+    } = observe(reader)?;
     if eps.is_empty() {
         return Err(FitError::Invalid {
             path,
@@ -135,6 +140,17 @@ pub fn fit(
     let days = ((last - first).max(0) as f64 / MS_PER_DAY as f64)
         .ceil()
         .max(1.0);
+    // The fitted horizon is the span: one a scenario can have, or an error naming the row.
+    if days > f64::from(MAX_HORIZON_DAYS) {
+        let why = trace::day_of(last, first).err().unwrap_or_default();
+        return Err(FitError::Invalid {
+            path,
+            message: format!(
+                "line {last_line}: the trace spans {days} days from its first row, more than the \
+                 {MAX_HORIZON_DAYS} days (ten years) a scenario may cover ({why})"
+            ),
+        });
+    }
     let mut endpoints = Vec::new();
     for (ep, mut a) in eps {
         a.end_sessions();
@@ -165,26 +181,37 @@ pub fn fit(
     })
 }
 
-/// What the whole trace showed: one accumulator per endpoint, and the first and last times.
+/// What the whole trace showed: one accumulator per endpoint, the first and last times, and
+/// the line of the last.
 struct Observed {
     eps: BTreeMap<String, Acc>,
     first: i64,
     last: i64,
+    last_line: u64,
 }
 
 /// Read every row into its endpoint's accumulator.
 fn observe(reader: TraceReader) -> Result<Observed, FitError> {
     let mut eps: BTreeMap<String, Acc> = BTreeMap::new();
-    let (mut first, mut last) = (i64::MAX, i64::MIN);
+    let (mut first, mut last, mut last_line) = (i64::MAX, i64::MIN, 0);
+    let path = reader.path().to_string();
     for row in reader {
         let r = row?;
+        trace::check_sizes(&r).map_err(|m| TraceError::row(&path, r.line, m))?;
         first = first.min(r.time_ms);
-        last = last.max(r.time_ms);
+        if r.time_ms > last {
+            (last, last_line) = (r.time_ms, r.line);
+        }
         eps.entry(r.endpoint.clone().unwrap_or_else(|| "all".into()))
             .or_default()
             .add(&r);
     }
-    Ok(Observed { eps, first, last })
+    Ok(Observed {
+        eps,
+        first,
+        last,
+        last_line,
+    })
 }
 
 impl Acc {

@@ -12,6 +12,7 @@ use std::sync::atomic::AtomicBool;
 
 use crate::analysis::economics::break_even;
 use crate::analysis::report::{self, Report, ScaleCurve, ScalePoint, ScaleStrategy};
+use crate::foundations::limits;
 use crate::foundations::pricing::PricingGap;
 use crate::model::scenario::{self, Scenario};
 use crate::simulation::montecarlo::{self, Outcome, Stop};
@@ -85,6 +86,18 @@ pub enum ForecastError {
     /// A model has no price for a bucket the runs used.
     #[error(transparent)]
     Pricing(#[from] PricingGap),
+    /// A money figure of the report is not a finite number (the scenario's prices, scales or
+    /// revenue multiply beyond what `f64` holds): bad input, never a printed "n/a".
+    #[error(
+        "{path}: {figure} is not a finite number of dollars up to 1e15; the scenario's prices, \
+         price scales, revenue or traffic are beyond any real value"
+    )]
+    Money {
+        /// Scenario path.
+        path: String,
+        /// The report figure, e.g. `strategies.baseline.cost_usd.p95`.
+        figure: String,
+    },
     /// [`ForecastOptions::cancel`] was set.
     #[error("interrupted before the runs finished; no report was written")]
     Interrupted,
@@ -98,10 +111,23 @@ pub fn forecast(scenario: &Scenario, opts: &ForecastOptions) -> Result<Report, F
     let mut subject = report::Subject::of_scenario(scenario);
     subject.budget_usd_per_month = opts.budget_usd_per_month;
     let mut report = report::build_for(&subject, &outcome, opts.runs)?;
+    finite_money(scenario, &report)?;
     if !opts.scale.is_empty() {
         report.scale_curve = Some(scale_curve(scenario, opts)?);
     }
     Ok(report)
+}
+
+/// An error naming the first money figure of `report` that is not a finite number of at most
+/// [`limits::MAX_REPORT_USD`] dollars.
+fn finite_money(scenario: &Scenario, report: &Report) -> Result<(), ForecastError> {
+    match report.money_beyond(limits::MAX_REPORT_USD) {
+        Some(figure) => Err(ForecastError::Money {
+            path: scenario.path.clone(),
+            figure,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// [`montecarlo::simulate`] with the cancel flag and progress callback of `opts`.
@@ -177,6 +203,7 @@ pub fn scale_curve(
         days = sc.horizon_days;
         let outcome = simulate_opts(&sc, runs, opts)?;
         let rep = report::build(&sc, &outcome, runs)?;
+        finite_money(scenario, &rep)?;
         points.push(ScalePoint {
             daily_active_users: u,
             strategies: rep

@@ -248,7 +248,9 @@ pub fn replay(
     scenario: &Scenario,
     opts: &ReplayOptions,
 ) -> Result<Report, TraceRunError> {
-    let display = path.display().to_string();
+    // The trace is read once (it may be a pipe), for its rows and its digest.
+    let mut reader = TraceReader::open(path, opts.format)?;
+    let display = reader.path().to_string();
     let mut sc = scenario.clone();
     // The ledgers grow day by day as the trace goes on.
     sc.horizon_days = 1;
@@ -259,8 +261,6 @@ pub fn replay(
             .map(|s| Pipeline::new(&sc, s, &mut models, 0))
             .collect(),
     );
-    // The trace is read once (it may be a pipe), for its rows and its digest.
-    let mut reader = TraceReader::open(path, opts.format)?;
     let sorted = if opts.sort {
         Some(read_sorted(&mut reader, opts)?)
     } else {
@@ -284,6 +284,12 @@ pub fn replay(
     }
     let (days, recorded_cache) = (feed.days, feed.recorded_cache);
     let ledgers: Vec<Ledger> = feed.fleet.into_ledgers();
+    if let Some(what) = ledgers.iter().find_map(Ledger::overflow) {
+        return Err(TraceRunError::Overflow {
+            path: display,
+            what,
+        });
+    }
     let outcome = Outcome {
         models,
         strategies: sc.strategies.clone(),
@@ -383,6 +389,7 @@ impl<'a> Feed<'a> {
                 r.time_ms
             )));
         }
+        trace::check_sizes(r).map_err(row_err)?;
         self.prev = Some((r.time_ms, r.line));
         if !self.started {
             self.conv.day0 = trace::day0_ms(r.time_ms);

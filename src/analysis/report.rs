@@ -44,6 +44,23 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// The name of the first figure that is not a finite number of magnitude at most `max`.
+    fn outside(&self, max: f64) -> Option<&'static str> {
+        [
+            ("mean", self.mean),
+            ("p5", self.p5),
+            ("p10", self.p10),
+            ("p50", self.p50),
+            ("p90", self.p90),
+            ("p95", self.p95),
+            ("min", self.min),
+            ("max", self.max),
+        ]
+        .into_iter()
+        .find(|(_, v)| !in_range(*v, max))
+        .map(|(name, _)| name)
+    }
+
     /// Statistics of `values` (in run order; they are sorted on a copy).
     pub fn of(values: &[f64]) -> Stats {
         if values.is_empty() {
@@ -537,6 +554,70 @@ pub fn strategy_order(report: &Report) -> Vec<String> {
     rest.sort_by_key(|n| (n != "baseline", n.clone()));
     names.extend(rest);
     names
+}
+
+impl Report {
+    /// The first money figure of the report that is not a finite number of magnitude at most
+    /// `max` dollars, with its path (`strategies.baseline.cost_usd.p95`), or `None`. Such money
+    /// is an error for the caller to report, never a printed "n/a" or a saturated figure.
+    pub fn money_beyond(&self, max: f64) -> Option<String> {
+        for (name, s) in &self.strategies {
+            let at = |field: String| Some(format!("strategies.{name}.{field}"));
+            let stats = |field: &str, st: &Stats| st.outside(max).map(|f| format!("{field}.{f}"));
+            let u = &s.unit_economics;
+            let mut figures: Vec<(String, &Stats)> = vec![
+                ("cost_usd".into(), &s.cost_usd),
+                ("savings_vs_baseline_usd".into(), &s.savings_vs_baseline_usd),
+                (
+                    "unit_economics.cost_per_request_usd".into(),
+                    &u.cost_per_request_usd,
+                ),
+                (
+                    "unit_economics.cost_per_user_month_usd".into(),
+                    &u.cost_per_user_month_usd,
+                ),
+            ];
+            for (field, st) in [
+                ("revenue_usd", &u.revenue_usd),
+                ("margin_usd", &u.margin_usd),
+                ("gross_margin", &u.gross_margin),
+                ("margin_per_user_month_usd", &u.margin_per_user_month_usd),
+            ] {
+                if let Some(st) = st {
+                    figures.push((format!("unit_economics.{field}"), st));
+                }
+            }
+            for (kind, map) in [
+                ("by_endpoint", &s.by_endpoint),
+                ("by_model", &s.by_model),
+                ("by_bucket", &s.by_bucket),
+            ] {
+                for (key, b) in map {
+                    figures.push((format!("{kind}.{key}.cost_usd"), &b.cost_usd));
+                }
+            }
+            for d in &s.daily {
+                figures.push((format!("daily[{}].cost_usd", d.day), &d.cost_usd));
+            }
+            for (i, m) in s.monthly.iter().enumerate() {
+                figures.push((format!("monthly[{i}].cost_usd"), &m.cost_usd));
+            }
+            for (field, st) in figures {
+                if let Some(f) = stats(&field, st) {
+                    return at(f);
+                }
+            }
+            if let Some(i) = s.runs_cost_usd.iter().position(|c| !in_range(*c, max)) {
+                return at(format!("runs_cost_usd[{i}]"));
+            }
+        }
+        None
+    }
+}
+
+/// Whether `v` is a finite number of magnitude at most `max`.
+fn in_range(v: f64, max: f64) -> bool {
+    v.is_finite() && v.abs() <= max
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ pub struct FitArgs {
     /// Model for endpoints whose rows name none (and instead of the trace's models).
     #[arg(long)]
     pub model: Option<String>,
-    /// Scenario name (default: the trace's file name).
+    /// Scenario name (default: the trace's file name; `fitted` for standard input).
     #[arg(long)]
     pub name: Option<String>,
     /// Seed written into the scenario.
@@ -47,6 +47,7 @@ pub(crate) fn execute(a: &FitArgs) -> Result<i32, Failure> {
     let name = a.name.clone().unwrap_or_else(|| {
         a.trace
             .file_stem()
+            .filter(|_| a.trace.as_os_str() != "-")
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_else(|| "fitted".into())
     });

@@ -8,6 +8,7 @@ use crate::analysis::report;
 use crate::foundations::input::{
     MAX_REPORT_BYTES, MAX_SCENARIO_BYTES, read_capped, read_capped_text,
 };
+use crate::foundations::limits::MAX_REPORT_USD;
 
 use super::failure::Failure;
 use super::flags::PlotFormat;
@@ -46,7 +47,7 @@ fn load_report(path: &Path) -> Result<report::Report, Failure> {
     let bytes = read_capped(path, MAX_REPORT_BYTES, "report")
         .with_context(|| format!("{}: cannot read report", path.display()))
         .map_err(Failure::input)?;
-    report::Report::from_json(&bytes).map_err(|e| match e {
+    let report = report::Report::from_json(&bytes).map_err(|e| match e {
         report::ReadError::Json(e) => Failure::input(anyhow::Error::new(e).context(format!(
             "{}: not a tokencast JSON report (write one with --format json)",
             path.display()
@@ -56,7 +57,17 @@ fn load_report(path: &Path) -> Result<report::Report, Failure> {
             path.display(),
             report::SCHEMA_VERSION
         )),
-    })
+    })?;
+    // Charts are drawn up to a quadrillion; a report beyond (hand-edited, or from an older
+    // version without the plausible ranges) is bad input, not something to draw.
+    if let Some(figure) = report.money_beyond(MAX_REPORT_USD) {
+        return Err(Failure::input(anyhow!(
+            "{}: {figure} is not a finite number of dollars up to {MAX_REPORT_USD:e}; \
+             charts cannot draw it",
+            path.display()
+        )));
+    }
+    Ok(report)
 }
 
 /// The scenario file a saved report was made from, when it is still where the report says

@@ -184,7 +184,9 @@ fn progress_bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
 /// Bad prices are bad input, a failed simulation a runtime error, and Ctrl-C exit code 130.
 fn forecast_failure(e: ForecastError, path: &Path) -> Failure {
     match e {
-        ForecastError::Pricing(_) | ForecastError::Scale { .. } => Failure::input(e),
+        ForecastError::Pricing(_) | ForecastError::Scale { .. } | ForecastError::Money { .. } => {
+            Failure::input(e)
+        }
         ForecastError::Simulation { .. } => Failure::runtime(e),
         ForecastError::Interrupted => Failure {
             code: 130,

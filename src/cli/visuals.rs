@@ -79,10 +79,18 @@ impl Visuals {
         quiet: bool,
     ) -> Result<(), Failure> {
         if let Some((dir, format)) = self.plot.take() {
-            let files = plot::write_all(report, &dir, format).map_err(Failure::runtime)?;
+            // Every chart is drawn before any file is touched, and each replaces its file as
+            // `-o` does: a failure or Ctrl-C leaves each old chart whole.
+            let charts = plot::render_all(report, format).map_err(Failure::runtime)?;
+            for (name, bytes) in &charts {
+                Sink::open(Some(&dir.join(name)))?.stream(|w| {
+                    w.write_all(bytes)
+                        .map_err(|e| format!("cannot write chart: {e}"))
+                })?;
+            }
             self.created = None;
             if !quiet {
-                eprintln!("wrote {} charts to {}", files.len(), dir.display());
+                eprintln!("wrote {} charts to {}", charts.len(), dir.display());
             }
         }
         if let Some((path, sink)) = self.html.take() {

@@ -6,6 +6,9 @@
 //! counts only when a report is built ([`crate::analysis::report`]), so sums are exact, do not depend on
 //! thread count, and a finished run can be re-priced without re-simulating.
 //!
+//! Sums are checked: every addition saturates at `u64::MAX` ([`tally`]) and a saturated count is
+//! an overflow ([`Ledger::overflow`]) that the run reports as an error; a sum never wraps.
+//!
 //! Storage is dense: lines are registered once and each owns one contiguous block of days, so
 //! adding tokens on the hot path is two index operations.
 
@@ -38,13 +41,21 @@ pub struct Cell {
 }
 
 impl Cell {
-    /// Add another cell's counts into this one.
+    /// Add another cell's counts into this one (saturating, see [`tally`]).
     pub fn add(&mut self, other: &Cell) {
         for (a, b) in self.tokens.iter_mut().zip(other.tokens.iter()) {
-            *a += *b;
+            tally(a, *b);
         }
-        self.requests += other.requests;
+        tally(&mut self.requests, other.requests);
     }
+}
+
+/// Add `n` to a count, saturating at `u64::MAX` instead of wrapping (release builds) or
+/// panicking (debug builds). A saturated count is an overflow that [`Ledger::overflow`]
+/// reports; every token sum of the engine goes through here.
+#[inline(always)]
+pub fn tally(count: &mut u64, n: u64) {
+    *count = count.saturating_add(n);
 }
 
 /// Token counts of one simulated run of one strategy.
@@ -177,6 +188,38 @@ impl Ledger {
         &mut self.cells[line * self.days as usize + day]
     }
 
+    /// The first count that overflowed (reached `u64::MAX`, where [`tally`] saturates), said
+    /// in words, or `None` when every sum is exact.
+    pub fn overflow(&self) -> Option<String> {
+        let days = self.days.max(1) as usize;
+        for (i, c) in self.cells.iter().enumerate() {
+            let day = i % days;
+            if let Some(b) = Bucket::ALL.iter().find(|b| c.tokens[b.index()] == u64::MAX) {
+                return Some(format!(
+                    "the {} token count of one model on day {day} overflowed (more than {} tokens)",
+                    b.name(),
+                    u64::MAX
+                ));
+            }
+            if c.requests == u64::MAX {
+                return Some(format!(
+                    "the request count on day {day} overflowed (more than {} requests)",
+                    u64::MAX
+                ));
+            }
+        }
+        for (e, seg) in self.prompt_segments.iter().enumerate() {
+            if let Some(k) = seg.iter().position(|t| *t == u64::MAX) {
+                return Some(format!(
+                    "the {} prompt tokens of endpoint {e} overflowed (more than {} tokens)",
+                    SEGMENTS[k],
+                    u64::MAX
+                ));
+            }
+        }
+        None
+    }
+
     /// Counts of one line on one day.
     pub fn cell(&self, line: usize, day: u32) -> &Cell {
         &self.cells[line * self.days as usize + day as usize]
@@ -295,6 +338,34 @@ mod tests {
         assert_eq!(t.tokens[Bucket::Input.index()], 15);
         assert_eq!(t.tokens[Bucket::Output.index()], 7);
         assert_eq!(t.requests, 1);
+    }
+
+    #[test]
+    fn sums_saturate_and_an_overflow_is_reported() {
+        let mut l = Ledger::new(2, 1);
+        let a = l.line(key(0));
+        assert_eq!(l.overflow(), None);
+        let t = &mut l.cell_mut(a, 1).tokens[Bucket::Output.index()];
+        tally(t, u64::MAX - 5);
+        assert_eq!(l.overflow(), None);
+        tally(&mut l.cell_mut(a, 1).tokens[Bucket::Output.index()], 10);
+        assert_eq!(l.cell(a, 1).tokens[Bucket::Output.index()], u64::MAX);
+        let msg = l.overflow().expect("an overflow");
+        assert!(
+            msg.contains("output token count") && msg.contains("day 1"),
+            "{msg}"
+        );
+        // Totals saturate too.
+        let mut c = *l.cell(a, 1);
+        c.add(l.cell(a, 1));
+        assert_eq!(c.tokens[Bucket::Output.index()], u64::MAX);
+        let mut l = Ledger::new(1, 1);
+        tally(&mut l.prompt_segments[0][2], u64::MAX);
+        assert!(
+            l.overflow()
+                .expect("overflow")
+                .contains("history prompt tokens")
+        );
     }
 
     #[test]

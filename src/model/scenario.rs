@@ -32,6 +32,7 @@ pub use check::{
     parse, relative_to, trim_float, unknown_model,
 };
 pub use file::{Growth, History, Queries, ScenarioFile, StrategyFile, Weekday};
+pub use price_changes::MAX_PRICE_CHANGE_FACTOR;
 
 /// A validated scenario, ready to simulate.
 #[derive(Debug, Clone)]
@@ -253,5 +254,155 @@ mod tests {
         assert_eq!(monthly.users_on(400.0, 10, 0), 400.0);
         assert_eq!(monthly.users_on(400.0, 40, 1), 1000.0);
         assert_eq!(monthly.users_on(400.0, 70, 2), 1000.0);
+    }
+
+    /// A one-endpoint scenario on gpt-4o-mini with `traffic` and `sizes` spliced in, and
+    /// `extra` top-level fields; its field errors as `path: message` lines.
+    fn errors(traffic: &str, sizes: &str, extra: &str) -> Vec<String> {
+        let text = format!(
+            "Scenario(name: \"t\", seed: 1, horizon_days: 30, endpoints: [Endpoint(\
+             name: \"chat\", model: \"gpt-4o-mini\", traffic: Traffic({traffic}), \
+             prompt: Prompt(user_tokens: Fixed(100)), {sizes})], {extra})"
+        );
+        let file = parse(&text, "t.ron").unwrap_or_else(|e| panic!("{e}"));
+        match Scenario::from_file(file, Catalog::builtin(), "t.ron") {
+            Ok(_) => Vec::new(),
+            Err(ScenarioError::Invalid { errors, .. }) => {
+                errors.iter().map(ToString::to_string).collect()
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    const TRAFFIC: &str = "daily_active_users: 100, sessions_per_user_per_day: 1, \
+                           turns: Fixed(1)";
+    const SIZES: &str = "output_tokens: Fixed(200)";
+
+    #[test]
+    fn plausible_ranges_are_checked_on_draws_not_only_means() {
+        assert_eq!(errors(TRAFFIC, SIZES, ""), Vec::<String>::new());
+        // Tokens: the P99.9 of a Normal, the largest value of a Uniform.
+        assert_eq!(
+            errors(TRAFFIC, "output_tokens: Normal(mean: 0, sd: 1e18)", ""),
+            [
+                "endpoints[0].output_tokens: Normal(mean 0, sd 1e18) has a P99.9 of 3.09e18 \
+              tokens per request; at most 10000000 is accepted (ten times any model's context \
+              window)"
+            ]
+        );
+        assert_eq!(
+            errors(
+                TRAFFIC,
+                "output_tokens: Fixed(200), reasoning_tokens: Uniform(min: 0, max: 2e7)",
+                ""
+            ),
+            [
+                "endpoints[0].reasoning_tokens: Uniform(min 0, max 20000000) has a largest value \
+              of 20000000 tokens per request; at most 10000000 is accepted (ten times any \
+              model's context window)"
+            ]
+        );
+        // The limit itself is accepted.
+        assert!(errors(TRAFFIC, "output_tokens: Uniform(min: 0, max: 1e7)", "").is_empty());
+        // Turns and think time.
+        let e = errors(
+            "daily_active_users: 100, sessions_per_user_per_day: 1, turns: Fixed(1e18), \
+             think_time_s: Fixed(30)",
+            SIZES,
+            "",
+        );
+        assert_eq!(
+            e,
+            [
+                "endpoints[0].traffic.turns: Fixed(1e18) has a largest value of 1e18 turns per \
+              session; at most 10000 is accepted (far beyond the longest agent loops; a run must \
+              end)"
+            ]
+        );
+        let e = errors(
+            "daily_active_users: 100, sessions_per_user_per_day: 1, \
+             turns: Geometric(mean: 5000), think_time_s: Exponential(mean: 1e9)",
+            SIZES,
+            "",
+        );
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(
+            e[0].starts_with(
+                "endpoints[0].traffic.turns: Geometric(mean 5000) has a P99.9 of 34536 turns"
+            ),
+            "{e:?}"
+        );
+        assert!(e[1].starts_with("endpoints[0].traffic.think_time_s: Exponential(mean 1000000000) has a P99.9 of 6907755279 seconds; at most 316224000"), "{e:?}");
+    }
+
+    #[test]
+    fn users_sessions_revenue_and_price_changes_have_maxima() {
+        assert_eq!(
+            errors(
+                "daily_active_users: 1e300, sessions_per_user_per_day: 0, turns: Fixed(1)",
+                SIZES,
+                ""
+            ),
+            [
+                "endpoints[0].traffic.daily_active_users: 1e300 daily active users is beyond any \
+              plausible value; at most 10000000000 is accepted"
+            ]
+        );
+        // Growth: the busiest day counts, not day 0.
+        let e = errors(
+            "daily_active_users: 1e6, sessions_per_user_per_day: 10, turns: Fixed(1), \
+             growth: Exponential(monthly_rate: 100)",
+            SIZES,
+            "",
+        );
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].starts_with("endpoints[0].traffic.growth: gives ")
+                && e[0].contains("sessions on day 29")
+                && e[0].ends_with("at most 100000000 a day are supported"),
+            "{e:?}"
+        );
+        let e = errors(
+            TRAFFIC,
+            SIZES,
+            "revenue: Revenue(plans: [Plan(name: \"pro\", share: 1, usd_per_user_month: 1e6)])",
+        );
+        assert_eq!(
+            e,
+            [
+                "revenue.plans[0].usd_per_user_month: 1000000 USD per user per month is beyond any \
+              plausible value; at most 100000 is accepted"
+            ]
+        );
+        let e = errors(
+            TRAFFIC,
+            SIZES,
+            "price_changes: [PriceChange(day: 1, model: \"gpt-4o-mini\", factor: 1e300)]",
+        );
+        assert_eq!(
+            e,
+            [
+                "price_changes[0].factor: must be a number above 0 and at most 100 (got 1e300); \
+              0.5 halves the price"
+            ]
+        );
+    }
+
+    #[test]
+    fn messages_print_huge_numbers_readably() {
+        let e = errors(
+            "daily_active_users: 100, sessions_per_user_per_day: -1e300, turns: Fixed(1)",
+            SIZES,
+            "",
+        );
+        assert_eq!(
+            e,
+            [
+                "endpoints[0].traffic.sessions_per_user_per_day: must be a finite number >= 0 \
+              (got -1e300)"
+            ]
+        );
+        assert_eq!(trim_float(1e300), "1e300");
+        assert_eq!(trim_float(2500.0), "2500");
     }
 }

@@ -26,7 +26,6 @@ pub use kind::ChartKind;
 pub use labels::{pct_short, usd_short, users_short};
 pub use palette::{hex, strategy_colour};
 
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use plotters::prelude::*;
@@ -75,14 +74,6 @@ pub enum PlotError {
         kind: ChartKind,
         /// plotters' message.
         message: String,
-    },
-    /// Writing a file failed.
-    #[error("{}: {source}", path.display())]
-    Io {
-        /// The file or folder.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
     },
 }
 
@@ -154,28 +145,20 @@ pub fn render(report: &Report, kind: ChartKind, format: ImageFormat) -> Result<V
     }
 }
 
-/// Write every chart the report has data for into `dir` (created if missing), as
-/// `<file_stem>.<svg|png>`; returns the files written.
-pub fn write_all(
+/// Every chart the report has data for, drawn in `format`: each chart's file name
+/// (`<file_stem>.<svg|png>`) and bytes. All are drawn before any is written, so a chart that
+/// cannot be drawn leaves a chart folder as it was.
+pub fn render_all(
     report: &Report,
-    dir: &Path,
     format: ImageFormat,
-) -> Result<Vec<PathBuf>, PlotError> {
-    std::fs::create_dir_all(dir).map_err(|source| PlotError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut written = Vec::new();
-    for kind in ChartKind::available_for(report) {
-        let bytes = render(report, kind, format)?;
-        let path = dir.join(format!("{}.{}", kind.file_stem(), format.extension()));
-        std::fs::write(&path, bytes).map_err(|source| PlotError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        written.push(path);
-    }
-    Ok(written)
+) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
+    ChartKind::available_for(report)
+        .into_iter()
+        .map(|kind| {
+            let name = format!("{}.{}", kind.file_stem(), format.extension());
+            render(report, kind, format).map(|bytes| (name, bytes))
+        })
+        .collect()
 }
 
 #[cfg(test)]

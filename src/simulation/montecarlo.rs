@@ -17,7 +17,7 @@ use crate::foundations::ledger::Ledger;
 use crate::model::scenario::{Revenue, Scenario};
 use crate::model::strategy::Strategy;
 use crate::model::uncertain::{self, PriceScales};
-use crate::model::workload::synthetic::Synthetic;
+use crate::model::workload::synthetic::{OutputClamps, Synthetic};
 use crate::simulation::pipeline::Fleet;
 use crate::simulation::pipeline::{ModelTable, Pipeline};
 
@@ -36,6 +36,8 @@ pub struct RunInfo {
     pub served_requests: u64,
     /// Revenue settings of this run, if the scenario states revenue.
     pub revenue: Option<Revenue>,
+    /// Per endpoint: requests whose output was clamped to the model's `max_output_tokens`.
+    pub output_clamps: Vec<OutputClamps>,
 }
 
 /// Everything the runs produced, before pricing.
@@ -78,10 +80,17 @@ pub fn run_once(
     run: u64,
 ) -> Result<Vec<Ledger>, String> {
     match run_counted(scenario, strategies, run, None) {
-        Ok((ledgers, _)) => Ok(ledgers),
+        Ok(r) => Ok(r.ledgers),
         Err(Stop::Failed(e)) => Err(e),
         Err(Stop::Cancelled) => Err("cancelled".to_string()),
     }
+}
+
+/// What one pass over a run's traffic produced.
+struct Counted {
+    ledgers: Vec<Ledger>,
+    served: u64,
+    output_clamps: Vec<OutputClamps>,
 }
 
 fn run_counted(
@@ -89,7 +98,7 @@ fn run_counted(
     strategies: &[Strategy],
     run: u64,
     cancel: Option<&AtomicBool>,
-) -> Result<(Vec<Ledger>, u64), Stop> {
+) -> Result<Counted, Stop> {
     let mut models = ModelTable::default();
     let mut fleet = Fleet::new(
         strategies
@@ -107,7 +116,24 @@ fn run_counted(
             return Err(Stop::Cancelled);
         }
     }
-    Ok((fleet.into_ledgers(), served))
+    let ledgers = fleet.into_ledgers();
+    check_sums(&ledgers, run)?;
+    Ok(Counted {
+        ledgers,
+        served,
+        output_clamps: traffic.output_clamps(),
+    })
+}
+
+/// A run whose token counts overflowed (a count reached `u64::MAX`, where the ledger's sums
+/// saturate) is an error, never a wrapped number.
+fn check_sums(ledgers: &[Ledger], run: u64) -> Result<(), Stop> {
+    match ledgers.iter().find_map(Ledger::overflow) {
+        Some(what) => Err(Stop::Failed(format!(
+            "run {run}: {what}; the scenario's sizes or traffic are far beyond any real workload"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The product's endpoint: the one with the most daily active users on day 0.
@@ -143,30 +169,32 @@ fn one_run(
         return Err(Stop::Cancelled);
     }
     if scenario.uncertain.is_empty() {
-        let (ledgers, served) = run_counted(scenario, &scenario.strategies, run, cancel)?;
+        let c = run_counted(scenario, &scenario.strategies, run, cancel)?;
         return Ok((
-            ledgers,
+            c.ledgers,
             RunInfo {
                 draws: Vec::new(),
                 prices: PriceScales::default(),
                 active_user_days: active_user_days(scenario, product),
-                served_requests: served,
+                served_requests: c.served,
                 revenue: scenario.revenue.clone(),
+                output_clamps: c.output_clamps,
             },
         ));
     }
     let draws = uncertain::draw(scenario, run);
     let (sc, prices) =
         uncertain::apply(scenario, &draws).map_err(|e| Stop::Failed(format!("run {run}: {e}")))?;
-    let (ledgers, served) = run_counted(&sc, &sc.strategies, run, cancel)?;
+    let c = run_counted(&sc, &sc.strategies, run, cancel)?;
     Ok((
-        ledgers,
+        c.ledgers,
         RunInfo {
             draws,
             prices,
             active_user_days: active_user_days(&sc, product),
-            served_requests: served,
+            served_requests: c.served,
             revenue: sc.revenue.clone(),
+            output_clamps: c.output_clamps,
         },
     ))
 }

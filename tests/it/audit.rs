@@ -37,7 +37,7 @@ fn native_trace_is_priced_exactly_as_recorded() {
     let a = &v["audit"];
     assert_eq!(a["rows"], 6);
     assert_eq!(a["users"], 3);
-    assert_eq!(a["endpoints_pareto"][0]["name"], "support-chat");
+    assert_eq!(a["endpoints_pareto"][0]["name"], "chat");
     assert_eq!(a["top_users"][0]["name"], "u1");
     assert!(
         (a["top_users"][0]["cost_usd"].as_f64().unwrap() - rows[..3].iter().sum::<f64>()).abs()
@@ -158,8 +158,8 @@ fn unknown_columns_formats_and_models_are_clear_errors() {
 }
 
 /// Found fuzzing the trace readers: token counts near `u64::MAX` overflowed the audit's totals
-/// (two rows) or the cached-tokens check (one row) and panicked; Mooncake rows were not checked
-/// at all. Every count is now at most `MAX_ROW_TOKENS`.
+/// (two rows) or the cached-tokens check (one row) and panicked. Every count is now at most
+/// `limits::MAX_TRACE_ROW_TOKENS`, in every format.
 #[test]
 fn huge_token_counts_are_row_errors_not_overflows() {
     let dir = tempfile::tempdir().unwrap();
@@ -168,20 +168,20 @@ fn huge_token_counts_are_row_errors_not_overflows() {
         (
             "sum.csv",
             format!("timestamp,input_tokens,output_tokens\n0,{max},1\n1,{max},1\n"),
-            format!("sum.csv:2: input_tokens ({max}) is more than any request holds"),
+            format!("sum.csv:2: input_tokens: {max} tokens is beyond any real request"),
         ),
         (
             "cached.csv",
             format!(
                 "timestamp,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens\n0,10,1,{max},{max}\n"
             ),
-            format!("cached.csv:2: cache_read_tokens ({max}) is more than any request holds"),
+            format!("cached.csv:2: cache_read_tokens + cache_write_tokens ({max}) exceed input_tokens (10)"),
         ),
         (
             "mooncake.jsonl",
             "{\"timestamp\": 0, \"input_length\": 1000000001, \"output_length\": 1, \"hash_ids\": []}\n"
                 .to_string(),
-            "mooncake.jsonl:1: input_tokens (1000000001) is more than any request holds; at most 1000000000 tokens per count are accepted".to_string(),
+            "mooncake.jsonl:1: input_tokens: 1000000001 tokens is beyond any real request; at most 100000000 tokens per row are accepted".to_string(),
         ),
     ];
     for (name, text, message) in cases {
@@ -198,7 +198,7 @@ fn huge_token_counts_are_row_errors_not_overflows() {
     let p = dir.path().join("bound.csv");
     std::fs::write(
         &p,
-        "timestamp,input_tokens,output_tokens\n0,1000000000,1000000000\n",
+        "timestamp,input_tokens,output_tokens\n0,100000000,100000000\n",
     )
     .unwrap();
     let v = audit_json(&[p.to_str().unwrap(), "--model", "gpt-4o-mini"]);

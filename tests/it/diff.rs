@@ -532,9 +532,22 @@ fn git_base_prices_the_base_with_the_catalog_it_had() {
     assert_eq!(all.len(), 1, "the catalog is not a scenario: {v:#}");
     let s = &all[0];
     assert_eq!(s["status"], "changed");
+    let notes: Vec<&str> = s["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
     assert!(
-        s["notes"][0].as_str().unwrap().contains(
-            "the price catalog prices.ron changed: the base is priced with its version at HEAD"
+        notes.contains(
+            &"the price catalog prices.ron changed: the base is priced with its version at HEAD"
+        ),
+        "{s:#}"
+    );
+    // Each side's catalog is named by the file (and version) it came from.
+    assert!(
+        notes.contains(
+            &"prices differ: base house catalog (HEAD:scenarios/prices.ron), effective 2026-01-01; new house catalog (scenarios/prices.ron), effective 2026-01-01"
         ),
         "{s:#}"
     );

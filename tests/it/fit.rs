@@ -137,3 +137,72 @@ fn sessions_become_turns_and_think_times() {
     assert!(text.contains("think_time_s: Some(Empirical("), "{text}");
     assert!(text.contains("model: \"gemini-2.5-flash\""));
 }
+
+/// A fitted scenario whose cache changes nothing (gpt-4o-mini: writes cost no premium, and the
+/// Mooncake sample's prefixes are never read back within the TTL) reports no saving and no
+/// loss, not float noise as a "net LOSS $0.0000000000000000740".
+#[test]
+fn a_cache_that_changes_nothing_reports_zero_not_float_noise() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("fit.ron");
+    let fit = bin()
+        .args(["fit", "--model", "gpt-4o-mini", "-o"])
+        .arg(&scenario)
+        .arg(repo("traces/mooncake-fast25-synthetic-sample.jsonl"))
+        .output()
+        .unwrap();
+    assert!(
+        fit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fit.stderr)
+    );
+    let run = bin()
+        .args(["run", "--runs", "3"])
+        .arg(&scenario)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let caching = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("caching"))
+        .unwrap_or_else(|| panic!("no caching line in:\n{out}"));
+    assert!(
+        caching.ends_with("0 read, 12,163,925 written; net saving $0.00"),
+        "{caching}"
+    );
+}
+
+/// A trace spanning more than a scenario's longest horizon is refused naming the row (and the
+/// unit its timestamp is probably in), instead of writing a scenario that does not validate;
+/// an existing output file is left as it was.
+#[test]
+fn a_trace_longer_than_ten_years_is_refused_naming_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("us.csv");
+    std::fs::write(
+        &trace,
+        "timestamp,input_tokens,output_tokens\n1767225600000,100,10\n1767225600000000,100,10\n",
+    )
+    .unwrap();
+    let out = dir.path().join("fit.ron");
+    std::fs::write(&out, "keep me").unwrap();
+    let fit = bin()
+        .args(["fit", "--model", "gpt-4o-mini", "-o"])
+        .arg(&out)
+        .arg(&trace)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&fit.stderr);
+    assert_eq!(fit.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("us.csv: line 3: the trace spans 20433546 days")
+            && err.contains("looks like microseconds"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me");
+}

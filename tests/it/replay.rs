@@ -140,7 +140,7 @@ fn rows_must_name_a_scenario_endpoint() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "example-native.csv:5: endpoint \"summarise\" is not in scenario \"support-assistant\"; its endpoints: support-chat",
+            "example-native.csv:2: endpoint \"chat\" is not in scenario \"support-assistant\"; its endpoints: support-chat",
         ));
     bin()
         .args(["replay", "--model", "gpt-4o-mni"])

@@ -130,3 +130,252 @@ fn fit_refuses_an_embedding_model_named_by_the_trace() {
             "endpoint \"all\": \"text-embedding-3-small\" is an embedding model",
         ));
 }
+
+/// A one-endpoint scenario on gpt-4o-mini (max output 16,384 tokens) with `fields` replacing
+/// the traffic's turns and the output, and `extra` fields at the end, written to `dir`.
+fn scenario_file(dir: &std::path::Path, turns: &str, output: &str, extra: &str) -> String {
+    let path = dir.join("s.ron");
+    std::fs::write(
+        &path,
+        format!(
+            "Scenario(\n  name: \"big\",\n  seed: 1,\n  horizon_days: 1,\n  endpoints: [\n    \
+             Endpoint(\n      name: \"chat\",\n      model: \"gpt-4o-mini\",\n      \
+             traffic: Traffic(\n        daily_active_users: 50,\n        \
+             sessions_per_user_per_day: 1,\n        turns: {turns},\n        \
+             think_time_s: Fixed(30),\n      ),\n      \
+             prompt: Prompt(user_tokens: Fixed(100)),\n      output_tokens: {output},\n    \
+             ),\n  ],\n{extra})\n"
+        ),
+    )
+    .unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// `validate` on a scenario: its exit code and standard error.
+fn validate(path: &str) -> (Option<i32>, String) {
+    let out = bin().arg("validate").arg(path).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The issue's scenario: a billion-billion turns, an output of sd 1e18 and a revenue of 1e308
+/// validated (only means were checked), then ran forever or printed trillions with exit 0.
+/// Each is now an error naming the field, with the number written readably.
+#[test]
+fn implausible_sizes_counts_and_revenue_are_refused_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario_file(
+        dir.path(),
+        "Fixed(1e18)",
+        "Normal(mean: 0, sd: 1e18)",
+        "  revenue: Revenue(usd_per_request: 1e308),\n",
+    );
+    let (code, err) = validate(&path);
+    assert_eq!(code, Some(2), "{err}");
+    for want in [
+        "endpoints[0].traffic.turns: Fixed(1e18) has a largest value of 1e18 turns per session; at most 10000",
+        "endpoints[0].output_tokens: Normal(mean 0, sd 1e18) has a P99.9 of 3.09e18 tokens per request; at most 10000000",
+        "revenue.usd_per_request: 1e308 USD per request is beyond any plausible value; at most 1000",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
+    }
+    // No number is printed as hundreds of digits.
+    assert!(!err.contains("0000000000000000"), "{err}");
+}
+
+/// A LogNormal whose median is fine but whose tail is not: its P99.9 is checked, not its mean.
+#[test]
+fn a_token_distribution_with_an_implausible_tail_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario_file(
+        dir.path(),
+        "Fixed(1)",
+        "LogNormal(median: 500, p90: 50000)",
+        "",
+    );
+    let (code, err) = validate(&path);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("endpoints[0].output_tokens: LogNormal(median 500, p90 50000) has a P99.9 of"),
+        "{err}"
+    );
+}
+
+/// Exponential growth of 100x a month over ten years passed (only day 0 was checked) and would
+/// have simulated more sessions than atoms.
+#[test]
+fn a_growth_curve_beyond_the_session_limit_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario_file(dir.path(), "Fixed(1)", "Fixed(100)", "");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("horizon_days: 1", "horizon_days: 3660")
+        .replace(
+            "sessions_per_user_per_day: 1,",
+            "sessions_per_user_per_day: 1,\n        growth: Exponential(monthly_rate: 100),",
+        );
+    std::fs::write(&path, text).unwrap();
+    let (code, err) = validate(&path);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("endpoints[0].traffic.growth: gives "), "{err}");
+    assert!(err.contains("daily active users on day"), "{err}");
+}
+
+/// A catalog price of 1e300 per million tokens printed a saturated 40-digit cost; now the
+/// catalog is refused, naming the model and field.
+#[test]
+fn an_implausible_price_is_refused_naming_the_model_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let prices = dir.path().join("prices.ron");
+    std::fs::write(
+        &prices,
+        "(\n  source: \"test\",\n  effective_date: \"2026-01-01\",\n  models: {\n    \"gpt-4o-mini\": (\n      \
+         provider: \"openai\",\n      mode: Chat,\n      \
+         standard: (input: 1e300, output: 0.6),\n      \
+         cache: (kind: None, min_prefix_tokens: 0, granularity_tokens: 1, ttls: [], refresh_on_hit: false),\n    \
+         ),\n  },\n)\n",
+    )
+    .unwrap();
+    let path = scenario_file(dir.path(), "Fixed(1)", "Fixed(100)", "");
+    let out = bin()
+        .args(["run", &path, "--runs", "1", "--prices"])
+        .arg(&prices)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("standard.input"), "{err}");
+    assert!(
+        err.contains("1e300 USD per million tokens is beyond any model's price"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+/// Output beyond the model's max_output_tokens is cut to it, as the provider does, and the
+/// report says how often.
+#[test]
+fn output_beyond_the_models_limit_is_clamped_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario_file(dir.path(), "Fixed(1)", "Fixed(20000)", "");
+    let r = crate::support::json(&["run", &path, "--runs", "1"]);
+    let base = &r["strategies"]["baseline"];
+    let requests = base["requests"]["mean"].as_f64().unwrap();
+    assert!(requests > 0.0);
+    assert_eq!(
+        base["tokens"]["output"].as_f64().unwrap(),
+        16384.0 * requests
+    );
+    let warnings: Vec<&str> = r["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w.as_str())
+        .collect();
+    let w = warnings
+        .iter()
+        .find(|w| w.contains("clamped"))
+        .unwrap_or_else(|| panic!("no clamp warning in {warnings:?}"));
+    assert!(
+        w.starts_with("endpoint \"chat\": 100.0% of requests"),
+        "{w}"
+    );
+    assert!(w.contains("max_output_tokens (16384)"), "{w}");
+}
+
+/// A trace row of 1e19 input tokens wrapped the audit's sums; now it is a row error.
+#[test]
+fn a_trace_row_beyond_the_plausible_size_is_a_row_error() {
+    let t = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+    std::fs::write(
+        t.path(),
+        "timestamp,input_tokens,output_tokens,model\n\
+         1700000000000,100,10,gpt-4o-mini\n\
+         1700000060000,10000000000000000000,12,gpt-4o-mini\n",
+    )
+    .unwrap();
+    for cmd in ["audit", "replay", "fit"] {
+        let mut c = bin();
+        c.arg(cmd).arg(t.path());
+        match cmd {
+            "replay" => {
+                c.args(["--model", "gpt-4o-mini", "--prompt-cache", "none"]);
+            }
+            "fit" => {
+                c.args(["-o", "-"]);
+            }
+            _ => {}
+        }
+        let out = c.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
+        assert!(
+            err.contains(&format!(
+                "{}:3: input_tokens: 10000000000000000000 tokens is beyond any real request",
+                t.path().display()
+            )),
+            "{cmd}: {err}"
+        );
+    }
+}
+
+/// `plot` looped forever on a cost of 1.7e308 (plotters' tick loop on an infinite axis); now a
+/// report beyond a quadrillion dollars is refused at once.
+#[test]
+fn plot_refuses_a_report_with_an_absurd_cost_instead_of_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario_file(dir.path(), "Fixed(1)", "Fixed(100)", "");
+    let mut r = crate::support::json(&["run", &path, "--runs", "1"]);
+    r["strategies"]["baseline"]["cost_usd"]["p95"] = serde_json::json!(1.7e308);
+    let report = dir.path().join("r.json");
+    std::fs::write(&report, serde_json::to_string(&r).unwrap()).unwrap();
+    let out = bin()
+        .arg("plot")
+        .arg(&report)
+        .arg(dir.path().join("charts"))
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("strategies.baseline.cost_usd.p95"), "{err}");
+}
+
+/// A price scale drawn up to 1e300 printed a saturated 40-digit cost with exit 0; now the
+/// scale's largest draw is checked at load (a hundredfold rise at most), as is a revenue value.
+#[test]
+fn uncertain_price_scales_and_revenue_have_maxima() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario_file(
+        dir.path(),
+        "Fixed(1)",
+        "Fixed(100)",
+        "  revenue: Revenue(usd_per_request: 0.01),\n  uncertain: [\n    \
+         Scale(\"prices[gpt-4o-mini]\", Uniform(min: 1e300, max: 1.5e300)),\n    \
+         Scale(\"revenue.usd_per_request\", LogNormal(median: 1e6, p90: 1e7)),\n    \
+         Scale(\"endpoints[chat].output_tokens\", Uniform(min: 1, max: 1e6)),\n  ],\n",
+    );
+    let (code, err) = validate(&path);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(
+            "uncertain[0]: \"prices[gpt-4o-mini]\": Uniform(min 1e300, max 1.5e300) gives up to \
+             1.5e300 times the catalog price (a hundredfold rise at most); at most 100 is accepted"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("uncertain[1]: \"revenue.usd_per_request\": LogNormal(median 1000000, p90 10000000) gives up to"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "uncertain[2]: \"endpoints[chat].output_tokens\": Uniform(min 1, max 1000000) scales \
+             Fixed(100) up to 100000000 tokens per request (at its largest draw, 1000000); at \
+             most 10000000 is accepted"
+        ),
+        "{err}"
+    );
+}

@@ -26,6 +26,17 @@ pub(super) fn report(
     sha256: String,
     catalog: &Catalog,
 ) -> Result<Report, TraceRunError> {
+    let overflow = tally.ledger.overflow().or_else(|| {
+        (tally.sum_in == u64::MAX || tally.sum_out == u64::MAX).then(|| {
+            format!(
+                "the trace's token total overflowed (more than {} tokens)",
+                u64::MAX
+            )
+        })
+    });
+    if let Some(what) = overflow {
+        return Err(TraceRunError::Overflow { path, what });
+    }
     let horizon_days = tally.ledger.days();
     let users = tally.user_cost.len() as u64;
     let prefix_reuse_ratio = tally.prefix_reuse_ratio();

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::foundations::ledger::{Ledger, LineKey};
+use crate::foundations::ledger::{Ledger, LineKey, tally};
 use crate::foundations::pricing::{Bucket, Catalog, ModelPrice, PriceTier, ServiceTier};
 use crate::model::workload::trace::{self, TraceRecord, TraceRunError};
 use crate::simulation::pipeline::ModelTable;
@@ -129,9 +129,9 @@ impl Tally {
         })?;
         let cell = self.ledger.cell_mut(line, day);
         for (c, t) in cell.tokens.iter_mut().zip(tokens) {
-            *c += t;
+            tally(c, t);
         }
-        cell.requests += 1;
+        tally(&mut cell.requests, 1);
         self.count_user(r, cost);
         self.count_session(r, ep);
         self.count_prefix_reuse(r);
@@ -261,14 +261,14 @@ impl Tally {
         for (i, h) in r.prefix_hashes.iter().enumerate() {
             let len = block.min(r.input_tokens.saturating_sub(i as u64 * block));
             if prefix && self.seen_blocks.contains(h) {
-                reusable += len;
+                reusable = reusable.saturating_add(len);
             } else {
                 prefix = false;
             }
             self.seen_blocks.insert(*h);
         }
-        self.reuse_tokens += reusable;
-        self.hashed_tokens += r.input_tokens;
+        tally(&mut self.reuse_tokens, reusable);
+        tally(&mut self.hashed_tokens, r.input_tokens);
     }
 
     /// The row's intent, if any, as a question of endpoint `ep`.
@@ -286,8 +286,8 @@ impl Tally {
     fn count_sizes(&mut self, r: &TraceRecord) {
         *self.input_counts.entry(r.input_tokens).or_default() += 1;
         *self.output_counts.entry(r.output_tokens).or_default() += 1;
-        self.sum_in += r.input_tokens;
-        self.sum_out += r.output_tokens;
+        tally(&mut self.sum_in, r.input_tokens);
+        tally(&mut self.sum_out, r.output_tokens);
         self.rows += 1;
     }
 

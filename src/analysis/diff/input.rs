@@ -149,7 +149,11 @@ fn catalog_at_rev(
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
     let catalog = match extension.as_str() {
-        "ron" => Catalog::from_ron_str(&ptext, &origin),
+        // Named by its path as `Catalog::load` names a RON file.
+        "ron" => Catalog::from_ron_str(&ptext, &origin).map(|mut c| {
+            c.source = format!("{} ({origin})", c.source);
+            c
+        }),
         "json" => Catalog::from_litellm_str(&ptext, &origin),
         _ => return Ok(None),
     }

@@ -141,6 +141,7 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
             },
         );
     }
+    warnings.extend(clamp_warnings(&subject.endpoint_names, &outcome.runs));
     Ok(Report {
         schema_version: SCHEMA_VERSION,
         tool: ToolInfo {
@@ -479,14 +480,27 @@ fn prompt_cache_stats(runs: Runs) -> PromptCacheStats {
         read_tokens: read,
         write_tokens: write,
         net_saving_usd: runs.mean(|r| {
-            r.prompt_at_input_price
+            let net = r.prompt_at_input_price
                 - PROMPT_BUCKETS
                     .iter()
                     .map(|b| r.by_bucket[b.index()])
                     .sum::<f64>()
-                - r.by_bucket[Bucket::CacheStorageTokenHours.index()]
+                - r.by_bucket[Bucket::CacheStorageTokenHours.index()];
+            without_noise(net, r.prompt_at_input_price)
         }),
         storage_usd: runs.mean(|r| r.by_bucket[Bucket::CacheStorageTokenHours.index()]),
+    }
+}
+
+/// `net`, a difference from `gross`, or zero when it is less than a billionth of `gross`: the
+/// two sides are sums of the same costs in different orders, so a cache that changed nothing
+/// (writes without a premium, no reads) leaves float noise such as -7e-17 dollars, which is no
+/// saving and no loss.
+fn without_noise(net: f64, gross: f64) -> f64 {
+    if net.abs() <= gross.abs() * 1e-9 {
+        0.0
+    } else {
+        net
     }
 }
 
@@ -556,6 +570,40 @@ fn overflow_warning(strategy: &str, overflows: f64) -> Option<String> {
     })
 }
 
+/// One warning per endpoint whose drawn output was clamped to its model's `max_output_tokens`
+/// in some run, with the share of its requests that were.
+fn clamp_warnings(names: &[String], runs: &[montecarlo::RunInfo]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (e, name) in names.iter().enumerate() {
+        let (mut requests, mut clamped, mut limit) = (0u64, 0u64, u64::MAX);
+        for c in runs.iter().filter_map(|r| r.output_clamps.get(e)) {
+            requests = requests.saturating_add(c.requests);
+            clamped = clamped.saturating_add(c.clamped);
+            limit = c.max_output_tokens;
+        }
+        if clamped == 0 {
+            continue;
+        }
+        let share = clamped as f64 / requests.max(1) as f64 * 100.0;
+        let share = if share >= 1.0 {
+            format!("{share:.1}%")
+        } else if share >= 0.01 {
+            format!("{share:.2}%")
+        } else {
+            "under 0.01%".to_string()
+        };
+        out.push(format!(
+            "endpoint {name:?}: {share} of requests ({clamped} of {requests} over {} run{}) drew \
+             more output and reasoning tokens than the model's max_output_tokens ({limit}) and \
+             were clamped to it, as the provider stops generating there; lower output_tokens or \
+             reasoning_tokens, or use a model with a larger output limit",
+            runs.len(),
+            if runs.len() == 1 { "" } else { "s" }
+        ));
+    }
+    out
+}
+
 /// Each uncertain parameter as written, with the spread of its draws.
 fn uncertain_params(subject: &Subject, outcome: &Outcome) -> Vec<UncertainParam> {
     subject
@@ -594,4 +642,51 @@ fn bucket_map(values: impl Fn(usize) -> f64) -> BTreeMap<String, f64> {
 
 fn ratio(num: f64, den: f64) -> f64 {
     if den > 0.0 { num / den } else { 0.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::workload::synthetic::OutputClamps;
+
+    fn run(requests: u64, clamped: u64) -> montecarlo::RunInfo {
+        montecarlo::RunInfo {
+            output_clamps: vec![
+                OutputClamps {
+                    max_output_tokens: 16384,
+                    requests,
+                    clamped,
+                },
+                OutputClamps {
+                    max_output_tokens: u64::MAX,
+                    requests,
+                    clamped: 0,
+                },
+            ],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn clamped_output_gets_one_warning_per_endpoint_with_its_share() {
+        let names = ["chat".to_string(), "batch".to_string()];
+        let w = clamp_warnings(&names, &[run(1000, 30), run(1000, 20)]);
+        assert_eq!(
+            w,
+            [
+                "endpoint \"chat\": 2.5% of requests (50 of 2000 over 2 runs) drew more output and \
+              reasoning tokens than the model's max_output_tokens (16384) and were clamped to \
+              it, as the provider stops generating there; lower output_tokens or \
+              reasoning_tokens, or use a model with a larger output limit"
+            ]
+        );
+        let w = clamp_warnings(&names, &[run(1_000_000, 3)]);
+        assert!(
+            w[0].starts_with(
+                "endpoint \"chat\": under 0.01% of requests (3 of 1000000 over 1 run)"
+            ),
+            "{w:?}"
+        );
+        assert!(clamp_warnings(&names, &[run(1000, 0)]).is_empty());
+    }
 }

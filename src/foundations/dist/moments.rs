@@ -127,6 +127,50 @@ impl Dist {
     }
 }
 
+impl Dist {
+    /// The largest value a draw plausibly takes: the largest value of a bounded distribution
+    /// (`Fixed`, `Uniform`, `Zipf`, `Empirical`, and the degenerate cases of the others), else
+    /// its P99.9
+    /// ([`PLAUSIBLE_QUANTILE`](crate::foundations::limits::PLAUSIBLE_QUANTILE)). Validation compares it with a field's limit
+    /// ([`crate::foundations::limits`]). Meaningful only for valid parameters.
+    ///
+    /// The P99.9 is exact for `Normal`, `LogNormal`, `Exponential` and `Geometric`; for `Gamma`
+    /// it is the Wilson-Hilferty approximation when `shape >= 1` and the exponential's P99.9 of
+    /// the same scale (an upper bound: a gamma of shape < 1 lies below it) otherwise; for
+    /// `Poisson` it is the normal approximation `mean + z·sqrt(mean)` plus 2.
+    pub fn plausible_max(&self) -> f64 {
+        let top = self.support_max();
+        if top.is_finite() {
+            return top;
+        }
+        match self {
+            Dist::Normal { mean, sd } => mean + Z_999 * sd,
+            Dist::LogNormal { median, p90 } => {
+                let (mu, sigma) = lognormal_params(*median, *p90);
+                (mu + Z_999 * sigma).exp()
+            }
+            Dist::Exponential { mean } => mean * LN_1000,
+            Dist::Gamma { shape, scale } => {
+                if *shape >= 1.0 {
+                    let v = 1.0 / (9.0 * shape);
+                    shape * scale * (1.0 - v + Z_999 * v.sqrt()).powi(3)
+                } else {
+                    scale * LN_1000
+                }
+            }
+            Dist::Geometric { mean } => (-LN_1000 / (-1.0 / mean).ln_1p()).ceil(),
+            Dist::Poisson { mean } => mean + Z_999 * mean.sqrt() + 2.0,
+            _ => top,
+        }
+    }
+}
+
+/// The 0.999 quantile of the standard normal distribution.
+const Z_999: f64 = 3.090_232_306_167_813_5;
+
+/// `ln(1000)`: the P99.9 of an exponential is `mean · ln(1000)`.
+const LN_1000: f64 = 6.907_755_278_982_137;
+
 /// The values of an `Empirical` that have a positive weight.
 fn drawable<'a>(values: &'a [f64], weights: &'a [f64]) -> impl Iterator<Item = f64> + 'a {
     values
@@ -297,5 +341,61 @@ mod tests {
         for (d, lo, hi) in cases {
             assert_eq!((d.support_min(), d.support_max()), (lo, hi), "{d:?}");
         }
+    }
+
+    #[test]
+    fn plausible_max_is_the_largest_value_or_the_p999() {
+        let close = |a: f64, b: f64| (a / b - 1.0).abs() < 1e-6;
+        assert_eq!(Dist::Fixed(7.0).plausible_max(), 7.0);
+        assert_eq!(Dist::Uniform { min: 1.0, max: 3.0 }.plausible_max(), 3.0);
+        assert_eq!(Dist::Zipf { n: 40, s: 1.0 }.plausible_max(), 40.0);
+        assert_eq!(Dist::Geometric { mean: 1.0 }.plausible_max(), 1.0);
+        // Normal(0, 1e18): the example, 3.09e18.
+        let n = Dist::Normal {
+            mean: 0.0,
+            sd: 1e18,
+        }
+        .plausible_max();
+        assert!(close(n, 3.090_232_306e18), "{n}");
+        // LogNormal(median 100, p90 1000): exp(ln 100 + z999 · ln 10 / z90).
+        let l = Dist::LogNormal {
+            median: 100.0,
+            p90: 1000.0,
+        }
+        .plausible_max();
+        let want = (100f64.ln() + Z_999 * 10f64.ln() / Z_90).exp();
+        assert!(close(l, want), "{l} vs {want}");
+        assert!(close(
+            Dist::Exponential { mean: 10.0 }.plausible_max(),
+            69.077_552_79
+        ));
+        // Geometric(mean 2): P(X > k) = 0.5^k <= 0.001 first at k = 10.
+        assert_eq!(Dist::Geometric { mean: 2.0 }.plausible_max(), 10.0);
+        // Gamma(shape 1) is the exponential: Wilson-Hilferty is 2.3% above its P99.9 (69.08).
+        let g = Dist::Gamma {
+            shape: 1.0,
+            scale: 10.0,
+        }
+        .plausible_max();
+        assert!((69.08..69.08 * 1.03).contains(&g), "{g}");
+        // Gamma(shape 10, scale 1): the exact P99.9 is 22.657.
+        let g = Dist::Gamma {
+            shape: 10.0,
+            scale: 1.0,
+        }
+        .plausible_max();
+        assert!((g / 22.657 - 1.0).abs() < 0.01, "{g}");
+        // Shape < 1: bounded by the exponential of the same scale.
+        assert!(close(
+            Dist::Gamma {
+                shape: 0.5,
+                scale: 10.0
+            }
+            .plausible_max(),
+            69.077_552_79
+        ));
+        // Poisson(100): the exact P99.9 is 132.
+        let p = Dist::Poisson { mean: 100.0 }.plausible_max();
+        assert!((132.0..=135.0).contains(&p), "{p}");
     }
 }

@@ -1,12 +1,14 @@
 //! The checks a model's prices must pass ([`ModelPrice::validate`], [`ModelPrice::problems`]):
 //! a provider, positive limits and thresholds, finite non-negative prices, consistent cache
-//! rules and real dates. Each group of checks is one named step, run in field order so the
+//! rules and real dates. Prices and token limits also have a plausible maximum
+//! ([`crate::foundations::limits`]): at most $1,000 per million tokens and 100 million tokens. Each group of checks is one named step, run in field order so the
 //! first problem reported is always the same.
 
 use super::cache::CacheKind;
 use super::error::InvalidField;
 use super::model_price::{ModelPrice, Rates};
 use crate::foundations::calendar::Date;
+use crate::foundations::limits::{self, readable};
 
 impl ModelPrice {
     /// Check the model (see [`Catalog::validate`]); the error names the first bad field relative
@@ -54,6 +56,18 @@ impl ModelPrice {
                     "must be > 0 when given (omit it if unknown)".into(),
                 );
             }
+            if let Some(n) = v
+                && n > limits::MAX_MODEL_TOKENS
+            {
+                push(
+                    name.into(),
+                    format!(
+                        "{} tokens is beyond any model's limit; at most {} is accepted",
+                        readable(n as f64),
+                        readable(limits::MAX_MODEL_TOKENS as f64)
+                    ),
+                );
+            }
         }
     }
 
@@ -80,12 +94,9 @@ impl ModelPrice {
         for (path, r) in tiers {
             for (name, v) in r.fields() {
                 if let Some(v) = v
-                    && !(v.is_finite() && v >= 0.0)
+                    && let Err(m) = price(v, "USD per million tokens")
                 {
-                    push(
-                        format!("{path}.{name}"),
-                        format!("must be a finite price >= 0, USD per million tokens (got {v})"),
-                    );
+                    push(format!("{path}.{name}"), m);
                 }
             }
         }
@@ -127,12 +138,9 @@ impl ModelPrice {
             }
         }
         if let Some(s) = c.storage_per_mtok_hour
-            && !(s.is_finite() && s >= 0.0)
+            && let Err(m) = price(s, "USD per million tokens per hour")
         {
-            push(
-                "cache.storage_per_mtok_hour".into(),
-                format!("must be a finite price >= 0, USD per million tokens per hour (got {s})"),
-            );
+            push("cache.storage_per_mtok_hour".into(), m);
         }
     }
 
@@ -146,6 +154,28 @@ impl ModelPrice {
                 format!("must be a date \"YYYY-MM-DD\" (got {d:?})"),
             );
         }
+    }
+}
+
+/// A price in `unit` (per million tokens): finite, `>= 0` and at most
+/// [`limits::MAX_USD_PER_MTOK`] (no model costs more than $1,000 per million tokens today; a
+/// price per token written where a price per million was meant is a million times too small, the
+/// reverse a million times too large).
+fn price(v: f64, unit: &str) -> Result<(), String> {
+    if !(v.is_finite() && v >= 0.0) {
+        Err(format!(
+            "must be a finite price >= 0, {unit} (got {})",
+            readable(v)
+        ))
+    } else if v > limits::MAX_USD_PER_MTOK {
+        Err(format!(
+            "{} {unit} is beyond any model's price; at most {} is accepted (is it a price per \
+             token or per thousand tokens? prices here are per million)",
+            readable(v),
+            readable(limits::MAX_USD_PER_MTOK)
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -230,6 +260,20 @@ mod tests {
             "models[\"m-1\"].deprecation_date"
         );
 
+        let mut m = model();
+        m.standard.output = 1e300;
+        assert_eq!(
+            invalid_path(&catalog_with(m)),
+            "models[\"m-1\"].standard.output"
+        );
+
+        let mut m = model();
+        m.max_output_tokens = Some(u64::MAX);
+        assert_eq!(
+            invalid_path(&catalog_with(m)),
+            "models[\"m-1\"].max_output_tokens"
+        );
+
         let mut c = catalog_with(model());
         c.effective_date = "27/11/2026".into();
         assert_eq!(invalid_path(&c), "effective_date");
@@ -248,6 +292,37 @@ mod tests {
         m.cache = CacheRules::none();
         m.standard.cache_read = None;
         assert_eq!(m.validate(), Ok(()));
+    }
+
+    #[test]
+    fn prices_and_limits_have_plausible_maxima() {
+        let mut m = model();
+        m.standard.input = 1e300;
+        let e = m.validate().unwrap_err();
+        assert_eq!(e.field_path, "standard.input");
+        assert_eq!(
+            e.message,
+            "1e300 USD per million tokens is beyond any model's price; at most 1000 is accepted \
+             (is it a price per token or per thousand tokens? prices here are per million)"
+        );
+        // The limit itself is accepted.
+        let mut m = model();
+        m.standard.output = 1000.0;
+        m.max_input_tokens = Some(100_000_000);
+        assert_eq!(m.validate(), Ok(()));
+        let mut m = model();
+        m.cache.storage_per_mtok_hour = Some(1000.5);
+        assert_eq!(
+            m.validate().unwrap_err().field_path,
+            "cache.storage_per_mtok_hour"
+        );
+        let mut m = model();
+        m.max_input_tokens = Some(100_000_001);
+        let e = m.validate().unwrap_err();
+        assert_eq!(
+            e.message,
+            "100000001 tokens is beyond any model's limit; at most 100000000 is accepted"
+        );
     }
 
     #[test]

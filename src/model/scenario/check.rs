@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::foundations::dist::Dist;
+use crate::foundations::limits;
 use crate::foundations::pricing::{Catalog, PricingError};
 
 use super::Endpoint;
@@ -212,11 +213,13 @@ pub fn relative_to(scenario: &Path, p: &str) -> PathBuf {
 }
 
 /// Largest mean token count per request a scenario may state (10 million: ten times the
-/// largest context window in the catalog).
-pub const MAX_MEAN_TOKENS: f64 = 1e7;
+/// largest context window in the catalog); the draws themselves are checked against
+/// [`limits::MAX_TOKENS_PER_REQUEST`].
+pub const MAX_MEAN_TOKENS: f64 = limits::MAX_TOKENS_PER_REQUEST;
 
-/// Most sessions a day one endpoint may generate (every request is simulated).
-pub const MAX_SESSIONS_PER_DAY: f64 = 1e8;
+/// Most sessions a day one endpoint may generate (every request is simulated):
+/// [`limits::MAX_SESSIONS_PER_DAY`].
+pub const MAX_SESSIONS_PER_DAY: f64 = limits::MAX_SESSIONS_PER_DAY;
 
 #[derive(Default)]
 pub(super) struct Validator {
@@ -235,14 +238,20 @@ impl Validator {
         if !(0.0..=1.0).contains(&x) {
             self.err(
                 path,
-                format!("must be a probability between 0 and 1 (got {x})"),
+                format!(
+                    "must be a probability between 0 and 1 (got {})",
+                    trim_float(x)
+                ),
             );
         }
     }
 
     pub(super) fn non_negative(&mut self, path: &str, x: f64) {
         if !x.is_finite() || x < 0.0 {
-            self.err(path, format!("must be a finite number >= 0 (got {x})"));
+            self.err(
+                path,
+                format!("must be a finite number >= 0 (got {})", trim_float(x)),
+            );
         }
     }
 
@@ -259,7 +268,9 @@ impl Validator {
         }
     }
 
-    /// A token-count distribution: valid, mean >= 0 and at most [`MAX_MEAN_TOKENS`].
+    /// A token-count distribution: valid, mean >= 0 and at most [`MAX_MEAN_TOKENS`], and its
+    /// plausible largest draw ([`Dist::plausible_max`]) at most
+    /// [`limits::MAX_TOKENS_PER_REQUEST`].
     pub(super) fn tokens(&mut self, path: &str, d: &Dist) {
         let before = self.errors.len();
         self.dist(path, d, 0.0);
@@ -270,6 +281,58 @@ impl Validator {
                     "mean of {} tokens per request is beyond any model's context window; at most {} is accepted",
                     trim_float(d.mean()),
                     trim_float(MAX_MEAN_TOKENS)
+                ),
+            );
+            return;
+        }
+        if self.errors.len() == before {
+            self.plausible(
+                path,
+                d,
+                limits::MAX_TOKENS_PER_REQUEST,
+                "tokens per request",
+                "ten times any model's context window",
+            );
+        }
+    }
+
+    /// `d`'s plausible largest draw (its largest value if bounded, else its P99.9) must be at
+    /// most `max` (in `unit`); `why` says where the limit comes from.
+    pub(super) fn plausible(&mut self, path: &str, d: &Dist, max: f64, unit: &str, why: &str) {
+        let top = d.plausible_max();
+        if top > max {
+            // Whole units are precise enough in a message about a limit.
+            let top = if top >= 1.0 { top.round() } else { top };
+            let which = if d.support_max().is_finite() {
+                "largest value"
+            } else {
+                "P99.9"
+            };
+            self.err(
+                path,
+                format!(
+                    "{d} has a {which} of {} {unit}; at most {} is accepted ({why})",
+                    trim_float(top),
+                    trim_float(max)
+                ),
+            );
+        }
+    }
+
+    /// An amount (users, dollars, ...): a finite number from 0 to `max`, in `unit`.
+    pub(super) fn amount(&mut self, path: &str, x: f64, max: f64, unit: &str) {
+        if !x.is_finite() || x < 0.0 {
+            self.err(
+                path,
+                format!("must be a finite number >= 0 (got {})", trim_float(x)),
+            );
+        } else if x > max {
+            self.err(
+                path,
+                format!(
+                    "{} {unit} is beyond any plausible value; at most {} is accepted",
+                    trim_float(x),
+                    trim_float(max)
                 ),
             );
         }
@@ -309,7 +372,7 @@ impl Validator {
         {
             self.err(
                 format!("{path}[{i}]"),
-                format!("weights must be finite and >= 0 (got {x})"),
+                format!("weights must be finite and >= 0 (got {})", trim_float(*x)),
             );
             return uniform;
         }
@@ -326,11 +389,9 @@ impl Validator {
     }
 }
 
-/// A float printed without a trailing `.0` when it is whole.
+/// A float printed without a trailing `.0` when it is whole, and in scientific notation
+/// (`1e300`) when very large or very small, never as hundreds of digits
+/// ([`limits::readable`]).
 pub fn trim_float(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
-    }
+    limits::readable(x)
 }

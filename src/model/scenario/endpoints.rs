@@ -4,7 +4,9 @@
 //! An endpoint is the largest part of a scenario file; its checks live here so that loading
 //! (`load`) reads as the list of a scenario's parts.
 
+use crate::foundations::calendar::MonthSpan;
 use crate::foundations::dist::Dist;
+use crate::foundations::limits;
 use crate::foundations::pricing::{Catalog, Mode, ModelPrice, ServiceTier};
 
 use super::check::{MAX_SESSIONS_PER_DAY, Validator, trim_float, unknown_model};
@@ -17,6 +19,7 @@ pub(super) fn validate_endpoints(
     v: &mut Validator,
     file: &ScenarioFile,
     catalog: &Catalog,
+    months: &[MonthSpan],
 ) -> Vec<Endpoint> {
     if file.endpoints.is_empty() {
         v.err("endpoints", "at least one endpoint is required");
@@ -31,9 +34,13 @@ pub(super) fn validate_endpoints(
             "endpoint",
         );
         let (price, service_tier) = validate_model(v, &p, e, catalog);
+        let before = v.errors.len();
         let traffic = validate_traffic(v, &p, e);
         validate_sizes(v, &p, e);
         validate_sessions_per_day(v, &p, &e.traffic);
+        if v.errors.len() == before {
+            validate_peak_day(v, &p, &traffic, months);
+        }
         if let Some(price) = price {
             endpoints.push(endpoint(e, price, service_tier, traffic));
         }
@@ -87,9 +94,11 @@ fn validate_model(
 /// think time (a deferrable endpoint has single-request sessions), queries and growth.
 fn validate_traffic(v: &mut Validator, p: &str, e: &EndpointFile) -> Traffic {
     let t = &e.traffic;
-    v.non_negative(
+    v.amount(
         &format!("{p}.traffic.daily_active_users"),
         t.daily_active_users,
+        limits::MAX_DAILY_ACTIVE_USERS,
+        "daily active users",
     );
     v.non_negative(
         &format!("{p}.traffic.sessions_per_user_per_day"),
@@ -106,7 +115,18 @@ fn validate_traffic(v: &mut Validator, p: &str, e: &EndpointFile) -> Traffic {
         "7 weights, Monday to Sunday",
     );
     let weekday_factor = weekday.map(|w| w * 7.0);
-    v.dist(&format!("{p}.traffic.turns"), &t.turns, 1.0);
+    let turns_path = format!("{p}.traffic.turns");
+    let before = v.errors.len();
+    v.dist(&turns_path, &t.turns, 1.0);
+    if v.errors.len() == before {
+        v.plausible(
+            &turns_path,
+            &t.turns,
+            limits::MAX_TURNS,
+            "turns per session",
+            "far beyond the longest agent loops; a run must end",
+        );
+    }
     if e.deferrable && t.turns.support_max() > 1.0 {
         v.err(
             format!("{p}.deferrable"),
@@ -137,7 +157,18 @@ fn validate_traffic(v: &mut Validator, p: &str, e: &EndpointFile) -> Traffic {
 fn validate_think_time(v: &mut Validator, p: &str, t: &TrafficFile) -> Dist {
     match &t.think_time_s {
         Some(d) => {
-            v.dist(&format!("{p}.traffic.think_time_s"), d, 0.0);
+            let path = format!("{p}.traffic.think_time_s");
+            let before = v.errors.len();
+            v.dist(&path, d, 0.0);
+            if v.errors.len() == before {
+                v.plausible(
+                    &path,
+                    d,
+                    limits::MAX_THINK_TIME_S,
+                    "seconds",
+                    "the longest horizon, 3660 days",
+                );
+            }
             d.clone()
         }
         None => {
@@ -163,7 +194,7 @@ fn validate_queries(v: &mut Validator, path: &str, q: &Queries) {
             if !s.is_finite() || *s < 0.0 {
                 v.err(
                     format!("{path}.s"),
-                    format!("must be a finite number >= 0 (got {s})"),
+                    format!("must be a finite number >= 0 (got {})", trim_float(*s)),
                 );
             }
         }
@@ -184,7 +215,8 @@ fn validate_growth(v: &mut Validator, p: &str, g: &Growth, dau: f64) {
                 v.err(
                     format!("{p}.monthly_rate"),
                     format!(
-                        "must be above -1 and at most 100 (got {monthly_rate}); 0.2 means +20% a month"
+                        "must be above -1 and at most 100 (got {}); 0.2 means +20% a month",
+                        trim_float(*monthly_rate)
                     ),
                 );
             }
@@ -197,15 +229,19 @@ fn validate_growth(v: &mut Validator, p: &str, g: &Growth, dau: f64) {
                 v.err(
                     format!("{p}.ceiling_users"),
                     format!(
-                        "must be a finite number >= daily_active_users ({}) (got {ceiling_users})",
-                        trim_float(dau)
+                        "must be a finite number >= daily_active_users ({}) (got {})",
+                        trim_float(dau),
+                        trim_float(*ceiling_users)
                     ),
                 );
             }
             if !monthly_rate.is_finite() || *monthly_rate <= 0.0 || *monthly_rate > 100.0 {
                 v.err(
                     format!("{p}.monthly_rate"),
-                    format!("must be above 0 and at most 100 (got {monthly_rate})"),
+                    format!(
+                        "must be above 0 and at most 100 (got {})",
+                        trim_float(*monthly_rate)
+                    ),
                 );
             }
         }
@@ -220,7 +256,7 @@ fn validate_growth(v: &mut Validator, p: &str, g: &Growth, dau: f64) {
                 if !x.is_finite() || *x < 0.0 {
                     v.err(
                         format!("{p}[{i}]"),
-                        format!("must be a finite multiplier >= 0 (got {x})"),
+                        format!("must be a finite multiplier >= 0 (got {})", trim_float(*x)),
                     );
                 }
             }
@@ -253,6 +289,48 @@ fn validate_sessions_per_day(v: &mut Validator, p: &str, t: &TrafficFile) {
                 "daily_active_users × sessions_per_user_per_day is {} sessions a day; \
                  tokencast simulates every request, so at most {} a day are supported",
                 trim_float(daily),
+                trim_float(MAX_SESSIONS_PER_DAY)
+            ),
+        );
+    }
+}
+
+/// With a growth curve, the busiest day of the horizon must stay within the limits of day 0:
+/// at most [`limits::MAX_DAILY_ACTIVE_USERS`] users and [`MAX_SESSIONS_PER_DAY`] sessions.
+fn validate_peak_day(v: &mut Validator, p: &str, t: &Traffic, months: &[MonthSpan]) {
+    if t.growth.is_none() {
+        return;
+    }
+    let users = t.users_by_day(months);
+    let Some((day, peak)) = users
+        .iter()
+        .copied()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+    else {
+        return;
+    };
+    let path = format!("{p}.traffic.growth");
+    if !peak.is_finite() || peak > limits::MAX_DAILY_ACTIVE_USERS {
+        v.err(
+            path,
+            format!(
+                "gives {} daily active users on day {day}; at most {} is accepted",
+                trim_float(peak.round()),
+                trim_float(limits::MAX_DAILY_ACTIVE_USERS)
+            ),
+        );
+        return;
+    }
+    let sessions = peak * t.sessions_per_user_per_day;
+    if sessions > MAX_SESSIONS_PER_DAY {
+        v.err(
+            path,
+            format!(
+                "gives {} sessions on day {day} ({} users × sessions_per_user_per_day); \
+                 tokencast simulates every request, so at most {} a day are supported",
+                trim_float(sessions.round()),
+                trim_float(peak.round()),
                 trim_float(MAX_SESSIONS_PER_DAY)
             ),
         );

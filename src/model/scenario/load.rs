@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::foundations::calendar::{self, Date};
 use crate::foundations::dist::Dist;
+use crate::foundations::limits;
 use crate::foundations::pricing::Catalog;
 use crate::foundations::time::MAX_HORIZON_DAYS;
 use crate::model::strategy::Strategy;
@@ -96,7 +97,7 @@ impl Scenario {
             None => calendar::thirty_day_months(horizon),
         };
         add_models(&mut v, &file, &mut catalog);
-        let endpoints = validate_endpoints(&mut v, &file, &catalog);
+        let endpoints = validate_endpoints(&mut v, &file, &catalog, &months);
         // Strategies and uncertain parameters refer to endpoints: they are checked only when
         // every endpoint is valid.
         let all_endpoints = endpoints.len() == file.endpoints.len();
@@ -275,7 +276,12 @@ fn validate_revenue(v: &mut Validator, r: &file::RevenueFile) -> Revenue {
             "plan",
         );
         v.probability(&format!("{p}.share"), pl.share);
-        v.non_negative(&format!("{p}.usd_per_user_month"), pl.usd_per_user_month);
+        v.amount(
+            &format!("{p}.usd_per_user_month"),
+            pl.usd_per_user_month,
+            limits::MAX_USD_PER_USER_MONTH,
+            "USD per user per month",
+        );
         plans.push(Plan {
             name: pl.name.clone(),
             share: pl.share,
@@ -297,7 +303,12 @@ fn validate_revenue(v: &mut Validator, r: &file::RevenueFile) -> Revenue {
             ),
         );
     }
-    v.non_negative("revenue.usd_per_request", r.usd_per_request);
+    v.amount(
+        "revenue.usd_per_request",
+        r.usd_per_request,
+        limits::MAX_USD_PER_REQUEST,
+        "USD per request",
+    );
     if r.plans.is_empty() && r.usd_per_request == 0.0 {
         v.err(
             "revenue",

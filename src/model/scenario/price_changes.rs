@@ -5,9 +5,14 @@ use crate::foundations::calendar::Date;
 use crate::foundations::pricing::{Bucket, Catalog};
 use crate::model::strategy::{ContextPolicy, Strategy};
 
-use super::check::{Validator, did_you_mean, unknown_model};
+use super::check::{Validator, did_you_mean, trim_float, unknown_model};
 use super::file::{PriceChangeFile, ScenarioFile};
 use super::{Endpoint, PriceChange};
+
+/// Largest factor of one price change: a hundredfold rise. With every catalog price at most
+/// [`crate::foundations::limits::MAX_USD_PER_MTOK`], no changed price exceeds $100,000 per
+/// million tokens.
+pub const MAX_PRICE_CHANGE_FACTOR: f64 = 100.0;
 
 /// The file's price changes, checked and sorted by first day (`start`: the scenario's
 /// start date, which dated changes need).
@@ -24,12 +29,13 @@ pub(super) fn validate_price_changes(
         if catalog.get(&c.model).is_none() {
             v.err(format!("{p}.model"), unknown_model(&c.model, catalog));
         }
-        if !c.factor.is_finite() || c.factor <= 0.0 {
+        if !c.factor.is_finite() || c.factor <= 0.0 || c.factor > MAX_PRICE_CHANGE_FACTOR {
             v.err(
                 format!("{p}.factor"),
                 format!(
-                    "must be a finite number > 0 (got {}); 0.5 halves the price",
-                    c.factor
+                    "must be a number above 0 and at most {} (got {}); 0.5 halves the price",
+                    trim_float(MAX_PRICE_CHANGE_FACTOR),
+                    trim_float(c.factor)
                 ),
             );
         }

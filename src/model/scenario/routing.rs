@@ -5,7 +5,7 @@ use crate::foundations::pricing::{Catalog, Mode, ServiceTier};
 use crate::model::strategy::{Action, Condition, MAX_RULES, RoutingChoice, Rule};
 
 use super::Endpoint;
-use super::check::{FieldError, unknown_endpoint};
+use super::check::{FieldError, trim_float, unknown_endpoint};
 use super::file::{RoutingFile, RoutingRuleFile};
 
 /// Check a strategy's `routing` block and resolve it per endpoint (`None` where no rule
@@ -103,7 +103,7 @@ impl Routing<'_> {
             Condition::Share(p) if !(0.0..=1.0).contains(&p) => {
                 self.err(
                     format!("{rp}.when"),
-                    format!("Share must be between 0 and 1 (got {p})"),
+                    format!("Share must be between 0 and 1 (got {})", trim_float(p)),
                 );
                 usable = false;
             }
@@ -129,7 +129,10 @@ impl Routing<'_> {
                 if !(0.0..=1.0).contains(escalate_share) {
                     self.err(
                         format!("{rp}.escalate_share"),
-                        format!("must be between 0 and 1 (got {escalate_share})"),
+                        format!(
+                            "must be between 0 and 1 (got {})",
+                            trim_float(*escalate_share)
+                        ),
                     );
                 }
             }

@@ -5,7 +5,7 @@ use crate::foundations::pricing::{Catalog, Mode};
 use crate::model::strategy::SemanticCacheSettings;
 
 use super::Endpoint;
-use super::check::{Validator, unknown_endpoint, unknown_model};
+use super::check::{Validator, trim_float, unknown_endpoint, unknown_model};
 use super::file::SemanticCacheFile;
 
 /// How to give an endpoint queries, for messages.
@@ -127,7 +127,10 @@ fn ttl_ms(sc: &SemanticCacheFile, path: &str, v: &mut Validator) -> Option<u64> 
         Some(t) if !t.is_finite() || t <= 0.0 => {
             v.err(
                 format!("{path}.ttl_s"),
-                format!("must be a finite number of seconds > 0; omit it for no expiry (got {t})"),
+                format!(
+                    "must be a finite number of seconds > 0; omit it for no expiry (got {})",
+                    trim_float(t)
+                ),
             );
             None
         }

@@ -2,9 +2,10 @@
 //! (the table of valid paths is in [`super`]'s docs).
 
 use crate::foundations::dist::Dist;
+use crate::foundations::limits;
 use crate::foundations::pricing::{Bucket, Catalog};
 use crate::model::scenario::file::UncertainFile;
-use crate::model::scenario::{self, Endpoint, Growth, Queries, Revenue};
+use crate::model::scenario::{self, Endpoint, Growth, MAX_PRICE_CHANGE_FACTOR, Queries, Revenue};
 use crate::model::strategy::{Action, Strategy};
 
 use super::syntax::{PATHS, Step, split_path, suggestion};
@@ -107,6 +108,46 @@ impl Param<'_> {
                  (e.g. Uniform(min: 0.6, max: 0.9))",
                 self.dist.name(),
                 scenario::trim_float(self.max)
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// An error when the drawn value (the draw itself, or the draw times `current` for a
+    /// scale) can pass `limit` (in `unit`), the draw taken at its plausible largest value
+    /// ([`Dist::plausible_max`]: its largest value if bounded, else its P99.9).
+    fn at_most(&self, current: f64, limit: f64, unit: &str) -> Result<(), String> {
+        let factor = if self.kind == Kind::Scale {
+            current
+        } else {
+            1.0
+        };
+        let top = self.dist.plausible_max() * factor;
+        if top > limit {
+            Err(format!(
+                "{} gives up to {} {unit}; at most {} is accepted",
+                self.dist,
+                scenario::trim_float(top),
+                scenario::trim_float(limit)
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// An error when `d` scaled by this parameter's largest draw can pass `limit` (in `unit`),
+    /// both taken at their plausible largest value ([`Dist::plausible_max`]).
+    fn scaled_at_most(&self, d: &Dist, limit: f64, unit: &str) -> Result<(), String> {
+        let scale = self.dist.plausible_max();
+        let top = d.scaled(scale).map_or(f64::INFINITY, |s| s.plausible_max());
+        if top > limit {
+            Err(format!(
+                "{} scales {d} up to {} {unit} (at its largest draw, {}); at most {} is accepted",
+                self.dist,
+                scenario::trim_float(top.round()),
+                scenario::trim_float(scale),
+                scenario::trim_float(limit)
             ))
         } else {
             Ok(())
@@ -263,9 +304,13 @@ impl Param<'_> {
     fn check_sizes(&self, endpoints: &[usize], parts: &[Part]) -> Result<(), String> {
         for &i in endpoints {
             for &p in parts {
-                sizes_mut_ref(&self.cx.endpoints[i], p)
-                    .scaled(1.0)
-                    .map_err(|e| format!("{:?}: {e}", self.path))?;
+                let d = sizes_mut_ref(&self.cx.endpoints[i], p);
+                d.scaled(1.0).map_err(|e| format!("{:?}: {e}", self.path))?;
+                self.at(self.scaled_at_most(
+                    d,
+                    limits::MAX_TOKENS_PER_REQUEST,
+                    "tokens per request",
+                ))?;
             }
         }
         Ok(())
@@ -275,12 +320,13 @@ impl Param<'_> {
     fn check_traffic(&self, endpoints: &[usize], field: TrafficField) -> Result<(), String> {
         for &i in endpoints {
             let t = &self.cx.endpoints[i].traffic;
-            let d = match field {
-                TrafficField::Turns => &t.turns,
-                TrafficField::ThinkTime => &t.think_time_s,
+            let (d, limit, unit) = match field {
+                TrafficField::Turns => (&t.turns, limits::MAX_TURNS, "turns per session"),
+                TrafficField::ThinkTime => (&t.think_time_s, limits::MAX_THINK_TIME_S, "seconds"),
                 _ => continue,
             };
             d.scaled(1.0).map_err(|e| format!("{:?}: {e}", self.path))?;
+            self.at(self.scaled_at_most(d, limit, unit))?;
         }
         match (field, self.kind) {
             (TrafficField::QueriesRate, _) => {}
@@ -369,6 +415,11 @@ impl Param<'_> {
         let path = self.path;
         self.scale_only("a price (prices can only be scaled)")?;
         self.at(self.non_negative())?;
+        self.at(self.at_most(
+            1.0,
+            MAX_PRICE_CHANGE_FACTOR,
+            "times the catalog price (a hundredfold rise at most)",
+        ))?;
         let sel = sel.ok_or_else(|| {
             format!("{path:?}: name the model, e.g. prices[claude-sonnet-4-6] or prices[*]")
         })?;
@@ -450,14 +501,28 @@ impl Param<'_> {
             .ok_or_else(|| format!("{path:?}: the scenario states no revenue"))?;
         self.at(self.non_negative())?;
         match (rest, plan) {
-            (["usd_per_request"], None) => Ok(Target::RevenuePerRequest),
+            (["usd_per_request"], None) => {
+                self.at(self.at_most(
+                    revenue.usd_per_request,
+                    limits::MAX_USD_PER_REQUEST,
+                    "USD per request",
+                ))?;
+                Ok(Target::RevenuePerRequest)
+            }
             (["plans", "usd_per_user_month"], Some(name)) => revenue
                 .plans
                 .iter()
                 .position(|p| p.name == name)
-                .map(Target::RevenuePlan)
-                .ok_or_else(|| {
-                    format!(
+                .map(|i| {
+                    self.at(self.at_most(
+                        revenue.plans[i].usd_per_user_month,
+                        limits::MAX_USD_PER_USER_MONTH,
+                        "USD per user per month",
+                    ))?;
+                    Ok(Target::RevenuePlan(i))
+                })
+                .unwrap_or_else(|| {
+                    Err(format!(
                         "{path:?}: no plan named {name:?}; plans are {}",
                         revenue
                             .plans
@@ -465,7 +530,7 @@ impl Param<'_> {
                             .map(|p| format!("{:?}", p.name))
                             .collect::<Vec<_>>()
                             .join(", ")
-                    )
+                    ))
                 }),
             _ => Err(self.unknown()),
         }

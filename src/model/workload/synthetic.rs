@@ -27,6 +27,10 @@
 //! its name ([`crate::foundations::rng`]), so an edit to one endpoint never moves another's traffic.
 //! Memory is one queue entry per endpoint plus one per live session.
 //!
+//! Output limit: a request whose drawn output and reasoning tokens add up to more than the
+//! model's `max_output_tokens` is clamped to it when drawn, as the provider truncates
+//! ([`OutputClamps`]); the report warns with the share of requests clamped.
+//!
 //! Query intents: an endpoint with `traffic.queries` labels the first turn of every session with
 //! an intent id ([`Request::intent`]), drawn from a fourth stream ([`Purpose::Queries`]) so the
 //! other three, and every result without queries, are unchanged. `Zipf(intents, s)` draws the
@@ -78,6 +82,25 @@ struct EndpointGen {
     hour: u64,
     /// Intents of opening queries, for endpoints with `traffic.queries`.
     queries: Option<QueryGen>,
+    /// Output and reasoning tokens of one request are clamped to this (the model's
+    /// `max_output_tokens`, `u64::MAX` when unknown), and how often that happened.
+    clamps: OutputClamps,
+}
+
+/// How often one endpoint's drawn output was cut to its model's `max_output_tokens` in a run.
+///
+/// A provider stops generating at the request's output limit, so a request whose drawn output
+/// and reasoning tokens add up to more than the model's `max_output_tokens` is clamped when it
+/// is drawn: reasoning (generated first) to the limit, then the visible output to what the
+/// reasoning left. The clamped output is what the history re-sends.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutputClamps {
+    /// The model's `max_output_tokens` (`u64::MAX`: unknown, never clamped).
+    pub max_output_tokens: u64,
+    /// Requests generated.
+    pub requests: u64,
+    /// Of those, requests whose output (and reasoning) was clamped.
+    pub clamped: u64,
 }
 
 /// Draws the intent of each session's opening query.
@@ -200,6 +223,11 @@ impl EndpointGen {
             tokens: rng::stream(scenario.seed, run, &e.name, Purpose::Tokens),
             t_ms: 0.0,
             hour: 0,
+            clamps: OutputClamps {
+                max_output_tokens: e.price.max_output_tokens.unwrap_or(u64::MAX),
+                requests: 0,
+                clamped: 0,
+            },
             queries: match &e.traffic.queries {
                 Some(q) => Some(
                     QueryGen::new(
@@ -268,6 +296,12 @@ impl Synthetic {
         } else {
             self.queue.schedule(at, event)
         };
+    }
+
+    /// Per endpoint (in scenario order), how often the drawn output was clamped to the model's
+    /// `max_output_tokens` so far ([`OutputClamps`]).
+    pub fn output_clamps(&self) -> Vec<OutputClamps> {
+        self.endpoints.iter().map(|g| g.clamps).collect()
     }
 
     /// Number of sessions currently in flight (for memory checks).
@@ -350,8 +384,15 @@ impl Synthetic {
         let g = &mut self.endpoints[s.endpoint as usize];
         let context = g.samplers.context.sample_count(&mut g.tokens, 0);
         let user = g.samplers.user.sample_count(&mut g.tokens, 0);
-        let output = g.samplers.output.sample_count(&mut g.tokens, 0);
-        let reasoning = g.samplers.reasoning.sample_count(&mut g.tokens, 0);
+        let mut output = g.samplers.output.sample_count(&mut g.tokens, 0);
+        let mut reasoning = g.samplers.reasoning.sample_count(&mut g.tokens, 0);
+        let limit = g.clamps.max_output_tokens;
+        g.clamps.requests += 1;
+        if output.saturating_add(reasoning) > limit {
+            reasoning = reasoning.min(limit);
+            output = output.min(limit - reasoning);
+            g.clamps.clamped += 1;
+        }
         let intent = match &mut g.queries {
             Some(q) if s.turn == 0 => Some(q.next()),
             _ => None,
@@ -429,5 +470,69 @@ impl Iterator for Synthetic {
     fn next(&mut self) -> Option<Request> {
         let mut req = Request::default();
         self.next_into(&mut req).then_some(req)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::foundations::pricing::Catalog;
+    use crate::model::scenario;
+
+    /// A day of single-turn sessions on gpt-4o-mini (max output 16,384 tokens) with the given
+    /// output and reasoning sizes.
+    fn scenario(output: &str, reasoning: &str) -> Scenario {
+        let text = format!(
+            "Scenario(name: \"t\", seed: 3, horizon_days: 1, endpoints: [Endpoint(\
+             name: \"chat\", model: \"gpt-4o-mini\", traffic: Traffic(daily_active_users: 200, \
+             sessions_per_user_per_day: 1, turns: Fixed(1)), \
+             prompt: Prompt(user_tokens: Fixed(100)), output_tokens: {output}, \
+             reasoning_tokens: {reasoning})])"
+        );
+        let file = scenario::parse(&text, "t.ron").unwrap();
+        Scenario::from_file(file, Catalog::builtin(), "t.ron").unwrap()
+    }
+
+    /// Every request's (output, reasoning) and the run's clamp counts.
+    fn run(sc: &Scenario) -> (Vec<(u64, u64)>, OutputClamps) {
+        let mut traffic = Synthetic::new(sc, 0).unwrap();
+        let sizes = traffic
+            .by_ref()
+            .map(|r| (r.output_tokens, r.reasoning_tokens))
+            .collect();
+        (sizes, traffic.output_clamps()[0])
+    }
+
+    #[test]
+    fn output_beyond_max_output_tokens_is_clamped_reasoning_first_and_counted() {
+        // Output alone over the limit: cut to it.
+        let (sizes, c) = run(&scenario("Fixed(20000)", "Fixed(0)"));
+        assert!(!sizes.is_empty());
+        assert!(sizes.iter().all(|s| *s == (16384, 0)), "{sizes:?}");
+        assert_eq!(
+            (c.max_output_tokens, c.clamped),
+            (16384, sizes.len() as u64)
+        );
+        assert_eq!(c.requests, sizes.len() as u64);
+        // Together over the limit: reasoning kept, output gets what is left.
+        let (sizes, c) = run(&scenario("Fixed(10000)", "Fixed(10000)"));
+        assert!(sizes.iter().all(|s| *s == (6384, 10000)), "{sizes:?}");
+        assert_eq!(c.clamped, c.requests);
+        // Reasoning alone over the limit: cut to it, no visible output.
+        let (sizes, _) = run(&scenario("Fixed(500)", "Fixed(30000)"));
+        assert!(sizes.iter().all(|s| *s == (0, 16384)), "{sizes:?}");
+        // At the limit: untouched, nothing counted.
+        let (sizes, c) = run(&scenario("Fixed(16000)", "Fixed(384)"));
+        assert!(sizes.iter().all(|s| *s == (16000, 384)), "{sizes:?}");
+        assert_eq!(c.clamped, 0);
+    }
+
+    #[test]
+    fn a_tail_beyond_the_limit_clamps_only_the_requests_that_reach_it() {
+        // LogNormal(median 4000, p90 16000): P(X > 16384) is about 9.7%.
+        let (sizes, c) = run(&scenario("LogNormal(median: 4000, p90: 16000)", "Fixed(0)"));
+        assert!(sizes.iter().all(|s| s.0 <= 16384));
+        let share = c.clamped as f64 / c.requests as f64;
+        assert!((0.05..0.15).contains(&share), "{share} of {}", c.requests);
     }
 }

@@ -5,7 +5,7 @@
 //! alone.
 
 use super::Pipeline;
-use crate::foundations::ledger::Ledger;
+use crate::foundations::ledger::{Ledger, tally};
 use crate::foundations::pricing::Bucket;
 use crate::model::workload::Request;
 use crate::simulation::levers::prompt_cache::{EndpointCache, PromptCache};
@@ -22,9 +22,12 @@ impl Pipeline {
         };
         let cell = self.ledger.cell_mut(route.lines[tier], day);
         let split = self.cache.process(c, req, req.time.as_ms());
-        cell.tokens[Bucket::CacheRead.index()] += split.read;
-        cell.tokens[c.ttl.write_bucket().index()] += split.write;
-        cell.tokens[Bucket::CacheStorageTokenHours.index()] += split.storage_token_minutes;
+        tally(&mut cell.tokens[Bucket::CacheRead.index()], split.read);
+        tally(&mut cell.tokens[c.ttl.write_bucket().index()], split.write);
+        tally(
+            &mut cell.tokens[Bucket::CacheStorageTokenHours.index()],
+            split.storage_token_minutes,
+        );
     }
 
     /// Split one model call's prompt through the prompt cache and add it to the ledger.
@@ -84,11 +87,11 @@ impl Pipeline {
 #[inline]
 fn add_segments(ledger: &mut Ledger, req: &Request, original_history: u64) {
     let seg = &mut ledger.prompt_segments[req.endpoint as usize];
-    seg[0] += req.system_tokens;
-    seg[1] += req.tools_tokens;
-    seg[2] += original_history;
-    seg[3] += req.context_tokens;
-    seg[4] += req.user_tokens;
+    tally(&mut seg[0], req.system_tokens);
+    tally(&mut seg[1], req.tools_tokens);
+    tally(&mut seg[2], original_history);
+    tally(&mut seg[3], req.context_tokens);
+    tally(&mut seg[4], req.user_tokens);
 }
 
 /// Add one model call of `req` (prompt `prompt` tokens) to `line`, its prompt split through the
@@ -106,14 +109,24 @@ fn bill_call(
     match cfg {
         Some(c) => {
             let split = cache.process(c, req, req.time.as_ms());
-            cell.tokens[Bucket::Input.index()] += prompt - split.read - split.write;
-            cell.tokens[Bucket::CacheRead.index()] += split.read;
-            cell.tokens[c.ttl.write_bucket().index()] += split.write;
-            cell.tokens[Bucket::CacheStorageTokenHours.index()] += split.storage_token_minutes;
+            let t = &mut cell.tokens;
+            tally(
+                &mut t[Bucket::Input.index()],
+                prompt - split.read - split.write,
+            );
+            tally(&mut t[Bucket::CacheRead.index()], split.read);
+            tally(&mut t[c.ttl.write_bucket().index()], split.write);
+            tally(
+                &mut t[Bucket::CacheStorageTokenHours.index()],
+                split.storage_token_minutes,
+            );
         }
-        None => cell.tokens[Bucket::Input.index()] += prompt,
+        None => tally(&mut cell.tokens[Bucket::Input.index()], prompt),
     }
-    cell.tokens[Bucket::Output.index()] += req.output_tokens;
-    cell.tokens[Bucket::Reasoning.index()] += req.reasoning_tokens;
+    tally(&mut cell.tokens[Bucket::Output.index()], req.output_tokens);
+    tally(
+        &mut cell.tokens[Bucket::Reasoning.index()],
+        req.reasoning_tokens,
+    );
     cell.requests += 1;
 }

@@ -21,7 +21,7 @@
 //! `tests/it/fleet.rs` checks on every example scenario and a replayed trace.
 
 use super::Pipeline;
-use crate::foundations::ledger::Ledger;
+use crate::foundations::ledger::{Ledger, tally};
 use crate::foundations::pricing::Bucket;
 use crate::model::workload::Request;
 
@@ -122,16 +122,16 @@ impl Fleet {
                 // Clamped into the horizon as Ledger::cell_mut does.
                 let day = req.time.day().min(sh.days.saturating_sub(1));
                 let cell = &mut sh.cells[(e * 2 + tier) * days + day as usize];
-                cell.prompt += prompt;
-                cell.output += req.output_tokens;
-                cell.reasoning += req.reasoning_tokens;
+                tally(&mut cell.prompt, prompt);
+                tally(&mut cell.output, req.output_tokens);
+                tally(&mut cell.reasoning, req.reasoning_tokens);
                 cell.requests += 1;
                 let seg = &mut sh.prompt_segments[e];
-                seg[0] += req.system_tokens;
-                seg[1] += req.tools_tokens;
-                seg[2] += req.history_tokens;
-                seg[3] += req.context_tokens;
-                seg[4] += req.user_tokens;
+                tally(&mut seg[0], req.system_tokens);
+                tally(&mut seg[1], req.tools_tokens);
+                tally(&mut seg[2], req.history_tokens);
+                tally(&mut seg[3], req.context_tokens);
+                tally(&mut seg[4], req.user_tokens);
                 for &i in &self.caching {
                     self.pipes[i].split_prompt(req, tier, day);
                 }
@@ -169,7 +169,7 @@ impl Fleet {
                 l.sessions[e] += sh.sessions[e];
                 l.context_overflows[e] += sh.context_overflows[e];
                 for (a, b) in l.prompt_segments[e].iter_mut().zip(sh.prompt_segments[e]) {
-                    *a += b;
+                    tally(a, b);
                 }
                 for (tier, &line) in route.lines.iter().enumerate() {
                     for day in 0..sh.days {
@@ -177,12 +177,18 @@ impl Fleet {
                         let cell = l.cell_mut(line, day);
                         let t = &mut cell.tokens;
                         let cached = t[Bucket::CacheRead.index()]
-                            + t[Bucket::CacheWrite5m.index()]
-                            + t[Bucket::CacheWrite1h.index()]
-                            + t[Bucket::CacheWrite24h.index()];
-                        t[Bucket::Input.index()] += s.prompt - cached;
-                        t[Bucket::Output.index()] += s.output;
-                        t[Bucket::Reasoning.index()] += s.reasoning;
+                            .saturating_add(t[Bucket::CacheWrite5m.index()])
+                            .saturating_add(t[Bucket::CacheWrite1h.index()])
+                            .saturating_add(t[Bucket::CacheWrite24h.index()]);
+                        // A saturated prompt sum stays saturated (an overflow, reported).
+                        let input = if s.prompt == u64::MAX {
+                            u64::MAX
+                        } else {
+                            s.prompt - cached
+                        };
+                        tally(&mut t[Bucket::Input.index()], input);
+                        tally(&mut t[Bucket::Output.index()], s.output);
+                        tally(&mut t[Bucket::Reasoning.index()], s.reasoning);
                         cell.requests += s.requests;
                     }
                 }

@@ -3,7 +3,7 @@
 //! end of a run (what is still queued submitted, the ledger handed back).
 
 use super::Pipeline;
-use crate::foundations::ledger::Ledger;
+use crate::foundations::ledger::{Ledger, tally};
 use crate::foundations::pricing::Bucket;
 use crate::foundations::time::{MS_PER_DAY, SimTime};
 use crate::model::workload::Request;
@@ -60,8 +60,8 @@ impl Pipeline {
             let line = route.summary_lines
                 [usize::from(call.prompt_tokens > route.summary_long_context_above)];
             let cell = self.ledger.cell_mut(line, original.time.day());
-            cell.tokens[Bucket::Input.index()] += call.prompt_tokens;
-            cell.tokens[Bucket::Output.index()] += call.output_tokens;
+            tally(&mut cell.tokens[Bucket::Input.index()], call.prompt_tokens);
+            tally(&mut cell.tokens[Bucket::Output.index()], call.output_tokens);
             cell.requests += 1;
             self.ledger.summaries[e] += 1;
         }
@@ -127,7 +127,7 @@ impl Pipeline {
                 Lookup::Miss => {}
             }
             let cell = self.ledger.cell_mut(*line, req.time.day());
-            cell.tokens[Bucket::Embedding.index()] += req.user_tokens;
+            tally(&mut cell.tokens[Bucket::Embedding.index()], req.user_tokens);
             return found != Lookup::Miss;
         }
         false

@@ -81,6 +81,14 @@ pub enum TraceRunError {
     /// Pricing failed.
     #[error(transparent)]
     Pricing(#[from] crate::foundations::pricing::PricingGap),
+    /// A token sum over the rows overflowed (a count reached `u64::MAX`).
+    #[error("{path}: {what}; the trace's token counts are beyond any real traffic")]
+    Overflow {
+        /// The file.
+        path: String,
+        /// Which count, in words.
+        what: String,
+    },
 }
 
 impl TraceRunError {
@@ -117,7 +125,7 @@ impl TraceError {
     }
 
     /// A row error at `line` of the file `path`.
-    pub(super) fn row(path: &str, line: u64, message: impl Into<String>) -> TraceError {
+    pub fn row(path: &str, line: u64, message: impl Into<String>) -> TraceError {
         TraceError::Row {
             path: path.to_string(),
             line,

@@ -1,5 +1,7 @@
 //! One recorded request as every format reads it, and the rules every row must meet.
 
+use crate::foundations::limits::MAX_TRACE_ROW_TOKENS;
+
 /// One recorded request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TraceRecord {
@@ -48,31 +50,38 @@ pub(super) fn set(field: &mut Option<String>, value: Option<&str>) {
     }
 }
 
-/// Most tokens a row may state in any one count (a billion: a thousand times the largest
-/// context window in the catalog). A larger number is a corrupt row, and with the bound a
-/// trace's totals cannot overflow (it would take over ten billion rows).
-pub const MAX_ROW_TOKENS: u64 = 1_000_000_000;
-
-/// Consistency rules every format's rows must meet.
-pub(super) fn check(r: &TraceRecord) -> Result<(), String> {
-    let counts = [
+/// Every token count of a row is at most [`MAX_TRACE_ROW_TOKENS`]: a hundred times the
+/// largest context window, so above it a count is a corrupt cell, and token sums over billions
+/// of rows stay far inside `u64`. The readers parse counts as written (up to `u64::MAX`);
+/// `audit`, `replay` and `fit` check every row with this before they add it up, and report a
+/// row beyond as an error naming its line.
+pub fn check_sizes(r: &TraceRecord) -> Result<(), String> {
+    for (field, n) in [
         ("input_tokens", Some(r.input_tokens)),
         ("output_tokens", Some(r.output_tokens)),
         ("cache_read_tokens", r.cache_read_tokens),
         ("cache_write_tokens", r.cache_write_tokens),
         ("reasoning_tokens", r.reasoning_tokens),
         ("block_tokens", r.block_tokens),
-    ];
-    for (name, count) in counts {
-        if let Some(n) = count
-            && n > MAX_ROW_TOKENS
+    ] {
+        if let Some(n) = n
+            && n > MAX_TRACE_ROW_TOKENS
         {
             return Err(format!(
-                "{name} ({n}) is more than any request holds; at most {MAX_ROW_TOKENS} tokens per count are accepted"
+                "{field}: {n} tokens is beyond any real request; at most {MAX_TRACE_ROW_TOKENS} \
+                 tokens per row are accepted"
             ));
         }
     }
-    let cached = r.cache_read_tokens.unwrap_or(0) + r.cache_write_tokens.unwrap_or(0);
+    Ok(())
+}
+
+/// Consistency rules every format's rows must meet.
+pub(super) fn check(r: &TraceRecord) -> Result<(), String> {
+    let cached = r
+        .cache_read_tokens
+        .unwrap_or(0)
+        .saturating_add(r.cache_write_tokens.unwrap_or(0));
     if cached > r.input_tokens {
         return Err(format!(
             "cache_read_tokens + cache_write_tokens ({cached}) exceed input_tokens ({}); input_tokens must include cached tokens",
@@ -88,4 +97,31 @@ pub(super) fn check(r: &TraceRecord) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_beyond_the_plausible_size_is_refused_naming_the_count() {
+        let mut r = TraceRecord {
+            input_tokens: MAX_TRACE_ROW_TOKENS,
+            output_tokens: 10,
+            ..TraceRecord::default()
+        };
+        assert_eq!(check_sizes(&r), Ok(()));
+        r.cache_read_tokens = Some(10_000_000_000_000_000_000);
+        assert_eq!(
+            check_sizes(&r),
+            Err(
+                "cache_read_tokens: 10000000000000000000 tokens is beyond any real request; \
+                 at most 100000000 tokens per row are accepted"
+                    .to_string()
+            )
+        );
+        // The consistency check no longer overflows on such a row (it used to panic in debug).
+        r.cache_write_tokens = Some(u64::MAX);
+        assert!(check(&r).is_err());
+    }
 }

@@ -11,10 +11,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::fan::VLine;
+use super::frame::drawable;
 use super::frame::strategies;
-use super::style::{
-    DrawResult, GRID_BOLD, GRID_LIGHT, INK, MUTED, Plot, anchored, drawable_axes, font,
-};
+use super::style::{DrawResult, GRID_BOLD, GRID_LIGHT, INK, MUTED, Plot, anchored, font};
 use crate::analysis::report::{Report, Stats, StrategyResult};
 use crate::output::plot::labels::usd_short;
 use crate::output::plot::palette::strategy_colour;
@@ -129,7 +128,8 @@ where
     let (labels, label_w) = row_labels(root, &b.rows, &label_style)?;
     let x_range = match &b.x_fixed {
         // A fixed axis still holds every value drawn: plotters' pixel arithmetic overflows on
-        // a value far outside its axis (a hand-edited report's share of 1e308).
+        // a value far outside its axis (a hand-edited report's share of 1e308), and the axis
+        // check then refuses what cannot be drawn.
         Some(r) => {
             let (lo, hi) = data_extent(b);
             r.start.min(lo)..r.end.max(hi)
@@ -266,8 +266,7 @@ where
     if let Some(c) = &b.caption {
         builder.caption(c, font(17.0, INK));
     }
-    let (x_range, y_range) = drawable_axes(x_range, y_range)?;
-    let mut chart = builder.build_cartesian_2d(x_range, y_range)?;
+    let mut chart = builder.build_cartesian_2d(drawable(x_range)?, drawable(y_range)?)?;
     chart
         .configure_mesh()
         .disable_y_mesh()

@@ -10,9 +10,8 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::style::{
-    DrawResult, GRID_BOLD, GRID_LIGHT, INK, MUTED, Plot, anchored, drawable_axes, font,
-};
+use super::frame::drawable;
+use super::style::{DrawResult, GRID_BOLD, GRID_LIGHT, INK, MUTED, Plot, anchored, font};
 use crate::analysis::report::Stats;
 use crate::output::plot::labels::usd_short;
 
@@ -131,8 +130,7 @@ where
     if let Some(c) = &f.caption {
         builder.caption(c, font(17.0, INK));
     }
-    let (x_range, y_range) = drawable_axes(f.x_range.clone(), y_range)?;
-    let mut chart = builder.build_cartesian_2d(x_range, y_range)?;
+    let mut chart = builder.build_cartesian_2d(drawable(f.x_range.clone())?, drawable(y_range)?)?;
     let y_fmt = |v: &f64| usd_short(*v);
     chart
         .configure_mesh()

@@ -3,6 +3,7 @@
 //! subtitles and legends quote (strategies in palette order, the horizon, the spread shown).
 
 use std::error::Error;
+use std::ops::Range;
 
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -11,12 +12,37 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::style::{INK, MUTED, anchored};
 use crate::analysis::report::{Report, StrategyResult};
+use crate::foundations::limits::readable;
 use crate::output::plot::palette::strategy_colour;
 
 /// Left margin of the title, subtitle and legend, pixels.
 const LEFT: i32 = 20;
 /// Height of one legend row, pixels.
 const ROW_H: i32 = 24;
+
+/// Largest magnitude an axis may reach: 1e17, a hundred times the largest money figure a report
+/// to plot may hold (1e15 dollars, checked when it is loaded), leaving room for the padding
+/// around the bars. plotters computes its ticks from powers of ten of the axis width and never
+/// finishes on an infinite or overflowing one, so every axis is checked here before it is built.
+pub(super) const MAX_AXIS: f64 = 1e17;
+
+/// `range` as an axis plotters can tick: finite bounds within [`MAX_AXIS`], else an error
+/// naming them (a report with such values is not a real forecast).
+pub(super) fn drawable(range: Range<f64>) -> Result<Range<f64>, Box<dyn Error>> {
+    let ok = |x: f64| x.is_finite() && x.abs() <= MAX_AXIS;
+    if ok(range.start) && ok(range.end) {
+        Ok(range)
+    } else {
+        Err(format!(
+            "an axis from {} to {} cannot be drawn: chart values must be finite numbers of \
+             magnitude at most {}",
+            readable(range.start),
+            readable(range.end),
+            readable(MAX_AXIS)
+        )
+        .into())
+    }
+}
 
 /// The report's strategies in `strategy_order` with their palette position; names missing
 /// from the order (hand-edited reports) follow it.
@@ -207,4 +233,23 @@ where
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axes_beyond_the_limit_are_an_error_not_an_endless_tick_loop() {
+        assert_eq!(
+            drawable(0.0..2.5e15).map_err(|e| e.to_string()),
+            Ok(0.0..2.5e15)
+        );
+        for r in [0.0..f64::INFINITY, f64::NAN..1.0, 0.0..1.7e308, -1e18..0.0] {
+            let e = drawable(r.clone())
+                .expect_err("must be refused")
+                .to_string();
+            assert!(e.contains("cannot be drawn"), "{r:?}: {e}");
+        }
+    }
 }

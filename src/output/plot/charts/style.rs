@@ -3,7 +3,6 @@
 //! chart looks the same.
 
 use std::error::Error;
-use std::ops::Range;
 
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -32,23 +31,4 @@ pub(super) fn font(size: f64, colour: RGBColor) -> TextStyle<'static> {
 /// The chart font, anchored at the text's `h` side and `v` edge.
 pub(super) fn anchored(size: f64, colour: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
     font(size, colour).pos(Pos::new(h, v))
-}
-
-/// A chart's axes after checking that plotters can place ticks on them: finite ends and a
-/// finite span. A saved report edited by hand can hold values (1e308, or sums of them that
-/// reach infinity) on which plotters' search for tick positions never ends.
-pub(super) fn drawable_axes(
-    x: Range<f64>,
-    y: Range<f64>,
-) -> Result<(Range<f64>, Range<f64>), Box<dyn Error>> {
-    for (axis, r) in [("x", &x), ("y", &y)] {
-        if !(r.start.is_finite() && r.end.is_finite() && (r.end - r.start).is_finite()) {
-            return Err(format!(
-                "the {axis} axis would run from {} to {}: the report's values are too large to draw",
-                r.start, r.end
-            )
-            .into());
-        }
-    }
-    Ok((x, y))
 }
