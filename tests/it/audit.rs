@@ -205,6 +205,28 @@ fn huge_token_counts_are_row_errors_not_overflows() {
     assert_eq!(v["audit"]["rows"], 1);
 }
 
+/// Seen while fuzzing the Mooncake reader: a timestamp above `i64::MAX` was cast to a negative
+/// time (u64::MAX became -1 ms), and audit blamed the first row for lying "more than a day
+/// before the first row's".
+#[test]
+fn a_mooncake_timestamp_beyond_i64_is_a_row_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("m.jsonl");
+    std::fs::write(
+        &p,
+        "{\"timestamp\": 18446744073709551615, \"input_length\": 10, \"output_length\": 1, \"hash_ids\": [1]}\n",
+    )
+    .unwrap();
+    bin()
+        .args(["audit", "--model", "gpt-4o-mini"])
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "m.jsonl:1: timestamp: 18446744073709551615 ms is beyond any time (at most 9223372036854775807)",
+        ));
+}
+
 #[test]
 fn other_formats_are_detected() {
     let dir = tempfile::tempdir().unwrap();

@@ -14,9 +14,17 @@ pub(super) fn mooncake_record(o: &JsonRow<'_>, line: u64) -> Result<TraceRecord,
             return Err(format!("unknown key `{k}` for the mooncake format"));
         }
     }
+    let ms = o.count("timestamp")?.ok_or("timestamp: missing")?;
+    // Above i64::MAX a cast would wrap to a negative time.
+    let time_ms = i64::try_from(ms).map_err(|_| {
+        format!(
+            "timestamp: {ms} ms is beyond any time (at most {})",
+            i64::MAX
+        )
+    })?;
     let r = TraceRecord {
         line,
-        time_ms: o.count("timestamp")?.ok_or("timestamp: missing")? as i64,
+        time_ms,
         input_tokens: o.count("input_length")?.ok_or("input_length: missing")?,
         output_tokens: o.count("output_length")?.ok_or("output_length: missing")?,
         prefix_hashes: o.hashes("hash_ids")?,
