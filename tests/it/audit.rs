@@ -157,9 +157,9 @@ fn unknown_columns_formats_and_models_are_clear_errors() {
         ));
 }
 
-/// Found fuzzing the trace readers: token counts near `u64::MAX` overflowed the audit's totals
-/// (two rows) or the cached-tokens check (one row) and panicked. Every count is now at most
-/// `limits::MAX_TRACE_ROW_TOKENS`, in every format.
+/// Found running edge values through the trace fuzz targets: token counts near `u64::MAX`
+/// overflowed the audit's totals (two rows) or the cached-tokens check (one row) and panicked.
+/// Every count is now at most `limits::MAX_TRACE_ROW_TOKENS`, in every format.
 #[test]
 fn huge_token_counts_are_row_errors_not_overflows() {
     let dir = tempfile::tempdir().unwrap();

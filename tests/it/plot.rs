@@ -634,11 +634,11 @@ fn every_float(v: &mut serde_json::Value, x: f64) {
     }
 }
 
-/// Found by the `report` fuzz target: in a saved report whose every number is 1e308, the
-/// cache charts' shares lie far outside their fixed axis (0 to 1.15), and plotters' pixel
-/// arithmetic overflowed on them (a panic in a debug build, a stray bar in release); the cost
-/// axes made its tick search loop forever. Every chart now finishes: drawn, or an error saying
-/// its axis cannot be drawn.
+/// Found running edge values through the `report` fuzz target: in a saved report whose every
+/// number is 1e308, the cache charts' shares lie far outside their fixed axis (0 to 1.15), and
+/// plotters' pixel arithmetic overflowed on them (a panic in a debug build, a stray bar in
+/// release); the cost axes made its tick search loop forever. Every chart now finishes: drawn,
+/// or an error saying its axis cannot be drawn.
 #[test]
 fn huge_values_are_a_draw_error_not_a_hang() {
     let mut v =
