@@ -2,7 +2,7 @@
 //!
 //! The traces are support-assistant's synthetic traffic written by `synth` (9 native columns):
 //! its month (914,512 rows, 73 MB) and the same traffic over 334 days (10,048,130 rows,
-//! 826 MB), written once into a temporary directory. The long trace has as many live sessions
+//! 839 MB), written once into a temporary directory. The long trace has as many live sessions
 //! at a time as the month, so it measures what a long recording costs, not a busier one.
 //! `cargo bench --bench trace`; `cargo bench --bench trace -- month` for the month alone.
 //!
