@@ -379,3 +379,130 @@ fn uncertain_price_scales_and_revenue_have_maxima() {
         "{err}"
     );
 }
+
+/// Existing outputs (a report with mode 600, a page, a folder of charts) before a command that
+/// fails on bad input of each class: far timestamps, an endless input, implausible sizes, an
+/// absurd saved report. Each command exits 2 naming the problem and leaves every file as it was.
+#[cfg(unix)]
+#[test]
+fn a_refused_input_leaves_existing_outputs_untouched() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (report, page, charts) = (d.join("report.json"), d.join("page.html"), d.join("charts"));
+    std::fs::write(&report, "old report").unwrap();
+    std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::write(&page, "old page").unwrap();
+    std::fs::create_dir(&charts).unwrap();
+    // The charts a good report draws, so a failed plot would overwrite them.
+    let good = scenario_file(d, "Fixed(1)", "Fixed(100)", "");
+    let ok = bin()
+        .args([
+            "run",
+            &good,
+            "--runs",
+            "1",
+            "-q",
+            "-o",
+            "/dev/null",
+            "--plot",
+        ])
+        .arg(&charts)
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let snapshot = |p: &std::path::Path| -> Vec<(String, Vec<u8>, u32)> {
+        let mut files: Vec<_> = std::fs::read_dir(p)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().unwrap().is_file())
+            .map(|e| {
+                let meta = e.metadata().unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                    meta.permissions().mode(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let before = (snapshot(d), snapshot(&charts));
+    assert!(!before.1.is_empty(), "the good run drew charts");
+
+    let far = trace_with("1700000120000000");
+    let big_dir = tempfile::tempdir().unwrap();
+    let endless = big_dir.path().join("endless.csv");
+    std::os::unix::fs::symlink("/dev/zero", &endless).unwrap();
+    let big = scenario_file(big_dir.path(), "Fixed(1e18)", "Fixed(100)", "");
+    let mut absurd = crate::support::json(&["run", &good, "--runs", "1"]);
+    absurd["strategies"]["baseline"]["cost_usd"]["mean"] = serde_json::json!(1.7e308);
+    let absurd_path = big_dir.path().join("absurd.json");
+    std::fs::write(&absurd_path, serde_json::to_string(&absurd).unwrap()).unwrap();
+
+    let far_path = far.path().to_string_lossy().into_owned();
+    let (endless, absurd_path) = (
+        endless.to_string_lossy().into_owned(),
+        absurd_path.to_string_lossy().into_owned(),
+    );
+    let (report, page, charts_s) = (
+        report.to_string_lossy().into_owned(),
+        page.to_string_lossy().into_owned(),
+        charts.to_string_lossy().into_owned(),
+    );
+    let cases: [(Vec<&str>, &str); 6] = [
+        (
+            vec!["audit", &far_path, "-o", &report],
+            "looks like microseconds",
+        ),
+        (
+            vec!["replay", &far_path, "--model", "gpt-4o-mini", "-o", &report],
+            "looks like microseconds",
+        ),
+        (
+            vec![
+                "audit",
+                &endless,
+                "--trace-format",
+                "native-csv",
+                "-o",
+                &report,
+            ],
+            "a line longer than 1048576 bytes",
+        ),
+        (
+            vec![
+                "run", &big, "-o", &report, "--html", &page, "--plot", &charts_s,
+            ],
+            "traffic.turns",
+        ),
+        (
+            vec!["plot", &absurd_path, &charts_s, "--html", &page],
+            "strategies.baseline.cost_usd.mean",
+        ),
+        (
+            vec!["fit", &far_path, "--model", "gpt-4o-mini", "-o", &report],
+            "looks like microseconds",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = bin()
+            .args(&args)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: expected {want:?} in {err}");
+        assert_eq!(
+            (snapshot(d), snapshot(&charts)),
+            before,
+            "{args:?} changed an existing output"
+        );
+    }
+}
