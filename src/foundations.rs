@@ -2,10 +2,10 @@
 //!
 //! Simulated time and the event queue ([`time`]), random streams ([`rng`]), distributions
 //! ([`dist`]), calendar dates and months ([`calendar`]), prices and provider cache rules
-//! ([`pricing`]), the ledger of integer token counts ([`ledger`]), and the plausible range of
-//! every size, count and price ([`limits`]). Nothing here knows what a
-//! scenario, a strategy or a report is: these modules use only each other and the standard
-//! library and crates.
+//! ([`pricing`]), the ledger of integer token counts ([`ledger`]), the plausible range of every
+//! size, count and price ([`limits`]) and whole input files read within a size limit
+//! ([`input`]). Nothing here knows what a scenario, a strategy or a report is: these modules use
+//! only each other and the standard library and crates.
 
 pub mod calendar;
 pub mod dist;
