@@ -177,16 +177,22 @@ fn a_cache_that_changes_nothing_reports_zero_not_float_noise() {
     );
 }
 
-/// A trace spanning more than a scenario's longest horizon is refused naming the row (and the
-/// unit its timestamp is probably in), instead of writing a scenario that does not validate;
-/// an existing output file is left as it was.
+/// A trace spanning more than a scenario's longest horizon is refused naming the row, instead
+/// of writing a scenario that does not validate; an existing output file is left as it was. A
+/// microsecond clock is refused at its row, however short the trace.
 #[test]
 fn a_trace_longer_than_ten_years_is_refused_naming_the_row() {
     let dir = tempfile::tempdir().unwrap();
-    let trace = dir.path().join("us.csv");
+    let trace = dir.path().join("far.csv");
     std::fs::write(
         &trace,
-        "timestamp,input_tokens,output_tokens\n1767225600000,100,10\n1767225600000000,100,10\n",
+        "timestamp,input_tokens,output_tokens\n2020-01-01T00:00:00Z,100,10\n2031-01-01T00:00:00Z,100,10\n",
+    )
+    .unwrap();
+    let us = dir.path().join("us.csv");
+    std::fs::write(
+        &us,
+        "timestamp,input_tokens,output_tokens\n1767225600000000,100,10\n1767225660000000,100,10\n",
     )
     .unwrap();
     let out = dir.path().join("fit.ron");
@@ -200,8 +206,20 @@ fn a_trace_longer_than_ten_years_is_refused_naming_the_row() {
     let err = String::from_utf8_lossy(&fit.stderr);
     assert_eq!(fit.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("us.csv: line 3: the trace spans 20433546 days")
-            && err.contains("looks like microseconds"),
+        err.contains("far.csv: line 3: the trace spans 4018 days"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me");
+    let fit = bin()
+        .args(["fit", "--model", "gpt-4o-mini", "-o"])
+        .arg(&out)
+        .arg(&us)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&fit.stderr);
+    assert_eq!(fit.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("us.csv:2: timestamp 1767225600000000 ms lies after the year 3000, so it looks like microseconds"),
         "{err}"
     );
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me");

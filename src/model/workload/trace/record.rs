@@ -76,8 +76,9 @@ pub fn check_sizes(r: &TraceRecord) -> Result<(), String> {
     Ok(())
 }
 
-/// Consistency rules every format's rows must meet.
+/// Consistency rules every format's rows must meet, and a timestamp before the year 3000.
 pub(super) fn check(r: &TraceRecord) -> Result<(), String> {
+    super::span::check_time(r.time_ms)?;
     let cached = r
         .cache_read_tokens
         .unwrap_or(0)

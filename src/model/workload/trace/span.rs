@@ -53,6 +53,24 @@ pub fn day_of(time_ms: i64, day0_ms: i64) -> Result<u32, String> {
     }
 }
 
+/// A row's timestamp must lie before the year 3000: a later one, whatever the trace's span, is a
+/// microsecond or nanosecond clock read as milliseconds (a short trace in µs would otherwise be
+/// read as weeks of traffic, silently). The error names the likely unit.
+pub fn check_time(time_ms: i64) -> Result<(), String> {
+    if time_ms <= YEAR_3000_MS {
+        return Ok(());
+    }
+    let unit = if time_ms > YEAR_3000_MS.saturating_mul(1000) {
+        "nanoseconds"
+    } else {
+        "microseconds"
+    };
+    Err(format!(
+        "timestamp {time_ms} ms lies after the year 3000, so it looks like {unit}: give \
+         timestamps as integer milliseconds or RFC 3339 (2026-01-05T09:30:00Z)"
+    ))
+}
+
 #[cold]
 fn too_far(time_ms: i64, day0_ms: i64, day: u64) -> String {
     let hint = if time_ms > YEAR_3000_MS {
@@ -81,6 +99,16 @@ fn too_far(time_ms: i64, day0_ms: i64, day: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_after_the_year_3000_name_their_likely_unit() {
+        assert_eq!(check_time(1_700_000_000_000), Ok(()));
+        assert_eq!(check_time(YEAR_3000_MS), Ok(()));
+        let e = check_time(1_700_000_000_000_000).unwrap_err();
+        assert!(e.contains("looks like microseconds"), "{e}");
+        let e = check_time(1_700_000_000_000_000_000).unwrap_err();
+        assert!(e.contains("looks like nanoseconds"), "{e}");
+    }
 
     #[test]
     fn days_within_the_span_and_the_units_far_ones_suggest() {
