@@ -8,7 +8,7 @@ use crate::model::workload::trace::TraceReader;
 
 use super::failure::{Failure, trace_failure};
 use super::flags::{ReportFlags, TraceFormatArg, load_catalog};
-use super::output_file::Sink;
+use super::output_file::{Sink, refuse_input_as_output};
 
 /// Arguments of `tokencast audit`.
 #[derive(Debug, clap::Args)]
@@ -35,6 +35,10 @@ pub struct AuditArgs {
 
 /// Run `tokencast audit`.
 pub(crate) fn execute(a: &AuditArgs) -> Result<i32, Failure> {
+    refuse_input_as_output(
+        &[a.report.output.as_deref()],
+        &[Some(&a.trace), a.prices.as_deref()],
+    )?;
     let sink = Sink::open(a.report.output.as_deref())?;
     let catalog = load_catalog(a.prices.as_deref())?;
     let reader =

@@ -2,7 +2,7 @@
 //! analysis layer compare the two sides, prints the comparison and turns a crossed
 //! `--fail-above` threshold into exit code 3.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 
@@ -10,7 +10,7 @@ use crate::analysis::diff::{self, Diff, DiffOptions};
 
 use super::failure::Failure;
 use super::flags::{Format, SimulationFlags, SimulationHelp};
-use super::output_file::Sink;
+use super::output_file::{Sink, refuse_input_as_output};
 
 /// Arguments of `tokencast diff`.
 #[derive(Debug, clap::Args)]
@@ -61,6 +61,9 @@ impl SimulationHelp for DiffHelp {
 pub(crate) fn execute(a: &DiffArgs) -> Result<i32, Failure> {
     check_thresholds(a)?;
     check_file_count(a)?;
+    let mut inputs: Vec<Option<&Path>> = a.files.iter().map(|f| Some(f.as_path())).collect();
+    inputs.push(a.shared.prices.as_deref());
+    refuse_input_as_output(&[a.shared.output.as_deref()], &inputs)?;
     let sink = Sink::open(a.shared.output.as_deref())?;
     let mut d = compare(a)?;
     let crossed = d.apply_gate(a.fail_above, a.fail_above_usd);

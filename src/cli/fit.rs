@@ -10,7 +10,7 @@ use crate::model::workload::trace::TraceReader;
 
 use super::failure::Failure;
 use super::flags::{TraceFormatArg, load_catalog};
-use super::output_file::Sink;
+use super::output_file::{Sink, refuse_input_as_output};
 
 /// Arguments of `tokencast fit`.
 #[derive(Debug, clap::Args)]
@@ -40,6 +40,7 @@ pub struct FitArgs {
 
 /// Run `tokencast fit`.
 pub(crate) fn execute(a: &FitArgs) -> Result<i32, Failure> {
+    refuse_input_as_output(&[Some(&a.output)], &[Some(&a.trace), a.prices.as_deref()])?;
     let sink = Sink::open(Some(&a.output))?;
     let catalog = load_catalog(a.prices.as_deref())?;
     let reader =

@@ -18,6 +18,50 @@ use anyhow::{Context, anyhow};
 
 use super::failure::Failure;
 
+/// Refuse an output that is one of the command's inputs (the same file by any path, link or
+/// symlink): writing the report would destroy what the command reads. `-`, absent outputs and
+/// files that do not exist yet are fine.
+pub(crate) fn refuse_input_as_output(
+    outputs: &[Option<&Path>],
+    inputs: &[Option<&Path>],
+) -> Result<(), Failure> {
+    for out in outputs.iter().flatten() {
+        if out.as_os_str() == "-" {
+            continue;
+        }
+        for input in inputs.iter().flatten() {
+            if input.as_os_str() != "-" && same_file(out, input) {
+                return Err(Failure::input(anyhow!(
+                    "{}: this output is also an input of the command ({}): writing it would \
+                     destroy the input; choose another output file",
+                    out.display(),
+                    input.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether two paths name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (fs::metadata(a), fs::metadata(b)) {
+        (Ok(x), Ok(y)) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                x.dev() == y.dev() && x.ino() == y.ino()
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = (x, y);
+                matches!((fs::canonicalize(a), fs::canonicalize(b)), (Ok(p), Ok(q)) if p == q)
+            }
+        }
+        _ => false,
+    }
+}
+
 /// Where a command's output goes.
 pub(crate) enum Sink {
     Stdout,

@@ -12,6 +12,7 @@ use crate::foundations::limits::MAX_REPORT_USD;
 
 use super::failure::Failure;
 use super::flags::PlotFormat;
+use super::output_file::refuse_input_as_output;
 use super::visuals::Visuals;
 
 /// Arguments of `tokencast plot`.
@@ -35,6 +36,7 @@ pub struct PlotArgs {
 
 /// Run `tokencast plot`: outputs first (so a bad path fails fast), then the report.
 pub(crate) fn execute(a: &PlotArgs) -> Result<i32, Failure> {
+    refuse_input_as_output(&[a.html.as_deref()], &[Some(&a.report)])?;
     let visuals = Visuals::open(a.dir.as_deref(), a.plot_format, a.html.as_deref())?;
     let report = load_report(&a.report)?;
     let source = scenario_source(&report);

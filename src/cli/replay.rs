@@ -14,7 +14,7 @@ use crate::model::scenario::{self, Scenario};
 
 use super::failure::{Failure, trace_failure};
 use super::flags::{ReportFlags, TraceFormatArg, load_catalog};
-use super::output_file::Sink;
+use super::output_file::{Sink, refuse_input_as_output};
 
 /// Prompt caches for `replay --prompt-cache`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -71,6 +71,10 @@ pub struct ReplayArgs {
 
 /// Run `tokencast replay`.
 pub(crate) fn execute(a: &ReplayArgs) -> Result<i32, Failure> {
+    refuse_input_as_output(
+        &[a.report.output.as_deref()],
+        &[Some(&a.trace), a.scenario.as_deref(), a.prices.as_deref()],
+    )?;
     let sink = Sink::open(a.report.output.as_deref())?;
     let (sc, single) = replay_scenario(a)?;
     let opts = ReplayOptions {

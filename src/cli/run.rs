@@ -15,7 +15,7 @@ use crate::simulation::montecarlo;
 
 use super::failure::{Failure, stop_on_ctrl_c};
 use super::flags::{PlotFormat, SimulationFlags, SimulationHelp};
-use super::output_file::Sink;
+use super::output_file::{Sink, refuse_input_as_output};
 use super::visuals::Visuals;
 
 /// Arguments of `tokencast run`.
@@ -107,6 +107,10 @@ fn parse_users(s: &str) -> Result<f64, String> {
 /// Run `tokencast run`: open every output first (so a bad path fails before simulating),
 /// forecast, then write the report, the charts and the page.
 pub(crate) fn execute(args: &RunArgs) -> Result<i32, Failure> {
+    refuse_input_as_output(
+        &[args.shared.output.as_deref(), args.html.as_deref()],
+        &[Some(&args.scenario), args.shared.prices.as_deref()],
+    )?;
     let visuals = Visuals::open(args.plot.as_deref(), args.plot_format, args.html.as_deref())?;
     let path = args.scenario.as_path();
     let sink = Sink::open(args.shared.output.as_deref())?;

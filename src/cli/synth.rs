@@ -9,7 +9,7 @@ use crate::model::scenario::Scenario;
 use crate::model::workload::synth;
 
 use super::failure::{Failure, stop_on_ctrl_c};
-use super::output_file::{Cancellable, Sink};
+use super::output_file::{Cancellable, Sink, refuse_input_as_output};
 
 /// Arguments of `tokencast synth`.
 #[derive(Debug, clap::Args)]
@@ -38,6 +38,10 @@ pub(crate) fn execute(a: &SynthArgs) -> Result<i32, Failure> {
         sc.seed = s;
     }
     let to_stdout = a.output.as_os_str() == "-";
+    refuse_input_as_output(
+        &[Some(&a.output)],
+        &[Some(&a.scenario), a.prices.as_deref()],
+    )?;
     let sink = Sink::open(Some(&a.output))?;
     let cancel = stop_on_ctrl_c();
     let written = sink.stream(|w| {

@@ -261,3 +261,68 @@ fn interrupted_synth_leaves_the_old_file() {
         Vec::<String>::new()
     );
 }
+
+/// An output that is one of the command's own inputs (by its name or through a symlink) is
+/// refused before anything is written: `run s.ron -o s.ron` used to replace the scenario with
+/// its report.
+#[test]
+fn an_output_that_is_an_input_is_refused_and_the_input_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let copy = |from: &str, to: &str| {
+        fs::copy(repo(from), d.join(to)).unwrap();
+        d.join(to).to_string_lossy().into_owned()
+    };
+    let sc = copy("scenarios/faq-bot.ron", "s.ron");
+    let other = copy("scenarios/faq-bot.ron", "other.ron");
+    let trace = copy("traces/example-native.csv", "t.csv");
+    let link = d.join("link.ron");
+    std::os::unix::fs::symlink(&sc, &link).unwrap();
+    let link = link.to_string_lossy().into_owned();
+    let report = d.join("r.json").to_string_lossy().into_owned();
+    let made = bin()
+        .args(["run", &sc, "--runs", "1", "--format", "json", "-o", &report])
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let charts = d.join("charts").to_string_lossy().into_owned();
+    let cases: [Vec<&str>; 8] = [
+        vec!["run", &sc, "--runs", "1", "-o", &sc],
+        vec!["run", &sc, "--runs", "1", "--html", &link],
+        vec!["audit", &trace, "-o", &trace],
+        vec!["replay", &trace, "--model", "gpt-4o-mini", "-o", &trace],
+        vec!["fit", &trace, "--model", "gpt-4o-mini", "-o", &trace],
+        vec!["synth", &sc, "-o", &link],
+        vec!["plot", &report, &charts, "--html", &report],
+        vec!["diff", &other, &sc, "--runs", "1", "-o", &sc],
+    ];
+    let before: Vec<Vec<u8>> = [&sc, &other, &trace, &report]
+        .iter()
+        .map(|p| fs::read(p).unwrap())
+        .collect();
+    for args in cases {
+        let out = bin().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("this output is also an input of the command"),
+            "{args:?}: {err}"
+        );
+        let now: Vec<Vec<u8>> = [&sc, &other, &trace, &report]
+            .iter()
+            .map(|p| fs::read(p).unwrap())
+            .collect();
+        assert!(now == before, "{args:?} changed an input");
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "{args:?}"
+        );
+    }
+}
