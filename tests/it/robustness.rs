@@ -505,3 +505,45 @@ fn a_refused_input_leaves_existing_outputs_untouched() {
         );
     }
 }
+
+/// A summary is one output of the summarising model: `summary_tokens` beyond its
+/// `max_output_tokens` is refused at validation (9e12 tokens billed $2.3 billion for two days,
+/// and 50,000 on gpt-4o-mini, which writes at most 16,384, was billed in full).
+#[test]
+fn a_summary_longer_than_the_model_can_write_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for (tokens, model, shown) in [
+        ("50000", "", "\"gpt-4o-mini\""),
+        (
+            "9000000000000",
+            ", model: \"gpt-5.6-luna\"",
+            "\"gpt-5.6-luna\"",
+        ),
+    ] {
+        let path = scenario_file(
+            dir.path(),
+            "Fixed(5)",
+            "Fixed(100)",
+            &format!(
+                "  strategies: [Strategy(name: \"sum\", context: Context(policy: \
+                 Summarize(every_turns: 2, summary_tokens: {tokens}{model})))],\n"
+            ),
+        );
+        let (code, err) = validate(&path);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(
+            err.contains("strategies[0].context.policy.summary_tokens")
+                && err.contains(&format!("longer than {shown} can write")),
+            "{err}"
+        );
+    }
+    // Up to the limit validates.
+    let path = scenario_file(
+        dir.path(),
+        "Fixed(5)",
+        "Fixed(100)",
+        "  strategies: [Strategy(name: \"sum\", context: Context(policy: \
+         Summarize(every_turns: 2, summary_tokens: 16384)))],\n",
+    );
+    assert_eq!(validate(&path).0, Some(0), "{}", validate(&path).1);
+}

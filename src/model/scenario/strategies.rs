@@ -408,6 +408,30 @@ fn resolve_context(
             }
             continue;
         }
+        // A summary is one output of the summarising model: no longer than it can write.
+        if let ContextPolicy::Summarize {
+            summary_tokens,
+            model,
+            ..
+        } = &cf.policy
+        {
+            let id = model.as_deref().unwrap_or(&e.model);
+            let limit = catalog
+                .get(id)
+                .and_then(|m| m.max_output_tokens)
+                .unwrap_or(crate::foundations::limits::MAX_TOKENS_PER_REQUEST as u64);
+            if *summary_tokens > limit {
+                v.err(
+                    format!("{p}.policy.summary_tokens"),
+                    format!(
+                        "{summary_tokens} tokens is longer than {id:?} can write in one answer \
+                         (max_output_tokens {limit}, for endpoint {:?}); a summary is one output",
+                        e.name
+                    ),
+                );
+                return;
+            }
+        }
         levers[ei].context = Some(cf.policy.clone());
     }
 }
