@@ -86,6 +86,11 @@ pub fn error_chain(e: &anyhow::Error) -> String {
 
 /// Run the command line; `Ok` carries the exit code.
 pub fn run(cli: Cli) -> Result<i32, Failure> {
+    // `run` and `synth` stop at their next check on Ctrl-C; the others end at once, without
+    // leaving a temporary file behind.
+    if !matches!(cli.command, Command::Run(_) | Command::Synth(_)) {
+        output_file::clean_up_on_ctrl_c();
+    }
     match cli.command {
         Command::Run(args) => run::execute(&args),
         Command::Validate(args) => validate::execute(&args),

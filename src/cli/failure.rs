@@ -51,6 +51,7 @@ pub(crate) fn stop_on_ctrl_c() -> Arc<AtomicBool> {
     let c = Arc::clone(&cancel);
     let _ = ctrlc::try_set_handler(move || {
         if c.swap(true, Ordering::SeqCst) {
+            super::output_file::remove_temporary_files();
             std::process::exit(130);
         }
     });

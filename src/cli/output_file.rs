@@ -62,6 +62,29 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// The temporary files of the sinks still open, removed by [`remove_temporary_files`] when
+/// Ctrl-C ends the process before they were renamed into place.
+static LIVE_TMPS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Remove the temporary files of every sink still open (on Ctrl-C: the outputs they would have
+/// replaced are left as they were).
+pub(crate) fn remove_temporary_files() {
+    let tmps = LIVE_TMPS.lock().map(|mut t| std::mem::take(&mut *t));
+    for tmp in tmps.unwrap_or_default() {
+        let _ = fs::remove_file(tmp);
+    }
+}
+
+/// For commands that do not stop cooperatively: Ctrl-C removes the temporary files, says that
+/// no output was written, and exits with 130.
+pub(crate) fn clean_up_on_ctrl_c() {
+    let _ = ctrlc::try_set_handler(|| {
+        remove_temporary_files();
+        eprintln!("interrupted: no output was written; existing files are as they were");
+        std::process::exit(130);
+    });
+}
+
 /// Where a command's output goes.
 pub(crate) enum Sink {
     Stdout,
@@ -133,12 +156,20 @@ impl Sink {
             .file_name()
             .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
         let tmp = target.with_file_name(format!(".{name}.tokencast-{}.tmp", std::process::id()));
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .with_context(cannot)
-            .map_err(Failure::input)?;
+        // Listed before it exists, so Ctrl-C at any moment finds it; unlisted again if it
+        // cannot be created (a file of that name is not ours to remove).
+        if let Ok(mut live) = LIVE_TMPS.lock() {
+            live.push(tmp.clone());
+        }
+        let file = match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => f,
+            Err(e) => {
+                if let Ok(mut live) = LIVE_TMPS.lock() {
+                    live.retain(|t| t != &tmp);
+                }
+                return Err(Failure::input(anyhow::Error::new(e).context(cannot())));
+            }
+        };
         let sink = Sink::Replace {
             shown: shown.to_path_buf(),
             target,
@@ -225,7 +256,10 @@ impl Drop for Sink {
     fn drop(&mut self) {
         if let Sink::Replace { tmp, .. } = self {
             // Gone already when the output was written and renamed.
-            let _ = fs::remove_file(tmp);
+            let _ = fs::remove_file(&*tmp);
+            if let Ok(mut live) = LIVE_TMPS.lock() {
+                live.retain(|t| t != tmp);
+            }
         }
     }
 }

@@ -326,3 +326,88 @@ fn an_output_that_is_an_input_is_refused_and_the_input_kept() {
         );
     }
 }
+
+/// Ctrl-C during a command that does not stop cooperatively (here `audit`, `replay` and `fit`
+/// reading a FIFO whose writer never finishes): exit 130 with a message, the old output
+/// untouched and no temporary file left beside it.
+#[test]
+fn interrupted_trace_commands_leave_the_old_file_and_no_temporary() {
+    for command in [
+        vec!["audit", "--model", "gpt-4o-mini"],
+        vec!["replay", "--model", "gpt-4o-mini"],
+        vec!["fit", "--model", "gpt-4o-mini"],
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("live.csv");
+        assert!(
+            Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let out = dir.path().join("report.txt");
+        fs::write(&out, "old report").unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tokencast"))
+            .args(&command)
+            .arg(&fifo)
+            .arg("-o")
+            .arg(&out)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The writer sends a header and one row, then keeps the FIFO open: the command waits.
+        let mut writer = fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+        use std::io::Write;
+        writer
+            .write_all(b"timestamp,input_tokens,output_tokens\n1000,10,5\n")
+            .unwrap();
+        // Wait until the output's temporary file exists (the command is past its setup).
+        let started = Instant::now();
+        while !fs::read_dir(dir.path())
+            .unwrap()
+            .any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp"))
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "{command:?} never opened its output"
+            );
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "{command:?} ended early"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        let sent = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let status = child.wait().unwrap();
+        drop(writer);
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        assert_eq!(status.code(), Some(130), "{command:?}: {err}");
+        assert!(
+            err.contains("interrupted: no output was written"),
+            "{command:?}: {err}"
+        );
+        assert_eq!(
+            fs::read_to_string(&out).unwrap(),
+            "old report",
+            "{command:?}"
+        );
+        assert_eq!(
+            leftovers(dir.path(), &["report.txt", "live.csv"]),
+            Vec::<String>::new(),
+            "{command:?}"
+        );
+    }
+}
