@@ -93,6 +93,10 @@ pub fn parse_time_ms(s: &str) -> Option<i64> {
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
         return None;
     }
+    // 2023-02-30 is no date (it is not read as 2 March).
+    if d as u32 > crate::foundations::calendar::days_in_month(y as i32, mo as u32) {
+        return None;
+    }
     let mut i = 19;
     let mut ms = 0i64;
     if i < b.len() && b[i] == b'.' {
@@ -152,6 +156,12 @@ mod tests {
         assert_eq!(parse_time_ms("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_time_ms("1970-01-02T00:00:01.5Z"), Some(86_401_500));
         assert_eq!(parse_time_ms("1970-01-01T01:00:00+01:00"), Some(0));
+        // Days beyond their month are no dates; 29 February only in leap years.
+        assert_eq!(parse_time_ms("2023-02-30T10:00:00Z"), None);
+        assert_eq!(parse_time_ms("2023-02-30 18:00:00"), None);
+        assert_eq!(parse_time_ms("2023-04-31T00:00:00Z"), None);
+        assert_eq!(parse_time_ms("2023-02-29T00:00:00Z"), None);
+        assert!(parse_time_ms("2024-02-29T00:00:00Z").is_some());
         // Azure: seven fractional digits, no zone.
         assert_eq!(
             parse_time_ms("2023-11-16 18:17:03.9799600"),
