@@ -146,8 +146,8 @@ pub struct SimulationFlags<H: SimulationHelp> {
     #[arg(long, help = H::PRICES)]
     pub prices: Option<PathBuf>,
     /// Worker threads (default: all cores); results do not depend on it.
-    #[arg(long, help = H::THREADS)]
-    pub threads: Option<usize>,
+    #[arg(long, help = H::THREADS, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
     #[arg(skip)]
     wording: PhantomData<H>,
 }
@@ -160,7 +160,7 @@ impl<H: SimulationHelp> SimulationFlags<H> {
     ) -> Result<T, Failure> {
         Ok(match self.threads {
             Some(n) => rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
+                .num_threads(usize::from(n))
                 .build()
                 .map_err(|e| Failure::input(anyhow!("--threads {n}: {e}")))?
                 .install(work),

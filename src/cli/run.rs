@@ -9,6 +9,7 @@ use anyhow::anyhow;
 
 use crate::analysis::forecast::{self, ForecastError, ForecastOptions};
 use crate::foundations::input::{MAX_SCENARIO_BYTES, read_capped_text};
+use crate::foundations::limits::MAX_REPORT_USD;
 use crate::foundations::time::MAX_HORIZON_DAYS;
 use crate::model::scenario::Scenario;
 use crate::simulation::montecarlo;
@@ -82,9 +83,10 @@ fn parse_budget(s: &str) -> Result<f64, String> {
         .replace(',', "")
         .parse::<f64>()
     {
-        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        // Between a cent and the largest money figure a report may hold.
+        Ok(x) if (0.01..=MAX_REPORT_USD).contains(&x) => Ok(x),
         _ => Err(format!(
-            "{s:?} is not a budget; give USD per month as a positive number, e.g. 25000"
+            "{s:?} is not a budget; give USD per month from 0.01 to 1e15, e.g. 25000"
         )),
     }
 }

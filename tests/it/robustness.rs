@@ -547,3 +547,24 @@ fn a_summary_longer_than_the_model_can_write_is_refused() {
     );
     assert_eq!(validate(&path).0, Some(0), "{}", validate(&path).1);
 }
+
+/// `--threads 20000` hung (a pool of twenty thousand threads) and `--budget 1e300` printed
+/// f32::MAX as a 40-digit figure: both are usage errors now.
+#[test]
+fn absurd_threads_and_budgets_are_usage_errors() {
+    for (flag, value, want) in [
+        ("--threads", "20000", "20000 is not in 1..=1024"),
+        ("--threads", "0", "0 is not in 1..=1024"),
+        ("--budget", "1e300", "give USD per month from 0.01 to 1e15"),
+        ("--budget", "1e-300", "give USD per month from 0.01 to 1e15"),
+    ] {
+        let out = bin()
+            .args(["run", "scenarios/faq-bot.ron", "--runs", "1", flag, value])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}: {err}");
+        assert!(err.contains(want), "{flag} {value}: {err}");
+    }
+}
