@@ -120,6 +120,13 @@ impl Sink {
                 p.display()
             ))),
             Ok(m) if m.is_file() => {
+                // Replaced by a rename, which needs only the folder's permission: refuse a file
+                // this user could not write in place (read-only, another user's), as `>` would.
+                OpenOptions::new()
+                    .write(true)
+                    .open(p)
+                    .with_context(cannot)
+                    .map_err(Failure::input)?;
                 let target = fs::canonicalize(p)
                     .with_context(cannot)
                     .map_err(Failure::input)?;

@@ -411,3 +411,49 @@ fn interrupted_trace_commands_leave_the_old_file_and_no_temporary() {
         );
     }
 }
+
+/// A file this user may not write (read-only, or another user's in a shared folder) is
+/// refused as `>` would refuse it, not replaced by a rename the folder happens to allow. As
+/// root (who may write anything) the command runs as `nobody` on a root-owned file.
+#[test]
+fn a_file_the_user_may_not_write_is_refused_not_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+    let out = dir.path().join("report.txt");
+    fs::write(&out, "old report").unwrap();
+    fs::set_permissions(&out, fs::Permissions::from_mode(0o444)).unwrap();
+    let trace = repo("traces/example-native.csv");
+    let root = is_root();
+    let mut cmd = if root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_tokencast"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_tokencast"))
+    };
+    let o = cmd
+        .arg("audit")
+        .arg(&trace)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot create output file: Permission denied"),
+        "{err}"
+    );
+    assert_eq!(fs::read_to_string(&out).unwrap(), "old report");
+    assert_eq!(
+        fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o444
+    );
+}
+
+/// Whether this process runs as root (from `id -u`, without unsafe code).
+fn is_root() -> bool {
+    let out = Command::new("id").arg("-u").output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim() == "0"
+}
