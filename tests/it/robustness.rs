@@ -568,3 +568,54 @@ fn absurd_threads_and_budgets_are_usage_errors() {
         assert!(err.contains(want), "{flag} {value}: {err}");
     }
 }
+
+/// Weights that each fit in an f64 but add up to infinity made every hour's share 0 (a $0.00
+/// bill), and a batch turnaround of 1e300 s was silently cut to minutes: both are refused.
+#[test]
+fn overflowing_weights_and_endless_batch_turnarounds_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario_file(
+        dir.path(),
+        "Fixed(1),\n        weekday_weights: [1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308]",
+        "Fixed(100)",
+        "",
+    );
+    let (code, err) = validate(&path);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("traffic.weekday_weights: weights are relative"),
+        "{err}"
+    );
+    for (turnaround, ok) in [
+        ("Fixed(1e300)", false),
+        ("Fixed(90000)", false),
+        ("Fixed(3600)", true),
+    ] {
+        let path = scenario_file(
+            dir.path(),
+            "Fixed(1)",
+            "Fixed(100)",
+            &format!(
+                "  strategies: [Strategy(name: \"b\", batch: Batch(flush_every_s: 3600, \
+                 turnaround_s: {turnaround}))],\n"
+            ),
+        );
+        // The batch needs a deferrable endpoint.
+        let text = std::fs::read_to_string(&path).unwrap().replace(
+            "model: \"gpt-4o-mini\",",
+            "model: \"gpt-4o-mini\", deferrable: true,",
+        );
+        std::fs::write(&path, text).unwrap();
+        let (code, err) = validate(&path);
+        if ok {
+            assert_eq!(code, Some(0), "{turnaround}: {err}");
+        } else {
+            assert_eq!(code, Some(2), "{turnaround}: {err}");
+            assert!(
+                err.contains("strategies[0].batch.turnaround_s")
+                    && err.contains("24-hour completion window"),
+                "{turnaround}: {err}"
+            );
+        }
+    }
+}

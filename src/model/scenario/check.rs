@@ -377,6 +377,13 @@ impl Validator {
             return uniform;
         }
         let sum: f64 = w.iter().sum();
+        if !sum.is_finite() {
+            self.err(
+                path,
+                "weights are relative, and these add up beyond any number (each 1e308?): scale them down, e.g. to shares that sum to 1",
+            );
+            return uniform;
+        }
         if sum <= 0.0 {
             self.err(path, "at least one weight must be positive");
             return uniform;

@@ -285,7 +285,18 @@ fn resolve_batch(
     if bf.max_batch == 0 {
         v.err(format!("{p}.max_batch"), "must be at least 1");
     }
+    let before_turnaround = v.errors.len();
     v.dist(&format!("{p}.turnaround_s"), &bf.turnaround_s, 0.0);
+    if v.errors.len() == before_turnaround {
+        // OpenAI's and Anthropic's batch APIs finish (or expire) a batch within 24 hours.
+        v.plausible(
+            &format!("{p}.turnaround_s"),
+            &bf.turnaround_s,
+            86_400.0,
+            "seconds",
+            "the batch APIs' 24-hour completion window",
+        );
+    }
     let settings_ok = v.errors.len() == before;
     let mut any = false;
     for (ei, e) in endpoints.iter().enumerate() {
