@@ -619,3 +619,31 @@ fn overflowing_weights_and_endless_batch_turnarounds_are_refused() {
         }
     }
 }
+
+/// Three hundredfold price changes of one model compounded to a millionfold price ($221,455 for
+/// three days of a $0.20 scenario): changes of one model may not together exceed one's limit.
+#[test]
+fn compounding_price_changes_are_held_to_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let change = |f: &str| format!("PriceChange(day: 0, model: \"gpt-4o-mini\", factor: {f})");
+    for (factors, ok) in [(["100", "100", "100"], false), (["10", "10", "1"], true)] {
+        let changes: Vec<String> = factors.iter().map(|f| change(f)).collect();
+        let path = scenario_file(
+            dir.path(),
+            "Fixed(1)",
+            "Fixed(100)",
+            &format!("  price_changes: [{}],\n", changes.join(", ")),
+        );
+        let (code, err) = validate(&path);
+        if ok {
+            assert_eq!(code, Some(0), "{factors:?}: {err}");
+        } else {
+            assert_eq!(code, Some(2), "{factors:?}: {err}");
+            assert!(
+                err.contains("price_changes: the changes of \"gpt-4o-mini\" multiply its")
+                    && err.contains("by 1000000 in all; at most 100"),
+                "{err}"
+            );
+        }
+    }
+}

@@ -51,6 +51,35 @@ pub(super) fn validate_price_changes(
             });
         }
     }
+    // Changes of one model compound: together they may not raise a price more than one may.
+    let mut seen: Vec<&str> = Vec::new();
+    for c in &out {
+        if seen.contains(&c.model.as_str()) {
+            continue;
+        }
+        seen.push(&c.model);
+        for b in Bucket::ALL {
+            let total: f64 = out
+                .iter()
+                .filter(|d| d.model == c.model && d.buckets[b.index()])
+                .map(|d| d.factor)
+                .product();
+            if total > MAX_PRICE_CHANGE_FACTOR {
+                v.err(
+                    "price_changes",
+                    format!(
+                        "the changes of {:?} multiply its {} price by {} in all; at most {} \
+                         (changes compound)",
+                        c.model,
+                        b.name(),
+                        trim_float(total),
+                        trim_float(MAX_PRICE_CHANGE_FACTOR)
+                    ),
+                );
+                break;
+            }
+        }
+    }
     out.sort_by_key(|c| c.day);
     out
 }
