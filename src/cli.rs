@@ -89,7 +89,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
     // `run` and `synth` stop at their next check on Ctrl-C; the others end at once, without
     // leaving a temporary file behind.
     if !matches!(cli.command, Command::Run(_) | Command::Synth(_)) {
-        output_file::clean_up_on_ctrl_c();
+        failure::clean_up_on_ctrl_c();
     }
     match cli.command {
         Command::Run(args) => run::execute(&args),

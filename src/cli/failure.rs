@@ -51,9 +51,33 @@ pub(crate) fn stop_on_ctrl_c() -> Arc<AtomicBool> {
     let c = Arc::clone(&cancel);
     let _ = ctrlc::try_set_handler(move || {
         if c.swap(true, Ordering::SeqCst) {
-            super::output_file::remove_temporary_files();
+            remove_temporary_files();
             std::process::exit(130);
         }
     });
     cancel
+}
+
+/// The temporary files of the sinks still open, removed by [`remove_temporary_files`] when
+/// Ctrl-C ends the process before they were renamed into place.
+pub(crate) static LIVE_TMPS: std::sync::Mutex<Vec<std::path::PathBuf>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Remove the temporary files of every sink still open (on Ctrl-C: the outputs they would have
+/// replaced are left as they were).
+pub(crate) fn remove_temporary_files() {
+    let tmps = LIVE_TMPS.lock().map(|mut t| std::mem::take(&mut *t));
+    for tmp in tmps.unwrap_or_default() {
+        let _ = std::fs::remove_file(tmp);
+    }
+}
+
+/// For commands that do not stop cooperatively: Ctrl-C removes the temporary files, says that
+/// no output was written, and exits with 130.
+pub(crate) fn clean_up_on_ctrl_c() {
+    let _ = ctrlc::try_set_handler(|| {
+        remove_temporary_files();
+        eprintln!("interrupted: no output was written; existing files are as they were");
+        std::process::exit(130);
+    });
 }

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, anyhow};
 
-use super::failure::Failure;
+use super::failure::{Failure, LIVE_TMPS};
 
 /// Refuse an output that is one of the command's inputs (the same file by any path, link or
 /// symlink): writing the report would destroy what the command reads. `-`, absent outputs and
@@ -60,29 +60,6 @@ fn same_file(a: &Path, b: &Path) -> bool {
         }
         _ => false,
     }
-}
-
-/// The temporary files of the sinks still open, removed by [`remove_temporary_files`] when
-/// Ctrl-C ends the process before they were renamed into place.
-static LIVE_TMPS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
-
-/// Remove the temporary files of every sink still open (on Ctrl-C: the outputs they would have
-/// replaced are left as they were).
-pub(crate) fn remove_temporary_files() {
-    let tmps = LIVE_TMPS.lock().map(|mut t| std::mem::take(&mut *t));
-    for tmp in tmps.unwrap_or_default() {
-        let _ = fs::remove_file(tmp);
-    }
-}
-
-/// For commands that do not stop cooperatively: Ctrl-C removes the temporary files, says that
-/// no output was written, and exits with 130.
-pub(crate) fn clean_up_on_ctrl_c() {
-    let _ = ctrlc::try_set_handler(|| {
-        remove_temporary_files();
-        eprintln!("interrupted: no output was written; existing files are as they were");
-        std::process::exit(130);
-    });
 }
 
 /// Where a command's output goes.

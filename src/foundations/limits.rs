@@ -24,7 +24,7 @@
 //! | a token count in one trace row | [`MAX_TRACE_ROW_TOKENS`] = 100 million | a row error naming the line |
 //! | a trace row's timestamp | the year 3000 | a row error naming the likely unit (µs, ns) |
 //! | `Summarize(summary_tokens)` | the summarising model's `max_output_tokens` | |
-//! | `Batch(turnaround_s)` | 86,400 s | its P99.9 (the batch APIs' 24-hour window) |
+//! | `Batch(turnaround_s)` | 604,800 s (a week) | its P99.9 (seven times the batch APIs' 24-hour window) |
 //! | `hourly_profile`, `weekday_weights` | finite, with a finite sum | |
 //! | an uncertain price scale, a price change | 100 | its P99.9 (largest value, if bounded) |
 //! | an uncertain scale of a token field, turns or think time | that field's limit | the field's P99.9 at the scale's P99.9 |

@@ -23,6 +23,7 @@ pub(super) fn validate_price_changes(
     catalog: &Catalog,
 ) -> Vec<PriceChange> {
     let mut out = Vec::new();
+    let mut factors_ok = true;
     for (i, c) in file.price_changes.iter().enumerate() {
         let p = format!("price_changes[{i}]");
         let day = change_day(v, &p, c, start, file.horizon_days);
@@ -30,6 +31,7 @@ pub(super) fn validate_price_changes(
             v.err(format!("{p}.model"), unknown_model(&c.model, catalog));
         }
         if !c.factor.is_finite() || c.factor <= 0.0 || c.factor > MAX_PRICE_CHANGE_FACTOR {
+            factors_ok = false;
             v.err(
                 format!("{p}.factor"),
                 format!(
@@ -51,9 +53,10 @@ pub(super) fn validate_price_changes(
             });
         }
     }
-    // Changes of one model compound: together they may not raise a price more than one may.
+    // Changes of one model compound: together they may not raise a price more than one may
+    // (checked once each factor is valid on its own).
     let mut seen: Vec<&str> = Vec::new();
-    for c in &out {
+    for c in out.iter().filter(|_| factors_ok) {
         if seen.contains(&c.model.as_str()) {
             continue;
         }

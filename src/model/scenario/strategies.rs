@@ -288,13 +288,14 @@ fn resolve_batch(
     let before_turnaround = v.errors.len();
     v.dist(&format!("{p}.turnaround_s"), &bf.turnaround_s, 0.0);
     if v.errors.len() == before_turnaround {
-        // OpenAI's and Anthropic's batch APIs finish (or expire) a batch within 24 hours.
+        // OpenAI's and Anthropic's batch APIs finish (or expire) a batch within 24 hours; a
+        // week leaves room for a long-tailed distribution of the turnaround.
         v.plausible(
             &format!("{p}.turnaround_s"),
             &bf.turnaround_s,
-            86_400.0,
+            604_800.0,
             "seconds",
-            "the batch APIs' 24-hour completion window",
+            "a week, seven times the batch APIs' 24-hour completion window",
         );
     }
     let settings_ok = v.errors.len() == before;
