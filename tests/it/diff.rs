@@ -2,13 +2,12 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 use tokencast::diff::{self, DiffOptions, Status};
 use tokencast::pricing::{Bucket, Catalog, PriceTier, ServiceTier};
 
-use crate::support::{bin, repo};
+use crate::support::{bin, git, repo};
 
 /// Two endpoints on different models, fixed sizes, a caching strategy: small and quick.
 fn scenario_text(name: &str, seed: u64, chat_output: u32, faq_users: u32) -> String {
@@ -319,29 +318,6 @@ fn reports_with_different_runs_are_compared_unpaired() {
     let c = &s["strategies"][0]["monthly_mean"];
     assert!(f(&c["change_usd"]) > 0.0);
     assert!(c["interval_usd"]["low"].is_number());
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=tokencast tests",
-            "-c",
-            "user.email=tests@example.com",
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "core.hooksPath=/dev/null",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[test]

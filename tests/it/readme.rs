@@ -307,26 +307,7 @@ impl Sandbox {
     }
 
     fn git(&self, args: &[&str]) {
-        let out = self
-            .command("git")
-            .args([
-                "-c",
-                "user.name=tokencast tests",
-                "-c",
-                "user.email=tests@example.com",
-                "-c",
-                "commit.gpgsign=false",
-                "-c",
-                "core.hooksPath=/dev/null",
-            ])
-            .args(args)
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::support::git(&self.root(), args);
     }
 
     /// Run `commands` in order; what went wrong with each that failed.

@@ -48,3 +48,39 @@ pub fn json(args: &[&str]) -> serde_json::Value {
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// Run git in `dir` with a fixed identity, no signing and no hooks, none of the calling
+/// process's `GIT_*` variables (a git hook's `GIT_DIR` would point elsewhere), and no search
+/// for a repository above `dir`'s parent; fails the test when git does.
+pub fn git(dir: &std::path::Path, args: &[&str]) {
+    let mut c = std::process::Command::new("git");
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("GIT_") {
+            c.env_remove(k);
+        }
+    }
+    if let Some(parent) = dir.parent() {
+        c.env("GIT_CEILING_DIRECTORIES", parent);
+    }
+    let out = c
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .args([
+            "-c",
+            "user.name=tokencast tests",
+            "-c",
+            "user.email=tests@example.com",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "core.hooksPath=/dev/null",
+        ])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
