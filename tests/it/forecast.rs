@@ -452,13 +452,8 @@ fn interrupt_stops_cleanly() {
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
     let started = std::time::Instant::now();
-    let out = child.wait_with_output().unwrap();
+    let out = crate::support::interrupt(child);
     assert!(started.elapsed().as_secs() < 30, "took too long to stop");
     assert_eq!(out.status.code(), Some(130));
     let err = String::from_utf8_lossy(&out.stderr);

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{bin, repo};
+use crate::support::{bin, interrupt, repo};
 
 /// `audit` of the small native example: a quick command with an `-o`.
 fn audit_to(out: &Path) -> assert_cmd::assert::Assert {
@@ -201,6 +201,23 @@ fn synth_replaces_a_file_only_when_the_trace_is_whole() {
     );
 }
 
+/// Wait (a minute at most, while `child` runs) until a temporary file in `dir` holds at least
+/// `min_len` bytes; `what` names the command in failures.
+fn wait_for_temporary(dir: &Path, child: &mut std::process::Child, min_len: u64, what: &str) {
+    let started = Instant::now();
+    while !fs::read_dir(dir).unwrap().any(|e| {
+        let e = e.unwrap();
+        e.file_name().to_string_lossy().ends_with(".tmp") && e.metadata().unwrap().len() >= min_len
+    }) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{what} never started writing its output"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "{what} ended early");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Ctrl-C while `synth` streams a long trace: exit 130, the old file untouched, no temporary
 /// file left.
 #[test]
@@ -224,35 +241,9 @@ fn interrupted_synth_leaves_the_old_file() {
         .spawn()
         .unwrap();
     // Wait until the temporary file is being written.
-    let started = Instant::now();
-    loop {
-        let writing = fs::read_dir(dir.path()).unwrap().any(|e| {
-            let e = e.unwrap();
-            e.file_name().to_string_lossy().ends_with(".tmp") && e.metadata().unwrap().len() > 0
-        });
-        if writing {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "synth never started writing"
-        );
-        assert!(child.try_wait().unwrap().is_none(), "synth ended early");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    let status = child.wait().unwrap();
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    wait_for_temporary(dir.path(), &mut child, 1, "synth");
+    let done = interrupt(child);
+    let (status, err) = (done.status, String::from_utf8_lossy(&done.stderr));
     assert_eq!(status.code(), Some(130), "{err}");
     assert!(err.contains("interrupted"), "{err}");
     assert_eq!(fs::read_to_string(&out).unwrap(), "old trace");
@@ -363,37 +354,11 @@ fn interrupted_trace_commands_leave_the_old_file_and_no_temporary() {
         writer
             .write_all(b"timestamp,input_tokens,output_tokens\n1000,10,5\n")
             .unwrap();
-        // Wait until the output's temporary file exists (the command is past its setup).
-        let started = Instant::now();
-        while !fs::read_dir(dir.path())
-            .unwrap()
-            .any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp"))
-        {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "{command:?} never opened its output"
-            );
-            assert!(
-                child.try_wait().unwrap().is_none(),
-                "{command:?} ended early"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-        let sent = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-        let status = child.wait().unwrap();
+        // Once the output's temporary file exists the command is past its setup.
+        wait_for_temporary(dir.path(), &mut child, 0, &format!("{command:?}"));
+        let done = interrupt(child);
         drop(writer);
-        let mut err = String::new();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
+        let (status, err) = (done.status, String::from_utf8_lossy(&done.stderr));
         assert_eq!(status.code(), Some(130), "{command:?}: {err}");
         assert!(
             err.contains("interrupted: no output was written"),
