@@ -22,7 +22,7 @@ mod tally;
 use crate::analysis::audit::tally::Tally;
 use crate::analysis::report::Report;
 use crate::foundations::pricing::Catalog;
-use crate::model::workload::trace::{self, TraceError, TraceReader, TraceRecord, TraceRunError};
+use crate::model::workload::trace::{TraceError, TraceReader, TraceRecord, TraceRunError};
 
 /// Audit settings.
 #[derive(Debug, Clone, Default)]
@@ -51,13 +51,6 @@ pub fn audit(
                 continue;
             }
             Err(e) => return Err(e.into()),
-        }
-        if let Err(m) = trace::check_sizes(&row) {
-            if opts.skip_bad_rows {
-                tally.skip(row.line);
-                continue;
-            }
-            return Err(TraceError::row(&path, row.line, m).into());
         }
         tally.add(&row, catalog, opts.default_model.as_deref(), &path)?;
     }

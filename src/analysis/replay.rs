@@ -389,7 +389,6 @@ impl<'a> Feed<'a> {
                 r.time_ms
             )));
         }
-        trace::check_sizes(r).map_err(row_err)?;
         self.prev = Some((r.time_ms, r.line));
         if !self.started {
             self.conv.day0 = trace::day0_ms(r.time_ms);

@@ -49,7 +49,7 @@ pub use detect::detect;
 pub use error::{TraceError, TraceRunError};
 pub use parse::{parse_time_ms, weekday_of_ms};
 pub use reader::TraceReader;
-pub use record::{TraceRecord, check_sizes};
+pub use record::TraceRecord;
 pub use source::MAX_LINE_BYTES;
 pub use span::{MAX_TRACE_DAYS, day_of, day0_ms, is_dated};
 

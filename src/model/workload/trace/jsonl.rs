@@ -72,10 +72,13 @@ impl JsonlRows {
 fn json_record(format: TraceFormat, text: &str, line: u64) -> Result<TraceRecord, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| format!("not a JSON object: {e}"))?;
     let o = JsonRow(v.as_object().ok_or("expected a JSON object")?);
-    match format {
+    let r = match format {
         TraceFormat::Mooncake => mooncake_record(&o, line),
         _ => native_record(&o, line),
-    }
+    }?;
+    // Every format's rules, Mooncake's rows included.
+    check(&r)?;
+    Ok(r)
 }
 
 /// A native JSONL row: only native keys, read as the native CSV columns are.
@@ -107,6 +110,5 @@ fn native_record(o: &JsonRow<'_>, line: u64) -> Result<TraceRecord, String> {
         intent: o.string("intent")?,
         batch,
     };
-    check(&r)?;
     Ok(r)
 }

@@ -19,8 +19,8 @@ pub(super) fn trim(s: &str) -> &str {
 
 /// A token count: plain digits, anything `u64`'s parser takes, or a whole float. Counts are
 /// read as written, up to `u64::MAX`; the plausible maximum of a row's count, 100 million tokens
-/// ([`crate::foundations::limits::MAX_TRACE_ROW_TOKENS`]), is checked by `record::check_sizes`
-/// before `audit`, `replay` or `fit` add a row up.
+/// ([`crate::foundations::limits::MAX_TRACE_ROW_TOKENS`]), is one of the rules every row meets
+/// (`record::check`), so no reader hands on a larger count.
 pub(super) fn parse_count(s: &str) -> Option<u64> {
     if let Some(n) = digits(s, 19) {
         return Some(n);

@@ -52,10 +52,9 @@ pub(super) fn set(field: &mut Option<String>, value: Option<&str>) {
 
 /// Every token count of a row is at most [`MAX_TRACE_ROW_TOKENS`]: a hundred times the
 /// largest context window, so above it a count is a corrupt cell, and token sums over billions
-/// of rows stay far inside `u64`. The readers parse counts as written (up to `u64::MAX`);
-/// `audit`, `replay` and `fit` check every row with this before they add it up, and report a
-/// row beyond as an error naming its line.
-pub fn check_sizes(r: &TraceRecord) -> Result<(), String> {
+/// of rows stay far inside `u64`. Part of [`check`], so every reader refuses such a row as a row
+/// error naming its line (skippable with `--skip-bad-rows`, like any bad row).
+fn check_sizes(r: &TraceRecord) -> Result<(), String> {
     for (field, n) in [
         ("input_tokens", Some(r.input_tokens)),
         ("output_tokens", Some(r.output_tokens)),
@@ -76,9 +75,11 @@ pub fn check_sizes(r: &TraceRecord) -> Result<(), String> {
     Ok(())
 }
 
-/// Consistency rules every format's rows must meet, and a timestamp before the year 3000.
+/// Rules every format's rows must meet: a timestamp before the year 3000, plausible token counts
+/// and consistent ones.
 pub(super) fn check(r: &TraceRecord) -> Result<(), String> {
     super::span::check_time(r.time_ms)?;
+    check_sizes(r)?;
     let cached = r
         .cache_read_tokens
         .unwrap_or(0)
