@@ -142,12 +142,11 @@ pub fn fit(
         .max(1.0);
     // The fitted horizon is the span: one a scenario can have, or an error naming the row.
     if days > f64::from(MAX_HORIZON_DAYS) {
-        let why = trace::day_of(last, first).err().unwrap_or_default();
         return Err(FitError::Invalid {
             path,
             message: format!(
                 "line {last_line}: the trace spans {days} days from its first row, more than the \
-                 {MAX_HORIZON_DAYS} days (ten years) a scenario may cover ({why})"
+                 {MAX_HORIZON_DAYS} days (ten years) a scenario may cover"
             ),
         });
     }

@@ -73,16 +73,10 @@ pub fn check_time(time_ms: i64) -> Result<(), String> {
 
 #[cold]
 fn too_far(time_ms: i64, day0_ms: i64, day: u64) -> String {
-    let hint = if time_ms > YEAR_3000_MS {
-        let unit = if time_ms > YEAR_3000_MS * 1000 {
-            "nanoseconds"
-        } else {
-            "microseconds"
-        };
-        format!(
-            "; as milliseconds it lies after the year 3000, so it looks like {unit}: give \
-             timestamps as integer milliseconds or RFC 3339 (2026-01-05T09:30:00Z)"
-        )
+    // The readers refuse rows after the year 3000 already (`check_time`); for a caller that
+    // did not, the same words.
+    let hint = if let Err(unit) = check_time(time_ms) {
+        format!("; {unit}")
     } else if day0_ms == 0 && is_dated(time_ms) {
         "; day 0 was set by a row timed from the trace's start (near 0), so a zero or missing \
          timestamp among dated rows is the likely cause"
