@@ -149,11 +149,7 @@ fn catalog_at_rev(
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
     let catalog = match extension.as_str() {
-        // Named by its path as `Catalog::load` names a RON file.
-        "ron" => Catalog::from_ron_str(&ptext, &origin).map(|mut c| {
-            c.source = format!("{} ({origin})", c.source);
-            c
-        }),
+        "ron" => Catalog::from_ron_file_text(&ptext, &origin),
         "json" => Catalog::from_litellm_str(&ptext, &origin),
         _ => return Ok(None),
     }

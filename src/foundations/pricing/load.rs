@@ -93,15 +93,20 @@ impl Catalog {
         let text = read_capped_text(path, MAX_PRICE_MAP_BYTES, "price map").map_err(io)?;
         let origin = path.display().to_string();
         if extension == "ron" {
-            // Messages and reports name the catalog by its `source`; a file's own name for
-            // itself ("test catalog") does not say which file it was, so the path follows it.
-            let mut catalog = Catalog::from_ron_str(&text, &origin)?;
-            catalog.source = format!("{} ({origin})", catalog.source);
-            return Ok(catalog);
+            return Catalog::from_ron_file_text(&text, &origin);
         }
         // A LiteLLM map carries no date, and a file's modification time is the day it was
         // checked out or copied, not the day its prices were published: "unknown".
         Catalog::from_litellm_str(&text, &origin)
+    }
+
+    /// The RON catalog `text` of the file `origin` (a path, or `REV:path` for a version read
+    /// from git). Messages and reports name a catalog by its `source`, and a file's own name for
+    /// itself ("test catalog") does not say which file it was, so the origin follows it.
+    pub fn from_ron_file_text(text: &str, origin: &str) -> Result<Catalog, PricingError> {
+        let mut catalog = Catalog::from_ron_str(text, origin)?;
+        catalog.source = format!("{} ({origin})", catalog.source);
+        Ok(catalog)
     }
 
     /// Parse and validate a RON catalog. Syntax and schema errors carry `origin:line:col`;
