@@ -29,6 +29,7 @@ use clap::{Parser, Subcommand};
 pub use diff::DiffArgs;
 pub use failure::Failure;
 pub use flags::{Format, PlotFormat, TraceFormatArg};
+pub use output_file::ClosedPipe;
 pub use replay::CacheArg;
 pub use run::RunArgs;
 

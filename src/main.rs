@@ -6,6 +6,8 @@ fn main() {
     let cli = tokencast::cli::Cli::parse();
     let code = match tokencast::cli::run(cli) {
         Ok(code) => code,
+        // Standard output closed by its reader (`| head`): stop quietly, as Unix tools do.
+        Err(f) if f.error.is::<tokencast::cli::ClosedPipe>() => f.code,
         Err(f) => {
             eprintln!("error: {}", tokencast::cli::error_chain(&f.error));
             f.code

@@ -43,6 +43,53 @@ pub(crate) fn refuse_input_as_output(
     Ok(())
 }
 
+/// Refuse two outputs of one command (`(flag, path)`) that name the same file, or both
+/// standard output: the second would replace the first, or their bytes would interleave.
+pub(crate) fn refuse_shared_output(outputs: &[(&str, Option<&Path>)]) -> Result<(), Failure> {
+    let given: Vec<(&str, &Path)> = outputs
+        .iter()
+        .filter_map(|(flag, p)| p.map(|p| (*flag, p)))
+        .collect();
+    for (i, (a_flag, a)) in given.iter().enumerate() {
+        for (b_flag, b) in &given[i + 1..] {
+            let stdout = |p: &Path| p.as_os_str() == "-";
+            let shared = if stdout(a) || stdout(b) {
+                stdout(a) && stdout(b)
+            } else {
+                same_file(a, b) || same_new_file(a, b)
+            };
+            if shared {
+                let what = if stdout(a) {
+                    "standard output".to_string()
+                } else {
+                    a.display().to_string()
+                };
+                return Err(Failure::input(anyhow!(
+                    "{a_flag} and {b_flag} both write to {what}; give each output its own file"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether two paths that do not both exist name the same place: the same file name in the
+/// same existing folder.
+fn same_new_file(a: &Path, b: &Path) -> bool {
+    let place = |p: &Path| {
+        let name = p.file_name()?;
+        let parent = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        Some((fs::canonicalize(parent).ok()?, name.to_os_string()))
+    };
+    match (place(a), place(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
 /// Whether two paths name the same existing file.
 fn same_file(a: &Path, b: &Path) -> bool {
     match (fs::metadata(a), fs::metadata(b)) {
@@ -198,9 +245,22 @@ impl Sink {
         let finish = |e: io::Error| failed(format!("cannot write: {e}"));
         match &mut self {
             Sink::Stdout => {
-                let mut out = BufWriter::new(io::stdout().lock());
-                let v = f(&mut out).map_err(failed)?;
-                out.flush().map_err(finish)?;
+                let mut out = BufWriter::new(PipeWatch {
+                    inner: io::stdout().lock(),
+                    closed: false,
+                });
+                let written = f(&mut out);
+                let flushed = out.flush();
+                // A reader that stopped reading (`| head`) is not an error worth reporting:
+                // the command stops quietly, as `write` does.
+                if out.get_ref().closed {
+                    return Err(Failure {
+                        code: 0,
+                        error: anyhow::Error::new(ClosedPipe),
+                    });
+                }
+                let v = written.map_err(failed)?;
+                flushed.map_err(finish)?;
                 Ok(v)
             }
             Sink::InPlace { file, .. } => {
@@ -233,6 +293,48 @@ impl Sink {
                 shown.display().to_string()
             }
         }
+    }
+}
+
+/// Standard output was closed by its reader (`| head`): the command stops without a message
+/// (see `main`).
+#[derive(Debug)]
+pub struct ClosedPipe;
+
+impl std::fmt::Display for ClosedPipe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("standard output was closed by its reader")
+    }
+}
+
+impl std::error::Error for ClosedPipe {}
+
+/// A writer that remembers whether its reader went away.
+struct PipeWatch<W> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> PipeWatch<W> {
+    fn watch<T>(&mut self, r: io::Result<T>) -> io::Result<T> {
+        if let Err(e) = &r
+            && e.kind() == io::ErrorKind::BrokenPipe
+        {
+            self.closed = true;
+        }
+        r
+    }
+}
+
+impl<W: Write> Write for PipeWatch<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.watch(r)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let r = self.inner.flush();
+        self.watch(r)
     }
 }
 

@@ -16,7 +16,7 @@ use crate::simulation::montecarlo;
 
 use super::failure::{Failure, stop_on_ctrl_c};
 use super::flags::{PlotFormat, SimulationFlags, SimulationHelp};
-use super::output_file::{Sink, refuse_input_as_output};
+use super::output_file::{Sink, refuse_input_as_output, refuse_shared_output};
 use super::visuals::Visuals;
 
 /// Arguments of `tokencast run`.
@@ -51,7 +51,8 @@ pub struct RunArgs {
     /// Image format of the `--plot` charts (only with `--plot`).
     #[arg(long, value_enum, default_value_t = PlotFormat::Svg, requires = "plot")]
     pub plot_format: PlotFormat,
-    /// Also write a self-contained HTML page (charts, tables, assumptions) to this file.
+    /// Also write a self-contained HTML page (charts, tables, assumptions) to this file (`-`:
+    /// standard output; the report is then written only where `-o FILE` says).
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
 }
@@ -113,9 +114,18 @@ pub(crate) fn execute(args: &RunArgs) -> Result<i32, Failure> {
         &[args.shared.output.as_deref(), args.html.as_deref()],
         &[Some(&args.scenario), args.shared.prices.as_deref()],
     )?;
+    refuse_shared_output(&[
+        ("-o", args.shared.output.as_deref()),
+        ("--html", args.html.as_deref()),
+    ])?;
     let visuals = Visuals::open(args.plot.as_deref(), args.plot_format, args.html.as_deref())?;
     let path = args.scenario.as_path();
-    let sink = Sink::open(args.shared.output.as_deref())?;
+    // `--html -` takes standard output: the report goes there only when `-o` names it.
+    let page_on_stdout = args.html.as_deref() == Some(Path::new("-"));
+    let sink = match (&args.shared.output, page_on_stdout) {
+        (None, true) => None,
+        (output, _) => Some(Sink::open(output.as_deref())?),
+    };
     let scenario = load_scenario(args)?;
     let mut opts = forecast_options(args, &scenario);
     opts.cancel = Some(stop_on_ctrl_c());
@@ -127,7 +137,9 @@ pub(crate) fn execute(args: &RunArgs) -> Result<i32, Failure> {
         b.finish_and_clear();
     }
     let report = result.map_err(|e| forecast_failure(e, path))?;
-    sink.write(&args.shared.format.render(&report)?)?;
+    if let Some(sink) = sink {
+        sink.write(&args.shared.format.render(&report)?)?;
+    }
     let source = read_capped_text(path, MAX_SCENARIO_BYTES, "scenario").ok();
     visuals.write(&report, source.as_deref(), args.quiet)?;
     Ok(0)

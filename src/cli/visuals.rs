@@ -96,7 +96,7 @@ impl Visuals {
         if let Some((path, sink)) = self.html.take() {
             let page = html::render(report, source).map_err(Failure::runtime)?;
             sink.write(&page)?;
-            if !quiet {
+            if !quiet && path.as_os_str() != "-" {
                 eprintln!("wrote {}", path.display());
             }
         }

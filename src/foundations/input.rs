@@ -26,15 +26,20 @@ pub fn read_capped(path: &Path, limit: u64, what: &str) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     file.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!(
-                "more than {} MiB, the most a {what} file may hold: is it the right file? (an endless stream such as /dev/zero cannot be read)",
-                limit >> 20
-            ),
-        ));
+        return Err(too_large(limit, what));
     }
     Ok(bytes)
+}
+
+/// The error of a `what` file larger than `limit` bytes.
+pub fn too_large(limit: u64, what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "more than {} MiB, the most a {what} file may hold: is it the right file? (an endless stream such as /dev/zero cannot be read)",
+            limit >> 20
+        ),
+    )
 }
 
 /// [`read_capped`] as UTF-8 text; text that is not UTF-8 is an `InvalidData` error.

@@ -50,7 +50,7 @@ mod syntax;
 use crate::foundations::dist::{Dist, Sampler};
 use crate::foundations::pricing::Bucket;
 
-pub use draw::{apply, draw};
+pub use draw::{apply, check_together, draw};
 pub use paths::{Context, resolve};
 
 /// Whether a draw replaces or multiplies the field.
@@ -107,6 +107,20 @@ enum Part {
     User,
     Output,
     Reasoning,
+}
+
+impl Part {
+    /// The field's name in the scenario file.
+    fn field(self) -> &'static str {
+        match self {
+            Part::System => "prompt.system_tokens",
+            Part::Tools => "prompt.tools_tokens",
+            Part::Context => "prompt.context_tokens",
+            Part::User => "prompt.user_tokens",
+            Part::Output => "output_tokens",
+            Part::Reasoning => "reasoning_tokens",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! Bad input that once ended in an abort or a silently absurd report: each class gets a clear
 //! error naming the file, the line and what would be valid, and no partial output.
 
-use crate::support::bin;
+use crate::support::{bin, repo};
 
 /// A trace of integer-millisecond rows with one far row at line 4.
 fn trace_with(far: &str) -> tempfile::NamedTempFile {
@@ -379,6 +379,73 @@ fn uncertain_price_scales_and_revenue_have_maxima() {
     );
 }
 
+/// Entries that pass alone but compound: two price scales of x50 (x2,500 together), two size
+/// scales of x1,000 on Fixed(100) (1e8 tokens together), and uncertain users whose P99.9 gives
+/// more sessions a day than are simulated. `validate` refuses each, naming the entries, where
+/// they used to pass validation (the users failing only in `run`, exit 1, naming no entry).
+#[test]
+fn uncertain_entries_are_checked_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario_file(
+        dir.path(),
+        "Fixed(1)",
+        "Fixed(100)",
+        "  uncertain: [\n    \
+         Scale(\"prices[gpt-4o-mini].input\", Uniform(min: 1, max: 50)),\n    \
+         Scale(\"prices[*]\", Uniform(min: 1, max: 50)),\n    \
+         Scale(\"endpoints[*].output_tokens\", Uniform(min: 1, max: 1000)),\n    \
+         Scale(\"endpoints[chat].output_tokens\", Uniform(min: 1, max: 1000)),\n    \
+         Value(\"endpoints[chat].traffic.daily_active_users\", LogNormal(median: 1e8, p90: 2e8)),\n  ],\n",
+    );
+    let (code, err) = validate(&path);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("3 problems found"), "{err}");
+    assert!(
+        err.contains(
+            "uncertain: the scales of \"gpt-4o-mini\"'s input price multiply to x2500 at their \
+             largest draws (uncertain[0] \"prices[gpt-4o-mini].input\" up to 50, uncertain[1] \
+             \"prices[*]\" up to 50); together they may scale a price by at most x100"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "uncertain: together, at their largest draws (uncertain[2] \
+             \"endpoints[*].output_tokens\" up to 1000, uncertain[3] \
+             \"endpoints[chat].output_tokens\" up to 1000), the scales of endpoint \"chat\"'s \
+             output_tokens give up to 100000000 tokens per request; at most 10000000 is accepted"
+        ),
+        "{err}"
+    );
+    // LogNormal(median 1e8, p90 2e8): P99.9 = 1e8 * 2^(3.0902 / 1.2816) = 531,961,222 users,
+    // one session each.
+    assert!(
+        err.contains(
+            "uncertain: endpoint \"chat\": the largest draws give 531961221 sessions a day; at \
+             most 100000000 a day are simulated"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "(uncertain[4] \"endpoints[chat].traffic.daily_active_users\" up to 531961221)"
+        ),
+        "{err}"
+    );
+    // Each alone, at a size that passes, still validates.
+    let ok = scenario_file(
+        dir.path(),
+        "Fixed(1)",
+        "Fixed(100)",
+        "  uncertain: [\n    \
+         Scale(\"prices[gpt-4o-mini].input\", Uniform(min: 1, max: 10)),\n    \
+         Scale(\"prices[*]\", Uniform(min: 1, max: 10)),\n    \
+         Value(\"endpoints[chat].traffic.daily_active_users\", LogNormal(median: 1e6, p90: 2e6)),\n  ],\n",
+    );
+    let (code, err) = validate(&ok);
+    assert_eq!(code, Some(0), "{err}");
+}
+
 /// Existing outputs (a report with mode 600, a page, a folder of charts) before a command that
 /// fails on bad input of each class: far timestamps, an endless input, implausible sizes, an
 /// absurd saved report. Each command exits 2 naming the problem and leaves every file as it was.
@@ -646,4 +713,144 @@ fn compounding_price_changes_are_held_to_the_limit() {
             );
         }
     }
+}
+
+/// A scenario saved with a byte-order mark loads; a start date past the years a forecast can
+/// start in (its months were labelled "10000-01") and a name with a newline (it broke the
+/// table's rows) are refused naming the field.
+#[test]
+fn scenario_text_edge_cases_load_or_are_refused_by_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo("scenarios/faq-bot.ron")).unwrap();
+    let bom = dir.path().join("bom.ron");
+    std::fs::write(&bom, format!("\u{feff}{text}")).unwrap();
+    let (code, err) = validate(bom.to_str().unwrap());
+    assert_eq!(code, Some(0), "{err}");
+
+    let far = dir.path().join("far.ron");
+    std::fs::write(
+        &far,
+        text.replace("start_weekday: Mon,", "start_date: \"9999-12-31\","),
+    )
+    .unwrap();
+    let (code, err) = validate(far.to_str().unwrap());
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(
+            "start_date: 9999-12-31 is outside the years 1970 to 2999 that a forecast can start in"
+        ),
+        "{err}"
+    );
+
+    let newline = dir.path().join("newline.ron");
+    std::fs::write(
+        &newline,
+        text.replace("name: \"faq\",", "name: \"fa\\nq\",")
+            .replace("name: \"semantic-10k\",", "name: \"semantic\\t10k\","),
+    )
+    .unwrap();
+    let (code, err) = validate(newline.to_str().unwrap());
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(
+            "endpoints[0].name: \"fa\\nq\" contains the control character '\\n'; a name is \
+             printed in tables and must be one line of printable text"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("strategies[0].name: \"semantic\\t10k\" contains the control character '\\t'"),
+        "{err}"
+    );
+}
+
+/// `-o` and `--html` naming one file (by two spellings) or both standard output are a usage
+/// error before any work, and the existing file is left as it was; `--html -` alone puts only
+/// the page on standard output.
+#[test]
+fn two_outputs_of_one_run_cannot_share_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("same.json");
+    std::fs::write(&out, "old").unwrap();
+    let scenario = repo("scenarios/faq-bot.ron");
+    let o = bin()
+        .current_dir(dir.path())
+        .arg("run")
+        .arg(&scenario)
+        .args(["--runs", "2", "-o", "same.json", "--html", "./same.json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "error: -o and --html both write to same.json; give each output its own file\n"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
+    let o = bin()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--runs", "2", "-o", "-", "--html", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("both write to standard output"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = bin()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--runs", "2", "--html", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let page = String::from_utf8(o.stdout).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"), "{}", &page[..80]);
+    assert!(page.trim_end().ends_with("</html>"));
+}
+
+/// A reader that stops early (`synth -o - | head`) ends the command quietly with exit 0, as
+/// `run | head` does, instead of "error: ... Broken pipe" and exit 1.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_stops_synth_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tokencast"))
+        .arg("synth")
+        .arg(repo("scenarios/faq-bot.ron"))
+        .args(["-o", "-"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+/// `diff` holds a scenario to the scenario limit (8 MiB), not a report's (256 MiB), and says
+/// which it was.
+#[test]
+fn diff_holds_a_scenario_to_the_scenario_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo("scenarios/faq-bot.ron")).unwrap();
+    let big = dir.path().join("big.ron");
+    std::fs::write(&big, format!("{text}//{}\n", "x".repeat(9 << 20))).unwrap();
+    let o = bin()
+        .arg("diff")
+        .arg(&big)
+        .arg(repo("scenarios/faq-bot.ron"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("more than 8 MiB, the most a scenario file may hold"),
+        "{err}"
+    );
 }

@@ -5,12 +5,13 @@
 //! Kept apart from the comparison itself so that everything about *where a side comes from*
 //! (working tree, git revision, report or scenario) is in one place.
 
+use std::io::Read;
 use std::path::Path;
 
 use crate::analysis::diff::git::Repo;
 use crate::analysis::diff::{DiffError, Input};
 use crate::analysis::report::Report;
-use crate::foundations::input::{MAX_REPORT_BYTES, read_capped};
+use crate::foundations::input::{MAX_REPORT_BYTES, MAX_SCENARIO_BYTES, too_large};
 use crate::foundations::pricing::Catalog;
 use crate::model::scenario::file::ScenarioFile;
 use crate::model::scenario::{Scenario, ScenarioError};
@@ -19,14 +20,28 @@ impl Input {
     /// Read a file: a JSON report if its first non-blank character is `{`, else a scenario.
     pub fn read(path: &Path, prices: Option<&Path>) -> Result<Input, DiffError> {
         let display = path.display().to_string();
-        // A report or a scenario: the larger limit, a report's.
-        let bytes =
-            read_capped(path, MAX_REPORT_BYTES, "report or scenario").map_err(|source| {
-                DiffError::Io {
-                    path: display.clone(),
-                    source,
-                }
-            })?;
+        let io = |source| DiffError::Io {
+            path: display.clone(),
+            source,
+        };
+        // A report or a scenario: read up to the larger limit, a report's, then hold each to
+        // its own (a JSON report starts with `{`, as `from_bytes` decides).
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_REPORT_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(io)?;
+        let report = bytes
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|&b| b == b'{');
+        let (limit, what) = if report {
+            (MAX_REPORT_BYTES, "report")
+        } else {
+            (MAX_SCENARIO_BYTES, "scenario")
+        };
+        if bytes.len() as u64 > limit {
+            return Err(io(too_large(limit, what)));
+        }
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Input::from_bytes(&bytes, &display, &base_dir, prices)
     }

@@ -97,7 +97,7 @@ impl Catalog {
         }
         // A LiteLLM map carries no date, and a file's modification time is the day it was
         // checked out or copied, not the day its prices were published: "unknown".
-        Catalog::from_litellm_str(&text, &origin)
+        Catalog::from_litellm_str(text.strip_prefix('\u{feff}').unwrap_or(&text), &origin)
     }
 
     /// The RON catalog `text` of the file `origin` (a path, or `REV:path` for a version read
@@ -112,6 +112,8 @@ impl Catalog {
     /// Parse and validate a RON catalog. Syntax and schema errors carry `origin:line:col`;
     /// out-of-range values carry the field path.
     pub fn from_ron_str(text: &str, origin: &str) -> Result<Catalog, PricingError> {
+        // A byte-order mark (editors on Windows write one) is not part of the text.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let catalog: Catalog = ron_options()
             .from_str(text)
             .map_err(|e| PricingError::Syntax {

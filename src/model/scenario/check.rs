@@ -83,6 +83,8 @@ fn display_invalid(path: &str, errors: &[FieldError]) -> String {
 
 /// Parse scenario text (RON) into the file schema. Syntax errors carry `path:line:col`.
 pub fn parse(text: &str, path: &str) -> Result<ScenarioFile, ScenarioError> {
+    // A byte-order mark (editors on Windows write one) is not part of the text.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let opts =
         ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     opts.from_str::<ScenarioFile>(text)
@@ -255,11 +257,27 @@ impl Validator {
         }
     }
 
+    /// A name printed in tables, CSV and markdown: no control characters (a newline would
+    /// break the row it is printed in).
+    pub(super) fn printable(&mut self, path: &str, name: &str) {
+        if let Some(c) = name.chars().find(|c| c.is_control()) {
+            self.err(
+                path,
+                format!(
+                    "{name:?} contains the control character {:?}; a name is printed in tables \
+                     and must be one line of printable text",
+                    c
+                ),
+            );
+        }
+    }
+
     /// A name: not empty, and not one an earlier item of the same kind already uses.
     pub(super) fn name(&mut self, path: &str, name: &str, duplicate: bool, kind: &str) {
         if name.trim().is_empty() {
             self.err(path, "must not be empty");
         }
+        self.printable(path, name);
         if duplicate {
             self.err(
                 path,

@@ -19,7 +19,7 @@ use crate::model::uncertain;
 
 use crate::foundations::input::{MAX_SCENARIO_BYTES, read_capped};
 
-use super::check::{ScenarioError, Validator, hex_sha256, parse, trim_float};
+use super::check::{FieldError, ScenarioError, Validator, hex_sha256, parse, trim_float};
 use super::endpoints::validate_endpoints;
 use super::file::{self, ScenarioFile, Weekday};
 use super::price_changes::{unbilled_price_changes, validate_price_changes};
@@ -81,6 +81,7 @@ impl Scenario {
         if file.name.trim().is_empty() {
             v.err("name", "must not be empty");
         }
+        v.printable("name", &file.name);
         if file.horizon_days == 0 || file.horizon_days > MAX_HORIZON_DAYS {
             v.err(
                 "horizon_days",
@@ -133,7 +134,7 @@ impl Scenario {
                 &strategies,
             ))
             .collect();
-        Ok(Scenario {
+        let scenario = Scenario {
             name: file.name.clone(),
             description: file.description.clone(),
             path: path.to_string(),
@@ -151,7 +152,18 @@ impl Scenario {
             endpoints,
             strategies,
             file,
-        })
+        };
+        let together = uncertain::check_together(&scenario);
+        if !together.is_empty() {
+            return Err(ScenarioError::Invalid {
+                path: path.to_string(),
+                errors: together
+                    .into_iter()
+                    .map(|(path, message)| FieldError { path, message })
+                    .collect(),
+            });
+        }
+        Ok(scenario)
     }
 
     /// Change the horizon, keeping the months (and price changes) consistent with it.
@@ -175,6 +187,15 @@ impl Scenario {
 fn validate_start(v: &mut Validator, file: &ScenarioFile) -> (Option<Date>, Weekday) {
     let start_date = match &file.start_date {
         Some(t) => match Date::parse(t) {
+            // Trace timestamps are held to the same years (`trace::span`): a forecast starts
+            // within them, and its month labels stay four-digit years.
+            Ok(d) if !(1970..=2999).contains(&d.year) => {
+                v.err(
+                    "start_date",
+                    format!("{d} is outside the years 1970 to 2999 that a forecast can start in"),
+                );
+                None
+            }
             Ok(d) => Some(d),
             Err(e) => {
                 v.err("start_date", e);

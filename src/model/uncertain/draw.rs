@@ -1,6 +1,7 @@
 //! Drawing a run's uncertain parameters and applying them to its copy of the scenario.
 
 use crate::foundations::dist::Dist;
+use crate::foundations::limits;
 use crate::foundations::pricing::Bucket;
 use crate::foundations::rng::{self, Purpose};
 use crate::model::scenario::{self, Endpoint, Growth, Queries, Scenario, Traffic};
@@ -23,6 +24,13 @@ pub fn draw(scenario: &Scenario, run: u64) -> Vec<f64> {
 /// The scenario of one run: `base` with `draws` (from [`draw`]) applied, and the price
 /// multipliers to apply when the run is priced.
 pub fn apply(base: &Scenario, draws: &[f64]) -> Result<(Scenario, PriceScales), String> {
+    let (sc, prices) = apply_unchecked(base, draws)?;
+    check_sessions_per_day(&sc, "this run's draws")?;
+    Ok((sc, prices))
+}
+
+/// [`apply`] without the check of the sessions a day.
+fn apply_unchecked(base: &Scenario, draws: &[f64]) -> Result<(Scenario, PriceScales), String> {
     let mut sc = base.clone();
     let mut prices = PriceScales::default();
     for (u, &x) in base.uncertain.iter().zip(draws) {
@@ -70,8 +78,125 @@ pub fn apply(base: &Scenario, draws: &[f64]) -> Result<(Scenario, PriceScales), 
         }
     }
     hold_users_at_ceiling(&mut sc);
-    check_sessions_per_day(&sc)?;
     Ok((sc, prices))
+}
+
+/// Problems the entries of `sc.uncertain` only have together, each entry at its plausible
+/// largest draw ([`Dist::plausible_max`]: its largest value if bounded, else its P99.9), as
+/// `(field, message)`. Each entry was checked alone when it was resolved; this catches what
+/// they compound to: scales of one price multiplying past
+/// [`scenario::MAX_PRICE_CHANGE_FACTOR`], size scales multiplying past
+/// [`limits::MAX_TOKENS_PER_REQUEST`], and traffic draws (users, sessions per user, growth)
+/// giving a day more sessions than are simulated, which would otherwise fail only when a run
+/// draws them.
+pub fn check_together(sc: &Scenario) -> Vec<(String, String)> {
+    let mut errors = Vec::new();
+    let tops: Vec<f64> = sc
+        .uncertain
+        .iter()
+        .map(|u| u.dist.plausible_max())
+        .collect();
+    let named = |pick: &dyn Fn(&Target) -> bool| -> String {
+        sc.uncertain
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| pick(&u.target))
+            .map(|(i, u)| format!("uncertain[{i}] {:?} up to {}", u.path, approx(tops[i])))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    // Prices: the product of every scale that reaches one model's bucket.
+    let mut models: Vec<&str> = sc.endpoints.iter().map(|e| e.model.as_str()).collect();
+    for u in &sc.uncertain {
+        if let Target::Price { model: Some(m), .. } = &u.target {
+            models.push(m);
+        }
+    }
+    models.sort_unstable();
+    models.dedup();
+    'models: for m in models {
+        for b in Bucket::ALL {
+            let reaches = |t: &Target| match t {
+                Target::Price { model, buckets } => {
+                    buckets[b.index()] && model.as_deref().is_none_or(|x| x == m)
+                }
+                _ => false,
+            };
+            let factor: f64 = sc
+                .uncertain
+                .iter()
+                .zip(&tops)
+                .filter(|(u, _)| reaches(&u.target))
+                .map(|(_, t)| t)
+                .product();
+            if factor > scenario::MAX_PRICE_CHANGE_FACTOR {
+                errors.push((
+                    "uncertain".to_string(),
+                    format!(
+                        "the scales of {m:?}'s {} price multiply to x{} at their largest draws \
+                         ({}); together they may scale a price by at most x{}",
+                        b.name(),
+                        scenario::trim_float(factor),
+                        named(&reaches),
+                        scenario::trim_float(scenario::MAX_PRICE_CHANGE_FACTOR)
+                    ),
+                ));
+                continue 'models;
+            }
+        }
+    }
+    // Everything else: the run's scenario with every entry at its largest draw.
+    let (worst, _) = match apply_unchecked(sc, &tops) {
+        Ok(w) => w,
+        Err(e) => {
+            errors.push(("uncertain".to_string(), e));
+            return errors;
+        }
+    };
+    for (e, w) in sc.endpoints.iter().zip(&worst.endpoints) {
+        for p in [
+            Part::System,
+            Part::Tools,
+            Part::Context,
+            Part::User,
+            Part::Output,
+            Part::Reasoning,
+        ] {
+            let mut w = w.clone();
+            let top = sizes_mut(&mut w, p).plausible_max();
+            if top > limits::MAX_TOKENS_PER_REQUEST {
+                errors.push((
+                    "uncertain".to_string(),
+                    format!(
+                        "together, at their largest draws ({}), the scales of endpoint {:?}'s \
+                         {} give up to {} tokens per request; at most {} is accepted",
+                        named(&|t| matches!(t, Target::Sizes { endpoints, parts }
+                            if parts.contains(&p) && endpoints.iter().any(|&i| sc.endpoints[i].name == e.name))),
+                        e.name,
+                        p.field(),
+                        scenario::trim_float(top.round()),
+                        scenario::trim_float(limits::MAX_TOKENS_PER_REQUEST)
+                    ),
+                ));
+            }
+        }
+    }
+    if let Err(e) = check_sessions_per_day(&worst, "the largest draws") {
+        errors.push((
+            "uncertain".to_string(),
+            format!("{e} ({})", named(&|t| matches!(t, Target::Traffic { .. }))),
+        ));
+    }
+    errors
+}
+
+/// `x` for a message: whole from 100 up, three decimals below.
+fn approx(x: f64) -> String {
+    if x.abs() >= 100.0 {
+        limits::readable(x.round())
+    } else {
+        limits::readable((x * 1000.0).round() / 1000.0)
+    }
 }
 
 /// One drawn number and how it applies.
@@ -188,7 +313,7 @@ fn hold_users_at_ceiling(sc: &mut Scenario) {
 }
 
 /// The run's draws must keep every endpoint's busiest day within the simulated sessions.
-fn check_sessions_per_day(sc: &Scenario) -> Result<(), String> {
+fn check_sessions_per_day(sc: &Scenario, draws: &str) -> Result<(), String> {
     for e in &sc.endpoints {
         let t = &e.traffic;
         let peak = t
@@ -198,10 +323,10 @@ fn check_sessions_per_day(sc: &Scenario) -> Result<(), String> {
         let daily = peak * t.sessions_per_user_per_day;
         if !daily.is_finite() || daily > scenario::MAX_SESSIONS_PER_DAY {
             return Err(format!(
-                "endpoint {:?}: this run's draws give {} sessions a day; at most {} a day are \
+                "endpoint {:?}: {draws} give {} sessions a day; at most {} a day are \
                  simulated: narrow the uncertain traffic distributions",
                 e.name,
-                scenario::trim_float(daily.round()),
+                limits::readable(daily.round()),
                 scenario::trim_float(scenario::MAX_SESSIONS_PER_DAY)
             ));
         }
