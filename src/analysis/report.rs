@@ -7,6 +7,7 @@
 //! (type 7, as R and NumPy's default).
 
 mod build;
+mod check;
 mod price;
 
 use std::collections::BTreeMap;
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::foundations::pricing::Bucket;
 
 pub use build::{Subject, build, build_for};
+pub use check::Inconsistency;
 
 /// Version of the JSON report layout. Bumped only when a field is renamed or removed.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -139,16 +141,23 @@ pub enum ReadError {
     /// A report written for another [`SCHEMA_VERSION`].
     #[error("schema_version {0} (this tokencast reads {SCHEMA_VERSION})")]
     Schema(u32),
+    /// A report whose fields do not hold together (hand-edited or corrupted): a field, what it
+    /// holds and what would be valid.
+    #[error("{0}")]
+    Inconsistent(Inconsistency),
 }
 
 impl Report {
     /// Read a saved JSON report (what `tokencast diff` and `plot` do with a report file),
-    /// refused when written for another schema version.
+    /// refused when written for another schema version or when its fields do not hold together
+    /// (runs, horizon, strategies and their order, per-run and per-day figures, money in range:
+    /// see `check.rs`).
     pub fn from_json(bytes: &[u8]) -> Result<Report, ReadError> {
         let report: Report = serde_json::from_slice(bytes)?;
         if report.schema_version != SCHEMA_VERSION {
             return Err(ReadError::Schema(report.schema_version));
         }
+        check::check(&report).map_err(ReadError::Inconsistent)?;
         Ok(report)
     }
 }

@@ -342,6 +342,91 @@ fn plot_refuses_a_report_with_an_absurd_cost_instead_of_hanging() {
     assert!(err.contains("strategies.baseline.cost_usd.p95"), "{err}");
 }
 
+/// A hand-edited saved report drew no charts with exit 0 (`strategies: {}`), printed a +100%
+/// change (`horizon_days: 0`) or paired runs that were not there; now `plot` and `diff` refuse
+/// it naming the file, the field and what would be valid.
+#[test]
+fn an_inconsistent_saved_report_is_refused_naming_the_field() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario_file(dir.path(), "Fixed(1)", "Fixed(100)", "");
+    let good = crate::support::json(&["run", &path, "--runs", "2"]);
+    type Edit = fn(&mut serde_json::Value);
+    let cases: [(Edit, &str); 10] = [
+        (
+            |r| r["strategies"]["baseline"]["runs_cost_usd"] = json!([0.5]),
+            "strategies.baseline.runs_cost_usd: has 1 value, but runs is 2; it holds one total per run",
+        ),
+        (
+            |r| r["strategies"]["baseline"]["runs_cost_usd"][1] = json!(-1.0),
+            "strategies.baseline.runs_cost_usd[1]: is -1; a run's cost is a number of dollars from 0 to 1e15",
+        ),
+        (
+            |r| r["strategies"]["baseline"]["runs_cost_usd"][0] = json!(1e300),
+            "strategies.baseline.runs_cost_usd[0]: is 1e300; a run's cost",
+        ),
+        (
+            |r| r["runs"] = json!(0),
+            "runs: is 0; a report has at least 1 run",
+        ),
+        (
+            |r| r["horizon_days"] = json!(0),
+            "horizon_days: is 0; must be between 1 and 3660",
+        ),
+        (
+            |r| r["strategies"] = json!({}),
+            "strategies: is empty; a report has at least one strategy",
+        ),
+        (
+            |r| r["strategy_order"] = json!(["baseline", "ghost"]),
+            "strategy_order: names \"ghost\", which is not in strategies (they are \"baseline\")",
+        ),
+        (
+            |r| r["strategy_order"] = json!([]),
+            "strategy_order: lacks \"baseline\"",
+        ),
+        (
+            |r| r["strategies"]["baseline"]["daily"] = json!([]),
+            "strategies.baseline.daily: has 0 entries, but horizon_days is 1",
+        ),
+        (
+            |r| r["strategies"]["baseline"]["monthly"][0]["days"] = json!(0),
+            "strategies.baseline.monthly[0]: is month 1 from day 0 for 0 days",
+        ),
+    ];
+    let report = dir.path().join("r.json");
+    for (edit, expected) in cases {
+        let mut r = good.clone();
+        edit(&mut r);
+        std::fs::write(&report, serde_json::to_string(&r).unwrap()).unwrap();
+        for args in [
+            vec!["plot".into(), report.clone(), dir.path().join("charts")],
+            vec!["diff".into(), report.clone(), report.clone()],
+        ] {
+            let out = bin().args(&args).output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?} {expected}: {err}");
+            assert!(
+                err.contains(&format!("{}: {expected}", report.display())),
+                "{args:?}: {err}"
+            );
+            assert!(
+                out.stdout.is_empty(),
+                "{args:?}: {expected}: printed a diff"
+            );
+        }
+    }
+    assert!(!dir.path().join("charts").exists(), "no charts were drawn");
+    // The report as written is read by both.
+    std::fs::write(&report, serde_json::to_string(&good).unwrap()).unwrap();
+    bin()
+        .arg("diff")
+        .arg(&report)
+        .arg(&report)
+        .assert()
+        .success();
+}
+
 /// A price scale drawn up to 1e300 printed a saturated 40-digit cost with exit 0; now the
 /// scale's largest draw is checked at load (a hundredfold rise at most), as is a revenue value.
 #[test]
