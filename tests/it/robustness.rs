@@ -732,3 +732,84 @@ fn compounding_price_changes_are_held_to_the_limit() {
         }
     }
 }
+
+/// Write `text` to a file named `name` in `dir`; its path.
+fn file(dir: &std::path::Path, name: &str, text: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+/// `tokencast audit TRACE --model gpt-4o-mini`, expected to exit 2: its standard error, after
+/// checking that no report was printed.
+fn audit_refused(trace: &str) -> String {
+    let out = bin()
+        .args(["audit", trace, "--model", "gpt-4o-mini"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{trace}: {err}");
+    assert!(out.stdout.is_empty(), "{trace}: a report was printed");
+    err
+}
+
+/// A first row before 1970 set day 0 and audit then said the row lay "more than a day before
+/// the first row's"; now the row itself is refused, saying what is valid.
+#[test]
+fn a_timestamp_before_1970_is_refused_naming_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, time, ms) in [
+        ("neg.csv", "-5000", "-5000"),
+        ("old.csv", "1969-12-31T00:00:00Z", "-86400000"),
+    ] {
+        let t = file(
+            dir.path(),
+            name,
+            format!(
+                "timestamp,input_tokens,output_tokens,model\n\
+                 {time},100,10,gpt-4o-mini\n1700000000000,100,10,gpt-4o-mini\n"
+            )
+            .as_bytes(),
+        );
+        let err = audit_refused(&t);
+        assert!(
+            err.contains(&format!(
+                "{t}:2: timestamp {ms} ms lies before 1970-01-01T00:00:00Z; timestamps must be \
+                 at or after 1970-01-01 (0 ms)"
+            )),
+            "{err}"
+        );
+        assert!(!err.contains("more than a day"), "{err}");
+    }
+}
+
+/// A BurstGPT `Timestamp` of 1e300 seconds was said to look like nanoseconds (and to be in ms);
+/// now a unit is named only when the value reads as a date in it, else the allowed range.
+#[test]
+fn a_far_burstgpt_timestamp_names_a_unit_only_when_it_looks_like_one() {
+    let dir = tempfile::tempdir().unwrap();
+    for (time, want) in [
+        (
+            "1e300",
+            "Timestamp 1e300 s lies after the year 3000; BurstGPT timestamps are seconds from \
+             the trace start, from 0 to 32503680000",
+        ),
+        (
+            "1700000000000",
+            "Timestamp 1700000000000 s lies after the year 3000, so it looks like milliseconds: \
+             BurstGPT timestamps are seconds from the trace start",
+        ),
+    ] {
+        let t = file(
+            dir.path(),
+            "b.csv",
+            format!(
+                "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n\
+                 5,ChatGPT,100,20,120,Conversation log\n{time},ChatGPT,100,20,120,Conversation log\n"
+            )
+            .as_bytes(),
+        );
+        let err = audit_refused(&t);
+        assert!(err.contains(&format!("{t}:3: {want}")), "{err}");
+    }
+}
