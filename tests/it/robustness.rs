@@ -813,3 +813,46 @@ fn a_far_burstgpt_timestamp_names_a_unit_only_when_it_looks_like_one() {
         assert!(err.contains(&format!("{t}:3: {want}")), "{err}");
     }
 }
+
+/// A row whose prefix blocks covered more tokens than its prompt was read, and `audit` and
+/// `replay` then counted its blocks differently; now it is a row error naming the fields. The
+/// last block may be partial: n blocks of b tokens need more than (n − 1) × b input tokens.
+#[test]
+fn prefix_blocks_beyond_the_prompt_are_a_row_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = |input: u32| {
+        file(
+            dir.path(),
+            &format!("p{input}.csv"),
+            format!(
+                "timestamp,input_tokens,output_tokens,model,prefix_hashes,block_tokens\n\
+                 1700000000000,{input},10,gpt-4o-mini,1 2 3,64\n"
+            )
+            .as_bytes(),
+        )
+    };
+    let bad = trace(128);
+    for cmd in ["audit", "replay"] {
+        let out = bin()
+            .args([cmd, &bad, "--model", "gpt-4o-mini"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
+        assert!(
+            err.contains(&format!(
+                "{bad}:2: prefix_hashes: 3 blocks of block_tokens 64 are more than input_tokens \
+                 (128) fill; 3 blocks need input_tokens above 128"
+            )),
+            "{cmd}: {err}"
+        );
+    }
+    // One token in the last block is enough.
+    let good = trace(129);
+    for cmd in ["audit", "replay"] {
+        bin()
+            .args([cmd, &good, "--model", "gpt-4o-mini"])
+            .assert()
+            .success();
+    }
+}
