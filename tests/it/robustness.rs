@@ -753,6 +753,50 @@ fn audit_refused(trace: &str) -> String {
     err
 }
 
+/// A CSV header naming a column twice, or a JSONL row giving a key twice, was read silently
+/// (one of the two values dropped); now each is an error naming the line and the column or key.
+#[test]
+fn a_column_or_key_given_twice_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = file(
+        dir.path(),
+        "t.csv",
+        b"timestamp,input_tokens,output_tokens, input_tokens\n1700000000000,100,10,5\n",
+    );
+    let err = audit_refused(&csv);
+    assert!(
+        err.contains(&format!(
+            "{csv}:1: column `input_tokens` appears twice (columns 2 and 4); each column is named once"
+        )),
+        "{err}"
+    );
+    let jsonl = file(
+        dir.path(),
+        "t.jsonl",
+        b"{\"timestamp\": 1700000000000, \"input_tokens\": 100, \"output_tokens\": 10}\n\
+          {\"timestamp\": 1700000060000, \"input_tokens\": 100, \"output_tokens\": 10, \"input_tokens\": 5}\n",
+    );
+    let err = audit_refused(&jsonl);
+    assert!(
+        err.contains(&format!(
+            "{jsonl}:2: key `input_tokens` appears twice (the second ends at column 85); each \
+             key is given once"
+        )),
+        "{err}"
+    );
+    // A column the format does not read may repeat (exports repeat unused ones).
+    let burst = file(
+        dir.path(),
+        "b.csv",
+        b"Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type,x,x\n\
+          5,ChatGPT,100,20,120,Conversation log,1,2\n",
+    );
+    bin()
+        .args(["audit", &burst, "--model", "gpt-4o-mini"])
+        .assert()
+        .success();
+}
+
 /// A first row before 1970 set day 0 and audit then said the row lay "more than a day before
 /// the first row's"; now the row itself is refused, saying what is valid.
 #[test]
