@@ -797,6 +797,49 @@ fn a_column_or_key_given_twice_is_refused_naming_it() {
         .success();
 }
 
+/// A row whose prefix blocks covered more tokens than its prompt was read, and `audit` and
+/// `replay` then counted its blocks differently; now it is a row error naming the fields. The
+/// last block may be partial: n blocks of b tokens need more than (n − 1) × b input tokens.
+#[test]
+fn prefix_blocks_beyond_the_prompt_are_a_row_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = |input: u32| {
+        file(
+            dir.path(),
+            &format!("p{input}.csv"),
+            format!(
+                "timestamp,input_tokens,output_tokens,model,prefix_hashes,block_tokens\n\
+                 1700000000000,{input},10,gpt-4o-mini,1 2 3,64\n"
+            )
+            .as_bytes(),
+        )
+    };
+    let bad = trace(128);
+    for cmd in ["audit", "replay"] {
+        let out = bin()
+            .args([cmd, &bad, "--model", "gpt-4o-mini"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
+        assert!(
+            err.contains(&format!(
+                "{bad}:2: prefix_hashes: 3 blocks of block_tokens 64 are more than input_tokens \
+                 (128) fill; 3 blocks need input_tokens above 128"
+            )),
+            "{cmd}: {err}"
+        );
+    }
+    // One token in the last block is enough.
+    let good = trace(129);
+    for cmd in ["audit", "replay"] {
+        bin()
+            .args([cmd, &good, "--model", "gpt-4o-mini"])
+            .assert()
+            .success();
+    }
+}
+
 /// A first row before 1970 set day 0 and audit then said the row lay "more than a day before
 /// the first row's"; now the row itself is refused, saying what is valid.
 #[test]
@@ -858,45 +901,35 @@ fn a_far_burstgpt_timestamp_names_a_unit_only_when_it_looks_like_one() {
     }
 }
 
-/// A row whose prefix blocks covered more tokens than its prompt was read, and `audit` and
-/// `replay` then counted its blocks differently; now it is a row error naming the fields. The
-/// last block may be partial: n blocks of b tokens need more than (n − 1) × b input tokens.
+/// Bad values are quoted as the file writes them: `1e2` (not `100.0`, the number serde_json
+/// read) in a JSONL row, and a CSV cell that is not UTF-8 by its column, 1-based and named (csv
+/// counts fields from 0).
 #[test]
-fn prefix_blocks_beyond_the_prompt_are_a_row_error() {
+fn bad_values_are_quoted_as_written_and_columns_counted_from_one() {
     let dir = tempfile::tempdir().unwrap();
-    let trace = |input: u32| {
-        file(
-            dir.path(),
-            &format!("p{input}.csv"),
-            format!(
-                "timestamp,input_tokens,output_tokens,model,prefix_hashes,block_tokens\n\
-                 1700000000000,{input},10,gpt-4o-mini,1 2 3,64\n"
-            )
-            .as_bytes(),
-        )
-    };
-    let bad = trace(128);
-    for cmd in ["audit", "replay"] {
-        let out = bin()
-            .args([cmd, &bad, "--model", "gpt-4o-mini"])
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
-        assert!(
-            err.contains(&format!(
-                "{bad}:2: prefix_hashes: 3 blocks of block_tokens 64 are more than input_tokens \
-                 (128) fill; 3 blocks need input_tokens above 128"
-            )),
-            "{cmd}: {err}"
-        );
-    }
-    // One token in the last block is enough.
-    let good = trace(129);
-    for cmd in ["audit", "replay"] {
-        bin()
-            .args([cmd, &good, "--model", "gpt-4o-mini"])
-            .assert()
-            .success();
-    }
+    let jsonl = file(
+        dir.path(),
+        "t.jsonl",
+        b"{\"timestamp\": 1700000000000, \"input_tokens\": 1e2, \"output_tokens\": 10}\n",
+    );
+    let err = audit_refused(&jsonl);
+    assert!(
+        err.contains(&format!(
+            "{jsonl}:1: input_tokens: expected a whole number >= 0, got 1e2"
+        )),
+        "{err}"
+    );
+    let csv = file(
+        dir.path(),
+        "t.csv",
+        b"timestamp,input_tokens,output_tokens,session_id\n1700000000000,100,10,s\xff\n",
+    );
+    let err = audit_refused(&csv);
+    assert!(
+        err.contains(&format!(
+            "{csv}:2: column 4 (`session_id`) is not UTF-8 text (a bad byte after the cell's \
+             first 1 bytes); save the trace as UTF-8"
+        )),
+        "{err}"
+    );
 }
