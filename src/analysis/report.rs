@@ -7,8 +7,8 @@
 //! (type 7, as R and NumPy's default).
 
 mod build;
-mod check;
 mod price;
+mod read;
 
 use std::collections::BTreeMap;
 
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::foundations::pricing::Bucket;
 
 pub use build::{Subject, build, build_for};
-pub use check::Inconsistency;
+pub use read::{Inconsistency, ReadError};
 
 /// Version of the JSON report layout. Bumped only when a field is renamed or removed.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -130,36 +130,6 @@ pub struct Report {
     /// The scenario evaluated at several user counts (`--scale`), if asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale_curve: Option<ScaleCurve>,
-}
-
-/// Why a saved JSON report (`--format json`) could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum ReadError {
-    /// Not JSON, or JSON without a report's fields.
-    #[error("{0}")]
-    Json(#[from] serde_json::Error),
-    /// A report written for another [`SCHEMA_VERSION`].
-    #[error("schema_version {0} (this tokencast reads {SCHEMA_VERSION})")]
-    Schema(u32),
-    /// A report whose fields do not hold together (hand-edited or corrupted): a field, what it
-    /// holds and what would be valid.
-    #[error("{0}")]
-    Inconsistent(Inconsistency),
-}
-
-impl Report {
-    /// Read a saved JSON report (what `tokencast diff` and `plot` do with a report file),
-    /// refused when written for another schema version or when its fields do not hold together
-    /// (runs, horizon, strategies and their order, per-run and per-day figures, money in range:
-    /// see `check.rs`).
-    pub fn from_json(bytes: &[u8]) -> Result<Report, ReadError> {
-        let report: Report = serde_json::from_slice(bytes)?;
-        if report.schema_version != SCHEMA_VERSION {
-            return Err(ReadError::Schema(report.schema_version));
-        }
-        check::check(&report).map_err(ReadError::Inconsistent)?;
-        Ok(report)
-    }
 }
 
 /// One uncertain parameter: a distribution drawn once per run.

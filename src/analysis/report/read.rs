@@ -1,8 +1,8 @@
-//! Whether a saved report holds together: what `plot` and `diff` check after parsing one, so
-//! that a hand-edited or truncated report is refused naming the field, instead of drawing an
-//! empty folder of charts or a +100% change.
+//! Reading a saved JSON report (what `plot` and `diff` do with a report file): parsed, of this
+//! [`SCHEMA_VERSION`], and holding together, so that a hand-edited or truncated report is
+//! refused naming the field, instead of drawing an empty folder of charts or a +100% change.
 //!
-//! Every report tokencast writes passes; the rules are the ones [`super::build`] follows:
+//! Every report tokencast writes holds together; the rules are the ones [`super::build`] follows:
 //! at least one run and one day, at most [`MAX_HORIZON_DAYS`] days; at least one strategy, each
 //! named once in `strategy_order`; per strategy, one total per run in `runs_cost_usd` (or none,
 //! as older reports have), one `daily` entry per day in order, `monthly` cutting the horizon
@@ -12,7 +12,37 @@
 use crate::foundations::limits::{MAX_REPORT_USD, readable};
 use crate::foundations::time::MAX_HORIZON_DAYS;
 
-use super::{Report, StrategyResult};
+use super::{Report, SCHEMA_VERSION, StrategyResult};
+
+/// Why a saved JSON report (`--format json`) could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Not JSON, or JSON without a report's fields.
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+    /// A report written for another [`SCHEMA_VERSION`].
+    #[error("schema_version {0} (this tokencast reads {SCHEMA_VERSION})")]
+    Schema(u32),
+    /// A report whose fields do not hold together (hand-edited or corrupted): a field, what it
+    /// holds and what would be valid.
+    #[error("{0}")]
+    Inconsistent(Inconsistency),
+}
+
+impl Report {
+    /// Read a saved JSON report (what `tokencast diff` and `plot` do with a report file),
+    /// refused when written for another schema version or when its fields do not hold together
+    /// (runs, horizon, strategies and their order, per-run and per-day figures, money in range:
+    /// see this module).
+    pub fn from_json(bytes: &[u8]) -> Result<Report, ReadError> {
+        let report: Report = serde_json::from_slice(bytes)?;
+        if report.schema_version != SCHEMA_VERSION {
+            return Err(ReadError::Schema(report.schema_version));
+        }
+        check(&report).map_err(ReadError::Inconsistent)?;
+        Ok(report)
+    }
+}
 
 /// What is wrong with one field of a saved report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +60,7 @@ impl std::fmt::Display for Inconsistency {
 }
 
 /// The first rule `report` breaks, if any.
-pub(super) fn check(report: &Report) -> Result<(), Inconsistency> {
+fn check(report: &Report) -> Result<(), Inconsistency> {
     let bad = |field: &str, message: String| {
         Err(Inconsistency {
             field: field.to_string(),
