@@ -286,8 +286,8 @@ pub enum DiffError {
     /// A scenario is invalid.
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
-    /// A JSON file is not a tokencast report.
-    #[error("{path}: not a tokencast JSON report: {message}")]
+    /// A JSON file is not a tokencast report, or one whose fields do not hold together.
+    #[error("{path}: {message}")]
     Report {
         /// The file.
         path: String,

@@ -298,6 +298,9 @@ fn model_for(
 
 /// Why `model` cannot bill a fitted endpoint: not in the catalog, or not a chat model.
 fn model_problem(model: &str, catalog: &Catalog) -> Option<String> {
+    if let Some(skipped) = catalog.skipped_entry(model) {
+        return Some(format!("{skipped}; pass --model or fix the entry"));
+    }
     match catalog.get(model) {
         None => {
             let sugg = catalog.suggest(model);

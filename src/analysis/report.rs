@@ -8,6 +8,7 @@
 
 mod build;
 mod price;
+mod read;
 
 use std::collections::BTreeMap;
 
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::foundations::pricing::Bucket;
 
 pub use build::{Subject, build, build_for};
+pub use read::{Inconsistency, ReadError};
 
 /// Version of the JSON report layout. Bumped only when a field is renamed or removed.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -128,29 +130,6 @@ pub struct Report {
     /// The scenario evaluated at several user counts (`--scale`), if asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale_curve: Option<ScaleCurve>,
-}
-
-/// Why a saved JSON report (`--format json`) could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum ReadError {
-    /// Not JSON, or JSON without a report's fields.
-    #[error("{0}")]
-    Json(#[from] serde_json::Error),
-    /// A report written for another [`SCHEMA_VERSION`].
-    #[error("schema_version {0} (this tokencast reads {SCHEMA_VERSION})")]
-    Schema(u32),
-}
-
-impl Report {
-    /// Read a saved JSON report (what `tokencast diff` and `plot` do with a report file),
-    /// refused when written for another schema version.
-    pub fn from_json(bytes: &[u8]) -> Result<Report, ReadError> {
-        let report: Report = serde_json::from_slice(bytes)?;
-        if report.schema_version != SCHEMA_VERSION {
-            return Err(ReadError::Schema(report.schema_version));
-        }
-        Ok(report)
-    }
 }
 
 /// One uncertain parameter: a distribution drawn once per run.

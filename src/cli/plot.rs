@@ -8,7 +8,6 @@ use crate::analysis::report;
 use crate::foundations::input::{
     MAX_REPORT_BYTES, MAX_SCENARIO_BYTES, read_capped, read_capped_text,
 };
-use crate::foundations::limits::MAX_REPORT_USD;
 
 use super::failure::Failure;
 use super::flags::PlotFormat;
@@ -44,7 +43,8 @@ pub(crate) fn execute(a: &PlotArgs) -> Result<i32, Failure> {
     Ok(0)
 }
 
-/// A saved JSON report; bad JSON or another schema version is bad input.
+/// A saved JSON report; bad JSON, another schema version or fields that do not hold together
+/// (money beyond a quadrillion dollars included: charts cannot draw it) are bad input.
 fn load_report(path: &Path) -> Result<report::Report, Failure> {
     let bytes = read_capped(path, MAX_REPORT_BYTES, "report")
         .with_context(|| format!("{}: cannot read report", path.display()))
@@ -59,16 +59,11 @@ fn load_report(path: &Path) -> Result<report::Report, Failure> {
             path.display(),
             report::SCHEMA_VERSION
         )),
-    })?;
-    // Charts are drawn up to a quadrillion; a report beyond (hand-edited, or from an older
-    // version without the plausible ranges) is bad input, not something to draw.
-    if let Some(figure) = report.money_beyond(MAX_REPORT_USD) {
-        return Err(Failure::input(anyhow!(
-            "{}: {figure} is not a finite number of dollars up to {MAX_REPORT_USD:e}; \
-             charts cannot draw it",
+        report::ReadError::Inconsistent(bad) => Failure::input(anyhow!(
+            "{}: {bad} (charts are drawn only from a report as tokencast wrote it)",
             path.display()
-        )));
-    }
+        )),
+    })?;
     Ok(report)
 }
 

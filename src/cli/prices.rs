@@ -51,6 +51,9 @@ pub(crate) fn execute(a: &PricesArgs) -> Result<i32, Failure> {
 
 /// No model `id` in the catalog: say so, with the nearest names or how to list them.
 fn unknown_model(catalog: &Catalog, id: &str) -> Failure {
+    if let Some(skipped) = catalog.skipped_entry(id) {
+        return Failure::input(anyhow!("{skipped}"));
+    }
     let sugg = catalog.suggest(id);
     let hint = if sugg.is_empty() {
         "; run `tokencast prices` to list every model".to_string()

@@ -139,6 +139,9 @@ fn quick_scenario(
 
 /// `--model` names no model of the catalog: say so, with the nearest names.
 fn unknown_model(catalog: &Catalog, model: &str) -> Failure {
+    if let Some(skipped) = catalog.skipped_entry(model) {
+        return Failure::input(anyhow!("--model: {skipped}"));
+    }
     let sugg = catalog.suggest(model);
     Failure::input(anyhow!(
         "--model: unknown model {model:?} in {}{}",

@@ -261,6 +261,75 @@ fn prices_unknown_model_suggests() {
         .stderr(predicate::str::contains("did you mean claude-sonnet-4-6"));
 }
 
+/// A model whose entry in a LiteLLM map was skipped as invalid was only reported later as
+/// "unknown model"; every command that looks a model up now says the entry was skipped, and why.
+#[test]
+fn a_skipped_litellm_entry_is_explained_where_the_model_is_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let map = dir.path().join("p.json");
+    std::fs::write(
+        &map,
+        r#"{"good-model": {"mode": "chat", "litellm_provider": "openai",
+              "input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6},
+            "half-model": {"mode": "chat", "litellm_provider": "openai",
+              "input_cost_per_token": 1e-6}}"#,
+    )
+    .unwrap();
+    let trace = dir.path().join("t.csv");
+    std::fs::write(
+        &trace,
+        "timestamp,input_tokens,output_tokens,model\n1700000000000,100,10,half-model\n",
+    )
+    .unwrap();
+    let scenario = dir.path().join("s.ron");
+    std::fs::write(
+        &scenario,
+        r#"Scenario(name: "x", seed: 1, horizon_days: 1, prices: "p.json", endpoints: [
+             Endpoint(name: "chat", model: "half-model",
+               traffic: Traffic(daily_active_users: 5, sessions_per_user_per_day: 1,
+                 turns: Fixed(1), think_time_s: Fixed(1)),
+               prompt: Prompt(user_tokens: Fixed(10)), output_tokens: Fixed(10))])"#,
+    )
+    .unwrap();
+    let (m, t, s) = (
+        map.to_str().unwrap(),
+        trace.to_str().unwrap(),
+        scenario.to_str().unwrap(),
+    );
+    let why = format!(
+        "\"half-model\" is in LiteLLM price map {m}, but its entry was skipped: no \
+         output_cost_per_token"
+    );
+    let runs: [(Vec<&str>, String); 5] = [
+        (vec!["prices", "half-model", "--prices", m], why.clone()),
+        (vec!["audit", t, "--prices", m], format!("{t}:2: {why}")),
+        (
+            vec!["replay", t, "--prices", m, "--model", "half-model"],
+            format!("--model: {why}"),
+        ),
+        (
+            vec!["fit", t, "--prices", m, "--model", "half-model", "-o", "-"],
+            why.clone(),
+        ),
+        (
+            vec!["validate", s],
+            format!("endpoints[0].model: {why}; fix the entry"),
+        ),
+    ];
+    for (args, want) in runs {
+        let out = bin().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(&want), "{args:?}: expected {want:?} in\n{err}");
+        assert!(!err.contains("unknown model"), "{args:?}: {err}");
+    }
+    // The valid entry is read as usual.
+    bin()
+        .args(["prices", "good-model", "--prices", m])
+        .assert()
+        .success();
+}
+
 #[test]
 #[ignore = "needs ../shared/pricing (the real LiteLLM map); CI runs it with --ignored"]
 fn prices_loads_the_real_litellm_file() {

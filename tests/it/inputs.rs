@@ -52,7 +52,11 @@ fn endless_inputs_are_refused_at_their_size_limit() {
         ],
         "more than 256 MiB, the most a report file may hold",
     );
-    refused(&["diff".as_ref(), sc, sc], "more than 256 MiB");
+    // Zero bytes do not start a JSON report: a scenario, held to a scenario's limit.
+    refused(
+        &["diff".as_ref(), sc, sc],
+        "more than 8 MiB, the most a scenario file may hold",
+    );
     // A trace is streamed, not read whole: its lines are bounded instead.
     for format in ["native-csv", "native-jsonl", "azure", "mooncake"] {
         refused(

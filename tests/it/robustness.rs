@@ -342,6 +342,91 @@ fn plot_refuses_a_report_with_an_absurd_cost_instead_of_hanging() {
     assert!(err.contains("strategies.baseline.cost_usd.p95"), "{err}");
 }
 
+/// A hand-edited saved report drew no charts with exit 0 (`strategies: {}`), printed a +100%
+/// change (`horizon_days: 0`) or paired runs that were not there; now `plot` and `diff` refuse
+/// it naming the file, the field and what would be valid.
+#[test]
+fn an_inconsistent_saved_report_is_refused_naming_the_field() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario_file(dir.path(), "Fixed(1)", "Fixed(100)", "");
+    let good = crate::support::json(&["run", &path, "--runs", "2"]);
+    type Edit = fn(&mut serde_json::Value);
+    let cases: [(Edit, &str); 10] = [
+        (
+            |r| r["strategies"]["baseline"]["runs_cost_usd"] = json!([0.5]),
+            "strategies.baseline.runs_cost_usd: has 1 value, but runs is 2; it holds one total per run",
+        ),
+        (
+            |r| r["strategies"]["baseline"]["runs_cost_usd"][1] = json!(-1.0),
+            "strategies.baseline.runs_cost_usd[1]: is -1; a run's cost is a number of dollars from 0 to 1e15",
+        ),
+        (
+            |r| r["strategies"]["baseline"]["runs_cost_usd"][0] = json!(1e300),
+            "strategies.baseline.runs_cost_usd[0]: is 1e300; a run's cost",
+        ),
+        (
+            |r| r["runs"] = json!(0),
+            "runs: is 0; a report has at least 1 run",
+        ),
+        (
+            |r| r["horizon_days"] = json!(0),
+            "horizon_days: is 0; must be between 1 and 3660",
+        ),
+        (
+            |r| r["strategies"] = json!({}),
+            "strategies: is empty; a report has at least one strategy",
+        ),
+        (
+            |r| r["strategy_order"] = json!(["baseline", "ghost"]),
+            "strategy_order: names \"ghost\", which is not in strategies (they are \"baseline\")",
+        ),
+        (
+            |r| r["strategy_order"] = json!([]),
+            "strategy_order: lacks \"baseline\"",
+        ),
+        (
+            |r| r["strategies"]["baseline"]["daily"] = json!([]),
+            "strategies.baseline.daily: has 0 entries, but horizon_days is 1",
+        ),
+        (
+            |r| r["strategies"]["baseline"]["monthly"][0]["days"] = json!(0),
+            "strategies.baseline.monthly[0]: is month 1 from day 0 for 0 days",
+        ),
+    ];
+    let report = dir.path().join("r.json");
+    for (edit, expected) in cases {
+        let mut r = good.clone();
+        edit(&mut r);
+        std::fs::write(&report, serde_json::to_string(&r).unwrap()).unwrap();
+        for args in [
+            vec!["plot".into(), report.clone(), dir.path().join("charts")],
+            vec!["diff".into(), report.clone(), report.clone()],
+        ] {
+            let out = bin().args(&args).output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?} {expected}: {err}");
+            assert!(
+                err.contains(&format!("{}: {expected}", report.display())),
+                "{args:?}: {err}"
+            );
+            assert!(
+                out.stdout.is_empty(),
+                "{args:?}: {expected}: printed a diff"
+            );
+        }
+    }
+    assert!(!dir.path().join("charts").exists(), "no charts were drawn");
+    // The report as written is read by both.
+    std::fs::write(&report, serde_json::to_string(&good).unwrap()).unwrap();
+    bin()
+        .arg("diff")
+        .arg(&report)
+        .arg(&report)
+        .assert()
+        .success();
+}
+
 /// A price scale drawn up to 1e300 printed a saturated 40-digit cost with exit 0; now the
 /// scale's largest draw is checked at load (a hundredfold rise at most), as is a revenue value.
 #[test]
@@ -826,7 +911,12 @@ fn a_closed_pipe_stops_synth_quietly() {
         .spawn()
         .unwrap();
     let mut first = [0u8; 64];
-    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -851,6 +941,207 @@ fn diff_holds_a_scenario_to_the_scenario_limit() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("more than 8 MiB, the most a scenario file may hold"),
+        "{err}"
+    );
+}
+
+/// Write `text` to a file named `name` in `dir`; its path.
+fn file(dir: &std::path::Path, name: &str, text: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+/// `tokencast audit TRACE --model gpt-4o-mini`, expected to exit 2: its standard error, after
+/// checking that no report was printed.
+fn audit_refused(trace: &str) -> String {
+    let out = bin()
+        .args(["audit", trace, "--model", "gpt-4o-mini"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{trace}: {err}");
+    assert!(out.stdout.is_empty(), "{trace}: a report was printed");
+    err
+}
+
+/// A CSV header naming a column twice, or a JSONL row giving a key twice, was read silently
+/// (one of the two values dropped); now each is an error naming the line and the column or key.
+#[test]
+fn a_column_or_key_given_twice_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = file(
+        dir.path(),
+        "t.csv",
+        b"timestamp,input_tokens,output_tokens, input_tokens\n1700000000000,100,10,5\n",
+    );
+    let err = audit_refused(&csv);
+    assert!(
+        err.contains(&format!(
+            "{csv}:1: column `input_tokens` appears twice (columns 2 and 4); each column is named once"
+        )),
+        "{err}"
+    );
+    let jsonl = file(
+        dir.path(),
+        "t.jsonl",
+        b"{\"timestamp\": 1700000000000, \"input_tokens\": 100, \"output_tokens\": 10}\n\
+          {\"timestamp\": 1700000060000, \"input_tokens\": 100, \"output_tokens\": 10, \"input_tokens\": 5}\n",
+    );
+    let err = audit_refused(&jsonl);
+    assert!(
+        err.contains(&format!(
+            "{jsonl}:2: key `input_tokens` appears twice (the second ends at column 85); each \
+             key is given once"
+        )),
+        "{err}"
+    );
+    // A column the format does not read may repeat (exports repeat unused ones).
+    let burst = file(
+        dir.path(),
+        "b.csv",
+        b"Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type,x,x\n\
+          5,ChatGPT,100,20,120,Conversation log,1,2\n",
+    );
+    bin()
+        .args(["audit", &burst, "--model", "gpt-4o-mini"])
+        .assert()
+        .success();
+}
+
+/// A row whose prefix blocks covered more tokens than its prompt was read, and `audit` and
+/// `replay` then counted its blocks differently; now it is a row error naming the fields. The
+/// last block may be partial: n blocks of b tokens need more than (n − 1) × b input tokens.
+#[test]
+fn prefix_blocks_beyond_the_prompt_are_a_row_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = |input: u32| {
+        file(
+            dir.path(),
+            &format!("p{input}.csv"),
+            format!(
+                "timestamp,input_tokens,output_tokens,model,prefix_hashes,block_tokens\n\
+                 1700000000000,{input},10,gpt-4o-mini,1 2 3,64\n"
+            )
+            .as_bytes(),
+        )
+    };
+    let bad = trace(128);
+    for cmd in ["audit", "replay"] {
+        let out = bin()
+            .args([cmd, &bad, "--model", "gpt-4o-mini"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
+        assert!(
+            err.contains(&format!(
+                "{bad}:2: prefix_hashes: 3 blocks of block_tokens 64 are more than input_tokens \
+                 (128) fill; 3 blocks need input_tokens above 128"
+            )),
+            "{cmd}: {err}"
+        );
+    }
+    // One token in the last block is enough.
+    let good = trace(129);
+    for cmd in ["audit", "replay"] {
+        bin()
+            .args([cmd, &good, "--model", "gpt-4o-mini"])
+            .assert()
+            .success();
+    }
+}
+
+/// A first row before 1970 set day 0 and audit then said the row lay "more than a day before
+/// the first row's"; now the row itself is refused, saying what is valid.
+#[test]
+fn a_timestamp_before_1970_is_refused_naming_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, time, ms) in [
+        ("neg.csv", "-5000", "-5000"),
+        ("old.csv", "1969-12-31T00:00:00Z", "-86400000"),
+    ] {
+        let t = file(
+            dir.path(),
+            name,
+            format!(
+                "timestamp,input_tokens,output_tokens,model\n\
+                 {time},100,10,gpt-4o-mini\n1700000000000,100,10,gpt-4o-mini\n"
+            )
+            .as_bytes(),
+        );
+        let err = audit_refused(&t);
+        assert!(
+            err.contains(&format!(
+                "{t}:2: timestamp {ms} ms lies before 1970-01-01T00:00:00Z; timestamps must be \
+                 at or after 1970-01-01 (0 ms)"
+            )),
+            "{err}"
+        );
+        assert!(!err.contains("more than a day"), "{err}");
+    }
+}
+
+/// A BurstGPT `Timestamp` of 1e300 seconds was said to look like nanoseconds (and to be in ms);
+/// now a unit is named only when the value reads as a date in it, else the allowed range.
+#[test]
+fn a_far_burstgpt_timestamp_names_a_unit_only_when_it_looks_like_one() {
+    let dir = tempfile::tempdir().unwrap();
+    for (time, want) in [
+        (
+            "1e300",
+            "Timestamp 1e300 s lies after the year 3000; BurstGPT timestamps are seconds from \
+             the trace start, from 0 to 32503680000",
+        ),
+        (
+            "1700000000000",
+            "Timestamp 1700000000000 s lies after the year 3000, so it looks like milliseconds: \
+             BurstGPT timestamps are seconds from the trace start",
+        ),
+    ] {
+        let t = file(
+            dir.path(),
+            "b.csv",
+            format!(
+                "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n\
+                 5,ChatGPT,100,20,120,Conversation log\n{time},ChatGPT,100,20,120,Conversation log\n"
+            )
+            .as_bytes(),
+        );
+        let err = audit_refused(&t);
+        assert!(err.contains(&format!("{t}:3: {want}")), "{err}");
+    }
+}
+
+/// Bad values are quoted as the file writes them: `1e2` (not `100.0`, the number serde_json
+/// read) in a JSONL row, and a CSV cell that is not UTF-8 by its column, 1-based and named (csv
+/// counts fields from 0).
+#[test]
+fn bad_values_are_quoted_as_written_and_columns_counted_from_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = file(
+        dir.path(),
+        "t.jsonl",
+        b"{\"timestamp\": 1700000000000, \"input_tokens\": 1e2, \"output_tokens\": 10}\n",
+    );
+    let err = audit_refused(&jsonl);
+    assert!(
+        err.contains(&format!(
+            "{jsonl}:1: input_tokens: expected a whole number >= 0, got 1e2"
+        )),
+        "{err}"
+    );
+    let csv = file(
+        dir.path(),
+        "t.csv",
+        b"timestamp,input_tokens,output_tokens,session_id\n1700000000000,100,10,s\xff\n",
+    );
+    let err = audit_refused(&csv);
+    assert!(
+        err.contains(&format!(
+            "{csv}:2: column 4 (`session_id`) is not UTF-8 text (a bad byte after the cell's \
+             first 1 bytes); save the trace as UTF-8"
+        )),
         "{err}"
     );
 }

@@ -319,6 +319,15 @@ fn model_of<'a>(
         });
     };
     let Some(price) = catalog.get(model_id) else {
+        if let Some(skipped) = catalog.skipped_entry(model_id) {
+            return Err(TraceRunError::Row {
+                path: path.to_string(),
+                line: r.line,
+                message: format!(
+                    "{skipped}; fix the entry, or pass --prices with a catalog that has it"
+                ),
+            });
+        }
         let sugg = catalog.suggest(model_id);
         return Err(TraceRunError::Row {
             path: path.to_string(),

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use crate::analysis::diff::git::Repo;
 use crate::analysis::diff::{DiffError, Input};
-use crate::analysis::report::Report;
+use crate::analysis::report::{ReadError, Report};
 use crate::foundations::input::{MAX_REPORT_BYTES, MAX_SCENARIO_BYTES, too_large};
 use crate::foundations::pricing::Catalog;
 use crate::model::scenario::file::ScenarioFile;
@@ -82,11 +82,17 @@ impl Input {
     }
 }
 
-/// A saved JSON report, refused when written for another schema version.
+/// A saved JSON report, refused when written for another schema version or when its fields do
+/// not hold together.
 fn read_report(text: &str, display: &str) -> Result<Report, DiffError> {
     Report::from_json(text.as_bytes()).map_err(|e| DiffError::Report {
         path: display.to_string(),
-        message: e.to_string(),
+        message: match e {
+            ReadError::Inconsistent(bad) => {
+                format!("{bad} (a saved report is compared only as tokencast wrote it)")
+            }
+            other => format!("not a tokencast JSON report: {other}"),
+        },
     })
 }
 

@@ -22,12 +22,33 @@ pub struct Catalog {
     pub effective_date: String,
     /// Prices per model id.
     pub models: BTreeMap<String, ModelPrice>,
+    /// Entries of the file that were left out when it was read (a LiteLLM map's entries
+    /// tokencast cannot price), by model id, with why: a model asked for by such an id is
+    /// explained rather than called unknown ([`Catalog::skipped_entry`]). Not part of a RON
+    /// catalog.
+    #[serde(skip)]
+    pub skipped: BTreeMap<String, String>,
 }
 
 impl Catalog {
     /// The prices of a model, by exact id.
     pub fn get(&self, model: &str) -> Option<&ModelPrice> {
         self.models.get(model)
+    }
+
+    /// When `model` is not in the catalog but its file had an entry for it that was skipped:
+    /// `"x" is in SOURCE, but its entry was skipped: WHY`, for the caller's message in place of
+    /// "unknown model".
+    pub fn skipped_entry(&self, model: &str) -> Option<String> {
+        if self.models.contains_key(model) {
+            return None;
+        }
+        self.skipped.get(model).map(|why| {
+            format!(
+                "{model:?} is in {}, but its entry was skipped: {why}",
+                self.source
+            )
+        })
     }
 
     /// Up to 3 model ids close to `model` (for "did you mean"), best first. Compares
@@ -144,6 +165,7 @@ mod tests {
                 ("anthropic/claude-x-9".to_string(), m.clone()),
                 ("zz-unrelated".to_string(), m),
             ]),
+            skipped: BTreeMap::new(),
         };
         assert_eq!(c.suggest("claude-x-9"), ["anthropic/claude-x-9"]);
         let mut c = c;

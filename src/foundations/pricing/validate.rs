@@ -196,6 +196,7 @@ mod tests {
             source: "test.ron".into(),
             effective_date: "2026-01-01".into(),
             models: BTreeMap::from([("m-1".to_string(), m)]),
+            skipped: BTreeMap::new(),
         }
     }
 

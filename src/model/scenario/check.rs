@@ -168,8 +168,12 @@ pub fn did_you_mean(found: &str, valid: &[&str]) -> String {
     }
 }
 
-/// "unknown model X in CATALOG; did you mean ...?" (or how to find the valid ids).
+/// "unknown model X in CATALOG; did you mean ...?" (or how to find the valid ids); why its
+/// entry was left out when the catalog's file has one for it.
 pub fn unknown_model(id: &str, catalog: &Catalog) -> String {
+    if let Some(skipped) = catalog.skipped_entry(id) {
+        return format!("{skipped}; fix the entry, or add the model under `models`");
+    }
     let sugg = catalog.suggest(id);
     let hint = if sugg.is_empty() {
         " (run `tokencast prices` to list known models, or add it under `models`)".to_string()

@@ -5,7 +5,7 @@ use crate::foundations::pricing::{Catalog, Mode, ServiceTier};
 use crate::model::strategy::{Action, Condition, MAX_RULES, RoutingChoice, Rule};
 
 use super::Endpoint;
-use super::check::{FieldError, trim_float, unknown_endpoint};
+use super::check::{FieldError, trim_float, unknown_endpoint, unknown_model};
 use super::file::{RoutingFile, RoutingRuleFile};
 
 /// Check a strategy's `routing` block and resolve it per endpoint (`None` where no rule
@@ -146,23 +146,7 @@ impl Routing<'_> {
         let catalog = self.catalog;
         match catalog.get(id) {
             None => {
-                let sugg = catalog.suggest(id);
-                let hint = if sugg.is_empty() {
-                    " (run `tokencast prices` to list known models, or add it under `models`)"
-                        .to_string()
-                } else {
-                    format!(
-                        "; did you mean {}?",
-                        sugg.iter()
-                            .map(|s| format!("{s:?}"))
-                            .collect::<Vec<_>>()
-                            .join(" or ")
-                    )
-                };
-                self.err(
-                    fp,
-                    format!("unknown model {id:?} in {}{hint}", catalog.source),
-                );
+                self.err(fp, unknown_model(id, catalog));
                 false
             }
             Some(m) if m.mode != Mode::Chat => {

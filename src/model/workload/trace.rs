@@ -20,7 +20,7 @@
 //! naming its line; callers decide whether to stop (the default) or count and skip it.
 //!
 //! CSV rows are read as bytes and checked to be UTF-8 once per row (one pass when the row is
-//! ASCII), with the message csv itself gives when they are not. Cells that are plain digits
+//! ASCII); a row that is not names the column (1-based, with its header). Cells that are plain digits
 //! without surrounding whitespace, nearly all of them, skip `str::trim` and `str::parse`; the
 //! others take them, so every row reads as it would through strings.
 //!

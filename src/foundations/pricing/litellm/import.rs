@@ -78,6 +78,11 @@ fn import(text: &str, origin: &str) -> Result<(Catalog, ImportStats), PricingErr
         source: format!("LiteLLM price map {origin}"),
         effective_date: "unknown".into(),
         models,
+        skipped: stats
+            .skipped
+            .iter()
+            .map(|s| (s.model.clone(), s.reason.to_string()))
+            .collect(),
     };
     Ok((catalog, stats))
 }

@@ -32,6 +32,7 @@ pub(super) fn meanings(
     headers: &csv::StringRecord,
 ) -> Result<Vec<Option<usize>>, String> {
     let columns = csv_columns(format, headers)?;
+    check_named_once(headers, &columns)?;
     let mut meanings = vec![None; headers.len()];
     for (meaning, c) in columns.iter().enumerate() {
         if let Some(c) = c {
@@ -74,6 +75,23 @@ fn csv_columns(
         TraceFormat::NativeJsonl | TraceFormat::Mooncake => {}
     }
     Ok(cols)
+}
+
+/// Each column the format reads is named once: with two `input_tokens` columns one would be read
+/// and the other silently dropped. (Columns the format does not read may repeat, as exports
+/// repeat unused ones.) The error names both columns, 1-based.
+fn check_named_once(headers: &csv::StringRecord, columns: &[Option<usize>]) -> Result<(), String> {
+    for c in columns.iter().flatten() {
+        let name = headers[*c].trim();
+        if let Some(again) = (0..headers.len()).find(|i| i != c && headers[*i].trim() == name) {
+            let (first, second) = ((*c).min(again) + 1, (*c).max(again) + 1);
+            return Err(format!(
+                "column `{name}` appears twice (columns {first} and {second}); each column is \
+                 named once"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The native header: every column must be a native one, and the first three are required.

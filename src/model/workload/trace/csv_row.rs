@@ -8,6 +8,7 @@ use super::TraceFormat;
 use super::columns::col;
 use super::parse::{parse_count, parse_seconds, parse_time_ms, trim};
 use super::record::{TraceRecord, check, set};
+use super::span::seconds_to_ms;
 
 /// Fill `out` from one CSV row, reusing its string buffers (no allocation per row once warm).
 /// `text` is the row's bytes, checked to be UTF-8, `rec` gives its fields, and `meanings` says
@@ -90,7 +91,8 @@ impl<'a> Cells<'a> {
 fn row_time(format: TraceFormat, time: &str) -> Result<i64, String> {
     match format {
         TraceFormat::BurstGpt => parse_seconds(time)
-            .ok_or_else(|| format!("Timestamp: expected seconds from the trace start, got {time:?}")),
+            .ok_or_else(|| format!("Timestamp: expected seconds from the trace start, got {time:?}"))
+            .and_then(seconds_to_ms),
         _ => parse_time_ms(time).ok_or_else(|| {
             format!("timestamp: expected RFC 3339 (2026-01-05T09:30:00Z) or integer milliseconds, got {time:?}")
         }),

@@ -2,8 +2,8 @@
 //! numbered by line.
 //!
 //! Rows are read into one reused `csv::ByteRecord` and checked to be UTF-8 once per row (one
-//! pass when the row is ASCII); a row that is not gets the message csv itself gives, so reading
-//! bytes reports bad text exactly as reading strings did. What the cells mean is `csv_row`'s.
+//! pass when the row is ASCII); a row that is not is an error naming the column (1-based, and
+//! its header). What the cells mean is `csv_row`'s.
 
 use std::io::Read;
 
@@ -19,6 +19,8 @@ pub(super) struct CsvRows {
     record: csv::ByteRecord,
     /// What each column of the file is (a `col` index), if used.
     meanings: Vec<Option<usize>>,
+    /// The header's names, trimmed, to name a column in a message.
+    names: Vec<String>,
 }
 
 impl CsvRows {
@@ -49,6 +51,7 @@ impl CsvRows {
             reader,
             record: csv::ByteRecord::new(),
             meanings,
+            names: headers.iter().map(|h| h.trim().to_string()).collect(),
         })
     }
 
@@ -62,16 +65,13 @@ impl CsvRows {
         line: &mut u64,
         out: &mut TraceRecord,
     ) -> Option<Result<(), TraceError>> {
-        // Where csv's own UTF-8 check would report a bad row: the reader's position before the
-        // row.
-        let before = self.reader.position().clone();
         match self.reader.read_byte_record(&mut self.record) {
             Ok(false) => None,
             Ok(true) => {
                 *line = next_line(self.record.position(), *line);
                 let r = match row_text(&self.record) {
                     Some(text) => fill_csv(format, &self.record, text, &self.meanings, *line, out),
-                    None => Err(utf8_message(&self.record, &before)),
+                    None => Err(utf8_message(&self.record, &self.names)),
                 };
                 Some(r.map_err(|m| TraceError::row(path, *line, m)))
             }
@@ -85,11 +85,15 @@ impl CsvRows {
 }
 
 /// The trace error of a csv error: reading failed or a line was too long (not a row to skip),
-/// else what `not_io` makes of csv's message.
+/// else what `not_io` makes of csv's message (of text that is not UTF-8, naming the column
+/// 1-based, where csv counts fields from 0).
 fn csv_error(path: &str, e: csv::Error, not_io: impl FnOnce(String) -> TraceError) -> TraceError {
     let message = e.to_string();
     match e.into_kind() {
         csv::ErrorKind::Io(io) => TraceError::io(path, io),
+        csv::ErrorKind::Utf8 { err, .. } => {
+            not_io(not_utf8(err.field() + 1, None, err.valid_up_to()))
+        }
         _ => not_io(message),
     }
 }
@@ -110,19 +114,25 @@ fn row_text(rec: &csv::ByteRecord) -> Option<&str> {
     (text.is_ascii() || rec.iter().all(|f| std::str::from_utf8(f).is_ok())).then_some(text)
 }
 
-/// The message csv gives a row that is not UTF-8 (`before`: the reader's position before the
-/// row), so reading bytes reports bad text exactly as reading strings did.
-fn utf8_message(rec: &csv::ByteRecord, before: &csv::Position) -> String {
+/// What is wrong with a row that is not UTF-8: its first such cell, by column (`names`: the
+/// header's).
+#[cold]
+fn utf8_message(rec: &csv::ByteRecord, names: &[String]) -> String {
     let (field, valid_up_to) = rec
         .iter()
         .enumerate()
         .find_map(|(i, f)| std::str::from_utf8(f).err().map(|e| (i, e.valid_up_to())))
         .unwrap_or((0, 0));
+    not_utf8(field + 1, names.get(field).map(String::as_str), valid_up_to)
+}
+
+/// Column `column` (1-based, named `name` when known) is not UTF-8 from byte `valid_up_to` of
+/// its cell.
+fn not_utf8(column: usize, name: Option<&str>, valid_up_to: usize) -> String {
+    let name = name.map(|n| format!(" (`{n}`)")).unwrap_or_default();
     format!(
-        "CSV parse error: record {} (line {}, field: {field}, byte: {}): invalid utf-8: invalid UTF-8 in field {field} near byte index {valid_up_to}",
-        before.record(),
-        before.line(),
-        before.byte()
+        "column {column}{name} is not UTF-8 text (a bad byte after the cell's first \
+         {valid_up_to} bytes); save the trace as UTF-8"
     )
 }
 
@@ -198,24 +208,44 @@ mod tests {
     }
 
     #[test]
-    fn text_that_is_not_utf8_is_reported_as_csv_reports_it() {
-        // Rows are read as bytes: the message is still the one csv gives when reading strings,
-        // for a bad byte in any column, and the rows after it are read.
+    fn text_that_is_not_utf8_names_the_column() {
+        // A bad byte in any column names it, 1-based with its header, and the rows after it
+        // are read.
         let bytes = b"timestamp,input_tokens,output_tokens,session_id,endpoint\n\
             1000,10,5,s\xff,chat\n\
             1000,10,5,a\xc3,\xa9b\n\
             2000,10,5,s\xc3\xa9,chat\n";
         let got = rows(bytes);
-        let mut csv = csv::Reader::from_reader(&bytes[..]);
-        csv.headers().unwrap();
-        let mut record = csv::StringRecord::new();
-        for (i, line) in [(0, 2), (1, 3)] {
-            let e = csv.read_record(&mut record).unwrap_err();
-            assert_eq!(got[i].as_ref().unwrap_err(), &format!("t.csv:{line}: {e}"));
-        }
+        assert_eq!(
+            got[0].as_ref().unwrap_err(),
+            "t.csv:2: column 4 (`session_id`) is not UTF-8 text (a bad byte after the cell's \
+             first 1 bytes); save the trace as UTF-8"
+        );
+        assert!(
+            got[1]
+                .as_ref()
+                .unwrap_err()
+                .starts_with("t.csv:3: column 4 (`session_id`) is not UTF-8 text"),
+            "{:?}",
+            got[1]
+        );
         assert_eq!(
             got[2].as_ref().unwrap().session_id.as_deref(),
             Some("s\u{e9}")
+        );
+        // A header that is not UTF-8 names its column too.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(
+            &path,
+            b"timestamp,input_tokens,output_tokens,\xffx\n1000,10,5,s\n",
+        )
+        .unwrap();
+        let e = TraceReader::open(&path, None).err().unwrap().to_string();
+        assert_eq!(
+            e.replace(&*path.to_string_lossy(), "t.csv"),
+            "t.csv:1: column 4 is not UTF-8 text (a bad byte after the cell's first 0 bytes); \
+             save the trace as UTF-8"
         );
     }
 }

@@ -7,8 +7,6 @@
 
 use std::io::BufRead;
 
-use serde_json::Value;
-
 use super::error::TraceError;
 use super::json_row::JsonRow;
 use super::mooncake::mooncake_record;
@@ -70,8 +68,7 @@ impl JsonlRows {
 
 /// The record of one JSON line of a `format` trace at `line`.
 fn json_record(format: TraceFormat, text: &str, line: u64) -> Result<TraceRecord, String> {
-    let v: Value = serde_json::from_str(text).map_err(|e| format!("not a JSON object: {e}"))?;
-    let o = JsonRow(v.as_object().ok_or("expected a JSON object")?);
+    let o = JsonRow::parse(text)?;
     let r = match format {
         TraceFormat::Mooncake => mooncake_record(&o, line),
         _ => native_record(&o, line),
@@ -83,7 +80,7 @@ fn json_record(format: TraceFormat, text: &str, line: u64) -> Result<TraceRecord
 
 /// A native JSONL row: only native keys, read as the native CSV columns are.
 fn native_record(o: &JsonRow<'_>, line: u64) -> Result<TraceRecord, String> {
-    for k in o.0.keys() {
+    for k in o.object.keys() {
         if !NATIVE_COLUMNS.contains(&k.as_str()) {
             return Err(format!(
                 "unknown key `{k}`; native keys are: {}",

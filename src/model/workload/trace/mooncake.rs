@@ -9,7 +9,7 @@ const KEYS: [&str; 4] = ["timestamp", "input_length", "output_length", "hash_ids
 
 /// A Mooncake row at `line`: only its keys, and as many block ids as the prompt has blocks.
 pub(super) fn mooncake_record(o: &JsonRow<'_>, line: u64) -> Result<TraceRecord, String> {
-    for k in o.0.keys() {
+    for k in o.object.keys() {
         if !KEYS.contains(&k.as_str()) {
             return Err(format!("unknown key `{k}` for the mooncake format"));
         }

@@ -52,10 +52,11 @@ fn digits(s: &str, max_len: usize) -> Option<u64> {
     Some(n)
 }
 
-/// Seconds from the trace start (BurstGPT), as whole milliseconds.
-pub(super) fn parse_seconds(s: &str) -> Option<i64> {
+/// Seconds from the trace start (BurstGPT): a finite number >= 0 (its range is
+/// [`super::span::seconds_to_ms`]'s to check).
+pub(super) fn parse_seconds(s: &str) -> Option<f64> {
     let f: f64 = s.parse().ok()?;
-    (f.is_finite() && f >= 0.0).then(|| (f * 1000.0).round() as i64)
+    (f.is_finite() && f >= 0.0).then_some(f)
 }
 
 /// Milliseconds since the Unix epoch from RFC 3339 (`2026-01-05T09:30:00.250Z`,

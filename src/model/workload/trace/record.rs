@@ -98,6 +98,37 @@ pub(super) fn check(r: &TraceRecord) -> Result<(), String> {
             r.output_tokens
         ));
     }
+    check_blocks(r)
+}
+
+/// Prefix blocks cover the prompt: block `i` holds tokens `[i·b, min((i+1)·b, input_tokens))`
+/// (the last one may be partial), as `audit` counts reuse and `replay` caches them, so each of
+/// `n` blocks holds at least one token: `input_tokens > (n − 1) × block_tokens`. More block ids
+/// than that would be blocks of no tokens, which `audit` and `replay` would read differently.
+/// Rows without `block_tokens` get their readers' default (Mooncake's 512), or none.
+fn check_blocks(r: &TraceRecord) -> Result<(), String> {
+    let (n, Some(block)) = (r.prefix_hashes.len() as u64, r.block_tokens) else {
+        return Ok(());
+    };
+    if n == 0 {
+        return Ok(());
+    }
+    if block == 0 {
+        return Err(format!(
+            "block_tokens is 0 with {n} prefix_hashes; a prefix block holds at least 1 token"
+        ));
+    }
+    let before_last = (n - 1).saturating_mul(block);
+    if r.input_tokens <= before_last {
+        return Err(format!(
+            "prefix_hashes: {n} blocks of block_tokens {block} are more than input_tokens ({}) \
+             fill; {n} blocks need input_tokens above {before_last} (the last block holds at \
+             least 1 token), and {} tokens fill at most {} blocks",
+            r.input_tokens,
+            r.input_tokens,
+            r.input_tokens.div_ceil(block)
+        ));
+    }
     Ok(())
 }
 
@@ -125,5 +156,37 @@ mod tests {
         // The consistency check no longer overflows on such a row (it used to panic in debug).
         r.cache_write_tokens = Some(u64::MAX);
         assert!(check(&r).is_err());
+    }
+
+    #[test]
+    fn prefix_blocks_must_each_hold_a_token_of_the_prompt() {
+        let row = |input_tokens, n: u64, block| TraceRecord {
+            input_tokens,
+            prefix_hashes: (0..n).collect(),
+            block_tokens: block,
+            ..TraceRecord::default()
+        };
+        // 3 blocks of 512: the last one partial, down to 1 token.
+        assert_eq!(check(&row(1536, 3, Some(512))), Ok(()));
+        assert_eq!(check(&row(1025, 3, Some(512))), Ok(()));
+        assert_eq!(
+            check(&row(1024, 3, Some(512))),
+            Err(
+                "prefix_hashes: 3 blocks of block_tokens 512 are more than input_tokens (1024) \
+                 fill; 3 blocks need input_tokens above 1024 (the last block holds at least 1 \
+                 token), and 1024 tokens fill at most 2 blocks"
+                    .to_string()
+            )
+        );
+        assert!(
+            check(&row(10, 1, Some(0)))
+                .unwrap_err()
+                .contains("block_tokens is 0")
+        );
+        // Without a block size (the reader's default applies later) or without blocks.
+        assert_eq!(check(&row(10, 5, None)), Ok(()));
+        assert_eq!(check(&row(0, 0, Some(512))), Ok(()));
+        // A huge block size does not overflow.
+        assert!(check(&row(10, 3, Some(u64::MAX))).is_err());
     }
 }
