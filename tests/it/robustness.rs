@@ -1050,6 +1050,27 @@ fn prefix_blocks_beyond_the_prompt_are_a_row_error() {
             .assert()
             .success();
     }
+    // Block ids without a block size: audit read them as no reuse, replay refused them.
+    let sizeless = file(
+        dir.path(),
+        "sizeless.csv",
+        b"timestamp,input_tokens,output_tokens,model,prefix_hashes\n\
+          1700000000000,2000,10,gpt-4o-mini,1 2 3\n",
+    );
+    for cmd in ["audit", "replay"] {
+        let out = bin()
+            .args([cmd, &sizeless, "--model", "gpt-4o-mini"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
+        assert!(
+            err.contains(&format!(
+                "{sizeless}:2: 3 prefix_hashes without block_tokens; give block_tokens"
+            )),
+            "{cmd}: {err}"
+        );
+    }
 }
 
 /// A first row before 1970 set day 0 and audit then said the row lay "more than a day before

@@ -105,14 +105,20 @@ pub(super) fn check(r: &TraceRecord) -> Result<(), String> {
 /// (the last one may be partial), as `audit` counts reuse and `replay` caches them, so each of
 /// `n` blocks holds at least one token: `input_tokens > (n − 1) × block_tokens`. More block ids
 /// than that would be blocks of no tokens, which `audit` and `replay` would read differently.
-/// Rows without `block_tokens` get their readers' default (Mooncake's 512), or none.
+/// Readers that have a block size of their own set it (Mooncake's 512); a row with block ids
+/// and no `block_tokens` cannot say how many tokens they cover, so it is refused rather than
+/// read as no reuse (`audit`) or refused later (`replay`).
 fn check_blocks(r: &TraceRecord) -> Result<(), String> {
-    let (n, Some(block)) = (r.prefix_hashes.len() as u64, r.block_tokens) else {
-        return Ok(());
-    };
+    let n = r.prefix_hashes.len() as u64;
     if n == 0 {
         return Ok(());
     }
+    let Some(block) = r.block_tokens else {
+        return Err(format!(
+            "{n} prefix_hashes without block_tokens; give block_tokens, the tokens each prefix \
+             block holds (e.g. 512)"
+        ));
+    };
     if block == 0 {
         return Err(format!(
             "block_tokens is 0 with {n} prefix_hashes; a prefix block holds at least 1 token"
