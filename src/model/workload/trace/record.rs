@@ -189,8 +189,12 @@ mod tests {
                 .unwrap_err()
                 .contains("block_tokens is 0")
         );
-        // Without a block size (the reader's default applies later) or without blocks.
-        assert_eq!(check(&row(10, 5, None)), Ok(()));
+        // Without a block size (readers with one of their own set it), or without blocks.
+        assert!(
+            check(&row(10, 5, None))
+                .unwrap_err()
+                .contains("5 prefix_hashes without block_tokens")
+        );
         assert_eq!(check(&row(0, 0, Some(512))), Ok(()));
         // A huge block size does not overflow.
         assert!(check(&row(10, 3, Some(u64::MAX))).is_err());
