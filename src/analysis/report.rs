@@ -438,10 +438,12 @@ pub struct UnitEconomics {
 }
 
 /// The buckets a prompt token can land in: exactly one of them.
-pub const PROMPT_BUCKETS: [Bucket; 5] = [
+pub const PROMPT_BUCKETS: [Bucket; 7] = [
     Bucket::Input,
     Bucket::CacheWrite5m,
+    Bucket::CacheWrite30m,
     Bucket::CacheWrite1h,
+    Bucket::CacheWrite12h,
     Bucket::CacheWrite24h,
     Bucket::CacheRead,
 ];

@@ -211,16 +211,23 @@ fn price_table(m: &ModelPrice) -> String {
 
 /// One tier's rows: input, output, reasoning and the cache reads and writes.
 fn rates_rows(t: &mut Table, label: &str, r: &Rates) {
-    let rows: [(&str, Option<f64>); 7] = [
+    let rows: [(&str, Option<f64>); 9] = [
         ("input", Some(r.input)),
         ("output", Some(r.output)),
         ("reasoning", r.reasoning.or(Some(r.output))),
         ("cache read", r.cache_read),
         ("cache write 5m", r.cache_write_5m),
+        ("cache write 30m", r.cache_write_30m),
         ("cache write 1h", r.cache_write_1h),
+        ("cache write 12h", r.cache_write_12h),
         ("cache write 24h", r.cache_write_24h),
     ];
+    // The 5-minute write is always shown ("-": plain input); a longer TTL only with a price
+    // of its own.
     for (name, v) in rows {
+        if name.starts_with("cache write") && name != "cache write 5m" && v.is_none() {
+            continue;
+        }
         t.row(vec![format!("{label} {name}"), per_m(v)]);
     }
 }
@@ -254,6 +261,9 @@ fn cache_kind(kind: CacheKind) -> &'static str {
     match kind {
         CacheKind::None => "none",
         CacheKind::Automatic => "automatic (the provider caches prefixes itself)",
+        CacheKind::ImplicitBreakpoint => {
+            "automatic at an implicit breakpoint at the end of each prompt, plus explicit breakpoints"
+        }
         CacheKind::Explicit => "explicit breakpoints",
         CacheKind::ExplicitWithStorage => "explicit caches billed for storage per token-hour",
     }

@@ -21,12 +21,21 @@ use super::output_file::{Sink, refuse_input_as_output};
 pub enum CacheArg {
     /// No caching (only the baseline).
     None,
+    /// The model's default TTL (5 minutes on Anthropic and OpenAI before GPT-5.6, 30 minutes
+    /// on GPT-5.6 and later, 1 hour on Gemini).
+    Default,
     /// 5-minute TTL.
     #[value(name = "5m")]
     M5,
+    /// 30-minute TTL (OpenAI GPT-5.6 and later).
+    #[value(name = "30m")]
+    M30,
     /// 1-hour TTL.
     #[value(name = "1h")]
     H1,
+    /// 12-hour TTL (OpenAI GPT-5.6 and later, where offered).
+    #[value(name = "12h")]
+    H12,
     /// 24-hour TTL.
     #[value(name = "24h")]
     H24,
@@ -47,7 +56,7 @@ pub struct ReplayArgs {
     #[arg(long, required_unless_present = "scenario")]
     pub model: Option<String>,
     /// ...comparing no caching with this prompt cache.
-    #[arg(long, value_enum, default_value_t = CacheArg::M5)]
+    #[arg(long, value_enum, default_value_t = CacheArg::Default)]
     pub prompt_cache: CacheArg,
     /// ...with this minimum cacheable prefix instead of the model's.
     #[arg(long)]
@@ -171,6 +180,14 @@ fn cache_strategy(
             "--prompt-cache: {model:?} has no prompt caching in {source}; use --prompt-cache none"
         )));
     }
+    let cache = match (cache, default_ttl) {
+        (CacheArg::Default, Some(Ttl::M30)) => CacheArg::M30,
+        (CacheArg::Default, Some(Ttl::H1)) => CacheArg::H1,
+        (CacheArg::Default, Some(Ttl::H12)) => CacheArg::H12,
+        (CacheArg::Default, Some(Ttl::H24)) => CacheArg::H24,
+        (CacheArg::Default, _) => CacheArg::M5,
+        (c, _) => c,
+    };
     let (ttl, unbounded) = cache.ttl(default_ttl);
     let name = cache.strategy_name();
     Ok(format!(
@@ -184,11 +201,15 @@ impl CacheArg {
     fn ttl(self, default_ttl: Option<Ttl>) -> (&'static str, bool) {
         match self {
             CacheArg::M5 => ("M5", false),
+            CacheArg::M30 => ("M30", false),
             CacheArg::H1 => ("H1", false),
+            CacheArg::H12 => ("H12", false),
             CacheArg::H24 => ("H24", false),
             _ => (
                 match default_ttl {
+                    Some(Ttl::M30) => "M30",
                     Some(Ttl::H1) => "H1",
+                    Some(Ttl::H12) => "H12",
                     Some(Ttl::H24) => "H24",
                     _ => "M5",
                 },
@@ -200,7 +221,9 @@ impl CacheArg {
     /// The name of the strategy that uses this cache.
     fn strategy_name(self) -> &'static str {
         match self {
+            CacheArg::M30 => "prompt-cache-30m",
             CacheArg::H1 => "prompt-cache-1h",
+            CacheArg::H12 => "prompt-cache-12h",
             CacheArg::H24 => "prompt-cache-24h",
             CacheArg::Unbounded => "prompt-cache-unbounded",
             _ => "prompt-cache-5m",

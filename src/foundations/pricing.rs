@@ -88,7 +88,9 @@ pub(crate) mod tests {
             reasoning: None,
             cache_read: None,
             cache_write_5m: None,
+            cache_write_30m: None,
             cache_write_1h: None,
+            cache_write_12h: None,
             cache_write_24h: None,
         }
     }

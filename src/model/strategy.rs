@@ -90,9 +90,15 @@ pub enum Placement {
     System,
     /// After the system prompt and the tool definitions.
     Tools,
-    /// After system + tools and at the end of every prompt (conversation caching).
+    /// After system + tools and at the end of every prompt (conversation caching). On OpenAI
+    /// GPT-5.6 and later: the implicit breakpoint alone, at the end of every prompt.
     #[default]
     FullPrompt,
+    /// After system + tools and at the end of the conversation history (on OpenAI GPT-5.6 and
+    /// later, plus the implicit one at the end of the prompt): the next turn reads the history
+    /// even when this turn's retrieved context is not kept in it, and what follows the history
+    /// (context, user message) is not written to a cache nobody reads back.
+    History,
 }
 
 // Semantic caching --------------------------------------------------------------------------

@@ -249,6 +249,17 @@ fn prices_shows_one_model_in_full() {
         .stdout(predicate::str::contains("standard input"))
         .stdout(predicate::str::contains(">272k standard input"))
         .stdout(predicate::str::contains("batch output"))
+        .stdout(predicate::str::contains("cache write 30m"))
+        .stdout(predicate::str::contains(
+            "automatic at an implicit breakpoint at the end of each prompt, plus explicit \
+             breakpoints; minimum prefix 1024 tokens; granularity 1 token; TTLs 30m (default), \
+             12h",
+        ));
+    // Before GPT-5.6: automatic prefix caching in 128-token steps.
+    bin()
+        .args(["prices", "gpt-4o-mini"])
+        .assert()
+        .success()
         .stdout(predicate::str::contains("granularity 128 tokens"));
 }
 

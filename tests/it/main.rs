@@ -17,6 +17,7 @@ mod layers;
 mod outputs;
 mod plot;
 mod prompt_cache;
+mod provider_rules;
 mod readme;
 mod replay;
 mod robustness;

@@ -36,7 +36,7 @@ fn text(
     )
 }
 
-fn totals(text: &str, runs: u32) -> (Vec<[u64; 9]>, Vec<u64>, tokencast::Report) {
+fn totals(text: &str, runs: u32) -> (Vec<[u64; Bucket::ALL.len()]>, Vec<u64>, tokencast::Report) {
     let sc = scenario(text);
     let out = montecarlo::simulate(&sc, runs).unwrap();
     let rep = report::build(&sc, &out, runs).unwrap();

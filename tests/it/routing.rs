@@ -75,7 +75,9 @@ fn prompt_tokens(c: &Cell) -> u64 {
     [
         Bucket::Input,
         Bucket::CacheWrite5m,
+        Bucket::CacheWrite30m,
         Bucket::CacheWrite1h,
+        Bucket::CacheWrite12h,
         Bucket::CacheWrite24h,
         Bucket::CacheRead,
     ]
@@ -369,7 +371,8 @@ fn windows_fall_back_and_long_context_tiers_are_per_model() {
 /// Each model keeps its own prompt-cache entries. gpt-5.6-luna and gpt-5.6-sol have the same
 /// automatic cache rules, so in a cascade that always escalates, each sees every request in the
 /// same order and splits it exactly as sol alone does in the baseline. A shared cache would
-/// let the second call read what the first wrote.
+/// let the second call read what the first wrote. (GPT-5.6 caches to the exact token at the
+/// end of every prompt: each prompt token is read or written, none is plain input.)
 #[test]
 fn prompt_caches_are_per_model() {
     let sc = with(
@@ -387,7 +390,8 @@ fn prompt_caches_are_per_model() {
         let cascade = by_model(&l[1], &out);
         let sol = base["gpt-5.6-sol"];
         assert!(sol.tokens[Bucket::CacheRead.index()] > 0);
-        assert!(sol.tokens[Bucket::Input.index()] > 0);
+        assert!(sol.tokens[Bucket::CacheWrite30m.index()] > 0);
+        assert_eq!(sol.tokens[Bucket::Input.index()], 0);
         assert_eq!(cascade["gpt-5.6-luna"].tokens, sol.tokens);
         assert_eq!(cascade["gpt-5.6-sol"].tokens, sol.tokens);
     }

@@ -108,7 +108,9 @@ fn input_and_output_cost(rec: &StrategyResult) -> (f64, f64) {
     let input_cost: f64 = [
         "input",
         "cache_write_5m",
+        "cache_write_30m",
         "cache_write_1h",
+        "cache_write_12h",
         "cache_write_24h",
         "cache_read",
     ]
@@ -121,7 +123,7 @@ fn input_and_output_cost(rec: &StrategyResult) -> (f64, f64) {
 
 /// Share of prompt tokens the trace records as read from a cache.
 fn cache_read_ratio(rec: &StrategyResult) -> f64 {
-    let prompt_tokens: f64 = ["input", "cache_write_5m", "cache_read"]
+    let prompt_tokens: f64 = ["input", "cache_write_5m", "cache_write_30m", "cache_read"]
         .iter()
         .map(|b| rec.tokens.get(*b).copied().unwrap_or(0.0))
         .sum();

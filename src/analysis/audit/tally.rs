@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::foundations::ledger::{Ledger, LineKey, tally};
-use crate::foundations::pricing::{Bucket, Catalog, ModelPrice, PriceTier, ServiceTier};
+use crate::foundations::pricing::{Bucket, Catalog, ModelPrice, PriceTier, ServiceTier, Ttl};
 use crate::model::workload::trace::{self, TraceRecord, TraceRunError};
 use crate::simulation::pipeline::ModelTable;
 
@@ -116,7 +116,7 @@ impl Tally {
             service,
             price_tier: tier,
         });
-        let tokens = split_tokens(r);
+        let tokens = split_tokens(r, write_bucket(price));
         let cost = bill(&tokens, price, service, tier).map_err(|b| TraceRunError::Row {
             path: path.to_string(),
             line: r.line,
@@ -346,17 +346,27 @@ fn model_of<'a>(
     Ok((model_id, price))
 }
 
-/// The row's tokens per bucket: prompt into cache reads, 5-minute cache writes and uncached
-/// input; output into reasoning and visible output.
+/// The bucket of a recorded cache write (`cache_write_tokens`): the 5-minute write, or the
+/// model's only or default TTL when it offers no 5-minute one (OpenAI GPT-5.6: 30 minutes).
 #[inline]
-fn split_tokens(r: &TraceRecord) -> [u64; Bucket::ALL.len()] {
+fn write_bucket(price: &ModelPrice) -> Bucket {
+    match price.cache.ttls.first() {
+        Some(first) if !price.cache.ttls.contains(&Ttl::M5) => first.write_bucket(),
+        _ => Bucket::CacheWrite5m,
+    }
+}
+
+/// The row's tokens per bucket: prompt into cache reads, cache writes (into `write`, see
+/// [`write_bucket`]) and uncached input; output into reasoning and visible output.
+#[inline]
+fn split_tokens(r: &TraceRecord, write_to: Bucket) -> [u64; Bucket::ALL.len()] {
     let read = r.cache_read_tokens.unwrap_or(0);
     let write = r.cache_write_tokens.unwrap_or(0);
     let reasoning = r.reasoning_tokens.unwrap_or(0);
     let mut tokens = [0u64; Bucket::ALL.len()];
     tokens[Bucket::Input.index()] = r.input_tokens - read - write;
     tokens[Bucket::CacheRead.index()] = read;
-    tokens[Bucket::CacheWrite5m.index()] = write;
+    tokens[write_to.index()] = write;
     tokens[Bucket::Reasoning.index()] = reasoning;
     tokens[Bucket::Output.index()] = r.output_tokens - reasoning;
     tokens

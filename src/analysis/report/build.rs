@@ -465,9 +465,10 @@ fn monthly(subject: &Subject, runs: Runs) -> Vec<MonthCost> {
 fn prompt_cache_stats(runs: Runs) -> PromptCacheStats {
     let read = runs.mean(|r| r.tokens[Bucket::CacheRead.index()]);
     let write = runs.mean(|r| {
-        r.tokens[Bucket::CacheWrite5m.index()]
-            + r.tokens[Bucket::CacheWrite1h.index()]
-            + r.tokens[Bucket::CacheWrite24h.index()]
+        Bucket::CACHE_WRITES
+            .iter()
+            .map(|b| r.tokens[b.index()])
+            .sum::<f64>()
     });
     let prompt = runs.mean(|r| {
         PROMPT_BUCKETS

@@ -62,9 +62,16 @@ pub enum Bucket {
     /// Prompt tokens written to the cache with a 5-minute TTL.
     #[serde(rename = "cache_write_5m")]
     CacheWrite5m,
+    /// Prompt tokens written to the cache with a 30-minute TTL (OpenAI GPT-5.6 and later).
+    #[serde(rename = "cache_write_30m")]
+    CacheWrite30m,
     /// Prompt tokens written to the cache with a 1-hour TTL.
     #[serde(rename = "cache_write_1h")]
     CacheWrite1h,
+    /// Prompt tokens written to the cache with a 12-hour TTL (OpenAI GPT-5.6 and later, where
+    /// offered).
+    #[serde(rename = "cache_write_12h")]
+    CacheWrite12h,
     /// Prompt tokens written to the cache with a 24-hour TTL.
     #[serde(rename = "cache_write_24h")]
     CacheWrite24h,
@@ -82,10 +89,12 @@ pub enum Bucket {
 
 impl Bucket {
     /// Every bucket, in ledger order (`ALL[b.index()] == b`).
-    pub const ALL: [Bucket; 9] = [
+    pub const ALL: [Bucket; 11] = [
         Bucket::Input,
         Bucket::CacheWrite5m,
+        Bucket::CacheWrite30m,
         Bucket::CacheWrite1h,
+        Bucket::CacheWrite12h,
         Bucket::CacheWrite24h,
         Bucket::CacheRead,
         Bucket::Output,
@@ -94,12 +103,23 @@ impl Bucket {
         Bucket::CacheStorageTokenHours,
     ];
 
+    /// The cache-write buckets, one per TTL, shortest first.
+    pub const CACHE_WRITES: [Bucket; 5] = [
+        Bucket::CacheWrite5m,
+        Bucket::CacheWrite30m,
+        Bucket::CacheWrite1h,
+        Bucket::CacheWrite12h,
+        Bucket::CacheWrite24h,
+    ];
+
     /// Snake-case name used in reports: "input", "cache_write_5m", ...
     pub const fn name(&self) -> &'static str {
         match self {
             Bucket::Input => "input",
             Bucket::CacheWrite5m => "cache_write_5m",
+            Bucket::CacheWrite30m => "cache_write_30m",
             Bucket::CacheWrite1h => "cache_write_1h",
+            Bucket::CacheWrite12h => "cache_write_12h",
             Bucket::CacheWrite24h => "cache_write_24h",
             Bucket::CacheRead => "cache_read",
             Bucket::Output => "output",
@@ -135,6 +155,6 @@ mod tests {
                 format!("\"{}\"", b.name())
             );
         }
-        assert_eq!(Bucket::ALL[8].name(), "cache_storage_token_hours");
+        assert_eq!(Bucket::ALL[10].name(), "cache_storage_token_hours");
     }
 }

@@ -13,21 +13,27 @@ use super::billing::Bucket;
 pub enum Ttl {
     /// 5 minutes.
     M5,
+    /// 30 minutes (OpenAI GPT-5.6 and later: a minimum lifetime).
+    M30,
     /// 1 hour.
     H1,
+    /// 12 hours (OpenAI GPT-5.6 and later, where offered).
+    H12,
     /// 24 hours.
     H24,
 }
 
 impl Ttl {
     /// Every TTL, shortest first.
-    pub const ALL: [Ttl; 3] = [Ttl::M5, Ttl::H1, Ttl::H24];
+    pub const ALL: [Ttl; 5] = [Ttl::M5, Ttl::M30, Ttl::H1, Ttl::H12, Ttl::H24];
 
     /// The TTL in milliseconds of simulated time.
     pub const fn millis(&self) -> u64 {
         match self {
             Ttl::M5 => 5 * 60 * 1000,
+            Ttl::M30 => 30 * 60 * 1000,
             Ttl::H1 => 60 * 60 * 1000,
+            Ttl::H12 => 12 * 60 * 60 * 1000,
             Ttl::H24 => 24 * 60 * 60 * 1000,
         }
     }
@@ -36,7 +42,9 @@ impl Ttl {
     pub const fn write_bucket(&self) -> Bucket {
         match self {
             Ttl::M5 => Bucket::CacheWrite5m,
+            Ttl::M30 => Bucket::CacheWrite30m,
             Ttl::H1 => Bucket::CacheWrite1h,
+            Ttl::H12 => Bucket::CacheWrite12h,
             Ttl::H24 => Bucket::CacheWrite24h,
         }
     }
@@ -46,7 +54,9 @@ impl fmt::Display for Ttl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Ttl::M5 => "5m",
+            Ttl::M30 => "30m",
             Ttl::H1 => "1h",
+            Ttl::H12 => "12h",
             Ttl::H24 => "24h",
         })
     }
@@ -57,9 +67,15 @@ impl fmt::Display for Ttl {
 pub enum CacheKind {
     /// No prompt caching.
     None,
-    /// The provider caches prefixes by itself (OpenAI exact-prefix caching, Gemini implicit).
+    /// The provider caches prefixes by itself, any prefix of an earlier prompt matching
+    /// (OpenAI before GPT-5.6, in 128-token steps; other providers).
     Automatic,
-    /// The caller marks cache breakpoints (Anthropic `cache_control`).
+    /// The provider writes an implicit breakpoint at the end of every request's latest user or
+    /// tool message, exact to the token, and the caller may add explicit breakpoints; entries
+    /// exist only where a breakpoint was written (OpenAI GPT-5.6 and later families).
+    ImplicitBreakpoint,
+    /// The caller marks cache breakpoints and entries exist only where one was written
+    /// (Anthropic `cache_control`).
     Explicit,
     /// The caller creates caches with a TTL and pays storage per token-hour (Gemini explicit
     /// context caching).
@@ -109,7 +125,11 @@ mod tests {
         assert_eq!(Ttl::H1.millis(), 3_600_000);
         assert_eq!(Ttl::H24.millis(), 86_400_000);
         let shown: Vec<String> = Ttl::ALL.iter().map(Ttl::to_string).collect();
-        assert_eq!(shown, ["5m", "1h", "24h"]);
+        assert_eq!(shown, ["5m", "30m", "1h", "12h", "24h"]);
+        assert_eq!(Ttl::M30.millis(), 1_800_000);
+        assert_eq!(Ttl::H12.millis(), 43_200_000);
+        assert_eq!(Ttl::M30.write_bucket(), Bucket::CacheWrite30m);
+        assert_eq!(Ttl::H12.write_bucket(), Bucket::CacheWrite12h);
         assert_eq!(Ttl::H1.write_bucket(), Bucket::CacheWrite1h);
     }
 }

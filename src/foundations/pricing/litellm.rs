@@ -24,9 +24,9 @@
 //! | `output_cost_per_token` | `output` |
 //! | `output_cost_per_reasoning_token` | `reasoning` |
 //! | `cache_read_input_token_cost` | `cache_read` |
-//! | `cache_creation_input_token_cost` | `cache_write_5m` |
+//! | `cache_creation_input_token_cost` | `cache_write_5m`; `cache_write_30m` for OpenAI GPT-5.6 and later (the models with an OpenAI write price) |
 //! | `cache_creation_input_token_cost_above_1hr` | `cache_write_1h` |
-//! | `cache_creation_input_token_cost_above_12hr` | `cache_write_24h` (OpenAI extended retention) |
+//! | `cache_creation_input_token_cost_above_12hr` | `cache_write_12h` (OpenAI GPT-5.6 and later) |
 //!
 //! Any of these may carry `_above_NNNk_tokens` (long-context tier, threshold NNN × 1000 prompt
 //! tokens) and then `_batches` (batch tier) or `_flex` (flex tier), e.g.
@@ -72,8 +72,9 @@
 //! | provider | kind | min prefix | granularity | TTLs (first = default) | refresh on hit | storage |
 //! |---|---|---|---|---|---|---|
 //! | Anthropic: provider contains `anthropic`, or the id contains `claude` | `Explicit` | 1024 | 1 | 5m, plus 1h when a 1-hour write price exists | yes | - |
-//! | `openai`, `azure`, `azure_text`, `text-completion-openai` | `Automatic` | 1024 | 128 | 5m, plus 24h when an `_above_12hr` write price exists | yes | - |
-//! | Gemini: `gemini`, `vertex_ai-language-models`, or `vertex_ai*` with `gemini` in the id | `ExplicitWithStorage` | 2048 for `pro` models, else 1024 | 1 | 1h, 5m, 24h | no | $4.50 (pro) / $1.00 (others) per 1M tokens per hour |
+//! | `openai`, `azure`, `azure_text`, `text-completion-openai`, with a write price (GPT-5.6 and later) | `ImplicitBreakpoint` | 1024 | 1 | 30m, plus 12h when an `_above_12hr` write price exists | yes (assumed) | - |
+//! | the same, without a write price (before GPT-5.6) | `Automatic` | 1024 | 128 | 5m | yes | - |
+//! | Gemini: `gemini`, `vertex_ai-language-models`, or `vertex_ai*` with `gemini` in the id | `ExplicitWithStorage` | 2048 for Gemini 1.x and 2.x, else 4096 | 1 | 1h, 5m, 24h | no | $4.50 (pro) / $1.00 (others) per 1M tokens per hour |
 //! | any other provider, unless `supports_prompt_caching` is `false` | `Automatic` | 1024 | 1 | 5m | yes | - |
 //!
 //! The Gemini storage prices are Google's published explicit context-caching storage prices
@@ -318,27 +319,33 @@ pub(crate) mod tests {
         let (c, _) = fixture();
         let m = c.get("gpt-5.6-sol").unwrap();
         assert_eq!(m.standard.input, 4.0);
-        assert_eq!(m.standard.cache_write_5m, Some(5.0));
-        assert_eq!(m.standard.cache_write_24h, Some(10.0));
+        // GPT-5.6: LiteLLM's write price is the 30-minute write, `_above_12hr` the 12-hour one,
+        // in every tier.
+        assert_eq!(m.standard.cache_write_30m, Some(5.0));
+        assert_eq!(m.standard.cache_write_12h, Some(10.0));
+        assert_eq!(
+            (m.standard.cache_write_5m, m.standard.cache_write_24h),
+            (None, None)
+        );
         let f = m.flex.as_ref().unwrap();
         assert_eq!(
-            (f.input, f.output, f.cache_read, f.cache_write_24h),
+            (f.input, f.output, f.cache_read, f.cache_write_12h),
             (2.0, 10.0, Some(0.2), Some(5.0))
         );
         let lc = m.long_context.as_ref().unwrap();
         assert_eq!(lc.above_input_tokens, 272_000);
         assert_eq!((lc.standard.input, lc.standard.output), (8.0, 30.0));
-        assert_eq!(lc.standard.cache_write_24h, Some(20.0));
+        assert_eq!(lc.standard.cache_write_12h, Some(20.0));
         let lb = lc.batch.as_ref().unwrap();
         assert_eq!(
-            (lb.input, lb.output, lb.cache_read, lb.cache_write_5m),
+            (lb.input, lb.output, lb.cache_read, lb.cache_write_30m),
             (4.0, 15.0, Some(0.4), Some(5.0))
         );
-        assert_eq!(lb.cache_write_24h, Some(10.0));
+        assert_eq!(lb.cache_write_12h, Some(10.0));
         assert_eq!(lc.flex.as_ref().unwrap().output, 15.0);
-        assert_eq!(m.cache.kind, CacheKind::Automatic);
-        assert_eq!(m.cache.granularity_tokens, 128);
-        assert_eq!(m.cache.ttls, [Ttl::M5, Ttl::H24]);
+        assert_eq!(m.cache.kind, CacheKind::ImplicitBreakpoint);
+        assert_eq!(m.cache.granularity_tokens, 1);
+        assert_eq!(m.cache.ttls, [Ttl::M30, Ttl::H12]);
         assert_eq!(m.price_tier(272_000), PriceTier::Base);
         assert_eq!(m.price_tier(272_001), PriceTier::LongContext);
         // Older model: no write price, no 24h retention; batch cached read derived (LiteLLM has
@@ -373,7 +380,8 @@ pub(crate) mod tests {
         assert_eq!(lc.batch.as_ref().unwrap().cache_read, Some(0.25));
         let flash = c.get("gemini/gemini-2.5-flash").unwrap();
         assert_eq!(flash.cache.storage_per_mtok_hour, Some(1.0));
-        assert_eq!(flash.cache.min_prefix_tokens, 1024);
+        // 2,048 for Gemini 2.5 (ai.google.dev/gemini-api/docs/caching, 2026-07-07).
+        assert_eq!(flash.cache.min_prefix_tokens, 2048);
         assert_eq!(flash.standard.reasoning, Some(2.5));
         let storage = flash.rate_per_token(
             ServiceTier::Standard,

@@ -26,9 +26,17 @@ pub struct Rates {
     /// costs plain input (no premium), the OpenAI-style rule.
     #[serde(default)]
     pub cache_write_5m: Option<f64>,
+    /// Cache write with a 30-minute TTL (OpenAI GPT-5.6 and later), USD per million. `None`:
+    /// plain input.
+    #[serde(default)]
+    pub cache_write_30m: Option<f64>,
     /// Cache write with a 1-hour TTL, USD per million. `None`: plain input.
     #[serde(default)]
     pub cache_write_1h: Option<f64>,
+    /// Cache write with a 12-hour TTL (OpenAI GPT-5.6 and later, where offered), USD per
+    /// million. `None`: plain input.
+    #[serde(default)]
+    pub cache_write_12h: Option<f64>,
     /// Cache write with a 24-hour TTL (OpenAI extended retention), USD per million. `None`:
     /// plain input.
     #[serde(default)]
@@ -131,7 +139,9 @@ impl ModelPrice {
             Bucket::Reasoning => r.reasoning.unwrap_or(r.output),
             Bucket::CacheRead => r.cache_read?,
             Bucket::CacheWrite5m => r.cache_write_5m.unwrap_or(r.input),
+            Bucket::CacheWrite30m => r.cache_write_30m.unwrap_or(r.input),
             Bucket::CacheWrite1h => r.cache_write_1h.unwrap_or(r.input),
+            Bucket::CacheWrite12h => r.cache_write_12h.unwrap_or(r.input),
             Bucket::CacheWrite24h => r.cache_write_24h.unwrap_or(r.input),
             Bucket::CacheStorageTokenHours => self.cache.storage_per_mtok_hour.unwrap_or(0.0),
         };
@@ -150,14 +160,16 @@ impl ModelPrice {
 
 impl Rates {
     /// Every price with its field name, in declaration order.
-    pub(super) fn fields(&self) -> [(&'static str, Option<f64>); 7] {
+    pub(super) fn fields(&self) -> [(&'static str, Option<f64>); 9] {
         [
             ("input", Some(self.input)),
             ("output", Some(self.output)),
             ("reasoning", self.reasoning),
             ("cache_read", self.cache_read),
             ("cache_write_5m", self.cache_write_5m),
+            ("cache_write_30m", self.cache_write_30m),
             ("cache_write_1h", self.cache_write_1h),
+            ("cache_write_12h", self.cache_write_12h),
             ("cache_write_24h", self.cache_write_24h),
         ]
     }

@@ -117,7 +117,7 @@ impl ModelPrice {
                 push(
                     "cache.ttls".into(),
                     format!(
-                        "at least one TTL (M5, H1, H24) is required when cache.kind is {:?}",
+                        "at least one TTL (M5, M30, H1, H12, H24) is required when cache.kind is {:?}",
                         c.kind
                     ),
                 );

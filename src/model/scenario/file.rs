@@ -292,11 +292,11 @@ pub enum Queries {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "PromptCache")]
 pub struct PromptCacheFile {
-    /// Cache TTL: `M5`, `H1` or `H24`, among those the model offers (default: the model's
+    /// Cache TTL: `M5`, `M30`, `H1`, `H12` or `H24`, among those the model offers (default: the model's
     /// default, its first listed TTL).
     #[serde(default)]
     pub ttl: Option<crate::foundations::pricing::Ttl>,
-    /// Breakpoints: `System`, `Tools` or `FullPrompt` (default).
+    /// Breakpoints: `System`, `Tools`, `FullPrompt` (default) or `History`.
     #[serde(default)]
     pub placement: crate::model::strategy::Placement,
     /// What-if bound: entries never expire (no provider offers this; it shows the most any

@@ -452,15 +452,18 @@ fn resolve_context(
 fn automatic_levers(e: &Endpoint) -> EndpointLevers {
     let rules = &e.price.cache;
     EndpointLevers {
-        prompt_cache: (rules.kind == CacheKind::Automatic)
-            .then(|| rules.ttls.first().copied())
-            .flatten()
-            .map(|ttl| CacheChoice {
-                ttl,
-                placement: Placement::FullPrompt,
-                opted_in: false,
-                unbounded: false,
-            }),
+        prompt_cache: matches!(
+            rules.kind,
+            CacheKind::Automatic | CacheKind::ImplicitBreakpoint
+        )
+        .then(|| rules.ttls.first().copied())
+        .flatten()
+        .map(|ttl| CacheChoice {
+            ttl,
+            placement: Placement::FullPrompt,
+            opted_in: false,
+            unbounded: false,
+        }),
         routing: None,
         context: None,
         batch: None,

@@ -320,6 +320,15 @@ fn routed_cache(price: &ModelPrice, endpoint: Option<CacheChoice>) -> Option<Cac
             opted_in: endpoint.is_some_and(|c| c.opted_in),
             unbounded: endpoint.is_some_and(|c| c.unbounded),
         }),
+        // The implicit breakpoint always; the explicit ones the strategy placed, if it did.
+        CacheKind::ImplicitBreakpoint => Some(CacheChoice {
+            ttl: ttl(endpoint.map(|c| c.ttl))?,
+            placement: endpoint
+                .filter(|c| c.opted_in)
+                .map_or(Placement::FullPrompt, |c| c.placement),
+            opted_in: endpoint.is_some_and(|c| c.opted_in),
+            unbounded: endpoint.is_some_and(|c| c.unbounded),
+        }),
         CacheKind::Explicit | CacheKind::ExplicitWithStorage => {
             let c = endpoint.filter(|c| c.opted_in)?;
             Some(CacheChoice {

@@ -176,10 +176,11 @@ impl Fleet {
                         let s = sh.cells[(e * 2 + tier) * sh.days as usize + day as usize];
                         let cell = l.cell_mut(line, day);
                         let t = &mut cell.tokens;
-                        let cached = t[Bucket::CacheRead.index()]
-                            .saturating_add(t[Bucket::CacheWrite5m.index()])
-                            .saturating_add(t[Bucket::CacheWrite1h.index()])
-                            .saturating_add(t[Bucket::CacheWrite24h.index()]);
+                        let cached = Bucket::CACHE_WRITES
+                            .iter()
+                            .fold(t[Bucket::CacheRead.index()], |a, b| {
+                                a.saturating_add(t[b.index()])
+                            });
                         // A saturated prompt sum stays saturated (an overflow, reported).
                         let input = if s.prompt == u64::MAX {
                             u64::MAX

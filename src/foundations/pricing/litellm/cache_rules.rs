@@ -97,9 +97,18 @@ fn anthropic(standard: &Rates, min_override: Option<u64>) -> CacheRules {
     }
 }
 
-/// OpenAI exact-prefix caching: automatic, 1024-token minimum in steps of 128, 5m TTL plus 24h
-/// when an extended-retention write price exists, refreshed on hit.
+/// OpenAI. A model with a cache-write price is of the GPT-5.6 generation or later, whose rules
+/// differ (OpenAI prompt-caching guide, developers.openai.com/api/docs/guides/prompt-caching,
+/// read 2026-12-05 in a stored copy, undated: "For GPT-5.6 models and later model families,
+/// cache writes cost 1.25x the uncached input token rate"; "Cache writes have no additional
+/// fee on models before the GPT-5.6 family"): see [`openai_breakpoints`]. Earlier models:
+/// exact-prefix caching, automatic, 1024-token minimum in steps of 128, 5m TTL (in-memory
+/// retention, 5 to 10 minutes idle) plus 24h when an extended-retention write price exists,
+/// refreshed on hit.
 fn openai(standard: &Rates, min_override: Option<u64>) -> CacheRules {
+    if standard.cache_write_5m.is_some() {
+        return openai_breakpoints(standard, min_override);
+    }
     let mut ttls = vec![Ttl::M5];
     if standard.cache_write_24h.is_some() {
         ttls.push(Ttl::H24);
@@ -114,13 +123,52 @@ fn openai(standard: &Rates, min_override: Option<u64>) -> CacheRules {
     }
 }
 
+/// OpenAI GPT-5.6 and later families (the API reference of `prompt_cache_options` and
+/// `prompt_cache_breakpoint`, read 2026-12-05 as copied into OpenAI's SDK docs, undated; Azure's
+/// `PromptCacheBreakpointConfig` reference): an implicit breakpoint at the end of the latest
+/// user or tool message, whose boundary "is not rounded to a token block" (granularity 1);
+/// entries only at breakpoints; a 1,024-token minimum; `ttl` "Defaults to 30m, which is
+/// currently the only supported value" and is a minimum lifetime, assumed refreshed by a read
+/// (OpenAI does not say; the README states the assumption); `12h` where a 12-hour write price
+/// exists (Azure's API lists it; LiteLLM's `_above_12hr`).
+fn openai_breakpoints(standard: &Rates, min_override: Option<u64>) -> CacheRules {
+    let mut ttls = vec![Ttl::M30];
+    if standard.cache_write_24h.is_some() {
+        ttls.push(Ttl::H12);
+    }
+    CacheRules {
+        kind: CacheKind::ImplicitBreakpoint,
+        min_prefix_tokens: min_override.unwrap_or(1024),
+        granularity_tokens: 1,
+        ttls,
+        refresh_on_hit: true,
+        storage_per_mtok_hour: None,
+    }
+}
+
+/// An OpenAI GPT-5.6-generation entry's rates as the TTLs they price: LiteLLM's
+/// `cache_creation_input_token_cost` is the 30-minute write and `_above_12hr` the 12-hour one
+/// (they arrive in the 5m and 24h slots).
+pub(super) fn breakpoint_rates(r: &mut Rates) {
+    r.cache_write_30m = r.cache_write_5m.take().or(r.cache_write_30m);
+    r.cache_write_12h = r.cache_write_24h.take().or(r.cache_write_12h);
+}
+
 /// Gemini explicit context caching: created with a TTL (default 1h) that hits do not refresh,
-/// storage paid per token-hour; `pro` models have a 2048-token minimum and the Pro storage price.
+/// storage paid per token-hour; `pro` models have the Pro storage price. Minimum cacheable
+/// tokens (ai.google.dev/gemini-api/docs/caching, "Last updated 2026-07-07 UTC", the same in
+/// the 2026-10-13 version): 2,048 for Gemini 2.5 Flash and Pro, 4,096 for Gemini 3.x Flash,
+/// 3.1 Pro and later; LiteLLM's `prompt_cache_min_tokens` overrides.
 fn gemini(lower_id: &str, min_override: Option<u64>) -> CacheRules {
     let pro = lower_id.contains("-pro");
+    let min = if lower_id.contains("gemini-2.") || lower_id.contains("gemini-1.") {
+        2048
+    } else {
+        4096
+    };
     CacheRules {
         kind: CacheKind::ExplicitWithStorage,
-        min_prefix_tokens: min_override.unwrap_or(if pro { 2048 } else { 1024 }),
+        min_prefix_tokens: min_override.unwrap_or(min),
         granularity_tokens: 1,
         ttls: vec![Ttl::H1, Ttl::M5, Ttl::H24],
         refresh_on_hit: false,

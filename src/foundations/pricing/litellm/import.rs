@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::cache_rules::cache_rules;
+use super::cache_rules::{breakpoint_rates, cache_rules};
 use super::fields::{count, number, parse_key, per_million};
 use super::tiers::{long_context_tier, rates_from, tier};
 use super::{IN, ImportStats, OUT, RawPrices, SkipReason, Skipped, WRITE_1H, WRITE_5M, WRITE_24H};
 use crate::foundations::pricing::billing::ServiceTier;
+use crate::foundations::pricing::cache::CacheKind;
 use crate::foundations::pricing::catalog::Catalog;
 use crate::foundations::pricing::error::PricingError;
 use crate::foundations::pricing::model_price::{Mode, ModelPrice, Rates};
@@ -142,6 +143,20 @@ fn import_entry(
     let long_context = long_context_tier(&raw, &standard, &batch, &flex, stats);
     let provider = provider(obj)?;
     let cache = cache_rules(id, &provider, mode, obj, &standard)?;
+    let (mut standard, mut batch, mut flex, mut long_context) =
+        (standard, batch, flex, long_context);
+    if cache.kind == CacheKind::ImplicitBreakpoint {
+        breakpoint_rates(&mut standard);
+        for r in [&mut batch, &mut flex].into_iter().flatten() {
+            breakpoint_rates(r);
+        }
+        if let Some(lc) = &mut long_context {
+            breakpoint_rates(&mut lc.standard);
+            for r in [&mut lc.batch, &mut lc.flex].into_iter().flatten() {
+                breakpoint_rates(r);
+            }
+        }
+    }
     let model = ModelPrice {
         provider,
         mode,

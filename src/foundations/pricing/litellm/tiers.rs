@@ -57,7 +57,11 @@ pub(super) fn rates_from(slots: &Slots) -> Rates {
         reasoning: slots[REASONING],
         cache_read: slots[READ],
         cache_write_5m: slots[WRITE_5M],
+        // LiteLLM has no field of its own for these: an OpenAI GPT-5.6-style entry's writes
+        // move here from the 5m and 24h slots (`super::cache_rules::breakpoint_rates`).
+        cache_write_30m: None,
         cache_write_1h: slots[WRITE_1H],
+        cache_write_12h: None,
         cache_write_24h: slots[WRITE_24H],
     }
 }
@@ -72,7 +76,9 @@ fn scale(reference: &Rates, in_ratio: f64, out_ratio: f64) -> Rates {
         reasoning: reference.reasoning.map(o),
         cache_read: reference.cache_read.map(p),
         cache_write_5m: reference.cache_write_5m.map(p),
+        cache_write_30m: reference.cache_write_30m.map(p),
         cache_write_1h: reference.cache_write_1h.map(p),
+        cache_write_12h: reference.cache_write_12h.map(p),
         cache_write_24h: reference.cache_write_24h.map(p),
     }
 }
@@ -108,7 +114,9 @@ pub(super) fn tier(slots: Option<&Slots>, reference: &Rates, derived: &mut usize
         reasoning: pick(s[REASONING], d.reasoning),
         cache_read: pick(s[READ], d.cache_read),
         cache_write_5m: pick(s[WRITE_5M], d.cache_write_5m),
+        cache_write_30m: pick(None, d.cache_write_30m),
         cache_write_1h: pick(s[WRITE_1H], d.cache_write_1h),
+        cache_write_12h: pick(None, d.cache_write_12h),
         cache_write_24h: pick(s[WRITE_24H], d.cache_write_24h),
     })
 }
@@ -128,7 +136,9 @@ fn derive_tier(
         r.reasoning,
         r.cache_read,
         r.cache_write_5m,
+        r.cache_write_30m,
         r.cache_write_1h,
+        r.cache_write_12h,
         r.cache_write_24h,
     ]
     .iter()

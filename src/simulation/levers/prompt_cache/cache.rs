@@ -9,10 +9,9 @@
 
 use super::entries::{Entry, SessionPos, SessionTable};
 use super::prefix::{HotPrefix, Part, hot_prefix, park_hot};
-use super::settings::EndpointCache;
+use super::settings::{EndpointCache, Marks};
 use crate::foundations::pricing::CacheKind;
 use crate::foundations::rng::{MixedKeyMap, splitmix64};
-use crate::model::strategy::Placement;
 use crate::model::workload::{PrefixBlocks, Request};
 
 /// How one request's prompt splits.
@@ -85,6 +84,7 @@ impl PromptCache {
         let read = cfg.round(end_of(live));
         let write_point = cfg.round(prompt);
         let write = write_point.saturating_sub(read);
+        let created = if write > 0 { write_point } else { 0 };
         let expires = now_ms.saturating_add(ttl);
         let refresh = cfg.rules.refresh_on_hit;
         for (i, h) in p.hashes.iter().enumerate() {
@@ -110,7 +110,7 @@ impl PromptCache {
                 }
             }
         }
-        let storage = cfg.storage_token_minutes(write, ttl);
+        let storage = cfg.storage_token_minutes(created, ttl);
         Split {
             read,
             write,
@@ -146,6 +146,7 @@ impl PromptCache {
         }
         let refresh = cfg.rules.refresh_on_hit;
         let prompt = req.prompt_tokens();
+        let marks = cfg.marks();
         let shared = hot_prefix(
             &mut self.hot,
             &mut self.shared,
@@ -153,10 +154,10 @@ impl PromptCache {
             req.system_tokens,
             req.tools_tokens,
         );
-        // Only conversation caching writes session entries.
-        let full_prompt = cfg.placement == Placement::FullPrompt;
-        let mut session = SessionSlot::find(&self.sessions, cfg, req, full_prompt);
-        let write_point = write_point(cfg, shared, prompt);
+        // Only conversation caching (a mark past the static prefix) writes session entries.
+        let conversation = marks.prompt || marks.history;
+        let mut session = SessionSlot::find(&self.sessions, cfg, req, conversation);
+        let write_point = write_point(cfg, marks, shared, req, prompt);
         let expires = now_ms.saturating_add(ttl);
 
         // Longest live prefix: this session's entry, else system + tools, else system.
@@ -164,15 +165,18 @@ impl PromptCache {
             Some(len) => len,
             None => shared.longest_live(now_ms),
         };
-        shared.write_up_to(write_point, now_ms, expires, refresh);
+        shared.write_up_to(write_point, marks, now_ms, expires, refresh);
         let write = write_point.saturating_sub(read);
-        let storage = cfg.storage_token_minutes(write, ttl);
+        // A storage-billed cache that is written is a new cache holding the whole prefix up to
+        // the write point (Gemini's caches are not extended), all of it billed per token-hour.
+        let created = if write > 0 { write_point } else { 0 };
+        let storage = cfg.storage_token_minutes(created, ttl);
 
-        if full_prompt {
+        if conversation {
             if req.final_turn {
                 session.remove(&mut self.sessions);
             } else {
-                let len = reusable_len(cfg, req, prompt, write_point, read);
+                let len = reusable_len(cfg, marks, req, prompt, write_point, read);
                 session.renew(len, req.history_reset, now_ms, expires, refresh);
             }
         }
@@ -185,32 +189,67 @@ impl PromptCache {
     }
 }
 
-/// Where a request's prompt stops being cached: after the system prompt (`System`), after the
-/// tools (`Tools`), or at the end of the prompt (`FullPrompt`), rounded as any cached length.
+/// Where a request's prompt stops being cached: its last breakpoint (the end of the prompt,
+/// of the history, after the tools or after the system prompt), rounded as any cached length.
 #[inline(always)]
-fn write_point(cfg: &EndpointCache, shared: &HotPrefix, prompt: u64) -> u64 {
-    match cfg.placement {
-        Placement::System => shared.prefix_len(Part::System),
-        Placement::Tools => shared.prefix_len(Part::SystemTools),
-        Placement::FullPrompt => cfg.round(prompt),
+fn write_point(
+    cfg: &EndpointCache,
+    marks: Marks,
+    shared: &HotPrefix,
+    req: &Request,
+    prompt: u64,
+) -> u64 {
+    if marks.prompt {
+        cfg.round(prompt)
+    } else if marks.history {
+        cfg.round(history_end(req))
+    } else if marks.tools {
+        shared.prefix_len(Part::SystemTools)
+    } else if marks.system {
+        shared.prefix_len(Part::System)
+    } else {
+        0
     }
 }
 
+/// Where the conversation history ends: system + tools + history.
+#[inline(always)]
+fn history_end(req: &Request) -> u64 {
+    req.system_tokens + req.tools_tokens + req.history_tokens
+}
+
 /// What the next turn of the session can reuse of this prompt (written or read by this
-/// request): everything up to where the two prompts diverge, which is after this turn's user
-/// message when its context stays in the history (or there is none), else after the history.
+/// request): the longest entry this request leaves that is a prefix of the next prompt.
+///
+/// The next prompt repeats this one up to the end of this turn's user message when its
+/// retrieved context stays in the history (or there is none), else only up to the end of the
+/// history. A provider that matches any prefix holds an entry at either point; one that holds
+/// entries only at breakpoints (Anthropic, OpenAI GPT-5.6) holds the end of the prompt only if
+/// a breakpoint is there, and the end of the history only under the `History` placement: with
+/// breakpoints after the tools and at the end of each prompt, and context dropped from the
+/// history, the next turn reads only the system + tools entry.
 #[inline(always)]
 fn reusable_len(
     cfg: &EndpointCache,
+    marks: Marks,
     req: &Request,
     prompt: u64,
     write_point: u64,
     read: u64,
 ) -> u64 {
-    let reusable = if cfg.context_in_history || req.context_tokens == 0 {
+    let whole_prompt = cfg.context_in_history || req.context_tokens == 0;
+    let reusable = if marks.every_boundary {
+        if whole_prompt {
+            prompt
+        } else {
+            history_end(req)
+        }
+    } else if marks.prompt && whole_prompt {
         prompt
+    } else if marks.history {
+        history_end(req)
     } else {
-        req.system_tokens + req.tools_tokens + req.history_tokens
+        0
     };
     cfg.round(reusable.min(write_point.max(read)))
 }
@@ -317,6 +356,7 @@ mod tests {
     use super::*;
     use crate::foundations::pricing::{CacheRules, Ttl};
     use crate::foundations::time::SimTime;
+    use crate::model::strategy::Placement;
 
     fn anthropic(min: u64) -> CacheRules {
         CacheRules {

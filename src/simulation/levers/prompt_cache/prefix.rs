@@ -5,7 +5,7 @@
 //! it, so the common request makes no map lookup for them.
 
 use super::entries::Entry;
-use super::settings::EndpointCache;
+use super::settings::{EndpointCache, Marks};
 use crate::foundations::rng::{MixedKeyMap, splitmix64};
 
 /// A static prefix whose shared entries live outside the map.
@@ -141,18 +141,23 @@ impl HotPrefix {
     }
 
     /// Write, or refresh (when the provider refreshes on a hit), each shared entry that a
-    /// request writing up to `write_point` covers; the entries then live until `expires`.
+    /// request writing up to `write_point` covers (only those at a breakpoint, unless the
+    /// provider holds every boundary); the entries then live until `expires`.
     #[inline(always)]
     pub(super) fn write_up_to(
         &mut self,
         write_point: u64,
+        marks: Marks,
         now_ms: u64,
         expires: u64,
         refresh: bool,
     ) {
-        for part in [Part::System, Part::SystemTools] {
+        for (part, marked) in [
+            (Part::System, marks.system),
+            (Part::SystemTools, marks.tools),
+        ] {
             let len = self.keys.len(part);
-            if len == 0 || write_point < len {
+            if len == 0 || write_point < len || !(marked || marks.every_boundary) {
                 continue;
             }
             match self.get(part) {

@@ -2,8 +2,25 @@
 //! and the two per-request rules every split applies to them (how long an entry lives, and how a
 //! prefix length rounds to what the provider can cache).
 
-use crate::foundations::pricing::{CacheRules, Ttl};
+use crate::foundations::pricing::{CacheKind, CacheRules, Ttl};
 use crate::model::strategy::Placement;
+
+/// Where one request's breakpoints are, and so where cache entries can exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Marks {
+    /// After the system prompt.
+    pub system: bool,
+    /// After the system prompt and the tools.
+    pub tools: bool,
+    /// At the end of the conversation history.
+    pub history: bool,
+    /// At the end of the prompt.
+    pub prompt: bool,
+    /// Every segment boundary up to the last mark holds an entry, as a provider matching any
+    /// prefix does (OpenAI before GPT-5.6, Gemini); otherwise entries exist only at marks
+    /// (Anthropic, OpenAI GPT-5.6 and later).
+    pub every_boundary: bool,
+}
 
 /// Prompt caching as applied to one endpoint.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +44,41 @@ pub struct EndpointCache {
 const UNBOUNDED_MS: u64 = u64::MAX / 4;
 
 impl EndpointCache {
+    /// The breakpoints of this endpoint's requests (see the module docs of [`super`]):
+    ///
+    /// | placement | Anthropic (`Explicit`) | OpenAI GPT-5.6+ (`ImplicitBreakpoint`) |
+    /// |---|---|---|
+    /// | `System` | system | system, end of prompt (implicit) |
+    /// | `Tools` | tools | tools, end of prompt (implicit) |
+    /// | `FullPrompt` | tools, end of prompt | end of prompt (implicit) |
+    /// | `History` | tools, end of history | tools, end of history, end of prompt (implicit) |
+    ///
+    /// Every placement writes at most three breakpoints, within both providers' limit of four
+    /// per request (OpenAI: "Each request can write up to four breakpoints"; Anthropic: "You
+    /// can define up to 4 cache breakpoints"). Providers that match any prefix (`Automatic`, `ExplicitWithStorage`)
+    /// write every boundary up to the placement's last mark.
+    #[inline(always)]
+    pub(super) fn marks(&self) -> Marks {
+        let every_boundary = !matches!(
+            self.rules.kind,
+            CacheKind::Explicit | CacheKind::ImplicitBreakpoint
+        );
+        let implicit = self.rules.kind == CacheKind::ImplicitBreakpoint;
+        let (system, tools, history, prompt) = match self.placement {
+            Placement::System => (true, false, false, implicit),
+            Placement::Tools => (false, true, false, implicit),
+            Placement::FullPrompt => (false, !implicit, false, true),
+            Placement::History => (false, true, true, implicit),
+        };
+        Marks {
+            system,
+            tools,
+            history,
+            prompt,
+            every_boundary,
+        }
+    }
+
     /// How long a write or a refresh keeps an entry alive, in milliseconds.
     #[inline(always)]
     pub(super) fn ttl_ms(&self) -> u64 {

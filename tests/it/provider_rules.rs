@@ -1,0 +1,267 @@
+//! The providers' prompt-cache rules (December 2026), each checked against a bill computed by
+//! hand from the rule and the provider's published price, not read back from tokencast.
+//!
+//! Every scenario has fixed sizes: a system prompt S = 3,000 tokens, tools T = 1,000, a user
+//! message of 100 and an output of 200 tokens, 4 turns 10 s apart, so turn k's history holds
+//! 300·k tokens (user + output of the turns before it). No session starts in the last three
+//! hours of a day, so none is cut at the horizon (4 turns 31 minutes apart end within 95).
+
+use tokencast::montecarlo;
+use tokencast::pricing::Bucket;
+use tokencast::report;
+
+use crate::support::scenario;
+
+const S: u64 = 3000;
+const T: u64 = 1000;
+const USER: u64 = 100;
+const OUTPUT: u64 = 200;
+const TURNS: u64 = 4;
+
+/// One endpoint on `model` with retrieved context of `context` tokens per turn (kept in the
+/// history or not), think time `think_s`, and one strategy `cached` with `prompt_cache`.
+fn text(model: &str, context: u64, in_history: bool, think_s: u64, prompt_cache: &str) -> String {
+    format!(
+        r#"Scenario(
+            name: "rules", seed: 5, horizon_days: 2,
+            endpoints: [Endpoint(
+                name: "chat", model: "{model}",
+                traffic: Traffic(
+                    daily_active_users: 300, sessions_per_user_per_day: 1,
+                    hourly_profile: [1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,0,0,0],
+                    turns: Fixed({TURNS}), think_time_s: Fixed({think_s}),
+                ),
+                prompt: Prompt(system_tokens: Fixed({S}), tools_tokens: Fixed({T}),
+                               context_tokens: Fixed({context}),
+                               context_in_history: {in_history},
+                               user_tokens: Fixed({USER})),
+                output_tokens: Fixed({OUTPUT}),
+            )],
+            strategies: [Strategy(name: "cached", prompt_cache: {prompt_cache})],
+        )"#
+    )
+}
+
+/// Per strategy (baseline, cached): the run's token totals, its sessions, and its cost.
+struct Run {
+    tokens: [[u64; Bucket::ALL.len()]; 2],
+    sessions: u64,
+    cost: [f64; 2],
+}
+
+fn run(text: &str) -> Run {
+    let sc = scenario(text);
+    let out = montecarlo::simulate(&sc, 1).unwrap();
+    let rep = report::build(&sc, &out, 1).unwrap();
+    let l = &out.ledgers[0];
+    let sessions = l[0].sessions[0];
+    assert!(sessions > 400, "expected ~600 sessions, got {sessions}");
+    Run {
+        tokens: [l[0].total().tokens, l[1].total().tokens],
+        sessions,
+        cost: [
+            rep.strategies["baseline"].runs_cost_usd[0],
+            rep.strategies["cached"].runs_cost_usd[0],
+        ],
+    }
+}
+
+/// Turn k's prompt: S + T + history (300·k) + context + user.
+fn prompt(k: u64, context: u64) -> u64 {
+    S + T + (USER + OUTPUT) * k + context + USER
+}
+
+/// `a` and `b` agree to a millionth of a cent.
+fn same_money(a: f64, b: f64) {
+    assert!((a - b).abs() < 1e-8, "{a} != {b}");
+}
+
+/// Anthropic (platform.claude.com/docs/en/build-with-claude/prompt-caching): "Cache writes
+/// happen only at your breakpoint", and the lookback "is looking for prior writes, not for
+/// stable content". With breakpoints after the tools and at the end of each prompt, and 500
+/// tokens of retrieved context that the history drops, the end of turn k-1's prompt is not a
+/// prefix of turn k's, so every later turn reads only the S + T entry its session refreshed
+/// 10 s earlier. Turn 0 reads S + T if another session kept it warm, else nothing.
+/// Prices (claude-sonnet-4-6): input $3, 5-minute write $3.75, read $0.30, output $15 per
+/// million tokens.
+#[test]
+fn anthropic_reads_only_entries_written_at_breakpoints() {
+    let c = 500;
+    let r = run(&text(
+        "claude-sonnet-4-6",
+        c,
+        false,
+        10,
+        "PromptCache(ttl: M5, placement: FullPrompt)",
+    ));
+    let n = r.sessions;
+    let cached = r.tokens[1];
+    let all_prompts: u64 = (0..TURNS).map(|k| prompt(k, c)).sum();
+    let read = cached[Bucket::CacheRead.index()];
+    let later_turns = n * (TURNS - 1) * (S + T);
+    // Turn 0 of h sessions read S + T as well.
+    assert!(read >= later_turns, "{read} < {later_turns}");
+    assert_eq!((read - later_turns) % (S + T), 0);
+    let h = (read - later_turns) / (S + T);
+    assert!(h > 0 && h <= n, "h = {h} of {n}");
+    // Everything else up to the end of each prompt is written; nothing is plain input.
+    let write = cached[Bucket::CacheWrite5m.index()];
+    assert_eq!(write, n * all_prompts - read);
+    assert_eq!(cached[Bucket::Input.index()], 0);
+    let bill = write as f64 * 3.75e-6 + read as f64 * 0.30e-6 + (n * TURNS * OUTPUT) as f64 * 15e-6;
+    same_money(r.cost[1], bill);
+    same_money(
+        r.cost[0],
+        (n * all_prompts) as f64 * 3e-6 + (n * TURNS * OUTPUT) as f64 * 15e-6,
+    );
+
+    // Breakpoints after the tools and at the end of the history (`History`): turn k reads turn
+    // k-1's history entry, S + T + 300·(k-1), and writes the 300 tokens of history after it;
+    // the context and user message after the history (600 tokens) are plain input.
+    let r = run(&text(
+        "claude-sonnet-4-6",
+        c,
+        false,
+        10,
+        "PromptCache(ttl: M5, placement: History)",
+    ));
+    let n = r.sessions;
+    let cached = r.tokens[1];
+    let read = cached[Bucket::CacheRead.index()];
+    let later_turns: u64 = n
+        * (1..TURNS)
+            .map(|k| S + T + (USER + OUTPUT) * (k - 1))
+            .sum::<u64>();
+    assert!(read >= later_turns);
+    assert_eq!((read - later_turns) % (S + T), 0);
+    let h = (read - later_turns) / (S + T);
+    let write = cached[Bucket::CacheWrite5m.index()];
+    // Turn 0 writes S + T unless it read it; later turns write 300 each.
+    assert_eq!(write, (n - h) * (S + T) + n * (TURNS - 1) * (USER + OUTPUT));
+    assert_eq!(cached[Bucket::Input.index()], n * TURNS * (c + USER));
+    let bill = write as f64 * 3.75e-6
+        + read as f64 * 0.30e-6
+        + (n * TURNS * (c + USER)) as f64 * 3e-6
+        + (n * TURNS * OUTPUT) as f64 * 15e-6;
+    same_money(r.cost[1], bill);
+}
+
+/// OpenAI GPT-5.6 (developers.openai.com/api/docs/guides/prompt-caching and the
+/// `prompt_cache_options` reference): one implicit breakpoint at the end of each prompt, exact
+/// to the token; entries only at breakpoints, so a new conversation shares nothing with the
+/// others and writes its whole prompt; writes at 1.25x input; a 30-minute minimum lifetime.
+/// Without retrieved context, turn k reads turn k-1's whole prompt and writes the 300 tokens
+/// after it: a session reads p0 + p1 + p2 and writes p3 (p0 = 4,100 exactly: no 128-token
+/// rounding). gpt-5.6-sol: input $4, 30-minute write $5, read $0.40, output $20 per million.
+#[test]
+fn gpt_5_6_writes_at_an_exact_implicit_breakpoint_and_shares_nothing_without_an_explicit_one() {
+    let r = run(&text(
+        "gpt-5.6-sol",
+        0,
+        false,
+        10,
+        "PromptCache(placement: Tools)",
+    ));
+    let n = r.sessions;
+    // The baseline: the implicit breakpoint alone, as the provider does for every request.
+    let base = r.tokens[0];
+    let read = n * (prompt(0, 0) + prompt(1, 0) + prompt(2, 0));
+    let write = n * prompt(3, 0);
+    assert_eq!(base[Bucket::CacheRead.index()], read);
+    assert_eq!(base[Bucket::CacheWrite30m.index()], write);
+    assert_eq!(base[Bucket::Input.index()], 0);
+    assert_eq!(prompt(0, 0), 4100);
+    let output = (n * TURNS * OUTPUT) as f64 * 20e-6;
+    same_money(
+        r.cost[0],
+        write as f64 * 5e-6 + read as f64 * 0.40e-6 + output,
+    );
+
+    // An explicit breakpoint after the tools: a new conversation reads S + T when another
+    // wrote it within 30 minutes (h sessions), and writes only the rest.
+    let cached = r.tokens[1];
+    let extra = cached[Bucket::CacheRead.index()] - read;
+    assert_eq!(extra % (S + T), 0);
+    let h = extra / (S + T);
+    assert!(h > n / 2 && h <= n, "h = {h} of {n}");
+    assert_eq!(cached[Bucket::CacheWrite30m.index()], write - h * (S + T));
+    same_money(
+        r.cost[1],
+        (write - h * (S + T)) as f64 * 5e-6 + (read + h * (S + T)) as f64 * 0.40e-6 + output,
+    );
+}
+
+/// The 30-minute lifetime: a turn 29 minutes after the last reads it, 31 minutes after does
+/// not (and then writes its whole prompt again).
+#[test]
+fn gpt_5_6_entries_live_thirty_minutes() {
+    let r = run(&text("gpt-5.6-luna", 0, false, 29 * 60, "None"));
+    let n = r.sessions;
+    let base = r.tokens[0];
+    assert_eq!(
+        base[Bucket::CacheRead.index()],
+        n * (prompt(0, 0) + prompt(1, 0) + prompt(2, 0))
+    );
+    let r = run(&text("gpt-5.6-luna", 0, false, 31 * 60, "None"));
+    let n = r.sessions;
+    let base = r.tokens[0];
+    assert_eq!(base[Bucket::CacheRead.index()], 0);
+    assert_eq!(
+        base[Bucket::CacheWrite30m.index()],
+        n * (0..TURNS).map(|k| prompt(k, 0)).sum::<u64>()
+    );
+}
+
+/// Gemini explicit caches (ai.google.dev/gemini-api/docs/caching): the TTL is set when a
+/// cache is created and hits do not extend it, so caching a growing conversation creates a new
+/// cache holding the whole prompt each turn, and storage is billed on every token it holds for
+/// its TTL (1 hour by default): p0 + p1 + p2 + p3 token-hours per session, not only the tokens
+/// that were new. gemini-2.5-flash: storage $1 per million token-hours.
+#[test]
+fn gemini_explicit_cache_storage_covers_every_token_a_new_cache_holds() {
+    let r = run(&text(
+        "gemini-2.5-flash",
+        0,
+        false,
+        10,
+        "PromptCache(placement: FullPrompt)",
+    ));
+    let n = r.sessions;
+    let cached = r.tokens[1];
+    let token_hours: u64 = n * (0..TURNS).map(|k| prompt(k, 0)).sum::<u64>();
+    // The ledger counts token-minutes.
+    assert_eq!(
+        cached[Bucket::CacheStorageTokenHours.index()],
+        token_hours * 60
+    );
+}
+
+/// Gemini 2.5 Flash caches from 2,048 tokens (the caching page, updated 2026-07-07): a 2,000
+/// token prompt is never cached, a 2,100 token one is.
+#[test]
+fn gemini_minimum_cacheable_tokens() {
+    let one_turn = |user: u64| {
+        format!(
+            r#"Scenario(
+                name: "min", seed: 5, horizon_days: 1,
+                endpoints: [Endpoint(
+                    name: "q", model: "gemini-2.5-flash",
+                    traffic: Traffic(daily_active_users: 200, sessions_per_user_per_day: 1),
+                    prompt: Prompt(system_tokens: Fixed({user}), user_tokens: Fixed(1)),
+                    output_tokens: Fixed(10),
+                )],
+                strategies: [Strategy(name: "cached", prompt_cache: PromptCache(placement: System))],
+            )"#
+        )
+    };
+    let tokens = |text: &str| {
+        let sc = scenario(text);
+        let out = montecarlo::simulate(&sc, 1).unwrap();
+        out.ledgers[0][1].total().tokens
+    };
+    let below = tokens(&one_turn(2000));
+    assert_eq!(below[Bucket::CacheRead.index()], 0);
+    let above = tokens(&one_turn(2100));
+    assert!(above[Bucket::CacheRead.index()] > 0);
+    assert_eq!(above[Bucket::CacheRead.index()] % 2100, 0);
+}
