@@ -49,7 +49,7 @@ pub struct BatchChoice {
 }
 
 /// Prompt-cache settings for one endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CacheChoice {
     /// TTL of writes.
     pub ttl: Ttl,
@@ -60,6 +60,35 @@ pub struct CacheChoice {
     pub opted_in: bool,
     /// Entries never expire (`replay --prompt-cache unbounded`).
     pub unbounded: bool,
+    /// Gemini implicit caching: the share of the matchable prefix read from the cache
+    /// (`PromptCache(implicit_hit_share: ..)`); `None` for explicit or automatic caching.
+    pub implicit_hit_share: Option<f64>,
+}
+
+/// Whether the provider of `model` (prices from `provider`) caches implicitly, as Google
+/// does for Gemini 2.5 and newer (ai.google.dev/gemini-api/docs/caching, "Last updated
+/// 2026-07-07 UTC": "Implicit caching is enabled by default for all Gemini 2.5 and newer
+/// models"): a Gemini model whose version is 2.5 or above.
+pub fn caches_implicitly(model: &str, provider: &str) -> bool {
+    let id = model.to_ascii_lowercase();
+    let gemini = provider == "gemini" || provider.starts_with("vertex_ai");
+    let Some(rest) = id.split("gemini-").nth(1) else {
+        return false;
+    };
+    // "2.5-flash" -> (2, 5); "3-flash-preview" -> (3, 0); "flash-latest" -> the current one.
+    let version: Vec<u32> = rest
+        .split(['-', '/'])
+        .next()
+        .unwrap_or("")
+        .split('.')
+        .map_while(|p| p.parse().ok())
+        .collect();
+    gemini
+        && match version.as_slice() {
+            [] => rest.contains("latest"),
+            [major] => *major >= 3,
+            [major, minor, ..] => (*major, *minor) >= (2, 5),
+        }
 }
 
 // Context policy ----------------------------------------------------------------------------
@@ -180,5 +209,30 @@ impl RoutingChoice {
             Action::Route { model } => vec![model.as_str()],
             Action::Cascade { first, to, .. } => vec![first.as_str(), to.as_str()],
         })
+    }
+}
+
+#[cfg(test)]
+mod implicit_tests {
+    use super::caches_implicitly;
+
+    #[test]
+    fn gemini_2_5_and_newer_cache_implicitly() {
+        for (id, provider, yes) in [
+            ("gemini-2.5-flash", "gemini", true),
+            ("gemini/gemini-2.5-pro", "gemini", true),
+            ("gemini-3.5-flash-lite", "gemini", true),
+            ("gemini/gemini-3-flash-preview", "gemini", true),
+            ("vertex_ai/gemini-3.8-flash", "vertex_ai-language-models", true),
+            ("gemini/gemini-flash-latest", "gemini", true),
+            ("gemini-2.0-flash", "gemini", false),
+            ("gemini-1.5-pro", "gemini", false),
+            ("claude-sonnet-4-6", "anthropic", false),
+            ("gpt-5.6-sol", "openai", false),
+            // A reseller's copy of a Gemini model is not Google's implicit cache.
+            ("openrouter/google/gemini-2.5-flash", "openrouter", false),
+        ] {
+            assert_eq!(caches_implicitly(id, provider), yes, "{id}");
+        }
     }
 }

@@ -28,6 +28,7 @@
 //! | `prices[MODEL]`, `prices[MODEL].BUCKET` (`MODEL` may be `*`) | no | yes |
 //! | `semantic_cache.hit_probability`, `.false_hit_rate` (every strategy's semantic caches) | yes (0 to 1) | yes, capped at 1 |
 //! | `routing.escalate_share` (every cascade of every strategy) | yes (0 to 1) | yes, capped at 1 |
+//! | `prompt_cache.implicit_hit_share` (every strategy's implicit caching) | yes (0 to 1) | yes, capped at 1 |
 //! | `revenue.usd_per_request`, `revenue.plans[NAME].usd_per_user_month` | yes (>= 0) | yes |
 //!
 //! A logistic growth curve needs its ceiling at or above the day-0 users: bounded draws that
@@ -139,6 +140,7 @@ enum Target {
         buckets: [bool; Bucket::ALL.len()],
     },
     SemanticHitProbability,
+    ImplicitHitShare,
     SemanticFalseHitRate,
     EscalateShare,
     RevenuePerRequest,

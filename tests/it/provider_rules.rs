@@ -265,3 +265,121 @@ fn gemini_minimum_cacheable_tokens() {
     assert!(above[Bucket::CacheRead.index()] > 0);
     assert_eq!(above[Bucket::CacheRead.index()] % 2100, 0);
 }
+
+/// Gemini implicit caching (on for Gemini 2.5 and newer, no guarantee, no write fee, no
+/// storage): `implicit_hit_share` of the prefix the provider could match is read at the cached
+/// rate. A 1,000-token system prompt is below Gemini 2.5 Flash's 2,048-token minimum, so only
+/// the conversation is matched: turn k could read turn k-1's whole prompt, p(k) = 2,500 +
+/// 2,000·k. At a share of 0.5, a session reads (p0 + p1 + p2) / 2 = 6,750 tokens; everything
+/// else is input. gemini-2.5-flash: input $0.30, cached $0.03, output $2.50 per million.
+#[test]
+fn gemini_implicit_caching_reads_the_stated_share_of_what_it_could_match() {
+    let scenario_text = |strategy: &str, uncertain: &str| {
+        format!(
+            r#"Scenario(
+                name: "implicit", seed: 5, horizon_days: 2,
+                endpoints: [Endpoint(
+                    name: "chat", model: "gemini-2.5-flash",
+                    traffic: Traffic(
+                        daily_active_users: 300, sessions_per_user_per_day: 1,
+                        hourly_profile: [1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,0,0,0],
+                        turns: Fixed(4), think_time_s: Fixed(10),
+                    ),
+                    prompt: Prompt(system_tokens: Fixed(1000), user_tokens: Fixed(1500)),
+                    output_tokens: Fixed(500),
+                )],
+                strategies: [Strategy(name: "cached", prompt_cache: {strategy})],
+                uncertain: [{uncertain}],
+            )"#
+        )
+    };
+    let p = |k: u64| 2500 + 2000 * k;
+    let check = |text: &str, share: f64| {
+        let r = run(text);
+        let n = r.sessions;
+        let cached = r.tokens[1];
+        let read = (n as f64 * share * (p(0) + p(1) + p(2)) as f64).round() as u64;
+        let all: u64 = n * (0..4).map(p).sum::<u64>();
+        assert_eq!(cached[Bucket::CacheRead.index()], read);
+        assert_eq!(cached[Bucket::Input.index()], all - read);
+        for b in Bucket::CACHE_WRITES {
+            assert_eq!(cached[b.index()], 0);
+        }
+        assert_eq!(cached[Bucket::CacheStorageTokenHours.index()], 0);
+        let bill =
+            read as f64 * 0.03e-6 + (all - read) as f64 * 0.30e-6 + (n * 4 * 500) as f64 * 2.5e-6;
+        same_money(r.cost[1], bill);
+        // The baseline stays uncached: an upper bound for these models.
+        same_money(
+            r.cost[0],
+            all as f64 * 0.30e-6 + (n * 4 * 500) as f64 * 2.5e-6,
+        );
+    };
+    check(
+        &scenario_text("PromptCache(implicit_hit_share: 0.5)", ""),
+        0.5,
+    );
+    // Drawn once per run: a Fixed draw replaces the stated share.
+    check(
+        &scenario_text(
+            "PromptCache(implicit_hit_share: 0.5)",
+            r#"Value("prompt_cache.implicit_hit_share", Fixed(0.25))"#,
+        ),
+        0.25,
+    );
+}
+
+/// Implicit caching is refused where it does not exist or cannot be configured, naming the
+/// field.
+#[test]
+fn implicit_caching_is_validated() {
+    let bad = |model: &str, cache: &str| {
+        let text = format!(
+            r#"Scenario(
+                name: "bad", seed: 5, horizon_days: 1,
+                endpoints: [Endpoint(
+                    name: "chat", model: "{model}",
+                    traffic: Traffic(daily_active_users: 10, sessions_per_user_per_day: 1),
+                    prompt: Prompt(user_tokens: Fixed(100)),
+                    output_tokens: Fixed(10),
+                )],
+                strategies: [Strategy(name: "s", prompt_cache: {cache})],
+            )"#
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.ron");
+        std::fs::write(&path, text).unwrap();
+        let out = crate::support::bin()
+            .arg("validate")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let e = bad("claude-sonnet-4-6", "PromptCache(implicit_hit_share: 0.5)");
+    assert!(
+        e.contains(
+            "strategies[0].prompt_cache.implicit_hit_share: model \"claude-sonnet-4-6\" of \
+             endpoint \"chat\" has no implicit caching (Google's Gemini 2.5 and newer have it)"
+        ),
+        "{e}"
+    );
+    let e = bad("gemini-2.5-flash", "PromptCache(implicit_hit_share: 1.5)");
+    assert!(
+        e.contains(
+            "strategies[0].prompt_cache.implicit_hit_share: must be between 0 and 1 (got 1.5)"
+        ),
+        "{e}"
+    );
+    let e = bad(
+        "gemini-2.5-flash",
+        "PromptCache(implicit_hit_share: 0.5, ttl: H1)",
+    );
+    assert!(
+        e.contains(
+            "strategies[0].prompt_cache: implicit caching has no TTL, placement or unbounded option"
+        ),
+        "{e}"
+    );
+}

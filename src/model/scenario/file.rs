@@ -303,6 +303,12 @@ pub struct PromptCacheFile {
     /// TTL could read). Writes are priced at `ttl`'s price and storage is not billed.
     #[serde(default)]
     pub unbounded: bool,
+    /// Gemini implicit caching (Gemini 2.5 and newer) instead of an explicit cache: the share,
+    /// 0 to 1, of the prefix the provider could match that it does read from its cache (no
+    /// guarantee), billed at the cached rate; no write fee, no storage, no TTL or placement to
+    /// choose. Often uncertain: `Value("prompt_cache.implicit_hit_share", ...)`.
+    #[serde(default)]
+    pub implicit_hit_share: Option<f64>,
     /// Endpoints it applies to (default: all).
     #[serde(default)]
     pub endpoints: Vec<String>,

@@ -1,9 +1,9 @@
 //! Resolving a scenario's strategies into lever settings per endpoint, checked against the
 //! endpoints and the catalog.
 
-use crate::foundations::pricing::{CacheKind, Catalog, Mode};
+use crate::foundations::pricing::{CacheKind, Catalog, Mode, Ttl};
 use crate::model::strategy::{
-    BatchChoice, CacheChoice, ContextPolicy, EndpointLevers, Placement, Strategy,
+    BatchChoice, CacheChoice, ContextPolicy, EndpointLevers, Placement, Strategy, caches_implicitly,
 };
 
 use super::check::{Validator, trim_float, unknown_endpoint, unknown_model};
@@ -199,6 +199,10 @@ fn resolve_prompt_cache(
             );
             continue;
         }
+        if let Some(share) = pc.implicit_hit_share {
+            resolve_implicit(pp, pc, e, share, &mut levers[ei], v);
+            continue;
+        }
         let ttl = match pc.ttl {
             Some(t) if rules.ttls.contains(&t) => t,
             Some(t) => {
@@ -233,9 +237,60 @@ fn resolve_prompt_cache(
             placement,
             opted_in: true,
             unbounded: pc.unbounded,
+            implicit_hit_share: None,
         });
     }
 }
+
+/// `PromptCache(implicit_hit_share: x)` on endpoint `e`: a Gemini 2.5-or-newer model, a share
+/// between 0 and 1, and none of the explicit cache's choices (TTL, placement, unbounded).
+fn resolve_implicit(
+    pp: &str,
+    pc: &file::PromptCacheFile,
+    e: &Endpoint,
+    share: f64,
+    lever: &mut EndpointLevers,
+    v: &mut Validator,
+) {
+    let before = v.errors.len();
+    if !caches_implicitly(&e.model, &e.price.provider) {
+        v.err(
+            format!("{pp}.implicit_hit_share"),
+            format!(
+                "model {:?} of endpoint {:?} has no implicit caching (Google's Gemini 2.5 and \
+                 newer have it); list the endpoints it applies to in `endpoints`",
+                e.model, e.name
+            ),
+        );
+    }
+    if !(0.0..=1.0).contains(&share) {
+        v.err(
+            format!("{pp}.implicit_hit_share"),
+            format!("must be between 0 and 1 (got {})", trim_float(share)),
+        );
+    }
+    if pc.ttl.is_some() || pc.placement != Placement::FullPrompt || pc.unbounded {
+        v.err(
+            pp,
+            "implicit caching has no TTL, placement or unbounded option (the provider decides \
+             what it keeps); give implicit_hit_share alone, or drop it for an explicit cache",
+        );
+    }
+    if v.errors.len() == before {
+        lever.prompt_cache = Some(CacheChoice {
+            ttl: IMPLICIT_TTL,
+            placement: Placement::FullPrompt,
+            opted_in: true,
+            unbounded: false,
+            implicit_hit_share: Some(share),
+        });
+    }
+}
+
+/// How long an implicitly cached prefix stays matchable after it was last sent: Google does
+/// not say; tokencast assumes 5 minutes, refreshed by each use (the hit share absorbs the
+/// rest of the uncertainty).
+pub const IMPLICIT_TTL: Ttl = Ttl::M5;
 
 /// A batched endpoint's routed requests are billed at their model's batch prices: each model
 /// it routes to needs them.
@@ -463,6 +518,7 @@ fn automatic_levers(e: &Endpoint) -> EndpointLevers {
             placement: Placement::FullPrompt,
             opted_in: false,
             unbounded: false,
+            implicit_hit_share: None,
         }),
         routing: None,
         context: None,

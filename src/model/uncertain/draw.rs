@@ -64,6 +64,7 @@ fn apply_unchecked(base: &Scenario, draws: &[f64]) -> Result<(Scenario, PriceSca
                 set_semantic_cache(&mut sc, hit, d);
             }
             Target::EscalateShare => set_escalate_share(&mut sc, d),
+            Target::ImplicitHitShare => set_implicit_hit_share(&mut sc, d),
             Target::RevenuePerRequest => {
                 if let Some(r) = &mut sc.revenue {
                     r.usd_per_request = d.set(r.usd_per_request);
@@ -280,6 +281,19 @@ fn set_semantic_cache(sc: &mut Scenario, hit: bool, d: Drawn) {
                 } else {
                     c.false_hit_rate = d.prob(c.false_hit_rate);
                 }
+            }
+        }
+    }
+}
+
+/// Apply `d` to the hit share of every strategy's implicit caching.
+fn set_implicit_hit_share(sc: &mut Scenario, d: Drawn) {
+    for s in &mut sc.strategies {
+        for e in &mut s.endpoints {
+            if let Some(c) = &mut e.prompt_cache
+                && let Some(share) = &mut c.implicit_hit_share
+            {
+                *share = d.prob(*share);
             }
         }
     }

@@ -40,6 +40,7 @@ fn resolve_one(path: &str, kind: Kind, dist: &Dist, cx: &Context) -> Result<Targ
         ["prices", rest @ ..] if rest.len() <= 1 => param.price(steps[0].selector, rest),
         ["semantic_cache", f @ ("hit_probability" | "false_hit_rate")] => param.semantic_cache(f),
         ["routing", "escalate_share"] => param.escalate_share(),
+        ["prompt_cache", "implicit_hit_share"] => param.implicit_hit_share(),
         ["revenue", rest @ ..] => param.revenue(rest, steps.get(1).and_then(|s| s.selector)),
         _ => Err(param.unknown()),
     }
@@ -490,6 +491,24 @@ impl Param<'_> {
             ));
         }
         Ok(Target::EscalateShare)
+    }
+
+    /// `prompt_cache.implicit_hit_share`: a probability, for a strategy with implicit caching.
+    fn implicit_hit_share(&self) -> Result<Target, String> {
+        self.at(self.probability())?;
+        let any = self.cx.strategies.iter().any(|s| {
+            s.endpoints.iter().any(|e| {
+                e.prompt_cache
+                    .is_some_and(|c| c.implicit_hit_share.is_some())
+            })
+        });
+        if !any {
+            return Err(format!(
+                "{:?}: no strategy has PromptCache(implicit_hit_share: ..) for it to apply to",
+                self.path
+            ));
+        }
+        Ok(Target::ImplicitHitShare)
     }
 
     /// `revenue.rest` (`plan`: the selector of `plans[NAME]`), for a scenario with revenue.

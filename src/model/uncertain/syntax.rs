@@ -10,7 +10,8 @@ pub(super) const PATHS: &str = "endpoints[E].traffic.daily_active_users, .sessio
     .growth.monthly_rate, .growth.ceiling_users; endpoints[E].prompt, .prompt.system_tokens, \
     .prompt.tools_tokens, .prompt.context_tokens, .prompt.user_tokens; endpoints[E].output_tokens, \
     .reasoning_tokens; prices[MODEL], prices[MODEL].BUCKET; semantic_cache.hit_probability, \
-    semantic_cache.false_hit_rate; routing.escalate_share; revenue.usd_per_request, \
+    semantic_cache.false_hit_rate; prompt_cache.implicit_hit_share; routing.escalate_share; \
+    revenue.usd_per_request, \
     revenue.plans[NAME].usd_per_user_month (E: an endpoint name, index or *)";
 
 /// Every uncertain path, `E` standing for the endpoint selector (for "did you mean").
@@ -31,6 +32,7 @@ const TEMPLATES: &[&str] = &[
     "endpoints[E].prompt.context_tokens",
     "endpoints[E].prompt.user_tokens",
     "endpoints[E].output_tokens",
+    "prompt_cache.implicit_hit_share",
     "endpoints[E].reasoning_tokens",
     "semantic_cache.hit_probability",
     "semantic_cache.false_hit_rate",

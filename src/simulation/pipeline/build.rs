@@ -9,10 +9,12 @@
 
 use super::{ModelTable, Pipeline, Route, Routed, Target};
 use crate::foundations::ledger::{Ledger, LineKey};
-use crate::foundations::pricing::{CacheKind, ModelPrice, PriceTier, ServiceTier, Ttl};
+use crate::foundations::pricing::{CacheKind, CacheRules, ModelPrice, PriceTier, ServiceTier, Ttl};
 use crate::foundations::rng::{self, Purpose, stable_hash};
 use crate::model::scenario::{Endpoint, Scenario};
-use crate::model::strategy::{CacheChoice, ContextPolicy, EndpointLevers, Placement, Strategy};
+use crate::model::strategy::{
+    CacheChoice, ContextPolicy, EndpointLevers, Placement, Strategy, caches_implicitly,
+};
 use crate::simulation::levers::batch::Batcher;
 use crate::simulation::levers::context::ContextTrimmer;
 use crate::simulation::levers::prompt_cache::{EndpointCache, PromptCache};
@@ -220,7 +222,7 @@ impl<'a> Builder<'a> {
                             };
                         }
                         let price = price_of(scenario, e, id);
-                        let cache = routed_cache(price, levers.prompt_cache);
+                        let cache = routed_cache(id, price, levers.prompt_cache);
                         self.target_on(i, e, id, price, cache, own.batch.is_some())
                     })
                     .collect();
@@ -275,8 +277,22 @@ fn direct_endpoints(
 
 /// Prompt caching of endpoint `e` billed on model `id` (prices `price`) as `c` chooses.
 fn endpoint_cache(price: &ModelPrice, id: &str, e: &Endpoint, c: CacheChoice) -> EndpointCache {
+    // Implicit caching matches any prefix the provider saw recently, with no write fee or
+    // storage: the automatic rules, at the model's minimum prefix and exact boundaries.
+    let rules = match c.implicit_hit_share {
+        Some(_) => CacheRules {
+            kind: CacheKind::Automatic,
+            min_prefix_tokens: price.cache.min_prefix_tokens,
+            granularity_tokens: 1,
+            ttls: vec![c.ttl],
+            refresh_on_hit: true,
+            storage_per_mtok_hour: None,
+        },
+        None => price.cache.clone(),
+    };
     EndpointCache {
-        rules: price.cache.clone(),
+        rules,
+        implicit_hit_share: c.implicit_hit_share,
         ttl: c.ttl,
         placement: c.placement,
         context_in_history: e.prompt.context_in_history,
@@ -303,10 +319,21 @@ fn price_of<'a>(scenario: &'a Scenario, e: &'a Endpoint, id: &str) -> &'a ModelP
     scenario.catalog.get(id).unwrap_or(&e.price)
 }
 
-/// Caching of a model an endpoint is routed to: the provider's automatic caching, or explicit
+/// Caching of model `id` an endpoint is routed to: the provider's automatic caching, or explicit
 /// caching when the strategy opted in for the endpoint (same placement; the endpoint's TTL if
-/// the model offers it, else the model's default).
-fn routed_cache(price: &ModelPrice, endpoint: Option<CacheChoice>) -> Option<CacheChoice> {
+/// the model offers it, else the model's default), or implicit caching when the strategy chose
+/// it and the routed model has it too.
+fn routed_cache(
+    id: &str,
+    price: &ModelPrice,
+    endpoint: Option<CacheChoice>,
+) -> Option<CacheChoice> {
+    let implicit = endpoint.filter(|c| c.implicit_hit_share.is_some());
+    if implicit.is_some() && caches_implicitly(id, &price.provider) {
+        return implicit;
+    }
+    // A choice of implicit caching says nothing about another provider's cache.
+    let endpoint = if implicit.is_some() { None } else { endpoint };
     let rules = &price.cache;
     let ttl = |want: Option<Ttl>| match want {
         Some(t) if rules.ttls.contains(&t) => Some(t),
@@ -319,6 +346,7 @@ fn routed_cache(price: &ModelPrice, endpoint: Option<CacheChoice>) -> Option<Cac
             placement: Placement::FullPrompt,
             opted_in: endpoint.is_some_and(|c| c.opted_in),
             unbounded: endpoint.is_some_and(|c| c.unbounded),
+            implicit_hit_share: None,
         }),
         // The implicit breakpoint always; the explicit ones the strategy placed, if it did.
         CacheKind::ImplicitBreakpoint => Some(CacheChoice {
@@ -328,6 +356,7 @@ fn routed_cache(price: &ModelPrice, endpoint: Option<CacheChoice>) -> Option<Cac
                 .map_or(Placement::FullPrompt, |c| c.placement),
             opted_in: endpoint.is_some_and(|c| c.opted_in),
             unbounded: endpoint.is_some_and(|c| c.unbounded),
+            implicit_hit_share: None,
         }),
         CacheKind::Explicit | CacheKind::ExplicitWithStorage => {
             let c = endpoint.filter(|c| c.opted_in)?;

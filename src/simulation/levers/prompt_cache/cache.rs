@@ -111,11 +111,14 @@ impl PromptCache {
             }
         }
         let storage = cfg.storage_token_minutes(created, ttl);
-        Split {
-            read,
-            write,
-            storage_token_minutes: storage,
-        }
+        implicit(
+            cfg,
+            Split {
+                read,
+                write,
+                storage_token_minutes: storage,
+            },
+        )
     }
 
     /// Drop every entry expired at `now_ms` (hourly: memory stays with the live entries).
@@ -181,11 +184,29 @@ impl PromptCache {
             }
         }
         session.write_back(&mut self.sessions);
-        Split {
-            read,
-            write,
-            storage_token_minutes: storage,
-        }
+        implicit(
+            cfg,
+            Split {
+                read,
+                write,
+                storage_token_minutes: storage,
+            },
+        )
+    }
+}
+
+/// Under implicit caching, the share of what the provider could read that it does read (the
+/// expected number of tokens, rounded down); nothing is billed as a write (no write fee: the
+/// rest of the prompt is plain input) and nothing for storage.
+#[inline(always)]
+fn implicit(cfg: &EndpointCache, split: Split) -> Split {
+    match cfg.implicit_hit_share {
+        None => split,
+        Some(share) => Split {
+            read: (split.read as f64 * share) as u64,
+            write: 0,
+            storage_token_minutes: 0,
+        },
     }
 }
 
@@ -377,6 +398,7 @@ mod tests {
             context_in_history: false,
             salt: 1,
             unbounded: false,
+            implicit_hit_share: None,
         }
     }
 

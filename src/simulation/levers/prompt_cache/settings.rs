@@ -38,6 +38,9 @@ pub struct EndpointCache {
     /// Entries never expire (a what-if bound: `replay --prompt-cache unbounded`). Writes are
     /// priced at `ttl`'s write price; storage is not billed.
     pub unbounded: bool,
+    /// Gemini implicit caching: this share of what the provider could read is read (billed at
+    /// the cached rate), the rest and every write billed as plain input.
+    pub implicit_hit_share: Option<f64>,
 }
 
 /// Expiry distance of an unbounded cache: far beyond any horizon, without overflowing.
