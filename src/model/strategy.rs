@@ -63,6 +63,20 @@ pub struct CacheChoice {
     /// Gemini implicit caching: the share of the matchable prefix read from the cache
     /// (`PromptCache(implicit_hit_share: ..)`); `None` for explicit or automatic caching.
     pub implicit_hit_share: Option<f64>,
+    /// OpenAI GPT-5.6 and later with `mode: Explicit`: no implicit breakpoint.
+    pub explicit_mode: bool,
+}
+
+/// OpenAI's `prompt_cache_options.mode` (GPT-5.6 and later; the API reference: "With
+/// `explicit`, OpenAI does not create an implicit breakpoint and writes up to the latest four
+/// explicit breakpoints").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum CacheMode {
+    /// The implicit breakpoint at the end of each prompt, plus the placement's.
+    #[default]
+    Implicit,
+    /// The placement's breakpoints only.
+    Explicit,
 }
 
 /// Whether the provider of `model` (prices from `provider`) caches implicitly, as Google
@@ -223,7 +237,11 @@ mod implicit_tests {
             ("gemini/gemini-2.5-pro", "gemini", true),
             ("gemini-3.5-flash-lite", "gemini", true),
             ("gemini/gemini-3-flash-preview", "gemini", true),
-            ("vertex_ai/gemini-3.8-flash", "vertex_ai-language-models", true),
+            (
+                "vertex_ai/gemini-3.8-flash",
+                "vertex_ai-language-models",
+                true,
+            ),
             ("gemini/gemini-flash-latest", "gemini", true),
             ("gemini-2.0-flash", "gemini", false),
             ("gemini-1.5-pro", "gemini", false),

@@ -378,8 +378,64 @@ fn implicit_caching_is_validated() {
     );
     assert!(
         e.contains(
-            "strategies[0].prompt_cache: implicit caching has no TTL, placement or unbounded option"
+            "strategies[0].prompt_cache: implicit caching has no TTL, placement, mode or unbounded option"
         ),
         "{e}"
+    );
+}
+
+/// OpenAI's `mode: "explicit"` drops the implicit breakpoint ("With `explicit`, OpenAI does not
+/// create an implicit breakpoint"): with a breakpoint after the tools only, each request reads
+/// or writes S + T and sends the rest as plain input. Turn 0 of h sessions finds S + T warm;
+/// every later turn reads it (its own session refreshed it 10 s earlier). gpt-5.6-sol: input $4,
+/// 30-minute write $5, read $0.40, output $20 per million.
+#[test]
+fn gpt_5_6_explicit_mode_writes_only_the_placed_breakpoints() {
+    let r = run(&text(
+        "gpt-5.6-sol",
+        0,
+        false,
+        10,
+        "PromptCache(placement: Tools, mode: Explicit)",
+    ));
+    let n = r.sessions;
+    let cached = r.tokens[1];
+    let read = cached[Bucket::CacheRead.index()];
+    let later_turns = n * (TURNS - 1) * (S + T);
+    assert_eq!((read - later_turns) % (S + T), 0);
+    let h = (read - later_turns) / (S + T);
+    assert!(h > 0 && h <= n);
+    let write = (n - h) * (S + T);
+    assert_eq!(cached[Bucket::CacheWrite30m.index()], write);
+    let input = n * (0..TURNS).map(|k| prompt(k, 0)).sum::<u64>() - n * TURNS * (S + T);
+    assert_eq!(cached[Bucket::Input.index()], input);
+    same_money(
+        r.cost[1],
+        write as f64 * 5e-6
+            + read as f64 * 0.40e-6
+            + input as f64 * 4e-6
+            + (n * TURNS * OUTPUT) as f64 * 20e-6,
+    );
+    // The mode is OpenAI's: refused on an Anthropic model, naming the field.
+    let text = text(
+        "claude-sonnet-4-6",
+        0,
+        false,
+        10,
+        "PromptCache(placement: Tools, mode: Explicit)",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.ron");
+    std::fs::write(&path, text).unwrap();
+    let out = crate::support::bin()
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("strategies[0].prompt_cache.mode: Explicit is the mode of OpenAI GPT-5.6"),
+        "{err}"
     );
 }

@@ -299,6 +299,11 @@ pub struct PromptCacheFile {
     /// Breakpoints: `System`, `Tools`, `FullPrompt` (default) or `History`.
     #[serde(default)]
     pub placement: crate::model::strategy::Placement,
+    /// OpenAI GPT-5.6 and later: `Implicit` (default) keeps the provider's implicit breakpoint
+    /// at the end of each prompt beside the placement's; `Explicit` (`mode: "explicit"`) drops
+    /// it, so the placement's breakpoints are all there is, as on Anthropic.
+    #[serde(default)]
+    pub mode: crate::model::strategy::CacheMode,
     /// What-if bound: entries never expire (no provider offers this; it shows the most any
     /// TTL could read). Writes are priced at `ttl`'s price and storage is not billed.
     #[serde(default)]

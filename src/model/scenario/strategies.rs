@@ -3,7 +3,8 @@
 
 use crate::foundations::pricing::{CacheKind, Catalog, Mode, Ttl};
 use crate::model::strategy::{
-    BatchChoice, CacheChoice, ContextPolicy, EndpointLevers, Placement, Strategy, caches_implicitly,
+    BatchChoice, CacheChoice, CacheMode, ContextPolicy, EndpointLevers, Placement, Strategy,
+    caches_implicitly,
 };
 
 use super::check::{Validator, trim_float, unknown_endpoint, unknown_model};
@@ -232,12 +233,26 @@ fn resolve_prompt_cache(
         } else {
             pc.placement
         };
+        let explicit_mode = pc.mode == CacheMode::Explicit;
+        if explicit_mode && rules.kind != CacheKind::ImplicitBreakpoint {
+            v.err(
+                format!("{pp}.mode"),
+                format!(
+                    "Explicit is the mode of OpenAI GPT-5.6 and later models, which place an \
+                     implicit breakpoint of their own; {:?} (endpoint {:?}) has only the \
+                     placement's breakpoints anyway: drop `mode`",
+                    e.model, e.name
+                ),
+            );
+            continue;
+        }
         levers[ei].prompt_cache = Some(CacheChoice {
             ttl,
             placement,
             opted_in: true,
             unbounded: pc.unbounded,
             implicit_hit_share: None,
+            explicit_mode,
         });
     }
 }
@@ -269,11 +284,16 @@ fn resolve_implicit(
             format!("must be between 0 and 1 (got {})", trim_float(share)),
         );
     }
-    if pc.ttl.is_some() || pc.placement != Placement::FullPrompt || pc.unbounded {
+    if pc.ttl.is_some()
+        || pc.placement != Placement::FullPrompt
+        || pc.unbounded
+        || pc.mode != CacheMode::Implicit
+    {
         v.err(
             pp,
-            "implicit caching has no TTL, placement or unbounded option (the provider decides \
-             what it keeps); give implicit_hit_share alone, or drop it for an explicit cache",
+            "implicit caching has no TTL, placement, mode or unbounded option (the provider \
+             decides what it keeps); give implicit_hit_share alone, or drop it for an explicit \
+             cache",
         );
     }
     if v.errors.len() == before {
@@ -283,6 +303,7 @@ fn resolve_implicit(
             opted_in: true,
             unbounded: false,
             implicit_hit_share: Some(share),
+            explicit_mode: false,
         });
     }
 }
@@ -519,6 +540,7 @@ fn automatic_levers(e: &Endpoint) -> EndpointLevers {
             opted_in: false,
             unbounded: false,
             implicit_hit_share: None,
+            explicit_mode: false,
         }),
         routing: None,
         context: None,

@@ -293,6 +293,7 @@ fn endpoint_cache(price: &ModelPrice, id: &str, e: &Endpoint, c: CacheChoice) ->
     EndpointCache {
         rules,
         implicit_hit_share: c.implicit_hit_share,
+        explicit_mode: c.explicit_mode,
         ttl: c.ttl,
         placement: c.placement,
         context_in_history: e.prompt.context_in_history,
@@ -347,6 +348,7 @@ fn routed_cache(
             opted_in: endpoint.is_some_and(|c| c.opted_in),
             unbounded: endpoint.is_some_and(|c| c.unbounded),
             implicit_hit_share: None,
+            explicit_mode: false,
         }),
         // The implicit breakpoint always; the explicit ones the strategy placed, if it did.
         CacheKind::ImplicitBreakpoint => Some(CacheChoice {
@@ -357,6 +359,7 @@ fn routed_cache(
             opted_in: endpoint.is_some_and(|c| c.opted_in),
             unbounded: endpoint.is_some_and(|c| c.unbounded),
             implicit_hit_share: None,
+            explicit_mode: endpoint.is_some_and(|c| c.opted_in && c.explicit_mode),
         }),
         CacheKind::Explicit | CacheKind::ExplicitWithStorage => {
             let c = endpoint.filter(|c| c.opted_in)?;

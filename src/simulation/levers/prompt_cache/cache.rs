@@ -399,6 +399,7 @@ mod tests {
             salt: 1,
             unbounded: false,
             implicit_hit_share: None,
+            explicit_mode: false,
         }
     }
 

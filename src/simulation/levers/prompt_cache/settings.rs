@@ -41,6 +41,9 @@ pub struct EndpointCache {
     /// Gemini implicit caching: this share of what the provider could read is read (billed at
     /// the cached rate), the rest and every write billed as plain input.
     pub implicit_hit_share: Option<f64>,
+    /// OpenAI GPT-5.6 and later with `mode: Explicit`: no implicit breakpoint, so the
+    /// placement's breakpoints are read as Anthropic's are.
+    pub explicit_mode: bool,
 }
 
 /// Expiry distance of an unbounded cache: far beyond any horizon, without overflowing.
@@ -56,6 +59,8 @@ impl EndpointCache {
     /// | `FullPrompt` | tools, end of prompt | end of prompt (implicit) |
     /// | `History` | tools, end of history | tools, end of history, end of prompt (implicit) |
     ///
+    /// With `mode: Explicit` (OpenAI), an OpenAI model's breakpoints are Anthropic's column.
+    ///
     /// Every placement writes at most three breakpoints, within both providers' limit of four
     /// per request (OpenAI: "Each request can write up to four breakpoints"; Anthropic: "You
     /// can define up to 4 cache breakpoints"). Providers that match any prefix (`Automatic`, `ExplicitWithStorage`)
@@ -66,7 +71,7 @@ impl EndpointCache {
             self.rules.kind,
             CacheKind::Explicit | CacheKind::ImplicitBreakpoint
         );
-        let implicit = self.rules.kind == CacheKind::ImplicitBreakpoint;
+        let implicit = self.rules.kind == CacheKind::ImplicitBreakpoint && !self.explicit_mode;
         let (system, tools, history, prompt) = match self.placement {
             Placement::System => (true, false, false, implicit),
             Placement::Tools => (false, true, false, implicit),
