@@ -127,3 +127,72 @@ impl EndpointCache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No placement, provider or mode writes more than the four breakpoints a request may
+    /// carry (Anthropic: "You can define up to 4 cache breakpoints"; OpenAI: "Each request can
+    /// write up to four breakpoints"), the implicit one included.
+    #[test]
+    fn every_placement_stays_within_four_breakpoints() {
+        for kind in [
+            CacheKind::Automatic,
+            CacheKind::ImplicitBreakpoint,
+            CacheKind::Explicit,
+            CacheKind::ExplicitWithStorage,
+        ] {
+            for placement in [
+                Placement::System,
+                Placement::Tools,
+                Placement::FullPrompt,
+                Placement::History,
+            ] {
+                for explicit_mode in [false, true] {
+                    let mut rules = CacheRules::none();
+                    rules.kind = kind;
+                    let c = EndpointCache {
+                        rules,
+                        ttl: Ttl::M5,
+                        placement,
+                        context_in_history: false,
+                        salt: 0,
+                        unbounded: false,
+                        implicit_hit_share: None,
+                        explicit_mode,
+                    };
+                    let m = c.marks();
+                    let n = [m.system, m.tools, m.history, m.prompt]
+                        .iter()
+                        .filter(|b| **b)
+                        .count();
+                    assert!((1..=4).contains(&n), "{kind:?} {placement:?}: {n}");
+                    // Entries only at breakpoints for the two breakpoint providers.
+                    assert_eq!(
+                        m.every_boundary,
+                        !matches!(kind, CacheKind::Explicit | CacheKind::ImplicitBreakpoint)
+                    );
+                }
+            }
+        }
+        // GPT-5.6's FullPrompt is the implicit breakpoint alone; in explicit mode, Anthropic's.
+        let mut rules = CacheRules::none();
+        rules.kind = CacheKind::ImplicitBreakpoint;
+        let mut c = EndpointCache {
+            rules,
+            ttl: Ttl::M30,
+            placement: Placement::FullPrompt,
+            context_in_history: false,
+            salt: 0,
+            unbounded: false,
+            implicit_hit_share: None,
+            explicit_mode: false,
+        };
+        let m = c.marks();
+        assert!(m.prompt && !m.tools && !m.system && !m.history);
+        c.explicit_mode = true;
+        let m = c.marks();
+        assert!(m.prompt && m.tools && !m.system && !m.history);
+    }
+}
