@@ -1,10 +1,15 @@
 //! `tokencast audit`: price recorded usage exactly as recorded, and say which lever fits.
 //!
 //! Every row is billed on its model at the catalog's prices: prompt tokens split into cache
-//! reads (`cache_read_tokens`), cache writes (`cache_write_tokens`, priced as 5-minute writes:
-//! no trace format says which TTL was used) and uncached input (the rest: LiteLLM's convention
+//! reads (`cache_read_tokens`), cache writes and uncached input (the rest: LiteLLM's convention
 //! that `input_tokens` includes cached tokens); output into reasoning (`reasoning_tokens`) and
-//! visible output (the rest). Rows marked `batch` are billed at batch prices. A request whose
+//! visible output (the rest). Cache writes are priced by TTL: `cache_write_5m_tokens` at the
+//! 5-minute write rate, `cache_write_1h_tokens` at the 1-hour rate (Anthropic's usage reports
+//! both), and `cache_write_tokens`, which says no TTL, at the 5-minute rate, or at the rate of
+//! the model's only or default TTL when it has no 5-minute one (OpenAI GPT-5.6: 30 minutes). A
+//! write price the catalog lacks is the input price (`ModelPrice::rate_per_token`); a row
+//! recording writes of a TTL its model does not offer (1-hour writes on GPT-5.6) is an error
+//! naming the row and the model. Rows marked `batch` are billed at batch prices. A request whose
 //! prompt is above the model's long-context threshold is billed entirely at the tier's rates.
 //!
 //! The result is a report with one strategy, `recorded`, in the usual contract, plus an

@@ -399,7 +399,7 @@ impl<'a> Feed<'a> {
             self.days = day + 1;
             self.fleet.ensure_days(self.days);
         }
-        if r.cache_read_tokens.unwrap_or(0) + r.cache_write_tokens.unwrap_or(0) > 0 {
+        if r.cache_read_tokens.unwrap_or(0) + r.cache_write_total() > 0 {
             self.recorded_cache += 1;
         }
         self.rows += 1;

@@ -304,3 +304,208 @@ fn synth_then_audit_reproduces_the_baseline() {
     // Repeated FAQ intents are visible to the audit.
     assert!(audited["audit"]["intent_repeat_ratio"].as_f64().unwrap() > 0.3);
 }
+
+/// Issue #14: writes split by TTL (Anthropic's `ephemeral_5m_input_tokens` and
+/// `ephemeral_1h_input_tokens`) are each priced at their own rate, in CSV and JSONL alike. The
+/// expected cost is claude-sonnet-4-6's published prices per million tokens: $3 input, $3.75
+/// 5-minute write, $6 1-hour write, $0.30 read, $15 output.
+#[test]
+fn cache_writes_split_by_ttl_are_priced_at_their_own_rates() {
+    let (input, write_5m, write_1h, read, output) = (3e-6, 3.75e-6, 6e-6, 0.3e-6, 15e-6);
+    // input, read, cache_write_tokens, 5m, 1h, output; None is an empty cell / absent key.
+    type Row = (u64, Option<u64>, Option<u64>, Option<u64>, Option<u64>, u64);
+    let rows: [Row; 5] = [
+        (10_000, None, None, Some(2_000), Some(3_000), 500),
+        (8_000, Some(6_000), None, None, Some(1_000), 200),
+        (9_000, Some(4_000), None, Some(4_500), Some(0), 300),
+        // cache_write_tokens, on a row of its own, is a 5-minute write on this model.
+        (4_000, Some(3_000), Some(500), None, None, 100),
+        (1_200, None, None, Some(0), Some(0), 50),
+    ];
+    let cost = |(i, r, w, w5, w1, o): Row| {
+        let (r, w, w5, w1) = (
+            r.unwrap_or(0),
+            w.unwrap_or(0),
+            w5.unwrap_or(0),
+            w1.unwrap_or(0),
+        );
+        (i - r - w - w5 - w1) as f64 * input
+            + r as f64 * read
+            + (w + w5) as f64 * write_5m
+            + w1 as f64 * write_1h
+            + o as f64 * output
+    };
+    // By hand, the first row: 5,000 uncached, 2,000 written for 5 minutes, 3,000 for an hour.
+    assert!(
+        (cost(rows[0]) - (5_000.0 * 3.0 + 2_000.0 * 3.75 + 3_000.0 * 6.0 + 500.0 * 15.0) / 1e6)
+            .abs()
+            < 1e-15
+    );
+    let expected: f64 = rows.iter().map(|r| cost(*r)).sum();
+
+    let cell = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+    let mut csv =
+        "timestamp,model,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,\
+                   cache_write_5m_tokens,cache_write_1h_tokens\n"
+            .to_string();
+    let mut jsonl = String::new();
+    for (k, &(i, r, w, w5, w1, o)) in rows.iter().enumerate() {
+        csv += &format!(
+            "{},claude-sonnet-4-6,{i},{o},{},{},{},{}\n",
+            k * 1000,
+            cell(r),
+            cell(w),
+            cell(w5),
+            cell(w1)
+        );
+        let mut obj = serde_json::json!({
+            "timestamp": k * 1000, "model": "claude-sonnet-4-6",
+            "input_tokens": i, "output_tokens": o,
+        });
+        for (key, n) in [
+            ("cache_read_tokens", r),
+            ("cache_write_tokens", w),
+            ("cache_write_5m_tokens", w5),
+            ("cache_write_1h_tokens", w1),
+        ] {
+            if let Some(n) = n {
+                obj[key] = n.into();
+            }
+        }
+        jsonl += &format!("{obj}\n");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, format) in [
+        ("t.csv", csv, "native-csv"),
+        ("t.jsonl", jsonl, "native-jsonl"),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        let v = audit_json(&[p.to_str().unwrap()]);
+        assert_eq!(v["audit"]["format"], format);
+        let r = &v["strategies"]["recorded"];
+        let got = r["cost_usd"]["mean"].as_f64().unwrap();
+        assert!(
+            (got - expected).abs() < 1e-12,
+            "{name}: {got} vs {expected}"
+        );
+        assert_eq!(
+            r["tokens"]["cache_write_5m"],
+            2_000.0 + 4_500.0 + 500.0,
+            "{name}"
+        );
+        assert_eq!(r["tokens"]["cache_write_1h"], 3_000.0 + 1_000.0, "{name}");
+        assert_eq!(r["tokens"]["cache_read"], 13_000.0, "{name}");
+        assert_eq!(
+            r["tokens"]["input"],
+            5_000.0 + 1_000.0 + 500.0 + 500.0 + 1_200.0,
+            "{name}"
+        );
+    }
+}
+
+/// Issue #14: the rows a per-TTL write cannot be priced on, each an error naming its line.
+#[test]
+fn cache_writes_split_by_ttl_are_refused_where_ambiguous_or_unpriceable() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "timestamp,model,input_tokens,output_tokens,cache_write_tokens,\
+                  cache_write_5m_tokens,cache_write_1h_tokens\n";
+    let cases = [
+        (
+            "both.csv",
+            format!(
+                "{header}0,claude-sonnet-4-6,1000,1,200,,\n1,claude-sonnet-4-6,1000,1,200,200,\n"
+            ),
+            "both.csv:3: both cache_write_tokens (200) and cache_write_5m_tokens (200); give \
+             writes split by TTL as cache_write_5m_tokens and cache_write_1h_tokens and leave \
+             cache_write_tokens empty"
+                .to_string(),
+        ),
+        (
+            "over.csv",
+            format!("{header}0,claude-sonnet-4-6,1000,1,,600,401\n"),
+            "over.csv:2: cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens \
+             (1001) exceed input_tokens (1000)"
+                .to_string(),
+        ),
+        (
+            "gpt.csv",
+            // GPT-5.6 caches for 30 minutes or 12 hours: a 1-hour write is not its usage.
+            format!("{header}0,gpt-5.6-luna,1000,1,,,0\n1,gpt-5.6-luna,1000,1,,,300\n"),
+            "gpt.csv:3: cache_write_1h_tokens is 300 but \"gpt-5.6-luna\" has no 1h cache TTL \
+             in tokencast built-in (LiteLLM 1.110.2 price map) (it has cache TTLs 30m, 12h); \
+             check the row's model, record writes of the model's default TTL as \
+             cache_write_tokens, or pass --prices with a catalog whose entry has the 1h TTL"
+                .to_string(),
+        ),
+        (
+            "mini.jsonl",
+            "{\"timestamp\": 0, \"model\": \"gpt-4o-mini\", \"input_tokens\": 100, \
+             \"output_tokens\": 1, \"cache_write_1h_tokens\": 10}\n"
+                .to_string(),
+            "mini.jsonl:1: cache_write_1h_tokens is 10 but \"gpt-4o-mini\" has no 1h cache TTL"
+                .to_string(),
+        ),
+        (
+            "luna5m.jsonl",
+            "{\"timestamp\": 0, \"model\": \"gpt-5.6-luna\", \"input_tokens\": 100, \
+             \"output_tokens\": 1, \"cache_write_5m_tokens\": 10}\n"
+                .to_string(),
+            "luna5m.jsonl:1: cache_write_5m_tokens is 10 but \"gpt-5.6-luna\" has no 5m cache TTL"
+                .to_string(),
+        ),
+    ];
+    for (name, text, message) in cases {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        bin()
+            .arg("audit")
+            .arg(&p)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+}
+
+/// Issue #14: a catalog entry that offers the 1-hour TTL but has no 1-hour write price bills
+/// those writes at its input price, as every missing write price is (`rate_per_token`).
+#[test]
+fn a_one_hour_write_without_its_price_is_billed_at_the_input_price() {
+    let dir = tempfile::tempdir().unwrap();
+    let prices = dir.path().join("prices.ron");
+    std::fs::write(
+        &prices,
+        r#"(
+    source: "test",
+    effective_date: "2026-12-05",
+    models: {
+        "no-1h-price": (
+            provider: "anthropic",
+            mode: Chat,
+            max_input_tokens: 200000,
+            max_output_tokens: 8000,
+            standard: (input: 3.0, output: 15.0, cache_read: 0.3, cache_write_5m: 3.75),
+            cache: (kind: Explicit, min_prefix_tokens: 1024, granularity_tokens: 1, ttls: [M5, H1], refresh_on_hit: true),
+        ),
+    },
+)"#,
+    )
+    .unwrap();
+    let trace = dir.path().join("t.jsonl");
+    std::fs::write(
+        &trace,
+        "{\"timestamp\": 0, \"model\": \"no-1h-price\", \"input_tokens\": 1000, \
+         \"output_tokens\": 10, \"cache_write_5m_tokens\": 200, \"cache_write_1h_tokens\": 300}\n",
+    )
+    .unwrap();
+    let v = audit_json(&[
+        trace.to_str().unwrap(),
+        "--prices",
+        prices.to_str().unwrap(),
+    ]);
+    let got = v["strategies"]["recorded"]["cost_usd"]["mean"]
+        .as_f64()
+        .unwrap();
+    let expected = (500.0 * 3.0 + 200.0 * 3.75 + 300.0 * 3.0 + 10.0 * 15.0) / 1e6;
+    assert!((got - expected).abs() < 1e-15, "{got} vs {expected}");
+}

@@ -131,6 +131,30 @@ fn unsorted_traces_need_sort() {
     );
 }
 
+/// Issue #14: writes split by TTL are recorded cache too, which replay ignores and says so.
+#[test]
+fn cache_writes_split_by_ttl_count_as_recorded_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.jsonl");
+    std::fs::write(
+        &p,
+        "{\"timestamp\": 0, \"input_tokens\": 5000, \"output_tokens\": 10, \"cache_write_1h_tokens\": 4000}\n\
+         {\"timestamp\": 1000, \"input_tokens\": 5000, \"output_tokens\": 10, \"cache_write_5m_tokens\": 0}\n\
+         {\"timestamp\": 2000, \"input_tokens\": 5000, \"output_tokens\": 10, \"cache_write_5m_tokens\": 300}\n",
+    )
+    .unwrap();
+    let v = json(&["replay", p.to_str().unwrap(), "--model", "claude-haiku-4-5"]);
+    assert_eq!(v["strategies"]["baseline"]["requests"]["mean"], 3.0);
+    assert!(
+        v["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("2 rows record cache reads or writes: ignored"),
+        "{}",
+        v["warnings"]
+    );
+}
+
 #[test]
 fn rows_must_name_a_scenario_endpoint() {
     bin()

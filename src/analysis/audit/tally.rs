@@ -105,6 +105,11 @@ impl Tally {
         path: &str,
     ) -> Result<(), TraceRunError> {
         let (model_id, price) = model_of(r, catalog, default_model, path)?;
+        check_write_ttls(r, price).map_err(|ttl| TraceRunError::Row {
+            path: path.to_string(),
+            line: r.line,
+            message: no_ttl_message(r, model_id, price, ttl, &catalog.source),
+        })?;
         let day = self.day_of(r, path)?;
         let ep = self.endpoint(r.endpoint.as_deref().unwrap_or("all"));
         let model = self.models.index(model_id);
@@ -356,17 +361,66 @@ fn write_bucket(price: &ModelPrice) -> Bucket {
     }
 }
 
-/// The row's tokens per bucket: prompt into cache reads, cache writes (into `write`, see
-/// [`write_bucket`]) and uncached input; output into reasoning and visible output.
+/// Writes recorded with a TTL (`cache_write_5m_tokens`, `cache_write_1h_tokens`) need a model
+/// that offers that TTL: a 1-hour write on a model without one is a wrong model or a catalog
+/// entry without the 1-hour price, and billing it at some other rate would misprice the row
+/// silently. The TTL the model lacks is the error; counts of 0 need nothing.
+#[inline]
+fn check_write_ttls(r: &TraceRecord, price: &ModelPrice) -> Result<(), Ttl> {
+    for (ttl, n) in [
+        (Ttl::M5, r.cache_write_5m_tokens),
+        (Ttl::H1, r.cache_write_1h_tokens),
+    ] {
+        if n.unwrap_or(0) > 0 && !price.cache.ttls.contains(&ttl) {
+            return Err(ttl);
+        }
+    }
+    Ok(())
+}
+
+/// Why a row's writes with `ttl` cannot be priced on `model_id`, and what would do.
+#[cold]
+fn no_ttl_message(
+    r: &TraceRecord,
+    model_id: &str,
+    price: &ModelPrice,
+    ttl: Ttl,
+    source: &str,
+) -> String {
+    let (field, n) = match ttl {
+        Ttl::M5 => ("cache_write_5m_tokens", r.cache_write_5m_tokens),
+        _ => ("cache_write_1h_tokens", r.cache_write_1h_tokens),
+    };
+    let offered = if price.cache.ttls.is_empty() {
+        "no prompt-cache TTL".to_string()
+    } else {
+        let ttls: Vec<String> = price.cache.ttls.iter().map(Ttl::to_string).collect();
+        format!("cache TTLs {}", ttls.join(", "))
+    };
+    format!(
+        "{field} is {} but {model_id:?} has no {ttl} cache TTL in {source} (it has {offered}); \
+         check the row's model, record writes of the model's default TTL as \
+         cache_write_tokens, or pass --prices with a catalog whose entry has the {ttl} TTL",
+        n.unwrap_or(0)
+    )
+}
+
+/// The row's tokens per bucket: prompt into cache reads, cache writes and uncached input;
+/// output into reasoning and visible output. `cache_write_tokens` goes into `write_to` (see
+/// [`write_bucket`]), `cache_write_5m_tokens` into the 5-minute bucket and
+/// `cache_write_1h_tokens` into the 1-hour one.
 #[inline]
 fn split_tokens(r: &TraceRecord, write_to: Bucket) -> [u64; Bucket::ALL.len()] {
     let read = r.cache_read_tokens.unwrap_or(0);
-    let write = r.cache_write_tokens.unwrap_or(0);
     let reasoning = r.reasoning_tokens.unwrap_or(0);
     let mut tokens = [0u64; Bucket::ALL.len()];
-    tokens[Bucket::Input.index()] = r.input_tokens - read - write;
+    tokens[Bucket::Input.index()] = r.input_tokens - read - r.cache_write_total();
     tokens[Bucket::CacheRead.index()] = read;
-    tokens[write_to.index()] = write;
+    // A checked row gives `cache_write_tokens` or the split counts, never both, so at most one
+    // count lands in a bucket; adding keeps that true of any row.
+    tokens[write_to.index()] += r.cache_write_tokens.unwrap_or(0);
+    tokens[Bucket::CacheWrite5m.index()] += r.cache_write_5m_tokens.unwrap_or(0);
+    tokens[Bucket::CacheWrite1h.index()] += r.cache_write_1h_tokens.unwrap_or(0);
     tokens[Bucket::Reasoning.index()] = reasoning;
     tokens[Bucket::Output.index()] = r.output_tokens - reasoning;
     tokens

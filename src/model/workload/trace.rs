@@ -12,9 +12,19 @@
 //! Native columns: `timestamp` (RFC 3339 or integer milliseconds), `input_tokens` (all prompt
 //! tokens, cached ones included), `output_tokens` (reasoning included, OpenAI's convention),
 //! and optionally `session_id`, `endpoint`, `user_id`, `model`, `cache_read_tokens`,
-//! `cache_write_tokens`, `reasoning_tokens`, `prefix_hashes` (space-separated block ids),
-//! `block_tokens`, `intent`, `batch` (`true`/`false`). Empty cells are absent values. Unknown
-//! columns are an error (a misspelt `cache_read_tokens` must not silently price as uncached).
+//! `cache_write_tokens`, `cache_write_5m_tokens`, `cache_write_1h_tokens`, `reasoning_tokens`,
+//! `prefix_hashes` (space-separated block ids), `block_tokens`, `intent`, `batch`
+//! (`true`/`false`). Empty cells are absent values. Unknown columns are an error (a misspelt
+//! `cache_read_tokens` must not silently price as uncached).
+//!
+//! Cache writes come one of two ways. `cache_write_5m_tokens` and `cache_write_1h_tokens` split
+//! them by TTL, as Anthropic's usage does (`usage.cache_creation.ephemeral_5m_input_tokens` and
+//! `ephemeral_1h_input_tokens`); `cache_write_tokens` is for traces that do not say the TTL, and
+//! means 5-minute writes, or writes of the model's only or default TTL when it has no 5-minute
+//! one. A row giving `cache_write_tokens` and either split column (even 0) is an error naming
+//! both: `cache_write_tokens` could be the 5-minute part or the total of every TTL (Anthropic's
+//! `cache_creation_input_tokens` is the total). Cache reads plus every write are at most
+//! `input_tokens`.
 //!
 //! Rows are read one at a time; nothing is held but the current row. A bad row is an error
 //! naming its line; callers decide whether to stop (the default) or count and skip it.
@@ -111,7 +121,7 @@ impl fmt::Display for TraceFormat {
 }
 
 /// Native column names.
-pub const NATIVE_COLUMNS: [&str; 14] = [
+pub const NATIVE_COLUMNS: [&str; 16] = [
     "timestamp",
     "input_tokens",
     "output_tokens",
@@ -121,6 +131,8 @@ pub const NATIVE_COLUMNS: [&str; 14] = [
     "model",
     "cache_read_tokens",
     "cache_write_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
     "reasoning_tokens",
     "prefix_hashes",
     "block_tokens",

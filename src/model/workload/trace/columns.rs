@@ -6,7 +6,8 @@
 
 use super::{NATIVE_COLUMNS, TraceFormat};
 
-/// Column indices by meaning, for CSV formats.
+/// Column indices by meaning, for CSV formats: a meaning's index is its position in
+/// [`NATIVE_COLUMNS`], which the native header relies on.
 pub(super) mod col {
     pub const TIME: usize = 0;
     pub const INPUT: usize = 1;
@@ -17,12 +18,14 @@ pub(super) mod col {
     pub const MODEL: usize = 6;
     pub const CACHE_READ: usize = 7;
     pub const CACHE_WRITE: usize = 8;
-    pub const REASONING: usize = 9;
-    pub const PREFIX: usize = 10;
-    pub const BLOCK: usize = 11;
-    pub const INTENT: usize = 12;
-    pub const BATCH: usize = 13;
-    pub const N: usize = 14;
+    pub const CACHE_WRITE_5M: usize = 9;
+    pub const CACHE_WRITE_1H: usize = 10;
+    pub const REASONING: usize = 11;
+    pub const PREFIX: usize = 12;
+    pub const BLOCK: usize = 13;
+    pub const INTENT: usize = 14;
+    pub const BATCH: usize = 15;
+    pub const N: usize = 16;
 }
 
 /// What each column of a `format` file with `headers` is (a `col` index), if used. Each
@@ -136,5 +139,35 @@ impl Header<'_> {
             )
         })?);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_meaning_is_its_native_column() {
+        assert_eq!(NATIVE_COLUMNS.len(), col::N);
+        for (i, name) in [
+            (col::TIME, "timestamp"),
+            (col::INPUT, "input_tokens"),
+            (col::OUTPUT, "output_tokens"),
+            (col::SESSION, "session_id"),
+            (col::ENDPOINT, "endpoint"),
+            (col::USER, "user_id"),
+            (col::MODEL, "model"),
+            (col::CACHE_READ, "cache_read_tokens"),
+            (col::CACHE_WRITE, "cache_write_tokens"),
+            (col::CACHE_WRITE_5M, "cache_write_5m_tokens"),
+            (col::CACHE_WRITE_1H, "cache_write_1h_tokens"),
+            (col::REASONING, "reasoning_tokens"),
+            (col::PREFIX, "prefix_hashes"),
+            (col::BLOCK, "block_tokens"),
+            (col::INTENT, "intent"),
+            (col::BATCH, "batch"),
+        ] {
+            assert_eq!(NATIVE_COLUMNS[i], name);
+        }
     }
 }

@@ -40,6 +40,8 @@ pub(super) fn fill_csv(
     set(&mut out.user_id, cells.get(col::USER));
     out.cache_read_tokens = cells.count(col::CACHE_READ, "cache_read_tokens")?;
     out.cache_write_tokens = cells.count(col::CACHE_WRITE, "cache_write_tokens")?;
+    out.cache_write_5m_tokens = cells.count(col::CACHE_WRITE_5M, "cache_write_5m_tokens")?;
+    out.cache_write_1h_tokens = cells.count(col::CACHE_WRITE_1H, "cache_write_1h_tokens")?;
     out.reasoning_tokens = cells.count(col::REASONING, "reasoning_tokens")?;
     out.block_tokens = cells.count(col::BLOCK, "block_tokens")?;
     set(&mut out.intent, cells.get(col::INTENT));

@@ -101,6 +101,8 @@ fn native_record(o: &JsonRow<'_>, line: u64) -> Result<TraceRecord, String> {
         model: o.string("model")?,
         cache_read_tokens: o.count("cache_read_tokens")?,
         cache_write_tokens: o.count("cache_write_tokens")?,
+        cache_write_5m_tokens: o.count("cache_write_5m_tokens")?,
+        cache_write_1h_tokens: o.count("cache_write_1h_tokens")?,
         reasoning_tokens: o.count("reasoning_tokens")?,
         prefix_hashes: o.hashes("prefix_hashes")?,
         block_tokens: o.count("block_tokens")?,

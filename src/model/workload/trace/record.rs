@@ -23,8 +23,16 @@ pub struct TraceRecord {
     pub model: Option<String>,
     /// Prompt tokens read from the provider's cache.
     pub cache_read_tokens: Option<u64>,
-    /// Prompt tokens written to the provider's cache.
+    /// Prompt tokens written to the provider's cache with a 5-minute TTL, or with the model's
+    /// only (or default) TTL when it has no 5-minute one; for traces that do not split writes
+    /// by TTL. A row gives either this or the per-TTL counts below, never both.
     pub cache_write_tokens: Option<u64>,
+    /// Prompt tokens written to the cache with a 5-minute TTL (Anthropic's
+    /// `usage.cache_creation.ephemeral_5m_input_tokens`).
+    pub cache_write_5m_tokens: Option<u64>,
+    /// Prompt tokens written to the cache with a 1-hour TTL (Anthropic's
+    /// `usage.cache_creation.ephemeral_1h_input_tokens`).
+    pub cache_write_1h_tokens: Option<u64>,
     /// Reasoning tokens (part of `output_tokens`).
     pub reasoning_tokens: Option<u64>,
     /// Prefix block ids, in prompt order.
@@ -60,6 +68,8 @@ fn check_sizes(r: &TraceRecord) -> Result<(), String> {
         ("output_tokens", Some(r.output_tokens)),
         ("cache_read_tokens", r.cache_read_tokens),
         ("cache_write_tokens", r.cache_write_tokens),
+        ("cache_write_5m_tokens", r.cache_write_5m_tokens),
+        ("cache_write_1h_tokens", r.cache_write_1h_tokens),
         ("reasoning_tokens", r.reasoning_tokens),
         ("block_tokens", r.block_tokens),
     ] {
@@ -75,18 +85,36 @@ fn check_sizes(r: &TraceRecord) -> Result<(), String> {
     Ok(())
 }
 
+impl TraceRecord {
+    /// Prompt tokens written to the cache, every TTL together (`cache_write_tokens`, or
+    /// `cache_write_5m_tokens` + `cache_write_1h_tokens`). Saturates; [`check`] bounds each
+    /// count, so a checked row's sum is exact.
+    pub fn cache_write_total(&self) -> u64 {
+        self.cache_write_tokens
+            .unwrap_or(0)
+            .saturating_add(self.cache_write_5m_tokens.unwrap_or(0))
+            .saturating_add(self.cache_write_1h_tokens.unwrap_or(0))
+    }
+}
+
 /// Rules every format's rows must meet: a timestamp before the year 3000, plausible token counts
 /// and consistent ones.
 pub(super) fn check(r: &TraceRecord) -> Result<(), String> {
     super::span::check_time(r.time_ms)?;
     check_sizes(r)?;
+    check_write_columns(r)?;
     let cached = r
         .cache_read_tokens
         .unwrap_or(0)
-        .saturating_add(r.cache_write_tokens.unwrap_or(0));
+        .saturating_add(r.cache_write_total());
     if cached > r.input_tokens {
+        let writes = if r.cache_write_5m_tokens.is_some() || r.cache_write_1h_tokens.is_some() {
+            "cache_write_5m_tokens + cache_write_1h_tokens"
+        } else {
+            "cache_write_tokens"
+        };
         return Err(format!(
-            "cache_read_tokens + cache_write_tokens ({cached}) exceed input_tokens ({}); input_tokens must include cached tokens",
+            "cache_read_tokens + {writes} ({cached}) exceed input_tokens ({}); input_tokens must include cached tokens",
             r.input_tokens
         ));
     }
@@ -99,6 +127,31 @@ pub(super) fn check(r: &TraceRecord) -> Result<(), String> {
         ));
     }
     check_blocks(r)
+}
+
+/// A row gives its cache writes either as `cache_write_tokens` (one count, 5-minute or the
+/// model's only TTL) or split by TTL (`cache_write_5m_tokens`, `cache_write_1h_tokens`), never
+/// both, zeros included: with both, `cache_write_tokens` could be the 5-minute part or the total
+/// of every TTL (Anthropic's `cache_creation_input_tokens` is the total), and the row's price
+/// would depend on which was meant.
+fn check_write_columns(r: &TraceRecord) -> Result<(), String> {
+    let Some(generic) = r.cache_write_tokens else {
+        return Ok(());
+    };
+    let split = [
+        ("cache_write_5m_tokens", r.cache_write_5m_tokens),
+        ("cache_write_1h_tokens", r.cache_write_1h_tokens),
+    ];
+    for (field, n) in split {
+        if let Some(n) = n {
+            return Err(format!(
+                "both cache_write_tokens ({generic}) and {field} ({n}); give writes split by TTL \
+                 as cache_write_5m_tokens and cache_write_1h_tokens and leave cache_write_tokens \
+                 empty, or only cache_write_tokens when the trace does not say the TTL"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Prefix blocks cover the prompt: block `i` holds tokens `[i·b, min((i+1)·b, input_tokens))`
@@ -162,6 +215,71 @@ mod tests {
         // The consistency check no longer overflows on such a row (it used to panic in debug).
         r.cache_write_tokens = Some(u64::MAX);
         assert!(check(&r).is_err());
+    }
+
+    #[test]
+    fn cache_writes_split_by_ttl_are_checked_with_the_other_cached_tokens() {
+        let row = |read, write, w5m, w1h| TraceRecord {
+            input_tokens: 1000,
+            output_tokens: 10,
+            cache_read_tokens: read,
+            cache_write_tokens: write,
+            cache_write_5m_tokens: w5m,
+            cache_write_1h_tokens: w1h,
+            ..TraceRecord::default()
+        };
+        // Reads and both TTLs up to input_tokens; the split columns alone or with reads.
+        assert_eq!(check(&row(Some(400), None, Some(200), Some(400))), Ok(()));
+        assert_eq!(check(&row(None, None, None, Some(1000))), Ok(()));
+        assert_eq!(
+            row(Some(400), None, Some(200), Some(400)).cache_write_total(),
+            600
+        );
+        assert_eq!(
+            check(&row(Some(400), None, Some(200), Some(401))),
+            Err(
+                "cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens (1001) exceed \
+                 input_tokens (1000); input_tokens must include cached tokens"
+                    .to_string()
+            )
+        );
+        // Without the split columns the message is as before.
+        assert_eq!(
+            check(&row(Some(600), Some(401), None, None)),
+            Err(
+                "cache_read_tokens + cache_write_tokens (1001) exceed input_tokens (1000); \
+                 input_tokens must include cached tokens"
+                    .to_string()
+            )
+        );
+        // cache_write_tokens with a split column, zeros included: which one to use.
+        let both = "both cache_write_tokens (100) and cache_write_5m_tokens (100); give writes \
+                    split by TTL as cache_write_5m_tokens and cache_write_1h_tokens and leave \
+                    cache_write_tokens empty, or only cache_write_tokens when the trace does not \
+                    say the TTL";
+        assert_eq!(
+            check(&row(None, Some(100), Some(100), None)),
+            Err(both.to_string())
+        );
+        assert!(
+            check(&row(None, Some(100), None, Some(0)))
+                .unwrap_err()
+                .starts_with("both cache_write_tokens (100) and cache_write_1h_tokens (0);")
+        );
+        // Each split count within the size limit, without overflowing the sum.
+        assert_eq!(
+            check(&row(None, None, Some(u64::MAX), Some(u64::MAX))),
+            Err(format!(
+                "cache_write_5m_tokens: {} tokens is beyond any real request; at most \
+                 {MAX_TRACE_ROW_TOKENS} tokens per row are accepted",
+                u64::MAX
+            ))
+        );
+        assert!(
+            check(&row(None, None, Some(1), Some(MAX_TRACE_ROW_TOKENS + 1)))
+                .unwrap_err()
+                .starts_with("cache_write_1h_tokens: 100000001 tokens is beyond")
+        );
     }
 
     #[test]
