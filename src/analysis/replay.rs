@@ -283,6 +283,7 @@ pub fn replay(
         return Err(TraceRunError::Empty(display));
     }
     let (days, recorded_cache) = (feed.days, feed.recorded_cache);
+    let without_prefix = (feed.without_prefix, feed.rows);
     let ledgers: Vec<Ledger> = feed.fleet.into_ledgers();
     if let Some(what) = ledgers.iter().find_map(Ledger::overflow) {
         return Err(TraceRunError::Overflow {
@@ -305,16 +306,36 @@ pub fn replay(
         sc.endpoints.iter().map(|e| e.name.clone()).collect(),
     );
     subject.seed = sc.seed;
-    subject.warnings = warnings(&sc, recorded_cache, skipped);
+    subject.warnings = warnings(&sc, recorded_cache, without_prefix, skipped);
     Ok(report::build_for(&subject, &outcome, 1)?)
 }
 
-/// The scenario's warnings, and what the replay ignored or skipped.
-fn warnings(sc: &Scenario, recorded_cache: u64, skipped: u64) -> Vec<String> {
+/// The scenario's warnings, and what the replay ignored, assumed or skipped
+/// (`without_prefix`: rows without prefix hashes, of all rows).
+fn warnings(
+    sc: &Scenario,
+    recorded_cache: u64,
+    without_prefix: (u64, u64),
+    skipped: u64,
+) -> Vec<String> {
     let mut warnings = sc.warnings.clone();
     if recorded_cache > 0 {
         warnings.push(format!(
             "{recorded_cache} rows record cache reads or writes: ignored, the strategies' levers decide caching (use `tokencast audit` to price the recorded usage)"
+        ));
+    }
+    let caches = sc
+        .strategies
+        .iter()
+        .any(|s| s.endpoints.iter().any(|e| e.prompt_cache.is_some()));
+    let (bare, rows) = without_prefix;
+    if caches && bare > 0 {
+        warnings.push(format!(
+            "{bare} of {rows} rows carry no prefix_hashes: each is cached as its endpoint's fixed \
+             system prompt and tools plus new content, with no conversation prefix, so what \
+             prompt caching saves there is a lower bound (a conversation's earlier turns are \
+             not seen; writes of them are counted, reads are not); record prefix_hashes and \
+             block_tokens for conversation reuse"
         ));
     }
     if skipped > 0 {
@@ -335,6 +356,8 @@ struct Feed<'a> {
     rows: u64,
     /// Rows that record cache reads or writes (ignored).
     recorded_cache: u64,
+    /// Rows without prefix hashes (no conversation prefix is assumed for them).
+    without_prefix: u64,
     started: bool,
     /// Time and line of the previous row.
     prev: Option<(i64, u64)>,
@@ -349,6 +372,7 @@ impl<'a> Feed<'a> {
             days: 1,
             rows: 0,
             recorded_cache: 0,
+            without_prefix: 0,
             started: false,
             prev: None,
         }
@@ -401,6 +425,9 @@ impl<'a> Feed<'a> {
         }
         if r.cache_read_tokens.unwrap_or(0) + r.cache_write_total() > 0 {
             self.recorded_cache += 1;
+        }
+        if r.prefix_hashes.is_empty() {
+            self.without_prefix += 1;
         }
         self.rows += 1;
         let req = self.conv.request(r).map_err(row_err)?;

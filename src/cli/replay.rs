@@ -19,11 +19,14 @@ use super::output_file::{Sink, refuse_input_as_output};
 /// Prompt caches for `replay --prompt-cache`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CacheArg {
-    /// No caching (only the baseline).
+    /// Only the baseline (OpenAI's models still cache there: the provider does it by itself).
     None,
-    /// The model's default TTL (5 minutes on Anthropic and OpenAI before GPT-5.6, 30 minutes
-    /// on GPT-5.6 and later, 1 hour on Gemini).
+    /// The model's default TTL (5 minutes on Anthropic and OpenAI before GPT-5.6, 1 hour on
+    /// Gemini); on OpenAI GPT-5.6 and later, whose baseline already caches, caching switched
+    /// off (`off`) to compare against.
     Default,
+    /// OpenAI GPT-5.6 and later: caching switched off (explicit mode, no breakpoints).
+    Off,
     /// 5-minute TTL.
     #[value(name = "5m")]
     M5,
@@ -179,6 +182,19 @@ fn cache_strategy(
         return Err(Failure::input(anyhow!(
             "--prompt-cache: {model:?} has no prompt caching in {source}; use --prompt-cache none"
         )));
+    }
+    let off = r#"strategies: [Strategy(name: "prompt-cache-off", prompt_cache: PromptCache(mode: Off))],"#;
+    let breakpoints = m.cache.kind == CacheKind::ImplicitBreakpoint;
+    match cache {
+        CacheArg::Default if breakpoints => return Ok(off.to_string()),
+        CacheArg::Off if breakpoints => return Ok(off.to_string()),
+        CacheArg::Off => {
+            return Err(Failure::input(anyhow!(
+                "--prompt-cache off applies to OpenAI GPT-5.6 and later, which cache by \
+                 themselves; {model:?} ({source}) does not: use none for the baseline alone"
+            )));
+        }
+        _ => {}
     }
     let cache = match (cache, default_ttl) {
         (CacheArg::Default, Some(Ttl::M30)) => CacheArg::M30,

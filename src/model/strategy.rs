@@ -65,6 +65,10 @@ pub struct CacheChoice {
     pub implicit_hit_share: Option<f64>,
     /// OpenAI GPT-5.6 and later with `mode: Explicit`: no implicit breakpoint.
     pub explicit_mode: bool,
+    /// OpenAI GPT-5.6 and later with `mode: Off` (explicit mode, no breakpoints): the
+    /// endpoint's requests do not use prompt caching, on any model they go to that can be
+    /// switched off.
+    pub off: bool,
 }
 
 /// OpenAI's `prompt_cache_options.mode` (GPT-5.6 and later; the API reference: "With
@@ -77,6 +81,9 @@ pub enum CacheMode {
     Implicit,
     /// The placement's breakpoints only.
     Explicit,
+    /// Explicit mode without breakpoints: "If there are no explicit breakpoints, the request
+    /// does not use prompt caching" (the prompt-caching guide): no caching, no write premium.
+    Off,
 }
 
 /// Whether the provider of `model` (prices from `provider`) caches implicitly, as Google

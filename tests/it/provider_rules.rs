@@ -212,27 +212,69 @@ fn gpt_5_6_entries_live_thirty_minutes() {
     );
 }
 
-/// Gemini explicit caches (ai.google.dev/gemini-api/docs/caching): the TTL is set when a
-/// cache is created and hits do not extend it, so caching a growing conversation creates a new
-/// cache holding the whole prompt each turn, and storage is billed on every token it holds for
-/// its TTL (1 hour by default): p0 + p1 + p2 + p3 token-hours per session, not only the tokens
-/// that were new. gemini-2.5-flash: storage $1 per million token-hours.
+/// Gemini explicit caches (ai.google.dev/gemini-api/docs/caching): a cache is one object a
+/// request uses whole, its TTL set when it is created and not extended by hits, so caching a
+/// growing conversation creates a new cache holding the whole prompt each turn, and storage is
+/// billed on every token a cache holds for its TTL (1 hour by default), not only on the tokens
+/// that were new. gemini-2.5-flash: input $0.30 (a cache's creation is billed as input),
+/// cached $0.03, output $2.50, storage $1 per million token-hours.
 #[test]
-fn gemini_explicit_cache_storage_covers_every_token_a_new_cache_holds() {
+fn gemini_explicit_caches_are_used_whole_and_stored_whole() {
+    // No static prefix: prompts of 2,100 + 2,300·k tokens (user 2,100, output 200). Turn k
+    // reads turn k-1's cache and creates its own: storage p0 + p1 + p2 + p3 token-hours per
+    // session.
+    let no_prefix = r#"Scenario(
+        name: "gemini", seed: 5, horizon_days: 2,
+        endpoints: [Endpoint(
+            name: "chat", model: "gemini-2.5-flash",
+            traffic: Traffic(
+                daily_active_users: 300, sessions_per_user_per_day: 1,
+                hourly_profile: [1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,0,0,0],
+                turns: Fixed(4), think_time_s: Fixed(10),
+            ),
+            prompt: Prompt(user_tokens: Fixed(2100)),
+            output_tokens: Fixed(200),
+        )],
+        strategies: [Strategy(name: "cached", prompt_cache: PromptCache(placement: FullPrompt))],
+    )"#;
+    let r = run(no_prefix);
+    let n = r.sessions;
+    let p = |k: u64| 2100 + 2300 * k;
+    let cached = r.tokens[1];
+    let all: u64 = n * (0..TURNS).map(p).sum::<u64>();
+    let read = n * (p(0) + p(1) + p(2));
+    assert_eq!(cached[Bucket::CacheRead.index()], read);
+    assert_eq!(cached[Bucket::CacheWrite1h.index()], all - read);
+    // The ledger counts token-minutes.
+    assert_eq!(cached[Bucket::CacheStorageTokenHours.index()], all * 60);
+    same_money(
+        r.cost[1],
+        (all - read) as f64 * 0.30e-6
+            + read as f64 * 0.03e-6
+            + all as f64 * 1e-6
+            + (n * TURNS * OUTPUT) as f64 * 2.5e-6,
+    );
+
+    // With S + T and 500 tokens of retrieved context dropped from the history, no cache of a
+    // whole prompt is a prefix of a later prompt: a request reads at most the S + T cache.
+    // Each request that did not read it creates it (c of them), and every request creates
+    // its own cache of its whole prompt.
     let r = run(&text(
         "gemini-2.5-flash",
-        0,
+        500,
         false,
         10,
         "PromptCache(placement: FullPrompt)",
     ));
     let n = r.sessions;
     let cached = r.tokens[1];
-    let token_hours: u64 = n * (0..TURNS).map(|k| prompt(k, 0)).sum::<u64>();
-    // The ledger counts token-minutes.
+    let read = cached[Bucket::CacheRead.index()];
+    assert_eq!(read % (S + T), 0);
+    let c = n * TURNS - read / (S + T);
+    let prompts: u64 = n * (0..TURNS).map(|k| prompt(k, 500)).sum::<u64>();
     assert_eq!(
         cached[Bucket::CacheStorageTokenHours.index()],
-        token_hours * 60
+        (prompts + c * (S + T)) * 60
     );
 }
 
@@ -437,5 +479,104 @@ fn gpt_5_6_explicit_mode_writes_only_the_placed_breakpoints() {
     assert!(
         err.contains("strategies[0].prompt_cache.mode: Explicit is the mode of OpenAI GPT-5.6"),
         "{err}"
+    );
+}
+
+/// `mode: Off` is OpenAI's explicit mode with no breakpoints: "the request does not use prompt
+/// caching", so no write premium either. Without context kept in the history and a think time
+/// past the TTL, caching only costs: the uncached bill is every prompt token at $4 plus
+/// output at $20 per million (gpt-5.6-sol), below the baseline's implicit writes at $5.
+#[test]
+fn gpt_5_6_caching_can_be_switched_off() {
+    let r = run(&text(
+        "gpt-5.6-sol",
+        500,
+        false,
+        40 * 60,
+        "PromptCache(mode: Off)",
+    ));
+    let n = r.sessions;
+    let all: u64 = n * (0..TURNS).map(|k| prompt(k, 500)).sum::<u64>();
+    let output = (n * TURNS * OUTPUT) as f64 * 20e-6;
+    assert_eq!(r.tokens[1][Bucket::Input.index()], all);
+    same_money(r.cost[1], all as f64 * 4e-6 + output);
+    // The baseline writes every prompt at the implicit breakpoint and never reads it back.
+    assert_eq!(r.tokens[0][Bucket::CacheWrite30m.index()], all);
+    same_money(r.cost[0], all as f64 * 5e-6 + output);
+}
+
+/// A 30-minute TTL is a minimum lifetime: a turn exactly 30 minutes after the last still reads.
+#[test]
+fn gpt_5_6_entries_are_live_at_exactly_thirty_minutes() {
+    let r = run(&text("gpt-5.6-luna", 0, false, 30 * 60, "None"));
+    let n = r.sessions;
+    assert_eq!(
+        r.tokens[0][Bucket::CacheRead.index()],
+        n * (prompt(0, 0) + prompt(1, 0) + prompt(2, 0))
+    );
+}
+
+/// Anthropic builds prefixes tools first, then the system prompt: a breakpoint after the
+/// system prompt caches the tools too, so `System` bills exactly as `Tools`.
+#[test]
+fn anthropic_system_placement_caches_the_tools_with_it() {
+    let system = run(&text(
+        "claude-sonnet-4-6",
+        500,
+        false,
+        10,
+        "PromptCache(placement: System)",
+    ));
+    let tools = run(&text(
+        "claude-sonnet-4-6",
+        500,
+        false,
+        10,
+        "PromptCache(placement: Tools)",
+    ));
+    assert_eq!(system.tokens[1], tools.tokens[1]);
+    let n = system.sessions;
+    let read = system.tokens[1][Bucket::CacheRead.index()];
+    assert_eq!(read % (S + T), 0);
+    // Everything after system + tools is plain input.
+    assert_eq!(
+        system.tokens[1][Bucket::Input.index()],
+        n * (0..TURNS).map(|k| prompt(k, 500) - S - T).sum::<u64>()
+    );
+}
+
+/// A placement means nothing to a provider that caches any prefix by itself (OpenAI before
+/// GPT-5.6), and `mode` is GPT-5.6's: both refused naming the field.
+#[test]
+fn placement_and_mode_are_refused_where_they_mean_nothing() {
+    let refused = |model: &str, cache: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.ron");
+        std::fs::write(&path, text(model, 0, false, 10, cache)).unwrap();
+        let out = crate::support::bin()
+            .arg("validate")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{model} {cache}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let e = refused("gpt-4o-mini", "PromptCache(placement: Tools)");
+    assert!(
+        e.contains(
+            "strategies[0].prompt_cache.placement: \"gpt-4o-mini\" (endpoint \"chat\") caches any \
+             prefix it has seen by itself and takes no breakpoints"
+        ),
+        "{e}"
+    );
+    let e = refused("gpt-4o-mini", "PromptCache(mode: Off)");
+    assert!(
+        e.contains("caches automatically with no breakpoints and no way to switch it off"),
+        "{e}"
+    );
+    let e = refused("gpt-5.6-sol", "PromptCache(mode: Off, placement: Tools)");
+    assert!(
+        e.contains("strategies[0].prompt_cache.mode: Off switches prompt caching off"),
+        "{e}"
     );
 }

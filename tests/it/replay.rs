@@ -201,3 +201,95 @@ fn a_session_id_back_after_a_day_is_a_new_session() {
     assert_eq!(v["strategies"]["baseline"]["requests"]["mean"], 6.0);
     assert_eq!(v["strategies"]["baseline"]["sessions"]["mean"], 4.0);
 }
+
+/// Rows without prefix hashes are cached with no conversation prefix: the report says that
+/// what caching saves there is a lower bound; rows with hashes need no such warning.
+#[test]
+fn rows_without_prefix_hashes_are_flagged_as_a_lower_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let bare = dir.path().join("bare.csv");
+    std::fs::write(
+        &bare,
+        "timestamp,input_tokens,output_tokens,session_id\n\
+         1700000000000,5000,100,a\n1700000010000,5600,100,a\n",
+    )
+    .unwrap();
+    let v = json(&[
+        "replay",
+        bare.to_str().unwrap(),
+        "--model",
+        "claude-sonnet-4-6",
+    ]);
+    let w = v["warnings"].to_string();
+    assert!(
+        w.contains("2 of 2 rows carry no prefix_hashes") && w.contains("lower bound"),
+        "{w}"
+    );
+    let hashed = dir.path().join("hashed.csv");
+    std::fs::write(
+        &hashed,
+        "timestamp,input_tokens,output_tokens,session_id,prefix_hashes,block_tokens\n\
+         1700000000000,5000,100,a,1 2,4096\n1700000010000,5600,100,a,1 2,4096\n",
+    )
+    .unwrap();
+    let v = json(&[
+        "replay",
+        hashed.to_str().unwrap(),
+        "--model",
+        "claude-sonnet-4-6",
+    ]);
+    assert!(
+        !v["warnings"].to_string().contains("prefix_hashes"),
+        "{}",
+        v["warnings"]
+    );
+    // With caching off there is nothing to qualify.
+    let v = json(&[
+        "replay",
+        bare.to_str().unwrap(),
+        "--model",
+        "claude-sonnet-4-6",
+        "--prompt-cache",
+        "none",
+    ]);
+    assert!(
+        !v["warnings"].to_string().contains("prefix_hashes"),
+        "{}",
+        v["warnings"]
+    );
+}
+
+/// The quick form on GPT-5.6, whose baseline caches by itself, compares it with caching
+/// switched off by default (a TTL strategy would equal the baseline); `off` is refused where
+/// there is nothing to switch off.
+#[test]
+fn quick_replay_on_gpt_5_6_compares_caching_switched_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("t.csv");
+    std::fs::write(
+        &t,
+        "timestamp,input_tokens,output_tokens,session_id\n\
+         1700000000000,5000,100,a\n1700000010000,5600,100,a\n",
+    )
+    .unwrap();
+    let v = json(&["replay", t.to_str().unwrap(), "--model", "gpt-5.6-sol"]);
+    assert_eq!(v["strategy_order"][1], "prompt-cache-off");
+    // 10,600 prompt tokens: written at $5 per million in the baseline (nothing is read back),
+    // plain input at $4 with caching off; 200 output tokens at $20.
+    let cost = |s: &str| v["strategies"][s]["cost_usd"]["mean"].as_f64().unwrap();
+    assert!((cost("baseline") - (10_600.0 * 5e-6 + 200.0 * 20e-6)).abs() < 1e-12);
+    assert!((cost("prompt-cache-off") - (10_600.0 * 4e-6 + 200.0 * 20e-6)).abs() < 1e-12);
+    bin()
+        .args([
+            "replay",
+            t.to_str().unwrap(),
+            "--model",
+            "claude-sonnet-4-6",
+        ])
+        .args(["--prompt-cache", "off"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--prompt-cache off applies to OpenAI GPT-5.6 and later",
+        ));
+}

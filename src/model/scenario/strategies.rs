@@ -233,19 +233,11 @@ fn resolve_prompt_cache(
         } else {
             pc.placement
         };
-        let explicit_mode = pc.mode == CacheMode::Explicit;
-        if explicit_mode && rules.kind != CacheKind::ImplicitBreakpoint {
-            v.err(
-                format!("{pp}.mode"),
-                format!(
-                    "Explicit is the mode of OpenAI GPT-5.6 and later models, which place an \
-                     implicit breakpoint of their own; {:?} (endpoint {:?}) has only the \
-                     placement's breakpoints anyway: drop `mode`",
-                    e.model, e.name
-                ),
-            );
+        if !placement_and_mode_apply(pp, pc, e, v) {
             continue;
         }
+        let explicit_mode = pc.mode != CacheMode::Implicit;
+        let off = pc.mode == CacheMode::Off;
         levers[ei].prompt_cache = Some(CacheChoice {
             ttl,
             placement,
@@ -253,8 +245,58 @@ fn resolve_prompt_cache(
             unbounded: pc.unbounded,
             implicit_hit_share: None,
             explicit_mode,
+            off,
         });
     }
+}
+
+/// Whether the strategy's `placement` and `mode` mean something on endpoint `e`'s model (an
+/// error naming the field otherwise): a provider that caches any prefix by itself (OpenAI
+/// before GPT-5.6) takes no breakpoints, and `mode` is OpenAI GPT-5.6's option.
+fn placement_and_mode_apply(
+    pp: &str,
+    pc: &file::PromptCacheFile,
+    e: &Endpoint,
+    v: &mut Validator,
+) -> bool {
+    let kind = e.price.cache.kind;
+    let before = v.errors.len();
+    if kind == CacheKind::Automatic && pc.placement != Placement::FullPrompt {
+        v.err(
+            format!("{pp}.placement"),
+            format!(
+                "{:?} (endpoint {:?}) caches any prefix it has seen by itself and takes no \
+                 breakpoints, so a placement changes nothing; drop `placement`, or list the \
+                 endpoints it applies to in `endpoints`",
+                e.model, e.name
+            ),
+        );
+    }
+    if pc.mode != CacheMode::Implicit && kind != CacheKind::ImplicitBreakpoint {
+        let why = if kind == CacheKind::Automatic {
+            "caches automatically with no breakpoints and no way to switch it off"
+        } else {
+            "has only the placement's breakpoints anyway"
+        };
+        v.err(
+            format!("{pp}.mode"),
+            format!(
+                "{:?} is the mode of OpenAI GPT-5.6 and later models, which place an \
+                 implicit breakpoint of their own; {:?} (endpoint {:?}) {why}: drop `mode`",
+                pc.mode, e.model, e.name
+            ),
+        );
+    }
+    if pc.mode == CacheMode::Off
+        && (pc.placement != Placement::FullPrompt || pc.ttl.is_some() || pc.unbounded)
+    {
+        v.err(
+            format!("{pp}.mode"),
+            "Off switches prompt caching off (explicit mode with no breakpoints): give it \
+             without placement, ttl or unbounded",
+        );
+    }
+    v.errors.len() == before
 }
 
 /// `PromptCache(implicit_hit_share: x)` on endpoint `e`: a Gemini 2.5-or-newer model, a share
@@ -304,6 +346,7 @@ fn resolve_implicit(
             unbounded: false,
             implicit_hit_share: Some(share),
             explicit_mode: false,
+            off: false,
         });
     }
 }
@@ -541,6 +584,7 @@ fn automatic_levers(e: &Endpoint) -> EndpointLevers {
             unbounded: false,
             implicit_hit_share: None,
             explicit_mode: false,
+            off: false,
         }),
         routing: None,
         context: None,

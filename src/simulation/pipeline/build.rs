@@ -97,6 +97,7 @@ impl<'a> Builder<'a> {
         let lines = self.lines(i, model, e.service_tier);
         let cache = levers
             .and_then(|l| l.prompt_cache)
+            .filter(|c| !c.off)
             .map(|c| endpoint_cache(&e.price, &e.model, e, c));
         let policy = levers.and_then(|l| l.context.clone());
         let (summary_lines, summary_long_context_above) =
@@ -329,6 +330,14 @@ fn routed_cache(
     price: &ModelPrice,
     endpoint: Option<CacheChoice>,
 ) -> Option<CacheChoice> {
+    // Caching switched off (OpenAI's explicit mode without breakpoints) is off wherever it can
+    // be; a provider that caches every prompt by itself still does.
+    if endpoint.is_some_and(|c| c.off) {
+        return match price.cache.kind {
+            CacheKind::Automatic => routed_cache(id, price, None),
+            _ => None,
+        };
+    }
     let implicit = endpoint.filter(|c| c.implicit_hit_share.is_some());
     if implicit.is_some() && caches_implicitly(id, &price.provider) {
         return implicit;
@@ -349,6 +358,7 @@ fn routed_cache(
             unbounded: endpoint.is_some_and(|c| c.unbounded),
             implicit_hit_share: None,
             explicit_mode: false,
+            off: false,
         }),
         // The implicit breakpoint always; the explicit ones the strategy placed, if it did.
         CacheKind::ImplicitBreakpoint => Some(CacheChoice {
@@ -360,6 +370,7 @@ fn routed_cache(
             unbounded: endpoint.is_some_and(|c| c.unbounded),
             implicit_hit_share: None,
             explicit_mode: endpoint.is_some_and(|c| c.opted_in && c.explicit_mode),
+            off: false,
         }),
         CacheKind::Explicit | CacheKind::ExplicitWithStorage => {
             let c = endpoint.filter(|c| c.opted_in)?;

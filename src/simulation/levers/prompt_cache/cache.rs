@@ -168,12 +168,18 @@ impl PromptCache {
             Some(len) => len,
             None => shared.longest_live(now_ms),
         };
-        shared.write_up_to(write_point, marks, now_ms, expires, refresh);
+        let created_shared = shared.write_up_to(write_point, marks, now_ms, expires, refresh);
         let write = write_point.saturating_sub(read);
-        // A storage-billed cache that is written is a new cache holding the whole prefix up to
-        // the write point (Gemini's caches are not extended), all of it billed per token-hour.
-        let created = if write > 0 { write_point } else { 0 };
-        let storage = cfg.storage_token_minutes(created, ttl);
+        // Storage is billed on every token of every cache the request creates: the shared
+        // ones it created, and its own up to the write point when that lies past them (a
+        // conversation's cache is a new cache holding the whole prefix: Gemini's caches are
+        // not extended).
+        let own = if write > 0 && write_point > shared.prefix_len(Part::SystemTools) {
+            write_point
+        } else {
+            0
+        };
+        let storage = cfg.storage_token_minutes(created_shared + own, ttl);
 
         if conversation {
             if req.final_turn {

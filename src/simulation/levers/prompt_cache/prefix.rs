@@ -142,7 +142,8 @@ impl HotPrefix {
 
     /// Write, or refresh (when the provider refreshes on a hit), each shared entry that a
     /// request writing up to `write_point` covers (only those at a breakpoint, unless the
-    /// provider holds every boundary); the entries then live until `expires`.
+    /// provider holds every boundary); the entries then live until `expires`. Returns the
+    /// tokens held by the entries it created (not those it refreshed or found live).
     #[inline(always)]
     pub(super) fn write_up_to(
         &mut self,
@@ -151,7 +152,8 @@ impl HotPrefix {
         now_ms: u64,
         expires: u64,
         refresh: bool,
-    ) {
+    ) -> u64 {
+        let mut created = 0;
         for (part, marked) in [
             (Part::System, marks.system),
             (Part::SystemTools, marks.tools),
@@ -172,15 +174,19 @@ impl HotPrefix {
                         );
                     }
                 }
-                _ => self.set(
-                    part,
-                    Entry {
-                        len,
-                        expires_ms: expires,
-                    },
-                ),
+                _ => {
+                    created += len;
+                    self.set(
+                        part,
+                        Entry {
+                            len,
+                            expires_ms: expires,
+                        },
+                    )
+                }
             }
         }
+        created
     }
 
     /// Drop the entries expired at `now_ms` (the hourly sweep).

@@ -63,16 +63,21 @@ impl EndpointCache {
     ///
     /// Every placement writes at most three breakpoints, within both providers' limit of four
     /// per request (OpenAI: "Each request can write up to four breakpoints"; Anthropic: "You
-    /// can define up to 4 cache breakpoints"). Providers that match any prefix (`Automatic`, `ExplicitWithStorage`)
-    /// write every boundary up to the placement's last mark.
+    /// can define up to 4 cache breakpoints"). On Anthropic, `System` is `Tools` (tools come
+    /// first in its prefixes). Gemini's explicit caches (`ExplicitWithStorage`) follow the
+    /// Anthropic column: a cache is one object used whole, so only what a request created can
+    /// be read. Providers that match any prefix (`Automatic`) write every boundary up to the
+    /// placement's last mark.
     #[inline(always)]
     pub(super) fn marks(&self) -> Marks {
-        let every_boundary = !matches!(
-            self.rules.kind,
-            CacheKind::Explicit | CacheKind::ImplicitBreakpoint
-        );
+        let every_boundary = self.rules.kind == CacheKind::Automatic;
         let implicit = self.rules.kind == CacheKind::ImplicitBreakpoint && !self.explicit_mode;
+        // Anthropic builds a prefix tools first, then the system prompt ("Cache prefixes are
+        // created in the following order: tools, system, then messages"): a breakpoint on the
+        // system prompt caches the tools with it, the same prefix as `Tools`.
+        let tools_first = self.rules.kind == CacheKind::Explicit;
         let (system, tools, history, prompt) = match self.placement {
+            Placement::System if tools_first => (false, true, false, false),
             Placement::System => (true, false, false, implicit),
             Placement::Tools => (false, true, false, implicit),
             Placement::FullPrompt => (false, !implicit, false, true),
@@ -87,11 +92,16 @@ impl EndpointCache {
         }
     }
 
-    /// How long a write or a refresh keeps an entry alive, in milliseconds.
+    /// How long a write or a refresh keeps an entry alive, in milliseconds: an entry is live
+    /// while `now < expiry`. OpenAI GPT-5.6's TTL is a minimum lifetime ("The minimum lifetime
+    /// applied to every implicit and explicit cache breakpoint"), so its entries are still
+    /// live at exactly the TTL (one millisecond more).
     #[inline(always)]
     pub(super) fn ttl_ms(&self) -> u64 {
         if self.unbounded {
             UNBOUNDED_MS
+        } else if self.rules.kind == CacheKind::ImplicitBreakpoint {
+            self.ttl.millis() + 1
         } else {
             self.ttl.millis()
         }
@@ -168,11 +178,8 @@ mod tests {
                         .filter(|b| **b)
                         .count();
                     assert!((1..=4).contains(&n), "{kind:?} {placement:?}: {n}");
-                    // Entries only at breakpoints for the two breakpoint providers.
-                    assert_eq!(
-                        m.every_boundary,
-                        !matches!(kind, CacheKind::Explicit | CacheKind::ImplicitBreakpoint)
-                    );
+                    // Entries only at breakpoints, except where any prefix matches.
+                    assert_eq!(m.every_boundary, kind == CacheKind::Automatic);
                 }
             }
         }
