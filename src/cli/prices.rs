@@ -1,5 +1,6 @@
 //! `tokencast prices`: the price catalog as a table, or one model in full (every tier, the
-//! long-context rates and the prompt-cache rules), in USD per million tokens.
+//! long-context rates, the prompt-cache rules and the provider pages they come from), in USD per
+//! million tokens.
 
 use std::path::PathBuf;
 
@@ -142,7 +143,7 @@ fn model_list(catalog: &Catalog, provider: Option<&str>) -> String {
 fn model_detail(id: &str, m: &ModelPrice, catalog: &Catalog) -> String {
     let mut out = model_header(id, m, catalog);
     out.push_str(&price_table(m));
-    out.push_str(&cache_rules(&m.cache));
+    out.push_str(&cache_rules(&m.cache, catalog));
     out
 }
 
@@ -232,8 +233,9 @@ fn rates_rows(t: &mut Table, label: &str, r: &Rates) {
     }
 }
 
-/// The prompt cache: kind, minimum prefix, granularity, TTLs, refresh, and storage price.
-fn cache_rules(c: &CacheRules) -> String {
+/// The prompt cache: kind, minimum prefix, granularity, TTLs, refresh, storage price, and where
+/// the rules come from (the catalog's word for it, or that it gives none).
+fn cache_rules(c: &CacheRules, catalog: &Catalog) -> String {
     let mut out = format!(
         "\n  prompt cache  {}; minimum prefix {} tokens; granularity {} token{}; TTLs {}; {}\n",
         cache_kind(c.kind),
@@ -252,6 +254,15 @@ fn cache_rules(c: &CacheRules) -> String {
             "  storage       ${} per million tokens per hour\n",
             round_price(s)
         ));
+    }
+    match (&c.source, c.kind) {
+        (Some(source), _) => out.push_str(&format!("  rules from    {source}\n")),
+        // No caching and nothing said about it: no rule to source.
+        (None, CacheKind::None) => {}
+        (None, _) => out.push_str(&format!(
+            "  rules from    not stated in {}\n",
+            catalog.source
+        )),
     }
     out
 }

@@ -67,18 +67,48 @@ pub(crate) mod tests {
     use super::*;
 
     /// The ids the built-in catalog must cover.
-    pub(crate) const BUILTIN_IDS: [&str; 11] = [
+    pub(crate) const BUILTIN_IDS: [&str; 41] = [
+        "claude-opus-5-5",
+        "claude-opus-5",
+        "claude-sonnet-5-5",
+        "claude-sonnet-5",
+        "claude-haiku-5-5",
         "claude-opus-4-8",
+        "claude-opus-4-7",
         "claude-sonnet-4-6",
         "claude-haiku-4-5",
+        "claude-fable-5-1",
+        "claude-fable-5",
+        "claude-mythos-5-1",
+        "claude-mythos-5",
+        "gpt-6-sol",
+        "gpt-6-luna",
+        "gpt-6-astra",
+        "gpt-6.1-sol",
+        "gpt-6.1-terra",
         "gpt-5.6-sol",
         "gpt-5.6-terra",
         "gpt-5.6-luna",
+        "gpt-5.5",
+        "gpt-5.5-pro",
+        "gpt-5.4",
+        "gpt-5.4-mini",
+        "gpt-5.4-nano",
+        "gpt-5.4-pro",
         "gpt-5-mini",
         "gpt-4o-mini",
         "text-embedding-3-small",
+        "gemini-3.8-flash",
+        "gemini-3.7-flash",
+        "gemini-3.6-flash",
+        "gemini-3.5-flash",
+        "gemini-3.5-flash-lite",
+        "gemini-3.1-pro-preview",
+        "gemini-3.1-flash-lite",
         "gemini-2.5-pro",
         "gemini-2.5-flash",
+        "deepseek-v4-flash",
+        "deepseek-v4-pro",
     ];
 
     pub(super) fn rates(input: f64, output: f64) -> Rates {
@@ -125,6 +155,7 @@ pub(crate) mod tests {
                 ttls: vec![Ttl::M5, Ttl::H1],
                 refresh_on_hit: true,
                 storage_per_mtok_hour: None,
+                source: None,
             },
             deprecation_date: None,
         }

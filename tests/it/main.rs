@@ -2,6 +2,7 @@
 
 mod audit;
 mod batch;
+mod catalog;
 mod cli;
 mod closed_form;
 mod context;

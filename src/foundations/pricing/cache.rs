@@ -99,6 +99,11 @@ pub struct CacheRules {
     /// Storage price, USD per million tokens per hour (Gemini explicit caching). `None`: free.
     #[serde(default)]
     pub storage_per_mtok_hour: Option<f64>,
+    /// Where these rules come from: the provider page, its date where it shows one, and when it
+    /// was read (`tokencast prices MODEL` prints it). `None`: the catalog does not say (a RON
+    /// catalog or scenario override may leave it out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 impl CacheRules {
@@ -111,6 +116,7 @@ impl CacheRules {
             ttls: Vec::new(),
             refresh_on_hit: false,
             storage_per_mtok_hour: None,
+            source: None,
         }
     }
 }

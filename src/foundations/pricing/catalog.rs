@@ -141,8 +141,11 @@ mod tests {
     #[test]
     fn suggest_ranks_closest_first() {
         let c = Catalog::builtin();
-        // 1 edit from sonnet-4-6, 2 from sonnet-4-5; opus-4-8 (5 edits) is not a near-tie.
-        assert_eq!(c.suggest("claude-sonet-4-6"), ["claude-sonnet-4-6"]);
+        // 1 edit from sonnet-4-6, 3 from sonnet-5-5 (a near-tie); opus-4-8 (5 edits) is not.
+        assert_eq!(
+            c.suggest("claude-sonet-4-6"),
+            ["claude-sonnet-4-6", "claude-sonnet-5-5"]
+        );
         assert_eq!(
             c.suggest("GPT-4o-mini").first().map(String::as_str),
             Some("gpt-4o-mini")

@@ -73,15 +73,35 @@
 //! |---|---|---|---|---|---|---|
 //! | Anthropic: provider contains `anthropic`, or the id contains `claude` | `Explicit` | 1024 | 1 | 5m, plus 1h when a 1-hour write price exists | yes | - |
 //! | `openai`, `azure`, `azure_text`, `text-completion-openai`, with a write price (GPT-5.6 and later) | `ImplicitBreakpoint` | 1024 | 1 | 30m, plus 12h when an `_above_12hr` write price exists | yes (assumed) | - |
+//! | the same, without a write price, id containing `gpt-5.5` | `Automatic` | 1024 | 128 | 24h only | yes | - |
 //! | the same, without a write price (before GPT-5.6) | `Automatic` | 1024 | 128 | 5m | yes | - |
-//! | Gemini: `gemini`, `vertex_ai-language-models`, or `vertex_ai*` with `gemini` in the id | `ExplicitWithStorage` | 2048 for Gemini 1.x and 2.x, else 4096 | 1 | 1h, 5m, 24h | no | $4.50 (pro) / $1.00 (others) per 1M tokens per hour |
+//! | Gemini: `gemini`, `vertex_ai-language-models`, or `vertex_ai*` with `gemini` in the id | `ExplicitWithStorage` | 2048 for Gemini 1.x and 2.x, else 4096 | 1 | 1h, 5m, 24h | no | $4.50 (pro), $0.50 (3.8 Flash), $1.00 (others) per 1M tokens per hour |
+//! | the same, Gemini 4 and later | `None` (no explicit caches) | - | - | - | - | - |
+//! | `deepseek` (DeepSeek's own API) | `Automatic` | 64 | 64 | 1h | yes | - |
 //! | any other provider, unless `supports_prompt_caching` is `false` | `Automatic` | 1024 | 1 | 5m | yes | - |
 //!
-//! The Gemini storage prices are Google's published explicit context-caching storage prices
-//! (ai.google.dev/gemini-api/docs/pricing: Gemini 2.5 Pro $4.50, Gemini 2.5 Flash and Flash-Lite
-//! $1.00 per 1,000,000 tokens per hour); other Gemini models are assumed to follow the Pro /
-//! Flash split. Gemini explicit caches keep the TTL they were created with (default 1 hour),
-//! so hits do not refresh them.
+//! Every rule set carries its [`source`](super::CacheRules::source): the provider pages it
+//! comes from, with their date where the page shows one and the day they were read
+//! (2026-12-05), which `tokencast prices MODEL` prints. The quotes are beside each rule in
+//! `cache_rules`. In short:
+//!
+//! * OpenAI: the prompt-caching guide (developers.openai.com/api/docs/guides/prompt-caching,
+//!   undated) and the `prompt_cache_options` / `prompt_cache_retention` reference: writes 1.25x
+//!   and exact implicit breakpoints from GPT-5.6; no write fee before; GPT-5.5 and GPT-5.5 Pro
+//!   retain 24 hours only.
+//! * Gemini: the caching page (ai.google.dev/gemini-api/docs/caching, "Last updated 2026-10-13
+//!   UTC") for the minimums; the pricing page (ai.google.dev/gemini-api/docs/pricing) for the
+//!   storage prices: Gemini 2.5 Pro and 3.1 Pro $4.50, Gemini 2.5 Flash and Flash-Lite $1.00,
+//!   Gemini 3.8 Flash $0.50 through 2026-12-31 ($1.00 from 2027-01-01; a catalog holds the
+//!   price in effect when it was read); other Gemini models are assumed to follow the Pro /
+//!   Flash split. Gemini explicit caches keep the TTL they were created with (default 1 hour),
+//!   so hits do not refresh them. Gemini 4 Argon and later have only implicit caching
+//!   (ai.google.dev/gemini-api/docs/generate-content/caching), which is not a cache kind here.
+//! * DeepSeek: the context-caching guide (api-docs.deepseek.com/guides/kv_cache, undated):
+//!   caching is automatic and a write costs the miss price (LiteLLM's write price is 0); the
+//!   64-token unit and the 1-hour lifetime are tokencast's assumptions, as the page states
+//!   neither. LiteLLM lists DeepSeek's peak prices; off-peak hours bill half, which one price
+//!   per bucket cannot say.
 //!
 //! # Files
 //!
@@ -218,9 +238,10 @@ pub(crate) mod tests {
     };
 
     /// Entries copied verbatim from LiteLLM 1.110.2: `sample_spec`, the sources of every built-in
-    /// model, an image model (`gpt-image-2`, skipped) and a real alias whose target is not in the
-    /// fixture (`claude-opus-latest`, skipped); plus one made-up alias, `gpt-mini-alias` ->
-    /// `gpt-4o-mini`, to test alias resolution.
+    /// model (the `gemini/` entries for Gemini; `claude-haiku-5-5`, unindented in LiteLLM's
+    /// file, re-indented), an image model (`gpt-image-2`, skipped) and a real alias whose target
+    /// is not in the fixture (`deepseek/deepseek-flash-latest`, skipped); plus one made-up
+    /// alias, `gpt-mini-alias` -> `gpt-4o-mini`, to test alias resolution.
     pub(crate) const FIXTURE: &str = include_str!("testdata/litellm-sample.json");
 
     /// The whole LiteLLM 1.110.2 map: `$TOKENCAST_LITELLM_JSON`, else
@@ -252,11 +273,11 @@ pub(crate) mod tests {
     #[test]
     fn fixture_counts() {
         let (c, stats) = fixture();
-        // 11 sources + gpt-4o-mini alias imported; image model and dangling real alias skipped.
-        assert_eq!(stats.entries, 14);
-        assert_eq!(stats.imported, 12);
+        // 41 sources + gpt-4o-mini alias imported; image model and dangling real alias skipped.
+        assert_eq!(stats.entries, 44);
+        assert_eq!(stats.imported, 42);
         assert_eq!(stats.aliases, 1);
-        assert_eq!(c.models.len(), 12);
+        assert_eq!(c.models.len(), 42);
         let reasons: Vec<(&str, &str)> = stats
             .skipped
             .iter()
@@ -265,7 +286,7 @@ pub(crate) mod tests {
         assert_eq!(
             reasons,
             [
-                ("claude-opus-latest", "alias_target_missing"),
+                ("deepseek/deepseek-flash-latest", "alias_target_missing"),
                 ("gpt-image-2", "mode")
             ]
         );

@@ -393,6 +393,7 @@ mod tests {
             ttls: vec![Ttl::M5, Ttl::H1],
             refresh_on_hit: true,
             storage_per_mtok_hour: None,
+            source: None,
         }
     }
 
