@@ -189,19 +189,26 @@ fn resolve_prompt_cache(
             continue;
         }
         let rules = &e.price.cache;
+        // Implicit caching is the provider's, apart from the explicit caches of the rules
+        // (Gemini 4 and later have it without explicit caches).
+        if let Some(share) = pc.implicit_hit_share {
+            resolve_implicit(pp, pc, e, share, &mut levers[ei], v);
+            continue;
+        }
         if rules.kind == CacheKind::None {
+            let implicit = if caches_implicitly(&e.model, &e.price.provider) {
+                " (it caches implicitly: PromptCache(implicit_hit_share: ..))"
+            } else {
+                ""
+            };
             v.err(
                 pp,
                 format!(
-                    "model {:?} of endpoint {:?} has no prompt caching; list the \
+                    "model {:?} of endpoint {:?} has no prompt caching{implicit}; list the \
                      endpoints to cache in `endpoints`",
                     e.model, e.name
                 ),
             );
-            continue;
-        }
-        if let Some(share) = pc.implicit_hit_share {
-            resolve_implicit(pp, pc, e, share, &mut levers[ei], v);
             continue;
         }
         let ttl = match pc.ttl {

@@ -276,18 +276,29 @@ fn direct_endpoints(
         .collect()
 }
 
+/// The minimum cacheable prefix of Gemini's implicit caching where the catalog states none
+/// (ai.google.dev/gemini-api/docs/caching, "Last updated 2026-10-13 UTC": 4,096 for Gemini 4
+/// Argon, 3.8 and 3.6 Flash and 3.1 Pro).
+const IMPLICIT_MIN_TOKENS: u64 = 4096;
+
 /// Prompt caching of endpoint `e` billed on model `id` (prices `price`) as `c` chooses.
 fn endpoint_cache(price: &ModelPrice, id: &str, e: &Endpoint, c: CacheChoice) -> EndpointCache {
     // Implicit caching matches any prefix the provider saw recently, with no write fee or
-    // storage: the automatic rules, at the model's minimum prefix and exact boundaries.
+    // storage: the automatic rules, at the model's minimum prefix (a model without explicit
+    // caches, Gemini 4 and later, has none stated: Google's 4,096 for Gemini 3 and later) and
+    // exact boundaries.
     let rules = match c.implicit_hit_share {
         Some(_) => CacheRules {
             kind: CacheKind::Automatic,
-            min_prefix_tokens: price.cache.min_prefix_tokens,
+            min_prefix_tokens: match price.cache.min_prefix_tokens {
+                0 => IMPLICIT_MIN_TOKENS,
+                n => n,
+            },
             granularity_tokens: 1,
             ttls: vec![c.ttl],
             refresh_on_hit: true,
             storage_per_mtok_hour: None,
+            source: price.cache.source.clone(),
         },
         None => price.cache.clone(),
     };
