@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use anyhow::anyhow;
 
-use crate::foundations::pricing::{CacheKind, CacheRules, Catalog, ModelPrice, Rates};
+use crate::foundations::pricing::{
+    CacheKind, CacheRules, Catalog, ModelPrice, PriceTier, Rates, ServiceTier,
+};
 use crate::output::format::{self, Align, Table};
 
 use super::failure::Failure;
@@ -92,6 +94,26 @@ fn round_price(v: f64) -> f64 {
     (v * 1e6).round() / 1e6
 }
 
+/// The standard write price of each TTL the model offers, e.g. `5m 3.75, 1h 6` (a TTL without
+/// a write price of its own costs plain input, shown as such); `-` without prompt caching.
+fn writes_by_ttl(m: &ModelPrice) -> String {
+    let writes: Vec<String> = m
+        .cache
+        .ttls
+        .iter()
+        .filter_map(|t| {
+            let per_token =
+                m.rate_per_token(ServiceTier::Standard, PriceTier::Base, t.write_bucket())?;
+            Some(format!("{t} {}", round_price(per_token * 1e6)))
+        })
+        .collect();
+    if m.cache.kind == CacheKind::None || writes.is_empty() {
+        "-".to_string()
+    } else {
+        writes.join(", ")
+    }
+}
+
 /// Every model (of `provider`, if given), one row each with its standard and batch prices.
 fn model_list(catalog: &Catalog, provider: Option<&str>) -> String {
     let mut t = Table::new(&[
@@ -100,8 +122,7 @@ fn model_list(catalog: &Catalog, provider: Option<&str>) -> String {
         "input",
         "output",
         "cache read",
-        "write 5m",
-        "write 1h",
+        "cache write by TTL",
         "batch in",
         "batch out",
         "context",
@@ -122,8 +143,7 @@ fn model_list(catalog: &Catalog, provider: Option<&str>) -> String {
             per_m(Some(r.input)),
             per_m(Some(r.output)),
             per_m(r.cache_read),
-            per_m(r.cache_write_5m),
-            per_m(r.cache_write_1h),
+            writes_by_ttl(m),
             per_m(m.batch.as_ref().map(|b| b.input)),
             per_m(m.batch.as_ref().map(|b| b.output)),
             m.max_input_tokens

@@ -433,7 +433,7 @@ fn cache_writes_split_by_ttl_are_refused_where_ambiguous_or_unpriceable() {
             // GPT-5.6 caches for 30 minutes or 12 hours: a 1-hour write is not its usage.
             format!("{header}0,gpt-5.6-luna,1000,1,,,0\n1,gpt-5.6-luna,1000,1,,,300\n"),
             "gpt.csv:3: cache_write_1h_tokens is 300 but \"gpt-5.6-luna\" has no 1h cache TTL \
-             in tokencast built-in (LiteLLM 1.110.2 price map) (it has cache TTLs 30m, 12h); \
+             in tokencast built-in (LiteLLM 1.110.2 price map) (it has cache TTLs 30m); \
              check the row's model, record writes of the model's default TTL as \
              cache_write_tokens, or pass --prices with a catalog whose entry has the 1h TTL"
                 .to_string(),

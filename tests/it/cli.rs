@@ -252,8 +252,7 @@ fn prices_shows_one_model_in_full() {
         .stdout(predicate::str::contains("cache write 30m"))
         .stdout(predicate::str::contains(
             "automatic at an implicit breakpoint at the end of each prompt, plus explicit \
-             breakpoints; minimum prefix 1024 tokens; granularity 1 token; TTLs 30m (default), \
-             12h",
+             breakpoints; minimum prefix 1024 tokens; granularity 1 token; TTLs 30m (default);",
         ));
     // Before GPT-5.6: automatic prefix caching in 128-token steps.
     bin()

@@ -224,7 +224,7 @@ fn combine_carries_the_semantic_cache() {
         "Zipf(intents: 1000, s: 1.0)",
         1,
         r#"Strategy(name: "semantic", semantic_cache: SemanticCache(capacity: 50, hit_probability: 0.7)),
-           Strategy(name: "both", combine: ["semantic"], prompt_cache: PromptCache(ttl: H12))"#,
+           Strategy(name: "both", combine: ["semantic"], prompt_cache: PromptCache(placement: Tools))"#,
     );
     let by_name = |n: &str| {
         sc.strategies

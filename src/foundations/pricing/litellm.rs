@@ -340,33 +340,51 @@ pub(crate) mod tests {
         let (c, _) = fixture();
         let m = c.get("gpt-5.6-sol").unwrap();
         assert_eq!(m.standard.input, 4.0);
-        // GPT-5.6: LiteLLM's write price is the 30-minute write, `_above_12hr` the 12-hour one,
-        // in every tier.
+        // GPT-5.6: LiteLLM's write price is the 30-minute write, in every tier; OpenAI's API
+        // offers no 12-hour TTL, so `_above_12hr` is left out.
         assert_eq!(m.standard.cache_write_30m, Some(5.0));
-        assert_eq!(m.standard.cache_write_12h, Some(10.0));
         assert_eq!(
-            (m.standard.cache_write_5m, m.standard.cache_write_24h),
-            (None, None)
+            (
+                m.standard.cache_write_5m,
+                m.standard.cache_write_12h,
+                m.standard.cache_write_24h
+            ),
+            (None, None, None)
         );
         let f = m.flex.as_ref().unwrap();
         assert_eq!(
-            (f.input, f.output, f.cache_read, f.cache_write_12h),
-            (2.0, 10.0, Some(0.2), Some(5.0))
+            (f.input, f.output, f.cache_read, f.cache_write_30m),
+            (2.0, 10.0, Some(0.2), Some(2.5))
         );
         let lc = m.long_context.as_ref().unwrap();
         assert_eq!(lc.above_input_tokens, 272_000);
         assert_eq!((lc.standard.input, lc.standard.output), (8.0, 30.0));
-        assert_eq!(lc.standard.cache_write_12h, Some(20.0));
+        assert_eq!(lc.standard.cache_write_30m, Some(10.0));
         let lb = lc.batch.as_ref().unwrap();
         assert_eq!(
             (lb.input, lb.output, lb.cache_read, lb.cache_write_30m),
             (4.0, 15.0, Some(0.4), Some(5.0))
         );
-        assert_eq!(lb.cache_write_12h, Some(10.0));
+        assert_eq!(lb.cache_write_12h, None);
         assert_eq!(lc.flex.as_ref().unwrap().output, 15.0);
         assert_eq!(m.cache.kind, CacheKind::ImplicitBreakpoint);
         assert_eq!(m.cache.granularity_tokens, 1);
-        assert_eq!(m.cache.ttls, [Ttl::M30, Ttl::H12]);
+        assert_eq!(m.cache.ttls, [Ttl::M30]);
+        // Azure's API lists a 12-hour TTL: there, with LiteLLM's `_above_12hr` price.
+        let azure = Catalog::from_litellm_str(
+            r#"{"azure/gpt-5.6-sol": {"mode": "chat", "litellm_provider": "azure",
+                "input_cost_per_token": 4e-6, "output_cost_per_token": 2e-5,
+                "cache_read_input_token_cost": 4e-7, "cache_creation_input_token_cost": 5e-6,
+                "cache_creation_input_token_cost_above_12hr": 1e-5}}"#,
+            "azure.json",
+        )
+        .unwrap();
+        let a = azure.get("azure/gpt-5.6-sol").unwrap();
+        assert_eq!(a.cache.ttls, [Ttl::M30, Ttl::H12]);
+        assert_eq!(
+            (a.standard.cache_write_30m, a.standard.cache_write_12h),
+            (Some(5.0), Some(10.0))
+        );
         assert_eq!(m.price_tier(272_000), PriceTier::Base);
         assert_eq!(m.price_tier(272_001), PriceTier::LongContext);
         // Older model: no write price, no 24h retention; batch cached read derived (LiteLLM has

@@ -257,7 +257,7 @@ fn resolve_uncertain(
 }
 
 /// Prompt caching switched on for an endpoint whose static prefix (a fixed system prompt and
-/// tools) is shorter than the model's minimum cacheable prefix: only prompts that grow past the
+/// tools) is shorter than the model's minimum cacheable prefix: only prompts that reach the
 /// minimum through history can be cached.
 fn prefix_warnings(endpoints: &[Endpoint], strategies: &[Strategy]) -> Vec<String> {
     let mut out = Vec::new();
@@ -275,7 +275,7 @@ fn prefix_warnings(endpoints: &[Endpoint], strategies: &[Strategy]) -> Vec<Strin
             let min = e.price.cache.min_prefix_tokens;
             if prefix > 0 && prefix < min {
                 out.push(format!(
-                    "{}: endpoint {:?}'s system prompt and tools ({prefix} tokens) are shorter than {:?}'s minimum cacheable prefix ({min} tokens): only prompts that grow past {min} tokens can be cached",
+                    "{}: endpoint {:?}'s system prompt and tools ({prefix} tokens) are shorter than {:?}'s minimum cacheable prefix ({min} tokens): only prompts that reach {min} tokens can be cached",
                     s.name, e.name, e.model
                 ));
             }

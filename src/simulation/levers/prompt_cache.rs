@@ -51,8 +51,8 @@
 //! provider adds its implicit breakpoint at the end of every prompt to the explicit ones, and
 //! `FullPrompt` is that implicit breakpoint alone. Models whose provider caches automatically
 //! (OpenAI) cache in every strategy, baseline included: that is the provider's behaviour, not
-//! a choice; a strategy can still add breakpoints or pick a TTL (30 minutes or 12 hours on
-//! GPT-5.6, 24 hours before). Every placement writes at most three breakpoints, within the
+//! a choice; on GPT-5.6 and later a strategy can still add breakpoints, pick a TTL the model
+//! offers (12 hours on Azure) or switch caching off (`mode: Off`). Every placement writes at most three breakpoints, within the
 //! providers' limit of four per request; a turn adds a handful of content blocks, well inside
 //! Anthropic's 20-block lookback and OpenAI's 80 latest breakpoints.
 //!

@@ -82,7 +82,7 @@ pub(super) fn cache_rules(
     let lower_id = id.to_ascii_lowercase();
     let rules = match family(provider, &lower_id) {
         Family::Anthropic => anthropic(standard, min_override),
-        Family::OpenAi => openai(&lower_id, standard, min_override),
+        Family::OpenAi => openai(&lower_id, provider, standard, min_override),
         Family::Gemini => gemini(&lower_id, min_override),
         Family::DeepSeek => deepseek(min_override),
         Family::Other
@@ -148,9 +148,14 @@ fn anthropic(standard: &Rates, min_override: Option<u64>) -> CacheRules {
 /// `prompt_cache_retention` reference, read 2026-12-05 as copied into OpenAI's SDK docs,
 /// undated: "For `gpt-5.5`, `gpt-5.5-pro`, and future models, only `24h` is supported"), at no
 /// write fee either.
-fn openai(lower_id: &str, standard: &Rates, min_override: Option<u64>) -> CacheRules {
+fn openai(
+    lower_id: &str,
+    provider: &str,
+    standard: &Rates,
+    min_override: Option<u64>,
+) -> CacheRules {
     if standard.cache_write_5m.is_some() {
-        return openai_breakpoints(standard, min_override);
+        return openai_breakpoints(provider, standard, min_override);
     }
     let (ttls, source) = if lower_id.contains("gpt-5.5") {
         (vec![Ttl::H24], OPENAI_24H_SOURCE)
@@ -176,11 +181,13 @@ fn openai(lower_id: &str, standard: &Rates, min_override: Option<u64>) -> CacheR
 /// user or tool message, whose boundary "is not rounded to a token block" (granularity 1);
 /// entries only at breakpoints; a 1,024-token minimum; `ttl` "Defaults to 30m, which is
 /// currently the only supported value" and is a minimum lifetime, assumed refreshed by a read
-/// (OpenAI does not say; the README states the assumption); `12h` where a 12-hour write price
-/// exists (Azure's API lists it; LiteLLM's `_above_12hr`).
-fn openai_breakpoints(standard: &Rates, min_override: Option<u64>) -> CacheRules {
+/// (OpenAI does not say; the README states the assumption). `12h` only on Azure, whose API
+/// lists it (`ttl?: "30m" | "12h"`, the `PromptCacheOptions` reference), and only where a
+/// 12-hour write price exists (LiteLLM's `_above_12hr`); OpenAI's own API accepts `30m` only,
+/// whatever LiteLLM prices.
+fn openai_breakpoints(provider: &str, standard: &Rates, min_override: Option<u64>) -> CacheRules {
     let mut ttls = vec![Ttl::M30];
-    if standard.cache_write_24h.is_some() {
+    if provider.starts_with("azure") && standard.cache_write_24h.is_some() {
         ttls.push(Ttl::H12);
     }
     CacheRules {
@@ -196,10 +203,12 @@ fn openai_breakpoints(standard: &Rates, min_override: Option<u64>) -> CacheRules
 
 /// An OpenAI GPT-5.6-generation entry's rates as the TTLs they price: LiteLLM's
 /// `cache_creation_input_token_cost` is the 30-minute write and `_above_12hr` the 12-hour one
-/// (they arrive in the 5m and 24h slots).
-pub(super) fn breakpoint_rates(r: &mut Rates) {
+/// (they arrive in the 5m and 24h slots), kept only where the 12-hour TTL is offered
+/// (`with_12h`).
+pub(super) fn breakpoint_rates(r: &mut Rates, with_12h: bool) {
     r.cache_write_30m = r.cache_write_5m.take().or(r.cache_write_30m);
-    r.cache_write_12h = r.cache_write_24h.take().or(r.cache_write_12h);
+    let h12 = r.cache_write_24h.take().or(r.cache_write_12h);
+    r.cache_write_12h = h12.filter(|_| with_12h);
 }
 
 /// The major version in a Gemini id (`gemini-2.5-pro` -> 2, `gemini/gemini-3.8-flash` -> 3);
@@ -389,7 +398,8 @@ mod tests {
     }
 
     /// OpenAI GPT-5.6 and later families (GPT-5.6, GPT-6, GPT-6.1): implicit breakpoints exact
-    /// to the token, 30m and 12h TTLs, LiteLLM's write prices in the 30m / 12h slots.
+    /// to the token, the 30m TTL only on OpenAI's API (12h on Azure, below), LiteLLM's write
+    /// price in the 30m slot.
     #[test]
     fn openai_gpt_5_6_and_later_rules() {
         let c = Catalog::from_litellm_str(FIXTURE, "litellm-sample.json").unwrap();
@@ -408,18 +418,21 @@ mod tests {
                     CacheKind::ImplicitBreakpoint,
                     1024,
                     1,
-                    vec![Ttl::M30, Ttl::H12],
+                    vec![Ttl::M30],
                     true,
                     None,
                     src(OPENAI_BREAKPOINT_SOURCE)
                 ),
                 "{id}"
             );
-            // Writes 1.25x input (30m) and 2.5x (12h), in their own slots.
+            // Writes 1.25x input in the 30m slot; no 12h price on OpenAI's API.
             let s = &m.standard;
             assert_eq!(s.cache_write_30m, Some(s.input * 1.25), "{id}");
-            assert_eq!(s.cache_write_12h, Some(s.input * 2.5), "{id}");
-            assert_eq!((s.cache_write_5m, s.cache_write_24h), (None, None), "{id}");
+            assert_eq!(
+                (s.cache_write_5m, s.cache_write_12h, s.cache_write_24h),
+                (None, None, None),
+                "{id}"
+            );
         }
     }
 

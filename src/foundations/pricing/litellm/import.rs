@@ -10,7 +10,7 @@ use super::fields::{count, number, parse_key, per_million};
 use super::tiers::{long_context_tier, rates_from, tier};
 use super::{IN, ImportStats, OUT, RawPrices, SkipReason, Skipped, WRITE_1H, WRITE_5M, WRITE_24H};
 use crate::foundations::pricing::billing::ServiceTier;
-use crate::foundations::pricing::cache::CacheKind;
+use crate::foundations::pricing::cache::{CacheKind, Ttl};
 use crate::foundations::pricing::catalog::Catalog;
 use crate::foundations::pricing::error::PricingError;
 use crate::foundations::pricing::model_price::{Mode, ModelPrice, Rates};
@@ -146,14 +146,15 @@ fn import_entry(
     let (mut standard, mut batch, mut flex, mut long_context) =
         (standard, batch, flex, long_context);
     if cache.kind == CacheKind::ImplicitBreakpoint {
-        breakpoint_rates(&mut standard);
+        let with_12h = cache.ttls.contains(&Ttl::H12);
+        breakpoint_rates(&mut standard, with_12h);
         for r in [&mut batch, &mut flex].into_iter().flatten() {
-            breakpoint_rates(r);
+            breakpoint_rates(r, with_12h);
         }
         if let Some(lc) = &mut long_context {
-            breakpoint_rates(&mut lc.standard);
+            breakpoint_rates(&mut lc.standard, with_12h);
             for r in [&mut lc.batch, &mut lc.flex].into_iter().flatten() {
-                breakpoint_rates(r);
+                breakpoint_rates(r, with_12h);
             }
         }
     }
