@@ -1166,3 +1166,20 @@ fn bad_values_are_quoted_as_written_and_columns_counted_from_one() {
         "{err}"
     );
 }
+
+/// A JSONL text field written as a number is kept as written: `1e2` stays `1e2` (not
+/// `100.0`), and two session ids past 2^64 that differ in their last digit stay two sessions
+/// (read as floating-point numbers, they were rounded into one).
+#[test]
+fn numeric_ids_in_jsonl_are_kept_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = file(
+        dir.path(),
+        "ids.jsonl",
+        b"{\"timestamp\": 0, \"input_tokens\": 100, \"output_tokens\": 10, \"model\": \"gpt-4o-mini\", \"session_id\": 12345678901234567890123, \"user_id\": 1e2}\n\
+          {\"timestamp\": 1000, \"input_tokens\": 100, \"output_tokens\": 10, \"model\": \"gpt-4o-mini\", \"session_id\": 12345678901234567890124, \"user_id\": 1e2}\n",
+    );
+    let v = crate::support::json(&["audit", &trace]);
+    assert_eq!(v["strategies"]["recorded"]["sessions"]["mean"], 2.0);
+    assert_eq!(v["audit"]["top_users"][0]["name"], "1e2");
+}

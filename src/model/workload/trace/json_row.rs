@@ -60,7 +60,11 @@ impl<'a> JsonRow<'a> {
         match self.object.get(k) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            // A whole number within 64 bits is read exactly; any other (`1e2`, an id past
+            // 2^64) as the row writes it, where the f64 it was read as would round two ids
+            // into one.
+            Some(Value::Number(n)) if n.is_u64() || n.is_i64() => Ok(Some(n.to_string())),
+            Some(x @ Value::Number(_)) => Ok(Some(self.written(k, None, x))),
             Some(x) => Err(format!("{k}: expected a string, got {x}")),
         }
     }
@@ -116,7 +120,9 @@ impl<'a> JsonRow<'a> {
     }
 
     /// The value `x` at key `k` (element `i` of it, for a list) as the row writes it: `1e2`,
-    /// where `serde_json` would print the number it read, `100.0`. Only for messages.
+    /// where `serde_json` would print the number it read, `100.0`. For messages, and for
+    /// text fields written as numbers that are not whole 64-bit numbers (rare: it re-reads
+    /// the row).
     #[cold]
     fn written(&self, k: &str, i: Option<usize>, x: &Value) -> String {
         let raw = || -> Option<String> {
