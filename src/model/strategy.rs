@@ -65,10 +65,26 @@ pub struct CacheChoice {
     pub implicit_hit_share: Option<f64>,
     /// OpenAI GPT-5.6 and later with `mode: Explicit`: no implicit breakpoint.
     pub explicit_mode: bool,
+    /// OpenAI's `prompt_cache_key`: which requests share cache entries.
+    pub key: CacheKey,
     /// OpenAI GPT-5.6 and later with `mode: Off` (explicit mode, no breakpoints): the
     /// endpoint's requests do not use prompt caching, on any model they go to that can be
     /// switched off.
     pub off: bool,
+}
+
+/// OpenAI's `prompt_cache_key` ("Used by OpenAI to cache responses for similar requests to
+/// optimize your cache hit rates"; on GPT-5.6 and later, reused "for requests that share long,
+/// common prompt prefixes"): modelled as a namespace the requests that set the same key share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum CacheKey {
+    /// One key for the endpoint (or none): every request of the endpoint shares entries.
+    #[default]
+    Endpoint,
+    /// The user's id: a user's sessions share entries, other users' do not.
+    User,
+    /// The session's id: nothing is shared across sessions.
+    Session,
 }
 
 /// OpenAI's `prompt_cache_options.mode` (GPT-5.6 and later; the API reference: "With

@@ -580,3 +580,54 @@ fn placement_and_mode_are_refused_where_they_mean_nothing() {
         "{e}"
     );
 }
+
+/// OpenAI's `prompt_cache_key`, modelled as a namespace shared by the requests that set the
+/// same key: with one key per session, a new conversation never finds another's system +
+/// tools entry, so each session reads exactly its own earlier prompts (p0 + p1 + p2) and
+/// writes p3, as with no shared prefix at all. Anthropic has no such key: refused.
+#[test]
+fn openai_prompt_cache_key_partitions_the_cache() {
+    let r = run(&text(
+        "gpt-5.6-sol",
+        0,
+        false,
+        10,
+        "PromptCache(placement: Tools, key: Session)",
+    ));
+    let n = r.sessions;
+    let cached = r.tokens[1];
+    assert_eq!(
+        cached[Bucket::CacheRead.index()],
+        n * (prompt(0, 0) + prompt(1, 0) + prompt(2, 0))
+    );
+    assert_eq!(cached[Bucket::CacheWrite30m.index()], n * prompt(3, 0));
+    // One key for the endpoint: most conversations read the system + tools another wrote.
+    let shared = run(&text(
+        "gpt-5.6-sol",
+        0,
+        false,
+        10,
+        "PromptCache(placement: Tools)",
+    ));
+    assert!(shared.tokens[1][Bucket::CacheRead.index()] > cached[Bucket::CacheRead.index()]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.ron");
+    std::fs::write(
+        &path,
+        text("claude-sonnet-4-6", 0, false, 10, "PromptCache(key: User)"),
+    )
+    .unwrap();
+    let out = crate::support::bin()
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("strategies[0].prompt_cache.key: a prompt_cache_key is OpenAI's"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -304,6 +304,11 @@ pub struct PromptCacheFile {
     /// it, so the placement's breakpoints are all there is, as on Anthropic.
     #[serde(default)]
     pub mode: crate::model::strategy::CacheMode,
+    /// OpenAI's `prompt_cache_key`: `Endpoint` (default: one key, or none, for the endpoint,
+    /// so every request shares entries), `User` (a user's requests share entries) or
+    /// `Session` (nothing shared across sessions).
+    #[serde(default)]
+    pub key: crate::model::strategy::CacheKey,
     /// What-if bound: entries never expire (no provider offers this; it shows the most any
     /// TTL could read). Writes are priced at `ttl`'s price and storage is not billed.
     #[serde(default)]

@@ -3,8 +3,8 @@
 
 use crate::foundations::pricing::{CacheKind, Catalog, Mode, Ttl};
 use crate::model::strategy::{
-    BatchChoice, CacheChoice, CacheMode, ContextPolicy, EndpointLevers, Placement, Strategy,
-    caches_implicitly,
+    BatchChoice, CacheChoice, CacheKey, CacheMode, ContextPolicy, EndpointLevers, Placement,
+    Strategy, caches_implicitly,
 };
 
 use super::check::{Validator, trim_float, unknown_endpoint, unknown_model};
@@ -253,6 +253,7 @@ fn resolve_prompt_cache(
             implicit_hit_share: None,
             explicit_mode,
             off,
+            key: pc.key,
         });
     }
 }
@@ -291,6 +292,18 @@ fn placement_and_mode_apply(
                 "{:?} is the mode of OpenAI GPT-5.6 and later models, which place an \
                  implicit breakpoint of their own; {:?} (endpoint {:?}) {why}: drop `mode`",
                 pc.mode, e.model, e.name
+            ),
+        );
+    }
+    let openai = kind == CacheKind::ImplicitBreakpoint
+        || (kind == CacheKind::Automatic
+            && (e.price.provider.contains("openai") || e.price.provider.starts_with("azure")));
+    if pc.key != CacheKey::Endpoint && !openai {
+        v.err(
+            format!("{pp}.key"),
+            format!(
+                "a prompt_cache_key is OpenAI's; {:?} (endpoint {:?}) has none: drop `key`",
+                e.model, e.name
             ),
         );
     }
@@ -354,6 +367,7 @@ fn resolve_implicit(
             implicit_hit_share: Some(share),
             explicit_mode: false,
             off: false,
+            key: CacheKey::Endpoint,
         });
     }
 }
@@ -592,6 +606,7 @@ fn automatic_levers(e: &Endpoint) -> EndpointLevers {
             implicit_hit_share: None,
             explicit_mode: false,
             off: false,
+            key: CacheKey::Endpoint,
         }),
         routing: None,
         context: None,

@@ -13,7 +13,7 @@ use crate::foundations::pricing::{CacheKind, CacheRules, ModelPrice, PriceTier, 
 use crate::foundations::rng::{self, Purpose, stable_hash};
 use crate::model::scenario::{Endpoint, Scenario};
 use crate::model::strategy::{
-    CacheChoice, ContextPolicy, EndpointLevers, Placement, Strategy, caches_implicitly,
+    CacheChoice, CacheKey, ContextPolicy, EndpointLevers, Placement, Strategy, caches_implicitly,
 };
 use crate::simulation::levers::batch::Batcher;
 use crate::simulation::levers::context::ContextTrimmer;
@@ -306,6 +306,7 @@ fn endpoint_cache(price: &ModelPrice, id: &str, e: &Endpoint, c: CacheChoice) ->
         rules,
         implicit_hit_share: c.implicit_hit_share,
         explicit_mode: c.explicit_mode,
+        key: c.key,
         ttl: c.ttl,
         placement: c.placement,
         context_in_history: e.prompt.context_in_history,
@@ -370,6 +371,7 @@ fn routed_cache(
             implicit_hit_share: None,
             explicit_mode: false,
             off: false,
+            key: endpoint.map_or(CacheKey::Endpoint, |c| c.key),
         }),
         // The implicit breakpoint always; the explicit ones the strategy placed, if it did.
         CacheKind::ImplicitBreakpoint => Some(CacheChoice {
@@ -382,6 +384,7 @@ fn routed_cache(
             implicit_hit_share: None,
             explicit_mode: endpoint.is_some_and(|c| c.opted_in && c.explicit_mode),
             off: false,
+            key: endpoint.map_or(CacheKey::Endpoint, |c| c.key),
         }),
         CacheKind::Explicit | CacheKind::ExplicitWithStorage => {
             let c = endpoint.filter(|c| c.opted_in)?;

@@ -68,10 +68,11 @@ impl PromptCache {
         prompt: u64,
         now_ms: u64,
         ttl: u64,
+        salt: u64,
     ) -> Split {
         // Block entries share the map with static prefixes: the map must hold them all.
         park_hot(&mut self.hot, &mut self.shared);
-        let key = |h: u64| splitmix64(cfg.salt ^ splitmix64(h ^ 0xb10c));
+        let key = |h: u64| splitmix64(salt ^ splitmix64(h ^ 0xb10c));
         let block = p.block_tokens.max(1);
         let end_of = |n: usize| (n as u64).saturating_mul(block).min(prompt);
         let mut live = 0;
@@ -145,7 +146,7 @@ impl PromptCache {
         }
         let ttl = cfg.ttl_ms();
         if let Some(p) = &req.prefix {
-            return self.process_blocks(cfg, p, req.prompt_tokens(), now_ms, ttl);
+            return self.process_blocks(cfg, p, req.prompt_tokens(), now_ms, ttl, cfg.salt_of(req));
         }
         let refresh = cfg.rules.refresh_on_hit;
         let prompt = req.prompt_tokens();
@@ -154,6 +155,7 @@ impl PromptCache {
             &mut self.hot,
             &mut self.shared,
             cfg,
+            cfg.salt_of(req),
             req.system_tokens,
             req.tools_tokens,
         );
@@ -383,7 +385,7 @@ mod tests {
     use super::*;
     use crate::foundations::pricing::{CacheRules, Ttl};
     use crate::foundations::time::SimTime;
-    use crate::model::strategy::Placement;
+    use crate::model::strategy::{CacheKey, Placement};
 
     fn anthropic(min: u64) -> CacheRules {
         CacheRules {
@@ -407,6 +409,7 @@ mod tests {
             unbounded: false,
             implicit_hit_share: None,
             explicit_mode: false,
+            key: CacheKey::Endpoint,
         }
     }
 

@@ -48,17 +48,18 @@ pub(super) fn hot_prefix<'a>(
     hot: &'a mut Option<HotPrefix>,
     shared: &mut MixedKeyMap<Entry>,
     cfg: &EndpointCache,
+    salt: u64,
     system: u64,
     tools: u64,
 ) -> &'a mut HotPrefix {
     if !hot
         .as_ref()
-        .is_some_and(|h| h.keys.is_for(cfg, system, tools))
+        .is_some_and(|h| h.keys.is_for(cfg, salt, system, tools))
     {
-        load_hot(hot, shared, cfg, system, tools);
+        load_hot(hot, shared, cfg, salt, system, tools);
     }
     // `hot` holds this prefix now; the closure is never called.
-    hot.get_or_insert_with(|| HotPrefix::new(PrefixKeys::new(cfg, system, tools), None, None))
+    hot.get_or_insert_with(|| HotPrefix::new(PrefixKeys::new(cfg, salt, system, tools), None, None))
 }
 
 /// Make `system` + `tools` under `cfg` the hot prefix (another prefix than the last one: rare).
@@ -68,11 +69,12 @@ fn load_hot(
     hot: &mut Option<HotPrefix>,
     shared: &mut MixedKeyMap<Entry>,
     cfg: &EndpointCache,
+    salt: u64,
     system: u64,
     tools: u64,
 ) {
     park_hot(hot, shared);
-    let keys = PrefixKeys::new(cfg, system, tools);
+    let keys = PrefixKeys::new(cfg, salt, system, tools);
     let s = shared.remove(&keys.key_s);
     let st = if keys.key_st == keys.key_s {
         s
@@ -213,11 +215,11 @@ struct PrefixKeys {
 }
 
 impl PrefixKeys {
-    fn new(cfg: &EndpointCache, system: u64, tools: u64) -> PrefixKeys {
-        let key_s = splitmix64(cfg.salt ^ splitmix64(system));
+    fn new(cfg: &EndpointCache, salt: u64, system: u64, tools: u64) -> PrefixKeys {
+        let key_s = splitmix64(salt ^ splitmix64(system));
         let key_st = splitmix64(key_s ^ splitmix64(tools ^ 0x7001));
         PrefixKeys {
-            salt: cfg.salt,
+            salt,
             system,
             tools,
             granularity: cfg.rules.granularity_tokens,
@@ -248,8 +250,8 @@ impl PrefixKeys {
 
     /// Whether these are the keys of `system` + `tools` under `cfg`.
     #[inline]
-    fn is_for(&self, cfg: &EndpointCache, system: u64, tools: u64) -> bool {
-        (self.salt, self.system, self.tools) == (cfg.salt, system, tools)
+    fn is_for(&self, cfg: &EndpointCache, salt: u64, system: u64, tools: u64) -> bool {
+        (self.salt, self.system, self.tools) == (salt, system, tools)
             && (self.granularity, self.min_prefix)
                 == (cfg.rules.granularity_tokens, cfg.rules.min_prefix_tokens)
     }

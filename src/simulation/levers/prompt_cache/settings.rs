@@ -3,7 +3,9 @@
 //! prefix length rounds to what the provider can cache).
 
 use crate::foundations::pricing::{CacheKind, CacheRules, Ttl};
-use crate::model::strategy::Placement;
+use crate::foundations::rng::splitmix64;
+use crate::model::strategy::{CacheKey, Placement};
+use crate::model::workload::Request;
 
 /// Where one request's breakpoints are, and so where cache entries can exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,12 +46,25 @@ pub struct EndpointCache {
     /// OpenAI GPT-5.6 and later with `mode: Explicit`: no implicit breakpoint, so the
     /// placement's breakpoints are read as Anthropic's are.
     pub explicit_mode: bool,
+    /// OpenAI's `prompt_cache_key`: the requests that share a key share cache entries.
+    pub key: CacheKey,
 }
 
 /// Expiry distance of an unbounded cache: far beyond any horizon, without overflowing.
 const UNBOUNDED_MS: u64 = u64::MAX / 4;
 
 impl EndpointCache {
+    /// The namespace of `req`'s shared entries: the endpoint's (and model's) salt, and with a
+    /// `prompt_cache_key` per user or session, that user's or session's.
+    #[inline(always)]
+    pub(super) fn salt_of(&self, req: &Request) -> u64 {
+        match self.key {
+            CacheKey::Endpoint => self.salt,
+            CacheKey::User => self.salt ^ splitmix64(u64::from(req.user) ^ 0x05e7),
+            CacheKey::Session => self.salt ^ splitmix64(req.session ^ 0x5e55),
+        }
+    }
+
     /// The breakpoints of this endpoint's requests (see the module docs of [`super`]):
     ///
     /// | placement | Anthropic (`Explicit`) | OpenAI GPT-5.6+ (`ImplicitBreakpoint`) |
@@ -171,6 +186,7 @@ mod tests {
                         unbounded: false,
                         implicit_hit_share: None,
                         explicit_mode,
+                        key: CacheKey::Endpoint,
                     };
                     let m = c.marks();
                     let n = [m.system, m.tools, m.history, m.prompt]
@@ -195,6 +211,7 @@ mod tests {
             unbounded: false,
             implicit_hit_share: None,
             explicit_mode: false,
+            key: CacheKey::Endpoint,
         };
         let m = c.marks();
         assert!(m.prompt && !m.tools && !m.system && !m.history);
