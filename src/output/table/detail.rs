@@ -358,7 +358,7 @@ pub fn dominant(s: &StrategyResult) -> Option<String> {
         }
         "output" => ": output is billed at several times the input rate; shorter answers, a cheaper model for simple requests or batch processing address it".to_string(),
         "cache_write_5m" | "cache_write_30m" | "cache_write_1h" | "cache_write_12h"
-        | "cache_write_24h" => ": the write premium is paid on content read back too rarely; put breakpoints before what changes every turn (retrieved context); compare placements and TTLs".to_string(),
+        | "cache_write_24h" => ": the write premium is paid on content read back too rarely; end the cached prefix before what changes every turn (`placement: History` when retrieved context is not kept in the history); compare placements and TTLs".to_string(),
         "reasoning" => ": hidden reasoning tokens; a lower reasoning effort or a non-reasoning model for simple requests addresses it".to_string(),
         _ => String::new(),
     };
