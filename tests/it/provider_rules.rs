@@ -631,3 +631,32 @@ fn openai_prompt_cache_key_partitions_the_cache() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A forecast with dates that runs past its model's retirement (the catalog's
+/// `deprecation_date`: gemini-2.5-flash on 2026-12-01) says so; one that ends before does not.
+#[test]
+fn a_model_retired_within_the_forecast_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let faq = std::fs::read_to_string(crate::support::repo("scenarios/faq-bot.ron")).unwrap();
+    let warnings = |start: &str| {
+        let path = dir.path().join("faq.ron");
+        std::fs::write(
+            &path,
+            faq.replace("start_weekday: Mon,", &format!("start_date: \"{start}\",")),
+        )
+        .unwrap();
+        let out = crate::support::bin()
+            .arg("validate")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(warnings("2026-11-02").contains(
+        "endpoint \"faq\": \"gemini-2.5-flash\" is retired on 2026-12-01 (the catalog's \
+             deprecation_date), before this forecast ends"
+    ));
+    // 30 days from 2026-10-01 end on 2026-10-30.
+    assert!(!warnings("2026-10-01").contains("retired"));
+}

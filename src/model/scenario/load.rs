@@ -128,6 +128,7 @@ impl Scenario {
         }
         let warnings = prefix_warnings(&endpoints, &strategies)
             .into_iter()
+            .chain(retired_models(&endpoints, start_date, file.horizon_days))
             .chain(unbilled_price_changes(
                 &price_changes,
                 &endpoints,
@@ -282,6 +283,30 @@ fn prefix_warnings(endpoints: &[Endpoint], strategies: &[Strategy]) -> Vec<Strin
         }
     }
     out
+}
+
+/// Endpoints whose model the catalog says is retired before the forecast ends (with a
+/// `start_date`, so the forecast has dates): the provider refuses requests after that day, so
+/// the forecast prices traffic that would fail.
+fn retired_models(endpoints: &[Endpoint], start: Option<Date>, horizon_days: u32) -> Vec<String> {
+    let Some(start) = start else {
+        return Vec::new();
+    };
+    let end = start.days_since_epoch() + i64::from(horizon_days);
+    endpoints
+        .iter()
+        .filter_map(|e| {
+            let d = Date::parse(e.price.deprecation_date.as_deref()?).ok()?;
+            (d.days_since_epoch() < end).then(|| {
+                format!(
+                    "endpoint {:?}: {:?} is retired on {d} (the catalog's deprecation_date), \
+                     before this forecast ends; requests after that day would be refused, so \
+                     price its successor",
+                    e.name, e.model
+                )
+            })
+        })
+        .collect()
 }
 
 /// Check the file's revenue: plans with unique names and shares summing to 1, or a price
