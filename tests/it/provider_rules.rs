@@ -71,6 +71,21 @@ fn prompt(k: u64, context: u64) -> u64 {
     S + T + (USER + OUTPUT) * k + context + USER
 }
 
+/// `tokencast validate` on scenario `text`, expected to refuse it (exit 2): its standard error.
+fn refused(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.ron");
+    std::fs::write(&path, text).unwrap();
+    let out = crate::support::bin()
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    err
+}
+
 /// `a` and `b` agree to a millionth of a cent.
 fn same_money(a: f64, b: f64) {
     assert!((a - b).abs() < 1e-8, "{a} != {b}");
@@ -388,16 +403,7 @@ fn implicit_caching_is_validated() {
                 strategies: [Strategy(name: "s", prompt_cache: {cache})],
             )"#
         );
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("bad.ron");
-        std::fs::write(&path, text).unwrap();
-        let out = crate::support::bin()
-            .arg("validate")
-            .arg(&path)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2));
-        String::from_utf8_lossy(&out.stderr).into_owned()
+        refused(&text)
     };
     let e = bad("claude-sonnet-4-6", "PromptCache(implicit_hit_share: 0.5)");
     assert!(
@@ -459,23 +465,13 @@ fn gpt_5_6_explicit_mode_writes_only_the_placed_breakpoints() {
             + (n * TURNS * OUTPUT) as f64 * 20e-6,
     );
     // The mode is OpenAI's: refused on an Anthropic model, naming the field.
-    let text = text(
+    let err = refused(&text(
         "claude-sonnet-4-6",
         0,
         false,
         10,
         "PromptCache(placement: Tools, mode: Explicit)",
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.ron");
-    std::fs::write(&path, text).unwrap();
-    let out = crate::support::bin()
-        .arg("validate")
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    ));
     assert!(
         err.contains("strategies[0].prompt_cache.mode: Explicit is the mode of OpenAI GPT-5.6"),
         "{err}"
@@ -549,18 +545,7 @@ fn anthropic_system_placement_caches_the_tools_with_it() {
 /// GPT-5.6), and `mode` is GPT-5.6's: both refused naming the field.
 #[test]
 fn placement_and_mode_are_refused_where_they_mean_nothing() {
-    let refused = |model: &str, cache: &str| {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.ron");
-        std::fs::write(&path, text(model, 0, false, 10, cache)).unwrap();
-        let out = crate::support::bin()
-            .arg("validate")
-            .arg(&path)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{model} {cache}");
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    };
+    let refused = |model: &str, cache: &str| refused(&text(model, 0, false, 10, cache));
     let e = refused("gpt-4o-mini", "PromptCache(placement: Tools)");
     assert!(
         e.contains(
@@ -611,24 +596,16 @@ fn openai_prompt_cache_key_partitions_the_cache() {
     ));
     assert!(shared.tokens[1][Bucket::CacheRead.index()] > cached[Bucket::CacheRead.index()]);
 
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.ron");
-    std::fs::write(
-        &path,
-        text("claude-sonnet-4-6", 0, false, 10, "PromptCache(key: User)"),
-    )
-    .unwrap();
-    let out = crate::support::bin()
-        .arg("validate")
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let err = refused(&text(
+        "claude-sonnet-4-6",
+        0,
+        false,
+        10,
+        "PromptCache(key: User)",
+    ));
     assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("strategies[0].prompt_cache.key: a prompt_cache_key is OpenAI's"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        err.contains("strategies[0].prompt_cache.key: a prompt_cache_key is OpenAI's"),
+        "{err}"
     );
 }
 

@@ -112,14 +112,11 @@ impl PromptCache {
             }
         }
         let storage = cfg.storage_token_minutes(created, ttl);
-        implicit(
-            cfg,
-            Split {
-                read,
-                write,
-                storage_token_minutes: storage,
-            },
-        )
+        Split {
+            read,
+            write,
+            storage_token_minutes: storage,
+        }
     }
 
     /// Drop every entry expired at `now_ms` (hourly: memory stays with the live entries).
@@ -146,7 +143,9 @@ impl PromptCache {
         }
         let ttl = cfg.ttl_ms();
         if let Some(p) = &req.prefix {
-            return self.process_blocks(cfg, p, req.prompt_tokens(), now_ms, ttl, cfg.salt_of(req));
+            let split =
+                self.process_blocks(cfg, p, req.prompt_tokens(), now_ms, ttl, cfg.salt_of(req));
+            return implicit(cfg, split);
         }
         let refresh = cfg.rules.refresh_on_hit;
         let prompt = req.prompt_tokens();
