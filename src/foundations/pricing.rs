@@ -59,7 +59,7 @@ pub use billing::{Bucket, PriceTier, ServiceTier};
 pub use cache::{CacheKind, CacheRules, Ttl};
 pub use catalog::Catalog;
 pub use error::{InvalidField, PricingError, PricingGap};
-pub use litellm::ImportStats;
+pub use litellm::{ImportStats, caches_implicitly, takes_prompt_cache_key};
 pub use model_price::{LongContextTier, Mode, ModelPrice, Rates};
 
 #[cfg(test)]

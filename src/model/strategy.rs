@@ -102,32 +102,6 @@ pub enum CacheMode {
     Off,
 }
 
-/// Whether the provider of `model` (prices from `provider`) caches implicitly, as Google
-/// does for Gemini 2.5 and newer (ai.google.dev/gemini-api/docs/caching, "Last updated
-/// 2026-07-07 UTC": "Implicit caching is enabled by default for all Gemini 2.5 and newer
-/// models"): a Gemini model whose version is 2.5 or above.
-pub fn caches_implicitly(model: &str, provider: &str) -> bool {
-    let id = model.to_ascii_lowercase();
-    let gemini = provider == "gemini" || provider.starts_with("vertex_ai");
-    let Some(rest) = id.split("gemini-").nth(1) else {
-        return false;
-    };
-    // "2.5-flash" -> (2, 5); "3-flash-preview" -> (3, 0); "flash-latest" -> the current one.
-    let version: Vec<u32> = rest
-        .split(['-', '/'])
-        .next()
-        .unwrap_or("")
-        .split('.')
-        .map_while(|p| p.parse().ok())
-        .collect();
-    gemini
-        && match version.as_slice() {
-            [] => rest.contains("latest"),
-            [major] => *major >= 3,
-            [major, minor, ..] => (*major, *minor) >= (2, 5),
-        }
-}
-
 // Context policy ----------------------------------------------------------------------------
 
 /// A context policy as the scenario states it.
@@ -246,34 +220,5 @@ impl RoutingChoice {
             Action::Route { model } => vec![model.as_str()],
             Action::Cascade { first, to, .. } => vec![first.as_str(), to.as_str()],
         })
-    }
-}
-
-#[cfg(test)]
-mod implicit_tests {
-    use super::caches_implicitly;
-
-    #[test]
-    fn gemini_2_5_and_newer_cache_implicitly() {
-        for (id, provider, yes) in [
-            ("gemini-2.5-flash", "gemini", true),
-            ("gemini/gemini-2.5-pro", "gemini", true),
-            ("gemini-3.5-flash-lite", "gemini", true),
-            ("gemini/gemini-3-flash-preview", "gemini", true),
-            (
-                "vertex_ai/gemini-3.8-flash",
-                "vertex_ai-language-models",
-                true,
-            ),
-            ("gemini/gemini-flash-latest", "gemini", true),
-            ("gemini-2.0-flash", "gemini", false),
-            ("gemini-1.5-pro", "gemini", false),
-            ("claude-sonnet-4-6", "anthropic", false),
-            ("gpt-5.6-sol", "openai", false),
-            // A reseller's copy of a Gemini model is not Google's implicit cache.
-            ("openrouter/google/gemini-2.5-flash", "openrouter", false),
-        ] {
-            assert_eq!(caches_implicitly(id, provider), yes, "{id}");
-        }
     }
 }

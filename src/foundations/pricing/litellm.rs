@@ -117,6 +117,8 @@ use super::billing::ServiceTier;
 use super::error::InvalidField;
 
 mod cache_rules;
+
+pub use cache_rules::{caches_implicitly, takes_prompt_cache_key};
 mod fields;
 mod import;
 mod tiers;

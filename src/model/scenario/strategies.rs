@@ -1,10 +1,12 @@
 //! Resolving a scenario's strategies into lever settings per endpoint, checked against the
 //! endpoints and the catalog.
 
-use crate::foundations::pricing::{CacheKind, Catalog, Mode, Ttl};
+use crate::foundations::pricing::{
+    CacheKind, Catalog, Mode, Ttl, caches_implicitly, takes_prompt_cache_key,
+};
 use crate::model::strategy::{
     BatchChoice, CacheChoice, CacheKey, CacheMode, ContextPolicy, EndpointLevers, Placement,
-    Strategy, caches_implicitly,
+    Strategy,
 };
 
 use super::check::{Validator, trim_float, unknown_endpoint, unknown_model};
@@ -295,10 +297,7 @@ fn placement_and_mode_apply(
             ),
         );
     }
-    let openai = kind == CacheKind::ImplicitBreakpoint
-        || (kind == CacheKind::Automatic
-            && (e.price.provider.contains("openai") || e.price.provider.starts_with("azure")));
-    if pc.key != CacheKey::Endpoint && !openai {
+    if pc.key != CacheKey::Endpoint && !takes_prompt_cache_key(&e.price.provider) {
         v.err(
             format!("{pp}.key"),
             format!(

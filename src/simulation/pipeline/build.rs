@@ -9,11 +9,13 @@
 
 use super::{ModelTable, Pipeline, Route, Routed, Target};
 use crate::foundations::ledger::{Ledger, LineKey};
-use crate::foundations::pricing::{CacheKind, CacheRules, ModelPrice, PriceTier, ServiceTier, Ttl};
+use crate::foundations::pricing::{
+    CacheKind, CacheRules, ModelPrice, PriceTier, ServiceTier, Ttl, caches_implicitly,
+};
 use crate::foundations::rng::{self, Purpose, stable_hash};
 use crate::model::scenario::{Endpoint, Scenario};
 use crate::model::strategy::{
-    CacheChoice, CacheKey, ContextPolicy, EndpointLevers, Placement, Strategy, caches_implicitly,
+    CacheChoice, CacheKey, ContextPolicy, EndpointLevers, Placement, Strategy,
 };
 use crate::simulation::levers::batch::Batcher;
 use crate::simulation::levers::context::ContextTrimmer;

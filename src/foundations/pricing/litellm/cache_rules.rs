@@ -211,12 +211,44 @@ pub(super) fn breakpoint_rates(r: &mut Rates, with_12h: bool) {
     r.cache_write_12h = h12.filter(|_| with_12h);
 }
 
-/// The major version in a Gemini id (`gemini-2.5-pro` -> 2, `gemini/gemini-3.8-flash` -> 3);
-/// `None` for ids without one (`gemini-flash-latest`).
-fn gemini_major(lower_id: &str) -> Option<u32> {
+/// The version in a Gemini id as (major, minor) (`gemini-2.5-pro` -> (2, 5),
+/// `gemini/gemini-3-flash-preview` -> (3, 0)); `None` for ids without one
+/// (`gemini-flash-latest`).
+fn gemini_version(lower_id: &str) -> Option<(u32, u32)> {
     let (_, rest) = lower_id.rsplit_once("gemini-")?;
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
+    let number = |s: &str| -> Option<u32> {
+        let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    };
+    let major = number(rest)?;
+    let after = &rest[major.to_string().len()..];
+    let minor = after.strip_prefix('.').and_then(number).unwrap_or(0);
+    Some((major, minor))
+}
+
+/// The major version in a Gemini id (`gemini-2.5-pro` -> 2); `None` without one.
+fn gemini_major(lower_id: &str) -> Option<u32> {
+    gemini_version(lower_id).map(|(major, _)| major)
+}
+
+/// Whether Google caches model `id` (prices from `provider`) implicitly, as it does Gemini 2.5
+/// and newer (ai.google.dev/gemini-api/docs/caching, "Last updated 2026-07-07 UTC":
+/// "Implicit caching is enabled by default for all Gemini 2.5 and newer models"): a model of
+/// the Gemini family (a reseller's copy is not Google's cache) whose version is 2.5 or above,
+/// or a `-latest` alias.
+pub fn caches_implicitly(id: &str, provider: &str) -> bool {
+    let lower_id = id.to_ascii_lowercase();
+    family(provider, &lower_id) == Family::Gemini
+        && match gemini_version(&lower_id) {
+            Some(v) => v >= (2, 5),
+            None => lower_id.contains("latest"),
+        }
+}
+
+/// Whether requests to `provider` can carry OpenAI's `prompt_cache_key` (OpenAI and Azure
+/// OpenAI).
+pub fn takes_prompt_cache_key(provider: &str) -> bool {
+    family(provider, "") == Family::OpenAi
 }
 
 /// Gemini explicit context caching: created with a TTL (default 1h) that hits do not refresh,
@@ -547,5 +579,40 @@ mod tests {
             (z.kind, z.ttls.as_slice()),
             (CacheKind::Explicit, [Ttl::M5].as_slice())
         );
+    }
+
+    /// Gemini 2.5 and newer cache implicitly (Google's models, not a reseller's copy); only
+    /// OpenAI and Azure take a `prompt_cache_key`.
+    #[test]
+    fn implicit_caching_and_prompt_cache_keys_by_provider() {
+        use super::{caches_implicitly, takes_prompt_cache_key};
+        for (id, provider, yes) in [
+            ("gemini-2.5-flash", "gemini", true),
+            ("gemini/gemini-2.5-pro", "gemini", true),
+            ("gemini-3.5-flash-lite", "gemini", true),
+            ("gemini/gemini-3-flash-preview", "gemini", true),
+            (
+                "vertex_ai/gemini-3.8-flash",
+                "vertex_ai-language-models",
+                true,
+            ),
+            ("gemini/gemini-flash-latest", "gemini", true),
+            ("gemini-2.0-flash", "gemini", false),
+            ("gemini-1.5-pro", "gemini", false),
+            ("claude-sonnet-4-6", "anthropic", false),
+            ("gpt-5.6-sol", "openai", false),
+            ("openrouter/google/gemini-2.5-flash", "openrouter", false),
+        ] {
+            assert_eq!(caches_implicitly(id, provider), yes, "{id}");
+        }
+        for (provider, yes) in [
+            ("openai", true),
+            ("azure", true),
+            ("anthropic", false),
+            ("deepseek", false),
+            ("gemini", false),
+        ] {
+            assert_eq!(takes_prompt_cache_key(provider), yes, "{provider}");
+        }
     }
 }
