@@ -57,7 +57,12 @@ pub fn audit(
             }
             Err(e) => return Err(e.into()),
         }
-        tally.add(&row, catalog, opts.default_model.as_deref(), &path)?;
+        tally.add(
+            &row,
+            catalog,
+            opts.default_model.as_deref(),
+            reader.path_of(&row),
+        )?;
     }
     if tally.rows == 0 {
         return Err(TraceRunError::Empty(path));

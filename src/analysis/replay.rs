@@ -268,7 +268,8 @@ pub fn replay(
     };
     let format = reader.format();
     let conv = Converter::new(&sc, opts.single_endpoint, format.block_tokens());
-    let mut feed = Feed::new(conv, fleet, &display);
+    let files = reader.file_paths();
+    let mut feed = Feed::new(conv, fleet, &files);
     let skipped = match &sorted {
         Some((rows, bad)) => {
             for r in rows {
@@ -349,7 +350,8 @@ struct Feed<'a> {
     conv: Converter<'a>,
     fleet: Fleet,
     /// The trace, as error messages name it.
-    display: &'a str,
+    /// The trace's files, by the `file` index rows carry, to name them in messages.
+    files: &'a [String],
     /// Days the ledgers hold so far.
     days: u32,
     /// Rows replayed.
@@ -364,11 +366,11 @@ struct Feed<'a> {
 }
 
 impl<'a> Feed<'a> {
-    fn new(conv: Converter<'a>, fleet: Fleet, display: &'a str) -> Feed<'a> {
+    fn new(conv: Converter<'a>, fleet: Fleet, files: &'a [String]) -> Feed<'a> {
         Feed {
             conv,
             fleet,
-            display,
+            files,
             days: 1,
             rows: 0,
             recorded_cache: 0,
@@ -401,7 +403,7 @@ impl<'a> Feed<'a> {
     #[inline]
     fn row(&mut self, r: &TraceRecord) -> Result<(), TraceRunError> {
         let row_err = |message: String| TraceRunError::Row {
-            path: self.display.to_string(),
+            path: self.files.get(r.file as usize).cloned().unwrap_or_default(),
             line: r.line,
             message,
         };

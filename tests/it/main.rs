@@ -24,4 +24,5 @@ mod replay;
 mod robustness;
 mod routing;
 mod semantic_cache;
+mod sources;
 mod support;

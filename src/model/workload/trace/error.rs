@@ -39,6 +39,14 @@ pub enum TraceError {
         /// What was seen.
         detail: String,
     },
+    /// A directory cannot be read as one trace.
+    #[error("{path}: {message}")]
+    Directory {
+        /// The directory.
+        path: String,
+        /// What is wrong and what is valid.
+        message: String,
+    },
     /// A header is unusable.
     #[error("{path}:1: {message}")]
     Header {

@@ -108,6 +108,7 @@ fn native_record(o: &JsonRow<'_>, line: u64) -> Result<TraceRecord, String> {
         block_tokens: o.count("block_tokens")?,
         intent: o.string("intent")?,
         batch,
+        ..TraceRecord::default()
     };
     Ok(r)
 }

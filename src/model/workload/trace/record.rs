@@ -43,6 +43,18 @@ pub struct TraceRecord {
     pub intent: Option<String>,
     /// Whether it went through a batch API.
     pub batch: Option<bool>,
+    /// Provider as the source names it (`openai`, `anthropic`, `gcp.gemini`, ...), where it
+    /// says.
+    pub provider: Option<String>,
+    /// What the source says the request cost, in US dollars (LiteLLM `spend`, Langfuse
+    /// `total_cost`, Helicone `cost`), for `audit` to compare with the catalog's price.
+    pub recorded_cost: Option<f64>,
+    /// Tags and properties the source carries (`team_id`, `environment`, a Langfuse tag, a
+    /// Helicone property), as key and value, for breakdowns by any of them.
+    pub tags: Vec<(String, String)>,
+    /// Which file of a directory the row came from (0 for a single file); names the file in
+    /// messages through [`super::TraceReader::path_of`].
+    pub file: u32,
 }
 
 /// Set an optional string field, reusing its buffer.

@@ -1,10 +1,12 @@
 //! Where a trace's bytes come from, read once: a file, a pipe, `<(...)` or standard input.
 //!
-//! Every byte passes through a [`Source`] on its way to the CSV or JSON-lines reader. It feeds
-//! the SHA-256 that reports quote (so a trace is read once, never a second time to hash it,
-//! and a pipe can be audited), and it refuses a line longer than [`MAX_LINE_BYTES`]: a trace is
-//! text lines of at most a few kilobytes, and without a limit a binary file or an endless
-//! stream without newlines (`/dev/zero`) would be read into memory until it runs out.
+//! Every byte of the file passes through [`Hashed`], which feeds the SHA-256 that reports quote
+//! (so a trace is read once, never a second time to hash it, and a pipe can be audited). A
+//! gzip or zstd file is then decompressed (recognised by its magic bytes, whatever its name),
+//! and the text goes through a [`Source`] on its way to the CSV or JSON-lines reader, which
+//! refuses a line longer than [`MAX_LINE_BYTES`]: a trace is text lines of at most a few
+//! kilobytes, and without a limit a binary file or an endless stream without newlines
+//! (`/dev/zero`) would be read into memory until it runs out.
 
 use std::cell::RefCell;
 use std::io::{self, Read};
@@ -53,10 +55,31 @@ impl Hash {
     }
 }
 
-/// A trace's bytes, hashed and checked for line length as they are read.
-pub(super) struct Source {
+/// A trace file's bytes as they are read, hashed into `hash`: the file's own bytes, before any
+/// decompression, so a report quotes the digest of the file the user has.
+pub(super) struct Hashed {
     inner: Box<dyn Read>,
     hash: Hash,
+}
+
+impl Hashed {
+    /// The bytes of `inner`, hashed into `hash`.
+    pub(super) fn new(inner: Box<dyn Read>, hash: Hash) -> Hashed {
+        Hashed { inner, hash }
+    }
+}
+
+impl Read for Hashed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.0.borrow_mut().update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// A text trace's bytes (decompressed), checked for line length as they are read.
+pub(super) struct Source {
+    inner: Box<dyn Read>,
     /// Line breaks read so far.
     breaks: u64,
     /// Bytes since the last line break.
@@ -64,14 +87,19 @@ pub(super) struct Source {
 }
 
 impl Source {
-    /// The bytes of `inner`, hashed into `hash`.
-    pub(super) fn new(inner: Box<dyn Read>, hash: Hash) -> Source {
+    /// The text of `inner`.
+    pub(super) fn new(inner: Box<dyn Read>) -> Source {
         Source {
             inner,
-            hash,
             breaks: 0,
             run: 0,
         }
+    }
+
+    /// The bytes of `inner`, hashed into `hash` (no decompression between).
+    #[cfg(test)]
+    fn hashed(inner: Box<dyn Read>, hash: Hash) -> Source {
+        Source::new(Box::new(Hashed::new(inner, hash)))
     }
 }
 
@@ -79,7 +107,6 @@ impl Read for Source {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         let got = &buf[..n];
-        self.hash.0.borrow_mut().update(got);
         match got.iter().rposition(|b| *b == b'\n') {
             Some(last) => {
                 self.breaks += got.iter().filter(|b| **b == b'\n').count() as u64;
@@ -114,7 +141,7 @@ mod tests {
     fn bytes_are_hashed_as_read_and_long_lines_refused() {
         let hash = Hash::default();
         let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-        let mut s = Source::new(Box::new(io::Cursor::new(bytes.clone())), hash.clone());
+        let mut s = Source::hashed(Box::new(io::Cursor::new(bytes.clone())), hash.clone());
         let mut out = Vec::new();
         s.read_to_end(&mut out).unwrap();
         assert_eq!(
@@ -125,13 +152,13 @@ mod tests {
 
         let mut long = b"a\nb\n".to_vec();
         long.extend(std::iter::repeat_n(b'x', MAX_LINE_BYTES as usize + 1));
-        let mut s = Source::new(Box::new(io::Cursor::new(long)), Hash::default());
+        let mut s = Source::hashed(Box::new(io::Cursor::new(long)), Hash::default());
         let e = s.read_to_end(&mut Vec::new()).unwrap_err();
         assert_eq!(too_long(&e), Some(3));
         // A line of exactly the limit is fine.
         let mut ok = vec![b'x'; MAX_LINE_BYTES as usize];
         ok.push(b'\n');
-        let mut s = Source::new(Box::new(io::Cursor::new(ok)), Hash::default());
+        let mut s = Source::hashed(Box::new(io::Cursor::new(ok)), Hash::default());
         assert!(s.read_to_end(&mut Vec::new()).is_ok());
     }
 }
