@@ -144,6 +144,17 @@ fn prices_names_where_each_familys_cache_rules_come_from() {
             "minimum prefix 4096 tokens",
             "storage       $0.5 per million tokens per hour",
         ),
+        // Launch storage price through 2026-12-31, as 3.8 Flash's.
+        (
+            "gemini-3.6-flash",
+            "minimum prefix 4096 tokens",
+            "storage       $0.5 per million tokens per hour",
+        ),
+        (
+            "gemini-3.5-flash",
+            "minimum prefix 4096 tokens",
+            "storage       $1 per million tokens per hour",
+        ),
         (
             "deepseek-v4-flash",
             "automatic (the provider caches prefixes itself); minimum prefix 64 tokens; granularity 64 tokens; TTLs 1h (default)",

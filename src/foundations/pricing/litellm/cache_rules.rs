@@ -15,11 +15,14 @@ use crate::foundations::pricing::model_price::{Mode, Rates};
 /// Flash and Flash-Lite $1.00 per 1,000,000 tokens per hour; see the module docs of [`super`]).
 const GEMINI_PRO_STORAGE: f64 = 4.5;
 const GEMINI_FLASH_STORAGE: f64 = 1.0;
-/// Gemini 3.8 Flash's launch storage price, "$0.50 / 1,000,000 tokens per hour (storage price)
-/// through December 31, 2026. $1.00 ... starting January 1, 2027" (the Gemini API pricing page
-/// as quoted by a third party; read 2026-12-05). A catalog holds one price per model: the one
-/// in effect on 2026-12-05.
-const GEMINI_38_FLASH_STORAGE: f64 = 0.5;
+/// Gemini 3.8 and 3.6 Flash's launch storage price, "$0.50 / 1,000,000 tokens per hour (storage
+/// price) through December 31, 2026. $1.00 ... starting January 1, 2027" (the Gemini API
+/// pricing page: 3.8 as quoted by a third party, read 2026-12-05; 3.6 as recorded verbatim from
+/// the live page on 2026-09-20 in a third party's price-table test). A catalog holds one price
+/// per model: the one in effect on 2026-12-05. 3.7 Flash has the same launch promotion on
+/// input, but its storage price was found on no copy of the page: it keeps the 2.5 Flash price
+/// (UNCONFIRMED).
+const GEMINI_LAUNCH_FLASH_STORAGE: f64 = 0.5;
 
 /// Where each family's rules come from (shown by `tokencast prices MODEL`). The stored copies
 /// of the OpenAI, Anthropic and DeepSeek pages show no update date; Google's caching page shows
@@ -252,8 +255,8 @@ pub fn takes_prompt_cache_key(provider: &str) -> bool {
 }
 
 /// Gemini explicit context caching: created with a TTL (default 1h) that hits do not refresh,
-/// storage paid per token-hour; `pro` models have the Pro storage price, Gemini 3.8 Flash its
-/// launch price. Minimum cacheable tokens (ai.google.dev/gemini-api/docs/caching, "Last updated
+/// storage paid per token-hour; `pro` models have the Pro storage price, Gemini 3.8 and 3.6 Flash
+/// their launch price. Minimum cacheable tokens (ai.google.dev/gemini-api/docs/caching, "Last updated
 /// 2026-07-07 UTC", the same in the 2026-10-13 version): 2,048 for Gemini 2.5 Flash and Pro,
 /// 4,096 for Gemini 3.x Flash, 3.1 Pro and later; LiteLLM's `prompt_cache_min_tokens`
 /// overrides. Gemini 4 Argon and later have no explicit caches
@@ -275,8 +278,8 @@ fn gemini(lower_id: &str, min_override: Option<u64>) -> CacheRules {
     };
     let storage = if lower_id.contains("-pro") {
         GEMINI_PRO_STORAGE
-    } else if lower_id.contains("gemini-3.8-flash") {
-        GEMINI_38_FLASH_STORAGE
+    } else if lower_id.contains("gemini-3.8-flash") || lower_id.contains("gemini-3.6-flash") {
+        GEMINI_LAUNCH_FLASH_STORAGE
     } else {
         GEMINI_FLASH_STORAGE
     };
@@ -469,7 +472,7 @@ mod tests {
     }
 
     /// Gemini 2.5 and 3.x: explicit caches with storage; 2,048 (2.x) or 4,096 tokens (3.x, the
-    /// Flash-Lite models without `prompt_cache_min_tokens` too); storage $4.50 Pro, $0.50 3.8
+    /// Flash-Lite models without `prompt_cache_min_tokens` too); storage $4.50 Pro, $0.50 3.8 and 3.6
     /// Flash, $1.00 other Flash models. Gemini 4: no explicit caches.
     #[test]
     fn gemini_family_rules() {
@@ -489,7 +492,7 @@ mod tests {
             ("gemini/gemini-2.5-flash", 2048, 1.0),
             ("gemini/gemini-3.8-flash", 4096, 0.5),
             ("gemini/gemini-3.7-flash", 4096, 1.0),
-            ("gemini/gemini-3.6-flash", 4096, 1.0),
+            ("gemini/gemini-3.6-flash", 4096, 0.5),
             ("gemini/gemini-3.5-flash", 4096, 1.0),
             ("gemini/gemini-3.5-flash-lite", 4096, 1.0),
             ("gemini/gemini-3.1-flash-lite", 4096, 1.0),
