@@ -20,10 +20,17 @@
 //! Memory: the ledger (days × endpoint/model lines) plus one cost total per distinct user and
 //! one count per distinct token length (for exact medians); never the rows themselves.
 
+mod breakdown;
 mod findings;
+mod focus;
+mod recorded;
 mod summary;
 mod tally;
 
+pub use breakdown::ByKey;
+pub use focus::FocusRow;
+
+use crate::analysis::audit::breakdown::Breakdowns;
 use crate::analysis::audit::tally::Tally;
 use crate::analysis::report::Report;
 use crate::foundations::pricing::Catalog;
@@ -36,6 +43,19 @@ pub struct AuditOptions {
     pub default_model: Option<String>,
     /// Count and skip bad rows instead of stopping at the first.
     pub skip_bad_rows: bool,
+    /// Keys to break the cost down by (`--by`).
+    pub by: Vec<ByKey>,
+    /// The FOCUS rows too, with this billing account (`--focus`, `--billing-account`).
+    pub focus_account: Option<String>,
+}
+
+/// An audit's report, and its FOCUS rows when asked for.
+#[derive(Debug)]
+pub struct Audited {
+    /// The report.
+    pub report: Report,
+    /// FOCUS cost-and-usage rows (`AuditOptions::focus_account` given).
+    pub focus: Option<Vec<FocusRow>>,
 }
 
 /// Audit a trace against a catalog.
@@ -43,10 +63,10 @@ pub fn audit(
     mut reader: TraceReader,
     catalog: &Catalog,
     opts: &AuditOptions,
-) -> Result<Report, TraceRunError> {
+) -> Result<Audited, TraceRunError> {
     let path = reader.path().to_string();
     let format = reader.format();
-    let mut tally = Tally::new(format.block_tokens());
+    let mut tally = Tally::new(format.block_tokens(), Breakdowns::new(&opts.by));
     let mut row = TraceRecord::default();
     while let Some(res) = reader.read_into(&mut row) {
         match res {
@@ -69,5 +89,36 @@ pub fn audit(
     }
     // The whole file has been read: its digest is complete.
     let sha256 = reader.sha256();
-    summary::report(tally, format.name(), path, sha256, catalog)
+    let focus = match &opts.focus_account {
+        Some(account) => Some(focus_rows(&tally, catalog, &path, account)?),
+        None => None,
+    };
+    let report = summary::report(tally, format.name(), path, sha256, catalog)?;
+    Ok(Audited { report, focus })
+}
+
+/// The FOCUS rows of the tally; an error for a trace without dates.
+fn focus_rows(
+    tally: &Tally,
+    catalog: &Catalog,
+    path: &str,
+    account: &str,
+) -> Result<Vec<FocusRow>, TraceRunError> {
+    match tally.day0_ms {
+        Some(day0) if crate::model::workload::trace::is_dated(day0) => {
+            Ok(focus::rows(
+                &tally.ledger,
+                &tally.models,
+                &tally.endpoints,
+                catalog,
+                day0,
+                account,
+            ))
+        }
+        _ => Err(TraceRunError::Invalid {
+            path: path.to_string(),
+            message: "--focus: FOCUS rows need calendar dates, and this trace's timestamps                       count from its start (Azure, Mooncake and BurstGPT traces are undated);                       audit a trace with dated timestamps"
+                .to_string(),
+        }),
+    }
 }

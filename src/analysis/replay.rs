@@ -46,6 +46,8 @@ use crate::simulation::pipeline::{ModelTable, Pipeline};
 pub struct ReplayOptions {
     /// Force a trace format.
     pub format: Option<TraceFormat>,
+    /// Take each row's endpoint from this tag (`--endpoint-from`).
+    pub endpoint_from: Option<String>,
     /// Count and skip bad rows instead of stopping.
     pub skip_bad_rows: bool,
     /// Sort rows by time in memory (otherwise an unsorted trace is an error).
@@ -250,6 +252,7 @@ pub fn replay(
 ) -> Result<Report, TraceRunError> {
     // The trace is read once (it may be a pipe), for its rows and its digest.
     let mut reader = TraceReader::open(path, opts.format)?;
+    reader.set_endpoint_from(opts.endpoint_from.clone());
     let display = reader.path().to_string();
     let mut sc = scenario.clone();
     // The ledgers grow day by day as the trace goes on.

@@ -488,6 +488,86 @@ pub struct AuditSection {
     pub endpoints_for_80_percent: usize,
     /// Findings, each with the lever that addresses it.
     pub findings: Vec<Finding>,
+    /// What the source recorded as the cost against tokencast's price of the same rows, when
+    /// rows record a cost (LiteLLM `spend`, Langfuse `total_cost`, Helicone `cost`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_cost: Option<RecordedCost>,
+    /// Cost by each key asked for with `--by` (an endpoint, a user, a tag or property).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breakdowns: Vec<KeyBreakdown>,
+}
+
+/// The source's recorded cost against tokencast's price of the same rows.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecordedCost {
+    /// Rows that record a cost.
+    pub rows: u64,
+    /// Rows that record none (left out of the comparison).
+    pub rows_without_cost: u64,
+    /// What the source recorded, USD.
+    pub recorded_usd: f64,
+    /// tokencast's price of the same rows, USD.
+    pub priced_usd: f64,
+    /// `recorded_usd - priced_usd`.
+    pub difference_usd: f64,
+    /// Per model, largest absolute difference first.
+    pub by_model: Vec<RecordedCostRow>,
+}
+
+/// One model's recorded cost against tokencast's price.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecordedCostRow {
+    /// Model id.
+    pub model: String,
+    /// Rows of the model that record a cost.
+    pub rows: u64,
+    /// What the source recorded, USD.
+    pub recorded_usd: f64,
+    /// tokencast's price of the same rows, USD.
+    pub priced_usd: f64,
+    /// `recorded_usd - priced_usd`.
+    pub difference_usd: f64,
+    /// The difference as a share of `priced_usd` (0 when both are 0).
+    pub difference_share: f64,
+    /// `matches`, or the likely cause of the difference (`cache_writes_as_input`,
+    /// `cache_writes_unpriced`, `cache_writes_1h_at_5m`, `cache_reads_as_input`,
+    /// `cache_reads_unpriced`, `long_context_missed`, `batch_discount_missed`,
+    /// `constant_factor`, `not_priced`, `unexplained`).
+    pub cause: String,
+    /// The cause in words, with the figures that show it.
+    pub explanation: String,
+}
+
+/// The cost by one key: each value's requests, tokens and cost.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KeyBreakdown {
+    /// The key (`endpoint`, `model`, `user`, `provider`, `session`, or a tag's key).
+    pub by: String,
+    /// Values, most expensive first; rows without the key under `(none)`.
+    pub rows: Vec<BreakdownRow>,
+    /// Whether a row can count under several values (a list of tags): shares then add up to
+    /// more than 1.
+    pub overlapping: bool,
+}
+
+/// One value of a breakdown.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BreakdownRow {
+    /// The value.
+    pub value: String,
+    /// Requests.
+    pub requests: u64,
+    /// Prompt tokens.
+    pub input_tokens: u64,
+    /// Output tokens.
+    pub output_tokens: u64,
+    /// tokencast's price, USD.
+    pub cost_usd: f64,
+    /// Share of the trace's cost.
+    pub share: f64,
+    /// What the source recorded for these rows, when they record a cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_usd: Option<f64>,
 }
 
 /// One row of a Pareto view.

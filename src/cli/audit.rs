@@ -1,14 +1,15 @@
 //! `tokencast audit`: price recorded usage exactly as recorded. Parses the flags, has the
 //! analysis layer audit the trace and writes the report.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::analysis::audit::{self, AuditOptions};
+use crate::analysis::audit::{self, AuditOptions, ByKey};
 use crate::model::workload::trace::TraceReader;
+use crate::output::csv::focus_csv;
 
 use super::failure::{Failure, trace_failure};
 use super::flags::{ReportFlags, TraceFormatArg, load_catalog};
-use super::output_file::{Sink, refuse_input_as_output};
+use super::output_file::{Sink, refuse_input_as_output, refuse_shared_output};
 
 /// Arguments of `tokencast audit`.
 #[derive(Debug, clap::Args)]
@@ -28,6 +29,22 @@ pub struct AuditArgs {
     /// Count and skip bad rows instead of stopping at the first one.
     #[arg(long)]
     pub skip_bad_rows: bool,
+    /// Break the cost down by KEY (repeatable): endpoint, model, user, session, provider, or
+    /// the key of a tag or property the source records (`team_id`, `environment`, a Helicone
+    /// property; `tag:KEY` for a tag spelt like a field).
+    #[arg(long, value_name = "KEY", value_parser = parse_by)]
+    pub by: Vec<ByKey>,
+    /// Take each row's endpoint from the tag or property TAG, where the row has it (a Helicone
+    /// property, a LiteLLM request tag key, ...).
+    #[arg(long, value_name = "TAG", value_parser = super::flags::tag_key)]
+    pub endpoint_from: Option<String>,
+    /// Also write the audit as FinOps FOCUS 1.2 cost-and-usage rows (CSV) to FILE (`-` for
+    /// standard output, which then carries only the CSV unless -o names it).
+    #[arg(long, value_name = "FILE")]
+    pub focus: Option<PathBuf>,
+    /// BillingAccountId of the FOCUS rows (default: the trace's file name).
+    #[arg(long, value_name = "ID", requires = "focus")]
+    pub billing_account: Option<String>,
     /// Format and output file of the report.
     #[command(flatten)]
     pub report: ReportFlags,
@@ -36,18 +53,48 @@ pub struct AuditArgs {
 /// Run `tokencast audit`.
 pub(crate) fn execute(a: &AuditArgs) -> Result<i32, Failure> {
     refuse_input_as_output(
-        &[a.report.output.as_deref()],
+        &[a.report.output.as_deref(), a.focus.as_deref()],
         &[Some(&a.trace), a.prices.as_deref()],
     )?;
-    let sink = Sink::open(a.report.output.as_deref())?;
+    refuse_shared_output(&[
+        ("-o", a.report.output.as_deref()),
+        ("--focus", a.focus.as_deref()),
+    ])?;
+    // `--focus -` takes standard output: the report goes there only when `-o` names it.
+    let focus_on_stdout = a.focus.as_deref() == Some(Path::new("-"));
+    let sink = match (&a.report.output, focus_on_stdout) {
+        (None, true) => None,
+        (output, _) => Some(Sink::open(output.as_deref())?),
+    };
+    let focus_sink = match &a.focus {
+        Some(p) => Some(Sink::open(Some(p))?),
+        None => None,
+    };
     let catalog = load_catalog(a.prices.as_deref())?;
-    let reader =
+    let mut reader =
         TraceReader::open(&a.trace, a.trace_format.map(Into::into)).map_err(Failure::input)?;
+    reader.set_endpoint_from(a.endpoint_from.clone());
+    let account = a.billing_account.clone().unwrap_or_else(|| {
+        a.trace
+            .file_name()
+            .map_or_else(|| a.trace.display().to_string(), |n| n.to_string_lossy().to_string())
+    });
     let opts = AuditOptions {
         default_model: a.model.clone(),
         skip_bad_rows: a.skip_bad_rows,
+        by: a.by.clone(),
+        focus_account: a.focus.as_ref().map(|_| account),
     };
-    let report = audit::audit(reader, &catalog, &opts).map_err(trace_failure)?;
-    sink.write(&a.report.format.render(&report)?)?;
+    let audited = audit::audit(reader, &catalog, &opts).map_err(trace_failure)?;
+    if let Some(sink) = sink {
+        sink.write(&a.report.format.render(&audited.report)?)?;
+    }
+    if let (Some(sink), Some(rows)) = (focus_sink, &audited.focus) {
+        sink.write(&focus_csv(rows).map_err(Failure::runtime)?)?;
+    }
     Ok(0)
+}
+
+fn parse_by(s: &str) -> Result<ByKey, String> {
+    ByKey::parse(s)
 }

@@ -33,6 +33,10 @@ pub struct FitArgs {
     /// Force the trace format instead of detecting it.
     #[arg(long, value_enum)]
     pub trace_format: Option<TraceFormatArg>,
+    /// Take each row's endpoint from the tag or property TAG, where the row has it (a Helicone
+    /// property, a LiteLLM request tag key, ...).
+    #[arg(long, value_name = "TAG", value_parser = super::flags::tag_key)]
+    pub endpoint_from: Option<String>,
     /// Price catalog to check model names against.
     #[arg(long)]
     pub prices: Option<PathBuf>,
@@ -43,8 +47,9 @@ pub(crate) fn execute(a: &FitArgs) -> Result<i32, Failure> {
     refuse_input_as_output(&[Some(&a.output)], &[Some(&a.trace), a.prices.as_deref()])?;
     let sink = Sink::open(Some(&a.output))?;
     let catalog = load_catalog(a.prices.as_deref())?;
-    let reader =
+    let mut reader =
         TraceReader::open(&a.trace, a.trace_format.map(Into::into)).map_err(Failure::input)?;
+    reader.set_endpoint_from(a.endpoint_from.clone());
     let name = a.name.clone().unwrap_or_else(|| {
         a.trace
             .file_stem()

@@ -176,3 +176,12 @@ pub(crate) fn load_catalog(prices: Option<&Path>) -> Result<Catalog, Failure> {
         None => Ok(Catalog::builtin()),
     }
 }
+
+/// A tag or property key (`--endpoint-from`): not empty.
+pub(crate) fn tag_key(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        Err("an empty key; give the key of a tag or property, such as `feature`".into())
+    } else {
+        Ok(s.to_string())
+    }
+}

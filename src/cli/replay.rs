@@ -67,6 +67,10 @@ pub struct ReplayArgs {
     /// Force the trace format instead of detecting it.
     #[arg(long, value_enum)]
     pub trace_format: Option<TraceFormatArg>,
+    /// Take each row's endpoint from the tag or property TAG, where the row has it (a Helicone
+    /// property, a LiteLLM request tag key, ...).
+    #[arg(long, value_name = "TAG", value_parser = super::flags::tag_key)]
+    pub endpoint_from: Option<String>,
     /// Sort the trace by time in memory (an unsorted trace is otherwise an error).
     #[arg(long)]
     pub sort: bool,
@@ -91,6 +95,7 @@ pub(crate) fn execute(a: &ReplayArgs) -> Result<i32, Failure> {
     let (sc, single) = replay_scenario(a)?;
     let opts = ReplayOptions {
         format: a.trace_format.map(Into::into),
+        endpoint_from: a.endpoint_from.clone(),
         skip_bad_rows: a.skip_bad_rows,
         sort: a.sort,
         single_endpoint: single,

@@ -16,7 +16,21 @@
 //! empty. What is not in USD (gross margin, budget probabilities, sensitivity) is in the JSON
 //! report only.
 
+use crate::analysis::audit::FocusRow;
 use crate::analysis::report::{Report, Stats, StrategyResult, strategy_order};
+
+/// FOCUS rows as CSV, with the FOCUS column ids as the header (see `analysis::audit`'s
+/// `focus` module for the columns).
+pub fn focus_csv(rows: &[FocusRow]) -> anyhow::Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    if rows.is_empty() {
+        return Ok(String::new());
+    }
+    for r in rows {
+        w.serialize(r)?;
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
+}
 
 /// The CSV header line.
 pub const HEADER: &str = "strategy,dimension,key,cost_usd_mean,cost_usd_p5,cost_usd_p50,cost_usd_p95,cost_usd_min,cost_usd_max,requests_mean,tokens_mean,cost_usd_p10,cost_usd_p90";

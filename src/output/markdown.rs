@@ -204,6 +204,31 @@ fn audit(a: &crate::analysis::report::AuditSection) -> String {
         out.push_str(&t.markdown());
         out.push('\n');
     }
+    if let Some(rc) = &a.recorded_cost {
+        out.push_str(&format!(
+            "Recorded cost: {} rows record a cost ({} do not); recorded {}, provider's price {}, difference {}.\n\n",
+            count(rc.rows as f64),
+            count(rc.rows_without_cost as f64),
+            usd(rc.recorded_usd),
+            usd(rc.priced_usd),
+            super::table::signed_usd(rc.difference_usd)
+        ));
+        out.push_str(&super::table::recorded_cost_table(rc).markdown());
+        out.push('\n');
+    }
+    for b in &a.breakdowns {
+        out.push_str(&format!(
+            "Cost by {}{}:\n\n",
+            b.by,
+            if b.overlapping {
+                " (a row with several values counts under each)"
+            } else {
+                ""
+            }
+        ));
+        out.push_str(&super::table::breakdown_table(b).markdown());
+        out.push('\n');
+    }
     if a.findings.is_empty() {
         out.push_str("Findings: nothing stands out.\n\n");
     } else {

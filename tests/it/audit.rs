@@ -509,3 +509,139 @@ fn a_one_hour_write_without_its_price_is_billed_at_the_input_price() {
     let expected = (500.0 * 3.0 + 200.0 * 3.75 + 300.0 * 3.0 + 10.0 * 15.0) / 1e6;
     assert!((got - expected).abs() < 1e-15, "{got} vs {expected}");
 }
+
+/// `--focus` writes FOCUS 1.2 rows: every mandatory column present and filled (ChargeClass and
+/// BillingAccountName may be null), one row per day, line and bucket, BilledCost summing to the
+/// audit's total, tokens to the trace's, and requests counted once per line and day.
+#[test]
+fn focus_export_has_the_mandatory_columns_and_sums_to_the_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let focus = dir.path().join("focus.csv");
+    let trace = repo("traces/example-native.csv");
+    let v = audit_json(&[
+        trace.to_str().unwrap(),
+        "--focus",
+        focus.to_str().unwrap(),
+        "--billing-account",
+        "acct-42",
+    ]);
+    let total = v["strategies"]["recorded"]["cost_usd"]["mean"].as_f64().unwrap();
+    let mut r = csv::Reader::from_path(&focus).unwrap();
+    let head: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    let mandatory = [
+        "BilledCost",
+        "BillingAccountId",
+        "BillingCurrency",
+        "BillingPeriodStart",
+        "BillingPeriodEnd",
+        "ChargeCategory",
+        "ChargeDescription",
+        "ChargePeriodStart",
+        "ChargePeriodEnd",
+        "ContractedCost",
+        "EffectiveCost",
+        "InvoiceIssuerName",
+        "ListCost",
+        "PricingQuantity",
+        "PricingUnit",
+        "ProviderName",
+        "PublisherName",
+        "ServiceCategory",
+        "ServiceName",
+    ];
+    let col = |n: &str| head.iter().position(|h| h == n).unwrap_or_else(|| panic!("no {n}"));
+    for m in mandatory.iter().chain(["ChargeClass", "BillingAccountName"].iter()) {
+        col(m);
+    }
+    let (mut cost, mut tokens, mut requests, mut rows) = (0.0, 0u64, 0u64, 0);
+    let mut days = std::collections::BTreeSet::new();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        rows += 1;
+        for m in mandatory {
+            assert!(!rec[col(m)].is_empty(), "{m} is empty");
+        }
+        let billed: f64 = rec[col("BilledCost")].parse().unwrap();
+        assert_eq!(rec[col("EffectiveCost")].parse::<f64>().unwrap(), billed);
+        let q: u64 = rec[col("ConsumedQuantity")].parse().unwrap();
+        let unit: f64 = rec[col("ListUnitPrice")].parse().unwrap();
+        assert!((q as f64 * unit - billed).abs() < 1e-15);
+        cost += billed;
+        tokens += q;
+        requests += rec[col("x_Requests")].parse::<u64>().unwrap();
+        assert_eq!(&rec[col("BillingAccountId")], "acct-42");
+        assert_eq!(&rec[col("ServiceCategory")], "AI and Machine Learning");
+        assert_eq!(&rec[col("BillingPeriodStart")], "2026-01-01T00:00:00Z");
+        assert_eq!(&rec[col("BillingPeriodEnd")], "2026-02-01T00:00:00Z");
+        days.insert(rec[col("ChargePeriodStart")].to_string());
+        let tags: serde_json::Value = serde_json::from_str(&rec[col("Tags")]).unwrap();
+        assert!(tags["endpoint"].is_string());
+    }
+    assert!((cost - total).abs() < 1e-12, "{cost} vs {total}");
+    // Prompt + output tokens of traces/example-native.csv: 32,400 + 3,640.
+    assert_eq!(tokens, 32_400 + 3_640);
+    assert_eq!(requests, 6);
+    assert_eq!(
+        days.into_iter().collect::<Vec<_>>(),
+        ["2026-01-05T00:00:00Z", "2026-01-06T00:00:00Z"]
+    );
+    // Sonnet's day-1 rows (input, 5m writes, reads, output) and gpt-5.6-luna's (input,
+    // output, reasoning), Haiku's batch row (input, output), Sonnet's day-2 row (four).
+    assert_eq!(rows, 4 + 3 + 2 + 4);
+
+    // `--focus -` alone prints only the CSV; an undated trace is refused, saying why.
+    let out = bin()
+        .args(["audit", trace.to_str().unwrap(), "--focus", "-"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(out.stdout).unwrap().starts_with("BilledCost,"));
+    bin()
+        .args([
+            "audit",
+            repo("traces/mooncake-fast25-conversation-sample.jsonl")
+                .to_str()
+                .unwrap(),
+            "--model",
+            "gpt-4o-mini",
+            "--focus",
+            dir.path().join("f2.csv").to_str().unwrap(),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("FOCUS rows need calendar dates"));
+}
+
+/// `--by` breaks the cost down by a field; the shares sum to 1 and the costs to the total;
+/// a tag no row carries is an error naming the keys that exist.
+#[test]
+fn breakdowns_by_a_field_sum_to_the_total() {
+    let trace = repo("traces/example-native.csv");
+    let v = audit_json(&[trace.to_str().unwrap(), "--by", "user", "--by", "model"]);
+    let total = v["strategies"]["recorded"]["cost_usd"]["mean"].as_f64().unwrap();
+    let b = &v["audit"]["breakdowns"];
+    assert_eq!(b[0]["by"], "user");
+    assert_eq!(b[1]["by"], "model");
+    for k in [0, 1] {
+        let rows = b[k]["rows"].as_array().unwrap();
+        let cost: f64 = rows.iter().map(|r| r["cost_usd"].as_f64().unwrap()).sum();
+        let share: f64 = rows.iter().map(|r| r["share"].as_f64().unwrap()).sum();
+        let requests: u64 = rows.iter().map(|r| r["requests"].as_u64().unwrap()).sum();
+        assert!((cost - total).abs() < 1e-12);
+        assert!((share - 1.0).abs() < 1e-12);
+        assert_eq!(requests, 6);
+    }
+    // The row without a user (the Haiku batch row, 9,000 in and 1,500 out at batch prices).
+    let none = b[0]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["value"] == "(none)")
+        .unwrap();
+    assert!((none["cost_usd"].as_f64().unwrap() - (9000.0 * 0.5e-6 + 1500.0 * 2.5e-6)).abs() < 1e-12);
+    assert_eq!(none["input_tokens"], 9000);
+    bin()
+        .args(["audit", trace.to_str().unwrap(), "--by", "team_id"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no row carries a tag or property `team_id`"));
+}

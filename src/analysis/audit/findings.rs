@@ -8,7 +8,7 @@ use crate::analysis::report::{AuditSection, Finding};
 
 /// Observations paired with the lever that addresses them.
 pub(super) fn findings(a: &AuditSection, _overflows: f64) -> Vec<Finding> {
-    [
+    let mut out: Vec<Finding> = [
         prompt_cache(a),
         semantic_cache(a),
         routing(a),
@@ -17,7 +17,35 @@ pub(super) fn findings(a: &AuditSection, _overflows: f64) -> Vec<Finding> {
     ]
     .into_iter()
     .flatten()
-    .collect()
+    .collect();
+    out.extend(recorded_cost(a));
+    out
+}
+
+/// Models whose recorded cost differs from the provider's price, with dollars and the likely
+/// cause: what a team fixes in its tracker's price map before trusting its dashboards.
+fn recorded_cost(a: &AuditSection) -> Vec<Finding> {
+    let Some(rc) = &a.recorded_cost else {
+        return Vec::new();
+    };
+    rc.by_model
+        .iter()
+        .filter(|m| m.cause != "matches")
+        .map(|m| Finding {
+            observation: format!(
+                "the source recorded ${:.2} for {} ({} rows) where the provider's price is ${:.2}: {} by ${:.2} ({})",
+                m.recorded_usd,
+                m.model,
+                m.rows,
+                m.priced_usd,
+                if m.difference_usd > 0.0 { "over" } else { "under" },
+                m.difference_usd.abs(),
+                if m.priced_usd > 0.0 { pct(m.difference_share.abs()) } else { "n/a".into() }
+            ),
+            lever: "pricing".into(),
+            suggestion: format!("likely cause: {}; fix the tracker's price map before trusting its dashboards", m.explanation),
+        })
+        .collect()
 }
 
 fn pct(x: f64) -> String {

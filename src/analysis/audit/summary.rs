@@ -41,10 +41,12 @@ pub(super) fn report(
     let users = tally.user_cost.len() as u64;
     let prefix_reuse_ratio = tally.prefix_reuse_ratio();
     let intent_repeat_ratio = tally.intent_repeat_ratio();
+    let recorded_cost = tally.recorded.section(&tally.models.ids);
+    let breakdowns = tally.breakdowns;
     let outcome = recorded_outcome(tally.models, tally.ledger, tally.endpoints.len());
     let subject = Subject::recorded(
         path.clone(),
-        path,
+        path.clone(),
         sha256,
         horizon_days,
         catalog,
@@ -80,6 +82,10 @@ pub(super) fn report(
         users,
         endpoints_for_80_percent,
         findings: Vec::new(),
+        recorded_cost,
+        breakdowns: breakdowns
+            .finish(total)
+            .map_err(|message| TraceRunError::Invalid { path, message })?,
     };
     a.findings = findings(&a, rec.context_overflows);
     rep.audit = Some(a);

@@ -8,6 +8,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use super::breakdown::Breakdowns;
+use super::recorded::RecordedCosts;
 use crate::foundations::ledger::{Ledger, LineKey, tally};
 use crate::foundations::pricing::{Bucket, Catalog, ModelPrice, PriceTier, ServiceTier, Ttl};
 use crate::model::workload::trace::{self, TraceRecord, TraceRunError};
@@ -42,7 +44,11 @@ pub(super) struct Tally {
     intent_rows: u64,
     sessions: HashSet<String>,
     /// Day 0, set by the first row.
-    day0_ms: Option<i64>,
+    pub(super) day0_ms: Option<i64>,
+    /// Recorded costs against prices, per model.
+    pub(super) recorded: RecordedCosts,
+    /// Costs by each `--by` key.
+    pub(super) breakdowns: Breakdowns,
     /// Tokens per prefix block when a row does not say (the trace format's).
     default_block: Option<u64>,
     /// Rows read.
@@ -59,7 +65,7 @@ pub(super) struct Tally {
 
 impl Tally {
     /// Nothing read yet; `default_block` is the trace format's tokens per prefix block.
-    pub(super) fn new(default_block: Option<u64>) -> Tally {
+    pub(super) fn new(default_block: Option<u64>, breakdowns: Breakdowns) -> Tally {
         Tally {
             models: ModelTable::default(),
             endpoints: Vec::new(),
@@ -77,6 +83,8 @@ impl Tally {
             intent_rows: 0,
             sessions: HashSet::new(),
             day0_ms: None,
+            recorded: RecordedCosts::default(),
+            breakdowns,
             default_block,
             rows: 0,
             skipped: 0,
@@ -137,6 +145,14 @@ impl Tally {
             tally(c, t);
         }
         tally(&mut cell.requests, 1);
+        match r.recorded_cost {
+            Some(recorded) => self
+                .recorded
+                .add(model, recorded, cost, &tokens, price, service, tier),
+            None => self.recorded.without_cost(),
+        }
+        self.breakdowns
+            .add(r, &self.endpoints[ep as usize], model_id, cost);
         self.count_user(r, cost);
         self.count_session(r, ep);
         self.count_prefix_reuse(r);
@@ -429,7 +445,7 @@ fn split_tokens(r: &TraceRecord, write_to: Bucket) -> [u64; Bucket::ALL.len()] {
 /// The row's cost: its tokens at the model's rates, bucket by bucket, in bucket order; the
 /// first bucket the row uses that has no price is the error.
 #[inline]
-fn bill(
+pub(super) fn bill(
     tokens: &[u64; Bucket::ALL.len()],
     price: &ModelPrice,
     service: ServiceTier,

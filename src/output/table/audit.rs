@@ -1,7 +1,7 @@
 //! The audit of recorded usage in the text report: request lengths, the cost split, cache reads,
 //! Pareto views of endpoints and users by cost, and the findings.
 
-use crate::analysis::report::{AuditSection, ParetoRow};
+use crate::analysis::report::{AuditSection, KeyBreakdown, ParetoRow, RecordedCost};
 use crate::output::format::{Table, count, pct, usd};
 
 /// The audit of recorded usage: lengths, shares, Pareto views and findings.
@@ -60,6 +60,33 @@ pub fn audit_section(a: &AuditSection) -> String {
         ));
         out.push_str(&pareto_table("user", &a.top_users).text("  "));
     }
+    if let Some(rc) = &a.recorded_cost {
+        out.push_str(&format!(
+            "\n  recorded cost: {} rows record a cost{}: recorded {}, provider's price {}, difference {}\n",
+            count(rc.rows as f64),
+            if rc.rows_without_cost > 0 {
+                format!(" ({} do not, left out)", count(rc.rows_without_cost as f64))
+            } else {
+                String::new()
+            },
+            usd(rc.recorded_usd),
+            usd(rc.priced_usd),
+            signed_usd(rc.difference_usd)
+        ));
+        out.push_str(&recorded_cost_table(rc).text("  "));
+    }
+    for b in &a.breakdowns {
+        out.push_str(&format!(
+            "\n  cost by {}{}:\n",
+            b.by,
+            if b.overlapping {
+                " (a row with several values counts under each: shares add up to more than 100%)"
+            } else {
+                ""
+            }
+        ));
+        out.push_str(&breakdown_table(b).text("  "));
+    }
     if a.findings.is_empty() {
         out.push_str("\n  findings: nothing stands out\n");
     } else {
@@ -72,6 +99,63 @@ pub fn audit_section(a: &AuditSection) -> String {
         }
     }
     out
+}
+
+/// Recorded cost against the provider's price, per model, with the likely cause.
+pub fn recorded_cost_table(rc: &RecordedCost) -> Table {
+    let mut t = Table::new(&["model", "rows", "recorded", "price", "difference", "likely cause"]);
+    for m in &rc.by_model {
+        t.row(vec![
+            m.model.clone(),
+            count(m.rows as f64),
+            usd(m.recorded_usd),
+            usd(m.priced_usd),
+            format!("{} ({})", signed_usd(m.difference_usd), pct(m.difference_share)),
+            m.cause.clone(),
+        ]);
+    }
+    t
+}
+
+/// The cost by one key, with what the source recorded when it did.
+pub fn breakdown_table(b: &KeyBreakdown) -> Table {
+    let recorded = b.rows.iter().any(|r| r.recorded_usd.is_some());
+    let mut head = vec![
+        b.by.as_str(),
+        "requests",
+        "prompt tokens",
+        "output tokens",
+        "cost",
+        "share",
+    ];
+    if recorded {
+        head.push("recorded");
+    }
+    let mut t = Table::new(&head);
+    for r in &b.rows {
+        let mut row = vec![
+            r.value.clone(),
+            count(r.requests as f64),
+            count(r.input_tokens as f64),
+            count(r.output_tokens as f64),
+            usd(r.cost_usd),
+            pct(r.share),
+        ];
+        if recorded {
+            row.push(r.recorded_usd.map_or_else(String::new, usd));
+        }
+        t.row(row);
+    }
+    t
+}
+
+/// A signed dollar amount: `+$1.20`, `-$0.35`.
+pub fn signed_usd(x: f64) -> String {
+    if x < 0.0 {
+        format!("-{}", usd(-x))
+    } else {
+        format!("+{}", usd(x))
+    }
 }
 
 /// A Pareto view (endpoints or users by cost, with cumulative shares) as a table.

@@ -89,6 +89,14 @@ pub enum TraceRunError {
     /// Pricing failed.
     #[error(transparent)]
     Pricing(#[from] crate::foundations::pricing::PricingGap),
+    /// The trace cannot answer what was asked of it (an option it does not support).
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The trace.
+        path: String,
+        /// What is wrong and what would do.
+        message: String,
+    },
     /// A token sum over the rows overflowed (a count reached `u64::MAX`).
     #[error("{path}: {what}; the trace's token counts are beyond any real traffic")]
     Overflow {

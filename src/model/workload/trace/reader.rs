@@ -57,6 +57,8 @@ pub struct TraceReader {
     inner: Inner,
     line: u64,
     hash: Hash,
+    /// The tag whose value is each row's endpoint (`--endpoint-from`).
+    endpoint_from: Option<String>,
 }
 
 /// The magic bytes of the compressions read.
@@ -111,6 +113,7 @@ impl TraceReader {
             inner,
             line: 1,
             hash,
+            endpoint_from: None,
         })
     }
 
@@ -180,6 +183,7 @@ impl TraceReader {
             })),
             line: 1,
             hash: Hash::default(),
+            endpoint_from: None,
         })
     }
 
@@ -256,15 +260,25 @@ impl TraceReader {
         }
     }
 
+    /// Take each row's endpoint from the tag or property `key` where the row has it
+    /// (`--endpoint-from`): a Helicone property, a LiteLLM request tag's key, ...
+    pub fn set_endpoint_from(&mut self, key: Option<String>) {
+        self.endpoint_from = key;
+    }
+
     /// Read the next row into `out`, reusing its buffers: the fast way to stream a trace.
     /// `None` at the end of the file.
     pub fn read_into(&mut self, out: &mut TraceRecord) -> Option<Result<(), TraceError>> {
-        match &mut self.inner {
+        let res = match &mut self.inner {
             Inner::Csv(rows) => rows.read_into(self.format, &self.path, &mut self.line, out),
             Inner::Jsonl(rows) => rows.read_into(self.format, &self.path, &mut self.line, out),
             Inner::Rows(rows) => rows.read_into(&self.path, out),
             Inner::Merge(m) => m.read_into(out),
+        };
+        if let (Some(Ok(())), Some(key)) = (&res, &self.endpoint_from) {
+            out.endpoint_from_tag(key);
         }
+        res
     }
 }
 

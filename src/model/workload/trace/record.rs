@@ -98,6 +98,15 @@ fn check_sizes(r: &TraceRecord) -> Result<(), String> {
 }
 
 impl TraceRecord {
+    /// Take the endpoint from the tag `key` (`--endpoint-from`): the row's first value of the
+    /// tag, when it has one; its own endpoint otherwise.
+    pub fn endpoint_from_tag(&mut self, key: &str) {
+        if let Some((_, v)) = self.tags.iter().find(|(k, _)| k == key) {
+            let v = v.clone();
+            set(&mut self.endpoint, Some(&v));
+        }
+    }
+
     /// Prompt tokens written to the cache, every TTL together (`cache_write_tokens`, or
     /// `cache_write_5m_tokens` + `cache_write_1h_tokens`). Saturates; [`check`] bounds each
     /// count, so a checked row's sum is exact.
