@@ -34,7 +34,10 @@ use crate::analysis::audit::breakdown::Breakdowns;
 use crate::analysis::audit::tally::Tally;
 use crate::analysis::report::Report;
 use crate::foundations::pricing::Catalog;
-use crate::model::workload::trace::{TraceError, TraceReader, TraceRecord, TraceRunError};
+use crate::model::workload::trace::{
+    CsvChunks, TraceError, TraceFormat, TraceReader, TraceRecord, TraceRunError,
+};
+use rayon::prelude::*;
 
 /// Audit settings.
 #[derive(Debug, Clone, Default)]
@@ -58,7 +61,7 @@ pub struct Audited {
     pub focus: Option<Vec<FocusRow>>,
 }
 
-/// Audit a trace against a catalog.
+/// Audit a trace against a catalog, reading it as one stream.
 pub fn audit(
     mut reader: TraceReader,
     catalog: &Catalog,
@@ -66,7 +69,73 @@ pub fn audit(
 ) -> Result<Audited, TraceRunError> {
     let path = reader.path().to_string();
     let format = reader.format();
-    let mut tally = Tally::new(format.block_tokens(), Breakdowns::new(&opts.by));
+    let mut tally = Tally::new(format.block_tokens(), Breakdowns::new(&opts.by), None);
+    read_rows(&mut reader, &mut tally, catalog, opts)?;
+    if tally.rows == 0 {
+        return Err(TraceRunError::Empty(path));
+    }
+    // The whole file has been read: its digest is complete.
+    let sha256 = reader.sha256();
+    finish(tally, format, path, sha256, catalog, opts)
+}
+
+/// Audit a trace cut into pieces ([`CsvChunks`]), the pieces read at once on the threads of the
+/// current rayon pool and their tallies merged in file order: the audit a single stream gives
+/// (floating-point sums aside, which are added in another order, the same whatever the number
+/// of threads). `None` when the first piece starts with a bad row (then read the trace as one
+/// stream, which reports or skips it as usual).
+pub fn audit_pieces(
+    plan: &CsvChunks,
+    endpoint_from: Option<&str>,
+    catalog: &Catalog,
+    opts: &AuditOptions,
+) -> Result<Option<Audited>, TraceRunError> {
+    let open = |i: usize| -> Result<TraceReader, TraceRunError> {
+        let mut r = plan.reader(i)?;
+        r.set_endpoint_from(endpoint_from.map(str::to_string));
+        Ok(r)
+    };
+    // Day 0 is set by the first row, as when the trace is read as one stream.
+    let mut first = TraceRecord::default();
+    let day0 = match open(0)?.read_into(&mut first) {
+        Some(Ok(())) => crate::model::workload::trace::day0_ms(first.time_ms),
+        _ => return Ok(None),
+    };
+    let format = plan.format();
+    let (sha256, tallies) = rayon::join(
+        || plan.sha256(),
+        || {
+            (0..plan.len())
+                .into_par_iter()
+                .map(|i| {
+                    let mut tally =
+                        Tally::new(format.block_tokens(), Breakdowns::new(&opts.by), Some(day0));
+                    read_rows(&mut open(i)?, &mut tally, catalog, opts)?;
+                    Ok(tally)
+                })
+                .collect::<Vec<Result<Tally, TraceRunError>>>()
+        },
+    );
+    let mut pieces = tallies.into_iter();
+    let mut tally = pieces.next().expect("a plan has pieces")?;
+    for t in pieces {
+        tally.merge(t?);
+    }
+    let path = plan.path().to_string();
+    if tally.rows == 0 {
+        return Err(TraceRunError::Empty(path));
+    }
+    finish(tally, format, path, sha256?, catalog, opts).map(Some)
+}
+
+/// Read every row of `reader` into `tally`: a bad row stops the audit, or is counted with
+/// `skip_bad_rows`.
+fn read_rows(
+    reader: &mut TraceReader,
+    tally: &mut Tally,
+    catalog: &Catalog,
+    opts: &AuditOptions,
+) -> Result<(), TraceRunError> {
     let mut row = TraceRecord::default();
     while let Some(res) = reader.read_into(&mut row) {
         match res {
@@ -84,11 +153,18 @@ pub fn audit(
             reader.path_of(&row),
         )?;
     }
-    if tally.rows == 0 {
-        return Err(TraceRunError::Empty(path));
-    }
-    // The whole file has been read: its digest is complete.
-    let sha256 = reader.sha256();
+    Ok(())
+}
+
+/// The report (and FOCUS rows) of a whole trace's tally.
+fn finish(
+    tally: Tally,
+    format: TraceFormat,
+    path: String,
+    sha256: String,
+    catalog: &Catalog,
+    opts: &AuditOptions,
+) -> Result<Audited, TraceRunError> {
     let focus = match &opts.focus_account {
         Some(account) => Some(focus_rows(&tally, catalog, &path, account)?),
         None => None,

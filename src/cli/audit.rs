@@ -4,11 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use crate::analysis::audit::{self, AuditOptions, ByKey};
-use crate::model::workload::trace::TraceReader;
+use crate::model::workload::trace::{CsvChunks, PIECE_BYTES, TraceReader};
 use crate::output::csv::focus_csv;
 
 use super::failure::{Failure, trace_failure};
-use super::flags::{ReportFlags, TraceFormatArg, load_catalog};
+use super::flags::{ReportFlags, ThreadsFlag, TraceFormatArg, load_catalog};
 use super::output_file::{Sink, refuse_input_as_output, refuse_shared_output};
 
 /// Arguments of `tokencast audit`.
@@ -48,6 +48,9 @@ pub struct AuditArgs {
     /// Format and output file of the report.
     #[command(flatten)]
     pub report: ReportFlags,
+    /// Threads.
+    #[command(flatten)]
+    pub threads: ThreadsFlag,
 }
 
 /// Run `tokencast audit`.
@@ -71,13 +74,12 @@ pub(crate) fn execute(a: &AuditArgs) -> Result<i32, Failure> {
         None => None,
     };
     let catalog = load_catalog(a.prices.as_deref())?;
-    let mut reader =
-        TraceReader::open(&a.trace, a.trace_format.map(Into::into)).map_err(Failure::input)?;
-    reader.set_endpoint_from(a.endpoint_from.clone());
+    let format = a.trace_format.map(Into::into);
     let account = a.billing_account.clone().unwrap_or_else(|| {
-        a.trace
-            .file_name()
-            .map_or_else(|| a.trace.display().to_string(), |n| n.to_string_lossy().to_string())
+        a.trace.file_name().map_or_else(
+            || a.trace.display().to_string(),
+            |n| n.to_string_lossy().to_string(),
+        )
     });
     let opts = AuditOptions {
         default_model: a.model.clone(),
@@ -85,7 +87,21 @@ pub(crate) fn execute(a: &AuditArgs) -> Result<i32, Failure> {
         by: a.by.clone(),
         focus_account: a.focus.as_ref().map(|_| account),
     };
-    let audited = audit::audit(reader, &catalog, &opts).map_err(trace_failure)?;
+    // A large CSV file is read in pieces on every thread (`--threads`); anything else as one
+    // stream.
+    let plan = CsvChunks::plan(&a.trace, format, PIECE_BYTES).map_err(Failure::input)?;
+    let audited = a.threads.run(|| -> Result<audit::Audited, Failure> {
+        if let Some(plan) = &plan
+            && let Some(done) =
+                audit::audit_pieces(plan, a.endpoint_from.as_deref(), &catalog, &opts)
+                    .map_err(trace_failure)?
+        {
+            return Ok(done);
+        }
+        let mut reader = TraceReader::open(&a.trace, format).map_err(Failure::input)?;
+        reader.set_endpoint_from(a.endpoint_from.clone());
+        audit::audit(reader, &catalog, &opts).map_err(trace_failure)
+    })??;
     if let Some(sink) = sink {
         sink.write(&a.report.format.render(&audited.report)?)?;
     }

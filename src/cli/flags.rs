@@ -185,3 +185,26 @@ pub(crate) fn tag_key(s: &str) -> Result<String, String> {
         Ok(s.to_string())
     }
 }
+
+/// `--threads` of a command that reads a trace.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ThreadsFlag {
+    /// Worker threads reading a large CSV trace in pieces (default: all cores); results do not
+    /// depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+}
+
+impl ThreadsFlag {
+    /// `work` on a pool of `--threads` workers, or on the global pool (all cores) without it.
+    pub(crate) fn run<T: Send>(&self, work: impl FnOnce() -> T + Send) -> Result<T, Failure> {
+        Ok(match self.threads {
+            Some(n) => rayon::ThreadPoolBuilder::new()
+                .num_threads(usize::from(n))
+                .build()
+                .map_err(|e| Failure::input(anyhow!("--threads {n}: {e}")))?
+                .install(work),
+            None => work(),
+        })
+    }
+}

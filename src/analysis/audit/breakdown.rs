@@ -9,7 +9,9 @@
 //!
 //! Memory: one small sum per distinct value of each key, like the per-user costs.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::analysis::report::{BreakdownRow, KeyBreakdown};
 use crate::model::workload::trace::TraceRecord;
@@ -101,7 +103,7 @@ impl Breakdowns {
     pub(super) fn new(keys: &[ByKey]) -> Breakdowns {
         Breakdowns {
             keys: keys.to_vec(),
-            values: vec![HashMap::new(); keys.len()],
+            values: vec![HashMap::default(); keys.len()],
             overlapping: vec![false; keys.len()],
             tag_keys: BTreeSet::new(),
         }
@@ -139,6 +141,27 @@ impl Breakdowns {
                         self.overlapping[i] = true;
                     }
                 }
+            }
+        }
+    }
+
+    /// Add the sums of `later` (another tally's, for the same keys).
+    pub(super) fn merge(&mut self, later: Breakdowns) {
+        for (i, values) in later.values.into_iter().enumerate() {
+            for (v, s) in values {
+                let t = self.values[i].entry(v).or_default();
+                t.requests += s.requests;
+                t.input += s.input;
+                t.output += s.output;
+                t.cost += s.cost;
+                t.recorded += s.recorded;
+                t.recorded_rows += s.recorded_rows;
+            }
+            self.overlapping[i] |= later.overlapping[i];
+        }
+        for k in later.tag_keys {
+            if self.tag_keys.len() < 1000 {
+                self.tag_keys.insert(k);
             }
         }
     }
@@ -212,7 +235,13 @@ fn breakdown(
         }
         rows.push((format!("({n} other values)"), rest));
     }
-    let share = |c: f64| if total_cost > 0.0 { c / total_cost } else { 0.0 };
+    let share = |c: f64| {
+        if total_cost > 0.0 {
+            c / total_cost
+        } else {
+            0.0
+        }
+    };
     KeyBreakdown {
         by: by.to_string(),
         overlapping,

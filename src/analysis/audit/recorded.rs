@@ -179,6 +179,32 @@ impl RecordedCosts {
         }
     }
 
+    /// Add the sums of `later` (another tally's), whose model `i` is this one's `models[i]`.
+    pub(super) fn merge(&mut self, later: RecordedCosts, models: &[u16]) {
+        self.without += later.without;
+        for (i, s) in later.models.into_iter().enumerate() {
+            if s.rows == 0 {
+                continue;
+            }
+            let m = models[i] as usize;
+            if self.models.len() <= m {
+                self.models.resize(m + 1, ModelSums::default());
+            }
+            let t = &mut self.models[m];
+            t.rows += s.rows;
+            t.recorded += s.recorded;
+            t.priced += s.priced;
+            for k in 0..Mistake::ALL.len() {
+                t.mistaken[k] += s.mistaken[k];
+                t.applies[k] |= s.applies[k];
+            }
+            t.ratio = match (t.ratio, s.ratio) {
+                (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+                (a, b) => a.or(b),
+            };
+        }
+    }
+
     /// The comparison, when any row recorded a cost; `names` are the model ids by index.
     pub(super) fn section(&self, names: &[String]) -> Option<RecordedCost> {
         let rows: u64 = self.models.iter().map(|s| s.rows).sum();
@@ -361,7 +387,15 @@ mod tests {
         let batch = 100_000.0 * 0.075e-6 + 10_000.0 * 0.3e-6;
         let standard = 100_000.0 * 0.15e-6 + 10_000.0 * 0.6e-6;
         let mut rc = RecordedCosts::default();
-        rc.add(0, standard, batch, &t, p, ServiceTier::Batch, PriceTier::Base);
+        rc.add(
+            0,
+            standard,
+            batch,
+            &t,
+            p,
+            ServiceTier::Batch,
+            PriceTier::Base,
+        );
         let s = rc.section(&["gpt-4o-mini".into()]).unwrap();
         assert_eq!(s.by_model[0].cause, "batch_discount_missed");
         // Rows differing by varying factors are not given a single cause.

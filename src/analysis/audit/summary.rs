@@ -68,8 +68,14 @@ pub(super) fn report(
         rows,
         skipped_rows: tally.skipped,
         skipped_lines: tally.skipped_lines,
-        median_input_tokens: median(&tally.input_counts, rows),
-        median_output_tokens: median(&tally.output_counts, rows),
+        median_input_tokens: median(
+            &tally.input_counts.iter().map(|(k, v)| (*k, *v)).collect(),
+            rows,
+        ),
+        median_output_tokens: median(
+            &tally.output_counts.iter().map(|(k, v)| (*k, *v)).collect(),
+            rows,
+        ),
         mean_input_tokens: tally.sum_in as f64 / rows as f64,
         mean_output_tokens: tally.sum_out as f64 / rows as f64,
         input_cost_share: share(input_cost),

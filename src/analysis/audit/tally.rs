@@ -6,7 +6,9 @@
 //! only when a row brings something new (an endpoint, a ledger line, a user, a session, an
 //! intent), never the row itself.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::breakdown::Breakdowns;
 use super::recorded::RecordedCosts;
@@ -30,21 +32,28 @@ pub(super) struct Tally {
     /// Cost and requests per user id.
     pub(super) user_cost: HashMap<String, (f64, u64)>,
     /// Rows per prompt length.
-    pub(super) input_counts: BTreeMap<u64, u64>,
+    pub(super) input_counts: HashMap<u64, u64>,
     /// Rows per output length.
-    pub(super) output_counts: BTreeMap<u64, u64>,
+    pub(super) output_counts: HashMap<u64, u64>,
     seen_blocks: HashSet<u64>,
     /// Prompt tokens in blocks that repeat a prefix seen earlier, of rows with prefix hashes.
     reuse_tokens: u64,
     /// Prompt tokens of rows with prefix hashes.
     hashed_tokens: u64,
-    /// Distinct `endpoint/intent` pairs.
-    intents: HashSet<String>,
+    /// Distinct (endpoint, intent) pairs.
+    intents: HashSet<(u16, String)>,
     /// Rows with an intent.
     intent_rows: u64,
-    sessions: HashSet<String>,
+    /// Sessions seen, with the endpoint whose session count they were added to.
+    sessions: HashMap<String, u16>,
     /// Day 0, set by the first row.
     pub(super) day0_ms: Option<i64>,
+    /// Prices of each model, by index.
+    prices: Vec<Arc<ModelPrice>>,
+    /// The previous row's model and its index.
+    last_model: Option<(String, u16)>,
+    /// The previous row's endpoint and its index.
+    last_endpoint: Option<(String, u16)>,
     /// Recorded costs against prices, per model.
     pub(super) recorded: RecordedCosts,
     /// Costs by each `--by` key.
@@ -65,24 +74,31 @@ pub(super) struct Tally {
 
 impl Tally {
     /// Nothing read yet; `default_block` is the trace format's tokens per prefix block.
-    pub(super) fn new(default_block: Option<u64>, breakdowns: Breakdowns) -> Tally {
+    pub(super) fn new(
+        default_block: Option<u64>,
+        breakdowns: Breakdowns,
+        day0_ms: Option<i64>,
+    ) -> Tally {
         Tally {
             models: ModelTable::default(),
             endpoints: Vec::new(),
-            endpoint_index: HashMap::new(),
+            endpoint_index: HashMap::default(),
             ledger: Ledger::new(1, 0),
-            lines: HashMap::new(),
-            thresholds: HashMap::new(),
-            user_cost: HashMap::new(),
-            input_counts: BTreeMap::new(),
-            output_counts: BTreeMap::new(),
-            seen_blocks: HashSet::new(),
+            lines: HashMap::default(),
+            thresholds: HashMap::default(),
+            user_cost: HashMap::default(),
+            input_counts: HashMap::default(),
+            output_counts: HashMap::default(),
+            seen_blocks: HashSet::default(),
             reuse_tokens: 0,
             hashed_tokens: 0,
-            intents: HashSet::new(),
+            intents: HashSet::default(),
             intent_rows: 0,
-            sessions: HashSet::new(),
-            day0_ms: None,
+            sessions: HashMap::default(),
+            day0_ms,
+            prices: Vec::new(),
+            last_model: None,
+            last_endpoint: None,
             recorded: RecordedCosts::default(),
             breakdowns,
             default_block,
@@ -112,7 +128,10 @@ impl Tally {
         default_model: Option<&str>,
         path: &str,
     ) -> Result<(), TraceRunError> {
-        let (model_id, price) = model_of(r, catalog, default_model, path)?;
+        let model = self.model(r, catalog, default_model, path)?;
+        let price = Arc::clone(&self.prices[model as usize]);
+        let price = &*price;
+        let model_id = self.models.ids[model as usize].as_str();
         check_write_ttls(r, price).map_err(|ttl| TraceRunError::Row {
             path: path.to_string(),
             line: r.line,
@@ -120,7 +139,6 @@ impl Tally {
         })?;
         let day = self.day_of(r, path)?;
         let ep = self.endpoint(r.endpoint.as_deref().unwrap_or("all"));
-        let model = self.models.index(model_id);
         let (service, tier) = self.tiers(r, model, price);
         self.ledger.ensure(day + 1, self.endpoints.len());
         let line = self.line(LineKey {
@@ -134,7 +152,8 @@ impl Tally {
             path: path.to_string(),
             line: r.line,
             message: format!(
-                "{model_id:?} has no {} price at {:?} prices in {}",
+                "{:?} has no {} price at {:?} prices in {}",
+                self.models.ids[model as usize],
                 b.name(),
                 service,
                 catalog.source
@@ -151,8 +170,12 @@ impl Tally {
                 .add(model, recorded, cost, &tokens, price, service, tier),
             None => self.recorded.without_cost(),
         }
-        self.breakdowns
-            .add(r, &self.endpoints[ep as usize], model_id, cost);
+        self.breakdowns.add(
+            r,
+            &self.endpoints[ep as usize],
+            &self.models.ids[model as usize],
+            cost,
+        );
         self.count_user(r, cost);
         self.count_session(r, ep);
         self.count_prefix_reuse(r);
@@ -211,9 +234,47 @@ impl Tally {
         (service, tier)
     }
 
+    /// The index of the row's model (`default_model` when it names none), numbered on first
+    /// sight, its prices kept beside it: rows mostly repeat the previous row's model, which
+    /// costs one comparison.
+    #[inline]
+    fn model(
+        &mut self,
+        r: &TraceRecord,
+        catalog: &Catalog,
+        default_model: Option<&str>,
+        path: &str,
+    ) -> Result<u16, TraceRunError> {
+        if let (Some((last, m)), Some(id)) =
+            (&self.last_model, r.model.as_deref().or(default_model))
+            && last == id
+        {
+            return Ok(*m);
+        }
+        let (model_id, price) = model_of(r, catalog, default_model, path)?;
+        let m = self.models.index(model_id);
+        if self.prices.len() <= m as usize {
+            self.prices.push(Arc::new(price.clone()));
+        }
+        self.last_model = Some((model_id.to_string(), m));
+        Ok(m)
+    }
+
     /// The index of endpoint `name`, numbered on first sight.
     #[inline]
     fn endpoint(&mut self, name: &str) -> u16 {
+        if let Some((last, i)) = &self.last_endpoint
+            && last == name
+        {
+            return *i;
+        }
+        let i = self.endpoint_slow(name);
+        self.last_endpoint = Some((name.to_string(), i));
+        i
+    }
+
+    /// [`Tally::endpoint`] past the previous row's.
+    fn endpoint_slow(&mut self, name: &str) -> u16 {
         match self.endpoint_index.get(name) {
             Some(i) => *i,
             None => {
@@ -260,8 +321,8 @@ impl Tally {
     fn count_session(&mut self, r: &TraceRecord, ep: u16) {
         match &r.session_id {
             Some(s) => {
-                if !self.sessions.contains(s.as_str()) {
-                    self.sessions.insert(s.clone());
+                if !self.sessions.contains_key(s.as_str()) {
+                    self.sessions.insert(s.clone(), ep);
                     self.ledger.sessions[ep as usize] += 1;
                 }
             }
@@ -298,7 +359,9 @@ impl Tally {
         if let Some(i) = &r.intent {
             // Intents are questions of one endpoint: the same id elsewhere is another question.
             self.intent_rows += 1;
-            self.intents.insert(format!("{ep}/{i}"));
+            if !self.intents.contains(&(ep, i.clone())) {
+                self.intents.insert((ep, i.clone()));
+            }
         }
     }
 
@@ -310,6 +373,78 @@ impl Tally {
         tally(&mut self.sum_in, r.input_tokens);
         tally(&mut self.sum_out, r.output_tokens);
         self.rows += 1;
+    }
+
+    /// Add `later`, the tally of the rows that follow this one's in the file (read by another
+    /// thread from the same day 0): the result is the tally of all the rows read in order, but
+    /// for the order of floating-point sums. Prefix reuse depends on every earlier row, so
+    /// traces with prefix hashes are not split (see `CsvChunks`).
+    pub(super) fn merge(&mut self, later: Tally) {
+        let models: Vec<u16> = later
+            .models
+            .ids
+            .iter()
+            .map(|m| self.models.index(m))
+            .collect();
+        let endpoints: Vec<u16> = later.endpoints.iter().map(|e| self.endpoint(e)).collect();
+        self.ledger.ensure(
+            later.ledger.days().max(self.ledger.days()),
+            self.endpoints.len(),
+        );
+        for (l, key) in later.ledger.lines().iter().enumerate() {
+            let mine = self.line(LineKey {
+                endpoint: endpoints[key.endpoint as usize],
+                model: models[key.model as usize],
+                ..*key
+            });
+            for day in 0..later.ledger.days() {
+                let cell = later.ledger.cell(l, day);
+                if cell.requests > 0 || cell.tokens.iter().any(|t| *t > 0) {
+                    self.ledger.cell_mut(mine, day).add(cell);
+                }
+            }
+        }
+        // A session the earlier rows saw was counted again by the later tally.
+        let mut sessions = later.ledger.sessions.clone();
+        for (s, ep) in later.sessions {
+            if self.sessions.contains_key(&s) {
+                sessions[ep as usize] -= 1;
+            } else {
+                self.sessions.insert(s, endpoints[ep as usize]);
+            }
+        }
+        for (ep, n) in sessions.into_iter().enumerate() {
+            self.ledger.sessions[endpoints[ep] as usize] += n;
+        }
+        for (u, (cost, requests)) in later.user_cost {
+            let e = self.user_cost.entry(u).or_insert((0.0, 0));
+            e.0 += cost;
+            e.1 += requests;
+        }
+        for (v, n) in later.input_counts {
+            *self.input_counts.entry(v).or_default() += n;
+        }
+        for (v, n) in later.output_counts {
+            *self.output_counts.entry(v).or_default() += n;
+        }
+        for (ep, i) in later.intents {
+            self.intents.insert((endpoints[ep as usize], i));
+        }
+        self.intent_rows += later.intent_rows;
+        self.recorded.merge(later.recorded, &models);
+        self.breakdowns.merge(later.breakdowns);
+        self.rows += later.rows;
+        self.skipped += later.skipped;
+        for l in later.skipped_lines {
+            if self.skipped_lines.len() < 20 {
+                self.skipped_lines.push(l);
+            }
+        }
+        tally(&mut self.sum_in, later.sum_in);
+        tally(&mut self.sum_out, later.sum_out);
+        if self.day0_ms.is_none() {
+            self.day0_ms = later.day0_ms;
+        }
     }
 
     /// Share of hashed prompt tokens that repeat an earlier prefix (`None` without hashes).

@@ -41,6 +41,7 @@
 //! values (counts, seconds, timestamps), `error` what can go wrong and `source` the
 //! bytes as they are read (hashed once, lines of bounded length).
 
+mod chunks;
 mod columns;
 mod csv_row;
 mod csv_stream;
@@ -55,6 +56,7 @@ mod record;
 mod source;
 mod span;
 
+pub use chunks::{CsvChunks, PIECE_BYTES};
 pub use detect::detect;
 pub use error::{TraceError, TraceRunError};
 pub use parse::{parse_time_ms, weekday_of_ms};

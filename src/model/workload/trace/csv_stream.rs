@@ -21,6 +21,9 @@ pub(super) struct CsvRows {
     meanings: Vec<Option<usize>>,
     /// The header's names, trimmed, to name a column in a message.
     names: Vec<String>,
+    /// Lines of the file before the bytes this reads (a chunk of a file read in parallel):
+    /// added to csv's line count.
+    line_offset: u64,
 }
 
 impl CsvRows {
@@ -52,7 +55,35 @@ impl CsvRows {
             record: csv::ByteRecord::new(),
             meanings,
             names: headers.iter().map(|h| h.trim().to_string()).collect(),
+            line_offset: 0,
         })
+    }
+
+    /// The rows of `file`, a piece of a CSV file without its header, after `line_offset`
+    /// lines of the file; `meanings` and `names` are the header's (see [`CsvRows::open`]).
+    pub(super) fn headless(
+        file: Box<dyn Read>,
+        meanings: Vec<Option<usize>>,
+        names: Vec<String>,
+        line_offset: u64,
+    ) -> CsvRows {
+        let reader = csv::ReaderBuilder::new()
+            .buffer_capacity(1 << 16)
+            .has_headers(false)
+            .flexible(false)
+            .from_reader(file);
+        CsvRows {
+            reader,
+            record: csv::ByteRecord::new(),
+            meanings,
+            names,
+            line_offset,
+        }
+    }
+
+    /// What each column means and the header's names, to read other pieces of the file.
+    pub(super) fn header(&self) -> (Vec<Option<usize>>, Vec<String>) {
+        (self.meanings.clone(), self.names.clone())
     }
 
     /// Read the next row into `out`; `line` is the last row's line and becomes this one's.
@@ -68,7 +99,7 @@ impl CsvRows {
         match self.reader.read_byte_record(&mut self.record) {
             Ok(false) => None,
             Ok(true) => {
-                *line = next_line(self.record.position(), *line);
+                *line = next_line(self.record.position(), self.line_offset, *line);
                 let r = match row_text(&self.record) {
                     Some(text) => fill_csv(format, &self.record, text, &self.meanings, *line, out),
                     None => Err(utf8_message(&self.record, &self.names)),
@@ -76,7 +107,7 @@ impl CsvRows {
                 Some(r.map_err(|m| TraceError::row(path, *line, m)))
             }
             Err(e) => {
-                *line = next_line(e.position(), *line);
+                *line = next_line(e.position(), self.line_offset, *line);
                 let at = *line;
                 Some(Err(csv_error(path, e, |m| TraceError::row(path, at, m))))
             }
@@ -98,12 +129,12 @@ fn csv_error(path: &str, e: csv::Error, not_io: impl FnOnce(String) -> TraceErro
     }
 }
 
-/// The line of a row at `position`, the row after the one at `last`. The csv crate
-/// under-counts lines of CRLF files: take the larger of its count (right with quoted
-/// newlines) and one line per record.
+/// The line of a row at `position` (csv's count from the reader's start, after `offset` lines
+/// of the file), the row after the one at `last`. The csv crate under-counts lines of CRLF
+/// files: take the larger of its count (right with quoted newlines) and one line per record.
 #[inline]
-fn next_line(position: Option<&csv::Position>, last: u64) -> u64 {
-    position.map(|p| p.line()).unwrap_or(0).max(last + 1)
+fn next_line(position: Option<&csv::Position>, offset: u64, last: u64) -> u64 {
+    (position.map(|p| p.line()).unwrap_or(0) + offset).max(last + 1)
 }
 
 /// The row's bytes as text when every field is UTF-8 (as csv checks it: field by field, unless

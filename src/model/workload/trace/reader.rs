@@ -89,19 +89,17 @@ impl TraceReader {
     ) -> Result<TraceReader, TraceError> {
         let hash = Hash::default();
         let decoded = decompress(name, Hashed::new(source, hash.clone()))?;
-        let mut text = BufReader::with_capacity(1 << 16, Source::new(decoded));
-        let mut head = Vec::new();
-        text.read_until(b'\n', &mut head)
-            .map_err(|e| TraceError::io(name, e))?;
+        let mut text = Source::new(decoded);
+        let head = first_line(&mut text).map_err(|e| TraceError::io(name, e))?;
         let first = String::from_utf8_lossy(&head).trim().to_string();
         let format = format_of(name, &first, format)?;
         // The first line, read whole (a decompressor may hand it over in pieces), goes back in
-        // front of the rest.
+        // front of the rest; the CSV reader buffers what it reads itself.
         let reader = std::io::Cursor::new(head).chain(text);
         let inner = match format {
-            TraceFormat::NativeJsonl | TraceFormat::Mooncake => {
-                Inner::Jsonl(JsonlRows::new(Box::new(reader)))
-            }
+            TraceFormat::NativeJsonl | TraceFormat::Mooncake => Inner::Jsonl(JsonlRows::new(
+                Box::new(BufReader::with_capacity(1 << 16, reader)),
+            )),
             TraceFormat::NativeCsv
             | TraceFormat::Azure
             | TraceFormat::BurstGpt
@@ -115,6 +113,18 @@ impl TraceReader {
             hash,
             endpoint_from: None,
         })
+    }
+
+    /// A reader of CSV rows already opened (a piece of a file, see `chunks`): no digest.
+    pub(super) fn from_csv_rows(name: &str, format: TraceFormat, rows: CsvRows) -> TraceReader {
+        TraceReader {
+            path: name.to_string(),
+            format,
+            inner: Inner::Csv(rows),
+            line: 1,
+            hash: Hash::default(),
+            endpoint_from: None,
+        }
     }
 
     /// Every file of the directory `dir`, merged by time.
@@ -324,6 +334,26 @@ impl Merge {
         std::mem::swap(out, &mut self.heads[i as usize]);
         self.pending.push(i);
         Some(Ok(()))
+    }
+}
+
+/// The first line of `text`, its line break included, read a byte at a time (from the buffer
+/// beneath) so that nothing after it is taken.
+fn first_line(text: &mut Source) -> std::io::Result<Vec<u8>> {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    loop {
+        match text.read(&mut byte) {
+            Ok(0) => return Ok(line),
+            Ok(_) => {
+                line.push(byte[0]);
+                if byte[0] == b'\n' {
+                    return Ok(line);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
 }
 

@@ -107,9 +107,9 @@ impl Read for Source {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         let got = &buf[..n];
-        match got.iter().rposition(|b| *b == b'\n') {
+        match memchr::memrchr(b'\n', got) {
             Some(last) => {
-                self.breaks += got.iter().filter(|b| **b == b'\n').count() as u64;
+                self.breaks += memchr::memchr_iter(b'\n', got).count() as u64;
                 self.run = (n - last - 1) as u64;
             }
             None => self.run += n as u64,
