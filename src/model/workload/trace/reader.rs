@@ -22,6 +22,7 @@ use super::csv_stream::CsvRows;
 use super::detect::format_of;
 use super::error::TraceError;
 use super::jsonl::JsonlRows;
+use super::otlp::{OtlpRows, is_framed_proto, is_otlp_json, read_full};
 use super::record::TraceRecord;
 use super::source::{Hash, Hashed, Source};
 
@@ -86,8 +87,34 @@ impl TraceReader {
         format: Option<TraceFormat>,
     ) -> Result<TraceReader, TraceError> {
         let hash = Hash::default();
-        let decoded = decompress(name, Hashed::new(source, hash.clone()))?;
-        let mut text = BufReader::with_capacity(1 << 16, Source::new(decoded));
+        let mut decoded = decompress(name, Hashed::new(source, hash.clone()))?;
+        // The first bytes decide the OTLP formats, which are not read as lines of text: a
+        // protobuf file has none, and an OTLP/JSON line is a whole batch.
+        let mut peek = vec![0u8; 64];
+        let got = read_full(&mut decoded, &mut peek).map_err(|e| TraceError::io(name, e))?;
+        peek.truncate(got);
+        let otlp = match format {
+            Some(f @ (TraceFormat::OtlpJson | TraceFormat::OtlpProto)) => Some(f),
+            Some(_) => None,
+            None if is_framed_proto(&peek) => Some(TraceFormat::OtlpProto),
+            None if is_otlp_json(&peek) => Some(TraceFormat::OtlpJson),
+            None => None,
+        };
+        let bytes = std::io::Cursor::new(peek).chain(decoded);
+        if let Some(format) = otlp {
+            let rows = match format {
+                TraceFormat::OtlpProto => OtlpRows::proto(Box::new(bytes)),
+                _ => OtlpRows::json(Box::new(BufReader::with_capacity(1 << 16, bytes))),
+            };
+            return Ok(TraceReader {
+                path: name.to_string(),
+                format,
+                inner: Inner::Rows(Box::new(rows)),
+                line: 1,
+                hash,
+            });
+        }
+        let mut text = BufReader::with_capacity(1 << 16, Source::new(Box::new(bytes)));
         let mut head = Vec::new();
         text.read_until(b'\n', &mut head)
             .map_err(|e| TraceError::io(name, e))?;
@@ -99,6 +126,10 @@ impl TraceReader {
         let inner = match format {
             TraceFormat::NativeJsonl | TraceFormat::Mooncake => {
                 Inner::Jsonl(JsonlRows::new(Box::new(reader)))
+            }
+            // An OTLP/JSON first line that the first bytes did not show (another key first).
+            TraceFormat::OtlpJson | TraceFormat::OtlpProto => {
+                Inner::Rows(Box::new(OtlpRows::json(Box::new(reader))))
             }
             TraceFormat::NativeCsv
             | TraceFormat::Azure
