@@ -69,5 +69,12 @@ pub fn audit(
     }
     // The whole file has been read: its digest is complete.
     let sha256 = reader.sha256();
-    summary::report(tally, format.name(), path, sha256, catalog)
+    summary::report(
+        tally,
+        format.name(),
+        path,
+        sha256,
+        reader.ignored(),
+        catalog,
+    )
 }
