@@ -276,8 +276,14 @@ enum Outcome {
     Bad(String),
 }
 
-impl super::reader::RowSource for OtlpRows {
-    fn read_into(&mut self, path: &str, out: &mut TraceRecord) -> Option<Result<(), TraceError>> {
+impl OtlpRows {
+    /// Read the next span with usage into `out`; `None` at the end. Errors name `path`. (The
+    /// reader's `RowSource`.)
+    pub(super) fn read_into(
+        &mut self,
+        path: &str,
+        out: &mut TraceRecord,
+    ) -> Option<Result<(), TraceError>> {
         loop {
             if let Some(next) = self.pending.pop_front() {
                 return Some(match next {
@@ -299,7 +305,8 @@ impl super::reader::RowSource for OtlpRows {
         }
     }
 
-    fn ignored(&self) -> Vec<(String, u64)> {
+    /// Spans and lines left out, by reason.
+    pub(super) fn ignored(&self) -> Vec<(String, u64)> {
         self.ignored
             .iter()
             .map(|(r, n)| (r.to_string(), *n))

@@ -43,6 +43,17 @@ pub(super) trait RowSource {
     }
 }
 
+/// OpenTelemetry spans (implemented here so that `otlp` does not import the reader).
+impl RowSource for OtlpRows {
+    fn read_into(&mut self, path: &str, out: &mut TraceRecord) -> Option<Result<(), TraceError>> {
+        OtlpRows::read_into(self, path, out)
+    }
+
+    fn ignored(&self) -> Vec<(String, u64)> {
+        OtlpRows::ignored(self)
+    }
+}
+
 /// The rows of a trace, by encoding.
 enum Inner {
     Csv(CsvRows),
