@@ -236,6 +236,19 @@ fn a_token_attribute_that_is_not_a_number_is_named() {
     );
 }
 
+/// An OTLP/JSON line is a whole collector batch: one past the 1 MiB a text trace's line is
+/// held to is read (prompts captured as attributes make them long).
+#[test]
+fn a_batch_line_longer_than_a_text_line_is_read() {
+    let prompt = format!(r#"{{"stringValue":"{}"}}"#, "x".repeat(2 << 20));
+    let rows = records(&line(&[
+        ("gen_ai.prompt", prompt.as_str()),
+        ("gen_ai.usage.input_tokens", r#"{"intValue":"700000"}"#),
+        ("gen_ai.usage.output_tokens", r#"{"intValue":"10"}"#),
+    ]));
+    assert_eq!(rows[0].as_ref().unwrap().input_tokens, 700_000);
+}
+
 /// A protobuf file cut short, or a frame length beyond the limit, is an error naming the
 /// message.
 #[test]
@@ -261,6 +274,15 @@ fn truncated_and_oversized_frames_are_refused() {
         .failure()
         .stderr(predicate::str::contains(
             "cut-length.pb:2: message 2: the file ends inside its 4-byte length (2 bytes)",
+        ));
+    // Zeros (an empty message, or /dev/zero) are not OTLP.
+    bin()
+        .args(["audit", "--trace-format", "otlp-proto", "/dev/zero"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "/dev/zero:1: message 1: a length of 0 bytes; the file is corrupt or not length-framed",
         ));
     // 80 MiB announced: not detected as OTLP (no file starts so), refused when forced.
     let big = dir.path().join("big.pb");

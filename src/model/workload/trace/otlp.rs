@@ -201,6 +201,19 @@ impl OtlpRows {
                     Err(e) => return Some(Err(TraceError::io(path, e))),
                 }
                 let len = u64::from(u32::from_be_bytes(len));
+                if len == 0 {
+                    // The collector writes no empty message; zeros are not OTLP (/dev/zero).
+                    self.done = true;
+                    return Some(Err(TraceError::row(
+                        path,
+                        n,
+                        format!(
+                            "message {n}: a length of 0 bytes; the file is corrupt or not \
+                             length-framed OTLP protobuf (the collector's file exporter with \
+                             `format: proto`)"
+                        ),
+                    )));
+                }
                 if len > MAX_MESSAGE_BYTES {
                     self.done = true;
                     return Some(Err(TraceError::row(
