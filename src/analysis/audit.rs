@@ -20,6 +20,7 @@
 //! Memory: the ledger (days × endpoint/model lines) plus one cost total per distinct user and
 //! one count per distinct token length (for exact medians); never the rows themselves.
 
+mod bill;
 mod breakdown;
 mod findings;
 mod focus;
@@ -76,7 +77,7 @@ pub fn audit(
     }
     // The whole file has been read: its digest is complete.
     let sha256 = reader.sha256();
-    finish(tally, format, path, sha256, catalog, opts)
+    finish(tally, format, path, sha256, reader.ignored(), catalog, opts)
 }
 
 /// Audit a trace cut into pieces ([`CsvChunks`]), the pieces read at once on the threads of the
@@ -125,7 +126,7 @@ pub fn audit_pieces(
     if tally.rows == 0 {
         return Err(TraceRunError::Empty(path));
     }
-    finish(tally, format, path, sha256?, catalog, opts).map(Some)
+    finish(tally, format, path, sha256?, Vec::new(), catalog, opts).map(Some)
 }
 
 /// Read every row of `reader` into `tally`: a bad row stops the audit, or is counted with
@@ -162,6 +163,7 @@ fn finish(
     format: TraceFormat,
     path: String,
     sha256: String,
+    ignored: Vec<(String, u64)>,
     catalog: &Catalog,
     opts: &AuditOptions,
 ) -> Result<Audited, TraceRunError> {
@@ -169,7 +171,7 @@ fn finish(
         Some(account) => Some(focus_rows(&tally, catalog, &path, account)?),
         None => None,
     };
-    let report = summary::report(tally, format.name(), path, sha256, catalog)?;
+    let report = summary::report(tally, format.name(), path, sha256, ignored, catalog)?;
     Ok(Audited { report, focus })
 }
 
@@ -181,19 +183,19 @@ fn focus_rows(
     account: &str,
 ) -> Result<Vec<FocusRow>, TraceRunError> {
     match tally.day0_ms {
-        Some(day0) if crate::model::workload::trace::is_dated(day0) => {
-            Ok(focus::rows(
-                &tally.ledger,
-                &tally.models,
-                &tally.endpoints,
-                catalog,
-                day0,
-                account,
-            ))
-        }
+        Some(day0) if crate::model::workload::trace::is_dated(day0) => Ok(focus::rows(
+            &tally.ledger,
+            &tally.models,
+            &tally.endpoints,
+            catalog,
+            day0,
+            account,
+        )),
         _ => Err(TraceRunError::Invalid {
             path: path.to_string(),
-            message: "--focus: FOCUS rows need calendar dates, and this trace's timestamps                       count from its start (Azure, Mooncake and BurstGPT traces are undated);                       audit a trace with dated timestamps"
+            message: "--focus: FOCUS rows need calendar dates, and this trace's timestamps \
+                      count from its start (Azure, Mooncake and BurstGPT traces are undated); \
+                      audit a trace with dated timestamps"
                 .to_string(),
         }),
     }

@@ -459,6 +459,10 @@ pub struct AuditSection {
     pub skipped_rows: u64,
     /// Line numbers of the first skipped rows (at most 20).
     pub skipped_lines: Vec<u64>,
+    /// Items of the trace read and left out because they carry no LLM usage (an HTTP span),
+    /// by reason; absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored: Vec<IgnoredItems>,
     /// Median prompt tokens per request.
     pub median_input_tokens: f64,
     /// Median output tokens per request.
@@ -568,6 +572,15 @@ pub struct BreakdownRow {
     /// What the source recorded for these rows, when they record a cost.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recorded_usd: Option<f64>,
+}
+
+/// Items of a trace left out for one reason.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IgnoredItems {
+    /// Why (`spans without GenAI usage`).
+    pub reason: String,
+    /// How many.
+    pub count: u64,
 }
 
 /// One row of a Pareto view.

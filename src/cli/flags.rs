@@ -76,6 +76,10 @@ pub enum TraceFormatArg {
     Burstgpt,
     /// LiteLLM spend-log CSV export.
     Litellm,
+    /// OpenTelemetry GenAI spans as OTLP/JSON (the collector's file exporter, `format: json`).
+    OtlpJson,
+    /// OpenTelemetry GenAI spans as length-framed OTLP protobuf (`format: proto`).
+    OtlpProto,
 }
 
 impl From<TraceFormatArg> for TraceFormat {
@@ -87,6 +91,8 @@ impl From<TraceFormatArg> for TraceFormat {
             TraceFormatArg::Mooncake => TraceFormat::Mooncake,
             TraceFormatArg::Burstgpt => TraceFormat::BurstGpt,
             TraceFormatArg::Litellm => TraceFormat::LiteLlm,
+            TraceFormatArg::OtlpJson => TraceFormat::OtlpJson,
+            TraceFormatArg::OtlpProto => TraceFormat::OtlpProto,
         }
     }
 }

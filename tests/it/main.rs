@@ -15,6 +15,7 @@ mod forecast;
 mod inputs;
 mod invariants;
 mod layers;
+mod otlp;
 mod outputs;
 mod plot;
 mod prompt_cache;

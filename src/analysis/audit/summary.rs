@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 
 use crate::analysis::audit::findings::findings;
 use crate::analysis::audit::tally::Tally;
-use crate::analysis::report::{self, AuditSection, ParetoRow, Report, StrategyResult, Subject};
+use crate::analysis::report::{
+    self, AuditSection, IgnoredItems, ParetoRow, Report, StrategyResult, Subject,
+};
 use crate::foundations::ledger::Ledger;
 use crate::foundations::pricing::Catalog;
 use crate::model::strategy::{EndpointLevers, Strategy};
@@ -18,12 +20,13 @@ use crate::simulation::montecarlo::Outcome;
 use crate::simulation::pipeline::ModelTable;
 
 /// The report of an audited trace (at least one row): `format` names the trace format,
-/// `path` and `sha256` the file.
+/// `path` and `sha256` the file, `ignored` the items left out without usage, by reason.
 pub(super) fn report(
     tally: Tally,
     format: &str,
     path: String,
     sha256: String,
+    ignored: Vec<(String, u64)>,
     catalog: &Catalog,
 ) -> Result<Report, TraceRunError> {
     let overflow = tally.ledger.overflow().or_else(|| {
@@ -68,6 +71,10 @@ pub(super) fn report(
         rows,
         skipped_rows: tally.skipped,
         skipped_lines: tally.skipped_lines,
+        ignored: ignored
+            .into_iter()
+            .map(|(reason, count)| IgnoredItems { reason, count })
+            .collect(),
         median_input_tokens: median(
             &tally.input_counts.iter().map(|(k, v)| (*k, *v)).collect(),
             rows,

@@ -8,6 +8,8 @@
 //! | Mooncake FAST'25 | a first object with `input_length` | `timestamp` (ms), lengths, `hash_ids` (512-token blocks) |
 //! | BurstGPT | header with `Request tokens` | `Timestamp` (s), request/response tokens; `Model` and `Log Type` name the endpoint |
 //! | LiteLLM spend logs | header with `startTime` and `prompt_tokens` | time, model, tokens, user, session |
+//! | OTLP/JSON (`otlp-json`) | a first object with `resourceSpans` | OpenTelemetry GenAI span attributes (see `otlp`) |
+//! | OTLP protobuf (`otlp-proto`) | a 4-byte big-endian length, then `resource_spans` | the same, length-framed binary |
 //!
 //! Native columns: `timestamp` (RFC 3339 or integer milliseconds), `input_tokens` (all prompt
 //! tokens, cached ones included), `output_tokens` (reasoning included, OpenAI's convention),
@@ -39,7 +41,8 @@
 //! rows, `csv_stream` and `jsonl` read the two encodings (`columns`, `csv_row` and `mooncake` hold
 //! what is particular to a format), `record` holds the rules every row meets, `parse` the cell
 //! values (counts, seconds, timestamps), `error` what can go wrong and `source` the
-//! bytes as they are read (hashed once, lines of bounded length).
+//! bytes as they are read (hashed once, lines of bounded length). `otlp` reads OpenTelemetry
+//! traces, whose rows are spans inside batches (a row source of its own).
 
 mod chunks;
 mod columns;
@@ -50,6 +53,7 @@ mod error;
 mod json_row;
 mod jsonl;
 mod mooncake;
+mod otlp;
 mod parse;
 mod reader;
 mod record;
@@ -59,6 +63,7 @@ mod span;
 pub use chunks::{CsvChunks, PIECE_BYTES};
 pub use detect::detect;
 pub use error::{TraceError, TraceRunError};
+pub use otlp::MAX_MESSAGE_BYTES;
 pub use parse::{parse_time_ms, weekday_of_ms};
 pub use reader::TraceReader;
 pub use record::TraceRecord;
@@ -82,17 +87,23 @@ pub enum TraceFormat {
     BurstGpt,
     /// LiteLLM spend-log CSV export.
     LiteLlm,
+    /// OpenTelemetry GenAI spans, OTLP/JSON (one `ExportTraceServiceRequest` per line).
+    OtlpJson,
+    /// OpenTelemetry GenAI spans, OTLP protobuf (each request after a 4-byte big-endian length).
+    OtlpProto,
 }
 
 impl TraceFormat {
     /// Every format, for messages.
-    pub const ALL: [TraceFormat; 6] = [
+    pub const ALL: [TraceFormat; 8] = [
         TraceFormat::NativeCsv,
         TraceFormat::NativeJsonl,
         TraceFormat::Azure,
         TraceFormat::Mooncake,
         TraceFormat::BurstGpt,
         TraceFormat::LiteLlm,
+        TraceFormat::OtlpJson,
+        TraceFormat::OtlpProto,
     ];
 
     /// The name used on the command line.
@@ -104,6 +115,8 @@ impl TraceFormat {
             TraceFormat::Mooncake => "mooncake",
             TraceFormat::BurstGpt => "burstgpt",
             TraceFormat::LiteLlm => "litellm",
+            TraceFormat::OtlpJson => "otlp-json",
+            TraceFormat::OtlpProto => "otlp-proto",
         }
     }
 

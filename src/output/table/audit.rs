@@ -29,6 +29,13 @@ pub fn audit_section(a: &AuditSection) -> String {
             String::new()
         }
     );
+    for i in &a.ignored {
+        out.push_str(&format!(
+            "  ignored                     {} {}\n",
+            count(i.count as f64),
+            i.reason
+        ));
+    }
     out.push_str(&format!(
         "  prompt tokens per request   median {}, mean {}\n  output tokens per request   median {}, mean {}\n",
         count(a.median_input_tokens),

@@ -1,7 +1,10 @@
 //! Recognising a trace's format from its first line, and the message when nothing matches.
 //!
 //! Detection looks only at the first line (a CSV header or a first JSON object), so it costs
-//! nothing per row; `--trace-format` skips it.
+//! nothing per row; `--trace-format` skips it. OTLP files are recognised by their first bytes
+//! before any line is read (`otlp::is_framed_proto`, `otlp::is_otlp_json`): a protobuf file
+//! has no lines, and an OTLP/JSON line (a whole collector batch) may pass the 1 MiB a text
+//! trace's line is held to.
 
 use super::TraceFormat;
 use super::error::TraceError;
@@ -12,6 +15,9 @@ pub fn detect(first: &str) -> Option<TraceFormat> {
     if first.starts_with('{') {
         let v: serde_json::Value = serde_json::from_str(first).ok()?;
         let o = v.as_object()?;
+        if o.contains_key("resourceSpans") {
+            return Some(TraceFormat::OtlpJson);
+        }
         if o.contains_key("input_length") {
             return Some(TraceFormat::Mooncake);
         }
@@ -101,6 +107,10 @@ mod tests {
         assert_eq!(
             detect("{\"timestamp\": 0, \"input_tokens\": 5}"),
             Some(TraceFormat::NativeJsonl)
+        );
+        assert_eq!(
+            detect("{\"resourceSpans\": []}"),
+            Some(TraceFormat::OtlpJson)
         );
         assert_eq!(detect("a,b,c"), None);
     }

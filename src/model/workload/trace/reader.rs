@@ -22,6 +22,7 @@ use super::csv_stream::CsvRows;
 use super::detect::format_of;
 use super::error::TraceError;
 use super::jsonl::JsonlRows;
+use super::otlp::{OtlpRows, is_framed_proto, is_otlp_json, read_full};
 use super::record::TraceRecord;
 use super::source::{Hash, Hashed, Source};
 
@@ -39,6 +40,17 @@ pub(super) trait RowSource {
     /// event), by reason, so a report can say how many and why.
     fn ignored(&self) -> Vec<(String, u64)> {
         Vec::new()
+    }
+}
+
+/// OpenTelemetry spans (implemented here so that `otlp` does not import the reader).
+impl RowSource for OtlpRows {
+    fn read_into(&mut self, path: &str, out: &mut TraceRecord) -> Option<Result<(), TraceError>> {
+        OtlpRows::read_into(self, path, out)
+    }
+
+    fn ignored(&self) -> Vec<(String, u64)> {
+        OtlpRows::ignored(self)
     }
 }
 
@@ -88,8 +100,35 @@ impl TraceReader {
         format: Option<TraceFormat>,
     ) -> Result<TraceReader, TraceError> {
         let hash = Hash::default();
-        let decoded = decompress(name, Hashed::new(source, hash.clone()))?;
-        let mut text = Source::new(decoded);
+        let mut decoded = decompress(name, Hashed::new(source, hash.clone()))?;
+        // The first bytes decide the OTLP formats, which are not read as lines of text: a
+        // protobuf file has none, and an OTLP/JSON line is a whole batch.
+        let mut peek = vec![0u8; 64];
+        let got = read_full(&mut decoded, &mut peek).map_err(|e| TraceError::io(name, e))?;
+        peek.truncate(got);
+        let otlp = match format {
+            Some(f @ (TraceFormat::OtlpJson | TraceFormat::OtlpProto)) => Some(f),
+            Some(_) => None,
+            None if is_framed_proto(&peek) => Some(TraceFormat::OtlpProto),
+            None if is_otlp_json(&peek) => Some(TraceFormat::OtlpJson),
+            None => None,
+        };
+        let bytes = std::io::Cursor::new(peek).chain(decoded);
+        if let Some(format) = otlp {
+            let rows = match format {
+                TraceFormat::OtlpProto => OtlpRows::proto(Box::new(bytes)),
+                _ => OtlpRows::json(Box::new(BufReader::with_capacity(1 << 16, bytes))),
+            };
+            return Ok(TraceReader {
+                path: name.to_string(),
+                format,
+                inner: Inner::Rows(Box::new(rows)),
+                line: 1,
+                hash,
+                endpoint_from: None,
+            });
+        }
+        let mut text = Source::new(Box::new(bytes));
         let head = first_line(&mut text).map_err(|e| TraceError::io(name, e))?;
         let first = String::from_utf8_lossy(&head).trim().to_string();
         let format = format_of(name, &first, format)?;
@@ -99,6 +138,10 @@ impl TraceReader {
         let inner = match format {
             TraceFormat::NativeJsonl | TraceFormat::Mooncake => Inner::Jsonl(JsonlRows::new(
                 Box::new(BufReader::with_capacity(1 << 16, reader)),
+            )),
+            // An OTLP/JSON first line that the first bytes did not show (another key first).
+            TraceFormat::OtlpJson | TraceFormat::OtlpProto => Inner::Rows(Box::new(
+                OtlpRows::json(Box::new(BufReader::with_capacity(1 << 16, reader))),
             )),
             TraceFormat::NativeCsv
             | TraceFormat::Azure
@@ -337,12 +380,16 @@ impl Merge {
     }
 }
 
+/// Bytes of a first line read to detect the format: a text trace's header is far shorter, and a
+/// binary file is recognised as one from these.
+const FIRST_LINE_BYTES: usize = 64 << 10;
+
 /// The first line of `text`, its line break included, read a byte at a time (from the buffer
-/// beneath) so that nothing after it is taken.
+/// beneath) so that nothing after it is taken; at most [`FIRST_LINE_BYTES`] of it.
 fn first_line(text: &mut Source) -> std::io::Result<Vec<u8>> {
     let mut line = Vec::new();
     let mut byte = [0u8; 1];
-    loop {
+    while line.len() < FIRST_LINE_BYTES {
         match text.read(&mut byte) {
             Ok(0) => return Ok(line),
             Ok(_) => {
@@ -355,6 +402,7 @@ fn first_line(text: &mut Source) -> std::io::Result<Vec<u8>> {
             Err(e) => return Err(e),
         }
     }
+    Ok(line)
 }
 
 /// `file`'s bytes decompressed when they are gzip or zstd (recognised by magic bytes), as they
