@@ -14,7 +14,8 @@ use super::output_file::{Sink, refuse_input_as_output};
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
     /// Trace file (`-` for standard input; read once, so a pipe works): native CSV/JSONL,
-    /// Azure, Mooncake, BurstGPT or LiteLLM spend logs.
+    /// Azure, Mooncake, BurstGPT, LiteLLM spend logs, Langfuse
+    /// observations (Parquet, CSV, JSONL), Helicone requests or native Parquet.
     pub trace: PathBuf,
     /// Force the trace format instead of detecting it.
     #[arg(long, value_enum)]

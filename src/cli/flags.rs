@@ -76,6 +76,12 @@ pub enum TraceFormatArg {
     Burstgpt,
     /// LiteLLM spend-log CSV export.
     Litellm,
+    /// Langfuse observations export (Parquet, CSV or JSON lines).
+    Langfuse,
+    /// Helicone request export (CSV or JSON lines).
+    Helicone,
+    /// tokencast columns in a Parquet file.
+    NativeParquet,
 }
 
 impl From<TraceFormatArg> for TraceFormat {
@@ -87,6 +93,9 @@ impl From<TraceFormatArg> for TraceFormat {
             TraceFormatArg::Mooncake => TraceFormat::Mooncake,
             TraceFormatArg::Burstgpt => TraceFormat::BurstGpt,
             TraceFormatArg::Litellm => TraceFormat::LiteLlm,
+            TraceFormatArg::Langfuse => TraceFormat::Langfuse,
+            TraceFormatArg::Helicone => TraceFormat::Helicone,
+            TraceFormatArg::NativeParquet => TraceFormat::NativeParquet,
         }
     }
 }

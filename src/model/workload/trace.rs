@@ -8,6 +8,9 @@
 //! | Mooncake FAST'25 | a first object with `input_length` | `timestamp` (ms), lengths, `hash_ids` (512-token blocks) |
 //! | BurstGPT | header with `Request tokens` | `Timestamp` (s), request/response tokens; `Model` and `Log Type` name the endpoint |
 //! | LiteLLM spend logs | header with `startTime` and `prompt_tokens` | time, model, tokens, user, session |
+//! | Langfuse observations (Parquet, CSV, JSONL) | a Parquet file with `usage_details`; a header or first object with `start_time`/`type` and `usage_details` | `start_time`, `provided_model_name`, `usage_details` (read inclusive: `langfuse`), `total_cost`, user, session, `trace_name`, `tags`, `environment`; only generations |
+//! | Helicone requests (CSV, JSONL) | a header or first object with `request_created_at` and `prompt_tokens` | time, model, prompt/completion/cache tokens, user, `request_properties` as tags, cost |
+//! | native Parquet | a Parquet file with `input_tokens` | the native columns below, typed (`parquet_file`) |
 //!
 //! Native columns: `timestamp` (RFC 3339 or integer milliseconds), `input_tokens` (all prompt
 //! tokens, cached ones included), `output_tokens` (reasoning included, OpenAI's convention),
@@ -34,26 +37,37 @@
 //! without surrounding whitespace, nearly all of them, skip `str::trim` and `str::parse`; the
 //! others take them, so every row reads as it would through strings.
 //!
+//! Parquet is recognised by its magic bytes (`PAR1`) and read from a file only (its index is
+//! at the end); items that carry no usage (Langfuse spans and events) are left out and counted,
+//! by reason, in [`TraceReader::ignored`].
+//!
 //! This file holds the format names; the reading is split by concept into its children:
 //! `detect` recognises a format from the first line, `reader` opens a file and streams its
 //! rows, `csv_stream` and `jsonl` read the two encodings (`columns`, `csv_row` and `mooncake` hold
 //! what is particular to a format), `record` holds the rules every row meets, `parse` the cell
 //! values (counts, seconds, timestamps), `error` what can go wrong and `source` the
-//! bytes as they are read (hashed once, lines of bounded length).
+//! bytes as they are read (hashed once, lines of bounded length). `text_rows` reads exports whose
+//! rows are JSON objects (as JSON lines or CSV) for `langfuse` and `helicone`; `parquet_file`
+//! reads Parquet through `arrow_cells`.
 
+mod arrow_cells;
 mod columns;
 mod csv_row;
 mod csv_stream;
 mod detect;
 mod error;
+mod helicone;
 mod json_row;
 mod jsonl;
+mod langfuse;
 mod mooncake;
+mod parquet_file;
 mod parse;
 mod reader;
 mod record;
 mod source;
 mod span;
+mod text_rows;
 
 pub use detect::detect;
 pub use error::{TraceError, TraceRunError};
@@ -80,17 +94,26 @@ pub enum TraceFormat {
     BurstGpt,
     /// LiteLLM spend-log CSV export.
     LiteLlm,
+    /// Langfuse observations export: Parquet, CSV or JSON lines.
+    Langfuse,
+    /// Helicone request export: CSV or JSON lines.
+    Helicone,
+    /// tokencast's columns in a Parquet file.
+    NativeParquet,
 }
 
 impl TraceFormat {
     /// Every format, for messages.
-    pub const ALL: [TraceFormat; 6] = [
+    pub const ALL: [TraceFormat; 9] = [
         TraceFormat::NativeCsv,
         TraceFormat::NativeJsonl,
         TraceFormat::Azure,
         TraceFormat::Mooncake,
         TraceFormat::BurstGpt,
         TraceFormat::LiteLlm,
+        TraceFormat::Langfuse,
+        TraceFormat::Helicone,
+        TraceFormat::NativeParquet,
     ];
 
     /// The name used on the command line.
@@ -102,6 +125,9 @@ impl TraceFormat {
             TraceFormat::Mooncake => "mooncake",
             TraceFormat::BurstGpt => "burstgpt",
             TraceFormat::LiteLlm => "litellm",
+            TraceFormat::Langfuse => "langfuse",
+            TraceFormat::Helicone => "helicone",
+            TraceFormat::NativeParquet => "native-parquet",
         }
     }
 

@@ -75,7 +75,11 @@ fn csv_columns(
             cols[col::SESSION] = header.find("session_id");
             cols[col::ENDPOINT] = header.find("call_type");
         }
-        TraceFormat::NativeJsonl | TraceFormat::Mooncake => {}
+        TraceFormat::NativeJsonl
+        | TraceFormat::Mooncake
+        | TraceFormat::Langfuse
+        | TraceFormat::Helicone
+        | TraceFormat::NativeParquet => {}
     }
     Ok(cols)
 }

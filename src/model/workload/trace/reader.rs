@@ -24,6 +24,8 @@ use super::error::TraceError;
 use super::jsonl::JsonlRows;
 use super::record::TraceRecord;
 use super::source::{Hash, Hashed, Source};
+use super::text_rows::TextRows;
+use super::{helicone, langfuse, parquet_file};
 
 /// The most files a directory may hold: each is open while the directory is read.
 pub const MAX_DIRECTORY_FILES: usize = 512;
@@ -74,7 +76,26 @@ impl TraceReader {
         if path.is_dir() {
             return TraceReader::open_directory(path, &display, format);
         }
-        let file = File::open(path).map_err(|e| TraceError::io(&display, e))?;
+        let mut file = File::open(path).map_err(|e| TraceError::io(&display, e))?;
+        if parquet_file::is_parquet(&mut file).map_err(|e| TraceError::io(&display, e))? {
+            let hash = Hash::default();
+            let rows = parquet_file::open(file, &display, format, &hash)?;
+            return Ok(TraceReader {
+                path: display,
+                format: rows.format(),
+                inner: Inner::Rows(Box::new(rows)),
+                line: 1,
+                hash,
+            });
+        }
+        if format == Some(TraceFormat::NativeParquet) {
+            return Err(TraceError::Parquet {
+                path: display,
+                message: "not a Parquet file (it does not start with PAR1); native-parquet reads \
+                          Parquet files, native-csv and native-jsonl the text ones"
+                    .to_string(),
+            });
+        }
         TraceReader::from_reader(&display, Box::new(file), format)
     }
 
@@ -88,6 +109,10 @@ impl TraceReader {
         let hash = Hash::default();
         let decoded = decompress(name, Hashed::new(source, hash.clone()))?;
         let mut text = BufReader::with_capacity(1 << 16, Source::new(decoded));
+        let peek = text.fill_buf().map_err(|e| TraceError::io(name, e))?;
+        if peek.starts_with(parquet_file::MAGIC) || format == Some(TraceFormat::NativeParquet) {
+            return Err(parquet_needs_a_file(name));
+        }
         let mut head = Vec::new();
         text.read_until(b'\n', &mut head)
             .map_err(|e| TraceError::io(name, e))?;
@@ -104,6 +129,21 @@ impl TraceReader {
             | TraceFormat::Azure
             | TraceFormat::BurstGpt
             | TraceFormat::LiteLlm => Inner::Csv(CsvRows::open(name, format, Box::new(reader))?),
+            TraceFormat::Langfuse | TraceFormat::Helicone => {
+                let text = if format == TraceFormat::Langfuse {
+                    &langfuse::TEXT
+                } else {
+                    &helicone::TEXT
+                };
+                let reader = BufReader::with_capacity(1 << 16, reader);
+                Inner::Rows(Box::new(TextRows::open(
+                    name,
+                    &first,
+                    Box::new(reader),
+                    text,
+                )?))
+            }
+            TraceFormat::NativeParquet => return Err(parquet_needs_a_file(name)),
         };
         Ok(TraceReader {
             path: name.to_string(),
@@ -310,6 +350,17 @@ impl Merge {
         std::mem::swap(out, &mut self.heads[i as usize]);
         self.pending.push(i);
         Some(Ok(()))
+    }
+}
+
+/// The error for Parquet read from a stream (standard input, a pipe, a compressed file).
+fn parquet_needs_a_file(name: &str) -> TraceError {
+    TraceError::Parquet {
+        path: name.to_string(),
+        message: "Parquet is read from a file: its index is at the end of the file, so it \
+                  cannot be read from standard input, a pipe or a compressed file; give the \
+                  uncompressed .parquet file's path"
+            .to_string(),
     }
 }
 
