@@ -58,7 +58,10 @@ fn langfuse_exports_are_priced_by_hand_in_every_encoding() {
     ] {
         let v = audit(&fixture(file));
         let got = cost(&v);
-        assert!((got - expected).abs() < 1e-12, "{file}: {got} vs {expected}");
+        assert!(
+            (got - expected).abs() < 1e-12,
+            "{file}: {got} vs {expected}"
+        );
         assert_eq!(v["audit"]["rows"], 4, "{file}");
         assert_eq!(v["audit"]["format"], "langfuse", "{file}");
         assert_eq!(v["audit"]["users"], 3, "{file}");
@@ -121,8 +124,12 @@ fn langfuse_fields_and_ignored_observations() {
     let tags = |r: &TraceRecord| -> Vec<(String, String)> { r.tags.clone() };
     assert_eq!(
         tags(first),
-        [("tag", "beta"), ("tag", "eu"), ("environment", "production")]
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+        [
+            ("tag", "beta"),
+            ("tag", "eu"),
+            ("environment", "production")
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
     );
     let second = &rows[1];
     assert_eq!(second.input_tokens, 100 + 4200 + 1000 + 300);
@@ -210,7 +217,11 @@ fn helicone_jsonl_is_priced_by_hand() {
     ];
     let v = audit(&path);
     let expected: f64 = rows.iter().sum();
-    assert!((cost(&v) - expected).abs() < 1e-12, "{} vs {expected}", cost(&v));
+    assert!(
+        (cost(&v) - expected).abs() < 1e-12,
+        "{} vs {expected}",
+        cost(&v)
+    );
     assert_eq!(v["audit"]["format"], "helicone");
     let (_, got, ignored) = read(&path);
     assert!(ignored.is_empty());
@@ -227,7 +238,10 @@ fn helicone_jsonl_is_priced_by_hand() {
         ]
         .map(|(k, v)| (k.to_string(), v.to_string()))
     );
-    assert_eq!((got[1].input_tokens, got[1].cache_read_tokens), (3000, Some(2048)));
+    assert_eq!(
+        (got[1].input_tokens, got[1].cache_read_tokens),
+        (3000, Some(2048))
+    );
     assert_eq!(got[1].reasoning_tokens, Some(100));
     assert_eq!(got[1].time_ms, 1_767_603_660_250);
     assert_eq!(got[2].recorded_cost, None);
@@ -238,12 +252,17 @@ fn helicone_jsonl_is_priced_by_hand() {
 #[test]
 fn helicone_csv_is_priced_by_hand() {
     let v = audit(&fixture("helicone/requests.csv"));
-    let expected = 210.0 * 3e-6 + 240.0 * 15e-6
+    let expected = 210.0 * 3e-6
+        + 240.0 * 15e-6
         + 3000.0 * 0.2e-6
         + 500.0 * 1.2e-6
         + 9000.0 * 1e-6
         + 1500.0 * 5e-6;
-    assert!((cost(&v) - expected).abs() < 1e-12, "{} vs {expected}", cost(&v));
+    assert!(
+        (cost(&v) - expected).abs() < 1e-12,
+        "{} vs {expected}",
+        cost(&v)
+    );
     let (format, rows, _) = read(&fixture("helicone/requests.csv"));
     assert_eq!(format, TraceFormat::Helicone);
     assert_eq!(rows[0].user_id.as_deref(), Some("alice"));
@@ -287,6 +306,14 @@ fn a_usage_count_that_is_not_a_number_names_the_row_and_key() {
     audit_fails(
         &[&fixture("langfuse/bad-usage.jsonl"), "--skip-bad-rows"],
         "no rows",
+    );
+}
+
+#[test]
+fn a_bad_parquet_cell_names_its_row_and_column() {
+    audit_fails(
+        &[&fixture("langfuse/bad-usage-key.parquet")],
+        "bad-usage-key.parquet:2: row 2, usage_details: unknown key `characters`; known keys",
     );
 }
 

@@ -6,13 +6,13 @@
 //! is opened (a wrong type is an error naming the type found and the types accepted), so the
 //! getters here only meet accepted types.
 
+use arrow_array::Array;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Decimal32Type, Decimal64Type, Decimal128Type, Float32Type, Float64Type, Int8Type, Int16Type,
     Int32Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
     TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
-use arrow_array::Array;
 use arrow_schema::{DataType, TimeUnit};
 
 use super::parse::{parse_count, parse_time_ms};
@@ -54,7 +54,9 @@ impl Kind {
             Kind::Bool => "bool",
             Kind::Hashes => "a string of space-separated ids or list<uint64 or int64>",
             Kind::CountMap => "map<string, integer> or a string of a JSON object",
-            Kind::NumberMap => "map<string, decimal, float or integer> or a string of a JSON object",
+            Kind::NumberMap => {
+                "map<string, decimal, float or integer> or a string of a JSON object"
+            }
             Kind::TextList => "list<string> or a string of a JSON list",
         }
     }
@@ -66,8 +68,10 @@ impl Kind {
             Kind::Count => is_int(t) || is_text(t),
             Kind::Number => is_int(t) || is_float(t) || is_decimal(t) || is_text(t),
             Kind::Time => {
-                matches!(t, DataType::Timestamp(_, _) | DataType::Int64 | DataType::Date64)
-                    || is_text(t)
+                matches!(
+                    t,
+                    DataType::Timestamp(_, _) | DataType::Int64 | DataType::Date64
+                ) || is_text(t)
             }
             Kind::Bool => matches!(t, DataType::Boolean),
             Kind::Hashes => {
@@ -138,7 +142,9 @@ pub(super) fn text<'a>(
         return Ok(None);
     }
     let bytes: &[u8] = match col.data_type() {
-        DataType::Utf8 => return Ok(Some(col.as_string::<i32>().value(i)).filter(|s| !s.is_empty())),
+        DataType::Utf8 => {
+            return Ok(Some(col.as_string::<i32>().value(i)).filter(|s| !s.is_empty()));
+        }
         DataType::LargeUtf8 => {
             return Ok(Some(col.as_string::<i64>().value(i)).filter(|s| !s.is_empty()));
         }
@@ -205,8 +211,12 @@ pub(super) fn number(col: &dyn Array, i: usize, name: &str) -> Result<Option<f64
     let n = match col.data_type() {
         DataType::Float64 => col.as_primitive::<Float64Type>().value(i),
         DataType::Float32 => col.as_primitive::<Float32Type>().value(i).into(),
-        DataType::Decimal32(_, s) => scaled(col.as_primitive::<Decimal32Type>().value(i) as f64, *s),
-        DataType::Decimal64(_, s) => scaled(col.as_primitive::<Decimal64Type>().value(i) as f64, *s),
+        DataType::Decimal32(_, s) => {
+            scaled(col.as_primitive::<Decimal32Type>().value(i) as f64, *s)
+        }
+        DataType::Decimal64(_, s) => {
+            scaled(col.as_primitive::<Decimal64Type>().value(i) as f64, *s)
+        }
         DataType::Decimal128(_, s) => {
             scaled(col.as_primitive::<Decimal128Type>().value(i) as f64, *s)
         }
@@ -214,9 +224,10 @@ pub(super) fn number(col: &dyn Array, i: usize, name: &str) -> Result<Option<f64
             Some(n) => n as f64,
             None => match text(col, i, name)? {
                 None => return Ok(None),
-                Some(s) => s.trim().parse::<f64>().map_err(|_| {
-                    format!("{name}: expected a number, got {s:?}")
-                })?,
+                Some(s) => s
+                    .trim()
+                    .parse::<f64>()
+                    .map_err(|_| format!("{name}: expected a number, got {s:?}"))?,
             },
         },
     };
@@ -251,7 +262,9 @@ pub(super) fn time_ms(col: &dyn Array, i: usize, name: &str) -> Result<Option<i6
             .value(i)
             .saturating_mul(1000),
         DataType::Int64 => col.as_primitive::<Int64Type>().value(i),
-        DataType::Date64 => col.as_primitive::<arrow_array::types::Date64Type>().value(i),
+        DataType::Date64 => col
+            .as_primitive::<arrow_array::types::Date64Type>()
+            .value(i),
         _ => match text(col, i, name)? {
             None => return Ok(None),
             Some(s) => parse_time_ms(s).ok_or_else(|| {
@@ -281,28 +294,29 @@ pub(super) fn hashes(
     if col.is_null(i) {
         return Ok(());
     }
-    let (values, range) = match col.data_type() {
-        DataType::List(_) => {
-            let l = col.as_list::<i32>();
-            let o = l.value_offsets();
-            (l.values(), o[i] as usize..o[i + 1] as usize)
-        }
-        DataType::LargeList(_) => {
-            let l = col.as_list::<i64>();
-            let o = l.value_offsets();
-            (l.values(), o[i] as usize..o[i + 1] as usize)
-        }
-        _ => {
-            if let Some(s) = text(col, i, name)? {
-                for h in s.split_ascii_whitespace() {
-                    out.push(h.parse::<u64>().map_err(|_| {
-                        format!("{name}: {h:?} is not a block id (whole number)")
-                    })?);
-                }
+    let (values, range) =
+        match col.data_type() {
+            DataType::List(_) => {
+                let l = col.as_list::<i32>();
+                let o = l.value_offsets();
+                (l.values(), o[i] as usize..o[i + 1] as usize)
             }
-            return Ok(());
-        }
-    };
+            DataType::LargeList(_) => {
+                let l = col.as_list::<i64>();
+                let o = l.value_offsets();
+                (l.values(), o[i] as usize..o[i + 1] as usize)
+            }
+            _ => {
+                if let Some(s) = text(col, i, name)? {
+                    for h in s.split_ascii_whitespace() {
+                        out.push(h.parse::<u64>().map_err(|_| {
+                            format!("{name}: {h:?} is not a block id (whole number)")
+                        })?);
+                    }
+                }
+                return Ok(());
+            }
+        };
     for j in range {
         match count(values.as_ref(), j, name)? {
             Some(h) => out.push(h),

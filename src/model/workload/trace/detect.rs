@@ -117,11 +117,15 @@ mod tests {
             Some(TraceFormat::Langfuse)
         );
         assert_eq!(
-            detect("{\"type\": \"SPAN\", \"start_time\": \"2026-01-05 09:00:00.000\", \"usage_details\": {}}"),
+            detect(
+                "{\"type\": \"SPAN\", \"start_time\": \"2026-01-05 09:00:00.000\", \"usage_details\": {}}"
+            ),
             Some(TraceFormat::Langfuse)
         );
         assert_eq!(
-            detect("response_id,response_created_at,response_status,request_created_at,request_body,request_properties,request_user_id,model,prompt_tokens,completion_tokens,latency,cost_usd"),
+            detect(
+                "response_id,response_created_at,response_status,request_created_at,request_body,request_properties,request_user_id,model,prompt_tokens,completion_tokens,latency,cost_usd"
+            ),
             Some(TraceFormat::Helicone)
         );
         assert_eq!(

@@ -346,9 +346,12 @@ mod tests {
             (None, Some(10), Some(20))
         );
         assert!(
-            usage(&[("input_cache_creation", 31), ("input_cache_creation_1h", 20)])
-                .unwrap_err()
-                .contains("is not input_cache_creation_5m + input_cache_creation_1h (20)")
+            usage(&[
+                ("input_cache_creation", 31),
+                ("input_cache_creation_1h", 20)
+            ])
+            .unwrap_err()
+            .contains("is not input_cache_creation_5m + input_cache_creation_1h (20)")
         );
         assert!(
             usage(&[("input_cached_tokens", 1), ("cache_read_input_tokens", 1)])

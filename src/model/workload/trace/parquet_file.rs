@@ -172,11 +172,7 @@ pub(super) fn open(
                 roots.push(i);
             }
             None if *required => {
-                let required: Vec<&str> = wanted
-                    .iter()
-                    .filter(|w| w.2)
-                    .map(|w| w.0)
-                    .collect();
+                let required: Vec<&str> = wanted.iter().filter(|w| w.2).map(|w| w.0).collect();
                 return Err(header(format!(
                     "missing column `{name}` for the {format} format (required: {}; read: {}); \
                      the file's columns are: {}",
@@ -265,7 +261,9 @@ impl RowSource for ParquetRows {
                 },
                 _ => native_row(&row, line, out),
             };
-            return Some(result.map_err(|m| TraceError::row(path, line, format!("row {line}, {m}"))));
+            return Some(
+                result.map_err(|m| TraceError::row(path, line, format!("row {line}, {m}"))),
+            );
         }
     }
 
