@@ -179,14 +179,12 @@ pub(super) fn fill<'o>(
         Some(c) => Some(c),
         None => o.map_number(Field::CostDetails, "total")?,
     };
-    out.tags.clear();
-    let tags = &mut out.tags;
-    o.texts(Field::Tags, &mut |t| {
-        tags.push(("tag".to_string(), t.to_string()))
-    })?;
+    let (tags, mut n) = (&mut out.tags, 0);
+    o.texts(Field::Tags, &mut |t| set_tag(tags, &mut n, "tag", t))?;
     if let Some(env) = o.text(Field::Environment)? {
-        out.tags.push(("environment".to_string(), env.to_string()));
+        set_tag(tags, &mut n, "environment", env);
     }
+    tags.truncate(n);
     *usage = Usage::default();
     o.counts(Field::UsageDetails, usage)?;
     usage.apply(out)?;
@@ -197,6 +195,20 @@ pub(super) fn fill<'o>(
     out.prefix_hashes.clear();
     check(out)?;
     Ok(Read::Record)
+}
+
+/// Set tag `n` of `tags` to (`key`, `value`), reusing its buffers, and count it.
+fn set_tag(tags: &mut Vec<(String, String)>, n: &mut usize, key: &str, value: &str) {
+    match tags.get_mut(*n) {
+        Some((k, v)) => {
+            k.clear();
+            k.push_str(key);
+            v.clear();
+            v.push_str(value);
+        }
+        None => tags.push((key.to_string(), value.to_string())),
+    }
+    *n += 1;
 }
 
 /// The token counts of one `usage_details` map, by meaning, with the key each came from.
