@@ -58,6 +58,7 @@ mod detect;
 mod error;
 mod helicone;
 mod json_row;
+mod json_value;
 mod jsonl;
 mod langfuse;
 mod mooncake;

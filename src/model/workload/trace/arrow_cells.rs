@@ -374,7 +374,7 @@ impl Entry<'_> {
         match self {
             Entry::Arrow(c, j) => count(*c, *j, name),
             Entry::Json(serde_json::Value::Null) => Ok(None),
-            Entry::Json(v) => super::text_rows::json_count(v, name).map(Some),
+            Entry::Json(v) => super::json_value::json_count(v, name).map(Some),
         }
     }
 
@@ -383,7 +383,7 @@ impl Entry<'_> {
         match self {
             Entry::Arrow(c, j) => number(*c, *j, name),
             Entry::Json(serde_json::Value::Null) => Ok(None),
-            Entry::Json(v) => super::text_rows::json_number(v, name).map(Some),
+            Entry::Json(v) => super::json_value::json_number(v, name).map(Some),
         }
     }
 }

@@ -20,11 +20,11 @@
 
 use serde_json::Value;
 
-use super::langfuse::Usage;
-use super::record::{TraceRecord, check, set};
-use super::text_rows::{
-    Object, TextFormat, json_count, json_number, json_object, json_text, json_time, value,
+use super::json_value::{
+    Object, json_count, json_number, json_object, json_text, json_time, value,
 };
+use super::record::{TraceRecord, check, set};
+use super::text_rows::TextFormat;
 
 /// Helicone's CSV and JSON-lines exports.
 pub(super) static TEXT: TextFormat = TextFormat {
@@ -38,12 +38,7 @@ pub(super) static TEXT: TextFormat = TextFormat {
 const SESSION_PROPERTY: &str = "Helicone-Session-Id";
 
 /// One request of a Helicone export.
-fn text_row(
-    o: &Object,
-    line: u64,
-    _: &mut Usage,
-    out: &mut TraceRecord,
-) -> Result<Option<String>, String> {
+fn text_row(o: &Object, line: u64, out: &mut TraceRecord) -> Result<Option<String>, String> {
     let count = |k: &str| value(o, k).map(|v| json_count(v, k)).transpose();
     let number = |k: &str| value(o, k).map(|v| json_number(v, k)).transpose();
     out.line = line;

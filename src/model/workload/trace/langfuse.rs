@@ -36,7 +36,12 @@
 //! nothing. A write total given with its TTL split is read as the split when they agree.
 
 use super::record::{TraceRecord, check, set};
-use super::text_rows::{JsonObservation, Object, TextFormat};
+use serde_json::Value;
+
+use super::json_value::{
+    Object, json_count, json_number, json_object, json_text, json_time, value,
+};
+use super::text_rows::TextFormat;
 
 /// Langfuse's CSV and JSON-lines exports.
 pub(super) static TEXT: TextFormat = TextFormat {
@@ -47,16 +52,13 @@ pub(super) static TEXT: TextFormat = TextFormat {
 };
 
 /// One observation of a CSV or JSON-lines export.
-fn text_row(
-    o: &Object,
-    line: u64,
-    usage: &mut Usage,
-    out: &mut TraceRecord,
-) -> Result<Option<String>, String> {
-    Ok(match fill(&JsonObservation(o), line, usage, out)? {
-        Read::Record => None,
-        Read::Ignored(kind) => Some(ignored_reason(kind)),
-    })
+fn text_row(o: &Object, line: u64, out: &mut TraceRecord) -> Result<Option<String>, String> {
+    Ok(
+        match fill(&JsonObservation(o), line, &mut Usage::default(), out)? {
+            Read::Record => None,
+            Read::Ignored(kind) => Some(ignored_reason(kind)),
+        },
+    )
 }
 
 /// Why an observation of type `kind` is left out.
@@ -299,6 +301,66 @@ impl Usage {
             .saturating_add(split_sum);
         out.reasoning_tokens = self.reasoning;
         out.output_tokens = self.output.saturating_add(self.reasoning.unwrap_or(0));
+        Ok(())
+    }
+}
+
+/// A Langfuse observation as a JSON object.
+struct JsonObservation<'a>(&'a Object);
+
+impl Observation for JsonObservation<'_> {
+    fn text(&self, f: Field) -> Result<Option<&str>, String> {
+        json_text(self.0, f.name())
+    }
+
+    fn time_ms(&self, f: Field) -> Result<Option<i64>, String> {
+        json_time(self.0, f.name())
+    }
+
+    fn number(&self, f: Field) -> Result<Option<f64>, String> {
+        value(self.0, f.name())
+            .map(|v| json_number(v, f.name()))
+            .transpose()
+    }
+
+    fn map_number(&self, f: Field, key: &str) -> Result<Option<f64>, String> {
+        let Some(m) = json_object(self.0, f.name())? else {
+            return Ok(None);
+        };
+        let name = format!("{}.{key}", f.name());
+        value(&m, key).map(|v| json_number(v, &name)).transpose()
+    }
+
+    fn counts(&self, f: Field, usage: &mut Usage) -> Result<(), String> {
+        let Some(m) = json_object(self.0, f.name())? else {
+            return Ok(());
+        };
+        for (k, v) in &m {
+            if v.is_null() {
+                continue;
+            }
+            usage.add(k, json_count(v, &format!("{}.{k}", f.name()))?)?;
+        }
+        Ok(())
+    }
+
+    fn texts(&self, f: Field, each: &mut dyn FnMut(&str)) -> Result<(), String> {
+        let k = f.name();
+        let list = match value(self.0, k) {
+            None => return Ok(()),
+            Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
+                Ok(Value::Array(a)) => a,
+                _ => return Err(format!("{k}: expected a list of strings, got {s:?}")),
+            },
+            Some(Value::Array(a)) => a.clone(),
+            Some(v) => return Err(format!("{k}: expected a list of strings, got {v}")),
+        };
+        for t in &list {
+            match t {
+                Value::String(s) => each(s),
+                v => return Err(format!("{k}: expected a list of strings, got {v} in it")),
+            }
+        }
         Ok(())
     }
 }

@@ -23,7 +23,6 @@ use super::arrow_cells::{self as cells, Kind};
 use super::columns::col;
 use super::error::TraceError;
 use super::langfuse::{self, Field, Observation, Read as Obs, Usage};
-use super::reader::RowSource;
 use super::record::{TraceRecord, check, set};
 use super::source::{Hash, Hashed};
 use super::{NATIVE_COLUMNS, TraceFormat};
@@ -220,8 +219,14 @@ impl ParquetRows {
     }
 }
 
-impl RowSource for ParquetRows {
-    fn read_into(&mut self, path: &str, out: &mut TraceRecord) -> Option<Result<(), TraceError>> {
+impl ParquetRows {
+    /// Read the next record into `out` (`line`: its 1-based row), counting the observations
+    /// left out on the way; `None` at the end.
+    pub(super) fn read_into(
+        &mut self,
+        path: &str,
+        out: &mut TraceRecord,
+    ) -> Option<Result<(), TraceError>> {
         loop {
             while self.next >= self.len {
                 match self.reader.next()? {
@@ -267,7 +272,8 @@ impl RowSource for ParquetRows {
         }
     }
 
-    fn ignored(&self) -> Vec<(String, u64)> {
+    /// Items left out, by reason.
+    pub(super) fn ignored(&self) -> Vec<(String, u64)> {
         self.ignored
             .iter()
             .map(|(kind, n)| (langfuse::ignored_reason(kind), *n))

@@ -44,6 +44,26 @@ pub(super) trait RowSource {
     }
 }
 
+impl RowSource for TextRows {
+    fn read_into(&mut self, path: &str, out: &mut TraceRecord) -> Option<Result<(), TraceError>> {
+        TextRows::read_into(self, path, out)
+    }
+
+    fn ignored(&self) -> Vec<(String, u64)> {
+        TextRows::ignored(self)
+    }
+}
+
+impl RowSource for parquet_file::ParquetRows {
+    fn read_into(&mut self, path: &str, out: &mut TraceRecord) -> Option<Result<(), TraceError>> {
+        parquet_file::ParquetRows::read_into(self, path, out)
+    }
+
+    fn ignored(&self) -> Vec<(String, u64)> {
+        parquet_file::ParquetRows::ignored(self)
+    }
+}
+
 /// The rows of a trace, by encoding.
 enum Inner {
     Csv(CsvRows),
@@ -77,7 +97,11 @@ impl TraceReader {
             return TraceReader::open_directory(path, &display, format);
         }
         let mut file = File::open(path).map_err(|e| TraceError::io(&display, e))?;
-        if parquet_file::is_parquet(&mut file).map_err(|e| TraceError::io(&display, e))? {
+        // A pipe or FIFO cannot seek back: it goes to `from_reader`, which names Parquet.
+        let regular = file.metadata().is_ok_and(|m| m.is_file());
+        if regular
+            && parquet_file::is_parquet(&mut file).map_err(|e| TraceError::io(&display, e))?
+        {
             let hash = Hash::default();
             let rows = parquet_file::open(file, &display, format, &hash)?;
             return Ok(TraceReader {
