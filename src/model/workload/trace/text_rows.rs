@@ -129,7 +129,10 @@ impl TextRows {
                             )),
                         });
                     }
-                    Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::InvalidData
+                            && super::source::too_long(&e).is_none() =>
+                    {
                         return Some(Err(TraceError::row(
                             path,
                             line,
@@ -160,9 +163,10 @@ impl TextRows {
                 Err(e) => {
                     let line = e.position().map_or(self.line + 1, |p| p.line());
                     self.line = line.max(self.line + 1);
+                    let message = e.to_string();
                     Some(Err(match e.into_kind() {
                         csv::ErrorKind::Io(io) => TraceError::io(path, io),
-                        kind => TraceError::row(path, self.line, format!("{kind:?}")),
+                        _ => TraceError::row(path, self.line, message),
                     }))
                 }
             },
