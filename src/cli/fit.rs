@@ -16,8 +16,9 @@ use super::output_file::{Sink, refuse_input_as_output};
 #[derive(Debug, clap::Args)]
 pub struct FitArgs {
     /// Trace file (`-` for standard input; read once, so a pipe works): native CSV/JSONL,
-    /// Azure, Mooncake, BurstGPT, LiteLLM spend logs or OpenTelemetry
-    /// GenAI spans (OTLP JSON or protobuf).
+    /// Azure, Mooncake, BurstGPT, LiteLLM spend logs, OpenTelemetry GenAI spans (OTLP JSON or
+    /// protobuf), Langfuse observations (Parquet, CSV, JSONL), Helicone requests or native
+    /// Parquet.
     pub trace: PathBuf,
     /// The scenario file to write (`-` is standard output).
     #[arg(short, long)]

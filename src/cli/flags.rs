@@ -80,6 +80,12 @@ pub enum TraceFormatArg {
     OtlpJson,
     /// OpenTelemetry GenAI spans as length-framed OTLP protobuf (`format: proto`).
     OtlpProto,
+    /// Langfuse observations export (Parquet, CSV or JSON lines).
+    Langfuse,
+    /// Helicone request export (CSV or JSON lines).
+    Helicone,
+    /// tokencast columns in a Parquet file.
+    NativeParquet,
 }
 
 impl From<TraceFormatArg> for TraceFormat {
@@ -93,6 +99,9 @@ impl From<TraceFormatArg> for TraceFormat {
             TraceFormatArg::Litellm => TraceFormat::LiteLlm,
             TraceFormatArg::OtlpJson => TraceFormat::OtlpJson,
             TraceFormatArg::OtlpProto => TraceFormat::OtlpProto,
+            TraceFormatArg::Langfuse => TraceFormat::Langfuse,
+            TraceFormatArg::Helicone => TraceFormat::Helicone,
+            TraceFormatArg::NativeParquet => TraceFormat::NativeParquet,
         }
     }
 }

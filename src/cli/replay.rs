@@ -50,8 +50,9 @@ pub enum CacheArg {
 #[derive(Debug, clap::Args)]
 pub struct ReplayArgs {
     /// Trace file (`-` for standard input; read once, so a pipe works): native CSV/JSONL,
-    /// Azure, Mooncake, BurstGPT, LiteLLM spend logs or OpenTelemetry
-    /// GenAI spans (OTLP JSON or protobuf).
+    /// Azure, Mooncake, BurstGPT, LiteLLM spend logs, OpenTelemetry GenAI spans (OTLP JSON or
+    /// protobuf), Langfuse observations (Parquet, CSV, JSONL), Helicone requests or native
+    /// Parquet.
     pub trace: PathBuf,
     /// Scenario whose endpoints and strategies the trace goes through.
     #[arg(long, conflicts_with_all = ["model", "prompt_cache", "min_cacheable_tokens"])]

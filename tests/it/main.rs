@@ -14,6 +14,7 @@ mod fleet;
 mod forecast;
 mod inputs;
 mod invariants;
+mod langfuse;
 mod layers;
 mod otlp;
 mod outputs;

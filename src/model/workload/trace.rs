@@ -10,6 +10,9 @@
 //! | LiteLLM spend logs | header with `startTime` and `prompt_tokens` | time, model, tokens, user, session |
 //! | OTLP/JSON (`otlp-json`) | a first object with `resourceSpans` | OpenTelemetry GenAI span attributes (see `otlp`) |
 //! | OTLP protobuf (`otlp-proto`) | a 4-byte big-endian length, then `resource_spans` | the same, length-framed binary |
+//! | Langfuse observations (Parquet, CSV, JSONL) | a Parquet file with `usage_details`; a header or first object with `start_time`/`type` and `usage_details` | `start_time`, `provided_model_name`, `usage_details` (read inclusive: `langfuse`), `total_cost`, user, session, `trace_name`, `tags`, `environment`; only generations |
+//! | Helicone requests (CSV, JSONL) | a header or first object with `request_created_at` and `prompt_tokens` | time, model, prompt/completion/cache tokens, user, `request_properties` as tags, cost |
+//! | native Parquet | a Parquet file with `input_tokens` | the native columns below, typed (`parquet_file`) |
 //!
 //! Native columns: `timestamp` (RFC 3339 or integer milliseconds), `input_tokens` (all prompt
 //! tokens, cached ones included), `output_tokens` (reasoning included, OpenAI's convention),
@@ -36,29 +39,42 @@
 //! without surrounding whitespace, nearly all of them, skip `str::trim` and `str::parse`; the
 //! others take them, so every row reads as it would through strings.
 //!
+//! Parquet is recognised by its magic bytes (`PAR1`) and read from a file only (its index is
+//! at the end); items that carry no usage (Langfuse spans and events) are left out and counted,
+//! by reason, in [`TraceReader::ignored`].
+//!
 //! This file holds the format names; the reading is split by concept into its children:
 //! `detect` recognises a format from the first line, `reader` opens a file and streams its
 //! rows, `csv_stream` and `jsonl` read the two encodings (`columns`, `csv_row` and `mooncake` hold
 //! what is particular to a format), `record` holds the rules every row meets, `parse` the cell
 //! values (counts, seconds, timestamps), `error` what can go wrong and `source` the
 //! bytes as they are read (hashed once, lines of bounded length). `otlp` reads OpenTelemetry
-//! traces, whose rows are spans inside batches (a row source of its own).
+//! traces, whose rows are spans inside batches (a row source of its own). `text_rows` reads
+//! exports whose rows are JSON objects (as JSON lines or CSV) for `langfuse` and `helicone`;
+//! `parquet_file` reads Parquet through `arrow_cells`; `chunks` cuts a large CSV file into
+//! pieces read at once.
 
+mod arrow_cells;
 mod chunks;
 mod columns;
 mod csv_row;
 mod csv_stream;
 mod detect;
 mod error;
+mod helicone;
 mod json_row;
+mod json_value;
 mod jsonl;
+mod langfuse;
 mod mooncake;
 mod otlp;
+mod parquet_file;
 mod parse;
 mod reader;
 mod record;
 mod source;
 mod span;
+mod text_rows;
 
 pub use chunks::{CsvChunks, PIECE_BYTES};
 pub use detect::detect;
@@ -91,11 +107,17 @@ pub enum TraceFormat {
     OtlpJson,
     /// OpenTelemetry GenAI spans, OTLP protobuf (each request after a 4-byte big-endian length).
     OtlpProto,
+    /// Langfuse observations export: Parquet, CSV or JSON lines.
+    Langfuse,
+    /// Helicone request export: CSV or JSON lines.
+    Helicone,
+    /// tokencast's columns in a Parquet file.
+    NativeParquet,
 }
 
 impl TraceFormat {
     /// Every format, for messages.
-    pub const ALL: [TraceFormat; 8] = [
+    pub const ALL: [TraceFormat; 11] = [
         TraceFormat::NativeCsv,
         TraceFormat::NativeJsonl,
         TraceFormat::Azure,
@@ -104,6 +126,9 @@ impl TraceFormat {
         TraceFormat::LiteLlm,
         TraceFormat::OtlpJson,
         TraceFormat::OtlpProto,
+        TraceFormat::Langfuse,
+        TraceFormat::Helicone,
+        TraceFormat::NativeParquet,
     ];
 
     /// The name used on the command line.
@@ -117,6 +142,9 @@ impl TraceFormat {
             TraceFormat::LiteLlm => "litellm",
             TraceFormat::OtlpJson => "otlp-json",
             TraceFormat::OtlpProto => "otlp-proto",
+            TraceFormat::Langfuse => "langfuse",
+            TraceFormat::Helicone => "helicone",
+            TraceFormat::NativeParquet => "native-parquet",
         }
     }
 

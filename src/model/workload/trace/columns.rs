@@ -78,7 +78,10 @@ fn csv_columns(
         TraceFormat::NativeJsonl
         | TraceFormat::Mooncake
         | TraceFormat::OtlpJson
-        | TraceFormat::OtlpProto => {}
+        | TraceFormat::OtlpProto
+        | TraceFormat::Langfuse
+        | TraceFormat::Helicone
+        | TraceFormat::NativeParquet => {}
     }
     Ok(cols)
 }

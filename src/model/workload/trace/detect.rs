@@ -18,6 +18,12 @@ pub fn detect(first: &str) -> Option<TraceFormat> {
         if o.contains_key("resourceSpans") {
             return Some(TraceFormat::OtlpJson);
         }
+        if o.contains_key("usage_details") && o.contains_key("type") {
+            return Some(TraceFormat::Langfuse);
+        }
+        if o.contains_key("request_created_at") && o.contains_key("prompt_tokens") {
+            return Some(TraceFormat::Helicone);
+        }
         if o.contains_key("input_length") {
             return Some(TraceFormat::Mooncake);
         }
@@ -35,6 +41,10 @@ pub fn detect(first: &str) -> Option<TraceFormat> {
         Some(TraceFormat::Azure)
     } else if has("Request tokens") && has("Response tokens") {
         Some(TraceFormat::BurstGpt)
+    } else if has("usage_details") && has("start_time") {
+        Some(TraceFormat::Langfuse)
+    } else if has("request_created_at") && has("prompt_tokens") {
+        Some(TraceFormat::Helicone)
     } else if has("startTime") && has("prompt_tokens") {
         Some(TraceFormat::LiteLlm)
     } else if has("timestamp") && has("input_tokens") {
@@ -111,6 +121,26 @@ mod tests {
         assert_eq!(
             detect("{\"resourceSpans\": []}"),
             Some(TraceFormat::OtlpJson)
+        );
+        assert_eq!(
+            detect("id,trace_id,type,start_time,provided_model_name,usage_details,total_cost"),
+            Some(TraceFormat::Langfuse)
+        );
+        assert_eq!(
+            detect(
+                "{\"type\": \"SPAN\", \"start_time\": \"2026-01-05 09:00:00.000\", \"usage_details\": {}}"
+            ),
+            Some(TraceFormat::Langfuse)
+        );
+        assert_eq!(
+            detect(
+                "response_id,response_created_at,response_status,request_created_at,request_body,request_properties,request_user_id,model,prompt_tokens,completion_tokens,latency,cost_usd"
+            ),
+            Some(TraceFormat::Helicone)
+        );
+        assert_eq!(
+            detect("{\"request_created_at\": \"2026-01-05T09:00:00Z\", \"prompt_tokens\": 5}"),
+            Some(TraceFormat::Helicone)
         );
         assert_eq!(detect("a,b,c"), None);
     }

@@ -47,6 +47,14 @@ pub enum TraceError {
         /// What is wrong and what is valid.
         message: String,
     },
+    /// A Parquet file cannot be read (truncated, damaged, or not given as a file).
+    #[error("{path}: {message}")]
+    Parquet {
+        /// The file.
+        path: String,
+        /// What is wrong and what is valid.
+        message: String,
+    },
     /// A header is unusable.
     #[error("{path}:1: {message}")]
     Header {

@@ -25,6 +25,8 @@ use super::jsonl::JsonlRows;
 use super::otlp::{OtlpRows, is_framed_proto, is_otlp_json, read_full};
 use super::record::TraceRecord;
 use super::source::{Hash, Hashed, Source};
+use super::text_rows::TextRows;
+use super::{helicone, langfuse, parquet_file};
 
 /// The most files a directory may hold: each is open while the directory is read.
 pub const MAX_DIRECTORY_FILES: usize = 512;
@@ -51,6 +53,26 @@ impl RowSource for OtlpRows {
 
     fn ignored(&self) -> Vec<(String, u64)> {
         OtlpRows::ignored(self)
+    }
+}
+
+impl RowSource for TextRows {
+    fn read_into(&mut self, path: &str, out: &mut TraceRecord) -> Option<Result<(), TraceError>> {
+        TextRows::read_into(self, path, out)
+    }
+
+    fn ignored(&self) -> Vec<(String, u64)> {
+        TextRows::ignored(self)
+    }
+}
+
+impl RowSource for parquet_file::ParquetRows {
+    fn read_into(&mut self, path: &str, out: &mut TraceRecord) -> Option<Result<(), TraceError>> {
+        parquet_file::ParquetRows::read_into(self, path, out)
+    }
+
+    fn ignored(&self) -> Vec<(String, u64)> {
+        parquet_file::ParquetRows::ignored(self)
     }
 }
 
@@ -88,7 +110,31 @@ impl TraceReader {
         if path.is_dir() {
             return TraceReader::open_directory(path, &display, format);
         }
-        let file = File::open(path).map_err(|e| TraceError::io(&display, e))?;
+        let mut file = File::open(path).map_err(|e| TraceError::io(&display, e))?;
+        // A pipe or FIFO cannot seek back: it goes to `from_reader`, which names Parquet.
+        let regular = file.metadata().is_ok_and(|m| m.is_file());
+        if regular
+            && parquet_file::is_parquet(&mut file).map_err(|e| TraceError::io(&display, e))?
+        {
+            let hash = Hash::default();
+            let rows = parquet_file::open(file, &display, format, &hash)?;
+            return Ok(TraceReader {
+                path: display,
+                format: rows.format(),
+                inner: Inner::Rows(Box::new(rows)),
+                line: 1,
+                hash,
+                endpoint_from: None,
+            });
+        }
+        if format == Some(TraceFormat::NativeParquet) {
+            return Err(TraceError::Parquet {
+                path: display,
+                message: "not a Parquet file (it does not start with PAR1); native-parquet reads \
+                          Parquet files, native-csv and native-jsonl the text ones"
+                    .to_string(),
+            });
+        }
         TraceReader::from_reader(&display, Box::new(file), format)
     }
 
@@ -113,6 +159,9 @@ impl TraceReader {
             None if is_otlp_json(&peek) => Some(TraceFormat::OtlpJson),
             None => None,
         };
+        if peek.starts_with(parquet_file::MAGIC) || format == Some(TraceFormat::NativeParquet) {
+            return Err(parquet_needs_a_file(name));
+        }
         let bytes = std::io::Cursor::new(peek).chain(decoded);
         if let Some(format) = otlp {
             let rows = match format {
@@ -147,6 +196,21 @@ impl TraceReader {
             | TraceFormat::Azure
             | TraceFormat::BurstGpt
             | TraceFormat::LiteLlm => Inner::Csv(CsvRows::open(name, format, Box::new(reader))?),
+            TraceFormat::Langfuse | TraceFormat::Helicone => {
+                let text = if format == TraceFormat::Langfuse {
+                    &langfuse::TEXT
+                } else {
+                    &helicone::TEXT
+                };
+                let reader = BufReader::with_capacity(1 << 16, reader);
+                Inner::Rows(Box::new(TextRows::open(
+                    name,
+                    &first,
+                    Box::new(reader),
+                    text,
+                )?))
+            }
+            TraceFormat::NativeParquet => return Err(parquet_needs_a_file(name)),
         };
         Ok(TraceReader {
             path: name.to_string(),
@@ -403,6 +467,17 @@ fn first_line(text: &mut Source) -> std::io::Result<Vec<u8>> {
         }
     }
     Ok(line)
+}
+
+/// The error for Parquet read from a stream (standard input, a pipe, a compressed file).
+fn parquet_needs_a_file(name: &str) -> TraceError {
+    TraceError::Parquet {
+        path: name.to_string(),
+        message: "Parquet is read from a file: its index is at the end of the file, so it \
+                  cannot be read from standard input, a pipe or a compressed file; give the \
+                  uncompressed .parquet file's path"
+            .to_string(),
+    }
 }
 
 /// `file`'s bytes decompressed when they are gzip or zstd (recognised by magic bytes), as they
