@@ -46,6 +46,8 @@ use crate::simulation::pipeline::{ModelTable, Pipeline};
 pub struct ReplayOptions {
     /// Force a trace format.
     pub format: Option<TraceFormat>,
+    /// What to read of a database trace (a postgres:// URL).
+    pub query: trace::DatabaseQuery,
     /// Count and skip bad rows instead of stopping.
     pub skip_bad_rows: bool,
     /// Sort rows by time in memory (otherwise an unsorted trace is an error).
@@ -249,7 +251,7 @@ pub fn replay(
     opts: &ReplayOptions,
 ) -> Result<Report, TraceRunError> {
     // The trace is read once (it may be a pipe), for its rows and its digest.
-    let mut reader = TraceReader::open(path, opts.format)?;
+    let mut reader = TraceReader::open_arg(path, opts.format, &opts.query)?;
     let display = reader.path().to_string();
     let mut sc = scenario.clone();
     // The ledgers grow day by day as the trace goes on.

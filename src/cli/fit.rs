@@ -8,15 +8,17 @@ use crate::foundations::pricing::Catalog;
 use crate::model::scenario::{self, Scenario};
 use crate::model::workload::trace::TraceReader;
 
-use super::failure::Failure;
-use super::flags::{TraceFormatArg, load_catalog};
+use super::failure::{Failure, trace_failure};
+use super::flags::{DatabaseFlags, TraceFormatArg, load_catalog};
 use super::output_file::{Sink, refuse_input_as_output};
+use crate::model::workload::trace::TraceRunError;
 
 /// Arguments of `tokencast fit`.
 #[derive(Debug, clap::Args)]
 pub struct FitArgs {
     /// Trace file (`-` for standard input; read once, so a pipe works): native CSV/JSONL,
-    /// Azure, Mooncake, BurstGPT or LiteLLM spend logs.
+    /// Azure, Mooncake, BurstGPT or LiteLLM spend logs (CSV or JSON export), or a
+    /// postgres:// URL of LiteLLM's database.
     pub trace: PathBuf,
     /// The scenario file to write (`-` is standard output).
     #[arg(short, long)]
@@ -33,6 +35,9 @@ pub struct FitArgs {
     /// Force the trace format instead of detecting it.
     #[arg(long, value_enum)]
     pub trace_format: Option<TraceFormatArg>,
+    /// What to read of a postgres:// trace.
+    #[command(flatten)]
+    pub database: DatabaseFlags,
     /// Price catalog to check model names against.
     #[arg(long)]
     pub prices: Option<PathBuf>,
@@ -43,8 +48,9 @@ pub(crate) fn execute(a: &FitArgs) -> Result<i32, Failure> {
     refuse_input_as_output(&[Some(&a.output)], &[Some(&a.trace), a.prices.as_deref()])?;
     let sink = Sink::open(Some(&a.output))?;
     let catalog = load_catalog(a.prices.as_deref())?;
-    let reader =
-        TraceReader::open(&a.trace, a.trace_format.map(Into::into)).map_err(Failure::input)?;
+    let query = a.database.query()?;
+    let reader = TraceReader::open_arg(&a.trace, a.trace_format.map(Into::into), &query)
+        .map_err(|e| trace_failure(TraceRunError::from(e)))?;
     let name = a.name.clone().unwrap_or_else(|| {
         a.trace
             .file_stem()

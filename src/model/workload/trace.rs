@@ -7,7 +7,9 @@
 //! | Azure LLM inference 2023 | header `TIMESTAMP,ContextTokens,GeneratedTokens` | time, prompt, output |
 //! | Mooncake FAST'25 | a first object with `input_length` | `timestamp` (ms), lengths, `hash_ids` (512-token blocks) |
 //! | BurstGPT | header with `Request tokens` | `Timestamp` (s), request/response tokens; `Model` and `Log Type` name the endpoint |
-//! | LiteLLM spend logs | header with `startTime` and `prompt_tokens` | time, model, tokens, user, session |
+//! | LiteLLM spend logs: CSV export | header with `startTime` and `prompt_tokens` | time, model, tokens, cache and reasoning from `metadata.usage_object`, spend, tags, provider, user, session (`litellm`) |
+//! | LiteLLM spend logs: JSON export | a JSON array (first byte `[`), or a first object with `startTime` and `prompt_tokens` | the same keys |
+//! | LiteLLM spend logs: Postgres | a `postgres://` or `postgresql://` URL | the `"LiteLLM_SpendLogs"` table's same columns (`postgres`) |
 //!
 //! Native columns: `timestamp` (RFC 3339 or integer milliseconds), `input_tokens` (all prompt
 //! tokens, cached ones included), `output_tokens` (reasoning included, OpenAI's convention),
@@ -36,8 +38,9 @@
 //!
 //! This file holds the format names; the reading is split by concept into its children:
 //! `detect` recognises a format from the first line, `reader` opens a file and streams its
-//! rows, `csv_stream` and `jsonl` read the two encodings (`columns`, `csv_row` and `mooncake` hold
-//! what is particular to a format), `record` holds the rules every row meets, `parse` the cell
+//! rows, `csv_stream`, `jsonl` and `json_array` read the encodings (`columns`, `csv_row`,
+//! `mooncake` and `litellm` hold what is particular to a format), `postgres` reads LiteLLM's
+//! table through a cursor, `record` holds the rules every row meets, `parse` the cell
 //! values (counts, seconds, timestamps), `error` what can go wrong and `source` the
 //! bytes as they are read (hashed once, lines of bounded length).
 
@@ -46,10 +49,13 @@ mod csv_row;
 mod csv_stream;
 mod detect;
 mod error;
+mod json_array;
 mod json_row;
 mod jsonl;
+mod litellm;
 mod mooncake;
 mod parse;
+mod postgres;
 mod reader;
 mod record;
 mod source;
@@ -58,6 +64,7 @@ mod span;
 pub use detect::detect;
 pub use error::{TraceError, TraceRunError};
 pub use parse::{parse_time_ms, weekday_of_ms};
+pub use postgres::{DEFAULT_TABLE, DatabaseQuery, is_postgres_url, redact};
 pub use reader::TraceReader;
 pub use record::TraceRecord;
 pub use source::MAX_LINE_BYTES;
@@ -78,7 +85,7 @@ pub enum TraceFormat {
     Mooncake,
     /// BurstGPT CSV.
     BurstGpt,
-    /// LiteLLM spend-log CSV export.
+    /// LiteLLM spend logs: CSV or JSON export, or the Postgres table.
     LiteLlm,
 }
 

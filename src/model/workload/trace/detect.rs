@@ -1,7 +1,9 @@
 //! Recognising a trace's format from its first line, and the message when nothing matches.
 //!
 //! Detection looks only at the first line (a CSV header or a first JSON object), so it costs
-//! nothing per row; `--trace-format` skips it.
+//! nothing per row; `--trace-format` skips it. A JSON array (LiteLLM's `/spend/logs` export,
+//! the only format that is one) is recognised by its first byte before any line is read, as
+//! the whole array may be one line (`reader`).
 
 use super::TraceFormat;
 use super::error::TraceError;
@@ -17,6 +19,9 @@ pub fn detect(first: &str) -> Option<TraceFormat> {
         }
         if o.contains_key("input_tokens") {
             return Some(TraceFormat::NativeJsonl);
+        }
+        if o.contains_key("startTime") && o.contains_key("prompt_tokens") {
+            return Some(TraceFormat::LiteLlm);
         }
         return None;
     }
@@ -101,6 +106,10 @@ mod tests {
         assert_eq!(
             detect("{\"timestamp\": 0, \"input_tokens\": 5}"),
             Some(TraceFormat::NativeJsonl)
+        );
+        assert_eq!(
+            detect("{\"request_id\": \"r\", \"startTime\": \"2026-01-01\", \"prompt_tokens\": 1}"),
+            Some(TraceFormat::LiteLlm)
         );
         assert_eq!(detect("a,b,c"), None);
     }

@@ -21,7 +21,9 @@ use super::TraceFormat;
 use super::csv_stream::CsvRows;
 use super::detect::format_of;
 use super::error::TraceError;
+use super::json_array::JsonArrayRows;
 use super::jsonl::JsonlRows;
+use super::postgres::{DatabaseQuery, PgRows, is_postgres_url, redact, url_scheme};
 use super::record::TraceRecord;
 use super::source::{Hash, Hashed, Source};
 
@@ -78,8 +80,74 @@ impl TraceReader {
         TraceReader::from_reader(&display, Box::new(file), format)
     }
 
+    /// Open the trace argument `arg`: a `postgres://` or `postgresql://` URL (LiteLLM's
+    /// spend-log table, read as `query` says), else a path as [`TraceReader::open`] takes it.
+    /// `query`'s settings apply to a database only: given with a file they are an error, as is
+    /// a URL of another scheme.
+    pub fn open_arg(
+        arg: &Path,
+        format: Option<TraceFormat>,
+        query: &DatabaseQuery,
+    ) -> Result<TraceReader, TraceError> {
+        let text = arg.to_string_lossy();
+        if is_postgres_url(&text) {
+            return TraceReader::open_postgres(&text, format, query);
+        }
+        if let Some(scheme) = url_scheme(&text)
+            && !arg.exists()
+        {
+            return Err(TraceError::Database {
+                url: redact(&text),
+                message: format!(
+                    "a trace is a file, a directory, `-` or a postgres:// URL (LiteLLM's spend \
+                     logs); `{scheme}://` is not read"
+                ),
+                unreachable: false,
+            });
+        }
+        if query.is_set() {
+            return Err(TraceError::Directory {
+                path: text.to_string(),
+                message: "--since, --until and --table apply to a postgres:// trace only (a \
+                          file is read whole)"
+                    .to_string(),
+            });
+        }
+        TraceReader::open(arg, format)
+    }
+
+    /// LiteLLM's spend logs from the Postgres database at `url`.
+    fn open_postgres(
+        url: &str,
+        format: Option<TraceFormat>,
+        query: &DatabaseQuery,
+    ) -> Result<TraceReader, TraceError> {
+        if let Some(f) = format
+            && f != TraceFormat::LiteLlm
+        {
+            return Err(TraceError::Database {
+                url: redact(url),
+                message: format!(
+                    "--trace-format {f}: a database holds LiteLLM spend logs (--trace-format \
+                     litellm, or none)"
+                ),
+                unreachable: false,
+            });
+        }
+        let hash = Hash::default();
+        let rows = PgRows::open(url, query, hash.clone())?;
+        Ok(TraceReader {
+            path: redact(url),
+            format: TraceFormat::LiteLlm,
+            inner: Inner::Rows(Box::new(rows)),
+            line: 0,
+            hash,
+        })
+    }
+
     /// Read a trace from `source`, named `name` in messages, detecting its format from the
-    /// first line unless `format` is given.
+    /// first line unless `format` is given. A JSON array is read as LiteLLM spend logs (the
+    /// only format that is one), element by element.
     pub fn from_reader(
         name: &str,
         source: Box<dyn Read>,
@@ -87,7 +155,19 @@ impl TraceReader {
     ) -> Result<TraceReader, TraceError> {
         let hash = Hash::default();
         let decoded = decompress(name, Hashed::new(source, hash.clone()))?;
-        let mut text = BufReader::with_capacity(1 << 16, Source::new(decoded));
+        let mut peek = BufReader::with_capacity(1 << 16, decoded);
+        if matches!(format, None | Some(TraceFormat::LiteLlm))
+            && json_array(&mut peek).map_err(|e| TraceError::io(name, e))?
+        {
+            return Ok(TraceReader {
+                path: name.to_string(),
+                format: TraceFormat::LiteLlm,
+                inner: Inner::Rows(Box::new(JsonArrayRows::new(peek))),
+                line: 0,
+                hash,
+            });
+        }
+        let mut text = BufReader::with_capacity(1 << 16, Source::new(Box::new(peek)));
         let mut head = Vec::new();
         text.read_until(b'\n', &mut head)
             .map_err(|e| TraceError::io(name, e))?;
@@ -98,6 +178,10 @@ impl TraceReader {
         let reader = std::io::Cursor::new(head).chain(text);
         let inner = match format {
             TraceFormat::NativeJsonl | TraceFormat::Mooncake => {
+                Inner::Jsonl(JsonlRows::new(Box::new(reader)))
+            }
+            // LiteLLM's JSON lines: a first line that is an object.
+            TraceFormat::LiteLlm if first.trim_start_matches('\u{feff}').starts_with('{') => {
                 Inner::Jsonl(JsonlRows::new(Box::new(reader)))
             }
             TraceFormat::NativeCsv
@@ -311,6 +395,14 @@ impl Merge {
         self.pending.push(i);
         Some(Ok(()))
     }
+}
+
+/// Whether the text `peek` holds starts with `[` (after a byte-order mark and whitespace): a
+/// JSON array. Looks only at the bytes already buffered, reading none.
+fn json_array(peek: &mut BufReader<Box<dyn Read>>) -> std::io::Result<bool> {
+    let head = peek.fill_buf()?;
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    Ok(head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'['))
 }
 
 /// `file`'s bytes decompressed when they are gzip or zstd (recognised by magic bytes), as they
