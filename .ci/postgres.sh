@@ -40,5 +40,6 @@ fi
 if [ "$(psql_pg -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'tokencast'")" != "1" ]; then
   psql_pg -d postgres -c "CREATE DATABASE tokencast OWNER tokencast"
 fi
+$SUDO mkdir -p "$DIR"
 echo "$URL" | $SUDO tee "$DIR/url" >/dev/null
 echo "$URL"

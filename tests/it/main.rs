@@ -15,6 +15,8 @@ mod forecast;
 mod inputs;
 mod invariants;
 mod layers;
+mod litellm;
+mod litellm_postgres;
 mod outputs;
 mod plot;
 mod prompt_cache;

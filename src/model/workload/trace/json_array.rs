@@ -87,7 +87,7 @@ impl JsonArrayRows {
         match self.bytes.peek().map_err(|e| e.to_string())? {
             None => Ok(false),
             Some(b) => Err(format!(
-                "{:?} after the end of the JSON array; a spend-log export is one array",
+                "`{}` after the end of the JSON array; a spend-log export is one array",
                 char::from(b)
             )),
         }
@@ -104,7 +104,7 @@ impl JsonArrayRows {
         match self.bytes.next().map_err(|e| e.to_string())? {
             Some(b) if allowed.contains(&b) => Ok(b),
             Some(b) => Err(format!(
-                "expected {} in the JSON array, found {:?}",
+                "expected {} in the JSON array, found `{}`",
                 shown(allowed),
                 char::from(b)
             )),
