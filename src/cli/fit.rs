@@ -11,7 +11,7 @@ use crate::model::workload::trace::TraceReader;
 use super::failure::{Failure, trace_failure};
 use super::flags::{DatabaseFlags, TraceFormatArg, load_catalog};
 use super::output_file::{Sink, refuse_input_as_output};
-use crate::model::workload::trace::TraceRunError;
+use crate::model::workload::trace::{TraceRunError, is_postgres_url};
 
 /// Arguments of `tokencast fit`.
 #[derive(Debug, clap::Args)]
@@ -51,7 +51,12 @@ pub(crate) fn execute(a: &FitArgs) -> Result<i32, Failure> {
     let query = a.database.query()?;
     let reader = TraceReader::open_arg(&a.trace, a.trace_format.map(Into::into), &query)
         .map_err(|e| trace_failure(TraceRunError::from(e)))?;
+    // A database is named by its URL without the password, in the scenario as in messages.
+    let shown = reader.path().to_string();
     let name = a.name.clone().unwrap_or_else(|| {
+        if is_postgres_url(&shown) {
+            return "litellm-spend-logs".into();
+        }
         a.trace
             .file_stem()
             .filter(|_| a.trace.as_os_str() != "-")
@@ -60,7 +65,11 @@ pub(crate) fn execute(a: &FitArgs) -> Result<i32, Failure> {
     });
     let file =
         fit::fit(reader, &catalog, a.model.as_deref(), &name, a.seed).map_err(Failure::input)?;
-    let command = format!("tokencast fit {}", a.trace.display());
+    let command = if is_postgres_url(&shown) {
+        format!("tokencast fit {shown}")
+    } else {
+        format!("tokencast fit {}", a.trace.display())
+    };
     let text = fit::to_ron(&file, &command).map_err(Failure::runtime)?;
     check_loads(&text, catalog, &a.output)?;
     sink.write(&text)?;
