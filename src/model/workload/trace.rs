@@ -40,9 +40,10 @@
 //! `detect` recognises a format from the first line, `reader` opens a file and streams its
 //! rows, `csv_stream`, `jsonl` and `json_array` read the encodings (`columns`, `csv_row`,
 //! `mooncake` and `litellm` hold what is particular to a format), `postgres` reads LiteLLM's
-//! table through a cursor, `record` holds the rules every row meets, `parse` the cell
-//! values (counts, seconds, timestamps), `error` what can go wrong and `source` the
-//! bytes as they are read (hashed once, lines of bounded length).
+//! table through a cursor (it and `json_array` behind the `row_source` seam), `record` holds
+//! the rules every row meets, `parse` the cell values (counts, seconds, timestamps), `error`
+//! what can go wrong and `source` the bytes as they are read (hashed once, lines of bounded
+//! length).
 
 mod columns;
 mod csv_row;
@@ -58,6 +59,7 @@ mod parse;
 mod postgres;
 mod reader;
 mod record;
+mod row_source;
 mod source;
 mod span;
 

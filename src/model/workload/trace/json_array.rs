@@ -15,8 +15,8 @@ use serde_json::value::RawValue;
 use super::error::TraceError;
 use super::json_row::JsonRow;
 use super::litellm;
-use super::reader::RowSource;
 use super::record::TraceRecord;
+use super::row_source::RowSource;
 
 /// Where the reader is in the array.
 #[derive(PartialEq)]

@@ -28,8 +28,8 @@ use postgres::{Client, NoTls};
 use super::error::TraceError;
 use super::litellm::{self, Field, SpendLog};
 use super::parse::parse_count;
-use super::reader::RowSource;
 use super::record::{TraceRecord, check, set};
+use super::row_source::RowSource;
 use super::source::Hash;
 
 /// The table read unless `--table` names another.

@@ -25,24 +25,11 @@ use super::json_array::JsonArrayRows;
 use super::jsonl::JsonlRows;
 use super::postgres::{DatabaseQuery, PgRows, is_postgres_url, redact, url_scheme};
 use super::record::TraceRecord;
+use super::row_source::RowSource;
 use super::source::{Hash, Hashed, Source};
 
 /// The most files a directory may hold: each is open while the directory is read.
 pub const MAX_DIRECTORY_FILES: usize = 512;
-
-/// A format-specific stream of records (OTLP, Parquet, a database query, ...): what a format
-/// whose rows are not one CSV row or JSON line each implements.
-pub(super) trait RowSource {
-    /// Read the next record into `out` (its `line` set to the row's place in the source);
-    /// `None` at the end. Errors name `path`.
-    fn read_into(&mut self, path: &str, out: &mut TraceRecord) -> Option<Result<(), TraceError>>;
-
-    /// Items read and left out because they carry no LLM usage (an HTTP span, a Langfuse
-    /// event), by reason, so a report can say how many and why.
-    fn ignored(&self) -> Vec<(String, u64)> {
-        Vec::new()
-    }
-}
 
 /// The rows of a trace, by encoding.
 enum Inner {
