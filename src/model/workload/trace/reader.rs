@@ -8,6 +8,11 @@
 //! holding one row per file. Each file must be in time order itself for the merge to be (daily
 //! exports are); a file that is not is read as it is, and `replay --sort` sorts the whole.
 //!
+//! A JSON array (LiteLLM's `/spend/logs` export) is recognised by its first byte, before any
+//! line is read, and read element by element. A `postgres://` or `postgresql://` URL given
+//! where a trace goes ([`TraceReader::open_arg`]) reads LiteLLM's spend-log table through a
+//! cursor; its name in messages and reports is the URL without the password.
+//!
 //! The reader holds the file's name, its format and the last line read, and hands each row to
 //! the CSV, JSON-lines or format-specific stream; nothing is held but the current row.
 
