@@ -48,6 +48,8 @@ pub struct ReplayOptions {
     pub format: Option<TraceFormat>,
     /// Take each row's endpoint from this tag (`--endpoint-from`).
     pub endpoint_from: Option<String>,
+    /// What to read of a database trace (a postgres:// URL).
+    pub query: trace::DatabaseQuery,
     /// Count and skip bad rows instead of stopping.
     pub skip_bad_rows: bool,
     /// Sort rows by time in memory (otherwise an unsorted trace is an error).
@@ -251,7 +253,7 @@ pub fn replay(
     opts: &ReplayOptions,
 ) -> Result<Report, TraceRunError> {
     // The trace is read once (it may be a pipe), for its rows and its digest.
-    let mut reader = TraceReader::open(path, opts.format)?;
+    let mut reader = TraceReader::open_arg(path, opts.format, &opts.query)?;
     reader.set_endpoint_from(opts.endpoint_from.clone());
     let display = reader.path().to_string();
     let mut sc = scenario.clone();

@@ -8,20 +8,24 @@ use crate::model::workload::trace::{CsvChunks, PIECE_BYTES, TraceReader};
 use crate::output::csv::focus_csv;
 
 use super::failure::{Failure, trace_failure};
-use super::flags::{ReportFlags, ThreadsFlag, TraceFormatArg, load_catalog};
+use super::flags::{DatabaseFlags, ReportFlags, ThreadsFlag, TraceFormatArg, load_catalog};
 use super::output_file::{Sink, refuse_input_as_output, refuse_shared_output};
+use crate::model::workload::trace::TraceRunError;
 
 /// Arguments of `tokencast audit`.
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
     /// Trace file (`-` for standard input; read once, so a pipe works): native CSV/JSONL,
-    /// Azure, Mooncake, BurstGPT, LiteLLM spend logs, OpenTelemetry GenAI spans (OTLP JSON or
-    /// protobuf), Langfuse observations (Parquet, CSV, JSONL), Helicone requests or native
-    /// Parquet.
+    /// Azure, Mooncake, BurstGPT, LiteLLM spend logs (CSV or JSON export, or a postgres:// URL of
+    /// LiteLLM's database), OpenTelemetry GenAI spans (OTLP JSON or protobuf), Langfuse
+    /// observations (Parquet, CSV, JSONL), Helicone requests or native Parquet.
     pub trace: PathBuf,
     /// Force the trace format instead of detecting it.
     #[arg(long, value_enum)]
     pub trace_format: Option<TraceFormatArg>,
+    /// What to read of a postgres:// trace.
+    #[command(flatten)]
+    pub database: DatabaseFlags,
     /// Model for rows that name none (required for formats without a model column).
     #[arg(long)]
     pub model: Option<String>,
@@ -83,6 +87,7 @@ pub(crate) fn execute(a: &AuditArgs) -> Result<i32, Failure> {
             |n| n.to_string_lossy().to_string(),
         )
     });
+    let query = a.database.query()?;
     let opts = AuditOptions {
         default_model: a.model.clone(),
         skip_bad_rows: a.skip_bad_rows,
@@ -90,8 +95,12 @@ pub(crate) fn execute(a: &AuditArgs) -> Result<i32, Failure> {
         focus_account: a.focus.as_ref().map(|_| account),
     };
     // A large CSV file is read in pieces on every thread (`--threads`); anything else as one
-    // stream.
-    let plan = CsvChunks::plan(&a.trace, format, PIECE_BYTES).map_err(Failure::input)?;
+    // stream (a database, or a file given database flags, which `open_arg` refuses).
+    let plan = if query.is_set() {
+        None
+    } else {
+        CsvChunks::plan(&a.trace, format, PIECE_BYTES).map_err(Failure::input)?
+    };
     let audited = a.threads.run(|| -> Result<audit::Audited, Failure> {
         if let Some(plan) = &plan
             && let Some(done) =
@@ -100,7 +109,8 @@ pub(crate) fn execute(a: &AuditArgs) -> Result<i32, Failure> {
         {
             return Ok(done);
         }
-        let mut reader = TraceReader::open(&a.trace, format).map_err(Failure::input)?;
+        let mut reader = TraceReader::open_arg(&a.trace, format, &query)
+            .map_err(|e| trace_failure(TraceRunError::from(e)))?;
         reader.set_endpoint_from(a.endpoint_from.clone());
         audit::audit(reader, &catalog, &opts).map_err(trace_failure)
     })??;

@@ -8,17 +8,18 @@ use crate::foundations::pricing::Catalog;
 use crate::model::scenario::{self, Scenario};
 use crate::model::workload::trace::TraceReader;
 
-use super::failure::Failure;
-use super::flags::{TraceFormatArg, load_catalog};
+use super::failure::{Failure, trace_failure};
+use super::flags::{DatabaseFlags, TraceFormatArg, load_catalog};
 use super::output_file::{Sink, refuse_input_as_output};
+use crate::model::workload::trace::{TraceRunError, is_postgres_url};
 
 /// Arguments of `tokencast fit`.
 #[derive(Debug, clap::Args)]
 pub struct FitArgs {
     /// Trace file (`-` for standard input; read once, so a pipe works): native CSV/JSONL,
-    /// Azure, Mooncake, BurstGPT, LiteLLM spend logs, OpenTelemetry GenAI spans (OTLP JSON or
-    /// protobuf), Langfuse observations (Parquet, CSV, JSONL), Helicone requests or native
-    /// Parquet.
+    /// Azure, Mooncake, BurstGPT, LiteLLM spend logs (CSV or JSON export, or a postgres:// URL of
+    /// LiteLLM's database), OpenTelemetry GenAI spans (OTLP JSON or protobuf), Langfuse
+    /// observations (Parquet, CSV, JSONL), Helicone requests or native Parquet.
     pub trace: PathBuf,
     /// The scenario file to write (`-` is standard output).
     #[arg(short, long)]
@@ -39,6 +40,9 @@ pub struct FitArgs {
     /// property, a LiteLLM request tag key, ...).
     #[arg(long, value_name = "TAG", value_parser = super::flags::tag_key)]
     pub endpoint_from: Option<String>,
+    /// What to read of a postgres:// trace.
+    #[command(flatten)]
+    pub database: DatabaseFlags,
     /// Price catalog to check model names against.
     #[arg(long)]
     pub prices: Option<PathBuf>,
@@ -49,10 +53,16 @@ pub(crate) fn execute(a: &FitArgs) -> Result<i32, Failure> {
     refuse_input_as_output(&[Some(&a.output)], &[Some(&a.trace), a.prices.as_deref()])?;
     let sink = Sink::open(Some(&a.output))?;
     let catalog = load_catalog(a.prices.as_deref())?;
-    let mut reader =
-        TraceReader::open(&a.trace, a.trace_format.map(Into::into)).map_err(Failure::input)?;
+    let query = a.database.query()?;
+    let mut reader = TraceReader::open_arg(&a.trace, a.trace_format.map(Into::into), &query)
+        .map_err(|e| trace_failure(TraceRunError::from(e)))?;
+    // A database is named by its URL without the password, in the scenario as in messages.
+    let shown = reader.path().to_string();
     reader.set_endpoint_from(a.endpoint_from.clone());
     let name = a.name.clone().unwrap_or_else(|| {
+        if is_postgres_url(&shown) {
+            return "litellm-spend-logs".into();
+        }
         a.trace
             .file_stem()
             .filter(|_| a.trace.as_os_str() != "-")
@@ -61,7 +71,11 @@ pub(crate) fn execute(a: &FitArgs) -> Result<i32, Failure> {
     });
     let file =
         fit::fit(reader, &catalog, a.model.as_deref(), &name, a.seed).map_err(Failure::input)?;
-    let command = format!("tokencast fit {}", a.trace.display());
+    let command = if is_postgres_url(&shown) {
+        format!("tokencast fit {shown}")
+    } else {
+        format!("tokencast fit {}", a.trace.display())
+    };
     let text = fit::to_ron(&file, &command).map_err(Failure::runtime)?;
     check_loads(&text, catalog, &a.output)?;
     sink.write(&text)?;

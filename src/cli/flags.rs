@@ -12,7 +12,7 @@ use clap::ValueEnum;
 
 use crate::analysis::report;
 use crate::foundations::pricing::Catalog;
-use crate::model::workload::trace::TraceFormat;
+use crate::model::workload::trace::{DatabaseQuery, TraceFormat, parse_time_ms};
 use crate::output::plot;
 use crate::output::{csv, json, markdown, table};
 
@@ -74,7 +74,7 @@ pub enum TraceFormatArg {
     Mooncake,
     /// BurstGPT.
     Burstgpt,
-    /// LiteLLM spend-log CSV export.
+    /// LiteLLM spend logs: CSV or JSON export (or a postgres:// URL).
     Litellm,
     /// OpenTelemetry GenAI spans as OTLP/JSON (the collector's file exporter, `format: json`).
     OtlpJson,
@@ -103,6 +103,61 @@ impl From<TraceFormatArg> for TraceFormat {
             TraceFormatArg::Helicone => TraceFormat::Helicone,
             TraceFormatArg::NativeParquet => TraceFormat::NativeParquet,
         }
+    }
+}
+
+/// `--since`, `--until` and `--table` of the commands that read a trace: what to read of a
+/// postgres:// trace (LiteLLM's spend-log table). A file is read whole, and these are an error
+/// with one.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DatabaseFlags {
+    /// Rows whose startTime is at or after this (RFC 3339, or a date for its UTC midnight);
+    /// postgres:// traces only.
+    #[arg(long, value_name = "TIME", value_parser = parse_instant)]
+    pub since: Option<i64>,
+    /// Rows whose startTime is before this (RFC 3339, or a date for its UTC midnight);
+    /// postgres:// traces only.
+    #[arg(long, value_name = "TIME", value_parser = parse_instant)]
+    pub until: Option<i64>,
+    /// The spend-log table, `name` or `schema.name` (default: "LiteLLM_SpendLogs");
+    /// postgres:// traces only.
+    #[arg(long)]
+    pub table: Option<String>,
+}
+
+impl DatabaseFlags {
+    /// The query these flags ask for; `--since` must come before `--until`.
+    pub(crate) fn query(&self) -> Result<DatabaseQuery, Failure> {
+        if let (Some(since), Some(until)) = (self.since, self.until)
+            && since >= until
+        {
+            return Err(Failure::input(anyhow!(
+                "--since must be before --until (the range is since <= startTime < until)"
+            )));
+        }
+        Ok(DatabaseQuery {
+            since_ms: self.since,
+            until_ms: self.until,
+            table: self.table.clone(),
+        })
+    }
+}
+
+/// A time for `--since`/`--until`: RFC 3339 (`2026-11-03T14:00:00Z`), or a date
+/// (`2026-11-03`, its UTC midnight).
+fn parse_instant(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let date_only = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
+    let text = if date_only {
+        format!("{s}T00:00:00Z")
+    } else {
+        s.to_string()
+    };
+    match parse_time_ms(&text) {
+        Some(ms) if date_only || s.contains(['T', 't', ' ']) => Ok(ms),
+        _ => Err(format!(
+            "expected RFC 3339 (2026-11-03T14:00:00Z) or a date (2026-11-03), got {s:?}"
+        )),
     }
 }
 

@@ -13,7 +13,7 @@ use crate::foundations::pricing::{CacheKind, Catalog, ModelPrice, Ttl};
 use crate::model::scenario::{self, Scenario};
 
 use super::failure::{Failure, trace_failure};
-use super::flags::{ReportFlags, TraceFormatArg, load_catalog};
+use super::flags::{DatabaseFlags, ReportFlags, TraceFormatArg, load_catalog};
 use super::output_file::{Sink, refuse_input_as_output};
 
 /// Prompt caches for `replay --prompt-cache`.
@@ -50,9 +50,9 @@ pub enum CacheArg {
 #[derive(Debug, clap::Args)]
 pub struct ReplayArgs {
     /// Trace file (`-` for standard input; read once, so a pipe works): native CSV/JSONL,
-    /// Azure, Mooncake, BurstGPT, LiteLLM spend logs, OpenTelemetry GenAI spans (OTLP JSON or
-    /// protobuf), Langfuse observations (Parquet, CSV, JSONL), Helicone requests or native
-    /// Parquet.
+    /// Azure, Mooncake, BurstGPT, LiteLLM spend logs (CSV or JSON export, or a postgres:// URL of
+    /// LiteLLM's database), OpenTelemetry GenAI spans (OTLP JSON or protobuf), Langfuse
+    /// observations (Parquet, CSV, JSONL), Helicone requests or native Parquet.
     pub trace: PathBuf,
     /// Scenario whose endpoints and strategies the trace goes through.
     #[arg(long, conflicts_with_all = ["model", "prompt_cache", "min_cacheable_tokens"])]
@@ -73,6 +73,9 @@ pub struct ReplayArgs {
     /// property, a LiteLLM request tag key, ...).
     #[arg(long, value_name = "TAG", value_parser = super::flags::tag_key)]
     pub endpoint_from: Option<String>,
+    /// What to read of a postgres:// trace.
+    #[command(flatten)]
+    pub database: DatabaseFlags,
     /// Sort the trace by time in memory (an unsorted trace is otherwise an error).
     #[arg(long)]
     pub sort: bool,
@@ -98,6 +101,7 @@ pub(crate) fn execute(a: &ReplayArgs) -> Result<i32, Failure> {
     let opts = ReplayOptions {
         format: a.trace_format.map(Into::into),
         endpoint_from: a.endpoint_from.clone(),
+        query: a.database.query()?,
         skip_bad_rows: a.skip_bad_rows,
         sort: a.sort,
         single_endpoint: single,

@@ -16,6 +16,8 @@ mod inputs;
 mod invariants;
 mod langfuse;
 mod layers;
+mod litellm;
+mod litellm_postgres;
 mod otlp;
 mod outputs;
 mod plot;

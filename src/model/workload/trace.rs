@@ -7,7 +7,9 @@
 //! | Azure LLM inference 2023 | header `TIMESTAMP,ContextTokens,GeneratedTokens` | time, prompt, output |
 //! | Mooncake FAST'25 | a first object with `input_length` | `timestamp` (ms), lengths, `hash_ids` (512-token blocks) |
 //! | BurstGPT | header with `Request tokens` | `Timestamp` (s), request/response tokens; `Model` and `Log Type` name the endpoint |
-//! | LiteLLM spend logs | header with `startTime` and `prompt_tokens` | time, model, tokens, user, session |
+//! | LiteLLM spend logs: CSV export | header with `startTime` and `prompt_tokens` | time, model, tokens, cache and reasoning from `metadata.usage_object`, spend, tags, provider, user, session (`litellm`) |
+//! | LiteLLM spend logs: JSON export | a JSON array (first byte `[`), or a first object with `startTime` and `prompt_tokens` | the same keys |
+//! | LiteLLM spend logs: Postgres | a `postgres://` or `postgresql://` URL | the `"LiteLLM_SpendLogs"` table's same columns (`postgres`) |
 //! | OTLP/JSON (`otlp-json`) | a first object with `resourceSpans` | OpenTelemetry GenAI span attributes (see `otlp`) |
 //! | OTLP protobuf (`otlp-proto`) | a 4-byte big-endian length, then `resource_spans` | the same, length-framed binary |
 //! | Langfuse observations (Parquet, CSV, JSONL) | a Parquet file with `usage_details`; a header or first object with `start_time`/`type` and `usage_details` | `start_time`, `provided_model_name`, `usage_details` (read inclusive: `langfuse`), `total_cost`, user, session, `trace_name`, `tags`, `environment`; only generations |
@@ -45,14 +47,15 @@
 //!
 //! This file holds the format names; the reading is split by concept into its children:
 //! `detect` recognises a format from the first line, `reader` opens a file and streams its
-//! rows, `csv_stream` and `jsonl` read the two encodings (`columns`, `csv_row` and `mooncake` hold
-//! what is particular to a format), `record` holds the rules every row meets, `parse` the cell
-//! values (counts, seconds, timestamps), `error` what can go wrong and `source` the
-//! bytes as they are read (hashed once, lines of bounded length). `otlp` reads OpenTelemetry
-//! traces, whose rows are spans inside batches (a row source of its own). `text_rows` reads
-//! exports whose rows are JSON objects (as JSON lines or CSV) for `langfuse` and `helicone`;
-//! `parquet_file` reads Parquet through `arrow_cells`; `chunks` cuts a large CSV file into
-//! pieces read at once.
+//! rows, `csv_stream`, `jsonl` and `json_array` read the encodings (`columns`, `csv_row`,
+//! `mooncake` and `litellm` hold what is particular to a format), `postgres` reads LiteLLM's
+//! table through a cursor (it and `json_array` behind the `row_source` seam), `record` holds
+//! the rules every row meets, `parse` the cell values (counts, seconds, timestamps), `error`
+//! what can go wrong and `source` the bytes as they are read (hashed once, lines of bounded
+//! length). `otlp` reads OpenTelemetry traces, whose rows are spans inside batches (a row
+//! source of its own). `text_rows` reads exports whose rows are JSON objects (as JSON lines or
+//! CSV) for `langfuse` and `helicone`; `parquet_file` reads Parquet through `arrow_cells`;
+//! `chunks` cuts a large CSV file into pieces read at once.
 
 mod arrow_cells;
 mod chunks;
@@ -62,16 +65,20 @@ mod csv_stream;
 mod detect;
 mod error;
 mod helicone;
+mod json_array;
 mod json_row;
 mod json_value;
 mod jsonl;
 mod langfuse;
+mod litellm;
 mod mooncake;
 mod otlp;
 mod parquet_file;
 mod parse;
+mod postgres;
 mod reader;
 mod record;
+mod row_source;
 mod source;
 mod span;
 mod text_rows;
@@ -81,6 +88,7 @@ pub use detect::detect;
 pub use error::{TraceError, TraceRunError};
 pub use otlp::MAX_MESSAGE_BYTES;
 pub use parse::{parse_time_ms, weekday_of_ms};
+pub use postgres::{DEFAULT_TABLE, DatabaseQuery, is_postgres_url, redact};
 pub use reader::TraceReader;
 pub use record::TraceRecord;
 pub use source::MAX_LINE_BYTES;
@@ -101,7 +109,7 @@ pub enum TraceFormat {
     Mooncake,
     /// BurstGPT CSV.
     BurstGpt,
-    /// LiteLLM spend-log CSV export.
+    /// LiteLLM spend logs: CSV or JSON export, or the Postgres table.
     LiteLlm,
     /// OpenTelemetry GenAI spans, OTLP/JSON (one `ExportTraceServiceRequest` per line).
     OtlpJson,

@@ -6,8 +6,8 @@
 
 use super::{NATIVE_COLUMNS, TraceFormat};
 
-/// Column indices by meaning, for CSV formats: a meaning's index is its position in
-/// [`NATIVE_COLUMNS`], which the native header relies on.
+/// Column indices by meaning, for CSV formats: a native meaning's index is its position in
+/// [`NATIVE_COLUMNS`], which the native header relies on; LiteLLM's own come after them.
 pub(super) mod col {
     pub const TIME: usize = 0;
     pub const INPUT: usize = 1;
@@ -25,7 +25,21 @@ pub(super) mod col {
     pub const BLOCK: usize = 13;
     pub const INTENT: usize = 14;
     pub const BATCH: usize = 15;
-    pub const N: usize = 16;
+    /// Meanings only LiteLLM's export has, after the native ones.
+    pub const REQUEST_ID: usize = 16;
+    pub const SPEND: usize = 17;
+    pub const METADATA: usize = 18;
+    pub const REQUEST_TAGS: usize = 19;
+    pub const TEAM: usize = 20;
+    pub const MODEL_GROUP: usize = 21;
+    pub const PROVIDER: usize = 22;
+    pub const API_KEY: usize = 23;
+    pub const LITELLM_USER: usize = 24;
+    pub const STATUS: usize = 25;
+    /// The native meanings (as many as [`super::NATIVE_COLUMNS`]).
+    #[cfg(test)]
+    pub const NATIVE: usize = 16;
+    pub const N: usize = 26;
 }
 
 /// What each column of a `format` file with `headers` is (a `col` index), if used. Each
@@ -71,9 +85,23 @@ fn csv_columns(
             header.need(&mut cols, col::INPUT, "prompt_tokens")?;
             header.need(&mut cols, col::OUTPUT, "completion_tokens")?;
             cols[col::MODEL] = header.find("model");
-            cols[col::USER] = header.find("end_user").or_else(|| header.find("user"));
+            cols[col::USER] = header.find("end_user");
             cols[col::SESSION] = header.find("session_id");
             cols[col::ENDPOINT] = header.find("call_type");
+            for (meaning, name) in [
+                (col::REQUEST_ID, "request_id"),
+                (col::SPEND, "spend"),
+                (col::METADATA, "metadata"),
+                (col::REQUEST_TAGS, "request_tags"),
+                (col::TEAM, "team_id"),
+                (col::MODEL_GROUP, "model_group"),
+                (col::PROVIDER, "custom_llm_provider"),
+                (col::API_KEY, "api_key"),
+                (col::LITELLM_USER, "user"),
+                (col::STATUS, "status"),
+            ] {
+                cols[meaning] = header.find(name);
+            }
         }
         TraceFormat::NativeJsonl
         | TraceFormat::Mooncake
@@ -154,7 +182,7 @@ mod tests {
 
     #[test]
     fn each_meaning_is_its_native_column() {
-        assert_eq!(NATIVE_COLUMNS.len(), col::N);
+        assert_eq!(NATIVE_COLUMNS.len(), col::NATIVE);
         for (i, name) in [
             (col::TIME, "timestamp"),
             (col::INPUT, "input_tokens"),

@@ -1,11 +1,13 @@
 //! One CSV row into a [`TraceRecord`]: its cells by meaning, parsed and checked, reusing the
 //! record's buffers so a warm reader allocates nothing per row.
 //!
-//! The formats differ only in two places here: BurstGPT's timestamps are seconds from the
-//! trace start, and its `Model` and `Log Type` name the endpoint.
+//! The formats differ only in three places here: BurstGPT's timestamps are seconds from the
+//! trace start, and its `Model` and `Log Type` name the endpoint; LiteLLM's columns beyond the
+//! native meanings (spend, metadata, tags) go through `litellm`.
 
 use super::TraceFormat;
 use super::columns::col;
+use super::litellm::{self, Field, SpendLog};
 use super::parse::{parse_count, parse_seconds, parse_time_ms, trim};
 use super::record::{TraceRecord, check, set};
 use super::span::seconds_to_ms;
@@ -46,7 +48,29 @@ pub(super) fn fill_csv(
     out.block_tokens = cells.count(col::BLOCK, "block_tokens")?;
     set(&mut out.intent, cells.get(col::INTENT));
     out.batch = batch;
+    if format == TraceFormat::LiteLlm {
+        fill_litellm(&cells, out)?;
+    }
     check(out)
+}
+
+/// LiteLLM's columns beyond the native meanings: spend, metadata's usage, tags, provider.
+#[inline]
+fn fill_litellm(cells: &Cells<'_>, out: &mut TraceRecord) -> Result<(), String> {
+    let log = SpendLog {
+        request_id: cells.get(col::REQUEST_ID),
+        spend: Field::text(cells.get(col::SPEND)),
+        metadata: Field::text(cells.get(col::METADATA)),
+        request_tags: Field::text(cells.get(col::REQUEST_TAGS)),
+        team_id: cells.get(col::TEAM),
+        model_group: cells.get(col::MODEL_GROUP),
+        provider: cells.get(col::PROVIDER),
+        api_key: cells.get(col::API_KEY),
+        user: cells.get(col::LITELLM_USER),
+        end_user: cells.get(col::USER),
+        status: cells.get(col::STATUS),
+    };
+    litellm::fill(&log, out)
 }
 
 /// One row's cells by meaning (a `col` index), borrowed from the row's text.

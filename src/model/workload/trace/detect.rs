@@ -5,6 +5,8 @@
 //! before any line is read (`otlp::is_framed_proto`, `otlp::is_otlp_json`): a protobuf file
 //! has no lines, and an OTLP/JSON line (a whole collector batch) may pass the 1 MiB a text
 //! trace's line is held to.
+//! A JSON array (LiteLLM's `/spend/logs` export, the only format that is one) is recognised by
+//! its first byte before any line is read, as the whole array may be one line (`reader`).
 
 use super::TraceFormat;
 use super::error::TraceError;
@@ -29,6 +31,9 @@ pub fn detect(first: &str) -> Option<TraceFormat> {
         }
         if o.contains_key("input_tokens") {
             return Some(TraceFormat::NativeJsonl);
+        }
+        if o.contains_key("startTime") && o.contains_key("prompt_tokens") {
+            return Some(TraceFormat::LiteLlm);
         }
         return None;
     }
@@ -141,6 +146,10 @@ mod tests {
         assert_eq!(
             detect("{\"request_created_at\": \"2026-01-05T09:00:00Z\", \"prompt_tokens\": 5}"),
             Some(TraceFormat::Helicone)
+        );
+        assert_eq!(
+            detect("{\"request_id\": \"r\", \"startTime\": \"2026-01-01\", \"prompt_tokens\": 1}"),
+            Some(TraceFormat::LiteLlm)
         );
         assert_eq!(detect("a,b,c"), None);
     }

@@ -63,6 +63,28 @@ pub enum TraceError {
         /// What is wrong and what is valid.
         message: String,
     },
+    /// A JSON export that cannot be read past this point (broken JSON in an array): not a
+    /// row that `--skip-bad-rows` could step over.
+    #[error("{path}:{line}: {message}")]
+    Unreadable {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// A database trace could not be read (connection, table, query).
+    #[error("{url}: {message}")]
+    Database {
+        /// The database URL, without its password.
+        url: String,
+        /// What is wrong, with the server's own message.
+        message: String,
+        /// True when the server could not be reached or failed mid-read (a runtime error,
+        /// not bad input).
+        unreachable: bool,
+    },
     /// A row is unusable.
     #[error("{path}:{line}: {message}")]
     Row {
@@ -118,7 +140,16 @@ pub enum TraceRunError {
 impl TraceRunError {
     /// True when the file could not be read (a runtime error, not bad input).
     pub fn is_io(&self) -> bool {
-        matches!(self, TraceRunError::Trace(TraceError::Io { .. }))
+        matches!(
+            self,
+            TraceRunError::Trace(
+                TraceError::Io { .. }
+                    | TraceError::Database {
+                        unreachable: true,
+                        ..
+                    }
+            )
+        )
     }
 }
 

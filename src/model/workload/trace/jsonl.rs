@@ -1,4 +1,4 @@
-//! Streaming a JSON-lines trace (native JSONL or Mooncake): one object per non-blank line,
+//! Streaming a JSON-lines trace (native JSONL, Mooncake or LiteLLM's spend logs): one object per non-blank line,
 //! and the native keys into a [`TraceRecord`].
 //!
 //! A JSON row is parsed into a `serde_json::Value` and a fresh record (these formats are
@@ -9,6 +9,7 @@ use std::io::BufRead;
 
 use super::error::TraceError;
 use super::json_row::JsonRow;
+use super::litellm;
 use super::mooncake::mooncake_record;
 use super::record::{TraceRecord, check};
 use super::{NATIVE_COLUMNS, TraceFormat};
@@ -71,6 +72,7 @@ fn json_record(format: TraceFormat, text: &str, line: u64) -> Result<TraceRecord
     let o = JsonRow::parse(text)?;
     let r = match format {
         TraceFormat::Mooncake => mooncake_record(&o, line),
+        TraceFormat::LiteLlm => litellm::json_record(&o, line),
         _ => native_record(&o, line),
     }?;
     // Every format's rules, Mooncake's rows included.

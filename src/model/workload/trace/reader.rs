@@ -8,6 +8,11 @@
 //! holding one row per file. Each file must be in time order itself for the merge to be (daily
 //! exports are); a file that is not is read as it is, and `replay --sort` sorts the whole.
 //!
+//! A JSON array (LiteLLM's `/spend/logs` export) is recognised by its first byte, before any
+//! line is read, and read element by element. A `postgres://` or `postgresql://` URL given
+//! where a trace goes ([`TraceReader::open_arg`]) reads LiteLLM's spend-log table through a
+//! cursor; its name in messages and reports is the URL without the password.
+//!
 //! The reader holds the file's name, its format and the last line read, and hands each row to
 //! the CSV, JSON-lines or format-specific stream; nothing is held but the current row.
 
@@ -21,29 +26,18 @@ use super::TraceFormat;
 use super::csv_stream::CsvRows;
 use super::detect::format_of;
 use super::error::TraceError;
+use super::json_array::JsonArrayRows;
 use super::jsonl::JsonlRows;
 use super::otlp::{OtlpRows, is_framed_proto, is_otlp_json, read_full};
+use super::postgres::{DatabaseQuery, PgRows, is_postgres_url, redact, url_scheme};
 use super::record::TraceRecord;
+use super::row_source::RowSource;
 use super::source::{Hash, Hashed, Source};
 use super::text_rows::TextRows;
 use super::{helicone, langfuse, parquet_file};
 
 /// The most files a directory may hold: each is open while the directory is read.
 pub const MAX_DIRECTORY_FILES: usize = 512;
-
-/// A format-specific stream of records (OTLP, Parquet, a database query, ...): what a format
-/// whose rows are not one CSV row or JSON line each implements.
-pub(super) trait RowSource {
-    /// Read the next record into `out` (its `line` set to the row's place in the source);
-    /// `None` at the end. Errors name `path`.
-    fn read_into(&mut self, path: &str, out: &mut TraceRecord) -> Option<Result<(), TraceError>>;
-
-    /// Items read and left out because they carry no LLM usage (an HTTP span, a Langfuse
-    /// event), by reason, so a report can say how many and why.
-    fn ignored(&self) -> Vec<(String, u64)> {
-        Vec::new()
-    }
-}
 
 /// OpenTelemetry spans (implemented here so that `otlp` does not import the reader).
 impl RowSource for OtlpRows {
@@ -138,8 +132,75 @@ impl TraceReader {
         TraceReader::from_reader(&display, Box::new(file), format)
     }
 
+    /// Open the trace argument `arg`: a `postgres://` or `postgresql://` URL (LiteLLM's
+    /// spend-log table, read as `query` says), else a path as [`TraceReader::open`] takes it.
+    /// `query`'s settings apply to a database only: given with a file they are an error, as is
+    /// a URL of another scheme.
+    pub fn open_arg(
+        arg: &Path,
+        format: Option<TraceFormat>,
+        query: &DatabaseQuery,
+    ) -> Result<TraceReader, TraceError> {
+        let text = arg.to_string_lossy();
+        if is_postgres_url(&text) {
+            return TraceReader::open_postgres(&text, format, query);
+        }
+        if let Some(scheme) = url_scheme(&text)
+            && !arg.exists()
+        {
+            return Err(TraceError::Database {
+                url: redact(&text),
+                message: format!(
+                    "a trace is a file, a directory, `-` or a postgres:// URL (LiteLLM's spend \
+                     logs); `{scheme}://` is not read"
+                ),
+                unreachable: false,
+            });
+        }
+        if query.is_set() {
+            return Err(TraceError::Directory {
+                path: text.to_string(),
+                message: "--since, --until and --table apply to a postgres:// trace only (a \
+                          file is read whole)"
+                    .to_string(),
+            });
+        }
+        TraceReader::open(arg, format)
+    }
+
+    /// LiteLLM's spend logs from the Postgres database at `url`.
+    fn open_postgres(
+        url: &str,
+        format: Option<TraceFormat>,
+        query: &DatabaseQuery,
+    ) -> Result<TraceReader, TraceError> {
+        if let Some(f) = format
+            && f != TraceFormat::LiteLlm
+        {
+            return Err(TraceError::Database {
+                url: redact(url),
+                message: format!(
+                    "--trace-format {f}: a database holds LiteLLM spend logs (--trace-format \
+                     litellm, or none)"
+                ),
+                unreachable: false,
+            });
+        }
+        let hash = Hash::default();
+        let rows = PgRows::open(url, query, hash.clone())?;
+        Ok(TraceReader {
+            path: redact(url),
+            format: TraceFormat::LiteLlm,
+            inner: Inner::Rows(Box::new(rows)),
+            line: 0,
+            hash,
+            endpoint_from: None,
+        })
+    }
+
     /// Read a trace from `source`, named `name` in messages, detecting its format from the
-    /// first line unless `format` is given.
+    /// first line unless `format` is given. A JSON array is read as LiteLLM spend logs (the
+    /// only format that is one), element by element.
     pub fn from_reader(
         name: &str,
         source: Box<dyn Read>,
@@ -161,6 +222,20 @@ impl TraceReader {
         };
         if peek.starts_with(parquet_file::MAGIC) || format == Some(TraceFormat::NativeParquet) {
             return Err(parquet_needs_a_file(name));
+        }
+        if matches!(format, None | Some(TraceFormat::LiteLlm)) && json_array(&peek) {
+            let bytes: Box<dyn Read> = Box::new(std::io::Cursor::new(peek).chain(decoded));
+            return Ok(TraceReader {
+                path: name.to_string(),
+                format: TraceFormat::LiteLlm,
+                inner: Inner::Rows(Box::new(JsonArrayRows::new(BufReader::with_capacity(
+                    1 << 16,
+                    bytes,
+                )))),
+                line: 0,
+                hash,
+                endpoint_from: None,
+            });
         }
         let bytes = std::io::Cursor::new(peek).chain(decoded);
         if let Some(format) = otlp {
@@ -192,6 +267,13 @@ impl TraceReader {
             TraceFormat::OtlpJson | TraceFormat::OtlpProto => Inner::Rows(Box::new(
                 OtlpRows::json(Box::new(BufReader::with_capacity(1 << 16, reader))),
             )),
+            // LiteLLM's JSON lines: a first line that is an object.
+            TraceFormat::LiteLlm if first.trim_start_matches('\u{feff}').starts_with('{') => {
+                Inner::Jsonl(JsonlRows::new(Box::new(BufReader::with_capacity(
+                    1 << 16,
+                    reader,
+                ))))
+            }
             TraceFormat::NativeCsv
             | TraceFormat::Azure
             | TraceFormat::BurstGpt
@@ -478,6 +560,13 @@ fn parquet_needs_a_file(name: &str) -> TraceError {
                   uncompressed .parquet file's path"
             .to_string(),
     }
+}
+
+/// Whether the first bytes of a trace (`peek`) start a JSON array (after a byte-order mark and
+/// whitespace): LiteLLM's `/spend/logs` export.
+fn json_array(peek: &[u8]) -> bool {
+    let head = peek.strip_prefix(b"\xef\xbb\xbf").unwrap_or(peek);
+    head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
 }
 
 /// `file`'s bytes decompressed when they are gzip or zstd (recognised by magic bytes), as they

@@ -43,6 +43,11 @@ impl std::error::Error for LineTooLong {}
 pub(super) struct Hash(Rc<RefCell<Sha256>>);
 
 impl Hash {
+    /// Feed `bytes` into the digest (for sources that are not a byte stream).
+    pub(super) fn update(&self, bytes: &[u8]) {
+        self.0.borrow_mut().update(bytes);
+    }
+
     /// The digest so far in lowercase hex.
     pub(super) fn hex(&self) -> String {
         self.0
