@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::analysis::audit::{self, AuditOptions, ByKey};
-use crate::model::workload::trace::TraceReader;
+use crate::model::workload::trace::{CostReport, TraceReader};
 use crate::output::csv::focus_csv;
 
 use super::failure::{Failure, trace_failure};
@@ -15,7 +15,8 @@ use super::output_file::{Sink, refuse_input_as_output, refuse_shared_output};
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
     /// Trace file (`-` for standard input; read once, so a pipe works): native CSV/JSONL,
-    /// Azure, Mooncake, BurstGPT or LiteLLM spend logs.
+    /// Azure, Mooncake, BurstGPT, LiteLLM spend logs, or (audit only) OpenAI and Anthropic
+    /// usage reports.
     pub trace: PathBuf,
     /// Force the trace format instead of detecting it.
     #[arg(long, value_enum)]
@@ -42,6 +43,11 @@ pub struct AuditArgs {
     /// standard output, which then carries only the CSV unless -o names it).
     #[arg(long, value_name = "FILE")]
     pub focus: Option<PathBuf>,
+    /// Compare the usage's price with a provider's cost report: OpenAI costs API or Anthropic
+    /// cost_report pages saved as JSON (a file, one page per line, or a directory of pages),
+    /// per model and token type, with the likely cause of each difference.
+    #[arg(long, value_name = "COSTS")]
+    pub recorded_costs: Option<PathBuf>,
     /// BillingAccountId of the FOCUS rows (default: the trace's file name).
     #[arg(long, value_name = "ID", requires = "focus")]
     pub billing_account: Option<String>,
@@ -54,7 +60,7 @@ pub struct AuditArgs {
 pub(crate) fn execute(a: &AuditArgs) -> Result<i32, Failure> {
     refuse_input_as_output(
         &[a.report.output.as_deref(), a.focus.as_deref()],
-        &[Some(&a.trace), a.prices.as_deref()],
+        &[Some(&a.trace), a.prices.as_deref(), a.recorded_costs.as_deref()],
     )?;
     refuse_shared_output(&[
         ("-o", a.report.output.as_deref()),
@@ -71,6 +77,10 @@ pub(crate) fn execute(a: &AuditArgs) -> Result<i32, Failure> {
         None => None,
     };
     let catalog = load_catalog(a.prices.as_deref())?;
+    let recorded_costs = match &a.recorded_costs {
+        Some(p) => Some(CostReport::open(p).map_err(|e| Failure::input(anyhow::anyhow!("--recorded-costs: {e}")))?),
+        None => None,
+    };
     let mut reader =
         TraceReader::open(&a.trace, a.trace_format.map(Into::into)).map_err(Failure::input)?;
     reader.set_endpoint_from(a.endpoint_from.clone());
@@ -84,6 +94,7 @@ pub(crate) fn execute(a: &AuditArgs) -> Result<i32, Failure> {
         skip_bad_rows: a.skip_bad_rows,
         by: a.by.clone(),
         focus_account: a.focus.as_ref().map(|_| account),
+        recorded_costs,
     };
     let audited = audit::audit(reader, &catalog, &opts).map_err(trace_failure)?;
     if let Some(sink) = sink {

@@ -16,7 +16,8 @@ use super::output_file::{Sink, refuse_input_as_output};
 #[derive(Debug, clap::Args)]
 pub struct FitArgs {
     /// Trace file (`-` for standard input; read once, so a pipe works): native CSV/JSONL,
-    /// Azure, Mooncake, BurstGPT or LiteLLM spend logs.
+    /// Azure, Mooncake, BurstGPT, LiteLLM spend logs, or (audit only) OpenAI and Anthropic
+    /// usage reports.
     pub trace: PathBuf,
     /// The scenario file to write (`-` is standard output).
     #[arg(short, long)]

@@ -76,6 +76,10 @@ pub enum TraceFormatArg {
     Burstgpt,
     /// LiteLLM spend-log CSV export.
     Litellm,
+    /// OpenAI organization usage API (completions) pages, saved as JSON.
+    OpenaiUsage,
+    /// Anthropic usage report (messages) pages, saved as JSON.
+    AnthropicUsage,
 }
 
 impl From<TraceFormatArg> for TraceFormat {
@@ -87,6 +91,8 @@ impl From<TraceFormatArg> for TraceFormat {
             TraceFormatArg::Mooncake => TraceFormat::Mooncake,
             TraceFormatArg::Burstgpt => TraceFormat::BurstGpt,
             TraceFormatArg::Litellm => TraceFormat::LiteLlm,
+            TraceFormatArg::OpenaiUsage => TraceFormat::OpenAiUsage,
+            TraceFormatArg::AnthropicUsage => TraceFormat::AnthropicUsage,
         }
     }
 }

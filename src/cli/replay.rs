@@ -50,7 +50,8 @@ pub enum CacheArg {
 #[derive(Debug, clap::Args)]
 pub struct ReplayArgs {
     /// Trace file (`-` for standard input; read once, so a pipe works): native CSV/JSONL,
-    /// Azure, Mooncake, BurstGPT or LiteLLM spend logs.
+    /// Azure, Mooncake, BurstGPT, LiteLLM spend logs, or (audit only) OpenAI and Anthropic
+    /// usage reports.
     pub trace: PathBuf,
     /// Scenario whose endpoints and strategies the trace goes through.
     #[arg(long, conflicts_with_all = ["model", "prompt_cache", "min_cacheable_tokens"])]

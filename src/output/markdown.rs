@@ -1,6 +1,6 @@
 //! Markdown export: the same content as the text table, as GitHub-flavoured markdown.
 
-use super::format::{Table, count, days, pct, pct_signed, usd, usd_signed};
+use super::format::{Table, count, days, length, pct, pct_signed, usd, usd_signed};
 use super::table::dominant;
 use crate::analysis::report::{Report, StrategyResult, strategy_order};
 
@@ -178,10 +178,10 @@ fn audit(a: &crate::analysis::report::AuditSection) -> String {
         count(a.rows as f64),
         a.format,
         count(a.skipped_rows as f64),
-        count(a.median_input_tokens),
-        count(a.mean_input_tokens),
-        count(a.median_output_tokens),
-        count(a.mean_output_tokens),
+        length(a.median_input_tokens),
+        length(a.mean_input_tokens),
+        length(a.median_output_tokens),
+        length(a.mean_output_tokens),
         pct(a.input_cost_share),
         pct(a.output_cost_share),
         pct(a.recorded_cache_read_ratio)

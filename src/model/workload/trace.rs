@@ -8,6 +8,12 @@
 //! | Mooncake FAST'25 | a first object with `input_length` | `timestamp` (ms), lengths, `hash_ids` (512-token blocks) |
 //! | BurstGPT | header with `Request tokens` | `Timestamp` (s), request/response tokens; `Model` and `Log Type` name the endpoint |
 //! | LiteLLM spend logs | header with `startTime` and `prompt_tokens` | time, model, tokens, user, session |
+//! | OpenAI usage API (`openai-usage`) | a JSON page `{"object":"page"}` of `organization.usage.completions.result` buckets | bucket start, tokens, `num_model_requests`, project, user, key, model, batch, service tier |
+//! | Anthropic usage report (`anthropic-usage`) | a JSON page whose results have `uncached_input_tokens` | bucket start, tokens by cache use, model, workspace, key, service tier, context window |
+//!
+//! The two usage reports are bucketed: each result is many requests (see `usage_report`), so
+//! they can be audited but not replayed or fitted. A saved page is read whole (pretty-printed
+//! or not); a file may also hold one page per line.
 //!
 //! Native columns: `timestamp` (RFC 3339 or integer milliseconds), `input_tokens` (all prompt
 //! tokens, cached ones included), `output_tokens` (reasoning included, OpenAI's convention),
@@ -39,9 +45,12 @@
 //! rows, `csv_stream` and `jsonl` read the two encodings (`columns`, `csv_row` and `mooncake` hold
 //! what is particular to a format), `record` holds the rules every row meets, `parse` the cell
 //! values (counts, seconds, timestamps), `error` what can go wrong and `source` the
-//! bytes as they are read (hashed once, lines of bounded length).
+//! bytes as they are read (hashed once, lines of bounded length). `pages` reads a document of
+//! JSON pages (a provider API's saved responses), `usage_report` turns the OpenAI and Anthropic
+//! usage pages into rows and `cost_report` reads their cost reports (`audit --recorded-costs`).
 
 mod columns;
+mod cost_report;
 mod csv_row;
 mod csv_stream;
 mod detect;
@@ -49,12 +58,15 @@ mod error;
 mod json_row;
 mod jsonl;
 mod mooncake;
+mod pages;
 mod parse;
 mod reader;
 mod record;
 mod source;
 mod span;
+mod usage_report;
 
+pub use cost_report::{CostKind, CostLine, CostReport};
 pub use detect::detect;
 pub use error::{TraceError, TraceRunError};
 pub use parse::{parse_time_ms, weekday_of_ms};
@@ -80,17 +92,23 @@ pub enum TraceFormat {
     BurstGpt,
     /// LiteLLM spend-log CSV export.
     LiteLlm,
+    /// OpenAI organization usage API (completions) pages.
+    OpenAiUsage,
+    /// Anthropic usage report (messages) pages.
+    AnthropicUsage,
 }
 
 impl TraceFormat {
     /// Every format, for messages.
-    pub const ALL: [TraceFormat; 6] = [
+    pub const ALL: [TraceFormat; 8] = [
         TraceFormat::NativeCsv,
         TraceFormat::NativeJsonl,
         TraceFormat::Azure,
         TraceFormat::Mooncake,
         TraceFormat::BurstGpt,
         TraceFormat::LiteLlm,
+        TraceFormat::OpenAiUsage,
+        TraceFormat::AnthropicUsage,
     ];
 
     /// The name used on the command line.
@@ -102,7 +120,29 @@ impl TraceFormat {
             TraceFormat::Mooncake => "mooncake",
             TraceFormat::BurstGpt => "burstgpt",
             TraceFormat::LiteLlm => "litellm",
+            TraceFormat::OpenAiUsage => "openai-usage",
+            TraceFormat::AnthropicUsage => "anthropic-usage",
         }
+    }
+
+    /// Whether each row is a bucket of many requests (a provider's usage report) rather than
+    /// one request: such a trace can be audited, not replayed or fitted.
+    pub fn is_bucketed(self) -> bool {
+        matches!(self, TraceFormat::OpenAiUsage | TraceFormat::AnthropicUsage)
+    }
+
+    /// Whether rows say how many requests they stand for (Anthropic's usage report does not).
+    pub fn counts_requests(self) -> bool {
+        !matches!(self, TraceFormat::AnthropicUsage)
+    }
+
+    /// Why `command` (`replay`, `fit`) cannot read a bucketed trace, for its error.
+    pub fn bucketed_refusal(self, command: &str) -> String {
+        format!(
+            "a bucketed usage report ({self}) has no per-request rows: {command} needs \
+             request-level logs (OTel spans, LiteLLM, Langfuse, native); audit reads usage \
+             reports"
+        )
     }
 
     /// Tokens per prefix block when the format has fixed-size blocks.

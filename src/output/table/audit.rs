@@ -2,7 +2,7 @@
 //! Pareto views of endpoints and users by cost, and the findings.
 
 use crate::analysis::report::{AuditSection, KeyBreakdown, ParetoRow, RecordedCost};
-use crate::output::format::{Table, count, pct, usd};
+use crate::output::format::{Table, count, length, pct, usd};
 
 /// The audit of recorded usage: lengths, shares, Pareto views and findings.
 pub fn audit_section(a: &AuditSection) -> String {
@@ -31,10 +31,10 @@ pub fn audit_section(a: &AuditSection) -> String {
     );
     out.push_str(&format!(
         "  prompt tokens per request   median {}, mean {}\n  output tokens per request   median {}, mean {}\n",
-        count(a.median_input_tokens),
-        count(a.mean_input_tokens),
-        count(a.median_output_tokens),
-        count(a.mean_output_tokens)
+        length(a.median_input_tokens),
+        length(a.mean_input_tokens),
+        length(a.median_output_tokens),
+        length(a.mean_output_tokens)
     ));
     out.push_str(&format!(
         "  cost split                  {} prompt side, {} output side\n  recorded cache reads        {} of prompt tokens\n",

@@ -75,7 +75,10 @@ fn csv_columns(
             cols[col::SESSION] = header.find("session_id");
             cols[col::ENDPOINT] = header.find("call_type");
         }
-        TraceFormat::NativeJsonl | TraceFormat::Mooncake => {}
+        TraceFormat::NativeJsonl
+        | TraceFormat::Mooncake
+        | TraceFormat::OpenAiUsage
+        | TraceFormat::AnthropicUsage => {}
     }
     Ok(cols)
 }

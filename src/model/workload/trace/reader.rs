@@ -17,13 +17,15 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use super::TraceFormat;
 use super::csv_stream::CsvRows;
-use super::detect::format_of;
+use super::detect::{detect, document_format, format_of};
 use super::error::TraceError;
 use super::jsonl::JsonlRows;
 use super::record::TraceRecord;
-use super::source::{Hash, Hashed, Source};
+use super::pages;
+use super::source::{Hash, Hashed, MAX_LINE_BYTES, Source};
+use super::usage_report::UsageRows;
+use super::TraceFormat;
 
 /// The most files a directory may hold: each is open while the directory is read.
 pub const MAX_DIRECTORY_FILES: usize = 512;
@@ -89,11 +91,47 @@ impl TraceReader {
     ) -> Result<TraceReader, TraceError> {
         let hash = Hash::default();
         let decoded = decompress(name, Hashed::new(source, hash.clone()))?;
-        let mut text = BufReader::with_capacity(1 << 16, Source::new(decoded));
+        let source = Source::new(decoded);
+        let line_check = source.line_check();
+        let mut text = BufReader::with_capacity(1 << 16, source);
+        // A document of JSON pages (a provider's usage report) may be one long line: a text
+        // opening with `{` is read without the line check, bounded by the document's limit.
+        let paged = format.is_none_or(TraceFormat::is_bucketed) && opens_object(name, &mut text)?;
+        if paged {
+            line_check.set(false);
+        }
         let mut head = Vec::new();
-        text.read_until(b'\n', &mut head)
+        (&mut text)
+            .take(pages::MAX_DOCUMENT_BYTES + 1)
+            .read_until(b'\n', &mut head)
             .map_err(|e| TraceError::io(name, e))?;
         let first = String::from_utf8_lossy(&head).trim().to_string();
+        let detected = format.or_else(|| detect(&first));
+        if (paged && detected.is_none_or(TraceFormat::is_bucketed))
+            || detected.is_some_and(TraceFormat::is_bucketed)
+        {
+            line_check.set(false);
+            let document = pages::read_document(name, head, text)?;
+            let format = match detected {
+                Some(f) => f,
+                None => document_format(name, &document)?,
+            };
+            return Ok(TraceReader {
+                path: name.to_string(),
+                format,
+                inner: Inner::Rows(Box::new(UsageRows::parse(name, format, &document))),
+                line: 1,
+                hash,
+                endpoint_from: None,
+            });
+        }
+        line_check.set(true);
+        if head.len() as u64 > MAX_LINE_BYTES {
+            return Err(TraceError::LineTooLong {
+                path: name.to_string(),
+                line: 1,
+            });
+        }
         let format = format_of(name, &first, format)?;
         // The first line, read whole (a decompressor may hand it over in pieces), goes back in
         // front of the rest.
@@ -106,6 +144,9 @@ impl TraceReader {
             | TraceFormat::Azure
             | TraceFormat::BurstGpt
             | TraceFormat::LiteLlm => Inner::Csv(CsvRows::open(name, format, Box::new(reader))?),
+            TraceFormat::OpenAiUsage | TraceFormat::AnthropicUsage => {
+                unreachable!("usage reports are read as documents above")
+            }
         };
         Ok(TraceReader {
             path: name.to_string(),
@@ -325,6 +366,51 @@ impl Merge {
         self.pending.push(i);
         Some(Ok(()))
     }
+}
+
+/// Whether the text opens with `{` (after a byte-order mark and whitespace): a JSON object,
+/// perhaps a document of pages.
+fn opens_object(name: &str, text: &mut impl BufRead) -> Result<bool, TraceError> {
+    let head = text.fill_buf().map_err(|e| TraceError::io(name, e))?;
+    let head = head.strip_prefix("\u{feff}".as_bytes()).unwrap_or(head);
+    Ok(head
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{'))
+}
+
+/// The documents of `path` (a file, or every file of a directory in name order; hidden files
+/// aside), decompressed, as `(name, text)`: for reports read whole, such as cost reports.
+pub(super) fn read_documents(path: &Path) -> Result<Vec<(String, String)>, TraceError> {
+    let display = path.display().to_string();
+    let mut files = Vec::new();
+    if path.is_dir() {
+        let entries = std::fs::read_dir(path).map_err(|e| TraceError::io(&display, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| TraceError::io(&display, e))?;
+            if !entry.file_name().to_string_lossy().starts_with('.') && entry.path().is_file() {
+                files.push(entry.path());
+            }
+        }
+        files.sort();
+        if files.is_empty() {
+            return Err(TraceError::Directory {
+                path: display,
+                message: "the directory holds no files (hidden files are not read)".to_string(),
+            });
+        }
+    } else {
+        files.push(path.to_path_buf());
+    }
+    let mut out = Vec::new();
+    for file in files {
+        let name = file.display().to_string();
+        let f = File::open(&file).map_err(|e| TraceError::io(&name, e))?;
+        let decoded = decompress(&name, Hashed::new(Box::new(f), Hash::default()))?;
+        let text = pages::read_document(&name, Vec::new(), BufReader::new(decoded))?;
+        out.push((name, text));
+    }
+    Ok(out)
 }
 
 /// `file`'s bytes decompressed when they are gzip or zstd (recognised by magic bytes), as they
