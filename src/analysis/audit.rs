@@ -78,7 +78,7 @@ pub fn audit(
     );
     if let Some(costs) = &opts.recorded_costs {
         tally.cost_report = true;
-        tally.recorded.from_report(&costs.path);
+        tally.recorded.use_report(&costs.path);
     }
     let mut row = TraceRecord::default();
     while let Some(res) = reader.read_into(&mut row) {

@@ -60,7 +60,11 @@ pub struct AuditArgs {
 pub(crate) fn execute(a: &AuditArgs) -> Result<i32, Failure> {
     refuse_input_as_output(
         &[a.report.output.as_deref(), a.focus.as_deref()],
-        &[Some(&a.trace), a.prices.as_deref(), a.recorded_costs.as_deref()],
+        &[
+            Some(&a.trace),
+            a.prices.as_deref(),
+            a.recorded_costs.as_deref(),
+        ],
     )?;
     refuse_shared_output(&[
         ("-o", a.report.output.as_deref()),
@@ -78,16 +82,20 @@ pub(crate) fn execute(a: &AuditArgs) -> Result<i32, Failure> {
     };
     let catalog = load_catalog(a.prices.as_deref())?;
     let recorded_costs = match &a.recorded_costs {
-        Some(p) => Some(CostReport::open(p).map_err(|e| Failure::input(anyhow::anyhow!("--recorded-costs: {e}")))?),
+        Some(p) => Some(
+            CostReport::open(p)
+                .map_err(|e| Failure::input(anyhow::anyhow!("--recorded-costs: {e}")))?,
+        ),
         None => None,
     };
     let mut reader =
         TraceReader::open(&a.trace, a.trace_format.map(Into::into)).map_err(Failure::input)?;
     reader.set_endpoint_from(a.endpoint_from.clone());
     let account = a.billing_account.clone().unwrap_or_else(|| {
-        a.trace
-            .file_name()
-            .map_or_else(|| a.trace.display().to_string(), |n| n.to_string_lossy().to_string())
+        a.trace.file_name().map_or_else(
+            || a.trace.display().to_string(),
+            |n| n.to_string_lossy().to_string(),
+        )
     });
     let opts = AuditOptions {
         default_model: a.model.clone(),

@@ -525,7 +525,9 @@ fn focus_export_has_the_mandatory_columns_and_sums_to_the_audit() {
         "--billing-account",
         "acct-42",
     ]);
-    let total = v["strategies"]["recorded"]["cost_usd"]["mean"].as_f64().unwrap();
+    let total = v["strategies"]["recorded"]["cost_usd"]["mean"]
+        .as_f64()
+        .unwrap();
     let mut r = csv::Reader::from_path(&focus).unwrap();
     let head: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
     let mandatory = [
@@ -549,8 +551,15 @@ fn focus_export_has_the_mandatory_columns_and_sums_to_the_audit() {
         "ServiceCategory",
         "ServiceName",
     ];
-    let col = |n: &str| head.iter().position(|h| h == n).unwrap_or_else(|| panic!("no {n}"));
-    for m in mandatory.iter().chain(["ChargeClass", "BillingAccountName"].iter()) {
+    let col = |n: &str| {
+        head.iter()
+            .position(|h| h == n)
+            .unwrap_or_else(|| panic!("no {n}"))
+    };
+    for m in mandatory
+        .iter()
+        .chain(["ChargeClass", "BillingAccountName"].iter())
+    {
         col(m);
     }
     let (mut cost, mut tokens, mut requests, mut rows) = (0.0, 0u64, 0u64, 0);
@@ -594,7 +603,11 @@ fn focus_export_has_the_mandatory_columns_and_sums_to_the_audit() {
         .args(["audit", trace.to_str().unwrap(), "--focus", "-"])
         .output()
         .unwrap();
-    assert!(String::from_utf8(out.stdout).unwrap().starts_with("BilledCost,"));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with("BilledCost,")
+    );
     bin()
         .args([
             "audit",
@@ -617,7 +630,9 @@ fn focus_export_has_the_mandatory_columns_and_sums_to_the_audit() {
 fn breakdowns_by_a_field_sum_to_the_total() {
     let trace = repo("traces/example-native.csv");
     let v = audit_json(&[trace.to_str().unwrap(), "--by", "user", "--by", "model"]);
-    let total = v["strategies"]["recorded"]["cost_usd"]["mean"].as_f64().unwrap();
+    let total = v["strategies"]["recorded"]["cost_usd"]["mean"]
+        .as_f64()
+        .unwrap();
     let b = &v["audit"]["breakdowns"];
     assert_eq!(b[0]["by"], "user");
     assert_eq!(b[1]["by"], "model");
@@ -637,11 +652,15 @@ fn breakdowns_by_a_field_sum_to_the_total() {
         .iter()
         .find(|r| r["value"] == "(none)")
         .unwrap();
-    assert!((none["cost_usd"].as_f64().unwrap() - (9000.0 * 0.5e-6 + 1500.0 * 2.5e-6)).abs() < 1e-12);
+    assert!(
+        (none["cost_usd"].as_f64().unwrap() - (9000.0 * 0.5e-6 + 1500.0 * 2.5e-6)).abs() < 1e-12
+    );
     assert_eq!(none["input_tokens"], 9000);
     bin()
         .args(["audit", trace.to_str().unwrap(), "--by", "team_id"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("no row carries a tag or property `team_id`"));
+        .stderr(predicate::str::contains(
+            "no row carries a tag or property `team_id`",
+        ));
 }

@@ -81,7 +81,11 @@ fn anthropic_usage_report_is_priced_by_hand() {
     let a = &v["audit"];
     assert!(a.get("median_input_tokens").is_none());
     assert!(a.get("mean_input_tokens").is_none());
-    assert!(v["warnings"].to_string().contains("does not count requests"));
+    assert!(
+        v["warnings"]
+            .to_string()
+            .contains("does not count requests")
+    );
     // The table says what it cannot know.
     bin()
         .args(["audit", &fixture("anthropic-usage.json")])
@@ -165,11 +169,13 @@ fn replay_and_fit_refuse_bucketed_reports() {
             let mut a = args.clone();
             let path = fixture(f);
             a.insert(1, &path);
-            bin().args(&a).assert().code(2).stderr(predicate::str::contains(
-                "has no per-request rows: ",
-            ).and(predicate::str::contains(
-                "needs request-level logs (OTel spans, LiteLLM, Langfuse, native)",
-            )));
+            bin().args(&a).assert().code(2).stderr(
+                predicate::str::contains("has no per-request rows: ").and(
+                    predicate::str::contains(
+                        "needs request-level logs (OTel spans, LiteLLM, Langfuse, native)",
+                    ),
+                ),
+            );
         }
     }
     assert!(!scenario.exists());
@@ -262,7 +268,11 @@ fn a_bad_cost_report_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(fixture("anthropic-costs.json")).unwrap();
     let path = dir.path().join("costs.json");
-    std::fs::write(&path, text.replacen("\"amount\": \"300\"", "\"amount\": 300", 1)).unwrap();
+    std::fs::write(
+        &path,
+        text.replacen("\"amount\": \"300\"", "\"amount\": 300", 1),
+    )
+    .unwrap();
     bin()
         .args([
             "audit",

@@ -212,7 +212,13 @@ fn breakdown(
         }
         rows.push((format!("({n} other values)"), rest));
     }
-    let share = |c: f64| if total_cost > 0.0 { c / total_cost } else { 0.0 };
+    let share = |c: f64| {
+        if total_cost > 0.0 {
+            c / total_cost
+        } else {
+            0.0
+        }
+    };
     KeyBreakdown {
         by: by.to_string(),
         overlapping,

@@ -237,10 +237,19 @@ mod tests {
     fn months_and_dates() {
         let d = Date::parse("2026-02-14").unwrap();
         let (a, b) = month_of(d);
-        assert_eq!((iso(a), iso(b)), ("2026-02-01T00:00:00Z".to_string(), "2026-03-01T00:00:00Z".to_string()));
+        assert_eq!(
+            (iso(a), iso(b)),
+            (
+                "2026-02-01T00:00:00Z".to_string(),
+                "2026-03-01T00:00:00Z".to_string()
+            )
+        );
         let (_, b) = month_of(Date::parse("2026-12-31").unwrap());
         assert_eq!(iso(b), "2027-01-01T00:00:00Z");
         assert_eq!(provider_names("bedrock_converse").0, "Amazon Web Services");
-        assert_eq!(publisher_of("anthropic.claude-sonnet-4-6", "Amazon Web Services"), "Anthropic");
+        assert_eq!(
+            publisher_of("anthropic.claude-sonnet-4-6", "Amazon Web Services"),
+            "Anthropic"
+        );
     }
 }

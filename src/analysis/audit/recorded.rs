@@ -189,7 +189,7 @@ impl RecordedCosts {
     }
 
     /// Costs come from the cost report `path` rather than from the rows.
-    pub(super) fn from_report(&mut self, path: &str) {
+    pub(super) fn use_report(&mut self, path: &str) {
         self.report = Some(path.to_string());
     }
 
@@ -558,7 +558,15 @@ mod tests {
         let batch = 100_000.0 * 0.075e-6 + 10_000.0 * 0.3e-6;
         let standard = 100_000.0 * 0.15e-6 + 10_000.0 * 0.6e-6;
         let mut rc = RecordedCosts::default();
-        rc.add(0, standard, batch, &t, p, ServiceTier::Batch, PriceTier::Base);
+        rc.add(
+            0,
+            standard,
+            batch,
+            &t,
+            p,
+            ServiceTier::Batch,
+            PriceTier::Base,
+        );
         let s = rc.section(&["gpt-4o-mini".into()]).unwrap();
         assert_eq!(s.by_model[0].cause, "batch_discount_missed");
         // Rows differing by varying factors are not given a single cause.

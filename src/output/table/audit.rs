@@ -114,14 +114,25 @@ pub fn audit_section(a: &AuditSection) -> String {
 
 /// Recorded cost against the provider's price, per model, with the likely cause.
 pub fn recorded_cost_table(rc: &RecordedCost) -> Table {
-    let mut t = Table::new(&["model", "rows", "recorded", "price", "difference", "likely cause"]);
+    let mut t = Table::new(&[
+        "model",
+        "rows",
+        "recorded",
+        "price",
+        "difference",
+        "likely cause",
+    ]);
     for m in &rc.by_model {
         t.row(vec![
             m.model.clone(),
             count(m.rows as f64),
             usd(m.recorded_usd),
             usd(m.priced_usd),
-            format!("{} ({})", signed_usd(m.difference_usd), pct(m.difference_share)),
+            format!(
+                "{} ({})",
+                signed_usd(m.difference_usd),
+                pct(m.difference_share)
+            ),
             m.cause.clone(),
         ]);
     }

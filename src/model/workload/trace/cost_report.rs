@@ -100,9 +100,10 @@ fn parse(name: &str, text: &str, out: &mut Vec<CostLine>) -> Result<(), TraceErr
             Some(k @ (PageKind::OpenAiCosts | PageKind::AnthropicCosts)) => k,
             // A page without results has no costs whichever API it is from.
             Some(PageKind::OpenAiUsage | PageKind::AnthropicUsage)
-                if v["data"]
-                    .as_array()
-                    .is_some_and(|d| d.iter().all(|b| b["results"].as_array().is_none_or(Vec::is_empty))) =>
+                if v["data"].as_array().is_some_and(|d| {
+                    d.iter()
+                        .all(|b| b["results"].as_array().is_none_or(Vec::is_empty))
+                }) =>
             {
                 continue;
             }
@@ -308,7 +309,9 @@ mod tests {
         assert_eq!(r.lines[1].model, None);
         assert_eq!(r.lines[0].time_ms, 1_730_419_200_000);
         let bad = o.replace("0.06", "\"six cents\"");
-        let e = CostReport::parse_text("o.json", &bad).unwrap_err().to_string();
+        let e = CostReport::parse_text("o.json", &bad)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("data[0].results[0].amount.value: expected a number of dollars"),
             "{e}"

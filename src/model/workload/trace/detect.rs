@@ -157,15 +157,21 @@ mod tests {
         );
         assert_eq!(detect("a,b,c"), None);
         assert_eq!(
-            detect(r#"{"object":"page","data":[{"object":"bucket","start_time":1,"results":[]}],"has_more":false}"#),
+            detect(
+                r#"{"object":"page","data":[{"object":"bucket","start_time":1,"results":[]}],"has_more":false}"#
+            ),
             Some(TraceFormat::OpenAiUsage)
         );
         assert_eq!(
-            detect(r#"{"data":[{"starting_at":"2025-08-01T00:00:00Z","results":[{"uncached_input_tokens":1}]}],"has_more":false}"#),
+            detect(
+                r#"{"data":[{"starting_at":"2025-08-01T00:00:00Z","results":[{"uncached_input_tokens":1}]}],"has_more":false}"#
+            ),
             Some(TraceFormat::AnthropicUsage)
         );
         assert_eq!(
-            detect(r#"{"data":[{"starting_at":"2025-08-01T00:00:00Z","results":[{"amount":"1"}]}],"has_more":false}"#),
+            detect(
+                r#"{"data":[{"starting_at":"2025-08-01T00:00:00Z","results":[{"amount":"1"}]}],"has_more":false}"#
+            ),
             None
         );
     }

@@ -50,9 +50,9 @@ impl PageKind {
                 _ => PageKind::OpenAiUsage,
             });
         }
-        let anthropic_bucket = data
-            .first()
-            .map_or(o.contains_key("has_more"), |b| b.get("starting_at").is_some());
+        let anthropic_bucket = data.first().map_or(o.contains_key("has_more"), |b| {
+            b.get("starting_at").is_some()
+        });
         if !anthropic_bucket {
             return None;
         }
@@ -203,14 +203,12 @@ pub(super) fn short(text: &str) -> String {
 /// Unix seconds at `path`, as milliseconds.
 pub(super) fn unix_seconds(raw: &RawValue, path: &str) -> Result<i64, String> {
     let s: Value = serde_json::from_str(raw.get()).map_err(|e| format!("{path}: {e}"))?;
-    s.as_i64()
-        .and_then(|s| s.checked_mul(1000))
-        .ok_or_else(|| {
-            format!(
-                "{path}: expected whole Unix seconds, got {}",
-                short(raw.get())
-            )
-        })
+    s.as_i64().and_then(|s| s.checked_mul(1000)).ok_or_else(|| {
+        format!(
+            "{path}: expected whole Unix seconds, got {}",
+            short(raw.get())
+        )
+    })
 }
 
 /// An RFC 3339 time at `path`, as Unix milliseconds.
@@ -232,7 +230,8 @@ mod tests {
 
     #[test]
     fn pages_are_found_with_their_lines_and_kinds() {
-        let text = "{\"object\":\"page\",\"data\":[]}\n{\n \"data\": [],\n \"has_more\": false\n}\n";
+        let text =
+            "{\"object\":\"page\",\"data\":[]}\n{\n \"data\": [],\n \"has_more\": false\n}\n";
         let doc = Document::new(text);
         let pages: Vec<_> = doc.pages().into_iter().map(Result::unwrap).collect();
         assert_eq!(pages.len(), 2);

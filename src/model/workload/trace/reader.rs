@@ -17,15 +17,15 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+use super::TraceFormat;
 use super::csv_stream::CsvRows;
 use super::detect::{detect, document_format, format_of};
 use super::error::TraceError;
 use super::jsonl::JsonlRows;
-use super::record::TraceRecord;
 use super::pages;
+use super::record::TraceRecord;
 use super::source::{Hash, Hashed, MAX_LINE_BYTES, Source};
 use super::usage_report::UsageRows;
-use super::TraceFormat;
 
 /// The most files a directory may hold: each is open while the directory is read.
 pub const MAX_DIRECTORY_FILES: usize = 512;

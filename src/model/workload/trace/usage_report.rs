@@ -25,12 +25,12 @@
 
 use serde_json::value::RawValue;
 
+use super::TraceFormat;
 use super::error::TraceError;
 use super::json_row::JsonRow;
 use super::pages::{Document, PageKind, elements, join, members, required, rfc3339, unix_seconds};
 use super::reader::RowSource;
 use super::record::{TraceRecord, check, set};
-use super::TraceFormat;
 
 /// The rows of a document of usage pages.
 pub(super) struct UsageRows {
@@ -151,10 +151,9 @@ impl PageRead<'_, '_> {
     fn bucket(&mut self, bucket: &RawValue, path: &str) -> Result<(), String> {
         let b = members(bucket, path)?;
         let time_ms = match self.format {
-            TraceFormat::OpenAiUsage => unix_seconds(
-                required(&b, path, "start_time")?,
-                &join(path, "start_time"),
-            )?,
+            TraceFormat::OpenAiUsage => {
+                unix_seconds(required(&b, path, "start_time")?, &join(path, "start_time"))?
+            }
             _ => rfc3339(
                 required(&b, path, "starting_at")?,
                 &join(path, "starting_at"),
@@ -172,7 +171,9 @@ impl PageRead<'_, '_> {
             match row {
                 Ok(Some(r)) => self.rows.push(Ok(r)),
                 Ok(None) => {}
-                Err(message) => self.rows.push(Err(TraceError::row(self.name, line, message))),
+                Err(message) => self
+                    .rows
+                    .push(Err(TraceError::row(self.name, line, message))),
             }
         }
         Ok(())
