@@ -20,6 +20,7 @@
 //! Memory: the ledger (days × endpoint/model lines) plus one cost total per distinct user and
 //! one count per distinct token length (for exact medians); never the rows themselves.
 
+mod bill;
 mod breakdown;
 mod findings;
 mod focus;

@@ -124,16 +124,16 @@ impl Mistake {
             Mistake::ReadsUnpriced => moved(&[Bucket::CacheRead], None)?,
             Mistake::LongContextMissed => {
                 return (tier == PriceTier::LongContext)
-                    .then(|| super::tally::bill(tokens, price, service, PriceTier::Base).ok())
+                    .then(|| super::bill::bill(tokens, price, service, PriceTier::Base).ok())
                     .flatten();
             }
             Mistake::BatchDiscountMissed => {
                 return (service == ServiceTier::Batch)
-                    .then(|| super::tally::bill(tokens, price, ServiceTier::Standard, tier).ok())
+                    .then(|| super::bill::bill(tokens, price, ServiceTier::Standard, tier).ok())
                     .flatten();
             }
         };
-        super::tally::bill(&t, price, service, tier).ok()
+        super::bill::bill(&t, price, service, tier).ok()
     }
 }
 

@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use super::bill::bill;
 use super::breakdown::Breakdowns;
 use super::recorded::RecordedCosts;
 use crate::foundations::ledger::{Ledger, LineKey, tally};
@@ -520,25 +521,4 @@ fn split_tokens(r: &TraceRecord, write_to: Bucket) -> [u64; Bucket::ALL.len()] {
     tokens[Bucket::Reasoning.index()] = reasoning;
     tokens[Bucket::Output.index()] = r.output_tokens - reasoning;
     tokens
-}
-
-/// The row's cost: its tokens at the model's rates, bucket by bucket, in bucket order; the
-/// first bucket the row uses that has no price is the error.
-#[inline]
-pub(super) fn bill(
-    tokens: &[u64; Bucket::ALL.len()],
-    price: &ModelPrice,
-    service: ServiceTier,
-    tier: PriceTier,
-) -> Result<f64, Bucket> {
-    let mut cost = 0.0;
-    for b in Bucket::ALL {
-        let t = tokens[b.index()];
-        if t == 0 {
-            continue;
-        }
-        let rate = price.rate_per_token(service, tier, b).ok_or(b)?;
-        cost += t as f64 * rate;
-    }
-    Ok(cost)
 }

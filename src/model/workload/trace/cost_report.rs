@@ -301,7 +301,7 @@ mod tests {
         assert_eq!(r.lines.len(), 1);
         assert!((r.lines[0].usd - 1.2378912).abs() < 1e-12);
         assert_eq!(r.lines[0].kind, Some(CostKind(Bucket::Input)));
-        assert_eq!(r.lines[0].line, 3);
+        assert_eq!(r.lines[0].line, 2);
         let o = r#"{"object":"page","data":[{"object":"bucket","start_time":1730419200,"end_time":1730505600,"results":[{"object":"organization.costs.result","amount":{"value":0.06,"currency":"usd"},"line_item":"gpt-4o-mini, cached input","project_id":"proj_abc"},{"object":"organization.costs.result","amount":{"value":1.5,"currency":"usd"},"line_item":"Image models","project_id":null}]}],"has_more":false,"next_page":null}"#;
         let r = CostReport::parse_text("o.json", o).unwrap();
         assert_eq!(r.lines[0].model.as_deref(), Some("gpt-4o-mini"));

@@ -44,6 +44,17 @@ pub(super) trait RowSource {
     }
 }
 
+/// A usage report's rows, held in memory (pages are small).
+impl RowSource for UsageRows {
+    fn read_into(&mut self, _path: &str, out: &mut TraceRecord) -> Option<Result<(), TraceError>> {
+        self.next_into(out)
+    }
+
+    fn ignored(&self) -> Vec<(String, u64)> {
+        UsageRows::ignored(self)
+    }
+}
+
 /// The rows of a trace, by encoding.
 enum Inner {
     Csv(CsvRows),

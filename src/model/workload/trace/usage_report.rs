@@ -29,7 +29,6 @@ use super::TraceFormat;
 use super::error::TraceError;
 use super::json_row::JsonRow;
 use super::pages::{Document, PageKind, elements, join, members, required, rfc3339, unix_seconds};
-use super::reader::RowSource;
 use super::record::{TraceRecord, check, set};
 
 /// The rows of a document of usage pages.
@@ -75,14 +74,14 @@ impl UsageRows {
             ignored,
         }
     }
-}
 
-impl RowSource for UsageRows {
-    fn read_into(&mut self, _path: &str, out: &mut TraceRecord) -> Option<Result<(), TraceError>> {
+    /// The next row into `out`; `None` at the end (the reader's `RowSource`).
+    pub(super) fn next_into(&mut self, out: &mut TraceRecord) -> Option<Result<(), TraceError>> {
         Some(self.rows.next()?.map(|r| *out = r))
     }
 
-    fn ignored(&self) -> Vec<(String, u64)> {
+    /// Items left out, by reason.
+    pub(super) fn ignored(&self) -> Vec<(String, u64)> {
         self.ignored.clone()
     }
 }
