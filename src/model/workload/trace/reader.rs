@@ -107,6 +107,13 @@ impl TraceReader {
         let mut text = BufReader::with_capacity(1 << 16, source);
         // A document of JSON pages (a provider's usage report) may be one long line: a text
         // opening with `{` is read without the line check, bounded by the document's limit.
+        if format.is_none() && binary_start(name, &mut text)? {
+            return Err(TraceError::UnknownFormat {
+                path: name.to_string(),
+                detail: "the first line holds control characters: binary data, not a text trace"
+                    .to_string(),
+            });
+        }
         let paged = format.is_none_or(TraceFormat::is_bucketed) && opens_object(name, &mut text)?;
         if paged {
             line_check.set(false);
@@ -377,6 +384,16 @@ impl Merge {
         self.pending.push(i);
         Some(Ok(()))
     }
+}
+
+/// Whether the text's first bytes (up to its first line break) hold control characters: binary
+/// data (or `/dev/zero`), said as such before a line is read.
+fn binary_start(name: &str, text: &mut impl BufRead) -> Result<bool, TraceError> {
+    let head = text.fill_buf().map_err(|e| TraceError::io(name, e))?;
+    let line = head.split(|b| *b == b'\n').next().unwrap_or(&[]);
+    Ok(line
+        .iter()
+        .any(|b| b.is_ascii_control() && !matches!(b, b'\t' | b'\r')))
 }
 
 /// Whether the text opens with `{` (after a byte-order mark and whitespace): a JSON object,
