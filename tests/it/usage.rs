@@ -52,12 +52,27 @@ fn openai_usage_buckets_are_priced_by_hand() {
     );
 }
 
-/// The same buckets as one page per line give the same bill.
+/// The same buckets as one page per line, or as a directory of daily page files (compact or
+/// pretty-printed), give the same bill.
 #[test]
 fn pages_one_per_line_read_as_one_report() {
     let one = json(&["audit", &fixture("openai-usage.json")]);
     let lines = json(&["audit", &fixture("openai-usage-pages.jsonl")]);
     assert_eq!(one["strategies"], lines["strategies"]);
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("openai-usage-pages.jsonl")).unwrap();
+    for (i, page) in text.lines().enumerate() {
+        let v: serde_json::Value = serde_json::from_str(page).unwrap();
+        let body = if i == 0 {
+            serde_json::to_string_pretty(&v).unwrap()
+        } else {
+            page.to_string()
+        };
+        std::fs::write(dir.path().join(format!("day{i}.json")), body).unwrap();
+    }
+    let merged = json(&["audit", dir.path().to_str().unwrap()]);
+    assert_eq!(merged["strategies"], one["strategies"]);
+    assert_eq!(merged["audit"]["rows"], 5);
 }
 
 /// Anthropic: input = uncached + reads + 5m + 1h writes; `service_tier` batch at batch prices;
