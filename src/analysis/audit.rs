@@ -36,7 +36,7 @@ use crate::analysis::audit::tally::Tally;
 use crate::analysis::report::Report;
 use crate::foundations::pricing::Catalog;
 use crate::model::workload::trace::{
-    CsvChunks, TraceError, TraceFormat, TraceReader, TraceRecord, TraceRunError,
+    CostReport, CsvChunks, TraceError, TraceFormat, TraceReader, TraceRecord, TraceRunError,
 };
 use rayon::prelude::*;
 
@@ -51,6 +51,8 @@ pub struct AuditOptions {
     pub by: Vec<ByKey>,
     /// The FOCUS rows too, with this billing account (`--focus`, `--billing-account`).
     pub focus_account: Option<String>,
+    /// A provider's cost report to compare the usage's price with (`--recorded-costs`).
+    pub recorded_costs: Option<CostReport>,
 }
 
 /// An audit's report, and its FOCUS rows when asked for.
@@ -70,10 +72,23 @@ pub fn audit(
 ) -> Result<Audited, TraceRunError> {
     let path = reader.path().to_string();
     let format = reader.format();
-    let mut tally = Tally::new(format.block_tokens(), Breakdowns::new(&opts.by), None);
+    let mut tally = Tally::new(
+        format.block_tokens(),
+        Breakdowns::new(&opts.by),
+        None,
+        format.is_bucketed(),
+        format.counts_requests(),
+    );
+    if let Some(costs) = &opts.recorded_costs {
+        tally.cost_report = true;
+        tally.recorded.use_report(&costs.path);
+    }
     read_rows(&mut reader, &mut tally, catalog, opts)?;
     if tally.rows == 0 {
         return Err(TraceRunError::Empty(path));
+    }
+    if let Some(costs) = &opts.recorded_costs {
+        apply_costs(&mut tally, costs);
     }
     // The whole file has been read: its digest is complete.
     let sha256 = reader.sha256();
@@ -109,8 +124,13 @@ pub fn audit_pieces(
             (0..plan.len())
                 .into_par_iter()
                 .map(|i| {
-                    let mut tally =
-                        Tally::new(format.block_tokens(), Breakdowns::new(&opts.by), Some(day0));
+                    let mut tally = Tally::new(
+                        format.block_tokens(),
+                        Breakdowns::new(&opts.by),
+                        Some(day0),
+                        false,
+                        true,
+                    );
                     read_rows(&mut open(i)?, &mut tally, catalog, opts)?;
                     Ok(tally)
                 })
@@ -173,6 +193,47 @@ fn finish(
     };
     let report = summary::report(tally, format.name(), path, sha256, ignored, catalog)?;
     Ok(Audited { report, focus })
+}
+
+/// The costs of a cost report onto the models of the usage: by model name, within the
+/// usage's days; the rest is kept as unmatched, never dropped.
+fn apply_costs(tally: &mut Tally, costs: &CostReport) {
+    const DAY_MS: i64 = 86_400_000;
+    let day0 = tally.day0_ms.unwrap_or(0);
+    let end = day0.saturating_add(tally.ledger.days() as i64 * DAY_MS);
+    for c in &costs.lines {
+        let item = match (&c.model, c.label.is_empty()) {
+            (_, false) => c.label.clone(),
+            (Some(m), true) => m.clone(),
+            (None, true) => "(unnamed)".to_string(),
+        };
+        if c.time_ms < day0 || c.time_ms >= end {
+            tally.recorded.unmatched(
+                &format!("{item} (outside the usage's days)"),
+                c.usd,
+                "the cost is of a day the usage report does not cover",
+            );
+            continue;
+        }
+        let Some(model) = &c.model else {
+            tally.recorded.unmatched(
+                &item,
+                c.usd,
+                "the cost names no model (a report not grouped by line item or description, or \
+                 a cost that is not of tokens)",
+            );
+            continue;
+        };
+        match tally.models.ids.iter().position(|id| id == model) {
+            Some(i) => tally.recorded.record(i as u16, c.kind.map(|k| k.0), c.usd),
+            None => tally.recorded.unmatched(
+                &item,
+                c.usd,
+                "a model the usage report never shows (a dated snapshot id against the usage's \
+                 alias, or usage outside the report's filters)",
+            ),
+        }
+    }
 }
 
 /// The FOCUS rows of the tally; an error for a trace without dates.

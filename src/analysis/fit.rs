@@ -115,6 +115,12 @@ pub fn fit(
     seed: u64,
 ) -> Result<ScenarioFile, FitError> {
     let path = reader.path().to_string();
+    if reader.format().is_bucketed() {
+        return Err(FitError::Invalid {
+            message: reader.format().bucketed_refusal("fit"),
+            path,
+        });
+    }
     // `--model` is checked before the trace is read, not after.
     if let Some(m) = default_model
         && let Some(problem) = model_problem(m, catalog)

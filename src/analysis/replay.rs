@@ -256,6 +256,12 @@ pub fn replay(
     let mut reader = TraceReader::open_arg(path, opts.format, &opts.query)?;
     reader.set_endpoint_from(opts.endpoint_from.clone());
     let display = reader.path().to_string();
+    if reader.format().is_bucketed() {
+        return Err(TraceRunError::Invalid {
+            message: reader.format().bucketed_refusal("replay"),
+            path: display,
+        });
+    }
     let mut sc = scenario.clone();
     // The ledgers grow day by day as the trace goes on.
     sc.horizon_days = 1;

@@ -463,14 +463,19 @@ pub struct AuditSection {
     /// by reason; absent when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignored: Vec<IgnoredItems>,
-    /// Median prompt tokens per request.
-    pub median_input_tokens: f64,
-    /// Median output tokens per request.
-    pub median_output_tokens: f64,
-    /// Mean prompt tokens per request.
-    pub mean_input_tokens: f64,
-    /// Mean output tokens per request.
-    pub mean_output_tokens: f64,
+    /// Median prompt tokens per request; not known from a bucketed usage report (absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_input_tokens: Option<f64>,
+    /// Median output tokens per request; not known from a bucketed usage report (absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_output_tokens: Option<f64>,
+    /// Mean prompt tokens per request; not known when the source does not count requests
+    /// (Anthropic's usage report: absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_input_tokens: Option<f64>,
+    /// Mean output tokens per request; absent when not known, as above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_output_tokens: Option<f64>,
     /// Share of the cost in prompt-side buckets (input, cache writes and reads).
     pub input_cost_share: f64,
     /// Share of the cost in output-side buckets (output, reasoning).
@@ -516,6 +521,42 @@ pub struct RecordedCost {
     pub difference_usd: f64,
     /// Per model, largest absolute difference first.
     pub by_model: Vec<RecordedCostRow>,
+    /// The cost report compared (`audit --recorded-costs`), when the costs come from one
+    /// rather than from the rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_report: Option<String>,
+    /// Costs of the cost report that match no model of the usage (no model named, a model the
+    /// usage never shows, a day outside the usage's), each kept in `recorded_usd`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmatched: Vec<UnmatchedCost>,
+}
+
+/// A cost of a cost report that matches no model of the usage.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UnmatchedCost {
+    /// The report's name of the cost (its line item or description, or its model).
+    pub item: String,
+    /// US dollars, summed over the report's lines of that name.
+    pub recorded_usd: f64,
+    /// Why it matches no usage.
+    pub reason: String,
+}
+
+/// One token type of a model: what the cost report records against tokencast's price.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenTypeCost {
+    /// The ledger bucket (`input`, `cache_read`, `cache_write_5m`, `cache_write_1h`, `output`).
+    pub token_type: String,
+    /// Tokens of the usage in it.
+    pub tokens: u64,
+    /// What the cost report records, USD.
+    pub recorded_usd: f64,
+    /// tokencast's price, USD.
+    pub priced_usd: f64,
+    /// `recorded_usd - priced_usd`.
+    pub difference_usd: f64,
+    /// `matches`, or what the recorded figure amounts to (another token type's rate, ...).
+    pub note: String,
 }
 
 /// One model's recorded cost against tokencast's price.
@@ -540,6 +581,10 @@ pub struct RecordedCostRow {
     pub cause: String,
     /// The cause in words, with the figures that show it.
     pub explanation: String,
+    /// Per token type, when a cost report gives them (Anthropic's `token_type`, OpenAI's
+    /// `input` / `cached input` / `output` line items).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_token_type: Vec<TokenTypeCost>,
 }
 
 /// The cost by one key: each value's requests, tokens and cost.

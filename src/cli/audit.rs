@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::analysis::audit::{self, AuditOptions, ByKey};
-use crate::model::workload::trace::{CsvChunks, PIECE_BYTES, TraceReader};
+use crate::model::workload::trace::{CostReport, CsvChunks, PIECE_BYTES, TraceReader};
 use crate::output::csv::focus_csv;
 
 use super::failure::{Failure, trace_failure};
@@ -18,7 +18,8 @@ pub struct AuditArgs {
     /// Trace file (`-` for standard input; read once, so a pipe works): native CSV/JSONL,
     /// Azure, Mooncake, BurstGPT, LiteLLM spend logs (CSV or JSON export, or a postgres:// URL of
     /// LiteLLM's database), OpenTelemetry GenAI spans (OTLP JSON or protobuf), Langfuse
-    /// observations (Parquet, CSV, JSONL), Helicone requests or native Parquet.
+    /// observations (Parquet, CSV, JSONL), Helicone requests, native Parquet, or (audit only)
+    /// OpenAI and Anthropic usage reports.
     pub trace: PathBuf,
     /// Force the trace format instead of detecting it.
     #[arg(long, value_enum)]
@@ -48,6 +49,11 @@ pub struct AuditArgs {
     /// standard output, which then carries only the CSV unless -o names it).
     #[arg(long, value_name = "FILE")]
     pub focus: Option<PathBuf>,
+    /// Compare the usage's price with a provider's cost report: OpenAI costs API or Anthropic
+    /// cost_report pages saved as JSON (a file, one page per line, or a directory of pages),
+    /// per model and token type, with the likely cause of each difference.
+    #[arg(long, value_name = "COSTS")]
+    pub recorded_costs: Option<PathBuf>,
     /// BillingAccountId of the FOCUS rows (default: the trace's file name).
     #[arg(long, value_name = "ID", requires = "focus")]
     pub billing_account: Option<String>,
@@ -63,7 +69,11 @@ pub struct AuditArgs {
 pub(crate) fn execute(a: &AuditArgs) -> Result<i32, Failure> {
     refuse_input_as_output(
         &[a.report.output.as_deref(), a.focus.as_deref()],
-        &[Some(&a.trace), a.prices.as_deref()],
+        &[
+            Some(&a.trace),
+            a.prices.as_deref(),
+            a.recorded_costs.as_deref(),
+        ],
     )?;
     refuse_shared_output(&[
         ("-o", a.report.output.as_deref()),
@@ -81,6 +91,13 @@ pub(crate) fn execute(a: &AuditArgs) -> Result<i32, Failure> {
     };
     let catalog = load_catalog(a.prices.as_deref())?;
     let format = a.trace_format.map(Into::into);
+    let recorded_costs = match &a.recorded_costs {
+        Some(p) => Some(
+            CostReport::open(p)
+                .map_err(|e| Failure::input(anyhow::anyhow!("--recorded-costs: {e}")))?,
+        ),
+        None => None,
+    };
     let account = a.billing_account.clone().unwrap_or_else(|| {
         a.trace.file_name().map_or_else(
             || a.trace.display().to_string(),
@@ -93,6 +110,7 @@ pub(crate) fn execute(a: &AuditArgs) -> Result<i32, Failure> {
         skip_bad_rows: a.skip_bad_rows,
         by: a.by.clone(),
         focus_account: a.focus.as_ref().map(|_| account),
+        recorded_costs,
     };
     // A large CSV file is read in pieces on every thread (`--threads`); anything else as one
     // stream (a database, or a file given database flags, which `open_arg` refuses).

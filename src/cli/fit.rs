@@ -19,7 +19,8 @@ pub struct FitArgs {
     /// Trace file (`-` for standard input; read once, so a pipe works): native CSV/JSONL,
     /// Azure, Mooncake, BurstGPT, LiteLLM spend logs (CSV or JSON export, or a postgres:// URL of
     /// LiteLLM's database), OpenTelemetry GenAI spans (OTLP JSON or protobuf), Langfuse
-    /// observations (Parquet, CSV, JSONL), Helicone requests or native Parquet.
+    /// observations (Parquet, CSV, JSONL), Helicone requests, native Parquet, or (audit only)
+    /// OpenAI and Anthropic usage reports.
     pub trace: PathBuf,
     /// The scenario file to write (`-` is standard output).
     #[arg(short, long)]

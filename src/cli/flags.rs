@@ -86,6 +86,10 @@ pub enum TraceFormatArg {
     Helicone,
     /// tokencast columns in a Parquet file.
     NativeParquet,
+    /// OpenAI organization usage API (completions) pages, saved as JSON.
+    OpenaiUsage,
+    /// Anthropic usage report (messages) pages, saved as JSON.
+    AnthropicUsage,
 }
 
 impl From<TraceFormatArg> for TraceFormat {
@@ -102,6 +106,8 @@ impl From<TraceFormatArg> for TraceFormat {
             TraceFormatArg::Langfuse => TraceFormat::Langfuse,
             TraceFormatArg::Helicone => TraceFormat::Helicone,
             TraceFormatArg::NativeParquet => TraceFormat::NativeParquet,
+            TraceFormatArg::OpenaiUsage => TraceFormat::OpenAiUsage,
+            TraceFormatArg::AnthropicUsage => TraceFormat::AnthropicUsage,
         }
     }
 }

@@ -52,7 +52,8 @@ pub struct ReplayArgs {
     /// Trace file (`-` for standard input; read once, so a pipe works): native CSV/JSONL,
     /// Azure, Mooncake, BurstGPT, LiteLLM spend logs (CSV or JSON export, or a postgres:// URL of
     /// LiteLLM's database), OpenTelemetry GenAI spans (OTLP JSON or protobuf), Langfuse
-    /// observations (Parquet, CSV, JSONL), Helicone requests or native Parquet.
+    /// observations (Parquet, CSV, JSONL), Helicone requests, native Parquet, or (audit only)
+    /// OpenAI and Anthropic usage reports.
     pub trace: PathBuf,
     /// Scenario whose endpoints and strategies the trace goes through.
     #[arg(long, conflicts_with_all = ["model", "prompt_cache", "min_cacheable_tokens"])]

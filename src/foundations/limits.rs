@@ -22,6 +22,7 @@
 //! | `revenue.plans[].usd_per_user_month` | [`MAX_USD_PER_USER_MONTH`] = $100,000 | |
 //! | `revenue.usd_per_request` | [`MAX_USD_PER_REQUEST`] = $1,000 | |
 //! | a token count in one trace row | [`MAX_TRACE_ROW_TOKENS`] = 100 million | a row error naming the line |
+//! | a token count in one usage-report bucket of `n` requests | `n` × [`MAX_TRACE_ROW_TOKENS`], at most [`MAX_BUCKET_ROW_TOKENS`] = 10^15 | a row error naming the line and field |
 //! | a trace row's timestamp | the year 3000 | a row error naming the likely unit (µs, ns) |
 //! | `Summarize(summary_tokens)` | the summarising model's `max_output_tokens` | |
 //! | `Batch(turnaround_s)` | 604,800 s (a week) | its P99.9 (seven times the batch APIs' 24-hour window) |
@@ -82,6 +83,11 @@ pub const MAX_REPORT_USD: f64 = 1e15;
 /// times the largest context window offered today. Above it a row is an error, so sums over
 /// billions of rows stay far inside `u64`.
 pub const MAX_TRACE_ROW_TOKENS: u64 = 100_000_000;
+
+/// Largest token count one bucket of a provider's usage report may state (10^15: a million
+/// requests' worth of [`MAX_TRACE_ROW_TOKENS`]); a bucket of `n` requests may state at most `n`
+/// times [`MAX_TRACE_ROW_TOKENS`], up to this.
+pub const MAX_BUCKET_ROW_TOKENS: u64 = 1_000_000_000_000_000;
 
 /// A number for a message: `1e300` rather than three hundred digits (at most four significant
 /// digits in scientific notation, from 1e15 up and below 1e-6), `1500` rather than `1500.0`,

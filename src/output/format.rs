@@ -33,6 +33,15 @@ pub fn days(n: impl Into<u64>) -> String {
     }
 }
 
+/// A request length (median or mean) as [`count`], or what stands in for one a bucketed usage
+/// report cannot give.
+pub fn length(x: Option<f64>) -> String {
+    match x {
+        Some(x) => count(x),
+        None => "not known from a bucketed usage report".to_string(),
+    }
+}
+
 /// An integer count with thousands separators, from a float mean (rounded).
 pub fn count(x: f64) -> String {
     if !x.is_finite() {

@@ -1,6 +1,6 @@
 //! Markdown export: the same content as the text table, as GitHub-flavoured markdown.
 
-use super::format::{Table, count, days, pct, pct_signed, usd, usd_signed};
+use super::format::{Table, count, days, length, pct, pct_signed, usd, usd_signed};
 use super::table::dominant;
 use crate::analysis::report::{Report, StrategyResult, strategy_order};
 
@@ -178,10 +178,10 @@ fn audit(a: &crate::analysis::report::AuditSection) -> String {
         count(a.rows as f64),
         a.format,
         count(a.skipped_rows as f64),
-        count(a.median_input_tokens),
-        count(a.mean_input_tokens),
-        count(a.median_output_tokens),
-        count(a.mean_output_tokens),
+        length(a.median_input_tokens),
+        length(a.mean_input_tokens),
+        length(a.median_output_tokens),
+        length(a.mean_output_tokens),
         pct(a.input_cost_share),
         pct(a.output_cost_share),
         pct(a.recorded_cache_read_ratio)
@@ -205,16 +205,31 @@ fn audit(a: &crate::analysis::report::AuditSection) -> String {
         out.push('\n');
     }
     if let Some(rc) = &a.recorded_cost {
-        out.push_str(&format!(
-            "Recorded cost: {} rows record a cost ({} do not); recorded {}, provider's price {}, difference {}.\n\n",
-            count(rc.rows as f64),
-            count(rc.rows_without_cost as f64),
-            usd(rc.recorded_usd),
-            usd(rc.priced_usd),
-            super::table::signed_usd(rc.difference_usd)
-        ));
+        out.push_str(&match &rc.cost_report {
+            Some(report) => format!(
+                "Recorded cost: cost report {report}; recorded {}, provider's price of the usage {}, difference {}.\n\n",
+                usd(rc.recorded_usd),
+                usd(rc.priced_usd),
+                super::table::signed_usd(rc.difference_usd)
+            ),
+            None => format!(
+                "Recorded cost: {} rows record a cost ({} do not); recorded {}, provider's price {}, difference {}.\n\n",
+                count(rc.rows as f64),
+                count(rc.rows_without_cost as f64),
+                usd(rc.recorded_usd),
+                usd(rc.priced_usd),
+                super::table::signed_usd(rc.difference_usd)
+            ),
+        });
         out.push_str(&super::table::recorded_cost_table(rc).markdown());
         out.push('\n');
+        let notes = super::table::recorded_cost_notes(rc);
+        for line in &notes {
+            out.push_str(&format!("- {line}\n"));
+        }
+        if !notes.is_empty() {
+            out.push('\n');
+        }
     }
     for b in &a.breakdowns {
         out.push_str(&format!(

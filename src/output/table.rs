@@ -7,7 +7,10 @@
 mod audit;
 mod detail;
 
-pub use audit::{audit_section, breakdown_table, pareto_table, recorded_cost_table, signed_usd};
+pub use audit::{
+    audit_section, breakdown_table, pareto_table, recorded_cost_notes, recorded_cost_table,
+    signed_usd,
+};
 pub use detail::dominant;
 
 use super::format::{Table, days, pct_signed, usd, usd_signed};

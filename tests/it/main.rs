@@ -30,3 +30,4 @@ mod routing;
 mod semantic_cache;
 mod sources;
 mod support;
+mod usage;

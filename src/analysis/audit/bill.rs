@@ -1,5 +1,5 @@
-//! A row's cost from its tokens per bucket: the one pricing rule the tally and the recorded-cost
-//! comparison share.
+//! A row's cost from its tokens per bucket: what the audit's tally and its recorded-cost
+//! comparison both price with (a leaf, so neither imports the other).
 
 use crate::foundations::pricing::{Bucket, ModelPrice, PriceTier, ServiceTier};
 

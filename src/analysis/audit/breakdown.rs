@@ -202,7 +202,7 @@ fn count(map: &mut HashMap<String, Sums>, value: &str, r: &TraceRecord, cost: f6
         Some(s) => s,
         None => map.entry(value.to_string()).or_default(),
     };
-    s.requests += 1;
+    s.requests += r.requests;
     s.input += r.input_tokens;
     s.output += r.output_tokens;
     s.cost += cost;

@@ -127,15 +127,15 @@ fn focus(a: &AuditSection) -> Option<Finding> {
     })
 }
 
-/// A few very long prompts dominate: the mean prompt is over 4 times the median.
+/// A few very long prompts dominate: the mean prompt is over 4 times the median (not known
+/// from a bucketed usage report).
 fn context(a: &AuditSection) -> Option<Finding> {
-    (a.mean_input_tokens > 4.0 * a.median_input_tokens && a.median_input_tokens > 0.0).then(|| {
+    let (mean, median) = (a.mean_input_tokens?, a.median_input_tokens?);
+    (mean > 4.0 * median && median > 0.0).then(|| {
         Finding {
             observation: format!(
-                "mean prompt ({:.0} tokens) is {:.1}x the median ({:.0}): a few very long prompts dominate",
-                a.mean_input_tokens,
-                a.mean_input_tokens / a.median_input_tokens,
-                a.median_input_tokens
+                "mean prompt ({mean:.0} tokens) is {:.1}x the median ({median:.0}): a few very long prompts dominate",
+                mean / median,
             ),
             lever: "context".into(),
             suggestion: "trim or summarise long histories (context policies)".into(),

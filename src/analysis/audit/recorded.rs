@@ -10,10 +10,36 @@
 //! source recorded is the likely cause. When none does but every row differs by the same
 //! factor, the source's price for the model is a different (stale or custom) one.
 //!
+//! A provider's cost report (`audit --recorded-costs`) records costs per day and model (and
+//! token type), not per request: each usage row is then priced into its model's sums with no
+//! cost of its own ([`RecordedCosts::add_priced`]), the report's costs are added to the
+//! model's recorded total ([`RecordedCosts::record`]), and the same mistakes are tried on the
+//! aggregated tokens. Where the report gives token types, each is compared on its own: a
+//! difference in cache writes alone, at the input rate, names its cause directly.
+//!
 //! Memory: a few sums per model.
 
-use crate::analysis::report::{RecordedCost, RecordedCostRow};
+use std::collections::BTreeMap;
+
+use crate::analysis::report::{RecordedCost, RecordedCostRow, TokenTypeCost, UnmatchedCost};
 use crate::foundations::pricing::{Bucket, ModelPrice, PriceTier, ServiceTier};
+
+/// Buckets a cost report's token types compare with (reasoning is output, as billed).
+const COMPARED: [Bucket; 5] = [
+    Bucket::Input,
+    Bucket::CacheRead,
+    Bucket::CacheWrite5m,
+    Bucket::CacheWrite1h,
+    Bucket::Output,
+];
+
+/// The compared bucket a ledger bucket's tokens fall in.
+fn compared(b: Bucket) -> Bucket {
+    match b {
+        Bucket::Reasoning => Bucket::Output,
+        b => b,
+    }
+}
 
 /// A mistake a tracker's price map makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,6 +149,16 @@ struct ModelSums {
     applies: [bool; Mistake::ALL.len()],
     /// Smallest and largest recorded / priced of a row with a price above 0.
     ratio: Option<(f64, f64)>,
+    /// Tokens per compared bucket (cost-report mode).
+    tokens: [u64; Bucket::ALL.len()],
+    /// Price per compared bucket (cost-report mode).
+    priced_by: [f64; Bucket::ALL.len()],
+    /// `priced_as[b][c]`: bucket `b`'s tokens at bucket `c`'s rates (cost-report mode).
+    priced_as: [[f64; Bucket::ALL.len()]; Bucket::ALL.len()],
+    /// Recorded per compared bucket, from a cost report's token types.
+    recorded_by: [f64; Bucket::ALL.len()],
+    /// Whether the cost report gave a token type for any of the model's costs.
+    typed: bool,
 }
 
 /// Recorded costs against prices, per model (by the tally's model index).
@@ -130,6 +166,10 @@ struct ModelSums {
 pub(super) struct RecordedCosts {
     models: Vec<ModelSums>,
     without: u64,
+    /// The cost report compared, when the costs come from one.
+    report: Option<String>,
+    /// The report's costs that match no model of the usage, by item: USD and why.
+    unmatched: BTreeMap<String, (f64, String)>,
 }
 
 impl RecordedCosts {
@@ -137,6 +177,67 @@ impl RecordedCosts {
     #[inline]
     pub(super) fn without_cost(&mut self) {
         self.without += 1;
+    }
+
+    /// The sums of model `model`.
+    fn sums(&mut self, model: u16) -> &mut ModelSums {
+        let m = model as usize;
+        if self.models.len() <= m {
+            self.models.resize(m + 1, ModelSums::default());
+        }
+        &mut self.models[m]
+    }
+
+    /// Costs come from the cost report `path` rather than from the rows.
+    pub(super) fn use_report(&mut self, path: &str) {
+        self.report = Some(path.to_string());
+    }
+
+    /// A row of model `model` without a cost of its own, priced at `priced` (its `tokens` at
+    /// `service` and `tier` rates): its cost is in a cost report, per model and token type.
+    pub(super) fn add_priced(
+        &mut self,
+        model: u16,
+        priced: f64,
+        tokens: &[u64; Bucket::ALL.len()],
+        price: &ModelPrice,
+        service: ServiceTier,
+        tier: PriceTier,
+    ) {
+        self.add(model, 0.0, priced, tokens, price, service, tier);
+        let s = self.sums(model);
+        for b in Bucket::ALL {
+            let n = tokens[b.index()];
+            if n == 0 {
+                continue;
+            }
+            let into = compared(b).index();
+            s.tokens[into] += n;
+            let rate = |c: Bucket| price.rate_per_token(service, tier, c);
+            s.priced_by[into] += n as f64 * rate(b).unwrap_or(0.0);
+            for c in COMPARED {
+                s.priced_as[into][c.index()] += n as f64 * rate(c).unwrap_or(f64::NAN);
+            }
+        }
+    }
+
+    /// A cost report's `usd` for model `model`, of token type `kind` when it says.
+    pub(super) fn record(&mut self, model: u16, kind: Option<Bucket>, usd: f64) {
+        let s = self.sums(model);
+        s.recorded += usd;
+        if let Some(k) = kind {
+            s.recorded_by[compared(k).index()] += usd;
+            s.typed = true;
+        }
+    }
+
+    /// A cost report's `usd` under `item` that matches no model of the usage, and why.
+    pub(super) fn unmatched(&mut self, item: &str, usd: f64, reason: &str) {
+        let e = self
+            .unmatched
+            .entry(item.to_string())
+            .or_insert_with(|| (0.0, reason.to_string()));
+        e.0 += usd;
     }
 
     /// A row of model `model` whose source recorded `recorded` and which the provider prices
@@ -153,11 +254,8 @@ impl RecordedCosts {
         service: ServiceTier,
         tier: PriceTier,
     ) {
-        let m = model as usize;
-        if self.models.len() <= m {
-            self.models.resize(m + 1, ModelSums::default());
-        }
-        let s = &mut self.models[m];
+        let aggregated = self.report.is_some();
+        let s = self.sums(model);
         s.rows += 1;
         s.recorded += recorded;
         s.priced += priced;
@@ -170,7 +268,7 @@ impl RecordedCosts {
                 None => s.mistaken[i] += priced,
             }
         }
-        if priced > 0.0 {
+        if priced > 0.0 && !aggregated {
             let r = recorded / priced;
             s.ratio = Some(match s.ratio {
                 Some((lo, hi)) => (lo.min(r), hi.max(r)),
@@ -183,14 +281,7 @@ impl RecordedCosts {
     pub(super) fn merge(&mut self, later: RecordedCosts, models: &[u16]) {
         self.without += later.without;
         for (i, s) in later.models.into_iter().enumerate() {
-            if s.rows == 0 {
-                continue;
-            }
-            let m = models[i] as usize;
-            if self.models.len() <= m {
-                self.models.resize(m + 1, ModelSums::default());
-            }
-            let t = &mut self.models[m];
+            let t = self.sums(models[i]);
             t.rows += s.rows;
             t.recorded += s.recorded;
             t.priced += s.priced;
@@ -202,21 +293,39 @@ impl RecordedCosts {
                 (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
                 (a, b) => a.or(b),
             };
+            for b in 0..Bucket::ALL.len() {
+                t.tokens[b] += s.tokens[b];
+                t.priced_by[b] += s.priced_by[b];
+                t.recorded_by[b] += s.recorded_by[b];
+                for c in 0..Bucket::ALL.len() {
+                    t.priced_as[b][c] += s.priced_as[b][c];
+                }
+            }
+            t.typed |= s.typed;
+        }
+        if self.report.is_none() {
+            self.report = later.report;
+        }
+        for (item, (usd, why)) in later.unmatched {
+            let e = self.unmatched.entry(item).or_insert((0.0, why));
+            e.0 += usd;
         }
     }
 
-    /// The comparison, when any row recorded a cost; `names` are the model ids by index.
+    /// The comparison, when any row recorded a cost or a cost report was given; `names` are
+    /// the model ids by index.
     pub(super) fn section(&self, names: &[String]) -> Option<RecordedCost> {
         let rows: u64 = self.models.iter().map(|s| s.rows).sum();
-        if rows == 0 {
+        if rows == 0 && self.report.is_none() {
             return None;
         }
+        let aggregated = self.report.is_some();
         let mut by_model: Vec<RecordedCostRow> = self
             .models
             .iter()
             .enumerate()
             .filter(|(_, s)| s.rows > 0)
-            .map(|(i, s)| model_row(names.get(i).cloned().unwrap_or_default(), s))
+            .map(|(i, s)| model_row(names.get(i).cloned().unwrap_or_default(), s, aggregated))
             .collect();
         by_model.sort_by(|a, b| {
             b.difference_usd
@@ -224,7 +333,17 @@ impl RecordedCosts {
                 .total_cmp(&a.difference_usd.abs())
                 .then(a.model.cmp(&b.model))
         });
-        let recorded_usd: f64 = self.models.iter().map(|s| s.recorded).sum();
+        let unmatched: Vec<UnmatchedCost> = self
+            .unmatched
+            .iter()
+            .map(|(item, (usd, reason))| UnmatchedCost {
+                item: item.clone(),
+                recorded_usd: *usd,
+                reason: reason.clone(),
+            })
+            .collect();
+        let recorded_usd: f64 = self.models.iter().map(|s| s.recorded).sum::<f64>()
+            + unmatched.iter().map(|u| u.recorded_usd).sum::<f64>();
         let priced_usd: f64 = self.models.iter().map(|s| s.priced).sum();
         Some(RecordedCost {
             rows,
@@ -233,6 +352,8 @@ impl RecordedCosts {
             priced_usd,
             difference_usd: recorded_usd - priced_usd,
             by_model,
+            cost_report: self.report.clone(),
+            unmatched,
         })
     }
 }
@@ -243,15 +364,21 @@ fn agree(a: f64, b: f64, rows: u64) -> bool {
     (a - b).abs() <= 0.005 * a.abs().max(b.abs()) + 1e-6 * rows as f64
 }
 
-/// One model's row: its sums and the likely cause of a difference.
-fn model_row(model: String, s: &ModelSums) -> RecordedCostRow {
+/// One model's row: its sums and the likely cause of a difference; `aggregated` when the
+/// recorded costs are a cost report's totals, not per row.
+fn model_row(model: String, s: &ModelSums, aggregated: bool) -> RecordedCostRow {
     let difference_usd = s.recorded - s.priced;
     let difference_share = if s.priced > 0.0 {
         difference_usd / s.priced
     } else {
         0.0
     };
-    let (cause, explanation) = cause(s);
+    let (cause, explanation) = if aggregated {
+        aggregated_cause(s)
+    } else {
+        cause(s)
+    };
+    let by_token_type = if s.typed { token_types(s) } else { Vec::new() };
     RecordedCostRow {
         model,
         rows: s.rows,
@@ -261,7 +388,86 @@ fn model_row(model: String, s: &ModelSums) -> RecordedCostRow {
         difference_share,
         cause,
         explanation,
+        by_token_type,
     }
+}
+
+/// The likely cause of a difference between a cost report's total for a model and the price
+/// of its usage: a pricing mistake when one fits the totals, else the ratio of the two.
+fn aggregated_cause(s: &ModelSums) -> (String, String) {
+    if s.recorded == 0.0 && !agree(s.recorded, s.priced, s.rows) {
+        return (
+            "not_in_cost_report".into(),
+            "the cost report has no cost of this model in the usage's days (a report not grouped \
+             by line item or description names no model: see the unmatched costs)"
+                .into(),
+        );
+    }
+    let mut t = s.clone();
+    t.ratio = (s.priced > 0.0).then(|| (s.recorded / s.priced, s.recorded / s.priced));
+    let (cause, explanation) = cause(&t);
+    match cause.as_str() {
+        "constant_factor" => (
+            "different_rate".into(),
+            format!(
+                "the cost report records {:.3}x tokencast's price of the usage and no single \
+                 pricing mistake explains it: a different rate (a discount, a price change, or \
+                 a stale catalog entry)",
+                s.recorded / s.priced
+            ),
+        ),
+        _ => (cause, explanation),
+    }
+}
+
+/// Per token type: what the cost report records against the price, and what a difference
+/// amounts to (another token type's rate, or a rate per million).
+fn token_types(s: &ModelSums) -> Vec<TokenTypeCost> {
+    COMPARED
+        .iter()
+        .filter(|b| s.tokens[b.index()] > 0 || s.recorded_by[b.index()] != 0.0)
+        .map(|b| {
+            let i = b.index();
+            let (tokens, recorded, priced) = (s.tokens[i], s.recorded_by[i], s.priced_by[i]);
+            let per_m = |usd: f64| usd / tokens as f64 * 1e6;
+            let note = if agree(recorded, priced, 1) {
+                "matches".to_string()
+            } else if tokens == 0 {
+                "the cost report records a cost for tokens the usage does not show".to_string()
+            } else if recorded == 0.0 {
+                "not in the cost report".to_string()
+            } else {
+                match COMPARED
+                    .iter()
+                    .filter(|c| *c != b && s.priced_as[i][c.index()].is_finite())
+                    .find(|c| agree(recorded, s.priced_as[i][c.index()], 1))
+                {
+                    Some(c) => format!(
+                        "recorded at the {} rate (${:.4} per million) where the provider's {} \
+                         rate is ${:.4} per million",
+                        c.name(),
+                        per_m(recorded),
+                        b.name(),
+                        per_m(priced)
+                    ),
+                    None => format!(
+                        "recorded at ${:.4} per million where the provider's rate is ${:.4} per \
+                         million",
+                        per_m(recorded),
+                        per_m(priced)
+                    ),
+                }
+            };
+            TokenTypeCost {
+                token_type: b.name().to_string(),
+                tokens,
+                recorded_usd: recorded,
+                priced_usd: priced,
+                difference_usd: recorded - priced,
+                note,
+            }
+        })
+        .collect()
 }
 
 /// The likely cause of a model's difference, by name and in words.

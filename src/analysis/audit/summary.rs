@@ -66,6 +66,24 @@ pub(super) fn report(
         .position(|r| r.cumulative_share >= 0.8 - 1e-12)
         .map_or(endpoints_pareto.len(), |i| i + 1);
     let rows = tally.rows;
+    // A bucket's tokens are many requests' sum: medians are not known, and means only where
+    // the report counts requests.
+    let medians = !tally.bucketed;
+    let requests = tally.requests;
+    let means = tally.requests_known && requests > 0;
+    let mut warnings: Vec<String> = tally.warnings.iter().cloned().collect();
+    if tally.bucketed {
+        warnings.push(format!(
+            "{format} is a bucketed usage report: medians of prompt and output lengths are not \
+             known from it{}",
+            if tally.requests_known {
+                ""
+            } else {
+                ", and it does not count requests (requests show as 0; means per request are \
+                 not known)"
+            }
+        ));
+    }
     let mut a = AuditSection {
         format: format.to_string(),
         rows,
@@ -75,16 +93,10 @@ pub(super) fn report(
             .into_iter()
             .map(|(reason, count)| IgnoredItems { reason, count })
             .collect(),
-        median_input_tokens: median(
-            &tally.input_counts.iter().map(|(k, v)| (*k, *v)).collect(),
-            rows,
-        ),
-        median_output_tokens: median(
-            &tally.output_counts.iter().map(|(k, v)| (*k, *v)).collect(),
-            rows,
-        ),
-        mean_input_tokens: tally.sum_in as f64 / rows as f64,
-        mean_output_tokens: tally.sum_out as f64 / rows as f64,
+        median_input_tokens: medians.then(|| median(&sorted(&tally.input_counts), rows)),
+        median_output_tokens: medians.then(|| median(&sorted(&tally.output_counts), rows)),
+        mean_input_tokens: means.then(|| tally.sum_in as f64 / requests as f64),
+        mean_output_tokens: means.then(|| tally.sum_out as f64 / requests as f64),
         input_cost_share: share(input_cost),
         output_cost_share: share(output_cost),
         recorded_cache_read_ratio: cache_read_ratio(rec),
@@ -102,6 +114,7 @@ pub(super) fn report(
     };
     a.findings = findings(&a, rec.context_overflows);
     rep.audit = Some(a);
+    rep.warnings.extend(warnings);
     Ok(rep)
 }
 
@@ -189,6 +202,11 @@ fn pareto(items: &[(String, f64, u64)], total: f64) -> Vec<ParetoRow> {
             }
         })
         .collect()
+}
+
+/// Counts by value, in value order.
+fn sorted(counts: &rustc_hash::FxHashMap<u64, u64>) -> BTreeMap<u64, u64> {
+    counts.iter().map(|(k, v)| (*k, *v)).collect()
 }
 
 /// Exact median of integers from their counts.

@@ -8,6 +8,8 @@
 
 use std::sync::Arc;
 
+use std::collections::BTreeSet;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::bill::bill;
@@ -71,14 +73,34 @@ pub(super) struct Tally {
     pub(super) sum_in: u64,
     /// Sum of output lengths.
     pub(super) sum_out: u64,
+    /// Requests the rows stand for (one per row of a request log; a usage report's buckets
+    /// say how many, or not: see `requests_known`).
+    pub(super) requests: u64,
+    /// Whether each row is a bucket of requests (a provider's usage report): no medians, and
+    /// the long-context tier is what the row says, never guessed from its summed tokens.
+    pub(super) bucketed: bool,
+    /// Whether rows say how many requests they are (Anthropic's usage report does not).
+    pub(super) requests_known: bool,
+    /// Whether the recorded costs come from a cost report (`--recorded-costs`) rather than
+    /// each row: rows are then priced into the comparison without a cost of their own.
+    pub(super) cost_report: bool,
+    /// What the reader must know about how rows were priced, each said once.
+    pub(super) warnings: BTreeSet<String>,
+    /// Earliest and latest row times.
+    pub(super) span_ms: Option<(i64, i64)>,
 }
 
 impl Tally {
-    /// Nothing read yet; `default_block` is the trace format's tokens per prefix block.
+    /// Nothing read yet, of a trace whose rows are `bucketed` (or requests) and say their
+    /// number of requests or not (`requests_known`); `default_block` is the trace format's
+    /// tokens per prefix block; `day0_ms` is day 0 when known before the first row (a piece of a
+    /// file read by several threads), else the first row sets it.
     pub(super) fn new(
         default_block: Option<u64>,
         breakdowns: Breakdowns,
         day0_ms: Option<i64>,
+        bucketed: bool,
+        requests_known: bool,
     ) -> Tally {
         Tally {
             models: ModelTable::default(),
@@ -108,6 +130,12 @@ impl Tally {
             skipped_lines: Vec::new(),
             sum_in: 0,
             sum_out: 0,
+            requests: 0,
+            bucketed,
+            requests_known,
+            cost_report: false,
+            warnings: BTreeSet::new(),
+            span_ms: None,
         }
     }
 
@@ -164,13 +192,29 @@ impl Tally {
         for (c, t) in cell.tokens.iter_mut().zip(tokens) {
             tally(c, t);
         }
-        tally(&mut cell.requests, 1);
-        match r.recorded_cost {
-            Some(recorded) => self
+        tally(&mut cell.requests, r.requests);
+        match (r.recorded_cost, self.cost_report) {
+            (Some(_), true) => {
+                return Err(TraceRunError::Row {
+                    path: path.to_string(),
+                    line: r.line,
+                    message: "the row records its own cost and --recorded-costs gives a cost \
+                              report too; compare one of them"
+                        .into(),
+                });
+            }
+            (None, true) => self
+                .recorded
+                .add_priced(model, cost, &tokens, price, service, tier),
+            (Some(recorded), false) => self
                 .recorded
                 .add(model, recorded, cost, &tokens, price, service, tier),
-            None => self.recorded.without_cost(),
+            (None, false) => self.recorded.without_cost(),
         }
+        self.span_ms = Some(match self.span_ms {
+            Some((lo, hi)) => (lo.min(r.time_ms), hi.max(r.time_ms)),
+            None => (r.time_ms, r.time_ms),
+        });
         self.breakdowns.add(
             r,
             &self.endpoints[ep as usize],
@@ -227,12 +271,42 @@ impl Tally {
         } else {
             ServiceTier::Standard
         };
-        let tier = if r.input_tokens > threshold {
+        if self.bucketed {
+            self.bucket_warnings(r, model, threshold);
+        }
+        let long = match r.long_context {
+            Some(long) => long && threshold < u64::MAX,
+            None => !self.bucketed && r.input_tokens > threshold,
+        };
+        let tier = if long {
             PriceTier::LongContext
         } else {
             PriceTier::Base
         };
         (service, tier)
+    }
+
+    /// What a bucket of a usage report cannot say and how it was priced instead: whether its
+    /// requests were above the model's long-context threshold, and service tiers without a
+    /// price of their own here.
+    #[cold]
+    fn bucket_warnings(&mut self, r: &TraceRecord, model: u16, threshold: u64) {
+        let model_id = &self.models.ids[model as usize];
+        if r.long_context.is_none() && threshold < u64::MAX {
+            self.warnings.insert(format!(
+                "{model_id}: the usage report does not say which requests had prompts above the \
+                 model's long-context threshold ({threshold} tokens), so its buckets are priced at \
+                 base rates; the bill is higher if some were"
+            ));
+        }
+        if let Some((_, tier)) = r.tags.iter().find(|(k, _)| k == "service_tier")
+            && !matches!(tier.as_str(), "default" | "standard" | "batch" | "auto")
+        {
+            self.warnings.insert(format!(
+                "service tier {tier:?}: tokencast has no price of its own for it, so its buckets \
+                 are priced at standard rates (or batch rates when marked batch)"
+            ));
+        }
     }
 
     /// The index of the row's model (`default_model` when it names none), numbered on first
@@ -308,10 +382,10 @@ impl Tally {
             match self.user_cost.get_mut(u.as_str()) {
                 Some(e) => {
                     e.0 += cost;
-                    e.1 += 1;
+                    e.1 += r.requests;
                 }
                 None => {
-                    self.user_cost.insert(u.clone(), (cost, 1));
+                    self.user_cost.insert(u.clone(), (cost, r.requests));
                 }
             }
         }
@@ -328,7 +402,7 @@ impl Tally {
                 }
             }
             // A request without a session id is a session of its own.
-            None => self.ledger.sessions[ep as usize] += 1,
+            None => self.ledger.sessions[ep as usize] += r.requests,
         }
     }
 
@@ -369,8 +443,12 @@ impl Tally {
     /// The row's prompt and output lengths, and the row itself.
     #[inline]
     fn count_sizes(&mut self, r: &TraceRecord) {
-        *self.input_counts.entry(r.input_tokens).or_default() += 1;
-        *self.output_counts.entry(r.output_tokens).or_default() += 1;
+        // A bucket's tokens are many requests' sum: no request's length.
+        if !self.bucketed {
+            *self.input_counts.entry(r.input_tokens).or_default() += 1;
+            *self.output_counts.entry(r.output_tokens).or_default() += 1;
+        }
+        tally(&mut self.requests, r.requests);
         tally(&mut self.sum_in, r.input_tokens);
         tally(&mut self.sum_out, r.output_tokens);
         self.rows += 1;
@@ -443,6 +521,12 @@ impl Tally {
         }
         tally(&mut self.sum_in, later.sum_in);
         tally(&mut self.sum_out, later.sum_out);
+        tally(&mut self.requests, later.requests);
+        self.warnings.extend(later.warnings);
+        self.span_ms = match (self.span_ms, later.span_ms) {
+            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+            (a, b) => a.or(b),
+        };
         if self.day0_ms.is_none() {
             self.day0_ms = later.day0_ms;
         }

@@ -15,6 +15,12 @@
 //! | Langfuse observations (Parquet, CSV, JSONL) | a Parquet file with `usage_details`; a header or first object with `start_time`/`type` and `usage_details` | `start_time`, `provided_model_name`, `usage_details` (read inclusive: `langfuse`), `total_cost`, user, session, `trace_name`, `tags`, `environment`; only generations |
 //! | Helicone requests (CSV, JSONL) | a header or first object with `request_created_at` and `prompt_tokens` | time, model, prompt/completion/cache tokens, user, `request_properties` as tags, cost |
 //! | native Parquet | a Parquet file with `input_tokens` | the native columns below, typed (`parquet_file`) |
+//! | OpenAI usage API (`openai-usage`) | a JSON page `{"object":"page"}` of `organization.usage.completions.result` buckets | bucket start, tokens, `num_model_requests`, project, user, key, model, batch, service tier |
+//! | Anthropic usage report (`anthropic-usage`) | a JSON page whose results have `uncached_input_tokens` | bucket start, tokens by cache use, model, workspace, key, service tier, context window |
+//!
+//! The two usage reports are bucketed: each result is many requests (see `usage_report`), so
+//! they can be audited but not replayed or fitted. A saved page is read whole (pretty-printed
+//! or not); a file may also hold one page per line.
 //!
 //! Native columns: `timestamp` (RFC 3339 or integer milliseconds), `input_tokens` (all prompt
 //! tokens, cached ones included), `output_tokens` (reasoning included, OpenAI's convention),
@@ -55,11 +61,14 @@
 //! length). `otlp` reads OpenTelemetry traces, whose rows are spans inside batches (a row
 //! source of its own). `text_rows` reads exports whose rows are JSON objects (as JSON lines or
 //! CSV) for `langfuse` and `helicone`; `parquet_file` reads Parquet through `arrow_cells`;
-//! `chunks` cuts a large CSV file into pieces read at once.
+//! `chunks` cuts a large CSV file into pieces read at once. `pages` reads a document of
+//! JSON pages (a provider API's saved responses), `usage_report` turns the OpenAI and Anthropic
+//! usage pages into rows and `cost_report` reads their cost reports (`audit --recorded-costs`).
 
 mod arrow_cells;
 mod chunks;
 mod columns;
+mod cost_report;
 mod csv_row;
 mod csv_stream;
 mod detect;
@@ -73,6 +82,7 @@ mod langfuse;
 mod litellm;
 mod mooncake;
 mod otlp;
+mod pages;
 mod parquet_file;
 mod parse;
 mod postgres;
@@ -83,7 +93,10 @@ mod source;
 mod span;
 mod text_rows;
 
+mod usage_report;
+
 pub use chunks::{CsvChunks, PIECE_BYTES};
+pub use cost_report::{CostKind, CostLine, CostReport};
 pub use detect::detect;
 pub use error::{TraceError, TraceRunError};
 pub use otlp::MAX_MESSAGE_BYTES;
@@ -121,11 +134,15 @@ pub enum TraceFormat {
     Helicone,
     /// tokencast's columns in a Parquet file.
     NativeParquet,
+    /// OpenAI organization usage API (completions) pages.
+    OpenAiUsage,
+    /// Anthropic usage report (messages) pages.
+    AnthropicUsage,
 }
 
 impl TraceFormat {
     /// Every format, for messages.
-    pub const ALL: [TraceFormat; 11] = [
+    pub const ALL: [TraceFormat; 13] = [
         TraceFormat::NativeCsv,
         TraceFormat::NativeJsonl,
         TraceFormat::Azure,
@@ -137,6 +154,8 @@ impl TraceFormat {
         TraceFormat::Langfuse,
         TraceFormat::Helicone,
         TraceFormat::NativeParquet,
+        TraceFormat::OpenAiUsage,
+        TraceFormat::AnthropicUsage,
     ];
 
     /// The name used on the command line.
@@ -153,7 +172,29 @@ impl TraceFormat {
             TraceFormat::Langfuse => "langfuse",
             TraceFormat::Helicone => "helicone",
             TraceFormat::NativeParquet => "native-parquet",
+            TraceFormat::OpenAiUsage => "openai-usage",
+            TraceFormat::AnthropicUsage => "anthropic-usage",
         }
+    }
+
+    /// Whether each row is a bucket of many requests (a provider's usage report) rather than
+    /// one request: such a trace can be audited, not replayed or fitted.
+    pub fn is_bucketed(self) -> bool {
+        matches!(self, TraceFormat::OpenAiUsage | TraceFormat::AnthropicUsage)
+    }
+
+    /// Whether rows say how many requests they stand for (Anthropic's usage report does not).
+    pub fn counts_requests(self) -> bool {
+        !matches!(self, TraceFormat::AnthropicUsage)
+    }
+
+    /// Why `command` (`replay`, `fit`) cannot read a bucketed trace, for its error.
+    pub fn bucketed_refusal(self, command: &str) -> String {
+        format!(
+            "a bucketed usage report ({self}) has no per-request rows: {command} needs \
+             request-level logs (OTel spans, LiteLLM, Langfuse, native); audit reads usage \
+             reports"
+        )
     }
 
     /// Tokens per prefix block when the format has fixed-size blocks.

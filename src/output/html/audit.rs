@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::markup::escape;
 use crate::analysis::report::Report;
-use crate::output::format::{count, pct, usd};
+use crate::output::format::{count, length, pct, usd};
 
 /// The audit section, when the report is an audit.
 pub(super) fn audit(h: &mut String, report: &Report) {
@@ -20,8 +20,8 @@ pub(super) fn audit(h: &mut String, report: &Report) {
         escape(&a.format),
         count(a.skipped_rows as f64),
         count(a.users as f64),
-        count(a.median_input_tokens),
-        count(a.median_output_tokens),
+        length(a.median_input_tokens),
+        length(a.median_output_tokens),
         pct(a.input_cost_share),
         pct(a.output_cost_share)
     );

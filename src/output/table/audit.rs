@@ -2,7 +2,7 @@
 //! Pareto views of endpoints and users by cost, and the findings.
 
 use crate::analysis::report::{AuditSection, KeyBreakdown, ParetoRow, RecordedCost};
-use crate::output::format::{Table, count, pct, usd};
+use crate::output::format::{Table, count, length, pct, usd};
 
 /// The audit of recorded usage: lengths, shares, Pareto views and findings.
 pub fn audit_section(a: &AuditSection) -> String {
@@ -38,10 +38,10 @@ pub fn audit_section(a: &AuditSection) -> String {
     }
     out.push_str(&format!(
         "  prompt tokens per request   median {}, mean {}\n  output tokens per request   median {}, mean {}\n",
-        count(a.median_input_tokens),
-        count(a.mean_input_tokens),
-        count(a.median_output_tokens),
-        count(a.mean_output_tokens)
+        length(a.median_input_tokens),
+        length(a.mean_input_tokens),
+        length(a.median_output_tokens),
+        length(a.mean_output_tokens)
     ));
     out.push_str(&format!(
         "  cost split                  {} prompt side, {} output side\n  recorded cache reads        {} of prompt tokens\n",
@@ -68,19 +68,30 @@ pub fn audit_section(a: &AuditSection) -> String {
         out.push_str(&pareto_table("user", &a.top_users).text("  "));
     }
     if let Some(rc) = &a.recorded_cost {
-        out.push_str(&format!(
-            "\n  recorded cost: {} rows record a cost{}: recorded {}, provider's price {}, difference {}\n",
-            count(rc.rows as f64),
-            if rc.rows_without_cost > 0 {
-                format!(" ({} do not, left out)", count(rc.rows_without_cost as f64))
-            } else {
-                String::new()
-            },
-            usd(rc.recorded_usd),
-            usd(rc.priced_usd),
-            signed_usd(rc.difference_usd)
-        ));
+        match &rc.cost_report {
+            Some(report) => out.push_str(&format!(
+                "\n  recorded cost: cost report {report}: recorded {}, provider's price of the usage {}, difference {}\n",
+                usd(rc.recorded_usd),
+                usd(rc.priced_usd),
+                signed_usd(rc.difference_usd)
+            )),
+            None => out.push_str(&format!(
+                "\n  recorded cost: {} rows record a cost{}: recorded {}, provider's price {}, difference {}\n",
+                count(rc.rows as f64),
+                if rc.rows_without_cost > 0 {
+                    format!(" ({} do not, left out)", count(rc.rows_without_cost as f64))
+                } else {
+                    String::new()
+                },
+                usd(rc.recorded_usd),
+                usd(rc.priced_usd),
+                signed_usd(rc.difference_usd)
+            )),
+        }
         out.push_str(&recorded_cost_table(rc).text("  "));
+        for line in recorded_cost_notes(rc) {
+            out.push_str(&format!("  - {line}\n"));
+        }
     }
     for b in &a.breakdowns {
         out.push_str(&format!(
@@ -135,6 +146,34 @@ pub fn recorded_cost_table(rc: &RecordedCost) -> Table {
     t
 }
 
+/// What a cost report's comparison adds to the table: each token type that does not match,
+/// and each cost that matches no model of the usage.
+pub fn recorded_cost_notes(rc: &RecordedCost) -> Vec<String> {
+    let mut notes = Vec::new();
+    for m in &rc.by_model {
+        for t in m.by_token_type.iter().filter(|t| t.note != "matches") {
+            notes.push(format!(
+                "{} {}: recorded {}, price {} ({}): {}",
+                m.model,
+                t.token_type,
+                usd(t.recorded_usd),
+                usd(t.priced_usd),
+                signed_usd(t.difference_usd),
+                t.note
+            ));
+        }
+    }
+    for u in &rc.unmatched {
+        notes.push(format!(
+            "{} {} not compared: {}",
+            u.item,
+            usd(u.recorded_usd),
+            u.reason
+        ));
+    }
+    notes
+}
+
 /// The cost by one key, with what the source recorded when it did.
 pub fn breakdown_table(b: &KeyBreakdown) -> Table {
     let recorded = b.rows.iter().any(|r| r.recorded_usd.is_some());
@@ -169,6 +208,8 @@ pub fn breakdown_table(b: &KeyBreakdown) -> Table {
 
 /// A signed dollar amount: `+$1.20`, `-$0.35`.
 pub fn signed_usd(x: f64) -> String {
+    // Sums of the same costs in another order differ by rounding noise: not a difference.
+    let x = if x.abs() < 1e-9 { 0.0 } else { x };
     if x < 0.0 {
         format!("-{}", usd(-x))
     } else {

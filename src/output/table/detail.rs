@@ -139,7 +139,10 @@ fn workload_lines(out: &mut String, s: &StrategyResult) {
 /// Unit costs, and the margin and budget lines when the scenario has them.
 fn unit_cost_lines(out: &mut String, s: &StrategyResult) {
     let u = &s.unit_economics;
-    if u.active_user_days <= 0.0 {
+    if s.requests.mean == 0.0 && s.cost_usd.mean > 0.0 {
+        // A usage report that does not count requests (Anthropic's).
+        out.push_str("  unit cost  not known: the trace does not count its requests\n");
+    } else if u.active_user_days <= 0.0 {
         out.push_str(&format!(
             "  unit cost  {} per request, {} per session\n",
             usd(u.cost_per_request_usd.mean),

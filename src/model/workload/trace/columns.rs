@@ -109,7 +109,9 @@ fn csv_columns(
         | TraceFormat::OtlpProto
         | TraceFormat::Langfuse
         | TraceFormat::Helicone
-        | TraceFormat::NativeParquet => {}
+        | TraceFormat::NativeParquet
+        | TraceFormat::OpenAiUsage
+        | TraceFormat::AnthropicUsage => {}
     }
     Ok(cols)
 }

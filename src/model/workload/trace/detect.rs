@@ -7,15 +7,21 @@
 //! trace's line is held to.
 //! A JSON array (LiteLLM's `/spend/logs` export, the only format that is one) is recognised by
 //! its first byte before any line is read, as the whole array may be one line (`reader`).
+//! A provider's usage report is a document of JSON pages, often pretty-printed: when the first
+//! line is not a whole object, the document's first page decides ([`document_format`]).
 
 use super::TraceFormat;
 use super::error::TraceError;
+use super::pages::{Document, PageKind};
 
 /// Recognise a format from the first line.
 pub fn detect(first: &str) -> Option<TraceFormat> {
     let first = first.trim_start_matches('\u{feff}');
     if first.starts_with('{') {
         let v: serde_json::Value = serde_json::from_str(first).ok()?;
+        if let Some(kind) = PageKind::of(&v) {
+            return page_format(kind);
+        }
         let o = v.as_object()?;
         if o.contains_key("resourceSpans") {
             return Some(TraceFormat::OtlpJson);
@@ -56,6 +62,53 @@ pub fn detect(first: &str) -> Option<TraceFormat> {
         Some(TraceFormat::NativeCsv)
     } else {
         None
+    }
+}
+
+/// The trace format of a page of `kind`: the usage reports; cost reports are not traces.
+fn page_format(kind: PageKind) -> Option<TraceFormat> {
+    match kind {
+        PageKind::OpenAiUsage | PageKind::OpenAiOtherUsage => Some(TraceFormat::OpenAiUsage),
+        PageKind::AnthropicUsage => Some(TraceFormat::AnthropicUsage),
+        PageKind::OpenAiCosts | PageKind::AnthropicCosts => None,
+    }
+}
+
+/// The format of the document `text` of the file `path` (opening with `{`, its first line not
+/// a whole object): the kind of its first page, or an error saying what was seen.
+pub(super) fn document_format(path: &str, text: &str) -> Result<TraceFormat, TraceError> {
+    let unknown = |detail: String| TraceError::UnknownFormat {
+        path: path.to_string(),
+        detail,
+    };
+    let doc = Document::new(text);
+    let first = match doc.pages().into_iter().next() {
+        Some(Ok(page)) => page,
+        Some(Err((line, message))) => {
+            return Err(unknown(format!(
+                "a JSON document that does not parse at line {line}: {message}"
+            )));
+        }
+        None => return Err(unknown("the file is empty".to_string())),
+    };
+    let value: serde_json::Value = serde_json::from_str(first.get())
+        .map_err(|e| unknown(format!("a JSON document that does not parse: {e}")))?;
+    match PageKind::of(&value) {
+        Some(kind @ (PageKind::OpenAiCosts | PageKind::AnthropicCosts)) => Err(unknown(format!(
+            "a cost report page ({}), not usage; compare it with the usage report through \
+             `audit USAGE --recorded-costs COSTS`",
+            if kind == PageKind::OpenAiCosts {
+                "OpenAI costs"
+            } else {
+                "Anthropic cost_report"
+            }
+        ))),
+        Some(kind) => Ok(page_format(kind).unwrap_or(TraceFormat::OpenAiUsage)),
+        None => Err(unknown(
+            "a JSON document that is neither an OpenAI usage page nor an Anthropic usage \
+             report page"
+                .to_string(),
+        )),
     }
 }
 
@@ -152,5 +205,23 @@ mod tests {
             Some(TraceFormat::LiteLlm)
         );
         assert_eq!(detect("a,b,c"), None);
+        assert_eq!(
+            detect(
+                r#"{"object":"page","data":[{"object":"bucket","start_time":1,"results":[]}],"has_more":false}"#
+            ),
+            Some(TraceFormat::OpenAiUsage)
+        );
+        assert_eq!(
+            detect(
+                r#"{"data":[{"starting_at":"2025-08-01T00:00:00Z","results":[{"uncached_input_tokens":1}]}],"has_more":false}"#
+            ),
+            Some(TraceFormat::AnthropicUsage)
+        );
+        assert_eq!(
+            detect(
+                r#"{"data":[{"starting_at":"2025-08-01T00:00:00Z","results":[{"amount":"1"}]}],"has_more":false}"#
+            ),
+            None
+        );
     }
 }

@@ -24,16 +24,18 @@ use std::path::Path;
 
 use super::TraceFormat;
 use super::csv_stream::CsvRows;
-use super::detect::format_of;
+use super::detect::{detect, document_format, format_of};
 use super::error::TraceError;
 use super::json_array::JsonArrayRows;
 use super::jsonl::JsonlRows;
 use super::otlp::{OtlpRows, is_framed_proto, is_otlp_json, read_full};
+use super::pages;
 use super::postgres::{DatabaseQuery, PgRows, is_postgres_url, redact, url_scheme};
 use super::record::TraceRecord;
 use super::row_source::RowSource;
-use super::source::{Hash, Hashed, Source};
+use super::source::{Hash, Hashed, MAX_LINE_BYTES, Source};
 use super::text_rows::TextRows;
+use super::usage_report::UsageRows;
 use super::{helicone, langfuse, parquet_file};
 
 /// The most files a directory may hold: each is open while the directory is read.
@@ -67,6 +69,17 @@ impl RowSource for parquet_file::ParquetRows {
 
     fn ignored(&self) -> Vec<(String, u64)> {
         parquet_file::ParquetRows::ignored(self)
+    }
+}
+
+/// A usage report's rows, held in memory (pages are small).
+impl RowSource for UsageRows {
+    fn read_into(&mut self, _path: &str, out: &mut TraceRecord) -> Option<Result<(), TraceError>> {
+        self.next_into(out)
+    }
+
+    fn ignored(&self) -> Vec<(String, u64)> {
+        UsageRows::ignored(self)
     }
 }
 
@@ -252,9 +265,54 @@ impl TraceReader {
                 endpoint_from: None,
             });
         }
-        let mut text = Source::new(Box::new(bytes));
-        let head = first_line(&mut text).map_err(|e| TraceError::io(name, e))?;
+        let source = Source::new(Box::new(bytes));
+        let line_check = source.line_check();
+        let mut text = BufReader::with_capacity(1 << 16, source);
+        // A document of JSON pages (a provider's usage report) may be one long line: a text
+        // opening with `{` is read without the line check, bounded by the document's limit.
+        if format.is_none() && binary_start(name, &mut text)? {
+            return Err(TraceError::UnknownFormat {
+                path: name.to_string(),
+                detail: "the first line holds control characters: binary data, not a text trace"
+                    .to_string(),
+            });
+        }
+        let paged = format.is_none_or(TraceFormat::is_bucketed) && opens_object(name, &mut text)?;
+        if paged {
+            line_check.set(false);
+        }
+        let mut head = Vec::new();
+        (&mut text)
+            .take(pages::MAX_DOCUMENT_BYTES + 1)
+            .read_until(b'\n', &mut head)
+            .map_err(|e| TraceError::io(name, e))?;
         let first = String::from_utf8_lossy(&head).trim().to_string();
+        let detected = format.or_else(|| detect(&first));
+        if (paged && detected.is_none_or(TraceFormat::is_bucketed))
+            || detected.is_some_and(TraceFormat::is_bucketed)
+        {
+            line_check.set(false);
+            let document = pages::read_document(name, head, text)?;
+            let format = match detected {
+                Some(f) => f,
+                None => document_format(name, &document)?,
+            };
+            return Ok(TraceReader {
+                path: name.to_string(),
+                format,
+                inner: Inner::Rows(Box::new(UsageRows::parse(name, format, &document))),
+                line: 1,
+                hash,
+                endpoint_from: None,
+            });
+        }
+        line_check.set(true);
+        if head.len() as u64 > MAX_LINE_BYTES {
+            return Err(TraceError::LineTooLong {
+                path: name.to_string(),
+                line: 1,
+            });
+        }
         let format = format_of(name, &first, format)?;
         // The first line, read whole (a decompressor may hand it over in pieces), goes back in
         // front of the rest; the CSV reader buffers what it reads itself.
@@ -293,6 +351,9 @@ impl TraceReader {
                 )?))
             }
             TraceFormat::NativeParquet => return Err(parquet_needs_a_file(name)),
+            TraceFormat::OpenAiUsage | TraceFormat::AnthropicUsage => {
+                unreachable!("usage reports are read as documents above")
+            }
         };
         Ok(TraceReader {
             path: name.to_string(),
@@ -526,31 +587,6 @@ impl Merge {
     }
 }
 
-/// Bytes of a first line read to detect the format: a text trace's header is far shorter, and a
-/// binary file is recognised as one from these.
-const FIRST_LINE_BYTES: usize = 64 << 10;
-
-/// The first line of `text`, its line break included, read a byte at a time (from the buffer
-/// beneath) so that nothing after it is taken; at most [`FIRST_LINE_BYTES`] of it.
-fn first_line(text: &mut Source) -> std::io::Result<Vec<u8>> {
-    let mut line = Vec::new();
-    let mut byte = [0u8; 1];
-    while line.len() < FIRST_LINE_BYTES {
-        match text.read(&mut byte) {
-            Ok(0) => return Ok(line),
-            Ok(_) => {
-                line.push(byte[0]);
-                if byte[0] == b'\n' {
-                    return Ok(line);
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(line)
-}
-
 /// The error for Parquet read from a stream (standard input, a pipe, a compressed file).
 fn parquet_needs_a_file(name: &str) -> TraceError {
     TraceError::Parquet {
@@ -567,6 +603,61 @@ fn parquet_needs_a_file(name: &str) -> TraceError {
 fn json_array(peek: &[u8]) -> bool {
     let head = peek.strip_prefix(b"\xef\xbb\xbf").unwrap_or(peek);
     head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
+}
+
+/// Whether the text's first bytes (up to its first line break) hold control characters: binary
+/// data (or `/dev/zero`), said as such before a line is read.
+fn binary_start(name: &str, text: &mut impl BufRead) -> Result<bool, TraceError> {
+    let head = text.fill_buf().map_err(|e| TraceError::io(name, e))?;
+    let line = head.split(|b| *b == b'\n').next().unwrap_or(&[]);
+    Ok(line
+        .iter()
+        .any(|b| b.is_ascii_control() && !matches!(b, b'\t' | b'\r')))
+}
+
+/// Whether the text opens with `{` (after a byte-order mark and whitespace): a JSON object,
+/// perhaps a document of pages.
+fn opens_object(name: &str, text: &mut impl BufRead) -> Result<bool, TraceError> {
+    let head = text.fill_buf().map_err(|e| TraceError::io(name, e))?;
+    let head = head.strip_prefix("\u{feff}".as_bytes()).unwrap_or(head);
+    Ok(head
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{'))
+}
+
+/// The documents of `path` (a file, or every file of a directory in name order; hidden files
+/// aside), decompressed, as `(name, text)`: for reports read whole, such as cost reports.
+pub(super) fn read_documents(path: &Path) -> Result<Vec<(String, String)>, TraceError> {
+    let display = path.display().to_string();
+    let mut files = Vec::new();
+    if path.is_dir() {
+        let entries = std::fs::read_dir(path).map_err(|e| TraceError::io(&display, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| TraceError::io(&display, e))?;
+            if !entry.file_name().to_string_lossy().starts_with('.') && entry.path().is_file() {
+                files.push(entry.path());
+            }
+        }
+        files.sort();
+        if files.is_empty() {
+            return Err(TraceError::Directory {
+                path: display,
+                message: "the directory holds no files (hidden files are not read)".to_string(),
+            });
+        }
+    } else {
+        files.push(path.to_path_buf());
+    }
+    let mut out = Vec::new();
+    for file in files {
+        let name = file.display().to_string();
+        let f = File::open(&file).map_err(|e| TraceError::io(&name, e))?;
+        let decoded = decompress(&name, Hashed::new(Box::new(f), Hash::default()))?;
+        let text = pages::read_document(&name, Vec::new(), BufReader::new(decoded))?;
+        out.push((name, text));
+    }
+    Ok(out)
 }
 
 /// `file`'s bytes decompressed when they are gzip or zstd (recognised by magic bytes), as they

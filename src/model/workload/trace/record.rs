@@ -1,9 +1,9 @@
 //! One recorded request as every format reads it, and the rules every row must meet.
 
-use crate::foundations::limits::MAX_TRACE_ROW_TOKENS;
+use crate::foundations::limits::{MAX_BUCKET_ROW_TOKENS, MAX_TRACE_ROW_TOKENS};
 
-/// One recorded request.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// One recorded request, or a bucket of requests (a provider's usage report).
+#[derive(Debug, Clone, PartialEq)]
 pub struct TraceRecord {
     /// 1-based line of the row in the file.
     pub line: u64,
@@ -55,6 +55,43 @@ pub struct TraceRecord {
     /// Which file of a directory the row came from (0 for a single file); names the file in
     /// messages through [`super::TraceReader::path_of`].
     pub file: u32,
+    /// Requests the row stands for: 1 for a request log (the default); a usage report's
+    /// bucket counts many (OpenAI's `num_model_requests`), and 0 when the source does not say
+    /// how many (Anthropic's usage report), which `audit` reports as not known.
+    pub requests: u64,
+    /// Whether the source says the row was billed at its model's long-context tier (Anthropic's
+    /// `context_window` of `200k-1M`); `None` to decide from `input_tokens`, as for a request.
+    pub long_context: Option<bool>,
+}
+
+impl Default for TraceRecord {
+    fn default() -> TraceRecord {
+        TraceRecord {
+            line: 0,
+            time_ms: 0,
+            input_tokens: 0,
+            output_tokens: 0,
+            session_id: None,
+            endpoint: None,
+            user_id: None,
+            model: None,
+            cache_read_tokens: None,
+            cache_write_tokens: None,
+            cache_write_5m_tokens: None,
+            cache_write_1h_tokens: None,
+            reasoning_tokens: None,
+            prefix_hashes: Vec::new(),
+            block_tokens: None,
+            intent: None,
+            batch: None,
+            provider: None,
+            recorded_cost: None,
+            tags: Vec::new(),
+            file: 0,
+            requests: 1,
+            long_context: None,
+        }
+    }
 }
 
 /// Set an optional string field, reusing its buffer.
@@ -73,8 +110,17 @@ pub(super) fn set(field: &mut Option<String>, value: Option<&str>) {
 /// Every token count of a row is at most [`MAX_TRACE_ROW_TOKENS`]: a hundred times the
 /// largest context window, so above it a count is a corrupt cell, and token sums over billions
 /// of rows stay far inside `u64`. Part of [`check`], so every reader refuses such a row as a row
-/// error naming its line (skippable with `--skip-bad-rows`, like any bad row).
+/// error naming its line (skippable with `--skip-bad-rows`, like any bad row). A bucket of
+/// `n` requests may hold `n` times as many, up to [`MAX_BUCKET_ROW_TOKENS`] (also the bound
+/// of a bucket whose request count is not known).
 fn check_sizes(r: &TraceRecord) -> Result<(), String> {
+    let limit = match r.requests {
+        1 => MAX_TRACE_ROW_TOKENS,
+        0 => MAX_BUCKET_ROW_TOKENS,
+        n => MAX_TRACE_ROW_TOKENS
+            .saturating_mul(n)
+            .min(MAX_BUCKET_ROW_TOKENS),
+    };
     for (field, n) in [
         ("input_tokens", Some(r.input_tokens)),
         ("output_tokens", Some(r.output_tokens)),
@@ -86,11 +132,18 @@ fn check_sizes(r: &TraceRecord) -> Result<(), String> {
         ("block_tokens", r.block_tokens),
     ] {
         if let Some(n) = n
-            && n > MAX_TRACE_ROW_TOKENS
+            && n > limit
         {
+            if r.requests == 1 {
+                return Err(format!(
+                    "{field}: {n} tokens is beyond any real request; at most \
+                     {MAX_TRACE_ROW_TOKENS} tokens per row are accepted"
+                ));
+            }
             return Err(format!(
-                "{field}: {n} tokens is beyond any real request; at most {MAX_TRACE_ROW_TOKENS} \
-                 tokens per row are accepted"
+                "{field}: {n} tokens is beyond any real usage bucket of {} requests; at most \
+                 {limit} tokens are accepted",
+                r.requests
             ));
         }
     }

@@ -8,7 +8,7 @@
 //! kilobytes, and without a limit a binary file or an endless stream without newlines
 //! (`/dev/zero`) would be read into memory until it runs out.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io::{self, Read};
 use std::rc::Rc;
 
@@ -89,6 +89,9 @@ pub(super) struct Source {
     breaks: u64,
     /// Bytes since the last line break.
     run: u64,
+    /// Whether lines are checked against [`MAX_LINE_BYTES`]: a document of JSON pages is
+    /// bounded as a whole instead (see `pages`), so its reader lifts the check.
+    checked: Rc<Cell<bool>>,
 }
 
 impl Source {
@@ -98,7 +101,13 @@ impl Source {
             inner,
             breaks: 0,
             run: 0,
+            checked: Rc::new(Cell::new(true)),
         }
+    }
+
+    /// The switch of the line-length check (on at first).
+    pub(super) fn line_check(&self) -> Rc<Cell<bool>> {
+        Rc::clone(&self.checked)
     }
 
     /// The bytes of `inner`, hashed into `hash` (no decompression between).
@@ -119,7 +128,7 @@ impl Read for Source {
             }
             None => self.run += n as u64,
         }
-        if self.run > MAX_LINE_BYTES {
+        if self.run > MAX_LINE_BYTES && self.checked.get() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 LineTooLong {
