@@ -486,10 +486,11 @@ impl Tally {
         // A session the earlier rows saw was counted again by the later tally.
         let mut sessions = later.ledger.sessions.clone();
         for (s, ep) in later.sessions {
-            if self.sessions.contains_key(&s) {
-                sessions[ep as usize] -= 1;
-            } else {
-                self.sessions.insert(s, endpoints[ep as usize]);
+            match self.sessions.entry(s) {
+                std::collections::hash_map::Entry::Occupied(_) => sessions[ep as usize] -= 1,
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(endpoints[ep as usize]);
+                }
             }
         }
         for (ep, n) in sessions.into_iter().enumerate() {
