@@ -36,7 +36,7 @@ use crate::analysis::audit::tally::Tally;
 use crate::analysis::report::Report;
 use crate::foundations::pricing::Catalog;
 use crate::model::workload::trace::{
-    CostReport, CsvChunks, TraceError, TraceFormat, TraceReader, TraceRecord, TraceRunError,
+    CostReport, Pieces, TraceError, TraceFormat, TraceReader, TraceRecord, TraceRunError,
 };
 use rayon::prelude::*;
 
@@ -95,13 +95,13 @@ pub fn audit(
     finish(tally, format, path, sha256, reader.ignored(), catalog, opts)
 }
 
-/// Audit a trace cut into pieces ([`CsvChunks`]), the pieces read at once on the threads of the
+/// Audit a trace cut into pieces ([`Pieces`]: a CSV file's, or a Parquet file's row groups), the pieces read at once on the threads of the
 /// current rayon pool and their tallies merged in file order: the audit a single stream gives
 /// (floating-point sums aside, which are added in another order, the same whatever the number
 /// of threads). `None` when the first piece starts with a bad row (then read the trace as one
 /// stream, which reports or skips it as usual).
 pub fn audit_pieces(
-    plan: &CsvChunks,
+    plan: &Pieces,
     endpoint_from: Option<&str>,
     catalog: &Catalog,
     opts: &AuditOptions,
@@ -118,35 +118,51 @@ pub fn audit_pieces(
         _ => return Ok(None),
     };
     let format = plan.format();
+    let piece = |i: usize| -> Result<(Tally, Vec<(String, u64)>), TraceRunError> {
+        let mut tally = Tally::new(
+            format.block_tokens(),
+            Breakdowns::new(&opts.by),
+            Some(day0),
+            format.is_bucketed(),
+            format.counts_requests(),
+        );
+        if let Some(costs) = &opts.recorded_costs {
+            tally.cost_report = true;
+            tally.recorded.use_report(&costs.path);
+        }
+        let mut reader = open(i)?;
+        read_rows(&mut reader, &mut tally, catalog, opts)?;
+        Ok((tally, reader.ignored()))
+    };
     let (sha256, tallies) = rayon::join(
         || plan.sha256(),
         || {
             (0..plan.len())
                 .into_par_iter()
-                .map(|i| {
-                    let mut tally = Tally::new(
-                        format.block_tokens(),
-                        Breakdowns::new(&opts.by),
-                        Some(day0),
-                        false,
-                        true,
-                    );
-                    read_rows(&mut open(i)?, &mut tally, catalog, opts)?;
-                    Ok(tally)
-                })
-                .collect::<Vec<Result<Tally, TraceRunError>>>()
+                .map(piece)
+                .collect::<Vec<Result<_, TraceRunError>>>()
         },
     );
     let mut pieces = tallies.into_iter();
-    let mut tally = pieces.next().expect("a plan has pieces")?;
+    let (mut tally, mut ignored) = pieces.next().expect("a plan has pieces")?;
     for t in pieces {
-        tally.merge(t?);
+        let (t, more) = t?;
+        tally.merge(t);
+        for (reason, n) in more {
+            match ignored.iter_mut().find(|(r, _)| *r == reason) {
+                Some((_, total)) => *total += n,
+                None => ignored.push((reason, n)),
+            }
+        }
     }
     let path = plan.path().to_string();
     if tally.rows == 0 {
         return Err(TraceRunError::Empty(path));
     }
-    finish(tally, format, path, sha256?, Vec::new(), catalog, opts).map(Some)
+    if let Some(costs) = &opts.recorded_costs {
+        apply_costs(&mut tally, costs);
+    }
+    finish(tally, format, path, sha256?, ignored, catalog, opts).map(Some)
 }
 
 /// Read every row of `reader` into `tally`: a bad row stops the audit, or is counted with

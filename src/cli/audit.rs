@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::analysis::audit::{self, AuditOptions, ByKey};
-use crate::model::workload::trace::{CostReport, CsvChunks, PIECE_BYTES, TraceReader};
+use crate::model::workload::trace::{CostReport, Pieces, TraceReader};
 use crate::output::csv::focus_csv;
 
 use super::failure::{Failure, trace_failure};
@@ -112,12 +112,13 @@ pub(crate) fn execute(a: &AuditArgs) -> Result<i32, Failure> {
         focus_account: a.focus.as_ref().map(|_| account),
         recorded_costs,
     };
-    // A large CSV file is read in pieces on every thread (`--threads`); anything else as one
-    // stream (a database, or a file given database flags, which `open_arg` refuses).
+    // A large CSV file, or a Parquet file's row groups, is read in pieces on every thread
+    // (`--threads`); anything else as one stream (a database, or a file given database flags,
+    // which `open_arg` refuses).
     let plan = if query.is_set() {
         None
     } else {
-        CsvChunks::plan(&a.trace, format, PIECE_BYTES).map_err(Failure::input)?
+        Pieces::plan(&a.trace, format).map_err(Failure::input)?
     };
     let audited = a.threads.run(|| -> Result<audit::Audited, Failure> {
         if let Some(plan) = &plan

@@ -169,3 +169,200 @@ fn directory_errors_name_the_file() {
         .code(2)
         .stderr(predicate::str::contains("no trace files"));
 }
+
+/// A native CSV trace of `rows` rows, in time order, of three endpoints, two models and a
+/// few thousand users and sessions; `bad` rows get an output count that is not a number.
+fn big_trace(rows: usize, bad: &[usize]) -> String {
+    let mut t = String::from(
+        "timestamp,input_tokens,output_tokens,session_id,endpoint,user_id,model,cache_read_tokens\n",
+    );
+    let eps = ["chat", "search", "summarize"];
+    let models = ["claude-sonnet-4-6", "gpt-4o-mini"];
+    for i in 0..rows {
+        let out = if bad.contains(&i) {
+            "x".to_string()
+        } else {
+            (100 + i % 900).to_string()
+        };
+        t.push_str(&format!(
+            "{},{},{},s{},{},u{},{},{}\n",
+            1_767_225_600_000u64 + i as u64 * 2_000,
+            2_000 + (i * 7919) % 6_000,
+            out,
+            i / 5,
+            eps[i % 3],
+            (i * 31) % 3_000,
+            models[(i / 3) % 2],
+            (i % 4) * 250,
+        ));
+    }
+    t
+}
+
+/// Two audits agree: the priced strategy exactly (token sums are integers), the audit section
+/// but for floating-point sums added in another order.
+fn assert_same_audit(a: &serde_json::Value, b: &serde_json::Value) {
+    assert_eq!(a["strategies"], b["strategies"]);
+    let (x, y) = (&a["audit"], &b["audit"]);
+    for k in [
+        "rows",
+        "users",
+        "median_input_tokens",
+        "median_output_tokens",
+        "mean_input_tokens",
+        "skipped_rows",
+        "skipped_lines",
+        "endpoints_pareto",
+    ] {
+        assert_eq!(x[k], y[k], "{k}");
+    }
+    let users = |v: &serde_json::Value| -> Vec<(String, f64)> {
+        v["top_users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| {
+                (
+                    u["name"].as_str().unwrap().to_string(),
+                    u["cost_usd"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    for ((n1, c1), (n2, c2)) in users(x).into_iter().zip(users(y)) {
+        assert_eq!(n1, n2);
+        assert!((c1 - c2).abs() <= 1e-12 * c1.abs().max(1.0));
+    }
+}
+
+/// A CSV file above two 16 MiB pieces is audited in pieces on several threads: the report is
+/// the one a single stream gives (standard input is read as one), sessions seen in two pieces
+/// counted once, and bad rows named by their line in the file, skipped or not.
+#[test]
+fn a_large_csv_is_audited_in_pieces_as_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.csv");
+    let rows = 700_000;
+    let bad = [3, 300_001, 500_000];
+    std::fs::write(&path, big_trace(rows, &bad)).unwrap();
+    assert!(
+        std::fs::metadata(&path).unwrap().len() > 33 << 20,
+        "more than two pieces"
+    );
+    let p = path.to_str().unwrap();
+    let piecewise = json(&[
+        "audit",
+        p,
+        "--threads",
+        "2",
+        "--skip-bad-rows",
+        "--by",
+        "user",
+    ]);
+    let stdin = bin()
+        .args([
+            "audit",
+            "-",
+            "--skip-bad-rows",
+            "--by",
+            "user",
+            "--format",
+            "json",
+        ])
+        .pipe_stdin(&path)
+        .unwrap()
+        .output()
+        .unwrap();
+    assert!(stdin.status.success());
+    let whole: serde_json::Value = serde_json::from_slice(&stdin.stdout).unwrap();
+    assert_same_audit(&piecewise, &whole);
+    assert_eq!(piecewise["audit"]["rows"], (rows - bad.len()) as u64);
+    // Lines are 1-based with the header on line 1: row i is on line i + 2.
+    assert_eq!(
+        piecewise["audit"]["skipped_lines"],
+        serde_json::json!([5, 300_003, 500_002])
+    );
+    // Sessions span pieces: 5 rows each, one count per id.
+    assert_eq!(
+        piecewise["strategies"]["recorded"]["sessions"]["mean"],
+        whole["strategies"]["recorded"]["sessions"]["mean"]
+    );
+    // One thread or two, the same pieces: the same report, byte for byte.
+    let one = json(&[
+        "audit",
+        p,
+        "--threads",
+        "1",
+        "--skip-bad-rows",
+        "--by",
+        "user",
+    ]);
+    assert_eq!(one, piecewise);
+    // Without --skip-bad-rows the first bad row in the file stops it, whichever piece is
+    // read first.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let late = dir.path().join("late.csv");
+    std::fs::write(&late, text.replacen(",x,", ",7,", 1)).unwrap();
+    bin()
+        .args(["audit", late.to_str().unwrap(), "--threads", "2"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("late.csv:300003:"));
+}
+
+/// A Parquet file of several row groups is audited by row groups on several threads, as read
+/// whole (the same rows as the CSV it was written from).
+#[test]
+fn a_parquet_file_is_audited_by_row_groups() {
+    use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let text = big_trace(40_000, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("t.csv");
+    std::fs::write(&csv, &text).unwrap();
+    let mut cols: Vec<Vec<String>> = vec![Vec::new(); 8];
+    for line in text.lines().skip(1) {
+        for (c, v) in line.split(',').enumerate() {
+            cols[c].push(v.to_string());
+        }
+    }
+    let int = |c: usize| -> ArrayRef {
+        Arc::new(Int64Array::from(
+            cols[c]
+                .iter()
+                .map(|v| v.parse::<i64>().unwrap())
+                .collect::<Vec<_>>(),
+        ))
+    };
+    let string = |c: usize| -> ArrayRef { Arc::new(StringArray::from(cols[c].clone())) };
+    let names = text.lines().next().unwrap().split(',').collect::<Vec<_>>();
+    let arrays = vec![
+        int(0),
+        int(1),
+        int(2),
+        string(3),
+        string(4),
+        string(5),
+        string(6),
+        int(7),
+    ];
+    let batch = RecordBatch::try_from_iter(names.iter().copied().zip(arrays)).unwrap();
+    let pq = dir.path().join("t.parquet");
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(7_000))
+        .build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&pq).unwrap(),
+        batch.schema(),
+        Some(props),
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let from_csv = json(&["audit", csv.to_str().unwrap()]);
+    let pieces = json(&["audit", pq.to_str().unwrap(), "--threads", "2"]);
+    let one = json(&["audit", pq.to_str().unwrap(), "--threads", "1"]);
+    assert_same_audit(&pieces, &from_csv);
+    assert_eq!(pieces, one);
+    assert_eq!(pieces["audit"]["format"], "native-parquet");
+}

@@ -95,7 +95,7 @@ mod text_rows;
 
 mod usage_report;
 
-pub use chunks::{CsvChunks, PIECE_BYTES};
+pub use chunks::{CsvChunks, PIECE_BYTES, Pieces};
 pub use cost_report::{CostKind, CostLine, CostReport};
 pub use detect::detect;
 pub use error::{TraceError, TraceRunError};

@@ -19,6 +19,7 @@ use super::TraceFormat;
 use super::csv_stream::CsvRows;
 use super::detect::format_of;
 use super::error::TraceError;
+use super::parquet_file::ParquetPieces;
 use super::reader::TraceReader;
 use super::source::{Hash, Hashed, Source};
 
@@ -26,6 +27,72 @@ use super::source::{Hash, Hashed, Source};
 /// enough that threads share the work evenly. The cut depends on the file alone, not on the
 /// number of threads, so a result does not depend on it either (sums are merged in file order).
 pub const PIECE_BYTES: u64 = 16 << 20;
+
+/// A trace file cut into pieces that threads read at once: a CSV file at line breaks, a Parquet
+/// file by row groups.
+pub enum Pieces {
+    /// A CSV file's pieces.
+    Csv(CsvChunks),
+    /// A Parquet file's row groups.
+    Parquet(ParquetPieces),
+}
+
+impl Pieces {
+    /// Plan reading `path` in pieces, when it is a CSV file ([`CsvChunks::plan`], pieces of
+    /// [`PIECE_BYTES`]) or a Parquet file of several row groups that can be split safely;
+    /// `None` otherwise (read it with [`TraceReader::open`]).
+    pub fn plan(path: &Path, format: Option<TraceFormat>) -> Result<Option<Pieces>, TraceError> {
+        if let Some(p) = ParquetPieces::plan(path, format)? {
+            return Ok(Some(Pieces::Parquet(p)));
+        }
+        Ok(CsvChunks::plan(path, format, PIECE_BYTES)?.map(Pieces::Csv))
+    }
+
+    /// The number of pieces.
+    pub fn len(&self) -> usize {
+        match self {
+            Pieces::Csv(c) => c.len(),
+            Pieces::Parquet(p) => p.len(),
+        }
+    }
+
+    /// Whether there are no pieces (never: a plan has at least two).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The trace's format.
+    pub fn format(&self) -> TraceFormat {
+        match self {
+            Pieces::Csv(c) => c.format(),
+            Pieces::Parquet(p) => p.format(),
+        }
+    }
+
+    /// The file, as given.
+    pub fn path(&self) -> &str {
+        match self {
+            Pieces::Csv(c) => c.path(),
+            Pieces::Parquet(p) => p.path(),
+        }
+    }
+
+    /// A reader of piece `i`'s rows, numbered as in the whole file.
+    pub fn reader(&self, i: usize) -> Result<TraceReader, TraceError> {
+        match self {
+            Pieces::Csv(c) => c.reader(i),
+            Pieces::Parquet(p) => Ok(TraceReader::from_parquet_rows(p.path(), p.rows(i)?)),
+        }
+    }
+
+    /// The SHA-256 of the whole file.
+    pub fn sha256(&self) -> Result<String, TraceError> {
+        match self {
+            Pieces::Csv(c) => c.sha256(),
+            Pieces::Parquet(p) => p.sha256(),
+        }
+    }
+}
 
 /// A CSV trace cut into pieces at line breaks.
 pub struct CsvChunks {

@@ -95,10 +95,6 @@ pub(super) fn open(
     forced: Option<TraceFormat>,
     hash: &Hash,
 ) -> Result<ParquetRows, TraceError> {
-    let err = |message: String| TraceError::Parquet {
-        path: display.to_string(),
-        message,
-    };
     let mut hashed = Hashed::new(
         Box::new(file.try_clone().map_err(|e| TraceError::io(display, e))?),
         hash.clone(),
@@ -106,6 +102,119 @@ pub(super) fn open(
     std::io::copy(&mut hashed, &mut std::io::sink()).map_err(|e| TraceError::io(display, e))?;
     file.seek(SeekFrom::Start(0))
         .map_err(|e| TraceError::io(display, e))?;
+    open_groups(file, display, forced, None)
+}
+
+/// Row groups of a Parquet file, read at once by several threads (`audit`): one piece per row
+/// group, each read on its own with its rows numbered as in the whole file.
+pub struct ParquetPieces {
+    path: std::path::PathBuf,
+    display: String,
+    format: TraceFormat,
+    /// (row group, rows before it) of each piece.
+    groups: Vec<(usize, u64)>,
+}
+
+impl ParquetPieces {
+    /// Plan reading `path` by row groups; `None` when it is not a Parquet file, has one row
+    /// group, or has `prefix_hashes` (whose reuse depends on every earlier row). Errors are
+    /// those reading it whole would give.
+    pub fn plan(
+        path: &std::path::Path,
+        forced: Option<TraceFormat>,
+    ) -> Result<Option<ParquetPieces>, TraceError> {
+        let display = path.display().to_string();
+        let Ok(meta) = std::fs::metadata(path) else {
+            return Ok(None);
+        };
+        if !meta.is_file() {
+            return Ok(None);
+        }
+        let mut file = File::open(path).map_err(|e| TraceError::io(&display, e))?;
+        if !is_parquet(&mut file).map_err(|e| TraceError::io(&display, e))? {
+            return Ok(None);
+        }
+        // The whole file's checks and format, as a sequential read makes them.
+        let rows = open_groups(
+            file.try_clone().map_err(|e| TraceError::io(&display, e))?,
+            &display,
+            forced,
+            None,
+        )?;
+        if rows.names.contains(&"prefix_hashes") {
+            return Ok(None);
+        }
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| TraceError::Parquet {
+                path: display.clone(),
+                message: format!("not a readable Parquet file ({e})"),
+            })?;
+        let meta = builder.metadata();
+        if meta.num_row_groups() < 2 {
+            return Ok(None);
+        }
+        let mut before = 0u64;
+        let mut groups = Vec::with_capacity(meta.num_row_groups());
+        for (g, rg) in meta.row_groups().iter().enumerate() {
+            groups.push((g, before));
+            before += rg.num_rows().max(0) as u64;
+        }
+        Ok(Some(ParquetPieces {
+            path: path.to_path_buf(),
+            display,
+            format: rows.format,
+            groups,
+        }))
+    }
+
+    /// The number of pieces.
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Whether there are no pieces (never: a plan has at least two).
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// The format read.
+    pub fn format(&self) -> TraceFormat {
+        self.format
+    }
+
+    /// The file, as given.
+    pub fn path(&self) -> &str {
+        &self.display
+    }
+
+    /// The rows of piece `i`.
+    pub(super) fn rows(&self, i: usize) -> Result<ParquetRows, TraceError> {
+        let file = File::open(&self.path).map_err(|e| TraceError::io(&self.display, e))?;
+        open_groups(file, &self.display, Some(self.format), Some(self.groups[i]))
+    }
+
+    /// The SHA-256 of the whole file (lowercase hex), read in one pass.
+    pub fn sha256(&self) -> Result<String, TraceError> {
+        let io = |e| TraceError::io(&self.display, e);
+        let hash = Hash::default();
+        let mut h = Hashed::new(Box::new(File::open(&self.path).map_err(io)?), hash.clone());
+        std::io::copy(&mut h, &mut std::io::sink()).map_err(io)?;
+        Ok(hash.hex())
+    }
+}
+
+/// The rows of `file` (named `display`), read as `forced` or as the format its columns show:
+/// all of them, or those of one row group (`(group, rows before it)`).
+fn open_groups(
+    file: File,
+    display: &str,
+    forced: Option<TraceFormat>,
+    group: Option<(usize, u64)>,
+) -> Result<ParquetRows, TraceError> {
+    let err = |message: String| TraceError::Parquet {
+        path: display.to_string(),
+        message,
+    };
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| {
         err(format!(
             "not a readable Parquet file ({e}); a truncated or partly written file?"
@@ -184,9 +293,11 @@ pub(super) fn open(
         }
     }
     let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+    let mut builder = builder.with_projection(mask).with_batch_size(BATCH_ROWS);
+    if let Some((g, _)) = group {
+        builder = builder.with_row_groups(vec![g]);
+    }
     let reader = builder
-        .with_projection(mask)
-        .with_batch_size(BATCH_ROWS)
         .build()
         .map_err(|e| err(format!("cannot read the Parquet file: {e}")))?;
     Ok(ParquetRows {
@@ -196,7 +307,7 @@ pub(super) fn open(
         columns: vec![None; wanted.len()],
         len: 0,
         next: 0,
-        before: 0,
+        before: group.map_or(0, |(_, before)| before),
         usage: Usage::default(),
         ignored: Vec::new(),
     })

@@ -365,6 +365,18 @@ impl TraceReader {
         })
     }
 
+    /// A reader of a Parquet file's rows already opened (a row group, see `chunks`): no digest.
+    pub(super) fn from_parquet_rows(name: &str, rows: parquet_file::ParquetRows) -> TraceReader {
+        TraceReader {
+            path: name.to_string(),
+            format: rows.format(),
+            inner: Inner::Rows(Box::new(rows)),
+            line: 1,
+            hash: Hash::default(),
+            endpoint_from: None,
+        }
+    }
+
     /// A reader of CSV rows already opened (a piece of a file, see `chunks`): no digest.
     pub(super) fn from_csv_rows(name: &str, format: TraceFormat, rows: CsvRows) -> TraceReader {
         TraceReader {
