@@ -79,8 +79,12 @@ def ensure_peers():
     if not python.exists():
         print(f"duckdb/pyarrow not found: creating {VENV}", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    print(f"installing duckdb and pyarrow into {VENV}", file=sys.stderr)
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "duckdb", "pyarrow"], check=True)
+    # The venv may exist without them (compare.py installs only simpy there).
+    if subprocess.run([str(python), "-c", "import duckdb, pyarrow"],
+                      capture_output=True).returncode != 0:
+        print(f"installing duckdb and pyarrow into {VENV}", file=sys.stderr)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "duckdb", "pyarrow"],
+                       check=True)
     os.environ["TOKENCAST_PEERS_REEXEC"] = "1"
     os.execv(str(python), [str(python), str(Path(__file__).resolve()), *sys.argv[1:]])
 

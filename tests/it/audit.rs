@@ -664,3 +664,76 @@ fn breakdowns_by_a_field_sum_to_the_total() {
             "no row carries a tag or property `team_id`",
         ));
 }
+
+/// A tracker whose price map bills Claude's cache writes as plain input, and prices gpt-4o-mini
+/// at 1.5x: LiteLLM's spend log of the fixture day with its `spend` so recorded. By hand
+/// (Sonnet 4.6: $3 input, $3.75 5m write, $6 1h write, $0.30 read, $15 output per million):
+/// row 1, 210 uncached + 1,000 writes + 12,000 reads + 240 out, is $0.01158 and $0.01083 with
+/// writes at $3; row 4, 2,000 uncached + 1,000 5m and 2,000 1h writes + 100 out, is $0.02325
+/// and $0.0165. gpt-4o-mini: 500 uncached at $0.15, 500 read at $0.075, 100 out at $0.60 is
+/// $0.0001725, recorded at $0.00025875.
+#[test]
+fn recorded_costs_that_differ_from_the_price_are_findings_with_their_cause() {
+    let src =
+        std::fs::read_to_string(repo("tests/fixtures/sources/litellm/spend-logs.csv")).unwrap();
+    let mut rdr = csv::Reader::from_reader(src.as_bytes());
+    let head = rdr.headers().unwrap().clone();
+    let spend = head.iter().position(|h| h == "spend").unwrap();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&head).unwrap();
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        let mut row: Vec<String> = rec.iter().map(String::from).collect();
+        row[spend] = match row[spend].as_str() {
+            "0.01158" => "0.01083".into(),
+            "0.02325" => "0.0165".into(),
+            "0.0001725" => "0.00025875".into(),
+            other => other.into(),
+        };
+        w.write_record(&row).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spend.csv");
+    std::fs::write(&path, w.into_inner().unwrap()).unwrap();
+    let v = audit_json(&[path.to_str().unwrap()]);
+    let rc = &v["audit"]["recorded_cost"];
+    let model = |m: &str| {
+        rc["by_model"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["model"] == m)
+            .unwrap()
+            .clone()
+    };
+    let sonnet = model("claude-sonnet-4-6");
+    assert_eq!(sonnet["cause"], "cache_writes_as_input");
+    assert!((sonnet["recorded_usd"].as_f64().unwrap() - 0.02733).abs() < 1e-12);
+    assert!((sonnet["priced_usd"].as_f64().unwrap() - 0.03483).abs() < 1e-12);
+    assert!((sonnet["difference_usd"].as_f64().unwrap() + 0.0075).abs() < 1e-12);
+    let mini = model("gpt-4o-mini");
+    assert_eq!(mini["cause"], "constant_factor");
+    assert!(mini["explanation"].as_str().unwrap().contains("1.500x"));
+    assert_eq!(model("gpt-5-mini")["cause"], "matches");
+    // The largest difference first, and a finding with the dollars for each mismatch.
+    assert_eq!(rc["by_model"][0]["model"], "claude-sonnet-4-6");
+    let findings: Vec<&serde_json::Value> = v["audit"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["lever"] == "pricing")
+        .collect();
+    assert_eq!(findings.len(), 2);
+    assert!(
+        findings[0]["observation"]
+            .as_str()
+            .unwrap()
+            .contains("recorded $0.02733 for claude-sonnet-4-6 (2 rows) where the provider's price is $0.03483: under by $0.007500 (21.5%)")
+    );
+    assert!(
+        findings[0]["suggestion"]
+            .as_str()
+            .unwrap()
+            .contains("cache writes priced as plain input")
+    );
+}

@@ -33,19 +33,29 @@ fn recorded_cost(a: &AuditSection) -> Vec<Finding> {
         .filter(|m| m.cause != "matches")
         .map(|m| Finding {
             observation: format!(
-                "the source recorded ${:.2} for {} ({} rows) where the provider's price is ${:.2}: {} by ${:.2} ({})",
-                m.recorded_usd,
+                "the source recorded {} for {} ({} rows) where the provider's price is {}: {} by {} ({})",
+                money(m.recorded_usd),
                 m.model,
                 m.rows,
-                m.priced_usd,
+                money(m.priced_usd),
                 if m.difference_usd > 0.0 { "over" } else { "under" },
-                m.difference_usd.abs(),
+                money(m.difference_usd.abs()),
                 if m.priced_usd > 0.0 { pct(m.difference_share.abs()) } else { "n/a".into() }
             ),
             lever: "pricing".into(),
             suggestion: format!("likely cause: {}; fix the tracker's price map before trusting its dashboards", m.explanation),
         })
         .collect()
+}
+
+/// Dollars to the cent from $1 up, else to four significant digits.
+fn money(x: f64) -> String {
+    if x.abs() >= 1.0 || x == 0.0 {
+        format!("${x:.2}")
+    } else {
+        let decimals = (3 - x.abs().log10().floor() as i32).clamp(2, 12) as usize;
+        format!("${x:.decimals$}")
+    }
 }
 
 fn pct(x: f64) -> String {
