@@ -14,6 +14,7 @@ Steps:
      column types: timestamp and token counts int64, the rest strings, empty strings as null).
   3. For threads N in (1, 2) and each file, best of --runs:
        tokencast audit FILE --threads N --format json -o OUT
+     (with --trace-format native-parquet for the Parquet file)
      (process wall time, start-up included) and DuckDB in a fresh process and connection with
      `SET threads=N`, reading the file into a temporary table (read_csv with the same explicit
      types / read_parquet) and computing, in one script:
@@ -173,9 +174,12 @@ def run_child(cmd):
         return elapsed, usage.ru_maxrss * scale, out.read().decode()
 
 
-def time_tokencast(binary, path, threads, runs, report_path):
-    cmd = [str(binary), "audit", str(path), "--threads", str(threads), "--format", "json",
-           "-o", str(report_path)]
+def time_tokencast(binary, path, parquet, threads, runs, report_path):
+    # The Parquet file's format is named: tokencast 4afb649 does not detect Parquet when it
+    # plans to read a large file in pieces ("unrecognised trace format ... binary data").
+    forced = ["--trace-format", "native-parquet"] if parquet else []
+    cmd = [str(binary), "audit", str(path), *forced, "--threads", str(threads), "--format",
+           "json", "-o", str(report_path)]
     walls, rss = [], []
     for _ in range(runs):
         wall, peak, _ = run_child(cmd)
@@ -359,7 +363,7 @@ def main():
                 print(f"tokencast audit {kind} --threads {threads} (best of {args.runs}) ...",
                       file=sys.stderr)
                 try:
-                    tc = time_tokencast(binary, path, threads, args.runs,
+                    tc = time_tokencast(binary, path, parquet, threads, args.runs,
                                         Path(tmpdir) / f"audit-{kind}-{threads}.json")
                 except ChildFailed as e:
                     # e.g. a tokencast built before it read Parquet: measure DuckDB anyway.

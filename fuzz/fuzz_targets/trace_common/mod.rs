@@ -21,6 +21,7 @@ pub fn read_all(data: &[u8], format: Option<TraceFormat>) {
         let opts = AuditOptions {
             default_model: Some("claude-sonnet-4-6".to_string()),
             skip_bad_rows: true,
+            ..AuditOptions::default()
         };
         let _ = audit(reader, &Catalog::builtin(), &opts);
     }

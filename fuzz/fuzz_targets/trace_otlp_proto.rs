@@ -1,0 +1,9 @@
+//! OpenTelemetry GenAI spans as length-framed OTLP protobuf: every record of a trace read with `--trace-format otlp-proto`.
+#![no_main]
+
+mod trace_common;
+
+use libfuzzer_sys::fuzz_target;
+use tokencast::workload::trace::TraceFormat;
+
+fuzz_target!(|data: &[u8]| trace_common::read_all(data, Some(TraceFormat::OtlpProto)));
