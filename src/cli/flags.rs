@@ -234,14 +234,10 @@ impl<H: SimulationHelp> SimulationFlags<H> {
         &self,
         work: impl FnOnce() -> T + Send,
     ) -> Result<T, Failure> {
-        Ok(match self.threads {
-            Some(n) => rayon::ThreadPoolBuilder::new()
-                .num_threads(usize::from(n))
-                .build()
-                .map_err(|e| Failure::input(anyhow!("--threads {n}: {e}")))?
-                .install(work),
-            None => work(),
-        })
+        ThreadsFlag {
+            threads: self.threads,
+        }
+        .run(work)
     }
 }
 

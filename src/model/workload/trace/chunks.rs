@@ -21,7 +21,7 @@ use super::detect::format_of;
 use super::error::TraceError;
 use super::parquet_file::ParquetPieces;
 use super::reader::TraceReader;
-use super::source::{Hash, Hashed, Source};
+use super::source::Source;
 
 /// Pieces are about this many bytes: large enough that a piece's setup is nothing, small
 /// enough that threads share the work evenly. The cut depends on the file alone, not on the
@@ -215,11 +215,7 @@ impl CsvChunks {
 
     /// The SHA-256 of the whole file (lowercase hex), read in one pass.
     pub fn sha256(&self) -> Result<String, TraceError> {
-        let io = |e| TraceError::io(&self.display, e);
-        let hash = Hash::default();
-        let mut h = Hashed::new(Box::new(File::open(&self.path).map_err(io)?), hash.clone());
-        std::io::copy(&mut h, &mut std::io::sink()).map_err(io)?;
-        Ok(hash.hex())
+        super::source::hash_file(&self.path, &self.display)
     }
 }
 

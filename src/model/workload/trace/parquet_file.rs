@@ -195,11 +195,7 @@ impl ParquetPieces {
 
     /// The SHA-256 of the whole file (lowercase hex), read in one pass.
     pub fn sha256(&self) -> Result<String, TraceError> {
-        let io = |e| TraceError::io(&self.display, e);
-        let hash = Hash::default();
-        let mut h = Hashed::new(Box::new(File::open(&self.path).map_err(io)?), hash.clone());
-        std::io::copy(&mut h, &mut std::io::sink()).map_err(io)?;
-        Ok(hash.hex())
+        super::source::hash_file(&self.path, &self.display)
     }
 }
 

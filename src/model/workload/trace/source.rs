@@ -82,6 +82,22 @@ impl Read for Hashed {
     }
 }
 
+/// The SHA-256 (lowercase hex) of the file `path` (named `display` in errors), read in one
+/// pass: for a file read in pieces, whose own readers do not hash it.
+pub(super) fn hash_file(
+    path: &std::path::Path,
+    display: &str,
+) -> Result<String, super::error::TraceError> {
+    let io = |e| super::error::TraceError::io(display, e);
+    let hash = Hash::default();
+    let mut h = Hashed::new(
+        Box::new(std::fs::File::open(path).map_err(io)?),
+        hash.clone(),
+    );
+    io::copy(&mut h, &mut io::sink()).map_err(io)?;
+    Ok(hash.hex())
+}
+
 /// A text trace's bytes (decompressed), checked for line length as they are read.
 pub(super) struct Source {
     inner: Box<dyn Read>,
