@@ -389,3 +389,41 @@ fn an_unknown_observation_type_is_counted_as_ignored() {
         )]
     );
 }
+
+/// A Helicone property names the endpoint (`--endpoint-from feature`) and breaks the cost down
+/// (`--by feature`); a row without it stays on `all` and counts under `(none)`. By hand:
+/// the `summarize` row (claude-sonnet-4-6, Anthropic's prompt_tokens without its 1,000 cache
+/// writes and 12,000 reads) is 210 × $3 + 1,000 × $3.75 + 12,000 × $0.30 + 240 × $15 per
+/// million = $0.01158; the `chat` row (gpt-5.6-luna, 3,000 prompt tokens of which 2,048 read)
+/// is 952 × $0.20 + 2,048 × $0.02 + 500 × $1.20 per million = $0.00083136.
+#[test]
+fn a_helicone_property_names_the_endpoint_and_breaks_the_cost_down() {
+    let path = repo("tests/fixtures/sources/helicone/requests.jsonl");
+    let v = json(&[
+        "audit",
+        path.to_str().unwrap(),
+        "--endpoint-from",
+        "feature",
+        "--by",
+        "feature",
+    ]);
+    let rows = v["audit"]["breakdowns"][0]["rows"].as_array().unwrap();
+    let cost = |name: &str| {
+        rows.iter()
+            .find(|r| r["value"] == name)
+            .unwrap_or_else(|| panic!("no {name}"))["cost_usd"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!((cost("summarize") - 0.01158).abs() < 1e-12);
+    assert!((cost("chat") - 0.000_831_36).abs() < 1e-12);
+    assert_eq!(rows.len(), 3);
+    let endpoints: Vec<&str> = v["strategies"]["recorded"]["by_endpoint"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert!(endpoints.contains(&"summarize") && endpoints.contains(&"chat"));
+    assert!(endpoints.contains(&"all"), "the row without the property");
+}
