@@ -65,7 +65,7 @@ REL_TOL = 1e-9
 
 
 def ensure_peers():
-    """Re-execute under benches/peers/.venv (created on first use) if duckdb or pyarrow is missing."""
+    """Re-execute under benches/peers/.venv (created on first use) without duckdb or pyarrow."""
     try:
         import duckdb  # noqa: F401
         import pyarrow  # noqa: F401
@@ -175,8 +175,8 @@ def run_child(cmd):
 
 
 def time_tokencast(binary, path, parquet, threads, runs, report_path):
-    # The Parquet file's format is named: tokencast 4afb649 does not detect Parquet when it
-    # plans to read a large file in pieces ("unrecognised trace format ... binary data").
+    # The Parquet file's format is named: tokencast (4afb649 to 84cf450) does not detect
+    # Parquet when it plans to read a large file in pieces ("unrecognised trace format").
     forced = ["--trace-format", "native-parquet"] if parquet else []
     cmd = [str(binary), "audit", str(path), *forced, "--threads", str(threads), "--format",
            "json", "-o", str(report_path)]
@@ -355,7 +355,13 @@ def main():
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement, best kept")
     parser.add_argument("--repo", type=Path, default=HERE.parent.parent,
                         help="tokencast repository root (default: two levels up)")
+    parser.add_argument("--make-parquet", nargs=2, type=Path, metavar=("CSV", "PARQUET"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.make_parquet:
+        ensure_peers()
+        make_parquet(*args.make_parquet)
+        return 0
     if args.runs < 1:
         parser.error("--runs must be at least 1")
 
@@ -370,7 +376,10 @@ def main():
     if not csv_path.exists():
         make_csv(binary, repo, csv_path)
     if not parquet_path.exists() or parquet_path.stat().st_mtime < csv_path.stat().st_mtime:
-        make_parquet(csv_path, parquet_path)
+        # In a child process: a vfork'd child's peak RSS starts at its parent's, so the
+        # conversion's gigabyte must not stay in this process's high-water mark.
+        subprocess.run([sys.executable, str(Path(__file__).resolve()), "--make-parquet",
+                        str(csv_path), str(parquet_path)], check=True)
 
     files = [("CSV", csv_path, False), ("Parquet", parquet_path, True)]
     results, problems, failures, reports = [], [], [], {}
@@ -443,7 +452,8 @@ def main():
         return 1
     compared = ", ".join(f"{k} --threads {t}" for k, t in reports)
     print("checks: requests, token sums, medians, sessions, per-day requests and the top "
-          f"{TOP_USERS} users agree with DuckDB, and tokencast's reports agree with each other (floats to 1e-9), for: "
+          f"{TOP_USERS} users agree with DuckDB, and tokencast's reports agree with each "
+          "other (floats to 1e-9), for: "
           f"{compared}.")
     return 1 if failures else 0
 

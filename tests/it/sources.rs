@@ -359,6 +359,15 @@ fn a_parquet_file_is_audited_by_row_groups() {
     .unwrap();
     w.write(&batch).unwrap();
     w.close().unwrap();
+    // Read by row groups (40,000 rows in groups of 7,000), detected without --trace-format.
+    let plan = tokencast::workload::trace::Pieces::plan(&pq, None)
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        plan,
+        tokencast::workload::trace::Pieces::Parquet(_)
+    ));
+    assert_eq!(plan.len(), 6);
     let from_csv = json(&["audit", csv.to_str().unwrap()]);
     let pieces = json(&["audit", pq.to_str().unwrap(), "--threads", "2"]);
     let one = json(&["audit", pq.to_str().unwrap(), "--threads", "1"]);

@@ -134,7 +134,10 @@ impl CsvChunks {
         file.read_until(b'\n', &mut first).map_err(io)?;
         let header_end = first.len() as u64;
         let first_text = String::from_utf8_lossy(&first).trim().to_string();
-        let format = format_of(&display, &first_text, format)?;
+        // A file no text format recognises is read as one stream, which says what it is.
+        let Ok(format) = format_of(&display, &first_text, format) else {
+            return Ok(None);
+        };
         if !matches!(
             format,
             TraceFormat::NativeCsv | TraceFormat::Azure | TraceFormat::BurstGpt
@@ -215,7 +218,7 @@ impl CsvChunks {
 
     /// The SHA-256 of the whole file (lowercase hex), read in one pass.
     pub fn sha256(&self) -> Result<String, TraceError> {
-        super::source::hash_file(&self.path, &self.display)
+        super::source::hash_file(&self.path).map_err(|e| TraceError::io(&self.display, e))
     }
 }
 

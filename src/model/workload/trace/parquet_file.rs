@@ -141,14 +141,15 @@ impl ParquetPieces {
             forced,
             None,
         )?;
-        if rows.names.contains(&"prefix_hashes") {
-            return Ok(None);
-        }
         let builder =
             ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| TraceError::Parquet {
                 path: display.clone(),
                 message: format!("not a readable Parquet file ({e})"),
             })?;
+        let names = builder.schema().fields();
+        if names.iter().any(|f| f.name() == "prefix_hashes") {
+            return Ok(None);
+        }
         let meta = builder.metadata();
         if meta.num_row_groups() < 2 {
             return Ok(None);
@@ -195,7 +196,7 @@ impl ParquetPieces {
 
     /// The SHA-256 of the whole file (lowercase hex), read in one pass.
     pub fn sha256(&self) -> Result<String, TraceError> {
-        super::source::hash_file(&self.path, &self.display)
+        super::source::hash_file(&self.path).map_err(|e| TraceError::io(&self.display, e))
     }
 }
 

@@ -82,19 +82,12 @@ impl Read for Hashed {
     }
 }
 
-/// The SHA-256 (lowercase hex) of the file `path` (named `display` in errors), read in one
-/// pass: for a file read in pieces, whose own readers do not hash it.
-pub(super) fn hash_file(
-    path: &std::path::Path,
-    display: &str,
-) -> Result<String, super::error::TraceError> {
-    let io = |e| super::error::TraceError::io(display, e);
+/// The SHA-256 (lowercase hex) of the file `path`, read in one pass: for a file read in
+/// pieces, whose own readers do not hash it.
+pub(super) fn hash_file(path: &std::path::Path) -> io::Result<String> {
     let hash = Hash::default();
-    let mut h = Hashed::new(
-        Box::new(std::fs::File::open(path).map_err(io)?),
-        hash.clone(),
-    );
-    io::copy(&mut h, &mut io::sink()).map_err(io)?;
+    let mut h = Hashed::new(Box::new(std::fs::File::open(path)?), hash.clone());
+    io::copy(&mut h, &mut io::sink())?;
     Ok(hash.hex())
 }
 
