@@ -6,13 +6,13 @@
 //! is opened (a wrong type is an error naming the type found and the types accepted), so the
 //! getters here only meet accepted types.
 
-use arrow_array::Array;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Decimal32Type, Decimal64Type, Decimal128Type, Float32Type, Float64Type, Int8Type, Int16Type,
     Int32Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
     TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
+use arrow_array::{Array, ArrayRef};
 use arrow_schema::{DataType, TimeUnit};
 
 use super::parse::{parse_count, parse_time_ms};
@@ -283,6 +283,23 @@ pub(super) fn boolean(col: &dyn Array, i: usize) -> Option<bool> {
     (!col.is_null(i)).then(|| col.as_boolean().value(i))
 }
 
+/// The values column and the range of row `i`'s items, when `col` is a list column.
+fn list_at(col: &dyn Array, i: usize) -> Option<(&ArrayRef, std::ops::Range<usize>)> {
+    match col.data_type() {
+        DataType::List(_) => {
+            let l = col.as_list::<i32>();
+            let o = l.value_offsets();
+            Some((l.values(), o[i] as usize..o[i + 1] as usize))
+        }
+        DataType::LargeList(_) => {
+            let l = col.as_list::<i64>();
+            let o = l.value_offsets();
+            Some((l.values(), o[i] as usize..o[i + 1] as usize))
+        }
+        _ => None,
+    }
+}
+
 /// Refill `out` with the block ids at row `i`.
 pub(super) fn hashes(
     col: &dyn Array,
@@ -294,29 +311,17 @@ pub(super) fn hashes(
     if col.is_null(i) {
         return Ok(());
     }
-    let (values, range) =
-        match col.data_type() {
-            DataType::List(_) => {
-                let l = col.as_list::<i32>();
-                let o = l.value_offsets();
-                (l.values(), o[i] as usize..o[i + 1] as usize)
+    let Some((values, range)) = list_at(col, i) else {
+        if let Some(s) = text(col, i, name)? {
+            for h in s.split_ascii_whitespace() {
+                out.push(
+                    h.parse::<u64>()
+                        .map_err(|_| format!("{name}: {h:?} is not a block id (whole number)"))?,
+                );
             }
-            DataType::LargeList(_) => {
-                let l = col.as_list::<i64>();
-                let o = l.value_offsets();
-                (l.values(), o[i] as usize..o[i + 1] as usize)
-            }
-            _ => {
-                if let Some(s) = text(col, i, name)? {
-                    for h in s.split_ascii_whitespace() {
-                        out.push(h.parse::<u64>().map_err(|_| {
-                            format!("{name}: {h:?} is not a block id (whole number)")
-                        })?);
-                    }
-                }
-                return Ok(());
-            }
-        };
+        }
+        return Ok(());
+    };
     for j in range {
         match count(values.as_ref(), j, name)? {
             Some(h) => out.push(h),
@@ -398,26 +403,14 @@ pub(super) fn texts(
     if col.is_null(i) {
         return Ok(());
     }
-    let (values, range) = match col.data_type() {
-        DataType::List(_) => {
-            let l = col.as_list::<i32>();
-            let o = l.value_offsets();
-            (l.values(), o[i] as usize..o[i + 1] as usize)
-        }
-        DataType::LargeList(_) => {
-            let l = col.as_list::<i64>();
-            let o = l.value_offsets();
-            (l.values(), o[i] as usize..o[i + 1] as usize)
-        }
-        _ => {
-            let Some(s) = text(col, i, name)? else {
-                return Ok(());
-            };
-            let list: Vec<String> = serde_json::from_str(s)
-                .map_err(|_| format!("{name}: expected a JSON list of strings, got {s:?}"))?;
-            list.iter().for_each(|t| each(t));
+    let Some((values, range)) = list_at(col, i) else {
+        let Some(s) = text(col, i, name)? else {
             return Ok(());
-        }
+        };
+        let list: Vec<String> = serde_json::from_str(s)
+            .map_err(|_| format!("{name}: expected a JSON list of strings, got {s:?}"))?;
+        list.iter().for_each(|t| each(t));
+        return Ok(());
     };
     for j in range {
         if let Some(t) = text(values.as_ref(), j, name)? {

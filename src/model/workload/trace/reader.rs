@@ -674,16 +674,24 @@ pub(super) fn read_documents(path: &Path) -> Result<Vec<(String, String)>, Trace
 
 /// `file`'s bytes decompressed when they are gzip or zstd (recognised by magic bytes), as they
 /// are otherwise.
-fn decompress(name: &str, file: Hashed) -> Result<Box<dyn Read>, TraceError> {
-    let mut buffered = BufReader::with_capacity(1 << 16, file);
-    let head = buffered.fill_buf().map_err(|e| TraceError::io(name, e))?;
-    if head.starts_with(&GZIP_MAGIC) {
-        Ok(Box::new(flate2::bufread::MultiGzDecoder::new(buffered)))
-    } else if head.starts_with(&ZSTD_MAGIC) {
+fn decompress(name: &str, mut file: Hashed) -> Result<Box<dyn Read>, TraceError> {
+    // The magic bytes are peeked into a small buffer put back in front: a plain file is then
+    // read straight through, with no buffer of its own before the text reader's.
+    let mut magic = vec![0u8; ZSTD_MAGIC.len()];
+    let got = read_full(&mut file, &mut magic).map_err(|e| TraceError::io(name, e))?;
+    magic.truncate(got);
+    let compressed = magic.starts_with(&GZIP_MAGIC) || magic.starts_with(&ZSTD_MAGIC);
+    let is_zstd = magic.starts_with(&ZSTD_MAGIC);
+    let bytes = std::io::Cursor::new(magic).chain(file);
+    if !compressed {
+        return Ok(Box::new(bytes));
+    }
+    let buffered = BufReader::with_capacity(1 << 16, bytes);
+    if is_zstd {
         let decoder = zstd::stream::read::Decoder::with_buffer(buffered)
             .map_err(|e| TraceError::io(name, e))?;
         Ok(Box::new(decoder))
     } else {
-        Ok(Box::new(buffered))
+        Ok(Box::new(flate2::bufread::MultiGzDecoder::new(buffered)))
     }
 }
