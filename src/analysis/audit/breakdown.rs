@@ -220,7 +220,7 @@ fn breakdown(
     total_cost: f64,
 ) -> KeyBreakdown {
     let mut rows: Vec<(String, Sums)> = values.into_iter().collect();
-    rows.sort_by(|a, b| b.1.cost.total_cmp(&a.1.cost).then(a.0.cmp(&b.0)));
+    rows.sort_by(|a, b| b.1.cost.total_cmp(&a.1.cost).then_with(|| a.0.cmp(&b.0)));
     if rows.len() > MAX_VALUES {
         let tail = rows.split_off(MAX_VALUES - 1);
         let n = tail.len();
