@@ -25,11 +25,16 @@ mod breakdown;
 mod findings;
 mod focus;
 mod recorded;
+mod strmap;
 mod summary;
 mod tally;
 
 pub use breakdown::ByKey;
 pub use focus::FocusRow;
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::analysis::audit::breakdown::Breakdowns;
 use crate::analysis::audit::tally::Tally;
@@ -38,7 +43,6 @@ use crate::foundations::pricing::Catalog;
 use crate::model::workload::trace::{
     CostReport, Pieces, TraceError, TraceFormat, TraceReader, TraceRecord, TraceRunError,
 };
-use rayon::prelude::*;
 
 /// Audit settings.
 #[derive(Debug, Clone, Default)]
@@ -118,7 +122,7 @@ pub fn audit_pieces(
         _ => return Ok(None),
     };
     let format = plan.format();
-    let piece = |i: usize| -> Result<(Tally, Vec<(String, u64)>), TraceRunError> {
+    let piece = |i: usize| -> PieceTally {
         let mut tally = Tally::new(
             format.block_tokens(),
             Breakdowns::new(&opts.by),
@@ -134,27 +138,64 @@ pub fn audit_pieces(
         read_rows(&mut reader, &mut tally, catalog, opts)?;
         Ok((tally, reader.ignored()))
     };
-    let (sha256, tallies) = rayon::join(
-        || plan.sha256(),
-        || {
-            (0..plan.len())
-                .into_par_iter()
-                .map(piece)
-                .collect::<Vec<Result<_, TraceRunError>>>()
-        },
-    );
-    let mut pieces = tallies.into_iter();
-    let (mut tally, mut ignored) = pieces.next().expect("a plan has pieces")?;
-    for t in pieces {
-        let (t, more) = t?;
-        tally.merge(t);
-        for (reason, n) in more {
-            match ignored.iter_mut().find(|(r, _)| *r == reason) {
-                Some((_, total)) => *total += n,
-                None => ignored.push((reason, n)),
+    // Pieces are handed out in file order and merged in file order as soon as they and every
+    // earlier piece are read, by a thread that finished one of them, so merging overlaps the
+    // reading of later pieces. Whatever the schedule, the merges are made in the file's order:
+    // the result is the same for any number of threads.
+    let next_piece = AtomicUsize::new(0);
+    let waiting = Mutex::new(BTreeMap::new());
+    let merged = Mutex::new(Merge::default());
+    let drain = || {
+        // Whoever holds the merge drains what follows it; a piece left behind by a thread that
+        // found the merge busy is taken by the next drain (at the latest the one below).
+        while let Ok(mut m) = merged.try_lock() {
+            let mut took = false;
+            loop {
+                let next = m.next;
+                let Some(done) = lock(&waiting).remove(&next) else {
+                    break;
+                };
+                m.take(done);
+                took = true;
+            }
+            if !took {
+                break;
             }
         }
+    };
+    let (sha256, ()) = rayon::join(
+        || plan.sha256(),
+        || {
+            rayon::scope(|s| {
+                for _ in 0..rayon::current_num_threads().min(plan.len()) {
+                    s.spawn(|_| {
+                        loop {
+                            let i = next_piece.fetch_add(1, Ordering::Relaxed);
+                            if i >= plan.len() {
+                                break;
+                            }
+                            let done = piece(i);
+                            lock(&waiting).insert(i, done);
+                            drain();
+                        }
+                    });
+                }
+            })
+        },
+    );
+    drain();
+    let Merge {
+        tally,
+        ignored,
+        error,
+        ..
+    } = merged.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Some(e) = error {
+        return Err(e);
     }
+    let Some(mut tally) = tally else {
+        unreachable!("every piece of a plan is merged or an error stops the merge");
+    };
     let path = plan.path().to_string();
     if tally.rows == 0 {
         return Err(TraceRunError::Empty(path));
@@ -163,6 +204,53 @@ pub fn audit_pieces(
         apply_costs(&mut tally, costs);
     }
     finish(tally, format, path, sha256?, ignored, catalog, opts).map(Some)
+}
+
+/// A piece's tally and its items left out by reason, or the error that stopped it.
+type PieceTally = Result<(Tally, Vec<(String, u64)>), TraceRunError>;
+
+/// The tallies of a file's pieces merged in file order (see [`audit_pieces`]).
+#[derive(Default)]
+struct Merge {
+    /// The pieces before `next`, merged.
+    tally: Option<Tally>,
+    /// Their items left out, by reason.
+    ignored: Vec<(String, u64)>,
+    /// The piece to merge next.
+    next: usize,
+    /// The first error in file order: no piece after it is merged.
+    error: Option<TraceRunError>,
+}
+
+impl Merge {
+    /// Merge piece `self.next`.
+    fn take(&mut self, done: PieceTally) {
+        self.next += 1;
+        if self.error.is_some() {
+            return;
+        }
+        match done {
+            Err(e) => self.error = Some(e),
+            Ok((t, more)) => {
+                match &mut self.tally {
+                    None => self.tally = Some(t),
+                    Some(tally) => tally.merge(t),
+                }
+                for (reason, n) in more {
+                    match self.ignored.iter_mut().find(|(r, _)| *r == reason) {
+                        Some((_, total)) => *total += n,
+                        None => self.ignored.push((reason, n)),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The data behind `m`, even if a thread panicked holding it (the panic is re-raised by the
+/// scope that ran it).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Read every row of `reader` into `tally`: a bad row stops the audit, or is counted with

@@ -174,7 +174,7 @@ fn directory_errors_name_the_file() {
 /// few thousand users and sessions; `bad` rows get an output count that is not a number.
 fn big_trace(rows: usize, bad: &[usize]) -> String {
     let mut t = String::from(
-        "timestamp,input_tokens,output_tokens,session_id,endpoint,user_id,model,cache_read_tokens\n",
+        "timestamp,input_tokens,output_tokens,session_id,endpoint,user_id,model,cache_read_tokens,intent\n",
     );
     let eps = ["chat", "search", "summarize"];
     let models = ["claude-sonnet-4-6", "gpt-4o-mini"];
@@ -184,16 +184,24 @@ fn big_trace(rows: usize, bad: &[usize]) -> String {
         } else {
             (100 + i % 900).to_string()
         };
+        // Most sessions are 5 consecutive rows; one row in 1,000 belongs to one of 7 sessions
+        // that run through the whole file, so that pieces far apart share them.
+        let session = if i % 1_000 == 999 {
+            format!("all{}", i % 7)
+        } else {
+            format!("s{}", i / 5)
+        };
         t.push_str(&format!(
-            "{},{},{},s{},{},u{},{},{}\n",
+            "{},{},{},{},{},u{},{},{},q{}\n",
             1_767_225_600_000u64 + i as u64 * 2_000,
             2_000 + (i * 7919) % 6_000,
             out,
-            i / 5,
+            session,
             eps[i % 3],
             (i * 31) % 3_000,
             models[(i / 3) % 2],
             (i % 4) * 250,
+            (i * 13) % 5_000,
         ));
     }
     t
@@ -210,6 +218,7 @@ fn assert_same_audit(a: &serde_json::Value, b: &serde_json::Value) {
         "median_input_tokens",
         "median_output_tokens",
         "mean_input_tokens",
+        "intent_repeat_ratio",
         "skipped_rows",
         "skipped_lines",
         "endpoints_pareto",
@@ -282,6 +291,10 @@ fn a_large_csv_is_audited_in_pieces_as_read_whole() {
         piecewise["audit"]["skipped_lines"],
         serde_json::json!([5, 300_003, 500_002])
     );
+    // Intents repeat across pieces, and are questions of one endpoint: row i asks
+    // (i % 3, (13 i) % 5,000), which is i % 15,000 in disguise: 15,000 distinct.
+    let repeat = piecewise["audit"]["intent_repeat_ratio"].as_f64().unwrap();
+    assert!((repeat - (1.0 - 15_000.0 / (rows - bad.len()) as f64)).abs() < 1e-12);
     // Sessions span pieces: 5 rows each, one count per id.
     assert_eq!(
         piecewise["strategies"]["recorded"]["sessions"]["mean"],
@@ -320,7 +333,7 @@ fn a_parquet_file_is_audited_by_row_groups() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("t.csv");
     std::fs::write(&csv, &text).unwrap();
-    let mut cols: Vec<Vec<String>> = vec![Vec::new(); 8];
+    let mut cols: Vec<Vec<String>> = vec![Vec::new(); 9];
     for line in text.lines().skip(1) {
         for (c, v) in line.split(',').enumerate() {
             cols[c].push(v.to_string());
@@ -345,6 +358,7 @@ fn a_parquet_file_is_audited_by_row_groups() {
         string(5),
         string(6),
         int(7),
+        string(8),
     ];
     let batch = RecordBatch::try_from_iter(names.iter().copied().zip(arrays)).unwrap();
     let pq = dir.path().join("t.parquet");

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::analysis::audit::findings::findings;
+use crate::analysis::audit::strmap::StrMap;
 use crate::analysis::audit::tally::Tally;
 use crate::analysis::report::{
     self, AuditSection, IgnoredItems, ParetoRow, Report, StrategyResult, Subject,
@@ -22,7 +23,7 @@ use crate::simulation::pipeline::ModelTable;
 /// The report of an audited trace (at least one row): `format` names the trace format,
 /// `path` and `sha256` the file, `ignored` the items left out without usage, by reason.
 pub(super) fn report(
-    tally: Tally,
+    mut tally: Tally,
     format: &str,
     path: String,
     sha256: String,
@@ -40,10 +41,61 @@ pub(super) fn report(
     if let Some(what) = overflow {
         return Err(TraceRunError::Overflow { path, what });
     }
-    let horizon_days = tally.ledger.days();
     let users = tally.user_cost.len() as u64;
     let prefix_reuse_ratio = tally.prefix_reuse_ratio();
     let intent_repeat_ratio = tally.intent_repeat_ratio();
+    let top_users = top_users(&tally.user_cost);
+    // The sets of sessions, users and prefix blocks can hold millions of strings: freed on a
+    // thread of their own, which neither the report nor the caller waits for (if no thread can
+    // be started, the failed spawn drops them here).
+    let sets = tally.take_sets();
+    let _ = std::thread::Builder::new()
+        .name("tokencast-free".into())
+        .spawn(move || drop(sets));
+    report_of(
+        tally,
+        format,
+        path,
+        sha256,
+        ignored,
+        catalog,
+        SetFigures {
+            users,
+            prefix_reuse_ratio,
+            intent_repeat_ratio,
+            top_users,
+        },
+    )
+}
+
+/// What the report takes from a tally's sets before they are freed.
+struct SetFigures {
+    /// Distinct users.
+    users: u64,
+    prefix_reuse_ratio: Option<f64>,
+    intent_repeat_ratio: Option<f64>,
+    /// The costliest users, `(id, cost, requests)`.
+    top_users: Vec<(String, f64, u64)>,
+}
+
+/// [`report`] of a tally without its sets, their figures (users, prefix reuse and intent
+/// repeat ratios, the costliest users) already taken.
+fn report_of(
+    tally: Tally,
+    format: &str,
+    path: String,
+    sha256: String,
+    ignored: Vec<(String, u64)>,
+    catalog: &Catalog,
+    sets: SetFigures,
+) -> Result<Report, TraceRunError> {
+    let SetFigures {
+        users,
+        prefix_reuse_ratio,
+        intent_repeat_ratio,
+        top_users,
+    } = sets;
+    let horizon_days = tally.ledger.days();
     let recorded_cost = tally.recorded.section(&tally.models.ids);
     let breakdowns = tally.breakdowns;
     let outcome = recorded_outcome(tally.models, tally.ledger, tally.endpoints.len());
@@ -103,7 +155,7 @@ pub(super) fn report(
         prefix_reuse_ratio,
         intent_repeat_ratio,
         endpoints_pareto,
-        top_users: pareto(&top_users(tally.user_cost.into_iter()), total),
+        top_users: pareto(&top_users, total),
         users,
         endpoints_for_80_percent,
         findings: Vec::new(),
@@ -178,20 +230,21 @@ fn endpoints_by_cost(rec: &StrategyResult) -> Vec<(String, f64, u64)> {
 }
 
 /// The 20 most expensive users as `(id, cost, requests)`, most expensive first (ties by id).
-fn top_users(users: impl Iterator<Item = (String, (f64, u64))>) -> Vec<(String, f64, u64)> {
+fn top_users(users: &StrMap<(f64, u64)>) -> Vec<(String, f64, u64)> {
     const TOP: usize = 20;
     // Ids are distinct, so the order is total: selecting the first 20 and sorting them gives
-    // what sorting every user would, without sorting a million of them.
-    let order = |a: &(String, f64, u64), b: &(String, f64, u64)| {
-        b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0))
-    };
-    let mut us: Vec<(String, f64, u64)> = users.map(|(u, (c, r))| (u, c, r)).collect();
+    // what sorting every user would, without sorting (or copying) a million of them.
+    let order =
+        |a: &(&str, f64, u64), b: &(&str, f64, u64)| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0));
+    let mut us: Vec<(&str, f64, u64)> = users.iter().map(|(u, (c, r))| (u, *c, *r)).collect();
     if us.len() > TOP {
         us.select_nth_unstable_by(TOP - 1, order);
         us.truncate(TOP);
     }
     us.sort_by(order);
-    us
+    us.into_iter()
+        .map(|(u, c, r)| (u.to_string(), c, r))
+        .collect()
 }
 
 /// Rows of a Pareto table: each item's share of `total` and the running sum of shares.

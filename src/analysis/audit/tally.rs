@@ -15,6 +15,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::bill::bill;
 use super::breakdown::Breakdowns;
 use super::recorded::RecordedCosts;
+use super::strmap::StrMap;
 use crate::foundations::ledger::{Ledger, LineKey, tally};
 use crate::foundations::pricing::{Bucket, Catalog, ModelPrice, PriceTier, ServiceTier, Ttl};
 use crate::model::workload::trace::{self, TraceRecord, TraceRunError};
@@ -33,7 +34,7 @@ pub(super) struct Tally {
     /// Long-context threshold of each model (`u64::MAX` when it has none).
     thresholds: HashMap<u16, u64>,
     /// Cost and requests per user id.
-    pub(super) user_cost: HashMap<String, (f64, u64)>,
+    pub(super) user_cost: StrMap<(f64, u64)>,
     /// Rows per prompt length.
     pub(super) input_counts: HashMap<u64, u64>,
     /// Rows per output length.
@@ -43,12 +44,13 @@ pub(super) struct Tally {
     reuse_tokens: u64,
     /// Prompt tokens of rows with prefix hashes.
     hashed_tokens: u64,
-    /// Distinct (endpoint, intent) pairs.
-    intents: HashSet<(u16, String)>,
+    /// Distinct intents of each endpoint, by endpoint index (a set per endpoint, so that a
+    /// row's intent is looked up without copying it).
+    intents: Vec<HashSet<String>>,
     /// Rows with an intent.
     intent_rows: u64,
     /// Sessions seen, with the endpoint whose session count they were added to.
-    sessions: HashMap<String, u16>,
+    sessions: StrMap<u16>,
     /// Day 0, set by the first row.
     pub(super) day0_ms: Option<i64>,
     /// Prices of each model, by index.
@@ -109,15 +111,15 @@ impl Tally {
             ledger: Ledger::new(1, 0),
             lines: HashMap::default(),
             thresholds: HashMap::default(),
-            user_cost: HashMap::default(),
+            user_cost: StrMap::default(),
             input_counts: HashMap::default(),
             output_counts: HashMap::default(),
             seen_blocks: HashSet::default(),
             reuse_tokens: 0,
             hashed_tokens: 0,
-            intents: HashSet::default(),
+            intents: Vec::new(),
             intent_rows: 0,
-            sessions: HashMap::default(),
+            sessions: StrMap::default(),
             day0_ms,
             prices: Vec::new(),
             last_model: None,
@@ -379,14 +381,12 @@ impl Tally {
     #[inline]
     fn count_user(&mut self, r: &TraceRecord, cost: f64) {
         if let Some(u) = &r.user_id {
-            match self.user_cost.get_mut(u.as_str()) {
+            match self.user_cost.get_mut(u) {
                 Some(e) => {
                     e.0 += cost;
                     e.1 += r.requests;
                 }
-                None => {
-                    self.user_cost.insert(u.clone(), (cost, r.requests));
-                }
+                None => self.user_cost.insert_new(u, (cost, r.requests)),
             }
         }
     }
@@ -396,8 +396,8 @@ impl Tally {
     fn count_session(&mut self, r: &TraceRecord, ep: u16) {
         match &r.session_id {
             Some(s) => {
-                if !self.sessions.contains_key(s.as_str()) {
-                    self.sessions.insert(s.clone(), ep);
+                if !self.sessions.contains(s) {
+                    self.sessions.insert_new(s, ep);
                     self.ledger.sessions[ep as usize] += 1;
                 }
             }
@@ -434,8 +434,12 @@ impl Tally {
         if let Some(i) = &r.intent {
             // Intents are questions of one endpoint: the same id elsewhere is another question.
             self.intent_rows += 1;
-            if !self.intents.contains(&(ep, i.clone())) {
-                self.intents.insert((ep, i.clone()));
+            let ep = ep as usize;
+            if self.intents.len() <= ep {
+                self.intents.resize_with(ep + 1, HashSet::default);
+            }
+            if !self.intents[ep].contains(i.as_str()) {
+                self.intents[ep].insert(i.clone());
             }
         }
     }
@@ -485,30 +489,34 @@ impl Tally {
         }
         // A session the earlier rows saw was counted again by the later tally.
         let mut sessions = later.ledger.sessions.clone();
-        for (s, ep) in later.sessions {
-            match self.sessions.entry(s) {
-                std::collections::hash_map::Entry::Occupied(_) => sessions[ep as usize] -= 1,
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(endpoints[ep as usize]);
-                }
-            }
-        }
+        self.sessions.merge(
+            later.sessions,
+            |_, ep| sessions[ep as usize] -= 1,
+            |ep| endpoints[ep as usize],
+        );
         for (ep, n) in sessions.into_iter().enumerate() {
             self.ledger.sessions[endpoints[ep] as usize] += n;
         }
-        for (u, (cost, requests)) in later.user_cost {
-            let e = self.user_cost.entry(u).or_insert((0.0, 0));
-            e.0 += cost;
-            e.1 += requests;
-        }
+        self.user_cost.merge(
+            later.user_cost,
+            |e, (cost, requests)| {
+                e.0 += cost;
+                e.1 += requests;
+            },
+            |e| e,
+        );
         for (v, n) in later.input_counts {
             *self.input_counts.entry(v).or_default() += n;
         }
         for (v, n) in later.output_counts {
             *self.output_counts.entry(v).or_default() += n;
         }
-        for (ep, i) in later.intents {
-            self.intents.insert((endpoints[ep as usize], i));
+        for (ep, set) in later.intents.into_iter().enumerate() {
+            let mine = endpoints[ep] as usize;
+            if self.intents.len() <= mine {
+                self.intents.resize_with(mine + 1, HashSet::default);
+            }
+            self.intents[mine].extend(set);
         }
         self.intent_rows += later.intent_rows;
         self.recorded.merge(later.recorded, &models);
@@ -533,6 +541,18 @@ impl Tally {
         }
     }
 
+    /// The sets only reading needs, taken out so that they can be freed apart from the rest:
+    /// sessions, users' costs, prefix blocks and intents (take the figures of
+    /// [`Tally::prefix_reuse_ratio`], [`Tally::intent_repeat_ratio`] and the users first).
+    pub(super) fn take_sets(&mut self) -> impl Send + 'static {
+        (
+            std::mem::take(&mut self.sessions),
+            std::mem::take(&mut self.user_cost),
+            std::mem::take(&mut self.seen_blocks),
+            std::mem::take(&mut self.intents),
+        )
+    }
+
     /// Share of hashed prompt tokens that repeat an earlier prefix (`None` without hashes).
     pub(super) fn prefix_reuse_ratio(&self) -> Option<f64> {
         (self.hashed_tokens > 0).then(|| self.reuse_tokens as f64 / self.hashed_tokens as f64)
@@ -540,7 +560,8 @@ impl Tally {
 
     /// Share of rows with an intent that repeat an earlier one (`None` without intents).
     pub(super) fn intent_repeat_ratio(&self) -> Option<f64> {
-        (self.intent_rows > 0).then(|| 1.0 - self.intents.len() as f64 / self.intent_rows as f64)
+        let distinct: usize = self.intents.iter().map(HashSet::len).sum();
+        (self.intent_rows > 0).then(|| 1.0 - distinct as f64 / self.intent_rows as f64)
     }
 }
 
