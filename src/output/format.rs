@@ -167,6 +167,36 @@ impl Table {
         out
     }
 
+    /// An HTML `<table>`, every cell escaped; left-aligned columns other than the first get
+    /// the page's `text` class.
+    pub fn html(&self) -> String {
+        let esc = |s: &str| {
+            s.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+                .replace('\'', "&#39;")
+        };
+        let class = |i: usize| match (i, self.align.get(i)) {
+            (1.., Some(Align::Left)) => " class=\"text\"",
+            _ => "",
+        };
+        let mut out = String::from("<table>\n<tr>");
+        for (i, h) in self.headers.iter().enumerate() {
+            out.push_str(&format!("<th{}>{}</th>", class(i), esc(h)));
+        }
+        out.push_str("</tr>\n");
+        for r in &self.rows {
+            out.push_str("<tr>");
+            for (i, c) in r.iter().enumerate() {
+                out.push_str(&format!("<td{}>{}</td>", class(i), esc(c)));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</table>\n");
+        out
+    }
+
     /// GitHub-flavoured markdown.
     pub fn markdown(&self) -> String {
         let esc = |c: &str| c.replace('|', "\\|");
@@ -228,6 +258,14 @@ mod tests {
         assert_eq!(
             t.markdown(),
             "| name | cost |\n| --- | ---: |\n| a | $1.00 |\n| long\\|name | $100.00 |\n"
+        );
+        let mut t = Table::new(&["name", "why", "cost"]);
+        t.align[1] = Align::Left;
+        t.row(vec!["<a>".into(), "x & y".into(), "$1.00".into()]);
+        assert_eq!(
+            t.html(),
+            "<table>\n<tr><th>name</th><th class=\"text\">why</th><th>cost</th></tr>\n\
+             <tr><td>&lt;a&gt;</td><td class=\"text\">x &amp; y</td><td>$1.00</td></tr>\n</table>\n"
         );
     }
 }

@@ -393,6 +393,61 @@ fn plot_draws_an_audit_report() {
     assert!(page.contains("<h2>Audit</h2>"));
 }
 
+/// The page of an audit of a source that records costs shows what the markdown does: the
+/// costliest users, recorded cost against the provider's price per model, the `--by` tables
+/// and the items left out.
+#[test]
+fn an_audit_page_shows_recorded_costs_and_breakdowns() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    bin()
+        .arg("audit")
+        .arg(repo("tests/fixtures/sources/litellm/spend-logs.csv"))
+        .args(["--by", "team_id", "--format", "json", "-o"])
+        .arg(d.join("audit.json"))
+        .assert()
+        .success();
+    bin()
+        .arg("plot")
+        .arg(d.join("audit.json"))
+        .arg("--html")
+        .arg(d.join("audit.html"))
+        .assert()
+        .success();
+    let page = std::fs::read_to_string(d.join("audit.html")).unwrap();
+    check_page(&page);
+    for want in [
+        "<h3>Users by cost (the 20 costliest)</h3>",
+        "<td>cust-9</td><td>$0.02325</td>",
+        "<h3>Recorded cost against the provider's price</h3>",
+        "<th class=\"text\">likely cause</th>",
+        "<td>claude-sonnet-4-6</td>",
+        "<h3>Cost by team_id</h3>",
+        "<td>team-42</td><td>2</td><td>18,210</td><td>340</td><td>$0.03483</td><td>91.0%</td>",
+        "<td>(none)</td>",
+    ] {
+        assert!(page.contains(want), "{want} missing from the page");
+    }
+
+    // Spans without usage are left out and the page says how many.
+    bin()
+        .arg("audit")
+        .arg(repo("tests/fixtures/sources/otlp/traces.jsonl"))
+        .args(["--format", "json", "-o"])
+        .arg(d.join("otlp.json"))
+        .assert()
+        .success();
+    bin()
+        .arg("plot")
+        .arg(d.join("otlp.json"))
+        .arg("--html")
+        .arg(d.join("otlp.html"))
+        .assert()
+        .success();
+    let page = std::fs::read_to_string(d.join("otlp.html")).unwrap();
+    assert!(page.contains("<p>Left out, without usage: "), "{page}");
+}
+
 #[test]
 fn plot_rejects_what_is_not_a_report() {
     let dir = tempfile::tempdir().unwrap();

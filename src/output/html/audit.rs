@@ -1,11 +1,15 @@
-//! The audit section of a page made from recorded usage: what was read, the findings with the
-//! lever to try, and endpoints by cost.
+//! The audit section of a page made from recorded usage: what was read (and left out), the
+//! findings with the lever to try, endpoints and users by cost, recorded costs against the
+//! provider's prices, and the `--by` breakdowns: what the markdown report shows.
 
 use std::fmt::Write;
 
 use super::markup::escape;
 use crate::analysis::report::Report;
-use crate::output::format::{count, length, pct, usd};
+use crate::output::format::{Align, count, length, pct, usd};
+use crate::output::table::{
+    breakdown_table, pareto_table, recorded_cost_notes, recorded_cost_table, signed_usd,
+};
 
 /// The audit section, when the report is an audit.
 pub(super) fn audit(h: &mut String, report: &Report) {
@@ -25,6 +29,14 @@ pub(super) fn audit(h: &mut String, report: &Report) {
         pct(a.input_cost_share),
         pct(a.output_cost_share)
     );
+    if !a.ignored.is_empty() {
+        let items: Vec<String> = a
+            .ignored
+            .iter()
+            .map(|i| format!("{} {}", count(i.count as f64), escape(&i.reason)))
+            .collect();
+        let _ = writeln!(h, "<p>Left out, without usage: {}.</p>", items.join("; "));
+    }
     if !a.findings.is_empty() {
         let _ = writeln!(
             h,
@@ -58,5 +70,62 @@ pub(super) fn audit(h: &mut String, report: &Report) {
             );
         }
         let _ = writeln!(h, "</table>");
+    }
+    if !a.top_users.is_empty() {
+        let _ = writeln!(h, "<h3>Users by cost (the 20 costliest)</h3>");
+        h.push_str(&pareto_table("user", &a.top_users).html());
+    }
+    if let Some(rc) = &a.recorded_cost {
+        let _ = writeln!(h, "<h3>Recorded cost against the provider's price</h3>");
+        let _ = writeln!(
+            h,
+            "<p>{}</p>",
+            escape(&match &rc.cost_report {
+                Some(report) => format!(
+                    "Cost report {report}: recorded {}, provider's price of the usage {}, \
+                     difference {}.",
+                    usd(rc.recorded_usd),
+                    usd(rc.priced_usd),
+                    signed_usd(rc.difference_usd)
+                ),
+                None => format!(
+                    "{} rows record a cost ({} do not): recorded {}, provider's price {}, \
+                     difference {}.",
+                    count(rc.rows as f64),
+                    count(rc.rows_without_cost as f64),
+                    usd(rc.recorded_usd),
+                    usd(rc.priced_usd),
+                    signed_usd(rc.difference_usd)
+                ),
+            })
+        );
+        let mut t = recorded_cost_table(rc);
+        // The likely cause is a sentence.
+        if let Some(last) = t.align.last_mut() {
+            *last = Align::Left;
+        }
+        h.push_str(&t.html());
+        let notes = recorded_cost_notes(rc);
+        if !notes.is_empty() {
+            let _ = writeln!(h, "<ul>");
+            for n in &notes {
+                let _ = writeln!(h, "<li>{}</li>", escape(n));
+            }
+            let _ = writeln!(h, "</ul>");
+        }
+    }
+    for b in &a.breakdowns {
+        let _ = writeln!(
+            h,
+            "<h3>Cost by {}</h3>{}",
+            escape(&b.by),
+            if b.overlapping {
+                "\n<p>A row with several values counts under each: shares add up to more than \
+                 100%.</p>"
+            } else {
+                ""
+            }
+        );
+        h.push_str(&breakdown_table(b).html());
     }
 }
