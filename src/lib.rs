@@ -64,7 +64,7 @@ pub mod model;
 pub mod output;
 pub mod simulation;
 
-pub use analysis::{audit, diff, economics, fit, forecast, replay, report};
+pub use analysis::{audit, decision, diff, economics, fit, forecast, replay, report};
 pub use foundations::{calendar, dist, ledger, pricing, rng, time};
 pub use model::{scenario, strategy, uncertain, workload};
 pub use output::plot;

@@ -55,7 +55,7 @@ mod gate;
 mod input;
 mod reports;
 mod sides;
-mod stats;
+pub(crate) mod stats;
 mod strategy;
 
 use std::path::PathBuf;

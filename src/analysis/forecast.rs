@@ -10,8 +10,9 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use crate::analysis::decision::{self, Objective};
 use crate::analysis::economics::break_even;
-use crate::analysis::report::{self, Report, ScaleCurve, ScalePoint, ScaleStrategy};
+use crate::analysis::report::{self, PrecisionInfo, Report, ScaleCurve, ScalePoint, ScaleStrategy};
 use crate::foundations::limits;
 use crate::foundations::pricing::PricingGap;
 use crate::model::scenario::{self, Scenario};
@@ -34,7 +35,26 @@ pub struct ForecastOptions {
     pub cancel: Option<Arc<AtomicBool>>,
     /// Called once per finished run (from worker threads).
     pub progress: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// What the recommendation ranks strategies by.
+    pub objective: Objective,
+    /// Run until this precision instead of `runs` runs (`runs` is then where to start).
+    pub precision: Option<Precision>,
 }
+
+/// How precise a forecast must be: see [`forecast`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Precision {
+    /// Relative 95% half-width of every strategy's mean and P95 cost (0.01: 1%).
+    pub relative: f64,
+    /// Absolute 95% half-width of every strategy's budget probability (0.02: ±2 points).
+    pub budget_points: f64,
+    /// Runs at most.
+    pub max_runs: u32,
+}
+
+/// Runs a `--precision` forecast starts with: enough for the Maritz–Jarrett error of a P95
+/// (which needs the 95th percentile below the largest run) to mean something.
+pub const PRECISION_FIRST_RUNS: u32 = 20;
 
 impl ForecastOptions {
     /// `runs` runs, nothing else.
@@ -83,6 +103,14 @@ pub enum ForecastError {
         /// Which point and why.
         message: String,
     },
+    /// The objective cannot rank this scenario's strategies (margin without revenue).
+    #[error("{path}: {message}")]
+    Objective {
+        /// Scenario path.
+        path: String,
+        /// Why.
+        message: String,
+    },
     /// A model has no price for a bucket the runs used.
     #[error(transparent)]
     Pricing(#[from] PricingGap),
@@ -106,11 +134,57 @@ pub enum ForecastError {
 /// Simulate every strategy of `scenario` over `opts.runs` runs on rayon's current pool and
 /// build the priced report: what `tokencast run` prints. With `opts.scale`, the scale curve is
 /// simulated too ([`scale_curve`]).
+///
+/// With [`ForecastOptions::precision`], runs are added in batches until every strategy's mean
+/// and P95 are known to the relative precision asked for and its budget probability to the
+/// points asked for (95% half-widths from the Monte Carlo errors), or the run cap is reached:
+/// from [`PRECISION_FIRST_RUNS`], each batch sized from the worst figure's error (which shrinks
+/// as 1/√runs), at least a quarter more, in tens. Runs `0..n` are the same whatever the
+/// batches, so the report is the report of `--runs n` for the n reached: deterministic for a
+/// seed, whatever the threads.
 pub fn forecast(scenario: &Scenario, opts: &ForecastOptions) -> Result<Report, ForecastError> {
-    let outcome = simulate_opts(scenario, opts.runs, opts)?;
     let mut subject = report::Subject::of_scenario(scenario);
     subject.budget_usd_per_month = opts.budget_usd_per_month;
-    let mut report = report::build_for(&subject, &outcome, opts.runs)?;
+    let mut report = match opts.precision {
+        None => {
+            let outcome = simulate_opts(scenario, opts.runs, opts)?;
+            report::build_for(&subject, &outcome, opts.runs)?
+        }
+        Some(p) => {
+            let mut n = PRECISION_FIRST_RUNS.min(p.max_runs).max(1);
+            let mut outcome = simulate_range(scenario, 0..n, opts)?;
+            loop {
+                let mut report = report::build_for(&subject, &outcome, n)?;
+                let (worst, what) = decision::precision(&report, p.relative, p.budget_points);
+                if worst <= 1.0 || n >= p.max_runs {
+                    report.precision = Some(PrecisionInfo {
+                        target: p.relative,
+                        budget_target: p.budget_points,
+                        reached: worst <= 1.0,
+                        max_runs: p.max_runs,
+                        worst: what,
+                    });
+                    break report;
+                }
+                let wanted = (f64::from(n) * worst * worst * 1.1).min(f64::from(p.max_runs));
+                let next = (wanted.ceil() as u32)
+                    .max(n + n.div_ceil(4))
+                    .div_ceil(10)
+                    .saturating_mul(10)
+                    .min(p.max_runs);
+                outcome.append(simulate_range(scenario, n..next, opts)?);
+                n = next;
+            }
+        }
+    };
+    if opts.objective != Objective::Mean || report.recommendation.is_none() {
+        report.recommendation = Some(decision::recommend(&report, opts.objective).map_err(
+            |message| ForecastError::Objective {
+                path: scenario.path.clone(),
+                message,
+            },
+        )?);
+    }
     finite_money(scenario, &report)?;
     if !opts.scale.is_empty() {
         report.scale_curve = Some(scale_curve(scenario, opts)?);
@@ -136,8 +210,17 @@ pub fn simulate_opts(
     runs: u32,
     opts: &ForecastOptions,
 ) -> Result<Outcome, ForecastError> {
+    simulate_range(scenario, 0..runs, opts)
+}
+
+/// Runs `runs` of [`simulate_opts`].
+fn simulate_range(
+    scenario: &Scenario,
+    runs: std::ops::Range<u32>,
+    opts: &ForecastOptions,
+) -> Result<Outcome, ForecastError> {
     let progress = opts.progress.as_deref().map(|p| p as &(dyn Fn() + Sync));
-    montecarlo::simulate_with(scenario, runs, opts.cancel.as_deref(), progress).map_err(|e| match e
+    montecarlo::simulate_runs(scenario, runs, opts.cancel.as_deref(), progress).map_err(|e| match e
     {
         Stop::Failed(message) => ForecastError::Simulation {
             path: scenario.path.clone(),

@@ -130,6 +130,85 @@ pub struct Report {
     /// The scenario evaluated at several user counts (`--scale`), if asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale_curve: Option<ScaleCurve>,
+    /// What the spread across runs is: `simulation noise` (nothing uncertain: runs differ only
+    /// by their random traffic), `uncertainty` (the scenario's uncertain parameters are drawn
+    /// per run), or `none` (one deterministic figure: a replay or an audit).
+    #[serde(default)]
+    pub spread: String,
+    /// The best strategy by the objective, its saving and how sure that is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommendation: Option<Recommendation>,
+    /// How the number of runs was chosen, when `--precision` chose it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<PrecisionInfo>,
+}
+
+/// A 95% interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Bounds {
+    /// Lower bound.
+    pub low: f64,
+    /// Upper bound.
+    pub high: f64,
+}
+
+/// What to do, from the report's own figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recommendation {
+    /// What "best" means: `mean cost`, `P95 cost` or `margin`.
+    pub objective: String,
+    /// The best strategy by the objective (`baseline` when no strategy beats it).
+    pub strategy: String,
+    /// The one change to make (or to keep), as an action.
+    pub action: String,
+    /// The baseline's figure minus the best strategy's (the objective's statistic), USD.
+    pub saving_usd: f64,
+    /// `saving_usd` as a share of the baseline's figure.
+    pub saving_share: f64,
+    /// 95% interval of the saving, from the runs paired (run i of each strategy saw the same
+    /// traffic): a t interval for the mean, a paired bootstrap for P95. `None` with one run.
+    pub saving_interval_usd: Option<Bounds>,
+    /// The second best strategy, if there is one.
+    pub runner_up: Option<String>,
+    /// How far ahead of the runner-up the best is (the runner-up's figure minus the best's).
+    pub lead_usd: Option<f64>,
+    /// 95% paired interval of the lead.
+    pub lead_interval_usd: Option<Bounds>,
+    /// Whether the ranking is settled: the lead's interval excludes zero (or the figures are
+    /// deterministic).
+    pub settled: bool,
+    /// Runs that would likely settle an unsettled ranking (from the lead and its spread).
+    pub runs_to_settle: Option<u64>,
+}
+
+/// How `--precision` chose the number of runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrecisionInfo {
+    /// Relative precision asked for (0.01 for 1%): the 95% half-width of each strategy's mean
+    /// and P95 over the figure.
+    pub target: f64,
+    /// Absolute precision asked for the budget probability (0.02 for ±2 points).
+    pub budget_target: f64,
+    /// Whether every figure reached its precision (`false`: the run cap stopped it).
+    pub reached: bool,
+    /// The run cap.
+    pub max_runs: u32,
+    /// The worst figure when the runs stopped, e.g. `cache-5m P95: ±1.4%`.
+    pub worst: String,
+}
+
+/// The Monte Carlo error of a strategy's headline figures: how far they could move with other
+/// random draws of the same number of runs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct McError {
+    /// Standard error of the mean cost (sample standard deviation over the square root of the
+    /// runs), USD.
+    pub mean_se_usd: f64,
+    /// Standard error of the P95 cost (Maritz–Jarrett), USD.
+    pub p95_se_usd: f64,
+    /// Standard error of the probability of exceeding the budget, when a budget is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_probability_se: Option<f64>,
 }
 
 /// One uncertain parameter: a distribution drawn once per run.
@@ -299,6 +378,9 @@ pub struct StrategyResult {
     pub unit_economics: UnitEconomics,
     /// Paired per-run saving against `baseline` (positive = cheaper than baseline).
     pub savings_vs_baseline_usd: Stats,
+    /// Monte Carlo error of the headline figures (zero for one deterministic run).
+    #[serde(default)]
+    pub monte_carlo_error: McError,
     /// Mean requests refused per run for exceeding the model's context window.
     pub context_overflows: f64,
     /// Mean prompt tokens of billed requests by segment (system, tools, history, context,

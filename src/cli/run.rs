@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use anyhow::anyhow;
 
-use crate::analysis::forecast::{self, ForecastError, ForecastOptions};
+use crate::analysis::decision::Objective;
+use crate::analysis::forecast::{self, ForecastError, ForecastOptions, Precision};
 use crate::foundations::input::{MAX_SCENARIO_BYTES, read_capped_text};
 use crate::foundations::limits::MAX_REPORT_USD;
 use crate::foundations::time::MAX_HORIZON_DAYS;
@@ -41,6 +42,24 @@ pub struct RunArgs {
     /// Runs at each `--scale` point.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub scale_runs: u32,
+    /// What the recommendation ranks strategies by: `mean` cost, `p95` cost (a bad period
+    /// rather than an average one), or `margin` (revenue minus cost; needs the scenario's
+    /// `revenue`).
+    #[arg(long, value_enum, default_value_t = ObjectiveArg::Mean)]
+    pub objective: ObjectiveArg,
+    /// Run until every strategy's mean and P95 cost are known to this relative precision (95%
+    /// half-width of the Monte Carlo error), e.g. `1%` or `0.5%`, or `--max-runs` is reached.
+    /// The default when `--runs` is not given: 1%.
+    #[arg(long, value_name = "PERCENT", value_parser = parse_precision, conflicts_with = "runs")]
+    pub precision: Option<f64>,
+    /// With `--precision`: the budget probability's precision, in percentage points (95%
+    /// half-width), e.g. `2` for ±2 points.
+    #[arg(long, value_name = "POINTS", default_value_t = 2.0, value_parser = parse_points)]
+    pub budget_precision: f64,
+    /// With `--precision`: runs at most (default: 10 times the run count sized to the
+    /// scenario, at most 1,000). The report says when the cap stopped the runs.
+    #[arg(long, value_name = "RUNS", value_parser = clap::value_parser!(u32).range(1..=1_000_000), conflicts_with = "runs")]
+    pub max_runs: Option<u32>,
     /// No progress bar (it is shown only when standard error is a terminal anyway), and no
     /// note of the charts and page written.
     #[arg(long, short)]
@@ -75,6 +94,52 @@ impl SimulationHelp for RunHelp {
         (overrides the scenario's `prices`)";
     const THREADS: &'static str =
         "Worker threads (default: all cores). The report does not depend on it";
+}
+
+/// `--objective`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ObjectiveArg {
+    /// The lowest mean cost.
+    Mean,
+    /// The lowest 95th percentile of cost.
+    P95,
+    /// The highest mean margin (needs revenue).
+    Margin,
+}
+
+impl From<ObjectiveArg> for Objective {
+    fn from(o: ObjectiveArg) -> Objective {
+        match o {
+            ObjectiveArg::Mean => Objective::Mean,
+            ObjectiveArg::P95 => Objective::P95,
+            ObjectiveArg::Margin => Objective::Margin,
+        }
+    }
+}
+
+/// `1%`, `0.5%` or a fraction such as `0.01`: from 0.01% to 50%.
+fn parse_precision(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let x = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
+        None => t.parse::<f64>(),
+    };
+    match x {
+        Ok(x) if (0.0001..=0.5).contains(&x) => Ok(x),
+        _ => Err(format!(
+            "{s:?} is not a precision; give a percentage from 0.01% to 50%, e.g. 1% or 0.5%"
+        )),
+    }
+}
+
+/// Percentage points from 0.1 to 50.
+fn parse_points(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if (0.1..=50.0).contains(&x) => Ok(x),
+        _ => Err(format!(
+            "{s:?} is not a number of percentage points; give 0.1 to 50, e.g. 2"
+        )),
+    }
 }
 
 fn parse_budget(s: &str) -> Result<f64, String> {
@@ -158,11 +223,27 @@ fn load_scenario(args: &RunArgs) -> Result<Scenario, Failure> {
 /// The forecast the flags ask for: `--runs` (default: sized to the scenario), the budget and
 /// the scale curve.
 fn forecast_options(args: &RunArgs, scenario: &Scenario) -> ForecastOptions {
+    let sized = montecarlo::default_runs(scenario);
+    // Without --runs, run to a precision (1% unless told).
+    let precision = match (args.shared.runs, args.precision) {
+        (Some(_), _) => None,
+        (None, p) => Some(Precision {
+            relative: p.unwrap_or(0.01),
+            budget_points: args.budget_precision / 100.0,
+            max_runs: args
+                .max_runs
+                .unwrap_or_else(|| sized.saturating_mul(10).min(1_000)),
+        }),
+    };
     ForecastOptions {
-        runs: args
-            .shared
-            .runs
-            .unwrap_or_else(|| montecarlo::default_runs(scenario)),
+        runs: match (args.shared.runs, precision) {
+            (Some(r), _) => r,
+            // The progress bar's length: the cap.
+            (None, Some(p)) => p.max_runs,
+            (None, None) => sized,
+        },
+        objective: args.objective.into(),
+        precision,
         budget_usd_per_month: args.budget,
         scale: args.scale.clone(),
         scale_days: args.scale_days,
@@ -202,9 +283,10 @@ fn progress_bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
 /// Bad prices are bad input, a failed simulation a runtime error, and Ctrl-C exit code 130.
 fn forecast_failure(e: ForecastError, path: &Path) -> Failure {
     match e {
-        ForecastError::Pricing(_) | ForecastError::Scale { .. } | ForecastError::Money { .. } => {
-            Failure::input(e)
-        }
+        ForecastError::Pricing(_)
+        | ForecastError::Scale { .. }
+        | ForecastError::Money { .. }
+        | ForecastError::Objective { .. } => Failure::input(e),
         ForecastError::Simulation { .. } => Failure::runtime(e),
         ForecastError::Interrupted => Failure {
             code: 130,

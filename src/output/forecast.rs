@@ -171,9 +171,14 @@ pub fn budget_line(s: &StrategyResult) -> Option<String> {
         )
     } else {
         format!(
-            "{}/month: exceeded in {} of runs; first over budget most often in {} (mean month {:.1})",
+            "{}/month: exceeded in {}{} of runs; first over budget most often in {} (mean month {:.1})",
             usd(b.usd_per_month),
             pct(b.probability_exceeded),
+            s.monte_carlo_error
+                .budget_probability_se
+                .filter(|se| *se > 0.0)
+                .map(|se| format!(" (± {:.1} points)", 100.0 * se))
+                .unwrap_or_default(),
             b.most_likely_first_month.as_deref().unwrap_or("?"),
             b.expected_first_month.unwrap_or(0.0)
         )

@@ -25,6 +25,111 @@ pub fn usd_signed(x: f64) -> String {
     }
 }
 
+/// The report's recommendation in one line starting `Recommendation:` (the table, markdown and
+/// HTML views print it first), or `None` for a report without one.
+pub fn recommendation_line(report: &crate::analysis::report::Report) -> Option<String> {
+    let r = report.recommendation.as_ref()?;
+    let interval = |b: &Option<crate::analysis::report::Bounds>| match b {
+        Some(b) if b.low != b.high => {
+            format!(" (95% interval {} to {})", usd(b.low), usd(b.high))
+        }
+        _ => String::new(),
+    };
+    let mut line = format!("Recommendation: {}.", r.action);
+    let base = if report.strategies.contains_key("baseline") {
+        "baseline"
+    } else {
+        "the first strategy"
+    };
+    if r.strategy != base && report.strategies.len() > 1 {
+        line.push_str(&format!(
+            " It lowers the {} by {} ({:.1}%) over {} against {base}{}.",
+            r.objective,
+            usd(r.saving_usd),
+            100.0 * r.saving_share,
+            days(report.horizon_days),
+            interval(&r.saving_interval_usd)
+        ));
+    }
+    let compared_to_base = r.runner_up.as_deref() == Some(base) && r.strategy != base;
+    if compared_to_base && report.runs > 1 {
+        // The runner-up is the baseline: the saving's interval already says it.
+        line.push_str(if r.settled {
+            " Settled: the interval excludes zero."
+        } else {
+            " Not settled: the interval includes zero."
+        });
+    } else if let (Some(runner), Some(lead)) = (&r.runner_up, r.lead_usd) {
+        line.push_str(&if report.runs <= 1 {
+            format!(
+                " {} by {} (one deterministic replay: no run-to-run noise).",
+                if r.strategy == base {
+                    format!("The closest, {runner}, costs more")
+                } else {
+                    format!("Ahead of {runner}")
+                },
+                usd(lead)
+            )
+        } else {
+            format!(
+                " Ranking {}: ahead of {runner} by {}{}.",
+                if r.settled { "settled" } else { "not settled" },
+                usd(lead),
+                interval(&r.lead_interval_usd)
+            )
+        });
+    }
+    Some(line)
+}
+
+/// How `--precision` chose the number of runs, in one line, or `None` when `--runs` did.
+pub fn precision_line(report: &crate::analysis::report::Report) -> Option<String> {
+    let p = report.precision.as_ref()?;
+    let target = format!(
+        "±{}% on every mean and P95{}",
+        100.0 * p.target,
+        if report.budget_usd_per_month.is_some() {
+            format!(
+                ", ±{} points on the budget probability",
+                100.0 * p.budget_target
+            )
+        } else {
+            String::new()
+        }
+    );
+    Some(if p.reached {
+        format!(
+            "{} runs reached the precision asked for ({target}; least precise: {}).",
+            report.runs, p.worst
+        )
+    } else {
+        format!(
+            "The run cap ({} runs) stopped the runs before the precision asked for ({target}): \
+             least precise, {}. Raise --max-runs or ask for less (--precision).",
+            p.max_runs, p.worst
+        )
+    })
+}
+
+/// What the spread across runs is, in words for the reader, or `None` for one deterministic
+/// figure.
+pub fn spread_note(report: &crate::analysis::report::Report) -> Option<String> {
+    match report.spread.as_str() {
+        "simulation noise" => Some(format!(
+            "P5-P95 here is simulation noise: nothing in the scenario is uncertain, so the {} runs \
+             differ only by their random traffic; it is not confidence about the real world. \
+             ± is the Monte Carlo standard error of the mean.",
+            report.runs
+        )),
+        "uncertainty" => Some(format!(
+            "P5-P95 here is uncertainty: each of the {} runs draws the scenario's uncertain \
+             parameters. ± is the Monte Carlo standard error of the mean.",
+            report.runs
+        )),
+        _ => None,
+    }
+}
+
 /// A number of days in words: `1 day`, `30 days`.
 pub fn days(n: impl Into<u64>) -> String {
     match n.into() {

@@ -7,11 +7,21 @@ use crate::analysis::report::{Report, StrategyResult, strategy_order};
 /// Render the report as markdown.
 pub fn render(report: &Report) -> String {
     let mut out = header(report);
+    if let Some(line) = super::format::recommendation_line(report) {
+        // Bold label, the sentence as printed elsewhere.
+        out.push_str(&format!(
+            "**Recommendation:**{}\n\n",
+            line.trim_start_matches("Recommendation:")
+        ));
+    }
     if let Some(a) = &report.audit {
         out.push_str(&audit(a));
     }
     let names = strategy_order(report);
     out.push_str(&summary_table(report, &names).markdown());
+    if let Some(note) = super::format::spread_note(report) {
+        out.push_str(&format!("\n{note}\n"));
+    }
     forecast_sections(&mut out, report);
     for n in &names {
         strategy_section(&mut out, n, &report.strategies[n]);
@@ -36,6 +46,9 @@ fn header(report: &Report) -> String {
         "## {}: {what}\n\nPrices: {}, effective {}.\n\n",
         report.scenario.name, report.prices.source, report.prices.effective_date
     );
+    if let Some(line) = super::format::precision_line(report) {
+        out.push_str(&format!("{line}\n\n"));
+    }
     for w in &report.warnings {
         out.push_str(&format!("> **Warning:** {w}\n\n"));
     }
@@ -53,6 +66,7 @@ fn summary_table(report: &Report, names: &[String]) -> Table {
     let mut t = Table::new(&[
         "strategy",
         "cost (mean)",
+        "±",
         "P5",
         "P50",
         "P95",
@@ -74,6 +88,7 @@ fn summary_table(report: &Report, names: &[String]) -> Table {
         t.row(vec![
             n.clone(),
             usd(s.cost_usd.mean),
+            usd(s.monte_carlo_error.mean_se_usd),
             usd(s.cost_usd.p5),
             usd(s.cost_usd.p50),
             usd(s.cost_usd.p95),

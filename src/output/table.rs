@@ -21,8 +21,16 @@ use detail::strategy_detail;
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     header(&mut out, report);
+    if let Some(line) = super::format::recommendation_line(report) {
+        out.push_str(&line);
+        out.push_str("\n\n");
+    }
     let names = strategy_order(report);
     out.push_str(&summary_table(report, &names).text(""));
+    if let Some(note) = super::format::spread_note(report) {
+        out.push_str(&note);
+        out.push('\n');
+    }
     forecast_tables(&mut out, report);
 
     if let Some(a) = &report.audit {
@@ -64,6 +72,10 @@ fn header(out: &mut String, report: &Report) {
         "prices: {}, effective {}\n",
         report.prices.source, report.prices.effective_date
     ));
+    if let Some(line) = super::format::precision_line(report) {
+        out.push_str(&line);
+        out.push('\n');
+    }
     for w in &report.warnings {
         out.push_str(&format!("warning: {w}\n"));
     }
@@ -76,6 +88,7 @@ fn summary_table(report: &Report, names: &[String]) -> Table {
     let mut summary = Table::new(&[
         "strategy",
         &format!("cost ({})", days(report.horizon_days)),
+        "±",
         "P5",
         "P50",
         "P95",
@@ -104,6 +117,7 @@ fn summary_table(report: &Report, names: &[String]) -> Table {
         summary.row(vec![
             name.clone(),
             usd(s.cost_usd.mean),
+            usd(s.monte_carlo_error.mean_se_usd),
             usd(s.cost_usd.p5),
             usd(s.cost_usd.p50),
             usd(s.cost_usd.p95),
@@ -113,10 +127,20 @@ fn summary_table(report: &Report, names: &[String]) -> Table {
     }
     if names.len() == 1 {
         // Nothing to compare against: drop the comparison columns.
-        summary.headers.truncate(5);
-        summary.align.truncate(5);
+        summary.headers.truncate(6);
+        summary.align.truncate(6);
         for r in summary.rows.iter_mut() {
-            r.truncate(5);
+            r.truncate(6);
+        }
+    }
+    if report.runs <= 1 {
+        // One deterministic figure: no Monte Carlo error and no quantiles to show.
+        for c in [5, 4, 3, 2] {
+            summary.headers.remove(c);
+            summary.align.remove(c);
+            for r in summary.rows.iter_mut() {
+                r.remove(c);
+            }
         }
     }
     summary

@@ -53,6 +53,15 @@ pub struct Outcome {
     pub runs: Vec<RunInfo>,
 }
 
+impl Outcome {
+    /// The runs of `later` (of the same scenario and strategies, numbered after these) added
+    /// after these.
+    pub fn append(&mut self, later: Outcome) {
+        self.ledgers.extend(later.ledgers);
+        self.runs.extend(later.runs);
+    }
+}
+
 /// The model table every run of these strategies uses (built the same way in each run).
 pub fn model_table(scenario: &Scenario, strategies: &[Strategy]) -> ModelTable {
     let mut models = ModelTable::default();
@@ -217,8 +226,20 @@ pub fn simulate_with(
     cancel: Option<&AtomicBool>,
     progress: Option<&(dyn Fn() + Sync)>,
 ) -> Result<Outcome, Stop> {
+    simulate_runs(scenario, 0..runs, cancel, progress)
+}
+
+/// Runs `runs` (a range of run numbers) of [`simulate_with`]: runs `a..b` then `b..c`, their
+/// outcomes appended ([`Outcome::append`]), are runs `a..c` exactly, since run `i` draws only
+/// from streams keyed by `(seed, i)`.
+pub fn simulate_runs(
+    scenario: &Scenario,
+    runs: std::ops::Range<u32>,
+    cancel: Option<&AtomicBool>,
+    progress: Option<&(dyn Fn() + Sync)>,
+) -> Result<Outcome, Stop> {
     let product = product_endpoint(scenario);
-    let results = (0..u64::from(runs))
+    let results = (u64::from(runs.start)..u64::from(runs.end))
         .into_par_iter()
         .map(|r| {
             let out = one_run(scenario, product, r, cancel);

@@ -6,6 +6,7 @@ mod catalog;
 mod cli;
 mod closed_form;
 mod context;
+mod decision;
 mod determinism;
 mod diff;
 mod fit;

@@ -165,6 +165,10 @@ fn report_of(
             .map_err(|message| TraceRunError::Invalid { path, message })?,
     };
     a.findings = findings(&a, rec.context_overflows);
+    rep.recommendation = Some(crate::analysis::decision::audit_recommendation(
+        &a.findings,
+        &rep.strategy_order,
+    ));
     rep.audit = Some(a);
     rep.warnings.extend(warnings);
     Ok(rep)

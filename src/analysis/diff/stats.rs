@@ -135,7 +135,7 @@ fn mean_var(x: &[f64]) -> (f64, f64) {
 }
 
 /// t interval of the mean of `d` (at least two values).
-fn t_interval(d: &[f64]) -> Option<(f64, f64)> {
+pub(crate) fn t_interval(d: &[f64]) -> Option<(f64, f64)> {
     let (m, v) = mean_var(d);
     if v == 0.0 {
         return Some((m, m));
@@ -168,7 +168,13 @@ fn welch_interval(b: &[f64], h: &[f64]) -> Option<(f64, f64)> {
 
 /// Percentile-bootstrap interval of `quantile(head) - quantile(base)`; `paired` resamples the
 /// same run indices on both sides.
-fn bootstrap(base: &[f64], head: &[f64], paired: bool, q: f64, seed: u64) -> Option<(f64, f64)> {
+pub(crate) fn bootstrap(
+    base: &[f64],
+    head: &[f64],
+    paired: bool,
+    q: f64,
+    seed: u64,
+) -> Option<(f64, f64)> {
     if base.len() < 2 || head.len() < 2 {
         return None;
     }

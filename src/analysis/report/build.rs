@@ -133,16 +133,21 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
         if let Some(w) = overflow_warning(&strat.name, result.context_overflows) {
             warnings.push(w);
         }
+        let monte_carlo_error = crate::analysis::decision::mc_error(
+            &result.runs_cost_usd,
+            result.budget.as_ref().map(|b| b.probability_exceeded),
+        );
         strategies.insert(
             strat.name.clone(),
             StrategyResult {
                 description: strat.description.clone(),
+                monte_carlo_error,
                 ..result
             },
         );
     }
     warnings.extend(clamp_warnings(&subject.endpoint_names, &outcome.runs));
-    Ok(Report {
+    let mut report = Report {
         schema_version: SCHEMA_VERSION,
         tool: ToolInfo {
             name: env!("CARGO_PKG_NAME").to_string(),
@@ -167,7 +172,16 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
         budget_usd_per_month: subject.budget_usd_per_month,
         uncertain: uncertain_params(subject, outcome),
         scale_curve: None,
-    })
+        spread: String::new(),
+        recommendation: None,
+        precision: None,
+    };
+    report.spread = crate::analysis::decision::spread(&report).to_string();
+    // The mean objective always has what it needs; another objective replaces it (forecast).
+    report.recommendation =
+        crate::analysis::decision::recommend(&report, crate::analysis::decision::Objective::Mean)
+            .ok();
+    Ok(report)
 }
 
 /// The prices of every model in the outcome's table, in table order.
@@ -324,6 +338,7 @@ fn strategy_result(
             subject.horizon_days,
         ),
         savings_vs_baseline_usd: Stats::of(&savings),
+        monte_carlo_error: Default::default(),
         context_overflows: runs.mean(|r| r.overflows),
         prompt_segments: SEGMENTS
             .iter()

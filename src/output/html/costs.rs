@@ -25,6 +25,9 @@ pub(super) fn summary(h: &mut String, report: &Report) {
         let _ = writeln!(h, "</tr>");
     }
     let _ = writeln!(h, "</table>");
+    if let Some(note) = crate::output::format::spread_note(report) {
+        let _ = writeln!(h, "<p>{}</p>", super::markup::escape(&note));
+    }
     if let Some(b) = report.budget_usd_per_month {
         let _ = writeln!(
             h,
@@ -57,6 +60,10 @@ fn summary_columns<'a>(
         Box::new(|_, s| usd(s.cost_usd.mean)),
     )];
     if spread {
+        columns.push((
+            "± (Monte Carlo s.e.)",
+            Box::new(|_, s| usd(s.monte_carlo_error.mean_se_usd)),
+        ));
         columns.push(("P5 – P95", Box::new(|_, s| range(&s.cost_usd))));
         columns.push(("P50", Box::new(|_, s| usd(s.cost_usd.p50))));
     }

@@ -57,6 +57,13 @@ pub fn render(report: &Report, scenario_source: Option<&str>) -> Result<String, 
     let name = escape(&report.scenario.name);
     head(&mut h, report, &name);
     heading(&mut h, report, &name);
+    if let Some(line) = crate::output::format::recommendation_line(report) {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\"><strong>Recommendation:</strong>{}</p>",
+            escape(line.trim_start_matches("Recommendation:"))
+        );
+    }
     summary(&mut h, report);
     charts(&mut h, report)?;
     monthly(&mut h, report);

@@ -37,9 +37,11 @@ fn headline(out: &mut String, s: &StrategyResult, base: Option<&StrategyResult>,
     }
     let spread = if runs > 1 {
         format!(
-            "  (P5 {} .. P95 {} over {runs} runs)",
+            "  ± {} (P5 {} .. P95 {} ± {} over {runs} runs)",
+            usd(s.monte_carlo_error.mean_se_usd),
             usd(s.cost_usd.p5),
-            usd(s.cost_usd.p95)
+            usd(s.cost_usd.p95),
+            usd(s.monte_carlo_error.p95_se_usd)
         )
     } else {
         String::new()

@@ -1,0 +1,269 @@
+//! The recommendation, the Monte Carlo error of the headline figures and `--precision`.
+
+use std::path::Path;
+
+use tokencast::Scenario;
+use tokencast::forecast::{ForecastOptions, Precision};
+
+use crate::support::bin;
+
+/// One chat endpoint on claude-sonnet-4-6 with a strategy routing a share of it to
+/// claude-haiku-4-5 (`haiku_share`), optionally an uncertain user count, over 2 days: small
+/// and quick.
+fn scenario_text(seed: u64, haiku_share: f64, uncertain: bool) -> String {
+    format!(
+        r#"Scenario(
+    name: "decide",
+    seed: {seed},
+    horizon_days: 2,
+    endpoints: [
+        Endpoint(
+            name: "chat",
+            model: "claude-sonnet-4-6",
+            traffic: Traffic(daily_active_users: 60, sessions_per_user_per_day: 1,
+                             turns: Geometric(mean: 3), think_time_s: LogNormal(median: 30, p90: 200)),
+            prompt: Prompt(system_tokens: Fixed(1500), user_tokens: LogNormal(median: 80, p90: 400)),
+            output_tokens: LogNormal(median: 200, p90: 900),
+        ),
+    ],
+    strategies: [
+        Strategy(
+            name: "tiering",
+            description: "a share of chat on claude-haiku-4-5",
+            routing: Routing(rules: [
+                Route(endpoints: ["chat"], when: Share({haiku_share}), model: "claude-haiku-4-5"),
+            ]),
+        ),
+    ],
+    uncertain: [{}],
+)
+"#,
+        if uncertain {
+            r#"Scale("endpoints[chat].traffic.sessions_per_user_per_day", Uniform(min: 0.6, max: 1.4))"#
+        } else {
+            ""
+        }
+    )
+}
+
+fn load(dir: &Path, name: &str, text: &str) -> Scenario {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    Scenario::load(&p, None).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn sd(x: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let m = x.iter().sum::<f64>() / n;
+    (x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (n - 1.0)).sqrt()
+}
+
+fn rms(x: &[f64]) -> f64 {
+    (x.iter().map(|v| v * v).sum::<f64>() / x.len() as f64).sqrt()
+}
+
+/// The standard errors a report gives match how much its figures really move between
+/// forecasts with other seeds: over 60 seeds of 12 runs each, the spread of the mean (and of
+/// the budget probability) against the errors reported. With 60 seeds the spread itself is
+/// known to about ±9% (one standard error), so the tolerance (30% for the mean and the
+/// probability, a factor 2 for the Maritz–Jarrett error of a P95 from 12 runs, which is rough
+/// by nature) fails an error off by a factor √runs or a wrong formula, not bad luck.
+#[test]
+fn monte_carlo_errors_match_the_spread_across_seeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut means = Vec::new();
+    let mut p95s = Vec::new();
+    let mut probs = Vec::new();
+    let (mut mean_se, mut p95_se, mut prob_se) = (Vec::new(), Vec::new(), Vec::new());
+    for seed in 0..60 {
+        let sc = load(dir.path(), "s.ron", &scenario_text(seed, 0.5, true));
+        let opts = ForecastOptions {
+            budget_usd_per_month: Some(5.0),
+            ..ForecastOptions::runs(12)
+        };
+        let rep = tokencast::forecast::forecast(&sc, &opts).unwrap();
+        let b = &rep.strategies["baseline"];
+        means.push(b.cost_usd.mean);
+        p95s.push(b.cost_usd.p95);
+        mean_se.push(b.monte_carlo_error.mean_se_usd);
+        p95_se.push(b.monte_carlo_error.p95_se_usd);
+        let budget = b.budget.as_ref().unwrap();
+        probs.push(budget.probability_exceeded);
+        prob_se.push(b.monte_carlo_error.budget_probability_se.unwrap());
+        assert_eq!(rep.spread, "uncertainty");
+    }
+    let ratio = |spread: f64, reported: f64| spread / reported;
+    let m = ratio(sd(&means), rms(&mean_se));
+    assert!(
+        (0.7..1.3).contains(&m),
+        "mean: spread / reported error = {m}"
+    );
+    let p = ratio(sd(&p95s), rms(&p95_se));
+    assert!(
+        (0.5..2.0).contains(&p),
+        "P95: spread / reported error = {p}"
+    );
+    let avg_prob = probs.iter().sum::<f64>() / probs.len() as f64;
+    assert!(
+        (0.15..0.85).contains(&avg_prob),
+        "the budget should be exceeded in some runs, not all: {avg_prob}"
+    );
+    let q = ratio(sd(&probs), rms(&prob_se));
+    assert!((0.7..1.3).contains(&q), "budget probability: {q}");
+}
+
+/// The recommendation follows the numbers: routing half the chat to a cheaper model is
+/// adopted; routing none of it costs exactly the baseline, so the baseline is kept; and the
+/// P95 objective ranks by the P95.
+#[test]
+fn the_recommendation_flips_when_the_numbers_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let forecast = |share: f64, objective: &str| -> serde_json::Value {
+        let p = dir.path().join(format!("s-{share}-{objective}.ron"));
+        std::fs::write(&p, scenario_text(3, share, false)).unwrap();
+        let out = bin()
+            .arg("run")
+            .arg(&p)
+            .args([
+                "--runs",
+                "20",
+                "-q",
+                "--format",
+                "json",
+                "--objective",
+                objective,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let half = forecast(0.5, "mean");
+    let r = &half["recommendation"];
+    assert_eq!(r["strategy"], "tiering");
+    assert_eq!(r["objective"], "mean cost");
+    assert!(r["action"].as_str().unwrap().starts_with("Adopt tiering"));
+    let saving = r["saving_usd"].as_f64().unwrap();
+    let base = half["strategies"]["baseline"]["cost_usd"]["mean"]
+        .as_f64()
+        .unwrap();
+    let tier = half["strategies"]["tiering"]["cost_usd"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!((saving - (base - tier)).abs() < 1e-9 * base);
+    let i = &r["saving_interval_usd"];
+    assert!(i["low"].as_f64().unwrap() > 0.0 && i["low"].as_f64().unwrap() < saving);
+    assert!(i["high"].as_f64().unwrap() > saving);
+    assert_eq!(r["settled"], true);
+    assert_eq!(r["runner_up"], "baseline");
+
+    let none = forecast(0.0, "mean");
+    let r = &none["recommendation"];
+    assert_eq!(r["strategy"], "baseline");
+    assert!(r["action"].as_str().unwrap().starts_with("Keep baseline"));
+    // The same cost in every run: the lead is exactly zero, so not settled either way.
+    assert_eq!(r["lead_usd"], 0.0);
+    assert_eq!(r["settled"], false);
+
+    let p95 = forecast(0.5, "p95");
+    assert_eq!(p95["recommendation"]["objective"], "P95 cost");
+    let want = p95["strategies"]["baseline"]["cost_usd"]["p95"]
+        .as_f64()
+        .unwrap()
+        - p95["strategies"]["tiering"]["cost_usd"]["p95"]
+            .as_f64()
+            .unwrap();
+    assert!((p95["recommendation"]["saving_usd"].as_f64().unwrap() - want).abs() < 1e-9);
+
+    // Margin needs revenue, which this scenario does not state.
+    let p = dir.path().join("m.ron");
+    std::fs::write(&p, scenario_text(3, 0.5, false)).unwrap();
+    let out = bin()
+        .arg("run")
+        .arg(&p)
+        .args(["--runs", "5", "-q", "--objective", "margin"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs revenue"));
+}
+
+/// The text report starts with the recommendation and says what its spread is.
+#[test]
+fn the_table_says_what_to_do_and_what_the_spread_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("s.ron");
+    std::fs::write(&p, scenario_text(3, 0.5, false)).unwrap();
+    let out = bin()
+        .arg("run")
+        .arg(&p)
+        .args(["--runs", "10", "-q"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let first = text
+        .lines()
+        .find(|l| !l.is_empty() && !l.starts_with("decide:") && !l.starts_with("prices:"))
+        .unwrap();
+    assert!(first.starts_with("Recommendation: Adopt tiering"), "{text}");
+    assert!(text.contains("P5-P95 here is simulation noise"), "{text}");
+    let out = bin()
+        .arg("run")
+        .arg(&p)
+        .args(["--runs", "10", "-q", "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("**Recommendation:** Adopt tiering")
+    );
+}
+
+/// `--precision` runs until the figures are known to it, and its report is the report of
+/// `--runs N` for the N it reached (runs are keyed by seed and number): deterministic.
+#[test]
+fn precision_runs_until_the_figures_are_known() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = load(dir.path(), "s.ron", &scenario_text(5, 0.5, true));
+    let run = |p: f64, max: u32| {
+        let opts = ForecastOptions {
+            precision: Some(Precision {
+                relative: p,
+                budget_points: 0.1,
+                max_runs: max,
+            }),
+            ..ForecastOptions::runs(max)
+        };
+        tokencast::forecast::forecast(&sc, &opts).unwrap()
+    };
+    let loose = run(0.10, 2_000);
+    let info = loose.precision.clone().unwrap();
+    assert!(info.reached, "{info:?}");
+    let (worst, _) = tokencast::decision::precision(&loose, 0.10, 0.1);
+    assert!(worst <= 1.0);
+    // A tighter target needs more runs.
+    let tight = run(0.03, 2_000);
+    assert!(tight.precision.as_ref().unwrap().reached);
+    assert!(tight.runs > loose.runs, "{} vs {}", tight.runs, loose.runs);
+    // The same as asking for that many runs.
+    let fixed = tokencast::forecast::forecast(&sc, &ForecastOptions::runs(tight.runs)).unwrap();
+    assert_eq!(
+        fixed.strategies["baseline"].runs_cost_usd,
+        tight.strategies["baseline"].runs_cost_usd
+    );
+    assert_eq!(
+        fixed.strategies["baseline"].cost_usd,
+        tight.strategies["baseline"].cost_usd
+    );
+    // A cap below what the target needs stops the runs, and the report says so.
+    let capped = run(0.001, 30);
+    assert_eq!(capped.runs, 30);
+    let info = capped.precision.unwrap();
+    assert!(!info.reached);
+    assert!(info.worst.contains('±'), "{}", info.worst);
+}
