@@ -36,7 +36,7 @@ use crate::simulation::montecarlo::RunInfo;
 pub struct RunTotals {
     /// Cost, USD.
     pub cost: f64,
-    /// Billed requests.
+    /// Requests served: billed model requests plus semantic cache hits.
     pub requests: f64,
     /// Sessions.
     pub sessions: f64,

@@ -267,3 +267,82 @@ fn precision_runs_until_the_figures_are_known() {
     assert!(!info.reached);
     assert!(info.worst.contains('±'), "{}", info.worst);
 }
+
+/// A request a semantic cache answers is still a request served: the unit cost divides by the
+/// model's requests plus the cache's hits, so it falls with the cache (one run: the mean of the
+/// per-run ratio is the ratio).
+#[test]
+fn cache_hits_count_as_requests_in_the_unit_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("faq.ron");
+    std::fs::write(
+        &p,
+        r#"Scenario(
+    name: "faq",
+    seed: 1,
+    horizon_days: 2,
+    endpoints: [
+        Endpoint(
+            name: "faq",
+            model: "gpt-4o-mini",
+            traffic: Traffic(daily_active_users: 2000, sessions_per_user_per_day: 1, turns: Fixed(1),
+                             queries: Zipf(intents: 300, s: 1.1)),
+            prompt: Prompt(system_tokens: Fixed(500), user_tokens: Fixed(20), history: None),
+            output_tokens: Fixed(150),
+        ),
+    ],
+    strategies: [
+        Strategy(name: "semantic", semantic_cache: SemanticCache(
+            embedding_model: "text-embedding-3-small", capacity: 1000, ttl_s: 604800,
+            hit_probability: 0.9, false_hit_rate: 0.01)),
+    ],
+)
+"#,
+    )
+    .unwrap();
+    let out = bin()
+        .arg("run")
+        .arg(&p)
+        .args(["--runs", "1", "-q", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &r["strategies"]["semantic"];
+    let hits = s["semantic_cache"]["hits"].as_f64().unwrap();
+    let model = s["requests"]["mean"].as_f64().unwrap();
+    let cost = s["cost_usd"]["mean"].as_f64().unwrap();
+    assert!(
+        hits > 0.3 * (hits + model),
+        "a popular-question cache hits often: {hits}"
+    );
+    let per = s["unit_economics"]["cost_per_request_usd"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (per - cost / (model + hits)).abs() < 1e-12 * per.max(1.0),
+        "{per}"
+    );
+    let base = &r["strategies"]["baseline"];
+    assert_eq!(
+        base["requests"]["mean"].as_f64().unwrap(),
+        model + hits,
+        "every request is served either way"
+    );
+    let out = bin()
+        .arg("run")
+        .arg(&p)
+        .args(["--runs", "1", "-q"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("from the semantic cache"), "{text}");
+    assert!(
+        text.contains("per request served (model or cache)"),
+        "{text}"
+    );
+}

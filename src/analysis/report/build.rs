@@ -329,7 +329,9 @@ fn strategy_result(
                 .iter()
                 .map(|r| RunTotals {
                     cost: r.total,
-                    requests: r.requests,
+                    // Requests served: a semantic cache hit (false ones too) answers a request
+                    // without a model call, and still counts as one in the unit cost.
+                    requests: r.requests + r.semantic[1],
                     sessions: r.sessions,
                 })
                 .collect(),

@@ -131,29 +131,49 @@ fn workload_lines(out: &mut String, s: &StrategyResult) {
     if !ctx.is_empty() {
         out.push_str(&format!("  context    {}\n", ctx.join(", ")));
     }
-    out.push_str(&format!(
-        "  volume     {} requests in {} sessions\n",
-        count(s.requests.mean),
-        count(s.sessions.mean)
-    ));
+    let hits = s.semantic_cache.hits;
+    if hits > 0.0 {
+        out.push_str(&format!(
+            "  volume     {} requests served in {} sessions: {} by a model, {} ({}) from the semantic cache\n",
+            count(s.requests.mean + hits),
+            count(s.sessions.mean),
+            count(s.requests.mean),
+            count(hits),
+            pct(hits / (s.requests.mean + hits))
+        ));
+    } else {
+        out.push_str(&format!(
+            "  volume     {} requests in {} sessions\n",
+            count(s.requests.mean),
+            count(s.sessions.mean)
+        ));
+    }
 }
 
 /// Unit costs, and the margin and budget lines when the scenario has them.
 fn unit_cost_lines(out: &mut String, s: &StrategyResult) {
     let u = &s.unit_economics;
+    // Cache hits are requests too: say so where there are some.
+    let served = if s.semantic_cache.hits > 0.0 {
+        " served (model or cache)"
+    } else {
+        ""
+    };
     if s.requests.mean == 0.0 && s.cost_usd.mean > 0.0 {
         // A usage report that does not count requests (Anthropic's).
         out.push_str("  unit cost  not known: the trace does not count its requests\n");
     } else if u.active_user_days <= 0.0 {
         out.push_str(&format!(
-            "  unit cost  {} per request, {} per session\n",
+            "  unit cost  {} per request{}, {} per session\n",
             usd(u.cost_per_request_usd.mean),
+            served,
             usd(u.cost_per_session_usd.mean)
         ));
     } else {
         out.push_str(&format!(
-        "  unit cost  {} per request, {} per session, {} per active user-day, {} per user-month ({} daily active users)\n",
+        "  unit cost  {} per request{}, {} per session, {} per active user-day, {} per user-month ({} daily active users)\n",
         usd(u.cost_per_request_usd.mean),
+        served,
         usd(u.cost_per_session_usd.mean),
         usd(u.cost_per_active_user_day_usd.mean),
         usd(u.cost_per_user_month_usd.mean),
