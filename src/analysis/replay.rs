@@ -295,6 +295,7 @@ pub fn replay(
         return Err(TraceRunError::Empty(display));
     }
     let (days, recorded_cache) = (feed.days, feed.recorded_cache);
+    let span = feed.first_ms.zip(feed.prev.map(|(t, _)| t));
     let without_prefix = (feed.without_prefix, feed.rows);
     let ledgers: Vec<Ledger> = feed.fleet.into_ledgers();
     if let Some(what) = ledgers.iter().find_map(Ledger::overflow) {
@@ -319,7 +320,9 @@ pub fn replay(
     );
     subject.seed = sc.seed;
     subject.warnings = warnings(&sc, recorded_cache, without_prefix, skipped);
-    Ok(report::build_for(&subject, &outcome, 1)?)
+    let mut report = report::build_for(&subject, &outcome, 1)?;
+    report.span_s = span.map(|(first, last)| (last - first) as f64 / 1000.0);
+    Ok(report)
 }
 
 /// The scenario's warnings, and what the replay ignored, assumed or skipped
@@ -374,6 +377,8 @@ struct Feed<'a> {
     started: bool,
     /// Time and line of the previous row.
     prev: Option<(i64, u64)>,
+    /// Time of the first row.
+    first_ms: Option<i64>,
 }
 
 impl<'a> Feed<'a> {
@@ -388,6 +393,7 @@ impl<'a> Feed<'a> {
             without_prefix: 0,
             started: false,
             prev: None,
+            first_ms: None,
         }
     }
 
@@ -427,6 +433,9 @@ impl<'a> Feed<'a> {
             )));
         }
         self.prev = Some((r.time_ms, r.line));
+        if self.first_ms.is_none() {
+            self.first_ms = Some(r.time_ms);
+        }
         if !self.started {
             self.conv.day0 = trace::day0_ms(r.time_ms);
             self.started = true;

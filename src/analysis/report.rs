@@ -130,6 +130,10 @@ pub struct Report {
     /// The scenario evaluated at several user counts (`--scale`), if asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale_curve: Option<ScaleCurve>,
+    /// Recorded traffic (a replay or an audit): seconds from the first request to the last,
+    /// so that a trace of an hour is not called a day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span_s: Option<f64>,
     /// What the spread across runs is: `simulation noise` (nothing uncertain: runs differ only
     /// by their random traffic), `uncertainty` (the scenario's uncertain parameters are drawn
     /// per run), or `none` (one deterministic figure: a replay or an audit).

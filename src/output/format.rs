@@ -47,7 +47,7 @@ pub fn recommendation_line(report: &crate::analysis::report::Report) -> Option<S
             r.objective,
             usd(r.saving_usd),
             100.0 * r.saving_share,
-            days(report.horizon_days),
+            horizon(report),
             interval(&r.saving_interval_usd)
         ));
     }
@@ -59,6 +59,17 @@ pub fn recommendation_line(report: &crate::analysis::report::Report) -> Option<S
         } else {
             " Not settled: the interval includes zero."
         });
+    } else if let (Some(runner), Some(lead)) = (&r.runner_up, r.lead_usd)
+        && lead.abs() < 1e-9
+    {
+        line.push_str(&format!(
+            " {runner} costs exactly the same{}.",
+            if report.runs <= 1 {
+                " (one deterministic replay)"
+            } else {
+                " in every run"
+            }
+        ));
     } else if let (Some(runner), Some(lead)) = (&r.runner_up, r.lead_usd) {
         line.push_str(&if report.runs <= 1 {
             format!(
@@ -127,6 +138,31 @@ pub fn spread_note(report: &crate::analysis::report::Report) -> Option<String> {
             report.runs
         )),
         _ => None,
+    }
+}
+
+/// What the report covers, in words: its days, or for recorded traffic of less than a day its
+/// real span (`3 hours`, `45 minutes`, from the first request to the last).
+pub fn horizon(report: &crate::analysis::report::Report) -> String {
+    match report.span_s {
+        Some(s) if s < 86_400.0 && report.horizon_days <= 1 => {
+            if s >= 3_600.0 {
+                let h = s / 3_600.0;
+                if (h - h.round()).abs() < 0.05 {
+                    let h = h.round() as u64;
+                    format!("{h} hour{}", if h == 1 { "" } else { "s" })
+                } else {
+                    format!("{h:.1} hours")
+                }
+            } else if s >= 60.0 {
+                let m = (s / 60.0).round() as u64;
+                format!("{m} minute{}", if m == 1 { "" } else { "s" })
+            } else {
+                let sec = s.round() as u64;
+                format!("{sec} second{}", if sec == 1 { "" } else { "s" })
+            }
+        }
+        _ => days(report.horizon_days),
     }
 }
 

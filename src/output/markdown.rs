@@ -1,6 +1,6 @@
 //! Markdown export: the same content as the text table, as GitHub-flavoured markdown.
 
-use super::format::{Table, count, days, length, pct, pct_signed, usd, usd_signed};
+use super::format::{Table, count, length, pct, pct_signed, usd, usd_signed};
 use super::table::dominant;
 use crate::analysis::report::{Report, StrategyResult, strategy_order};
 
@@ -32,11 +32,11 @@ pub fn render(report: &Report) -> String {
 /// The heading (what was forecast or recorded), the prices, and the report's warnings.
 fn header(report: &Report) -> String {
     let what = if report.audit.is_some() {
-        format!("{} of recorded traffic", days(report.horizon_days))
+        format!("{} of recorded traffic", super::format::horizon(report))
     } else {
         format!(
             "{}, {} run{}, seed {}",
-            days(report.horizon_days),
+            super::format::horizon(report),
             report.runs,
             if report.runs == 1 { "" } else { "s" },
             report.seed
@@ -97,6 +97,16 @@ fn summary_table(report: &Report, names: &[String]) -> Table {
             usd(s.unit_economics.cost_per_request_usd.mean),
             usd(s.unit_economics.cost_per_user_month_usd.mean),
         ]);
+    }
+    if report.runs <= 1 {
+        // One deterministic figure: no Monte Carlo error and no quantiles to show.
+        for c in [5, 4, 3, 2] {
+            t.headers.remove(c);
+            t.align.remove(c);
+            for r in t.rows.iter_mut() {
+                r.remove(c);
+            }
+        }
     }
     t
 }

@@ -13,7 +13,7 @@ pub use audit::{
 };
 pub use detail::dominant;
 
-use super::format::{Table, days, pct_signed, usd, usd_signed};
+use super::format::{Table, pct_signed, usd, usd_signed};
 use crate::analysis::report::{Report, StrategyResult, strategy_order};
 use detail::strategy_detail;
 
@@ -56,13 +56,13 @@ fn header(out: &mut String, report: &Report) {
         out.push_str(&format!(
             "{}: {} of recorded traffic\n",
             report.scenario.name,
-            days(report.horizon_days)
+            super::format::horizon(report)
         ));
     } else {
         out.push_str(&format!(
             "{}: {}, {} run{}, seed {}\n",
             report.scenario.name,
-            days(report.horizon_days),
+            super::format::horizon(report),
             report.runs,
             if report.runs == 1 { "" } else { "s" },
             report.seed
@@ -87,7 +87,7 @@ fn header(out: &mut String, report: &Report) {
 fn summary_table(report: &Report, names: &[String]) -> Table {
     let mut summary = Table::new(&[
         "strategy",
-        &format!("cost ({})", days(report.horizon_days)),
+        &format!("cost ({})", super::format::horizon(report)),
         "±",
         "P5",
         "P50",

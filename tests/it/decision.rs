@@ -346,3 +346,56 @@ fn cache_hits_count_as_requests_in_the_unit_cost() {
         "{text}"
     );
 }
+
+/// Recorded traffic of an hour is reported as an hour, not a day, and one deterministic figure
+/// has no quantile columns.
+#[test]
+fn a_trace_of_an_hour_is_labelled_by_its_span() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("hour.csv");
+    let mut text = String::from("timestamp,input_tokens,output_tokens,model\n");
+    for i in 0..61 {
+        text.push_str(&format!(
+            "{},1000,100,claude-sonnet-4-6\n",
+            1_767_225_600_000u64 + i * 60_000
+        ));
+    }
+    std::fs::write(&p, text).unwrap();
+    let out = bin().arg("audit").arg(&p).output().unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("1 hour of recorded traffic"), "{table}");
+    assert!(table.contains("cost (1 hour)"), "{table}");
+    assert!(!table.contains("P95"), "{table}");
+    let out = bin()
+        .arg("replay")
+        .arg(&p)
+        .args([
+            "--model",
+            "claude-sonnet-4-6",
+            "--prompt-cache",
+            "5m",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["span_s"], 3600.0);
+    assert_eq!(r["spread"], "none");
+    let md = bin()
+        .arg("replay")
+        .arg(&p)
+        .args([
+            "--model",
+            "claude-sonnet-4-6",
+            "--prompt-cache",
+            "5m",
+            "--format",
+            "markdown",
+        ])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(md.stdout).unwrap();
+    assert!(md.contains(": 1 hour, 1 run"), "{md}");
+    assert!(!md.contains("| P5 |"), "{md}");
+}

@@ -85,9 +85,10 @@ fn fit_refuses_an_embedding_model_up_front() {
     assert!(!out.exists());
 }
 
-/// Day counts read as words: a one-day trace is "1 day", not "1 days".
+/// Spans read as words: a trace of 7 minutes (the Azure sample) says so, not "1 day" (and
+/// never "1 days").
 #[test]
-fn a_one_day_trace_says_one_day() {
+fn a_short_trace_says_its_span() {
     for format in ["markdown", "table"] {
         let out = bin()
             .arg("audit")
@@ -100,7 +101,7 @@ fn a_one_day_trace_says_one_day() {
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success());
         assert!(
-            text.contains(": 1 day of recorded traffic"),
+            text.contains(": 7 minutes of recorded traffic"),
             "{format}: {text}"
         );
         assert!(!text.contains("1 days"), "{format}: {text}");

@@ -165,6 +165,9 @@ fn report_of(
             .map_err(|message| TraceRunError::Invalid { path, message })?,
     };
     a.findings = findings(&a, rec.context_overflows);
+    rep.span_s = tally
+        .span_ms
+        .map(|(first, last)| (last - first) as f64 / 1000.0);
     rep.recommendation = Some(crate::analysis::decision::audit_recommendation(
         &a.findings,
         &rep.strategy_order,

@@ -172,6 +172,7 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
         budget_usd_per_month: subject.budget_usd_per_month,
         uncertain: uncertain_params(subject, outcome),
         scale_curve: None,
+        span_s: None,
         spread: String::new(),
         recommendation: None,
         precision: None,

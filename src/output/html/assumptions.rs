@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::markup::{escape, ordered, strategy_cell};
 use crate::analysis::report::Report;
-use crate::output::format::{days, usd};
+use crate::output::format::usd;
 
 /// The assumptions section; `source` is the scenario file's text, if at hand.
 pub(super) fn assumptions(h: &mut String, report: &Report, source: Option<&str>) {
@@ -34,7 +34,7 @@ fn facts(h: &mut String, report: &Report) {
         ),
         ("seed", report.seed.to_string()),
         ("runs", report.runs.to_string()),
-        ("horizon", days(report.horizon_days)),
+        ("horizon", crate::output::format::horizon(report)),
         (
             "prices",
             format!(

@@ -105,15 +105,14 @@ fn heading(h: &mut String, report: &Report, name: &str) {
     );
     let _ = writeln!(
         h,
-        "<p class=\"lede\">{} over {} day{}, {} run{}, seed {}. Prices: {} (effective {}). \
+        "<p class=\"lede\">{} over {}, {} run{}, seed {}. Prices: {} (effective {}). \
          Made by {} {}.</p>",
         if report.audit.is_some() {
             "Recorded usage"
         } else {
             "Simulated traffic"
         },
-        report.horizon_days,
-        if report.horizon_days == 1 { "" } else { "s" },
+        crate::output::format::horizon(report),
         report.runs,
         if report.runs == 1 { "" } else { "s" },
         report.seed,
