@@ -308,34 +308,29 @@ impl Table {
         out
     }
 
-    /// An HTML `<table>`, every cell escaped; left-aligned columns other than the first get
-    /// the page's `text` class.
-    pub fn html(&self) -> String {
-        let esc = |s: &str| {
-            s.replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace('"', "&quot;")
-                .replace('\'', "&#39;")
+    /// The table without the columns headed `headers` (those it has).
+    pub fn without(&mut self, headers: &[&str]) {
+        let keep: Vec<bool> = self
+            .headers
+            .iter()
+            .map(|h| !headers.contains(&h.as_str()))
+            .collect();
+        let retain = |v: &mut Vec<String>| {
+            let mut i = 0;
+            v.retain(|_| {
+                i += 1;
+                keep.get(i - 1).copied().unwrap_or(true)
+            });
         };
-        let class = |i: usize| match (i, self.align.get(i)) {
-            (1.., Some(Align::Left)) => " class=\"text\"",
-            _ => "",
-        };
-        let mut out = String::from("<table>\n<tr>");
-        for (i, h) in self.headers.iter().enumerate() {
-            out.push_str(&format!("<th{}>{}</th>", class(i), esc(h)));
+        retain(&mut self.headers);
+        for r in self.rows.iter_mut() {
+            retain(r);
         }
-        out.push_str("</tr>\n");
-        for r in &self.rows {
-            out.push_str("<tr>");
-            for (i, c) in r.iter().enumerate() {
-                out.push_str(&format!("<td{}>{}</td>", class(i), esc(c)));
-            }
-            out.push_str("</tr>\n");
-        }
-        out.push_str("</table>\n");
-        out
+        let mut i = 0;
+        self.align.retain(|_| {
+            i += 1;
+            keep.get(i - 1).copied().unwrap_or(true)
+        });
     }
 
     /// GitHub-flavoured markdown.
@@ -401,12 +396,10 @@ mod tests {
             "| name | cost |\n| --- | ---: |\n| a | $1.00 |\n| long\\|name | $100.00 |\n"
         );
         let mut t = Table::new(&["name", "why", "cost"]);
-        t.align[1] = Align::Left;
-        t.row(vec!["<a>".into(), "x & y".into(), "$1.00".into()]);
-        assert_eq!(
-            t.html(),
-            "<table>\n<tr><th>name</th><th class=\"text\">why</th><th>cost</th></tr>\n\
-             <tr><td>&lt;a&gt;</td><td class=\"text\">x &amp; y</td><td>$1.00</td></tr>\n</table>\n"
-        );
+        t.row(vec!["a".into(), "b".into(), "$1.00".into()]);
+        t.without(&["why", "absent"]);
+        assert_eq!(t.headers, vec!["name", "cost"]);
+        assert_eq!(t.align, vec![Align::Left, Align::Right]);
+        assert_eq!(t.rows, vec![vec!["a".to_string(), "$1.00".to_string()]]);
     }
 }

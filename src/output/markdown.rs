@@ -100,13 +100,7 @@ fn summary_table(report: &Report, names: &[String]) -> Table {
     }
     if report.runs <= 1 {
         // One deterministic figure: no Monte Carlo error and no quantiles to show.
-        for c in [5, 4, 3, 2] {
-            t.headers.remove(c);
-            t.align.remove(c);
-            for r in t.rows.iter_mut() {
-                r.remove(c);
-            }
-        }
+        t.without(&["±", "P5", "P50", "P95"]);
     }
     t
 }

@@ -127,21 +127,11 @@ fn summary_table(report: &Report, names: &[String]) -> Table {
     }
     if names.len() == 1 {
         // Nothing to compare against: drop the comparison columns.
-        summary.headers.truncate(6);
-        summary.align.truncate(6);
-        for r in summary.rows.iter_mut() {
-            r.truncate(6);
-        }
+        summary.without(&["vs baseline", "saving"]);
     }
     if report.runs <= 1 {
         // One deterministic figure: no Monte Carlo error and no quantiles to show.
-        for c in [5, 4, 3, 2] {
-            summary.headers.remove(c);
-            summary.align.remove(c);
-            for r in summary.rows.iter_mut() {
-                r.remove(c);
-            }
-        }
+        summary.without(&["±", "P5", "P50", "P95"]);
     }
     summary
 }

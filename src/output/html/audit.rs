@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::markup::escape;
+use super::markup::{escape, table};
 use crate::analysis::report::Report;
 use crate::output::format::{Align, count, length, pct, usd};
 use crate::output::table::{
@@ -73,7 +73,7 @@ pub(super) fn audit(h: &mut String, report: &Report) {
     }
     if !a.top_users.is_empty() {
         let _ = writeln!(h, "<h3>Users by cost (the 20 costliest)</h3>");
-        h.push_str(&pareto_table("user", &a.top_users).html());
+        h.push_str(&table(&pareto_table("user", &a.top_users)));
     }
     if let Some(rc) = &a.recorded_cost {
         let _ = writeln!(h, "<h3>Recorded cost against the provider's price</h3>");
@@ -104,7 +104,7 @@ pub(super) fn audit(h: &mut String, report: &Report) {
         if let Some(last) = t.align.last_mut() {
             *last = Align::Left;
         }
-        h.push_str(&t.html());
+        h.push_str(&table(&t));
         let notes = recorded_cost_notes(rc);
         if !notes.is_empty() {
             let _ = writeln!(h, "<ul>");
@@ -126,6 +126,6 @@ pub(super) fn audit(h: &mut String, report: &Report) {
                 ""
             }
         );
-        h.push_str(&breakdown_table(b).html());
+        h.push_str(&table(&breakdown_table(b)));
     }
 }

@@ -4,7 +4,31 @@
 use std::fmt::Write;
 
 use crate::analysis::report::{Report, Stats, StrategyResult};
+use crate::output::format::{Align, Table};
 use crate::output::plot;
+
+/// A text or markdown [`Table`] as an HTML `<table>`, every cell escaped; left-aligned
+/// columns other than the first get the page's `text` class.
+pub fn table(t: &Table) -> String {
+    let class = |i: usize| match (i, t.align.get(i)) {
+        (1.., Some(Align::Left)) => " class=\"text\"",
+        _ => "",
+    };
+    let mut out = String::from("<table>\n<tr>");
+    for (i, h) in t.headers.iter().enumerate() {
+        let _ = write!(out, "<th{}>{}</th>", class(i), escape(h));
+    }
+    out.push_str("</tr>\n");
+    for r in &t.rows {
+        out.push_str("<tr>");
+        for (i, c) in r.iter().enumerate() {
+            let _ = write!(out, "<td{}>{}</td>", class(i), escape(c));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n");
+    out
+}
 
 /// Escape text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -56,4 +80,21 @@ pub(super) fn code_spans(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_escaped_with_text_columns_marked() {
+        let mut t = Table::new(&["name", "why", "cost"]);
+        t.align[1] = Align::Left;
+        t.row(vec!["<a>".into(), "x & y".into(), "$1.00".into()]);
+        assert_eq!(
+            table(&t),
+            "<table>\n<tr><th>name</th><th class=\"text\">why</th><th>cost</th></tr>\n\
+             <tr><td>&lt;a&gt;</td><td class=\"text\">x &amp; y</td><td>$1.00</td></tr>\n</table>\n"
+        );
+    }
 }
