@@ -4,6 +4,13 @@
 //!   error of the mean cost (sample standard deviation over √runs), of the P95 cost
 //!   (Maritz–Jarrett: the standard deviation of a Beta-weighted mix of the order statistics,
 //!   sound from about ten runs) and of the probability of exceeding the budget (√(p(1−p)/n)).
+//!   When the uncertain parameters were stratified ([`crate::model::uncertain::Sampling`]),
+//!   runs within a block of ten are not independent (that is the point: they cover each
+//!   parameter's range evenly), so the errors come from the blocks instead: the between-block
+//!   (cluster) standard error of a mean, Σ_b(Σ_{i∈b}(y_i − ȳ))² · G/(G−1) / n² over G blocks
+//!   (the last may be shorter), for the mean cost and the budget probability, and a bootstrap
+//!   over whole blocks for the P95. Intervals and `--precision` then use Student's t with
+//!   G − 1 degrees of freedom.
 //! - **What the spread is** ([`spread`]): with no uncertain parameters the runs differ only by
 //!   their random traffic, so P5–P95 is simulation noise, not confidence about the real world.
 //! - **The recommendation** ([`recommend`]): the best strategy by the objective, its saving
@@ -13,10 +20,14 @@
 //! - **Precision** ([`precision`]): how far each figure is from the relative precision asked
 //!   for, so that a forecast can run until it is reached (`--precision`).
 
-use statrs::distribution::{Beta, ContinuousCDF};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use statrs::distribution::{Beta, ContinuousCDF, StudentsT};
 
 use crate::analysis::diff::stats::{bootstrap, t_interval};
-use crate::analysis::report::{Bounds, Finding, McError, Recommendation, Report};
+use crate::analysis::report::{
+    Bounds, Finding, McError, Recommendation, Report, quantile_sorted,
+};
 use crate::foundations::limits::MAX_REPORT_USD;
 
 /// What "best" means.
@@ -47,15 +58,28 @@ impl Objective {
 /// z for a two-sided 95% interval.
 const Z95: f64 = 1.959_963_984_540_054;
 
+/// Resamples of the block bootstrap of a P95.
+const BLOCK_BOOTSTRAP_RESAMPLES: usize = 400;
+
 /// The Monte Carlo error of one strategy's figures from its per-run costs (in run order) and,
-/// with a budget, the share of runs that exceeded it.
-pub fn mc_error(runs_cost: &[f64], budget_probability: Option<f64>) -> McError {
+/// with a budget, whether each run exceeded it; runs come in independent blocks of `block`
+/// runs (1: every run is independent). `seed` seeds the block bootstrap.
+pub fn mc_error(runs_cost: &[f64], exceeded: Option<&[bool]>, block: usize, seed: u64) -> McError {
     let n = runs_cost.len();
+    let flags = |e: &[bool]| -> Vec<f64> { e.iter().map(|&x| f64::from(u8::from(x))).collect() };
     if n < 2 {
         return McError {
             mean_se_usd: 0.0,
             p95_se_usd: 0.0,
-            budget_probability_se: budget_probability.map(|_| 0.0),
+            budget_probability_se: exceeded.map(|_| 0.0),
+        };
+    }
+    if block > 1 {
+        return McError {
+            mean_se_usd: block_se(runs_cost, block),
+            p95_se_usd: block_bootstrap(runs_cost, None, block, 0.95, seed)
+                .map_or(0.0, |b| b.se),
+            budget_probability_se: exceeded.map(|e| block_se(&flags(e), block)),
         };
     }
     let nf = n as f64;
@@ -67,11 +91,102 @@ pub fn mc_error(runs_cost: &[f64], budget_probability: Option<f64>) -> McError {
         / (nf - 1.0);
     let mut sorted = runs_cost.to_vec();
     sorted.sort_by(f64::total_cmp);
+    let budget_probability = exceeded.map(|e| flags(e).iter().sum::<f64>() / nf);
     McError {
         mean_se_usd: (var / nf).sqrt(),
         p95_se_usd: maritz_jarrett_se(&sorted, 0.95),
         budget_probability_se: budget_probability.map(|p| (p * (1.0 - p) / nf).sqrt()),
     }
+}
+
+/// The independent units of `n` runs in blocks of `block`: ⌈n / block⌉.
+pub fn units(n: usize, block: usize) -> usize {
+    n.div_ceil(block.max(1))
+}
+
+/// The standard error of the mean of `y` when its values come in independent consecutive
+/// blocks of `block` (the last may be shorter): √(G/(G−1) Σ_b (Σ_{i∈b}(y_i − ȳ))²) / n over G
+/// blocks (the cluster, or ratio, estimator; with `block` 1 it is s/√n). 0 below two blocks.
+pub fn block_se(y: &[f64], block: usize) -> f64 {
+    let n = y.len();
+    let g = units(n, block);
+    if g < 2 {
+        return 0.0;
+    }
+    let mean = y.iter().sum::<f64>() / n as f64;
+    let ss: f64 = y
+        .chunks(block.max(1))
+        .map(|c| {
+            let s: f64 = c.iter().map(|v| v - mean).sum();
+            s * s
+        })
+        .sum();
+    (ss * g as f64 / (g - 1) as f64).sqrt() / n as f64
+}
+
+/// The two-sided 95% quantile of Student's t with `df` degrees of freedom (z beyond 1,000).
+pub fn t95(df: usize) -> f64 {
+    if df == 0 {
+        return f64::INFINITY;
+    }
+    if df > 1000 {
+        return Z95;
+    }
+    StudentsT::new(0.0, 1.0, df as f64).map_or(Z95, |t| t.inverse_cdf(0.975))
+}
+
+/// A block bootstrap of the `q` quantile of `a` (or, with `b`, of `q(b) − q(a)`, the blocks
+/// of both resampled together): its standard error and 95% percentile interval.
+struct Bootstrapped {
+    se: f64,
+    low: f64,
+    high: f64,
+}
+
+fn block_bootstrap(
+    a: &[f64],
+    b: Option<&[f64]>,
+    block: usize,
+    q: f64,
+    seed: u64,
+) -> Option<Bootstrapped> {
+    let n = a.len();
+    let g = units(n, block);
+    if g < 2 || b.is_some_and(|b| b.len() != n) {
+        return None;
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xB100_C4B0_075E_ED00);
+    let starts: Vec<usize> = (0..g).map(|k| k * block).collect();
+    let (mut ra, mut rb) = (Vec::with_capacity(n + block), Vec::with_capacity(n + block));
+    let mut stats = Vec::with_capacity(BLOCK_BOOTSTRAP_RESAMPLES);
+    for _ in 0..BLOCK_BOOTSTRAP_RESAMPLES {
+        ra.clear();
+        rb.clear();
+        for _ in 0..g {
+            let s = starts[rng.random_range(0..g)];
+            let e = (s + block).min(n);
+            ra.extend_from_slice(&a[s..e]);
+            if let Some(b) = b {
+                rb.extend_from_slice(&b[s..e]);
+            }
+        }
+        ra.sort_by(f64::total_cmp);
+        let qa = quantile_sorted(&ra, q);
+        stats.push(if b.is_some() {
+            rb.sort_by(f64::total_cmp);
+            quantile_sorted(&rb, q) - qa
+        } else {
+            qa
+        });
+    }
+    let m = stats.iter().sum::<f64>() / stats.len() as f64;
+    let var = stats.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (stats.len() - 1) as f64;
+    stats.sort_by(f64::total_cmp);
+    Some(Bootstrapped {
+        se: var.sqrt(),
+        low: quantile_sorted(&stats, 0.025),
+        high: quantile_sorted(&stats, 0.975),
+    })
 }
 
 /// Maritz–Jarrett estimate of the standard error of the `q` quantile of sorted values (Wilcox,
@@ -136,6 +251,23 @@ fn paired_interval(
     let w = &report.strategies.get(worse)?.runs_cost_usd;
     if b.len() < 2 || b.len() != w.len() {
         return None;
+    }
+    let block = report.block_runs();
+    if block > 1 {
+        // Stratified runs: the blocks are the independent units.
+        let (low, high) = match objective {
+            Objective::Mean | Objective::Margin => {
+                let d: Vec<f64> = w.iter().zip(b).map(|(w, b)| w - b).collect();
+                let m = d.iter().sum::<f64>() / d.len() as f64;
+                let half = t95(units(d.len(), block) - 1) * block_se(&d, block);
+                (m - half, m + half)
+            }
+            Objective::P95 => {
+                let r = block_bootstrap(b, Some(w), block, 0.95, report.seed)?;
+                (r.low, r.high)
+            }
+        };
+        return Some(Bounds { low, high });
     }
     let (low, high) = match objective {
         // Margin: revenue is the same in run i whatever the strategy, so the margin lead is the
@@ -310,10 +442,12 @@ fn action(
 }
 
 /// How far the report's figures are from the precision asked for: the largest of, over every
-/// strategy, the 95% half-width of the mean and of the P95 over `target` times the figure,
+/// strategy, the 95% half-width (Student's t over the independent units: runs, or blocks of
+/// stratified runs) of the mean and of the P95 over `target` times the figure,
 /// and of the budget probability over `budget_target`; with the figure it comes from. At most
 /// 1 when every figure is known to its precision.
 pub fn precision(report: &Report, target: f64, budget_target: f64) -> (f64, String) {
+    let t = t95(units(report.runs as usize, report.block_runs()).saturating_sub(1));
     let mut worst = (0.0, String::new());
     let mut consider = |ratio: f64, what: String| {
         if ratio > worst.0 || worst.1.is_empty() {
@@ -332,12 +466,12 @@ pub fn precision(report: &Report, target: f64, budget_target: f64) -> (f64, Stri
                 half / of.abs()
             }
         };
-        let mean = rel(Z95 * e.mean_se_usd, s.cost_usd.mean);
+        let mean = rel(t * e.mean_se_usd, s.cost_usd.mean);
         consider(mean / target, format!("{name} mean: ±{:.2}%", 100.0 * mean));
-        let p95 = rel(Z95 * e.p95_se_usd, s.cost_usd.p95);
+        let p95 = rel(t * e.p95_se_usd, s.cost_usd.p95);
         consider(p95 / target, format!("{name} P95: ±{:.2}%", 100.0 * p95));
         if let Some(se) = e.budget_probability_se {
-            let half = Z95 * se;
+            let half = t * se;
             consider(
                 half / budget_target,
                 format!("{name} budget probability: ±{:.1} points", 100.0 * half),
@@ -367,11 +501,42 @@ mod tests {
 
     #[test]
     fn mc_error_of_a_known_sample() {
-        let e = mc_error(&[1.0, 2.0, 3.0, 4.0], Some(0.25));
+        let e = mc_error(&[1.0, 2.0, 3.0, 4.0], Some(&[false, true, false, false]), 1, 0);
         // sd = √(5/3), se = sd / 2.
         assert!((e.mean_se_usd - (5.0f64 / 3.0).sqrt() / 2.0).abs() < 1e-12);
         assert!((e.budget_probability_se.unwrap() - (0.25f64 * 0.75 / 4.0).sqrt()).abs() < 1e-12);
-        let one = mc_error(&[7.0], None);
+        let one = mc_error(&[7.0], None, 1, 0);
         assert_eq!((one.mean_se_usd, one.p95_se_usd), (0.0, 0.0));
+    }
+
+    #[test]
+    fn block_errors_of_a_known_sample() {
+        // Blocks of 2: [1, 3], [2, 6], [4]; mean 16/5 = 3.2. Block sums of deviations:
+        // -2.4, 1.6, 0.8; squares 5.76 + 2.56 + 0.64 = 8.96; G/(G-1) = 1.5; / n^2 = 25.
+        let y = [1.0, 3.0, 2.0, 6.0, 4.0];
+        assert!((block_se(&y, 2) - (8.96f64 * 1.5).sqrt() / 5.0).abs() < 1e-12);
+        // Blocks of one are the usual s / sqrt(n).
+        let m = 3.2;
+        let s2 = y.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / 4.0;
+        assert!((block_se(&y, 1) - (s2 / 5.0).sqrt()).abs() < 1e-12);
+        assert_eq!(block_se(&[1.0, 2.0], 5), 0.0);
+        assert_eq!(units(21, 10), 3);
+        assert!((t95(4) - 2.776_445).abs() < 1e-5);
+        assert!(t95(0).is_infinite());
+    }
+
+    #[test]
+    fn block_bootstrap_spreads_with_the_blocks() {
+        // Every block is the same: resampling blocks cannot move the P95.
+        let same: Vec<f64> = (0..40).map(|i| f64::from(i % 10)).collect();
+        let b = block_bootstrap(&same, None, 10, 0.95, 1).unwrap();
+        assert_eq!(b.se, 0.0);
+        // Blocks at different levels: it moves, and a paired difference of a series with
+        // itself shifted by 5 is exactly 5.
+        let levels: Vec<f64> = (0..40).map(|i| f64::from(i / 10 * 100 + i % 10)).collect();
+        assert!(block_bootstrap(&levels, None, 10, 0.95, 1).unwrap().se > 1.0);
+        let shifted: Vec<f64> = levels.iter().map(|x| x + 5.0).collect();
+        let d = block_bootstrap(&levels, Some(&shifted), 10, 0.95, 1).unwrap();
+        assert!((d.low - 5.0).abs() < 1e-9 && (d.high - 5.0).abs() < 1e-9);
     }
 }

@@ -106,16 +106,28 @@ pub fn unit_economics(
     }
 }
 
+/// Whether each run (`daily[run]`: cost per day) has a month above `budget`.
+pub fn runs_over_budget(budget: f64, months: &[MonthSpan], daily: &[&[f64]]) -> Vec<bool> {
+    daily
+        .iter()
+        .map(|run| first_month_over(budget, months, run).is_some())
+        .collect()
+}
+
+/// The first month of `run` (cost per day) above `budget`.
+fn first_month_over(budget: f64, months: &[MonthSpan], run: &[f64]) -> Option<usize> {
+    months.iter().position(|m| {
+        let from = m.first_day as usize;
+        let to = (from + m.days as usize).min(run.len());
+        run.get(from..to).map_or(0.0, |d| d.iter().sum::<f64>()) > budget
+    })
+}
+
 /// How the runs of one strategy fare against a monthly budget (`daily[run]`: cost per day).
 pub fn budget_stats(budget: f64, months: &[MonthSpan], daily: &[&[f64]]) -> BudgetStats {
     let mut first: Vec<usize> = Vec::new();
     for run in daily {
-        let over = months.iter().position(|m| {
-            let from = m.first_day as usize;
-            let to = (from + m.days as usize).min(run.len());
-            run.get(from..to).map_or(0.0, |d| d.iter().sum::<f64>()) > budget
-        });
-        if let Some(m) = over {
+        if let Some(m) = first_month_over(budget, months, run) {
             first.push(m);
         }
     }

@@ -56,6 +56,11 @@ pub struct Precision {
 /// (which needs the 95th percentile below the largest run) to mean something.
 pub const PRECISION_FIRST_RUNS: u32 = 20;
 
+/// Blocks a `--precision` forecast of stratified runs starts with: the errors are estimated
+/// from the spread between blocks, which needs a few of them (Student's t with 4 degrees of
+/// freedom is 2.78, against 1.96 for many).
+pub const PRECISION_FIRST_BLOCKS: u32 = 5;
+
 impl ForecastOptions {
     /// `runs` runs, nothing else.
     pub fn runs(runs: u32) -> ForecastOptions {
@@ -138,8 +143,9 @@ pub enum ForecastError {
 /// With [`ForecastOptions::precision`], runs are added in batches until every strategy's mean
 /// and P95 are known to the relative precision asked for and its budget probability to the
 /// points asked for (95% half-widths from the Monte Carlo errors), or the run cap is reached:
-/// from [`PRECISION_FIRST_RUNS`], each batch sized from the worst figure's error (which shrinks
-/// as 1/√runs), at least a quarter more, in tens. Runs `0..n` are the same whatever the
+/// from [`PRECISION_FIRST_RUNS`] (or [`PRECISION_FIRST_BLOCKS`] blocks of stratified runs),
+/// each batch sized from the worst figure's error (which shrinks as 1/√runs), at least a
+/// quarter more, in tens (whole blocks). Runs `0..n` are the same whatever the
 /// batches, so the report is the report of `--runs n` for the n reached: deterministic for a
 /// seed, whatever the threads.
 pub fn forecast(scenario: &Scenario, opts: &ForecastOptions) -> Result<Report, ForecastError> {
@@ -151,11 +157,19 @@ pub fn forecast(scenario: &Scenario, opts: &ForecastOptions) -> Result<Report, F
             report::build_for(&subject, &outcome, opts.runs)?
         }
         Some(p) => {
-            let mut n = PRECISION_FIRST_RUNS.min(p.max_runs).max(1);
+            let block = montecarlo::block_runs(scenario);
+            let mut n = PRECISION_FIRST_RUNS
+                .max(PRECISION_FIRST_BLOCKS * block)
+                .min(p.max_runs)
+                .max(1);
             let mut outcome = simulate_range(scenario, 0..n, opts)?;
             loop {
                 let mut report = report::build_for(&subject, &outcome, n)?;
                 let (worst, what) = decision::precision(&report, p.relative, p.budget_points);
+                // The runs needed are projected from the error itself (it shrinks as 1/√n),
+                // without the t quantile's allowance for few units.
+                let units = decision::units(n as usize, block as usize);
+                let projected = worst * decision::t95(usize::MAX) / decision::t95(units - 1);
                 if worst <= 1.0 || n >= p.max_runs {
                     report.precision = Some(PrecisionInfo {
                         target: p.relative,
@@ -166,7 +180,8 @@ pub fn forecast(scenario: &Scenario, opts: &ForecastOptions) -> Result<Report, F
                     });
                     break report;
                 }
-                let wanted = (f64::from(n) * worst * worst * 1.1).min(f64::from(p.max_runs));
+                let wanted =
+                    (f64::from(n) * projected * projected * 1.1).min(f64::from(p.max_runs));
                 let next = (wanted.ceil() as u32)
                     .max(n + n.div_ceil(4))
                     .div_ceil(10)

@@ -309,6 +309,7 @@ pub fn replay(
         strategies: sc.strategies.clone(),
         ledgers: vec![ledgers],
         runs: Vec::new(),
+        block_runs: 1,
     };
     let mut subject = Subject::recorded(
         format!("{} (replay of {display})", sc.name),

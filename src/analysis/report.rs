@@ -145,6 +145,26 @@ pub struct Report {
     /// How the number of runs was chosen, when `--precision` chose it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<PrecisionInfo>,
+    /// How the runs drew the uncertain parameters, when the scenario has any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampling: Option<SamplingInfo>,
+}
+
+/// How the runs drew the scenario's uncertain parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SamplingInfo {
+    /// `stratified` (a Latin hypercube in blocks of runs) or `independent`.
+    pub method: String,
+    /// Runs per independent block (1 for independent runs): the Monte Carlo errors, the
+    /// intervals of the recommendation and `--precision` treat blocks as the independent units.
+    pub block_runs: u32,
+}
+
+impl Report {
+    /// Runs per independent block (1 unless the runs were stratified).
+    pub fn block_runs(&self) -> usize {
+        self.sampling.as_ref().map_or(1, |s| s.block_runs.max(1) as usize)
+    }
 }
 
 /// A 95% interval.

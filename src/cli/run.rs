@@ -13,6 +13,7 @@ use crate::foundations::input::{MAX_SCENARIO_BYTES, read_capped_text};
 use crate::foundations::limits::MAX_REPORT_USD;
 use crate::foundations::time::MAX_HORIZON_DAYS;
 use crate::model::scenario::Scenario;
+use crate::model::uncertain::Sampling;
 use crate::simulation::montecarlo;
 
 use super::failure::{Failure, stop_on_ctrl_c};
@@ -60,6 +61,11 @@ pub struct RunArgs {
     /// scenario, at most 1,000). The report says when the cap stopped the runs.
     #[arg(long, value_name = "RUNS", value_parser = clap::value_parser!(u32).range(1..=1_000_000), conflicts_with = "runs")]
     pub max_runs: Option<u32>,
+    /// How runs draw the scenario's uncertain parameters: `stratified` (each block of ten
+    /// runs draws every parameter once from each tenth of its distribution, a Latin hypercube:
+    /// the same precision in fewer runs) or `independent` (every run on its own).
+    #[arg(long, value_enum, default_value_t = SamplingArg::Stratified)]
+    pub sampling: SamplingArg,
     /// No progress bar (it is shown only when standard error is a terminal anyway), and no
     /// note of the charts and page written.
     #[arg(long, short)]
@@ -113,6 +119,24 @@ impl From<ObjectiveArg> for Objective {
             ObjectiveArg::Mean => Objective::Mean,
             ObjectiveArg::P95 => Objective::P95,
             ObjectiveArg::Margin => Objective::Margin,
+        }
+    }
+}
+
+/// `--sampling`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SamplingArg {
+    /// Latin hypercube in blocks of ten runs.
+    Stratified,
+    /// Every run draws on its own.
+    Independent,
+}
+
+impl From<SamplingArg> for Sampling {
+    fn from(s: SamplingArg) -> Sampling {
+        match s {
+            SamplingArg::Stratified => Sampling::Stratified,
+            SamplingArg::Independent => Sampling::Independent,
         }
     }
 }
@@ -210,13 +234,14 @@ pub(crate) fn execute(args: &RunArgs) -> Result<i32, Failure> {
     Ok(0)
 }
 
-/// The scenario, with its seed replaced by `--seed`.
+/// The scenario, with its seed replaced by `--seed` and its sampling set by `--sampling`.
 fn load_scenario(args: &RunArgs) -> Result<Scenario, Failure> {
     let mut scenario =
         Scenario::load(&args.scenario, args.shared.prices.as_deref()).map_err(Failure::input)?;
     if let Some(s) = args.shared.seed {
         scenario.seed = s;
     }
+    scenario.sampling = args.sampling.into();
     Ok(scenario)
 }
 

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 mod alias;
 mod describe;
 mod moments;
+mod quantile;
 mod sampler;
 mod scaled;
 mod validate;

@@ -41,6 +41,9 @@ pub enum Purpose {
     SemanticCache = 5,
     /// The draw of one uncertain parameter for one run (named by its field path).
     Uncertain = 30,
+    /// The stratum each run of a block of runs draws an uncertain parameter from (named by its
+    /// field path; keyed by the block's number instead of a run's).
+    Strata = 31,
 }
 
 /// SplitMix64 step: a well-mixed 64-bit value from a counter.

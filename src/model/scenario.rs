@@ -25,7 +25,7 @@ use crate::foundations::calendar::{Date, MonthSpan};
 use crate::foundations::dist::Dist;
 use crate::foundations::pricing::{Bucket, Catalog, ModelPrice, ServiceTier};
 use crate::model::strategy::Strategy;
-use crate::model::uncertain::Uncertain;
+use crate::model::uncertain::{Sampling, Uncertain};
 
 pub use check::{
     FieldError, MAX_MEAN_TOKENS, MAX_SESSIONS_PER_DAY, ScenarioError, did_you_mean, hex_sha256,
@@ -59,6 +59,9 @@ pub struct Scenario {
     pub catalog: Arc<Catalog>,
     /// Parameters drawn once per run, in file order.
     pub uncertain: Vec<Uncertain>,
+    /// How runs draw the uncertain parameters (not written in the file: `tokencast run
+    /// --sampling`; stratified unless asked otherwise).
+    pub sampling: Sampling,
     /// Price changes, by first day.
     pub price_changes: Vec<PriceChange>,
     /// What the product earns, if stated.

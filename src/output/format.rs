@@ -132,11 +132,24 @@ pub fn spread_note(report: &crate::analysis::report::Report) -> Option<String> {
              ± is the Monte Carlo standard error of the mean.",
             report.runs
         )),
-        "uncertainty" => Some(format!(
-            "P5-P95 here is uncertainty: each of the {} runs draws the scenario's uncertain \
-             parameters. ± is the Monte Carlo standard error of the mean.",
-            report.runs
-        )),
+        "uncertainty" => {
+            let how = match &report.sampling {
+                Some(s) if s.block_runs > 1 => format!(
+                    " (stratified: each block of {} runs draws every parameter once from each \
+                     of {} equal-probability slices of its range, so {} blocks are the \
+                     independent units the errors come from)",
+                    s.block_runs,
+                    s.block_runs,
+                    report.runs.div_ceil(s.block_runs)
+                ),
+                _ => String::new(),
+            };
+            Some(format!(
+                "P5-P95 here is uncertainty: each of the {} runs draws the scenario's uncertain \
+                 parameters{how}. ± is the Monte Carlo standard error of the mean.",
+                report.runs
+            ))
+        }
         _ => None,
     }
 }

@@ -17,6 +17,8 @@ use crate::foundations::ledger::Ledger;
 use crate::model::scenario::{Revenue, Scenario};
 use crate::model::strategy::Strategy;
 use crate::model::uncertain::{self, PriceScales};
+#[cfg(doc)]
+use crate::model::uncertain::Sampling;
 use crate::model::workload::synthetic::{OutputClamps, Synthetic};
 use crate::simulation::pipeline::Fleet;
 use crate::simulation::pipeline::{ModelTable, Pipeline};
@@ -51,6 +53,9 @@ pub struct Outcome {
     pub ledgers: Vec<Vec<Ledger>>,
     /// One per run (empty for recorded traffic: then every run is the scenario as written).
     pub runs: Vec<RunInfo>,
+    /// Runs per independent block ([`Sampling::block_runs`]): 1 unless the uncertain
+    /// parameters were stratified. The Monte Carlo errors are computed over blocks.
+    pub block_runs: u32,
 }
 
 impl Outcome {
@@ -208,6 +213,11 @@ fn one_run(
     ))
 }
 
+/// Runs per independent block of `scenario`'s runs ([`Sampling::block_runs`]).
+pub fn block_runs(scenario: &Scenario) -> u32 {
+    scenario.sampling.block_runs(!scenario.uncertain.is_empty())
+}
+
 /// Simulate runs `0..runs` of `scenario` (every strategy, uncertain parameters drawn per run)
 /// in parallel on rayon's pool.
 pub fn simulate(scenario: &Scenario, runs: u32) -> Result<Outcome, String> {
@@ -255,6 +265,7 @@ pub fn simulate_runs(
         strategies: scenario.strategies.to_vec(),
         ledgers,
         runs: infos,
+        block_runs: block_runs(scenario),
     })
 }
 

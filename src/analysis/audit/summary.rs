@@ -189,6 +189,7 @@ fn recorded_outcome(models: ModelTable, ledger: Ledger, endpoints: usize) -> Out
         strategies: vec![strategy],
         ledgers: vec![vec![ledger]],
         runs: Vec::new(),
+        block_runs: 1,
     }
 }
 

@@ -133,9 +133,18 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
         if let Some(w) = overflow_warning(&strat.name, result.context_overflows) {
             warnings.push(w);
         }
+        let exceeded = subject.budget_usd_per_month.map(|b| {
+            economics::runs_over_budget(
+                b,
+                &subject.months,
+                &runs.0.iter().map(|r| r.daily.as_slice()).collect::<Vec<_>>(),
+            )
+        });
         let monte_carlo_error = crate::analysis::decision::mc_error(
             &result.runs_cost_usd,
-            result.budget.as_ref().map(|b| b.probability_exceeded),
+            exceeded.as_deref(),
+            outcome.block_runs.max(1) as usize,
+            subject.seed,
         );
         strategies.insert(
             strat.name.clone(),
@@ -171,6 +180,19 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
         audit: None,
         budget_usd_per_month: subject.budget_usd_per_month,
         uncertain: uncertain_params(subject, outcome),
+        sampling: outcome
+            .runs
+            .iter()
+            .any(|r| !r.draws.is_empty())
+            .then(|| crate::analysis::report::SamplingInfo {
+                method: if outcome.block_runs > 1 {
+                    "stratified"
+                } else {
+                    "independent"
+                }
+                .to_string(),
+                block_runs: outcome.block_runs.max(1),
+            }),
         scale_curve: None,
         span_s: None,
         spread: String::new(),

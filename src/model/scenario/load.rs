@@ -147,6 +147,7 @@ impl Scenario {
             months,
             catalog: Arc::new(catalog),
             uncertain,
+            sampling: uncertain::Sampling::default(),
             price_changes,
             revenue,
             warnings,

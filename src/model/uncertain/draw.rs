@@ -7,18 +7,42 @@ use crate::foundations::rng::{self, Purpose};
 use crate::model::scenario::{self, Endpoint, Growth, Queries, Scenario, Traffic};
 use crate::model::strategy::Action;
 
-use super::{Kind, Part, PriceScales, Target, TrafficField};
+use rand::RngExt;
 
-/// Draw every uncertain parameter of run `run`, in list order.
+use super::{BLOCK_RUNS, Kind, Part, PriceScales, Sampling, Target, TrafficField};
+
+/// Draw every uncertain parameter of run `run`, in list order, as `scenario.sampling` says.
 pub fn draw(scenario: &Scenario, run: u64) -> Vec<f64> {
+    let block = u64::from(BLOCK_RUNS);
     scenario
         .uncertain
         .iter()
         .map(|u| {
             let mut rng = rng::stream(scenario.seed, run, &u.path, Purpose::Uncertain);
-            u.sampler.sample(&mut rng)
+            match scenario.sampling {
+                Sampling::Independent => u.sampler.sample(&mut rng),
+                Sampling::Stratified => {
+                    let strata = strata(scenario.seed, run / block, &u.path);
+                    let stratum = strata[(run % block) as usize];
+                    let within: f64 = rng.random();
+                    u.dist
+                        .quantile((f64::from(stratum) + within) / f64::from(BLOCK_RUNS))
+                }
+            }
         })
         .collect()
+}
+
+/// The strata of block `block` for the entry on `path`: a random permutation of
+/// `0..BLOCK_RUNS` (Fisher–Yates), run `k` of the block drawing from stratum `strata[k]`.
+fn strata(seed: u64, block: u64, path: &str) -> [u32; BLOCK_RUNS as usize] {
+    let mut rng = rng::stream(seed, block, path, Purpose::Strata);
+    let mut p: [u32; BLOCK_RUNS as usize] = std::array::from_fn(|i| i as u32);
+    for i in (1..p.len()).rev() {
+        let j = rng.random_range(0..=i);
+        p.swap(i, j);
+    }
+    p
 }
 
 /// The scenario of one run: `base` with `draws` (from [`draw`]) applied, and the price
