@@ -25,9 +25,7 @@ use rand_chacha::ChaCha8Rng;
 use statrs::distribution::{Beta, ContinuousCDF, StudentsT};
 
 use crate::analysis::diff::stats::{bootstrap, t_interval};
-use crate::analysis::report::{
-    Bounds, Finding, McError, Recommendation, Report, quantile_sorted,
-};
+use crate::analysis::report::{Bounds, Finding, McError, Recommendation, Report, quantile_sorted};
 use crate::foundations::limits::MAX_REPORT_USD;
 
 /// What "best" means.
@@ -77,8 +75,7 @@ pub fn mc_error(runs_cost: &[f64], exceeded: Option<&[bool]>, block: usize, seed
     if block > 1 {
         return McError {
             mean_se_usd: block_se(runs_cost, block),
-            p95_se_usd: block_bootstrap(runs_cost, None, block, 0.95, seed)
-                .map_or(0.0, |b| b.se),
+            p95_se_usd: block_bootstrap(runs_cost, None, block, 0.95, seed).map_or(0.0, |b| b.se),
             budget_probability_se: exceeded.map(|e| block_se(&flags(e), block)),
         };
     }
@@ -501,7 +498,12 @@ mod tests {
 
     #[test]
     fn mc_error_of_a_known_sample() {
-        let e = mc_error(&[1.0, 2.0, 3.0, 4.0], Some(&[false, true, false, false]), 1, 0);
+        let e = mc_error(
+            &[1.0, 2.0, 3.0, 4.0],
+            Some(&[false, true, false, false]),
+            1,
+            0,
+        );
         // sd = √(5/3), se = sd / 2.
         assert!((e.mean_se_usd - (5.0f64 / 3.0).sqrt() / 2.0).abs() < 1e-12);
         assert!((e.budget_probability_se.unwrap() - (0.25f64 * 0.75 / 4.0).sqrt()).abs() < 1e-12);

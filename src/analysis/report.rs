@@ -163,7 +163,9 @@ pub struct SamplingInfo {
 impl Report {
     /// Runs per independent block (1 unless the runs were stratified).
     pub fn block_runs(&self) -> usize {
-        self.sampling.as_ref().map_or(1, |s| s.block_runs.max(1) as usize)
+        self.sampling
+            .as_ref()
+            .map_or(1, |s| s.block_runs.max(1) as usize)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Markdown export: the same content as the text table, as GitHub-flavoured markdown.
 
 use super::format::{Table, count, length, pct, pct_signed, usd, usd_signed};
-use super::table::dominant;
+use super::table::{dominant, strengths};
 use crate::analysis::report::{Report, StrategyResult, strategy_order};
 
 /// Render the report as markdown.
@@ -24,7 +24,7 @@ pub fn render(report: &Report) -> String {
     }
     forecast_sections(&mut out, report);
     for n in &names {
-        strategy_section(&mut out, n, &report.strategies[n]);
+        strategy_section(&mut out, report, n, &report.strategies[n]);
     }
     out
 }
@@ -63,6 +63,10 @@ fn summary_table(report: &Report, names: &[String]) -> Table {
         .get("baseline")
         .map(|b| b.cost_usd.mean)
         .unwrap_or(0.0);
+    // Requests a semantic cache answered are requests served too.
+    let cached = names
+        .iter()
+        .any(|n| report.strategies[n].semantic_cache.hits > 0.0);
     let mut t = Table::new(&[
         "strategy",
         "cost (mean)",
@@ -72,7 +76,11 @@ fn summary_table(report: &Report, names: &[String]) -> Table {
         "P95",
         "vs baseline",
         "saving",
-        "per request",
+        if cached {
+            "per request served (model or cache)"
+        } else {
+            "per request"
+        },
         "per user-month",
     ]);
     for n in names {
@@ -129,12 +137,18 @@ fn forecast_sections(out: &mut String, report: &Report) {
 }
 
 /// One strategy: its volume and dominant cost, margin and budget lines, and its breakdowns.
-fn strategy_section(out: &mut String, n: &str, s: &StrategyResult) {
+fn strategy_section(out: &mut String, report: &Report, n: &str, s: &StrategyResult) {
     out.push_str(&format!(
         "\n### {n}\n\n{} requests in {} sessions.",
         count(s.requests.mean),
         count(s.sessions.mean)
     ));
+    let base = crate::analysis::report::strategy_order(report)
+        .first()
+        .and_then(|b| report.strategies.get(b));
+    if let Some(d) = strengths(s, base) {
+        out.push_str(&format!(" {d}"));
+    }
     if let Some(d) = dominant(s) {
         out.push_str(&format!(" {d}"));
     }

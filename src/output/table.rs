@@ -11,7 +11,7 @@ pub use audit::{
     audit_section, breakdown_table, pareto_table, recorded_cost_notes, recorded_cost_table,
     signed_usd,
 };
-pub use detail::dominant;
+pub use detail::{dominant, strengths};
 
 use super::format::{Table, pct_signed, usd, usd_signed};
 use crate::analysis::report::{Report, StrategyResult, strategy_order};

@@ -16,9 +16,9 @@ use rayon::prelude::*;
 use crate::foundations::ledger::Ledger;
 use crate::model::scenario::{Revenue, Scenario};
 use crate::model::strategy::Strategy;
-use crate::model::uncertain::{self, PriceScales};
 #[cfg(doc)]
 use crate::model::uncertain::Sampling;
+use crate::model::uncertain::{self, PriceScales};
 use crate::model::workload::synthetic::{OutputClamps, Synthetic};
 use crate::simulation::pipeline::Fleet;
 use crate::simulation::pipeline::{ModelTable, Pipeline};

@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use tokencast::Scenario;
-use tokencast::uncertain::Sampling;
 use tokencast::forecast::{ForecastOptions, Precision};
+use tokencast::uncertain::Sampling;
 
 use crate::support::bin;
 
@@ -397,6 +397,36 @@ fn cache_hits_count_as_requests_in_the_unit_cost() {
         text.contains("per request served (model or cache)"),
         "{text}"
     );
+    // The endpoint table counts what a model answered, and says so; the embedding model's
+    // row counts the lookups it embedded, not "0 requests".
+    let semantic = &text[text.find("== semantic ==").unwrap()..];
+    assert!(
+        semantic.contains("model requests  per model request"),
+        "{semantic}"
+    );
+    let lookups = s["semantic_cache"]["lookups"].as_f64().unwrap();
+    let embedded = format!(
+        "{} lookups embedded",
+        tokencast::output::format::count(lookups)
+    );
+    assert!(semantic.contains(&embedded), "{embedded} in {semantic}");
+    // The advice says what the strategy does well before what could improve.
+    let well = semantic.find("Does well: answers").expect(semantic);
+    let dominant = semantic.find("Dominant cost").expect(semantic);
+    assert!(well < dominant, "{semantic}");
+    // The markdown summary names its unit too.
+    let out = bin()
+        .arg("run")
+        .arg(&p)
+        .args(["--runs", "1", "-q", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.contains("| per request served (model or cache) |"),
+        "{md}"
+    );
+    assert!(md.contains("Does well: answers"), "{md}");
 }
 
 /// Recorded traffic of an hour is reported as an hour, not a day, and one deterministic figure
@@ -468,7 +498,11 @@ fn each_block_of_stratified_runs_covers_every_tenth_once() {
             .collect();
         let mut sorted = order.clone();
         sorted.sort_unstable();
-        assert_eq!(sorted, (0..10).collect::<Vec<_>>(), "block {block}: {order:?}");
+        assert_eq!(
+            sorted,
+            (0..10).collect::<Vec<_>>(),
+            "block {block}: {order:?}"
+        );
         orders.push(order);
     }
     assert!(orders[0] != orders[1] || orders[1] != orders[2]);

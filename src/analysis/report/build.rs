@@ -137,7 +137,11 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
             economics::runs_over_budget(
                 b,
                 &subject.months,
-                &runs.0.iter().map(|r| r.daily.as_slice()).collect::<Vec<_>>(),
+                &runs
+                    .0
+                    .iter()
+                    .map(|r| r.daily.as_slice())
+                    .collect::<Vec<_>>(),
             )
         });
         let monte_carlo_error = crate::analysis::decision::mc_error(
@@ -180,11 +184,8 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
         audit: None,
         budget_usd_per_month: subject.budget_usd_per_month,
         uncertain: uncertain_params(subject, outcome),
-        sampling: outcome
-            .runs
-            .iter()
-            .any(|r| !r.draws.is_empty())
-            .then(|| crate::analysis::report::SamplingInfo {
+        sampling: outcome.runs.iter().any(|r| !r.draws.is_empty()).then(|| {
+            crate::analysis::report::SamplingInfo {
                 method: if outcome.block_runs > 1 {
                     "stratified"
                 } else {
@@ -192,7 +193,8 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
                 }
                 .to_string(),
                 block_runs: outcome.block_runs.max(1),
-            }),
+            }
+        }),
         scale_curve: None,
         span_s: None,
         spread: String::new(),

@@ -117,10 +117,7 @@ mod tests {
 
     #[test]
     fn closed_forms() {
-        let u = Dist::Uniform {
-            min: 2.0,
-            max: 6.0,
-        };
+        let u = Dist::Uniform { min: 2.0, max: 6.0 };
         assert_eq!(u.quantile(0.25), 3.0);
         let ln = Dist::LogNormal {
             median: 100.0,
@@ -155,10 +152,7 @@ mod tests {
     #[test]
     fn extreme_shares_stay_finite() {
         for d in [
-            Dist::Normal {
-                mean: 0.0,
-                sd: 1.0,
-            },
+            Dist::Normal { mean: 0.0, sd: 1.0 },
             Dist::LogNormal {
                 median: 1.0,
                 p90: 2.0,
@@ -185,10 +179,7 @@ mod tests {
         // (within 0.015, about 4.5 binomial standard errors), or, for a discrete
         // distribution, lies between the CDF just below the value and at it.
         let dists = [
-            Dist::Normal {
-                mean: 5.0,
-                sd: 2.0,
-            },
+            Dist::Normal { mean: 5.0, sd: 2.0 },
             Dist::LogNormal {
                 median: 3000.0,
                 p90: 5000.0,

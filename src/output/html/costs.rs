@@ -82,8 +82,14 @@ fn summary_columns<'a>(
             }),
         ));
     }
+    // Requests a semantic cache answered are requests served too.
+    let cached = all.iter().any(|(_, _, s)| s.semantic_cache.hits > 0.0);
     columns.push((
-        "per request",
+        if cached {
+            "per request served (model or cache)"
+        } else {
+            "per request"
+        },
         Box::new(|_, s| usd(s.unit_economics.cost_per_request_usd.mean)),
     ));
     columns.push((

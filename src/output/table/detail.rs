@@ -24,6 +24,9 @@ pub(super) fn strategy_detail(
     model_table(&mut out, s);
     bucket_table(&mut out, s, base);
     prompt_table(&mut out, s, base);
+    if let Some(line) = strengths(s, base) {
+        out.push_str(&format!("  {line}\n"));
+    }
     if let Some(line) = dominant(s) {
         out.push_str(&format!("  {line}\n"));
     }
@@ -215,12 +218,18 @@ fn overflow_lines(out: &mut String, s: &StrategyResult) {
 
 /// Cost by endpoint, largest first, against the baseline's.
 fn endpoint_table(out: &mut String, s: &StrategyResult, base: Option<&StrategyResult>) {
+    // With a semantic cache, the requests here are those a model answered.
+    let cached = s.semantic_cache.hits > 0.0;
     let mut t = Table::new(&[
         "endpoint",
         "cost",
         "share",
-        "requests",
-        "per request",
+        if cached { "model requests" } else { "requests" },
+        if cached {
+            "per model request"
+        } else {
+            "per request"
+        },
         "vs baseline",
     ]);
     let mut eps: Vec<_> = s.by_endpoint.iter().collect();
@@ -241,6 +250,22 @@ fn endpoint_table(out: &mut String, s: &StrategyResult, base: Option<&StrategyRe
     }
     drop_last_column_if_empty(&mut t);
     out.push_str(&t.text("  "));
+    if s.runs_cost_usd.len() > 1 {
+        out.push_str(&format!(
+            "  {} here: mean cost ÷ mean {}; the unit cost line averages each run's own cost \
+             ÷ its requests served, which differs when runs differ in size\n",
+            if cached {
+                "per model request"
+            } else {
+                "per request"
+            },
+            if cached {
+                "requests a model answered"
+            } else {
+                "requests"
+            }
+        ));
+    }
     out.push('\n');
 }
 
@@ -250,11 +275,17 @@ fn model_table(out: &mut String, s: &StrategyResult) {
     let mut ms: Vec<_> = s.by_model.iter().collect();
     ms.sort_by(|a, b| b.1.cost_usd.mean.total_cmp(&a.1.cost_usd.mean));
     for (n, b) in ms {
+        // An embedding model answers no request: it embeds each semantic-cache lookup.
+        let embeds = b.requests == 0.0 && b.tokens.get("embedding").is_some_and(|t| *t > 0.0);
         t.row(vec![
             n.clone(),
             usd(b.cost_usd.mean),
             pct(b.share_of_cost),
-            count(b.requests),
+            if embeds {
+                format!("{} lookups embedded", count(s.semantic_cache.lookups))
+            } else {
+                count(b.requests)
+            },
         ]);
     }
     out.push_str(&t.text("  "));
@@ -349,6 +380,87 @@ fn drop_last_column_if_empty(t: &mut Table) {
             r.pop();
         }
     }
+}
+
+/// One sentence on what a strategy already does well against the baseline (read before
+/// [`dominant`], which says what could improve): what its levers did (prompt-cache reads,
+/// semantic-cache answers, requests routed to another model, batched requests, history
+/// trimmed) and what that saved. `None` for the baseline itself.
+pub fn strengths(s: &StrategyResult, base: Option<&StrategyResult>) -> Option<String> {
+    let base = base.filter(|b| !std::ptr::eq(*b, s))?;
+    let mut did = Vec::new();
+    if s.prompt_cache.read_tokens > 0.0 {
+        did.push(format!(
+            "reads {} of prompt tokens from the prompt cache",
+            pct(s.prompt_cache.hit_ratio)
+        ));
+    }
+    if s.semantic_cache.hits > 0.0 {
+        did.push(format!(
+            "answers {} of lookups from the semantic cache",
+            pct(s.semantic_cache.hit_ratio)
+        ));
+    }
+    // Requests on a model the baseline did not use.
+    let moved: f64 = s
+        .by_model
+        .iter()
+        .filter(|(m, _)| !base.by_model.contains_key(*m))
+        .map(|(_, b)| b.requests)
+        .sum();
+    if moved > 0.0 && s.requests.mean > 0.0 {
+        let mut to: Vec<&str> = s
+            .by_model
+            .iter()
+            .filter(|(m, b)| !base.by_model.contains_key(*m) && b.requests > 0.0)
+            .map(|(m, _)| m.as_str())
+            .collect();
+        to.truncate(2);
+        did.push(format!(
+            "sends {} of requests to {}",
+            pct(moved / s.requests.mean),
+            to.join(" and ")
+        ));
+    }
+    if s.batch.requests > 0.0 {
+        did.push(format!(
+            "batches {} requests at the batch rate (median delay {})",
+            count(s.batch.requests),
+            duration(s.batch.delay_p50_s)
+        ));
+    }
+    let history = |x: &StrategyResult| x.prompt_segments.get("history").copied().unwrap_or(0.0);
+    if history(base) > 0.0 && history(s) < 0.95 * history(base) {
+        did.push(format!(
+            "re-sends {} less conversation history",
+            pct(1.0 - history(s) / history(base))
+        ));
+    }
+    let saving = s.savings_vs_baseline_usd.mean;
+    let share = if base.cost_usd.mean > 0.0 {
+        saving / base.cost_usd.mean
+    } else {
+        0.0
+    };
+    if did.is_empty() && saving <= 0.0 {
+        return None;
+    }
+    let what = if did.is_empty() {
+        "costs less than the baseline".to_string()
+    } else {
+        did.join(", ")
+    };
+    Some(if saving > 0.0 {
+        format!(
+            "Does well: {what}, saving {} of the baseline's cost.",
+            pct(share)
+        )
+    } else {
+        format!(
+            "Does well: {what}, yet costs {} more than the baseline overall.",
+            pct(-share)
+        )
+    })
 }
 
 /// One sentence on what dominates the bill and which lever addresses it.
