@@ -20,6 +20,8 @@
 //! - **Precision** ([`precision`]): how far each figure is from the relative precision asked
 //!   for, so that a forecast can run until it is reached (`--precision`).
 
+pub mod control;
+
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use statrs::distribution::{Beta, ContinuousCDF, StudentsT};
@@ -72,6 +74,7 @@ pub fn mc_error(runs_cost: &[f64], exceeded: Option<&[bool]>, block: usize, seed
             budget_probability_se: exceeded.map(|_| 0.0),
         };
     }
+    let block = effective_block(n, block);
     if block > 1 {
         return McError {
             mean_se_usd: block_se(runs_cost, block),
@@ -94,6 +97,13 @@ pub fn mc_error(runs_cost: &[f64], exceeded: Option<&[bool]>, block: usize, seed
         p95_se_usd: maritz_jarrett_se(&sorted, 0.95),
         budget_probability_se: budget_probability.map(|p| (p * (1.0 - p) / nf).sqrt()),
     }
+}
+
+/// The block size the errors of `n` runs in blocks of `block` are computed with: `block`
+/// from two blocks on; below, 1, as if the runs were independent (stratified runs vary no
+/// more than independent ones, so this overstates the error rather than claiming none).
+pub fn effective_block(n: usize, block: usize) -> usize {
+    if units(n, block) >= 2 { block } else { 1 }
 }
 
 /// The independent units of `n` runs in blocks of `block`: ⌈n / block⌉.
@@ -249,7 +259,7 @@ fn paired_interval(
     if b.len() < 2 || b.len() != w.len() {
         return None;
     }
-    let block = report.block_runs();
+    let block = effective_block(b.len(), report.block_runs());
     if block > 1 {
         // Stratified runs: the blocks are the independent units.
         let (low, high) = match objective {
@@ -444,7 +454,8 @@ fn action(
 /// and of the budget probability over `budget_target`; with the figure it comes from. At most
 /// 1 when every figure is known to its precision.
 pub fn precision(report: &Report, target: f64, budget_target: f64) -> (f64, String) {
-    let t = t95(units(report.runs as usize, report.block_runs()).saturating_sub(1));
+    let n = report.runs as usize;
+    let t = t95(units(n, effective_block(n, report.block_runs())).saturating_sub(1));
     let mut worst = (0.0, String::new());
     let mut consider = |ratio: f64, what: String| {
         if ratio > worst.0 || worst.1.is_empty() {

@@ -114,6 +114,23 @@ pub fn runs_over_budget(budget: f64, months: &[MonthSpan], daily: &[&[f64]]) -> 
         .collect()
 }
 
+/// The cost of the costliest month of each run (`daily[run]`: cost per day).
+pub fn costliest_month(months: &[MonthSpan], daily: &[&[f64]]) -> Vec<f64> {
+    daily
+        .iter()
+        .map(|run| {
+            months
+                .iter()
+                .map(|m| {
+                    let from = m.first_day as usize;
+                    let to = (from + m.days as usize).min(run.len());
+                    run.get(from..to).map_or(0.0, |d| d.iter().sum::<f64>())
+                })
+                .fold(0.0, f64::max)
+        })
+        .collect()
+}
+
 /// The first month of `run` (cost per day) above `budget`.
 fn first_month_over(budget: f64, months: &[MonthSpan], run: &[f64]) -> Option<usize> {
     months.iter().position(|m| {
@@ -146,6 +163,8 @@ pub fn budget_stats(budget: f64, months: &[MonthSpan], daily: &[&[f64]]) -> Budg
     BudgetStats {
         usd_per_month: budget,
         probability_exceeded: first.len() as f64 / n,
+        share_of_runs: first.len() as f64 / n,
+        control_variate: false,
         expected_first_month: (!first.is_empty())
             .then(|| first.iter().map(|m| (m + 1) as f64).sum::<f64>() / first.len() as f64),
         most_likely_first_month: mode,

@@ -145,7 +145,7 @@ pub enum ForecastError {
 /// points asked for (95% half-widths from the Monte Carlo errors), or the run cap is reached:
 /// from [`PRECISION_FIRST_RUNS`] (or [`PRECISION_FIRST_BLOCKS`] blocks of stratified runs),
 /// each batch sized from the worst figure's error (which shrinks as 1/√runs), at least a
-/// quarter more, in tens (whole blocks). Runs `0..n` are the same whatever the
+/// quarter and at most a half more, in tens (whole blocks). Runs `0..n` are the same whatever the
 /// batches, so the report is the report of `--runs n` for the n reached: deterministic for a
 /// seed, whatever the threads.
 pub fn forecast(scenario: &Scenario, opts: &ForecastOptions) -> Result<Report, ForecastError> {
@@ -168,7 +168,10 @@ pub fn forecast(scenario: &Scenario, opts: &ForecastOptions) -> Result<Report, F
                 let (worst, what) = decision::precision(&report, p.relative, p.budget_points);
                 // The runs needed are projected from the error itself (it shrinks as 1/√n),
                 // without the t quantile's allowance for few units.
-                let units = decision::units(n as usize, block as usize);
+                let units = decision::units(
+                    n as usize,
+                    decision::effective_block(n as usize, block as usize),
+                );
                 let projected = worst * decision::t95(usize::MAX) / decision::t95(units - 1);
                 if worst <= 1.0 || n >= p.max_runs {
                     report.precision = Some(PrecisionInfo {
@@ -182,7 +185,10 @@ pub fn forecast(scenario: &Scenario, opts: &ForecastOptions) -> Result<Report, F
                 }
                 let wanted =
                     (f64::from(n) * projected * projected * 1.1).min(f64::from(p.max_runs));
+                // At most half as many again per batch: an error from few runs (or a control
+                // variate fitted on few) can overstate what is needed.
                 let next = (wanted.ceil() as u32)
+                    .min(n + n / 2)
                     .max(n + n.div_ceil(4))
                     .div_ceil(10)
                     .saturating_mul(10)

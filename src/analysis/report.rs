@@ -288,8 +288,17 @@ pub struct MonthCost {
 pub struct BudgetStats {
     /// The budget, USD per month.
     pub usd_per_month: f64,
-    /// Share of runs in which at least one month costs more than the budget.
+    /// Probability that at least one month costs more than the budget: the share of runs that
+    /// do, or, when the runs drew uncertain parameters and it is more precise, that share
+    /// corrected by a control variate (`control_variate`;
+    /// [`crate::analysis::decision::control`]).
     pub probability_exceeded: f64,
+    /// Share of runs in which at least one month costs more than the budget.
+    #[serde(default)]
+    pub share_of_runs: f64,
+    /// Whether `probability_exceeded` is the control-variate estimate.
+    #[serde(default)]
+    pub control_variate: bool,
     /// Mean one-based number of the first month over budget, among the runs that exceed it.
     pub expected_first_month: Option<f64>,
     /// Label of the month the budget is most often first exceeded in.

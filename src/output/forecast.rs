@@ -164,23 +164,39 @@ pub fn monthly(report: &Report) -> Option<Titled> {
 /// One line on the budget, for a strategy.
 pub fn budget_line(s: &StrategyResult) -> Option<String> {
     let b = s.budget.as_ref()?;
-    Some(if b.probability_exceeded == 0.0 {
+    let se = s
+        .monte_carlo_error
+        .budget_probability_se
+        .filter(|se| *se > 0.0)
+        .map(|se| format!(" (± {:.1} points)", 100.0 * se))
+        .unwrap_or_default();
+    let first = format!(
+        "first over budget most often in {} (mean month {:.1})",
+        b.most_likely_first_month.as_deref().unwrap_or("?"),
+        b.expected_first_month.unwrap_or(0.0)
+    );
+    Some(if b.control_variate {
+        format!(
+            "{}/month: exceeded with probability {}{} ({} of runs, corrected by a control \
+             variate on the uncertain draws); {first}",
+            usd(b.usd_per_month),
+            pct(b.probability_exceeded),
+            s.monte_carlo_error
+                .budget_probability_se
+                .map(|se| format!(" ± {:.1} points", 100.0 * se))
+                .unwrap_or_default(),
+            pct(b.share_of_runs),
+        )
+    } else if b.probability_exceeded == 0.0 {
         format!(
             "{}/month: no run exceeds it in any month",
             usd(b.usd_per_month)
         )
     } else {
         format!(
-            "{}/month: exceeded in {}{} of runs; first over budget most often in {} (mean month {:.1})",
+            "{}/month: exceeded in {}{se} of runs; {first}",
             usd(b.usd_per_month),
             pct(b.probability_exceeded),
-            s.monte_carlo_error
-                .budget_probability_se
-                .filter(|se| *se > 0.0)
-                .map(|se| format!(" (± {:.1} points)", 100.0 * se))
-                .unwrap_or_default(),
-            b.most_likely_first_month.as_deref().unwrap_or("?"),
-            b.expected_first_month.unwrap_or(0.0)
         )
     })
 }

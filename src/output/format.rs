@@ -134,7 +134,7 @@ pub fn spread_note(report: &crate::analysis::report::Report) -> Option<String> {
         )),
         "uncertainty" => {
             let how = match &report.sampling {
-                Some(s) if s.block_runs > 1 => format!(
+                Some(s) if s.block_runs > 1 && report.runs > s.block_runs => format!(
                     " (stratified: each block of {} runs draws every parameter once from each \
                      of {} equal-probability slices of its range, so {} blocks are the \
                      independent units the errors come from)",

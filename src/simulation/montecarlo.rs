@@ -295,6 +295,38 @@ pub fn expected_requests(scenario: &Scenario) -> f64 {
         .sum()
 }
 
+/// Expected requests of each month of one run of `scenario` (as [`expected_requests`], by
+/// month of `scenario.months`).
+pub fn expected_requests_by_month(scenario: &Scenario) -> Vec<f64> {
+    let mut months = vec![0.0; scenario.months.len()];
+    for e in &scenario.endpoints {
+        let t = &e.traffic;
+        let turns = t.turns.mean().max(1.0);
+        let users = t.users_by_day(&scenario.months);
+        for (m, span) in scenario.months.iter().enumerate() {
+            for d in span.first_day..span.first_day + span.days {
+                let u = users.get(d as usize).copied().unwrap_or(0.0);
+                months[m] += u
+                    * t.sessions_per_user_per_day
+                    * t.weekday_factor[scenario.weekday_of(d)]
+                    * turns;
+            }
+        }
+    }
+    months
+}
+
+/// The expected requests of the busiest month of a run of `scenario` that drew `draws` (its
+/// uncertain parameters, in list order); `None` when the draws cannot be applied.
+pub fn busiest_month_requests(scenario: &Scenario, draws: &[f64]) -> Option<f64> {
+    let (sc, _) = uncertain::apply(scenario, draws).ok()?;
+    Some(
+        expected_requests_by_month(&sc)
+            .into_iter()
+            .fold(0.0, f64::max),
+    )
+}
+
 /// The number of runs `tokencast run` makes without `--runs`: as many as fit in
 /// [`DEFAULT_EVALUATIONS`], at least 20 (for P5 and P95 to mean something) and at most 1,000,
 /// rounded down to a multiple of 10.

@@ -87,6 +87,8 @@ fn with_budget_and_scale(mut r: Report) -> Report {
             } else {
                 0.1
             },
+            share_of_runs: 0.0,
+            control_variate: false,
             expected_first_month: Some(1.0),
             most_likely_first_month: Some(s.monthly[0].label.clone()),
         });

@@ -7,8 +7,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::analysis::decision::control;
 use crate::analysis::economics::{self, RunTotals};
 use crate::foundations::calendar::{MonthSpan, thirty_day_months};
+use crate::foundations::dist::Dist;
 use crate::foundations::ledger::{DelayHistogram, Ledger, SEGMENTS};
 use crate::foundations::pricing::{
     Bucket, Catalog, ModelPrice, PriceTier, PricingGap, ServiceTier,
@@ -16,6 +18,7 @@ use crate::foundations::pricing::{
 use crate::model::scenario::{PriceChange, Scenario};
 use crate::model::uncertain::PriceScales;
 use crate::simulation::montecarlo::{self, Outcome};
+use rayon::prelude::*;
 
 use super::price::{PriceAdjust, RunCost, price_run};
 use super::{
@@ -51,6 +54,9 @@ pub struct Subject<'a> {
     pub price_changes: Vec<PriceChange>,
     /// Uncertain parameters: path, kind (`value`/`scale`) and distribution as written.
     pub uncertain: Vec<(String, String, String)>,
+    /// The scenario simulated (none for recorded traffic): the budget's control variate
+    /// applies fresh draws of its uncertain parameters to it.
+    pub scenario: Option<&'a Scenario>,
     /// Monthly budget to check every run against.
     pub budget_usd_per_month: Option<f64>,
 }
@@ -83,6 +89,7 @@ impl<'a> Subject<'a> {
                     )
                 })
                 .collect(),
+            scenario: Some(scenario),
             budget_usd_per_month: None,
         }
     }
@@ -110,6 +117,7 @@ impl<'a> Subject<'a> {
             months: thirty_day_months(horizon_days),
             price_changes: Vec::new(),
             uncertain: Vec::new(),
+            scenario: None,
             budget_usd_per_month: None,
         }
     }
@@ -125,6 +133,7 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
     let prices = model_prices(subject.catalog, &outcome.models.ids)?;
     let costs = price_runs(subject, outcome, &prices)?;
     let shared = Shared::of(subject, outcome, &costs);
+    let control = BudgetControl::of(subject, outcome);
     let mut strategies = BTreeMap::new();
     let mut warnings = subject.warnings.clone();
     for (si, strat) in outcome.strategies.iter().enumerate() {
@@ -144,17 +153,31 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
                     .collect::<Vec<_>>(),
             )
         });
-        let monte_carlo_error = crate::analysis::decision::mc_error(
+        let mut monte_carlo_error = crate::analysis::decision::mc_error(
             &result.runs_cost_usd,
             exceeded.as_deref(),
             outcome.block_runs.max(1) as usize,
             subject.seed,
         );
+        let mut budget = result.budget.clone();
+        if let (Some(b), Some(e), Some(c)) = (&mut budget, &exceeded, &control) {
+            let daily: Vec<&[f64]> = runs.0.iter().map(|r| r.daily.as_slice()).collect();
+            let max_month = economics::costliest_month(&subject.months, &daily);
+            if let Some(cv) = c.estimate(e, &max_month, b.usd_per_month) {
+                let plain = monte_carlo_error.budget_probability_se.unwrap_or(0.0);
+                if cv.se < plain {
+                    b.probability_exceeded = cv.probability;
+                    b.control_variate = true;
+                    monte_carlo_error.budget_probability_se = Some(cv.se);
+                }
+            }
+        }
         strategies.insert(
             strat.name.clone(),
             StrategyResult {
                 description: strat.description.clone(),
                 monte_carlo_error,
+                budget,
                 ..result
             },
         );
@@ -251,6 +274,65 @@ fn price_runs(
         }
     }
     Ok(costs)
+}
+
+/// What the budget's control variate needs, shared by every strategy: the runs' draws, fresh
+/// draws of the same parameters, and which parameters are positive.
+struct BudgetControl {
+    rows: Vec<Vec<f64>>,
+    cheap: Vec<Vec<f64>>,
+    block: usize,
+}
+
+impl BudgetControl {
+    /// `None` without a budget or uncertain parameters.
+    fn of(subject: &Subject, outcome: &Outcome) -> Option<BudgetControl> {
+        subject.budget_usd_per_month?;
+        let scenario = subject.scenario?;
+        let d = scenario.uncertain.len();
+        if d == 0 || outcome.runs.len() != outcome.ledgers.len() {
+            return None;
+        }
+        if outcome.runs.iter().any(|r| r.draws.len() != d) {
+            return None;
+        }
+        let dists: Vec<Dist> = scenario.uncertain.iter().map(|u| u.dist.clone()).collect();
+        let positive: Vec<bool> = dists.iter().map(|d| d.support_min() > 0.0).collect();
+        let row = |draws: &[f64]| -> Option<Vec<f64>> {
+            let busiest = montecarlo::busiest_month_requests(scenario, draws)?;
+            Some(control::features(draws, &positive, busiest))
+        };
+        let rows = outcome
+            .runs
+            .iter()
+            .map(|r| row(&r.draws))
+            .collect::<Option<Vec<_>>>()?;
+        let cheap = control::cheap_draws(&dists, subject.seed, control::CHEAP_DRAWS)?
+            .par_iter()
+            .map(|d| row(d))
+            .collect::<Option<Vec<_>>>()?;
+        Some(BudgetControl {
+            rows,
+            cheap,
+            block: outcome.block_runs.max(1) as usize,
+        })
+    }
+
+    fn estimate(
+        &self,
+        exceeded: &[bool],
+        max_month: &[f64],
+        budget: f64,
+    ) -> Option<control::Controlled> {
+        control::budget_probability(
+            exceeded,
+            max_month,
+            &self.rows,
+            &self.cheap,
+            budget,
+            self.block,
+        )
+    }
 }
 
 /// What every strategy's figures are computed against.

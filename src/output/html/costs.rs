@@ -31,8 +31,10 @@ pub(super) fn summary(h: &mut String, report: &Report) {
     if let Some(b) = report.budget_usd_per_month {
         let _ = writeln!(
             h,
-            "<p>Monthly budget: {}. \"Runs over budget\" is the share of runs in which some month \
-             costs more.</p>",
+            "<p>Monthly budget: {}. \"Chance over budget\" is the probability that some month \
+             costs more: the share of runs in which one does, corrected by a control variate on \
+             the uncertain draws when that is more precise (the budget line of each strategy \
+             gives both).</p>",
             usd(b)
         );
     }
@@ -102,7 +104,7 @@ fn summary_columns<'a>(
     ));
     if budget {
         columns.push((
-            "runs over budget",
+            "chance over budget",
             Box::new(|_, s| {
                 s.budget
                     .as_ref()

@@ -125,9 +125,15 @@ where
     let budget = report.budget_usd_per_month;
     let rows = interval_rows(report, |s| {
         let c = s.monthly.get(m)?;
-        let p = c
-            .probability_over_budget
-            .or_else(|| s.budget.as_ref().map(|b| b.probability_exceeded));
+        let p = c.probability_over_budget.or_else(|| {
+            s.budget.as_ref().map(|b| {
+                if b.control_variate {
+                    b.share_of_runs
+                } else {
+                    b.probability_exceeded
+                }
+            })
+        });
         let over = match p {
             Some(p) if budget.is_some() => {
                 format!(" · over budget in {} of runs", pct_short(p))
