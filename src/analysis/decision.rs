@@ -99,11 +99,20 @@ pub fn mc_error(runs_cost: &[f64], exceeded: Option<&[bool]>, block: usize, seed
     }
 }
 
+/// Blocks needed before errors are computed from the spread between blocks: with fewer, that
+/// spread is too rough (two blocks that happen to agree would claim no error at all).
+pub const MIN_BLOCKS: usize = 5;
+
 /// The block size the errors of `n` runs in blocks of `block` are computed with: `block`
-/// from two blocks on; below, 1, as if the runs were independent (stratified runs vary no
-/// more than independent ones, so this overstates the error rather than claiming none).
+/// from [`MIN_BLOCKS`] blocks on; below, 1, as if the runs were independent (stratified runs
+/// vary no more than independent ones, so this overstates the error rather than understating
+/// it).
 pub fn effective_block(n: usize, block: usize) -> usize {
-    if units(n, block) >= 2 { block } else { 1 }
+    if units(n, block) >= MIN_BLOCKS {
+        block
+    } else {
+        1
+    }
 }
 
 /// The independent units of `n` runs in blocks of `block`: ⌈n / block⌉.

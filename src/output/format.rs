@@ -134,13 +134,25 @@ pub fn spread_note(report: &crate::analysis::report::Report) -> Option<String> {
         )),
         "uncertainty" => {
             let how = match &report.sampling {
-                Some(s) if s.block_runs > 1 && report.runs > s.block_runs => format!(
-                    " (stratified: each block of {} runs draws every parameter once from each \
-                     of {} equal-probability slices of its range, so {} blocks are the \
-                     independent units the errors come from)",
+                Some(s)
+                    if s.block_runs > 1
+                        && report.runs as usize
+                            >= crate::analysis::decision::MIN_BLOCKS * s.block_runs as usize =>
+                {
+                    format!(
+                        " (stratified: each block of {} runs draws every parameter once from each \
+                         of {} equal-probability slices of its range, so {} blocks are the \
+                         independent units the errors come from)",
+                        s.block_runs,
+                        s.block_runs,
+                        report.runs.div_ceil(s.block_runs)
+                    )
+                }
+                Some(s) if s.block_runs > 1 => format!(
+                    " (stratified in blocks of {} runs; with fewer than {} blocks the errors \
+                     are computed as for independent runs, which overstates them)",
                     s.block_runs,
-                    s.block_runs,
-                    report.runs.div_ceil(s.block_runs)
+                    crate::analysis::decision::MIN_BLOCKS
                 ),
                 _ => String::new(),
             };

