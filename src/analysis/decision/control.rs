@@ -86,6 +86,16 @@ pub fn features(draws: &[f64], positive: &[bool], busiest: f64) -> Vec<f64> {
     out
 }
 
+/// Whether every draw of `dist` is above zero (so its logarithm is a feature): a support
+/// starting above zero, or a continuous distribution on the positive reals.
+pub fn positive(dist: &Dist) -> bool {
+    dist.support_min() > 0.0
+        || matches!(
+            dist,
+            Dist::LogNormal { .. } | Dist::Gamma { .. } | Dist::Exponential { .. }
+        )
+}
+
 /// A least-squares fit: the coefficients and the features' centring and scaling.
 struct Fit {
     beta: Vec<f64>,

@@ -297,7 +297,7 @@ impl BudgetControl {
             return None;
         }
         let dists: Vec<Dist> = scenario.uncertain.iter().map(|u| u.dist.clone()).collect();
-        let positive: Vec<bool> = dists.iter().map(|d| d.support_min() > 0.0).collect();
+        let positive: Vec<bool> = dists.iter().map(control::positive).collect();
         let row = |draws: &[f64]| -> Option<Vec<f64>> {
             let busiest = montecarlo::busiest_month_requests(scenario, draws)?;
             Some(control::features(draws, &positive, busiest))
