@@ -106,45 +106,32 @@ pub fn unit_economics(
     }
 }
 
-/// Whether each run (`daily[run]`: cost per day) has a month above `budget`.
-pub fn runs_over_budget(budget: f64, months: &[MonthSpan], daily: &[&[f64]]) -> Vec<bool> {
-    daily
-        .iter()
-        .map(|run| first_month_over(budget, months, run).is_some())
-        .collect()
+/// The cost of month `m` of one run (`run`: cost per day; a month past the run's days costs 0).
+fn month_cost(m: &MonthSpan, run: &[f64]) -> f64 {
+    let from = m.first_day as usize;
+    let to = (from + m.days as usize).min(run.len());
+    run.get(from..to).map_or(0.0, |d| d.iter().sum::<f64>())
 }
 
-/// The cost of the costliest month of each run (`daily[run]`: cost per day).
+/// The cost of the costliest month of each run (`daily[run]`: cost per day): a run exceeds a
+/// monthly budget exactly when this is above it.
 pub fn costliest_month(months: &[MonthSpan], daily: &[&[f64]]) -> Vec<f64> {
     daily
         .iter()
         .map(|run| {
             months
                 .iter()
-                .map(|m| {
-                    let from = m.first_day as usize;
-                    let to = (from + m.days as usize).min(run.len());
-                    run.get(from..to).map_or(0.0, |d| d.iter().sum::<f64>())
-                })
+                .map(|m| month_cost(m, run))
                 .fold(0.0, f64::max)
         })
         .collect()
-}
-
-/// The first month of `run` (cost per day) above `budget`.
-fn first_month_over(budget: f64, months: &[MonthSpan], run: &[f64]) -> Option<usize> {
-    months.iter().position(|m| {
-        let from = m.first_day as usize;
-        let to = (from + m.days as usize).min(run.len());
-        run.get(from..to).map_or(0.0, |d| d.iter().sum::<f64>()) > budget
-    })
 }
 
 /// How the runs of one strategy fare against a monthly budget (`daily[run]`: cost per day).
 pub fn budget_stats(budget: f64, months: &[MonthSpan], daily: &[&[f64]]) -> BudgetStats {
     let mut first: Vec<usize> = Vec::new();
     for run in daily {
-        if let Some(m) = first_month_over(budget, months, run) {
+        if let Some(m) = months.iter().position(|m| month_cost(m, run) > budget) {
             first.push(m);
         }
     }

@@ -463,6 +463,10 @@ pub struct Breakdown {
     pub share_of_requests: f64,
     /// Mean tokens per bucket.
     pub tokens: BTreeMap<String, f64>,
+    /// For an embedding model: mean semantic-cache lookups it embedded (it answers no
+    /// request, so `requests` is 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedding_lookups: Option<f64>,
 }
 
 /// Cost of one day.

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 
 use crate::foundations::ledger::Ledger;
-use crate::model::scenario::{Revenue, Scenario};
+use crate::model::scenario::{Endpoint, Revenue, Scenario};
 use crate::model::strategy::Strategy;
 #[cfg(doc)]
 use crate::model::uncertain::Sampling;
@@ -279,20 +279,24 @@ pub fn expected_requests(scenario: &Scenario) -> f64 {
     scenario
         .endpoints
         .iter()
-        .map(|e| {
-            let t = &e.traffic;
-            let turns = t.turns.mean().max(1.0);
-            t.users_by_day(&scenario.months)
-                .iter()
-                .enumerate()
-                .map(|(d, u)| {
-                    u * t.sessions_per_user_per_day
-                        * t.weekday_factor[scenario.weekday_of(d as u32)]
-                        * turns
-                })
-                .sum::<f64>()
-        })
+        .map(|e| expected_requests_by_day(scenario, e).iter().sum::<f64>())
         .sum()
+}
+
+/// Expected requests of endpoint `e` of `scenario` on each day of a run: users × sessions per
+/// user × the weekday's factor × mean turns.
+fn expected_requests_by_day(scenario: &Scenario, e: &Endpoint) -> Vec<f64> {
+    let t = &e.traffic;
+    let turns = t.turns.mean().max(1.0);
+    t.users_by_day(&scenario.months)
+        .iter()
+        .enumerate()
+        .map(|(d, u)| {
+            u * t.sessions_per_user_per_day
+                * t.weekday_factor[scenario.weekday_of(d as u32)]
+                * turns
+        })
+        .collect()
 }
 
 /// Expected requests of each month of one run of `scenario` (as [`expected_requests`], by
@@ -300,17 +304,11 @@ pub fn expected_requests(scenario: &Scenario) -> f64 {
 pub fn expected_requests_by_month(scenario: &Scenario) -> Vec<f64> {
     let mut months = vec![0.0; scenario.months.len()];
     for e in &scenario.endpoints {
-        let t = &e.traffic;
-        let turns = t.turns.mean().max(1.0);
-        let users = t.users_by_day(&scenario.months);
+        let days = expected_requests_by_day(scenario, e);
         for (m, span) in scenario.months.iter().enumerate() {
-            for d in span.first_day..span.first_day + span.days {
-                let u = users.get(d as usize).copied().unwrap_or(0.0);
-                months[m] += u
-                    * t.sessions_per_user_per_day
-                    * t.weekday_factor[scenario.weekday_of(d)]
-                    * turns;
-            }
+            let from = (span.first_day as usize).min(days.len());
+            let to = (from + span.days as usize).min(days.len());
+            months[m] += days[from..to].iter().sum::<f64>();
         }
     }
     months

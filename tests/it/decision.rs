@@ -379,6 +379,13 @@ fn cache_hits_count_as_requests_in_the_unit_cost() {
         (per - cost / (model + hits)).abs() < 1e-12 * per.max(1.0),
         "{per}"
     );
+    // The embedding model answered no request; it embedded every lookup.
+    let embedder = &s["by_model"]["text-embedding-3-small"];
+    assert_eq!(embedder["requests"].as_f64(), Some(0.0));
+    assert_eq!(
+        embedder["embedding_lookups"].as_f64(),
+        s["semantic_cache"]["lookups"].as_f64()
+    );
     let base = &r["strategies"]["baseline"];
     assert_eq!(
         base["requests"]["mean"].as_f64().unwrap(),

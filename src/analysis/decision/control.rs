@@ -209,19 +209,46 @@ pub fn budget_probability(
             .unzip();
         fits.push(least_squares(&xs, &ys)?);
     }
-    let cheap_share: Vec<f64> = fits
+    // Run i is corrected with the stand-in of the other half.
+    let predicted: Vec<f64> = (0..n)
+        .map(|i| fits[1 - half(i)].predict(&rows[i]))
+        .collect();
+    // Only the runs where the stand-in and the simulation disagree vary, and a handful of
+    // them (or none) says little about how often that happens. So the variance of the
+    // correction is also estimated from the fit itself: with the stand-in's residual spread σ
+    // (cross-fitted, so honest), a draw whose predicted costliest month lies δ from the budget
+    // line is on the wrong side with probability Φ(−|δ|/σ); the mean of that over the fresh
+    // draws, q, is the rate of disagreements, and q / n the variance of their mean. The
+    // larger of the two estimates is used.
+    let sigma = (y
+        .iter()
+        .zip(&predicted)
+        .map(|(y, p)| (y - p).powi(2))
+        .sum::<f64>()
+        / n as f64)
+        .sqrt();
+    let normal = Normal::standard();
+    // Per stand-in, in one pass over the fresh draws: the share predicted over budget, and
+    // the mean probability of being on the wrong side of the line.
+    let (cheap_share, wrong_side): (Vec<f64>, Vec<f64>) = fits
         .iter()
         .map(|fit| {
-            let over = cheap.iter().filter(|f| fit.predict(f) > line).count();
-            over as f64 / cheap.len() as f64
+            let (mut over, mut wrong) = (0usize, 0.0);
+            for f in cheap {
+                let delta = fit.predict(f) - line;
+                over += usize::from(delta > 0.0);
+                if sigma > 0.0 {
+                    wrong += normal.cdf(-delta.abs() / sigma);
+                }
+            }
+            let m = cheap.len() as f64;
+            (over as f64 / m, wrong / m)
         })
-        .collect();
-    // Run i is corrected with the stand-in of the other half.
+        .unzip();
     let terms: Vec<f64> = (0..n)
         .map(|i| {
-            let other = 1 - half(i);
-            let predicted = fits[other].predict(&rows[i]) > line;
-            f64::from(u8::from(exceeded[i])) - f64::from(u8::from(predicted)) + cheap_share[other]
+            f64::from(u8::from(exceeded[i])) - f64::from(u8::from(predicted[i] > line))
+                + cheap_share[1 - half(i)]
         })
         .collect();
     let estimate = terms.iter().sum::<f64>() / n as f64;
@@ -233,33 +260,7 @@ pub fn budget_probability(
             in_half(h).powi(2) * p * (1.0 - p) / cheap.len() as f64
         })
         .sum();
-    // Only the runs where the stand-in and the simulation disagree vary, and a handful of
-    // them (or none) says little about how often that happens. So the variance of the
-    // correction is also estimated from the fit itself: with the stand-in's residual spread σ
-    // (cross-fitted, so honest), a draw whose predicted costliest month lies δ from the budget
-    // line is on the wrong side with probability Φ(−|δ|/σ); the mean of that over the fresh
-    // draws, q, is the rate of disagreements, and q / n the variance of their mean. The
-    // larger of the two estimates is used.
-    let sigma = ((0..n)
-        .map(|i| (y[i] - fits[1 - half(i)].predict(&rows[i])).powi(2))
-        .sum::<f64>()
-        / n as f64)
-        .sqrt();
-    let normal = Normal::standard();
-    let q = if sigma > 0.0 {
-        fits.iter()
-            .map(|fit| {
-                cheap
-                    .iter()
-                    .map(|f| normal.cdf(-(fit.predict(f) - line).abs() / sigma))
-                    .sum::<f64>()
-                    / cheap.len() as f64
-            })
-            .sum::<f64>()
-            / 2.0
-    } else {
-        0.0
-    };
+    let q = (wrong_side[0] + wrong_side[1]) / 2.0;
     let floor = q / n as f64;
     let se = (super::block_se(&terms, block).powi(2).max(floor) + cheap_var).sqrt();
     Some(Controlled {

@@ -16,6 +16,7 @@ use crate::foundations::pricing::{
     Bucket, Catalog, ModelPrice, PriceTier, PricingGap, ServiceTier,
 };
 use crate::model::scenario::{PriceChange, Scenario};
+use crate::model::strategy::Strategy;
 use crate::model::uncertain::PriceScales;
 use crate::simulation::montecarlo::{self, Outcome};
 use rayon::prelude::*;
@@ -142,17 +143,15 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
         if let Some(w) = overflow_warning(&strat.name, result.context_overflows) {
             warnings.push(w);
         }
-        let exceeded = subject.budget_usd_per_month.map(|b| {
-            economics::runs_over_budget(
-                b,
-                &subject.months,
-                &runs
-                    .0
-                    .iter()
-                    .map(|r| r.daily.as_slice())
-                    .collect::<Vec<_>>(),
-            )
+        // Each run's costliest month, and whether it is over the budget.
+        let max_month = subject.budget_usd_per_month.map(|_| {
+            let daily: Vec<&[f64]> = runs.0.iter().map(|r| r.daily.as_slice()).collect();
+            economics::costliest_month(&subject.months, &daily)
         });
+        let exceeded: Option<Vec<bool>> = subject
+            .budget_usd_per_month
+            .zip(max_month.as_ref())
+            .map(|(b, m)| m.iter().map(|c| *c > b).collect());
         let mut monte_carlo_error = crate::analysis::decision::mc_error(
             &result.runs_cost_usd,
             exceeded.as_deref(),
@@ -160,17 +159,13 @@ pub fn build_for(subject: &Subject, outcome: &Outcome, runs: u32) -> Result<Repo
             subject.seed,
         );
         let mut budget = result.budget.clone();
-        if let (Some(b), Some(e), Some(c)) = (&mut budget, &exceeded, &control) {
-            let daily: Vec<&[f64]> = runs.0.iter().map(|r| r.daily.as_slice()).collect();
-            let max_month = economics::costliest_month(&subject.months, &daily);
-            if let Some(cv) = c.estimate(e, &max_month, b.usd_per_month) {
-                let plain = monte_carlo_error.budget_probability_se.unwrap_or(0.0);
-                if cv.se < plain {
-                    b.probability_exceeded = cv.probability;
-                    b.control_variate = true;
-                    monte_carlo_error.budget_probability_se = Some(cv.se);
-                }
-            }
+        if let (Some(b), Some(e), Some(m), Some(c)) = (&mut budget, &exceeded, &max_month, &control)
+            && let Some(cv) = c.estimate(e, m, b.usd_per_month)
+            && cv.se < monte_carlo_error.budget_probability_se.unwrap_or(0.0)
+        {
+            b.probability_exceeded = cv.probability;
+            b.control_variate = true;
+            monte_carlo_error.budget_probability_se = Some(cv.se);
         }
         strategies.insert(
             strat.name.clone(),
@@ -411,7 +406,11 @@ fn strategy_result(
         sessions: Stats::of(&runs.col(|r| r.sessions)),
         tokens: bucket_map(|b| runs.mean(|r| r.tokens[b])),
         by_endpoint: by_endpoint(&subject.endpoint_names, runs),
-        by_model: by_model(&outcome.models.ids, runs),
+        by_model: by_model(
+            &outcome.models.ids,
+            runs,
+            &embedding_lookups(&outcome.strategies[si], &ledgers),
+        ),
         by_bucket: by_bucket(runs),
         daily: daily(subject.horizon_days, runs),
         monthly: monthly(subject, runs),
@@ -480,14 +479,38 @@ fn by_endpoint(names: &[String], runs: Runs) -> BTreeMap<String, Breakdown> {
                     requests: runs.mean(|r| r.endpoint_requests[ei]),
                     share_of_requests: ratio(runs.mean(|r| r.endpoint_requests[ei]), mean_requests),
                     tokens: bucket_map(|b| runs.mean(|r| r.endpoint_tokens[ei][b])),
+                    embedding_lookups: None,
                 },
             )
         })
         .collect()
 }
 
-/// Cost, requests and tokens of each model the strategy billed.
-fn by_model(ids: &[String], runs: Runs) -> BTreeMap<String, Breakdown> {
+/// Mean semantic-cache lookups per run embedded by each embedding model of `strategy`
+/// (the ledgers count lookups per endpoint; each endpoint's cache names its model).
+fn embedding_lookups(strategy: &Strategy, ledgers: &[&Ledger]) -> BTreeMap<String, f64> {
+    let mut by_model = BTreeMap::new();
+    let runs = ledgers.len().max(1) as f64;
+    for (e, levers) in strategy.endpoints.iter().enumerate() {
+        if let Some(sc) = &levers.semantic_cache {
+            let total: u64 = ledgers
+                .iter()
+                .filter_map(|l| l.semantic_cache.get(e))
+                .map(|c| c.lookups)
+                .sum();
+            *by_model.entry(sc.embedding_model.clone()).or_insert(0.0) += total as f64 / runs;
+        }
+    }
+    by_model
+}
+
+/// Cost, requests and tokens of each model the strategy billed, with the lookups each
+/// embedding model embedded (`lookups`, from [`embedding_lookups`]).
+fn by_model(
+    ids: &[String],
+    runs: Runs,
+    lookups: &BTreeMap<String, f64>,
+) -> BTreeMap<String, Breakdown> {
     let mean_total = runs.mean(|r| r.total);
     let mean_requests = runs.mean(|r| r.requests);
     ids.iter()
@@ -508,6 +531,7 @@ fn by_model(ids: &[String], runs: Runs) -> BTreeMap<String, Breakdown> {
                     requests: runs.mean(|r| r.model_requests[mi]),
                     share_of_requests: ratio(runs.mean(|r| r.model_requests[mi]), mean_requests),
                     tokens: bucket_map(|b| runs.mean(|r| r.model_tokens[mi][b])),
+                    embedding_lookups: lookups.get(id).copied().filter(|l| *l > 0.0),
                 },
             )
         })
@@ -539,6 +563,7 @@ fn by_bucket(runs: Runs) -> BTreeMap<String, Breakdown> {
                             0.0
                         }
                     }),
+                    embedding_lookups: None,
                 },
             )
         })

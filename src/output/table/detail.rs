@@ -219,19 +219,12 @@ fn overflow_lines(out: &mut String, s: &StrategyResult) {
 /// Cost by endpoint, largest first, against the baseline's.
 fn endpoint_table(out: &mut String, s: &StrategyResult, base: Option<&StrategyResult>) {
     // With a semantic cache, the requests here are those a model answered.
-    let cached = s.semantic_cache.hits > 0.0;
-    let mut t = Table::new(&[
-        "endpoint",
-        "cost",
-        "share",
-        if cached { "model requests" } else { "requests" },
-        if cached {
-            "per model request"
-        } else {
-            "per request"
-        },
-        "vs baseline",
-    ]);
+    let (requests, per) = if s.semantic_cache.hits > 0.0 {
+        ("model requests", "per model request")
+    } else {
+        ("requests", "per request")
+    };
+    let mut t = Table::new(&["endpoint", "cost", "share", requests, per, "vs baseline"]);
     let mut eps: Vec<_> = s.by_endpoint.iter().collect();
     eps.sort_by(|a, b| b.1.cost_usd.mean.total_cmp(&a.1.cost_usd.mean));
     for (n, b) in eps {
@@ -252,18 +245,8 @@ fn endpoint_table(out: &mut String, s: &StrategyResult, base: Option<&StrategyRe
     out.push_str(&t.text("  "));
     if s.runs_cost_usd.len() > 1 {
         out.push_str(&format!(
-            "  {} here: mean cost ÷ mean {}; the unit cost line averages each run's own cost \
-             ÷ its requests served, which differs when runs differ in size\n",
-            if cached {
-                "per model request"
-            } else {
-                "per request"
-            },
-            if cached {
-                "requests a model answered"
-            } else {
-                "requests"
-            }
+            "  {per} here: mean cost ÷ mean {requests}; the unit cost line averages each run's \
+             own cost ÷ its requests served, which differs when runs differ in size\n"
         ));
     }
     out.push('\n');
@@ -275,16 +258,14 @@ fn model_table(out: &mut String, s: &StrategyResult) {
     let mut ms: Vec<_> = s.by_model.iter().collect();
     ms.sort_by(|a, b| b.1.cost_usd.mean.total_cmp(&a.1.cost_usd.mean));
     for (n, b) in ms {
-        // An embedding model answers no request: it embeds each semantic-cache lookup.
-        let embeds = b.requests == 0.0 && b.tokens.get("embedding").is_some_and(|t| *t > 0.0);
+        // An embedding model answers no request: it embeds semantic-cache lookups.
         t.row(vec![
             n.clone(),
             usd(b.cost_usd.mean),
             pct(b.share_of_cost),
-            if embeds {
-                format!("{} lookups embedded", count(s.semantic_cache.lookups))
-            } else {
-                count(b.requests)
+            match b.embedding_lookups {
+                Some(l) if b.requests == 0.0 => format!("{} lookups embedded", count(l)),
+                _ => count(b.requests),
             },
         ]);
     }
