@@ -7,11 +7,19 @@
 //! this to a cheaper model"). Recorded cache columns are ignored, and the report says so: the
 //! strategies' levers decide caching.
 //!
-//! Prompts: a row with prefix hashes (Mooncake `hash_ids`, native `prefix_hashes` +
-//! `block_tokens`) is matched block by block against the provider cache. A row without them
-//! is split into the endpoint's fixed system prompt and tools (when the scenario states them
-//! as `Fixed`), treated as a prefix shared by the endpoint's requests, and the rest as new
-//! content: no conversation prefix is assumed.
+//! Prompts: a row with prompt segments (native `system_tokens`, `tools_tokens`,
+//! `history_tokens`, `context_tokens`, as `synth` writes them) is the request `run` would
+//! build, so a replay of a `synth` trace reproduces every strategy of the run exactly. A row
+//! with prefix hashes (Mooncake `hash_ids`, native `prefix_hashes` + `block_tokens`) is
+//! matched block by block against the provider cache. A row with neither is split into the
+//! endpoint's fixed system prompt and tools (when the scenario states them as `Fixed`),
+//! treated as a prefix shared by the endpoint's requests, and the rest as new content: no
+//! conversation prefix is assumed, and each strategy whose levers need one (conversation
+//! caching, a context policy; a semantic cache needs intents) carries `replay_caveats`
+//! saying so. Users are told apart by a hash of `user_id` (for a per-user cache key).
+//!
+//! Calendar: with the scenario's `start_date`, months are calendar months from the trace's
+//! first date and price changes apply from their dates ([`calendar`]).
 //!
 //! Sessions: rows sharing a `session_id` are turns of one session, in row order, unless more
 //! than a day (of trace time) passes between two of them: the later row then starts a new
@@ -28,11 +36,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::analysis::report::{self, Report, Subject};
+use crate::foundations::calendar::{Date, MonthSpan, calendar_months, thirty_day_months};
 use crate::foundations::dist::Dist;
 use crate::foundations::ledger::Ledger;
 use crate::foundations::rng::{MixedKeyMap, splitmix64, stable_hash};
 use crate::foundations::time::{MS_PER_DAY, SimTime};
-use crate::model::scenario::{Endpoint, Scenario};
+use crate::model::scenario::{Endpoint, PriceChange, Scenario};
+use crate::model::strategy::Placement;
 use crate::model::workload::trace::{
     self, TraceError, TraceFormat, TraceReader, TraceRecord, TraceRunError,
 };
@@ -148,13 +158,23 @@ impl<'a> Converter<'a> {
             time: SimTime(now),
             endpoint: endpoint as u16,
             session,
+            // Users are told apart by a 32-bit hash of their id (what a per-user cache key
+            // needs); two ids with the same hash share one user's cache.
+            user: r.user_id.as_deref().map_or(0, |u| id_hash(u) as u32),
             turn,
             output_tokens: r.output_tokens - reasoning,
             reasoning_tokens: reasoning,
             intent: r.intent.as_deref().map(stable_hash),
             ..Request::default()
         };
-        if r.prefix_hashes.is_empty() {
+        if let Some(s) = r.segments {
+            // The prompt as the application built it: `run`'s own structure.
+            req.system_tokens = s.system;
+            req.tools_tokens = s.tools;
+            req.history_tokens = s.history;
+            req.context_tokens = s.context;
+            req.user_tokens = r.input_tokens - s.total();
+        } else if r.prefix_hashes.is_empty() {
             split_prompt(&mut req, r, &self.scenario.endpoints[endpoint]);
         } else {
             let block = r
@@ -295,8 +315,10 @@ pub fn replay(
         return Err(TraceRunError::Empty(display));
     }
     let (days, recorded_cache) = (feed.days, feed.recorded_cache);
+    let feed_day0 = feed.conv.day0;
     let span = feed.first_ms.zip(feed.prev.map(|(t, _)| t));
     let without_prefix = (feed.without_prefix, feed.rows);
+    let caveats = caveats(&sc, &feed.structure);
     let ledgers: Vec<Ledger> = feed.fleet.into_ledgers();
     if let Some(what) = ledgers.iter().find_map(Ledger::overflow) {
         return Err(TraceRunError::Overflow {
@@ -320,10 +342,48 @@ pub fn replay(
         sc.endpoints.iter().map(|e| e.name.clone()).collect(),
     );
     subject.seed = sc.seed;
-    subject.warnings = warnings(&sc, recorded_cache, without_prefix, skipped);
+    (subject.months, subject.price_changes) = calendar(&sc, feed_day0, days);
+    subject.warnings = warnings(&sc, recorded_cache, without_prefix, &caveats, skipped);
     let mut report = report::build_for(&subject, &outcome, 1)?;
+    for (s, why) in sc.strategies.iter().zip(caveats) {
+        if let Some(r) = report.strategies.get_mut(&s.name) {
+            r.replay_caveats = why;
+        }
+    }
     report.span_s = span.map(|(first, last)| (last - first) as f64 / 1000.0);
     Ok(report)
+}
+
+/// The first day from which a trace's timestamps are taken as dates (2000-01-01, in ms since
+/// the Unix epoch): earlier ones count from the trace's start, as Mooncake's and a `synth`
+/// trace of a scenario without `start_date` do.
+const DATED_FROM_MS: i64 = 946_684_800_000;
+
+/// The replay's months and price changes, on the trace's days. With the scenario's
+/// `start_date`, months are calendar months from the trace's first date (a trace that is not
+/// dated is taken to start on `start_date`) and each price change applies from its date (one
+/// dated before the trace applies from its first day); without it, 30-day months and changes
+/// from their day of the trace.
+fn calendar(sc: &Scenario, day0_ms: i64, days: u32) -> (Vec<MonthSpan>, Vec<PriceChange>) {
+    let dated = (day0_ms >= DATED_FROM_MS)
+        .then(|| Date::EPOCH.plus_days(day0_ms.div_euclid(MS_PER_DAY as i64)));
+    let (months, shift) = match (sc.start_date, dated) {
+        (Some(start), Some(first)) => (
+            calendar_months(first, days),
+            first.days_since_epoch() - start.days_since_epoch(),
+        ),
+        (Some(start), None) => (calendar_months(start, days), 0),
+        (None, _) => (thirty_day_months(days), 0),
+    };
+    let changes = sc
+        .price_changes
+        .iter()
+        .map(|c| PriceChange {
+            day: (i64::from(c.day) - shift).clamp(0, i64::from(u32::MAX)) as u32,
+            ..c.clone()
+        })
+        .collect();
+    (months, changes)
 }
 
 /// The scenario's warnings, and what the replay ignored, assumed or skipped
@@ -332,32 +392,111 @@ fn warnings(
     sc: &Scenario,
     recorded_cache: u64,
     without_prefix: (u64, u64),
+    caveats: &[Vec<String>],
     skipped: u64,
 ) -> Vec<String> {
     let mut warnings = sc.warnings.clone();
+    if !sc.uncertain.is_empty() {
+        warnings.push(format!(
+            "the scenario's {} uncertain parameters are not drawn: a replay takes traffic and \
+             sizes from the trace and every other value as written (`run` draws them)",
+            sc.uncertain.len()
+        ));
+    }
     if recorded_cache > 0 {
         warnings.push(format!(
             "{recorded_cache} rows record cache reads or writes: ignored, the strategies' levers decide caching (use `tokencast audit` to price the recorded usage)"
         ));
     }
-    let caches = sc
-        .strategies
-        .iter()
-        .any(|s| s.endpoints.iter().any(|e| e.prompt_cache.is_some()));
     let (bare, rows) = without_prefix;
-    if caches && bare > 0 {
+    for (s, why) in sc.strategies.iter().zip(caveats) {
+        if !why.is_empty() {
+            warnings.push(format!(
+                "strategy `{}` cannot be evaluated faithfully from this trace: {}",
+                s.name,
+                why.join("; ")
+            ));
+        }
+    }
+    if caveats.iter().any(|c| !c.is_empty()) && bare > 0 {
         warnings.push(format!(
-            "{bare} of {rows} rows carry no prefix_hashes: each is cached as its endpoint's fixed \
-             system prompt and tools plus new content, with no conversation prefix, so what \
-             prompt caching saves there is a lower bound (a conversation's earlier turns are \
-             not seen; writes of them are counted, reads are not); record prefix_hashes and \
-             block_tokens for conversation reuse"
+            "{bare} of {rows} rows carry no prefix_hashes or prompt segments; record \
+             system_tokens, tools_tokens, history_tokens and context_tokens (or prefix_hashes \
+             and block_tokens) for a faithful replay of prompt caching and context policies"
         ));
     }
     if skipped > 0 {
         warnings.push(format!("{skipped} bad rows skipped"));
     }
     warnings
+}
+
+/// What one endpoint's rows carry of the prompt structure the levers need.
+#[derive(Debug, Clone, Copy, Default)]
+struct Structure {
+    /// Rows replayed on the endpoint.
+    rows: u64,
+    /// Rows with neither prompt segments nor prefix hashes.
+    bare: u64,
+    /// Rows with an intent.
+    intents: u64,
+}
+
+/// Per strategy (in the scenario's order), why the replay cannot evaluate it faithfully: the
+/// levers that need prompt structure the trace lacks. Routing and batching need only sizes
+/// and times, which every trace has.
+fn caveats(sc: &Scenario, structure: &[Structure]) -> Vec<Vec<String>> {
+    sc.strategies
+        .iter()
+        .map(|s| {
+            let mut out = Vec::new();
+            for ((e, levers), st) in sc.endpoints.iter().zip(&s.endpoints).zip(structure) {
+                if st.rows == 0 {
+                    continue;
+                }
+                let name = &e.name;
+                let (bare, rows) = (st.bare, st.rows);
+                if let Some(c) = &levers.prompt_cache
+                    && !c.off
+                    && bare > 0
+                {
+                    let conversation = !c.opted_in
+                        || matches!(c.placement, Placement::FullPrompt | Placement::History);
+                    let fixed = matches!(e.prompt.system_tokens, Dist::Fixed(_))
+                        && matches!(e.prompt.tools_tokens, Dist::Fixed(_));
+                    if conversation {
+                        out.push(format!(
+                            "prompt caching on `{name}`: {bare} of {rows} rows carry no prompt \
+                             segments or prefix_hashes, so a conversation's earlier turns are \
+                             never read from the cache (writes of them are counted, reads are \
+                             not): what it saves is a lower bound"
+                        ));
+                    }
+                    if !fixed {
+                        out.push(format!(
+                            "prompt caching on `{name}`: the scenario's system prompt and tools \
+                             are not both Fixed, so {bare} rows without segments share no \
+                             static prefix either"
+                        ));
+                    }
+                }
+                if levers.context.is_some() && bare > 0 {
+                    out.push(format!(
+                        "context policy on `{name}`: {bare} of {rows} rows carry no \
+                         history_tokens, so there is no history to trim there and it saves \
+                         nothing on them"
+                    ));
+                }
+                if levers.semantic_cache.is_some() && st.intents == 0 {
+                    out.push(format!(
+                        "semantic caching on `{name}`: no row carries an intent, so no query \
+                         is seen to repeat and nothing is answered from the cache"
+                    ));
+                }
+            }
+            out
+        })
+        .collect()
 }
 
 /// Rows fed one by one, in time order, to every strategy's pipeline.
@@ -373,8 +512,10 @@ struct Feed<'a> {
     rows: u64,
     /// Rows that record cache reads or writes (ignored).
     recorded_cache: u64,
-    /// Rows without prefix hashes (no conversation prefix is assumed for them).
+    /// Rows without prefix hashes or segments (no conversation prefix is assumed for them).
     without_prefix: u64,
+    /// Per scenario endpoint: rows, rows without prefix structure, rows with an intent.
+    structure: Vec<Structure>,
     started: bool,
     /// Time and line of the previous row.
     prev: Option<(i64, u64)>,
@@ -384,6 +525,7 @@ struct Feed<'a> {
 
 impl<'a> Feed<'a> {
     fn new(conv: Converter<'a>, fleet: Fleet, files: &'a [String]) -> Feed<'a> {
+        let endpoints = conv.scenario.endpoints.len();
         Feed {
             conv,
             fleet,
@@ -392,6 +534,7 @@ impl<'a> Feed<'a> {
             rows: 0,
             recorded_cache: 0,
             without_prefix: 0,
+            structure: vec![Structure::default(); endpoints],
             started: false,
             prev: None,
             first_ms: None,
@@ -449,11 +592,14 @@ impl<'a> Feed<'a> {
         if r.cache_read_tokens.unwrap_or(0) + r.cache_write_total() > 0 {
             self.recorded_cache += 1;
         }
-        if r.prefix_hashes.is_empty() {
-            self.without_prefix += 1;
-        }
+        let bare = r.prefix_hashes.is_empty() && r.segments.is_none();
+        self.without_prefix += u64::from(bare);
         self.rows += 1;
         let req = self.conv.request(r).map_err(row_err)?;
+        let s = &mut self.structure[usize::from(req.endpoint)];
+        s.rows += 1;
+        s.bare += u64::from(bare);
+        s.intents += u64::from(req.intent.is_some());
         self.fleet.process(&req);
         Ok(())
     }

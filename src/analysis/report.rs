@@ -400,6 +400,10 @@ pub struct StrategyResult {
     /// Against the monthly budget (with `--budget`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<BudgetStats>,
+    /// A replay only: why the trace cannot evaluate this strategy faithfully (its levers need
+    /// prompt structure the rows lack); empty when it can.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replay_caveats: Vec<String>,
     /// Uncertain parameters ranked by how strongly they drive the total cost (largest first).
     #[serde(default)]
     pub sensitivity: Vec<SensitivityRow>,

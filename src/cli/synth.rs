@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 use anyhow::anyhow;
 
 use crate::model::scenario::Scenario;
+use crate::model::uncertain;
 use crate::model::workload::synth;
 
 use super::failure::{Failure, stop_on_ctrl_c};
@@ -36,6 +37,15 @@ pub(crate) fn execute(a: &SynthArgs) -> Result<i32, Failure> {
     let mut sc = Scenario::load(&a.scenario, a.prices.as_deref()).map_err(Failure::input)?;
     if let Some(s) = a.seed {
         sc.seed = s;
+    }
+    // A run of a scenario with uncertain parameters is the traffic of its own draws, as `run`
+    // simulates it.
+    let draws = !sc.uncertain.is_empty();
+    if draws {
+        let d = uncertain::draw(&sc, a.run);
+        sc = uncertain::apply(&sc, &d)
+            .map_err(|e| Failure::input(anyhow!("{}: run {}: {e}", a.scenario.display(), a.run)))?
+            .0;
     }
     let to_stdout = a.output.as_os_str() == "-";
     refuse_input_as_output(
@@ -68,7 +78,19 @@ pub(crate) fn execute(a: &SynthArgs) -> Result<i32, Failure> {
     }
     let rows = written?;
     if !to_stdout {
-        eprintln!("wrote {rows} requests to {}", a.output.display());
+        eprintln!(
+            "wrote {rows} requests to {}{}",
+            a.output.display(),
+            if draws {
+                format!(
+                    " (run {}'s draws of the {} uncertain parameters)",
+                    a.run,
+                    sc.uncertain.len()
+                )
+            } else {
+                String::new()
+            }
+        );
     }
     Ok(0)
 }

@@ -70,32 +70,145 @@ fn mooncake_cache_ratios_are_near_the_published_ones() {
     }
 }
 
-/// `synth` then `replay` through the same scenario reproduces `run`'s baseline exactly.
+/// Every figure of two strategy maps that differ, by path (`unit_economics` and the
+/// description aside: a replay counts no active users and describes no strategy).
+fn differences(a: &serde_json::Value, b: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+    use serde_json::Value;
+    if path.ends_with("unit_economics") || path.ends_with("description") {
+        return;
+    }
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys()) {
+                match (x.get(k), y.get(k)) {
+                    (Some(u), Some(v)) => differences(u, v, &format!("{path}.{k}"), out),
+                    _ => out.push(format!("{path}.{k}: only in one")),
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (u, v)) in x.iter().zip(y).enumerate() {
+                differences(u, v, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ if a != b => out.push(format!("{path}: {a} vs {b}")),
+        _ => {}
+    }
+}
+
+/// `synth` then `replay` through the same scenario reproduces every strategy of `run` exactly,
+/// on every example: the trace carries the prompt segments the levers cache and trim, the
+/// dates the price changes and calendar months need, and the run's uncertain draws.
 #[test]
-fn replaying_synthetic_traffic_reproduces_run() {
+fn replaying_synthetic_traffic_reproduces_every_strategy_of_run() {
     let dir = tempfile::tempdir().unwrap();
-    let trace = dir.path().join("t.csv");
-    let sc = repo("tests/fixtures/good/two-endpoints.ron");
-    bin()
-        .args(["synth", "-o"])
-        .arg(&trace)
-        .arg(&sc)
-        .assert()
-        .success();
-    let r = json(&[
-        "replay",
-        trace.to_str().unwrap(),
-        "--scenario",
-        sc.to_str().unwrap(),
-    ]);
-    let run = json(&["run", "--runs", "1", sc.to_str().unwrap()]);
-    let (a, b) = (&r["strategies"]["baseline"], &run["strategies"]["baseline"]);
-    assert_eq!(a["tokens"], b["tokens"]);
-    assert_eq!(a["requests"], b["requests"]);
-    assert_eq!(
-        a["by_endpoint"]["faq"]["requests"],
-        b["by_endpoint"]["faq"]["requests"]
-    );
+    let mut examples: Vec<_> = std::fs::read_dir(repo("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    examples.sort();
+    assert!(examples.len() >= 6, "{examples:?}");
+    for sc in examples {
+        let trace = dir.path().join("t.csv");
+        bin()
+            .args(["synth", "-o"])
+            .arg(&trace)
+            .arg(&sc)
+            .assert()
+            .success();
+        let sc = sc.to_str().unwrap();
+        let replayed = json(&["replay", trace.to_str().unwrap(), "--scenario", sc]);
+        let run = json(&["run", "--runs", "1", sc]);
+        let mut diff = Vec::new();
+        differences(&replayed["strategies"], &run["strategies"], "", &mut diff);
+        assert!(
+            diff.is_empty(),
+            "{sc}: {} differences: {:?}",
+            diff.len(),
+            &diff[..diff.len().min(8)]
+        );
+        for (name, s) in replayed["strategies"].as_object().unwrap() {
+            assert!(
+                s.get("replay_caveats").is_none(),
+                "{sc}: {name}: {}",
+                s["replay_caveats"]
+            );
+        }
+        // The uncertain parameters are said not to be drawn (the trace holds run 0's).
+        let drawn = run["uncertain"].as_array().is_some_and(|u| !u.is_empty());
+        assert_eq!(
+            replayed["warnings"]
+                .to_string()
+                .contains("uncertain parameters are not drawn"),
+            drawn,
+            "{sc}: {}",
+            replayed["warnings"]
+        );
+    }
+}
+
+/// Without the prompt segments, replay names the strategies it cannot evaluate faithfully
+/// and why: conversation caching (support-assistant), context policies (coding-agent); the
+/// baseline of a model without automatic caching needs no caveat.
+#[test]
+fn a_trace_without_structure_names_the_strategies_it_cannot_evaluate() {
+    let dir = tempfile::tempdir().unwrap();
+    for (example, unfaithful, faithful, why) in [
+        (
+            "support-assistant",
+            &["cache-5m", "cache-history", "cache-history-1h"][..],
+            &["baseline"][..],
+            "earlier turns are never read from the cache",
+        ),
+        (
+            "coding-agent",
+            &["keep-last-12", "summarize-15"][..],
+            &[][..],
+            "no history to trim",
+        ),
+    ] {
+        let full = dir.path().join("full.csv");
+        let sc = repo(&format!("scenarios/{example}.ron"));
+        bin()
+            .args(["synth", "-o"])
+            .arg(&full)
+            .arg(&sc)
+            .assert()
+            .success();
+        // The first six columns only: times, sizes, sessions, endpoints.
+        let bare = dir.path().join("bare.csv");
+        let text = std::fs::read_to_string(&full).unwrap();
+        let cut: String = text
+            .lines()
+            .take(20_000)
+            .map(|l| l.splitn(7, ',').take(6).collect::<Vec<_>>().join(",") + "\n")
+            .collect();
+        std::fs::write(&bare, cut).unwrap();
+        let v = json(&[
+            "replay",
+            bare.to_str().unwrap(),
+            "--scenario",
+            sc.to_str().unwrap(),
+        ]);
+        for name in unfaithful {
+            let c = v["strategies"][name]["replay_caveats"].to_string();
+            assert!(c.contains(why), "{example}: {name}: {c}");
+            assert!(
+                v["warnings"]
+                    .to_string()
+                    .contains(&format!("strategy `{name}` cannot be evaluated faithfully")),
+                "{example}: {}",
+                v["warnings"]
+            );
+        }
+        for name in faithful {
+            assert!(
+                v["strategies"][name].get("replay_caveats").is_none(),
+                "{example}: {name}"
+            );
+        }
+    }
 }
 
 #[test]

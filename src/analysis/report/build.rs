@@ -400,6 +400,7 @@ fn strategy_result(
         .collect();
     let ledgers: Vec<&Ledger> = outcome.ledgers.iter().map(|l| &l[si]).collect();
     StrategyResult {
+        replay_caveats: Vec::new(),
         description: String::new(),
         cost_usd: Stats::of(&totals),
         requests: Stats::of(&requests),

@@ -27,7 +27,8 @@
 //! and optionally `session_id`, `endpoint`, `user_id`, `model`, `cache_read_tokens`,
 //! `cache_write_tokens`, `cache_write_5m_tokens`, `cache_write_1h_tokens`, `reasoning_tokens`,
 //! `prefix_hashes` (space-separated block ids), `block_tokens`, `intent`, `batch`
-//! (`true`/`false`). Empty cells are absent values. Unknown columns are an error (a misspelt
+//! (`true`/`false`), and the prompt's segments before the user message (`system_tokens`,
+//! `tools_tokens`, `history_tokens`, `context_tokens`). Empty cells are absent values. Unknown columns are an error (a misspelt
 //! `cache_read_tokens` must not silently price as uncached).
 //!
 //! Cache writes come one of two ways. `cache_write_5m_tokens` and `cache_write_1h_tokens` split
@@ -103,7 +104,7 @@ pub use otlp::MAX_MESSAGE_BYTES;
 pub use parse::{parse_time_ms, weekday_of_ms};
 pub use postgres::{DEFAULT_TABLE, DatabaseQuery, is_postgres_url, redact};
 pub use reader::TraceReader;
-pub use record::TraceRecord;
+pub use record::{Segments, TraceRecord};
 pub use source::MAX_LINE_BYTES;
 pub use span::{MAX_TRACE_DAYS, day_of, day0_ms, is_dated};
 
@@ -213,7 +214,7 @@ impl fmt::Display for TraceFormat {
 }
 
 /// Native column names.
-pub const NATIVE_COLUMNS: [&str; 16] = [
+pub const NATIVE_COLUMNS: [&str; 20] = [
     "timestamp",
     "input_tokens",
     "output_tokens",
@@ -230,4 +231,8 @@ pub const NATIVE_COLUMNS: [&str; 16] = [
     "block_tokens",
     "intent",
     "batch",
+    "system_tokens",
+    "tools_tokens",
+    "history_tokens",
+    "context_tokens",
 ];

@@ -25,21 +25,25 @@ pub(super) mod col {
     pub const BLOCK: usize = 13;
     pub const INTENT: usize = 14;
     pub const BATCH: usize = 15;
+    pub const SYSTEM: usize = 16;
+    pub const TOOLS: usize = 17;
+    pub const HISTORY: usize = 18;
+    pub const CONTEXT: usize = 19;
     /// Meanings only LiteLLM's export has, after the native ones.
-    pub const REQUEST_ID: usize = 16;
-    pub const SPEND: usize = 17;
-    pub const METADATA: usize = 18;
-    pub const REQUEST_TAGS: usize = 19;
-    pub const TEAM: usize = 20;
-    pub const MODEL_GROUP: usize = 21;
-    pub const PROVIDER: usize = 22;
-    pub const API_KEY: usize = 23;
-    pub const LITELLM_USER: usize = 24;
-    pub const STATUS: usize = 25;
+    pub const REQUEST_ID: usize = 20;
+    pub const SPEND: usize = 21;
+    pub const METADATA: usize = 22;
+    pub const REQUEST_TAGS: usize = 23;
+    pub const TEAM: usize = 24;
+    pub const MODEL_GROUP: usize = 25;
+    pub const PROVIDER: usize = 26;
+    pub const API_KEY: usize = 27;
+    pub const LITELLM_USER: usize = 28;
+    pub const STATUS: usize = 29;
     /// The native meanings (as many as [`super::NATIVE_COLUMNS`]).
     #[cfg(test)]
-    pub const NATIVE: usize = 16;
-    pub const N: usize = 26;
+    pub const NATIVE: usize = 20;
+    pub const N: usize = 30;
 }
 
 /// What each column of a `format` file with `headers` is (a `col` index), if used. Each
@@ -202,6 +206,10 @@ mod tests {
             (col::BLOCK, "block_tokens"),
             (col::INTENT, "intent"),
             (col::BATCH, "batch"),
+            (col::SYSTEM, "system_tokens"),
+            (col::TOOLS, "tools_tokens"),
+            (col::HISTORY, "history_tokens"),
+            (col::CONTEXT, "context_tokens"),
         ] {
             assert_eq!(NATIVE_COLUMNS[i], name);
         }

@@ -9,7 +9,7 @@ use super::TraceFormat;
 use super::columns::col;
 use super::litellm::{self, Field, SpendLog};
 use super::parse::{parse_count, parse_seconds, parse_time_ms, trim};
-use super::record::{TraceRecord, check, set};
+use super::record::{Segments, TraceRecord, check, set};
 use super::span::seconds_to_ms;
 
 /// Fill `out` from one CSV row, reusing its string buffers (no allocation per row once warm).
@@ -47,6 +47,12 @@ pub(super) fn fill_csv(
     out.reasoning_tokens = cells.count(col::REASONING, "reasoning_tokens")?;
     out.block_tokens = cells.count(col::BLOCK, "block_tokens")?;
     set(&mut out.intent, cells.get(col::INTENT));
+    out.segments = Segments::of(
+        cells.count(col::SYSTEM, "system_tokens")?,
+        cells.count(col::TOOLS, "tools_tokens")?,
+        cells.count(col::HISTORY, "history_tokens")?,
+        cells.count(col::CONTEXT, "context_tokens")?,
+    );
     out.batch = batch;
     if format == TraceFormat::LiteLlm {
         fill_litellm(&cells, out)?;

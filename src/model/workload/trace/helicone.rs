@@ -101,6 +101,7 @@ fn text_row(o: &Object, line: u64, out: &mut TraceRecord) -> Result<Option<Strin
     out.intent = None;
     out.batch = None;
     out.block_tokens = None;
+    out.segments = None;
     out.prefix_hashes.clear();
     check(out)?;
     Ok(None)

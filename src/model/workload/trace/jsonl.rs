@@ -11,7 +11,7 @@ use super::error::TraceError;
 use super::json_row::JsonRow;
 use super::litellm;
 use super::mooncake::mooncake_record;
-use super::record::{TraceRecord, check};
+use super::record::{Segments, TraceRecord, check};
 use super::{NATIVE_COLUMNS, TraceFormat};
 
 /// The open lines of a JSON-lines trace.
@@ -109,6 +109,12 @@ fn native_record(o: &JsonRow<'_>, line: u64) -> Result<TraceRecord, String> {
         prefix_hashes: o.hashes("prefix_hashes")?,
         block_tokens: o.count("block_tokens")?,
         intent: o.string("intent")?,
+        segments: Segments::of(
+            o.count("system_tokens")?,
+            o.count("tools_tokens")?,
+            o.count("history_tokens")?,
+            o.count("context_tokens")?,
+        ),
         batch,
         ..TraceRecord::default()
     };

@@ -194,6 +194,7 @@ pub(super) fn fill<'o>(
     out.intent = None;
     out.batch = None;
     out.block_tokens = None;
+    out.segments = None;
     out.prefix_hashes.clear();
     check(out)?;
     Ok(Read::Record)

@@ -23,7 +23,7 @@ use super::arrow_cells::{self as cells, Kind};
 use super::columns::col;
 use super::error::TraceError;
 use super::langfuse::{self, Field, Observation, Read as Obs, Usage};
-use super::record::{TraceRecord, check, set};
+use super::record::{Segments, TraceRecord, check, set};
 use super::source::{Hash, Hashed};
 use super::{NATIVE_COLUMNS, TraceFormat};
 
@@ -487,6 +487,12 @@ fn native_row(row: &Row<'_>, line: u64, out: &mut TraceRecord) -> Result<(), Str
     out.cache_write_1h_tokens = count(col::CACHE_WRITE_1H)?;
     out.reasoning_tokens = count(col::REASONING)?;
     out.block_tokens = count(col::BLOCK)?;
+    out.segments = Segments::of(
+        count(col::SYSTEM)?,
+        count(col::TOOLS)?,
+        count(col::HISTORY)?,
+        count(col::CONTEXT)?,
+    );
     match row.col(col::PREFIX) {
         Some(c) => cells::hashes(c, i, "prefix_hashes", &mut out.prefix_hashes)?,
         None => out.prefix_hashes.clear(),

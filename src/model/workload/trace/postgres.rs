@@ -275,6 +275,7 @@ impl PgRows {
         out.line = n;
         out.prefix_hashes.clear();
         out.block_tokens = None;
+        out.segments = None;
         out.intent = None;
         out.batch = None;
         out.time_ms = cells[1]

@@ -41,6 +41,10 @@ pub struct TraceRecord {
     pub block_tokens: Option<u64>,
     /// Query intent (for semantic-cache analysis).
     pub intent: Option<String>,
+    /// The prompt's segments as the application sent them (native `system_tokens`,
+    /// `tools_tokens`, `history_tokens`, `context_tokens`; the rest of `input_tokens` is the new
+    /// user message): the structure `replay` caches as `run` does. `synth` writes them.
+    pub segments: Option<Segments>,
     /// Whether it went through a batch API.
     pub batch: Option<bool>,
     /// Provider as the source names it (`openai`, `anthropic`, `gcp.gemini`, ...), where it
@@ -83,6 +87,7 @@ impl Default for TraceRecord {
             prefix_hashes: Vec::new(),
             block_tokens: None,
             intent: None,
+            segments: None,
             batch: None,
             provider: None,
             recorded_cost: None,
@@ -91,6 +96,50 @@ impl Default for TraceRecord {
             requests: 1,
             long_context: None,
         }
+    }
+}
+
+/// A prompt's segments before the new user message, in prompt order: the system prompt, the
+/// tool definitions, the conversation history re-sent (earlier user messages and answers) and
+/// this turn's retrieved context. The same system and tools lengths on an endpoint are the same
+/// static prefix; a turn's history continues its session's previous prompt and answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Segments {
+    /// System prompt tokens.
+    pub system: u64,
+    /// Tool definition tokens.
+    pub tools: u64,
+    /// Conversation history tokens.
+    pub history: u64,
+    /// Retrieved context tokens.
+    pub context: u64,
+}
+
+impl Segments {
+    /// The segments a row gives (a missing one is 0), or `None` when it gives none of them.
+    pub fn of(
+        system: Option<u64>,
+        tools: Option<u64>,
+        history: Option<u64>,
+        context: Option<u64>,
+    ) -> Option<Segments> {
+        if system.is_none() && tools.is_none() && history.is_none() && context.is_none() {
+            return None;
+        }
+        Some(Segments {
+            system: system.unwrap_or(0),
+            tools: tools.unwrap_or(0),
+            history: history.unwrap_or(0),
+            context: context.unwrap_or(0),
+        })
+    }
+
+    /// Tokens of the four segments together (saturating; [`check`] bounds each).
+    pub fn total(&self) -> u64 {
+        self.system
+            .saturating_add(self.tools)
+            .saturating_add(self.history)
+            .saturating_add(self.context)
     }
 }
 
@@ -130,6 +179,10 @@ fn check_sizes(r: &TraceRecord) -> Result<(), String> {
         ("cache_write_1h_tokens", r.cache_write_1h_tokens),
         ("reasoning_tokens", r.reasoning_tokens),
         ("block_tokens", r.block_tokens),
+        ("system_tokens", r.segments.map(|s| s.system)),
+        ("tools_tokens", r.segments.map(|s| s.tools)),
+        ("history_tokens", r.segments.map(|s| s.history)),
+        ("context_tokens", r.segments.map(|s| s.context)),
     ] {
         if let Some(n) = n
             && n > limit
@@ -200,7 +253,33 @@ pub(super) fn check(r: &TraceRecord) -> Result<(), String> {
             r.output_tokens
         ));
     }
+    check_segments(r)?;
     check_blocks(r)
+}
+
+/// Prompt segments fit in the prompt, and a row gives either segments or prefix blocks: both
+/// describe what the prompt shares with others, and they could disagree.
+fn check_segments(r: &TraceRecord) -> Result<(), String> {
+    let Some(s) = r.segments else {
+        return Ok(());
+    };
+    if s.total() > r.input_tokens {
+        return Err(format!(
+            "system_tokens + tools_tokens + history_tokens + context_tokens ({}) exceed \
+             input_tokens ({}); input_tokens is the whole prompt, these are parts of it",
+            s.total(),
+            r.input_tokens
+        ));
+    }
+    if !r.prefix_hashes.is_empty() {
+        return Err(
+            "both prompt segments (system_tokens, tools_tokens, history_tokens, context_tokens) \
+             and prefix_hashes; give one: segments for a prompt whose structure you log, \
+             prefix_hashes for one whose blocks you hash"
+                .to_string(),
+        );
+    }
+    Ok(())
 }
 
 /// A row gives its cache writes either as `cache_write_tokens` (one count, 5-minute or the
@@ -268,6 +347,28 @@ fn check_blocks(r: &TraceRecord) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prompt_segments_fit_in_the_prompt_and_exclude_prefix_hashes() {
+        let mut r = TraceRecord {
+            input_tokens: 1000,
+            output_tokens: 10,
+            segments: Segments::of(Some(600), None, Some(300), Some(100)),
+            ..TraceRecord::default()
+        };
+        assert_eq!(r.segments.map(|s| s.tools), Some(0));
+        assert_eq!(check(&r), Ok(()));
+        r.segments = Segments::of(Some(600), None, Some(300), Some(101));
+        let e = check(&r).unwrap_err();
+        assert!(e.contains("(1001) exceed input_tokens (1000)"), "{e}");
+        r.segments = Segments::of(None, Some(10), None, None);
+        r.prefix_hashes = vec![1, 2];
+        r.block_tokens = Some(512);
+        assert!(check(&r).unwrap_err().contains("give one"));
+        assert_eq!(Segments::of(None, None, None, None), None);
+        r.segments = Segments::of(Some(MAX_TRACE_ROW_TOKENS + 1), None, None, None);
+        assert!(check(&r).unwrap_err().starts_with("system_tokens: "));
+    }
 
     #[test]
     fn a_row_beyond_the_plausible_size_is_refused_naming_the_count() {
