@@ -7,6 +7,7 @@
 //! comparison of two scenarios ([`diff`]). Uses the layers below; renders nothing.
 
 pub mod audit;
+pub mod backtest;
 pub mod decision;
 pub mod diff;
 pub mod economics;

@@ -11,6 +11,7 @@
 //! `plot`. The commands only parse, call the layers below and print.
 
 pub mod audit;
+pub mod backtest;
 pub mod diff;
 mod failure;
 pub mod fit;
@@ -55,6 +56,8 @@ pub enum Command {
     Replay(replay::ReplayArgs),
     /// Write a scenario that reproduces a trace's arrivals, sizes and sessions.
     Fit(fit::FitArgs),
+    /// Fit the first part of a trace, forecast the rest, and compare with what it cost.
+    Backtest(backtest::BacktestArgs),
     /// Write a scenario's synthetic traffic as a native CSV trace.
     Synth(synth::SynthArgs),
     /// Cost change of a scenario edit: paired runs, a pull-request comment, CI thresholds.
@@ -97,6 +100,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Command::Validate(args) => validate::execute(&args),
         Command::Audit(args) => audit::execute(&args),
         Command::Replay(args) => replay::execute(&args),
+        Command::Backtest(args) => backtest::execute(&args),
         Command::Fit(args) => fit::execute(&args),
         Command::Synth(args) => synth::execute(&args),
         Command::Diff(args) => diff::execute(&args),

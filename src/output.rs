@@ -6,6 +6,7 @@
 //! ([`diff`]). A change here cannot change a figure: renderers receive a finished
 //! [`crate::analysis::report::Report`] (or diff) and write it.
 
+pub mod backtest;
 pub mod csv;
 pub mod diff;
 pub mod forecast;

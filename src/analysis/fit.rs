@@ -130,12 +130,65 @@ pub fn fit(
             message: format!("--model: {problem}"),
         });
     }
+    let observed = observe(reader)?;
+    let how = FitWindow::default();
+    fit_observed(observed, how, catalog, default_model, name, seed, &path)
+}
+
+/// The time a fit's rates are measured over, and what hours it did not watch get.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FitWindow {
+    /// Start (inclusive) and end (exclusive), ms; default: the first row to the last.
+    pub span: Option<(i64, i64)>,
+    /// A later span (ms, end exclusive) to forecast: the hours of the day in it that the
+    /// window did not watch get the mean rate of those it watched, instead of no traffic
+    /// (which `fit`'s written scenario keeps: hours a trace did not cover are not guessed).
+    pub fill: Option<(i64, i64)>,
+}
+
+/// Fit a scenario to `rows` (in any order) of the trace at `path`, as [`fit`] does: the rates
+/// are those of the time the rows cover, `window` (ms, start inclusive, end exclusive) when
+/// given (a backtest's training span), else from the first row to the last.
+pub fn fit_rows<'r>(
+    rows: impl IntoIterator<Item = &'r TraceRecord>,
+    window: FitWindow,
+    catalog: &Catalog,
+    default_model: Option<&str>,
+    name: &str,
+    seed: u64,
+    path: &str,
+) -> Result<ScenarioFile, FitError> {
+    if let Some(m) = default_model
+        && let Some(problem) = model_problem(m, catalog)
+    {
+        return Err(FitError::Invalid {
+            path: path.to_string(),
+            message: format!("--model: {problem}"),
+        });
+    }
+    let mut observed = Observed::default();
+    for r in rows {
+        observed.add(r);
+    }
+    fit_observed(observed, window, catalog, default_model, name, seed, path)
+}
+
+fn fit_observed(
+    observed: Observed,
+    window: FitWindow,
+    catalog: &Catalog,
+    default_model: Option<&str>,
+    name: &str,
+    seed: u64,
+    path: &str,
+) -> Result<ScenarioFile, FitError> {
+    let path = path.to_string();
     let Observed {
         eps,
         first,
         last,
         last_line,
-    } = observe(reader)?;
+    } = observed;
     if eps.is_empty() {
         return Err(FitError::Invalid {
             path,
@@ -156,6 +209,13 @@ pub fn fit(
             ),
         });
     }
+    // The time the rates are measured over: at least a minute, so that a trace of one
+    // timestamp still has a rate.
+    let (from, to) = window.span.unwrap_or((first, last));
+    let exposure = Exposure::of(from, to.max(from + MIN_WINDOW_MS));
+    let fill = window
+        .fill
+        .map(|(a, b)| Exposure::of(a, b).hours.map(|h| h > 0.0));
     let mut endpoints = Vec::new();
     for (ep, mut a) in eps {
         a.end_sessions();
@@ -164,7 +224,7 @@ pub fn fit(
                 path: path.clone(),
                 message,
             })?;
-        endpoints.push(endpoint_file(ep, &a, model, days, first));
+        endpoints.push(endpoint_file(ep, &a, model, &exposure, fill, first));
     }
     Ok(ScenarioFile {
         name: name.to_string(),
@@ -188,6 +248,7 @@ pub fn fit(
 
 /// What the whole trace showed: one accumulator per endpoint, the first and last times, and
 /// the line of the last.
+#[derive(Default)]
 struct Observed {
     eps: BTreeMap<String, Acc>,
     first: i64,
@@ -197,24 +258,69 @@ struct Observed {
 
 /// Read every row into its endpoint's accumulator.
 fn observe(reader: TraceReader) -> Result<Observed, FitError> {
-    let mut eps: BTreeMap<String, Acc> = BTreeMap::new();
-    let (mut first, mut last, mut last_line) = (i64::MAX, i64::MIN, 0);
+    let mut o = Observed::default();
     for row in reader {
-        let r = row?;
-        first = first.min(r.time_ms);
-        if r.time_ms > last {
-            (last, last_line) = (r.time_ms, r.line);
-        }
-        eps.entry(r.endpoint.clone().unwrap_or_else(|| "all".into()))
-            .or_default()
-            .add(&r);
+        o.add(&row?);
     }
-    Ok(Observed {
-        eps,
-        first,
-        last,
-        last_line,
-    })
+    Ok(o)
+}
+
+impl Observed {
+    fn add(&mut self, r: &TraceRecord) {
+        if self.eps.is_empty() {
+            (self.first, self.last) = (i64::MAX, i64::MIN);
+        }
+        self.first = self.first.min(r.time_ms);
+        if r.time_ms > self.last {
+            (self.last, self.last_line) = (r.time_ms, r.line);
+        }
+        self.eps
+            .entry(r.endpoint.clone().unwrap_or_else(|| "all".into()))
+            .or_default()
+            .add(r);
+    }
+}
+
+/// `x` to six significant digits (rates of quiet hours keep their precision).
+fn significant(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(5 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
+/// The shortest time a rate is measured over.
+const MIN_WINDOW_MS: i64 = 60_000;
+
+/// How long the trace watched each hour of the day and each weekday, in hours: a session rate
+/// is the sessions seen in an hour of the day over the time that hour was watched, so a trace
+/// that starts at 18:45 does not count its quarter hour as a whole one.
+struct Exposure {
+    hours: [f64; 24],
+    weekdays: [f64; 7],
+    /// Days watched in all.
+    days: f64,
+}
+
+impl Exposure {
+    fn of(from: i64, to: i64) -> Exposure {
+        const HOUR: i64 = 3_600_000;
+        let mut e = Exposure {
+            hours: [0.0; 24],
+            weekdays: [0.0; 7],
+            days: (to - from) as f64 / MS_PER_DAY as f64,
+        };
+        let mut t = from;
+        while t < to {
+            let next = (t.div_euclid(HOUR) + 1) * HOUR;
+            let span = (next.min(to) - t) as f64 / HOUR as f64;
+            e.hours[(t.rem_euclid(MS_PER_DAY as i64) / HOUR) as usize] += span;
+            e.weekdays[weekday_of_ms(t)] += span;
+            t = next;
+        }
+        e
+    }
 }
 
 impl Acc {
@@ -330,13 +436,20 @@ fn model_problem(model: &str, catalog: &Catalog) -> Option<String> {
 
 /// The fitted endpoint: its traffic, and its sizes as `Empirical` distributions. `days` is the
 /// trace's span, `first` its first time.
-fn endpoint_file(ep: String, a: &Acc, model: String, days: f64, first: i64) -> EndpointFile {
+fn endpoint_file(
+    ep: String,
+    a: &Acc,
+    model: String,
+    exposure: &Exposure,
+    fill: Option<[bool; 24]>,
+    first: i64,
+) -> EndpointFile {
     EndpointFile {
         name: ep.clone(),
         model,
         service_tier: ServiceTierFile::Standard,
         deferrable: false,
-        traffic: traffic(a, days, first),
+        traffic: traffic(a, exposure, fill, first),
         prompt: PromptFile {
             system_tokens: Dist::Fixed(0.0),
             tools_tokens: Dist::Fixed(0.0),
@@ -352,8 +465,25 @@ fn endpoint_file(ep: String, a: &Acc, model: String, days: f64, first: i64) -> E
 
 /// Arrivals: users and sessions per day, the hourly profile and (for a dated trace of a week
 /// or more) the weekday weights of session starts, turns and think time.
-fn traffic(a: &Acc, days: f64, first: i64) -> TrafficFile {
-    let sessions_per_day = a.session_count as f64 / days;
+fn traffic(a: &Acc, exposure: &Exposure, fill: Option<[bool; 24]>, first: i64) -> TrafficFile {
+    // Sessions per hour of each hour of the day: those seen over the time it was watched.
+    let mut per_hour: Vec<f64> = (0..24)
+        .map(|h| match exposure.hours[h] {
+            e if e > 0.0 => a.session_starts_hours[h] as f64 / e,
+            _ => 0.0,
+        })
+        .collect();
+    if let Some(wanted) = fill {
+        let watched: f64 = exposure.hours.iter().sum();
+        let mean = a.session_count as f64 / watched.max(1e-9);
+        for ((r, e), w) in per_hour.iter_mut().zip(exposure.hours).zip(wanted) {
+            if e == 0.0 && w {
+                *r = mean;
+            }
+        }
+    }
+    let sessions_per_day: f64 = per_hour.iter().sum();
+    let days = exposure.days;
     let dau = if a.users_per_day.is_empty() {
         sessions_per_day
     } else {
@@ -365,7 +495,14 @@ fn traffic(a: &Acc, days: f64, first: i64) -> TrafficFile {
         Some(
             a.session_starts_weekdays
                 .iter()
-                .map(|c| *c as f64)
+                .zip(exposure.weekdays)
+                .map(|(c, e)| {
+                    if e > 0.0 {
+                        significant(*c as f64 / e)
+                    } else {
+                        0.0
+                    }
+                })
                 .collect(),
         )
     } else {
@@ -374,7 +511,7 @@ fn traffic(a: &Acc, days: f64, first: i64) -> TrafficFile {
     TrafficFile {
         daily_active_users: round(dau),
         sessions_per_user_per_day: round(sessions_per_day / dau.max(1e-9)),
-        hourly_profile: Some(a.session_starts_hours.iter().map(|c| *c as f64).collect()),
+        hourly_profile: Some(per_hour.iter().map(|r| significant(*r)).collect()),
         weekday_weights,
         turns: empirical(&a.turns),
         think_time_s: multi_turn.then(|| empirical(&a.gaps_s)),

@@ -120,9 +120,11 @@ fn id_hash(id: &str) -> u64 {
     h
 }
 
-struct Converter<'a> {
+/// Trace rows into the requests the levers see (shared with `backtest`).
+pub(crate) struct Converter<'a> {
     scenario: &'a Scenario,
-    day0: i64,
+    /// The trace's day 0 (ms), set by the first row.
+    pub(crate) day0: i64,
     /// Of each live session, by [`id_hash`] of its id (which is also the session number the
     /// levers see): the rows seen so far, and the time of the last one (ms since day 0).
     sessions: MixedKeyMap<(u32, u64)>,
@@ -135,7 +137,11 @@ struct Converter<'a> {
 }
 
 impl<'a> Converter<'a> {
-    fn new(scenario: &'a Scenario, single_endpoint: bool, default_block: Option<u64>) -> Self {
+    pub(crate) fn new(
+        scenario: &'a Scenario,
+        single_endpoint: bool,
+        default_block: Option<u64>,
+    ) -> Self {
         Converter {
             scenario,
             day0: 0,
@@ -149,7 +155,7 @@ impl<'a> Converter<'a> {
 
     /// The request a row stands for, or why the row cannot be replayed.
     #[inline]
-    fn request(&mut self, r: &TraceRecord) -> Result<Request, String> {
+    pub(crate) fn request(&mut self, r: &TraceRecord) -> Result<Request, String> {
         let endpoint = self.endpoint_of(r)?;
         let now = (r.time_ms - self.day0) as u64;
         let (session, turn) = self.session_of(r, now);
@@ -354,18 +360,13 @@ pub fn replay(
     Ok(report)
 }
 
-/// The first day from which a trace's timestamps are taken as dates (2000-01-01, in ms since
-/// the Unix epoch): earlier ones count from the trace's start, as Mooncake's and a `synth`
-/// trace of a scenario without `start_date` do.
-const DATED_FROM_MS: i64 = 946_684_800_000;
-
 /// The replay's months and price changes, on the trace's days. With the scenario's
-/// `start_date`, months are calendar months from the trace's first date (a trace that is not
-/// dated is taken to start on `start_date`) and each price change applies from its date (one
+/// `start_date`, months are calendar months from the trace's first date (a trace timed from its
+/// start, not dated, is taken to start on `start_date`) and each price change applies from its date (one
 /// dated before the trace applies from its first day); without it, 30-day months and changes
 /// from their day of the trace.
 fn calendar(sc: &Scenario, day0_ms: i64, days: u32) -> (Vec<MonthSpan>, Vec<PriceChange>) {
-    let dated = (day0_ms >= DATED_FROM_MS)
+    let dated = trace::is_dated(day0_ms)
         .then(|| Date::EPOCH.plus_days(day0_ms.div_euclid(MS_PER_DAY as i64)));
     let (months, shift) = match (sc.start_date, dated) {
         (Some(start), Some(first)) => (

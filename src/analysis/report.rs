@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::foundations::pricing::Bucket;
 
-pub use build::{Subject, build, build_for};
+pub use build::{Subject, build, build_for, run_totals};
 pub use read::{Inconsistency, ReadError};
 
 /// Version of the JSON report layout. Bumped only when a field is renamed or removed.

@@ -151,7 +151,7 @@ impl DatabaseFlags {
 
 /// A time for `--since`/`--until`: RFC 3339 (`2026-11-03T14:00:00Z`), or a date
 /// (`2026-11-03`, its UTC midnight).
-fn parse_instant(s: &str) -> Result<i64, String> {
+pub(crate) fn parse_instant(s: &str) -> Result<i64, String> {
     let s = s.trim();
     let date_only = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
     let text = if date_only {

@@ -62,7 +62,7 @@ impl ModelTable {
 }
 
 /// Where an endpoint's requests are billed under one strategy.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Route {
     /// Ledger line for base and long-context prices.
     lines: [usize; 2],
@@ -88,14 +88,14 @@ struct Target {
 }
 
 /// An endpoint's router and where each of its models bills ([`Router::models`] order).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Routed {
     router: Router,
     targets: Vec<Target>,
 }
 
 /// One strategy's per-run state: its routes, its levers' state and its ledger.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Pipeline {
     routes: Vec<Route>,
     routers: Vec<Option<Routed>>,

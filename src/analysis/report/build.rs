@@ -246,6 +246,32 @@ fn model_prices<'c>(
         .collect()
 }
 
+/// What each ledger of one run costs in all (one ledger per strategy, models indexed by
+/// `model_ids`), priced as [`build_for`] prices it.
+pub fn run_totals(
+    subject: &Subject,
+    model_ids: &[String],
+    ledgers: &[Ledger],
+    scales: &PriceScales,
+) -> Result<Vec<f64>, PricingGap> {
+    let prices = model_prices(subject.catalog, model_ids)?;
+    let adjust = PriceAdjust::new(model_ids, scales, &subject.price_changes);
+    ledgers
+        .iter()
+        .map(|l| {
+            price_run(
+                l,
+                &prices,
+                subject.endpoint_names.len(),
+                &subject.catalog.source,
+                model_ids,
+                &adjust,
+            )
+            .map(|c| c.total)
+        })
+        .collect()
+}
+
 /// Every run of every strategy priced: `costs[strategy][run]`.
 fn price_runs(
     subject: &Subject,

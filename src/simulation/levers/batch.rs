@@ -22,7 +22,7 @@ use crate::foundations::time::SimTime;
 use crate::model::workload::Request;
 
 /// One endpoint's batch queue.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Batcher {
     flush_every_ms: u64,
     max_batch: usize,

@@ -36,7 +36,7 @@ pub struct SummaryCall {
     pub output_tokens: u64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct SessionWindow {
     /// History the application held after the previous turn (untrimmed, from the traffic).
     last_full_history: u64,
@@ -49,7 +49,7 @@ struct SessionWindow {
 }
 
 /// Per-strategy state of one endpoint's context policy.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ContextTrimmer {
     policy: ContextPolicy,
     sessions: HashMap<u64, SessionWindow>,

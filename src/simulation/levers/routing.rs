@@ -112,7 +112,7 @@ enum When {
 }
 
 /// One endpoint's router in one run: compiled rules and the lever's random stream.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Router {
     rules: Vec<(When, Step)>,
     models: Vec<String>,

@@ -69,7 +69,7 @@ pub enum Lookup {
 
 /// An intent id hasher: the ids are small integers, so one SplitMix64 step mixes them well and
 /// is much cheaper than SipHash.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct IntentHasher(u64);
 
 impl Hasher for IntentHasher {
@@ -128,7 +128,7 @@ enum List {
 }
 
 /// Answers keyed by intent, with LRU eviction and TTL expiry; O(1) per operation.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct LruTtl {
     capacity: u64,
     ttl_ms: Option<u64>,
@@ -290,7 +290,7 @@ impl LruTtl {
 }
 
 /// One endpoint's semantic cache under one strategy, with its own random stream.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SemanticCache {
     hit_probability: f64,
     false_hit_rate: f64,

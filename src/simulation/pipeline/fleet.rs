@@ -26,7 +26,7 @@ use crate::foundations::pricing::Bucket;
 use crate::model::workload::Request;
 
 /// The pipelines of one run (one per strategy, in strategy order).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Fleet {
     pipes: Vec<Pipeline>,
     /// Direct pipelines (fed through `shared`).
@@ -39,7 +39,7 @@ pub struct Fleet {
 }
 
 /// What every direct pipeline adds alike.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Shared {
     days: u32,
     /// Per endpoint: the context window and the long-context threshold of its model.

@@ -26,7 +26,7 @@ pub struct Split {
 }
 
 /// One strategy's provider cache: shared prefixes and one entry per live session.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct PromptCache {
     shared: MixedKeyMap<Entry>,
     sessions: SessionTable,

@@ -17,7 +17,7 @@ pub(super) struct Entry {
 /// a map for the keys whose slot is taken. Live sessions are few (a slot per four of them, at
 /// least), so nearly every lookup is one probe of a small array instead of a hash-map probe.
 /// An entry with `len == 0` is an empty slot: session entries are only written with `len > 0`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct SessionTable {
     slots: Vec<(u64, Entry)>,
     /// `64 - log2(slots.len())`: the shift that turns a key into its slot.

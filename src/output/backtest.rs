@@ -1,0 +1,236 @@
+//! A backtest as text, markdown, CSV or JSON: per strategy the calibration figures (coverage of
+//! the P5–P95 band, P50 error), then every held-out period's actual cost against its band.
+
+use crate::analysis::backtest::{Backtest, Band};
+use crate::foundations::calendar::Date;
+use crate::foundations::time::MS_PER_DAY;
+use crate::model::workload::trace;
+
+use super::format::{Table, pct, pct_signed, usd};
+
+/// A trace time as people read it: `2023-11-16 18:47:03` (UTC) for a dated trace, `+00:30:00`
+/// from the trace's start otherwise.
+pub fn time(ms: i64) -> String {
+    let day = MS_PER_DAY as i64;
+    let (days, rem) = (ms.div_euclid(day), ms.rem_euclid(day) / 1000);
+    let clock = format!("{:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60);
+    if trace::is_dated(ms) {
+        format!("{} {clock}", Date::EPOCH.plus_days(days))
+    } else if days > 0 {
+        format!("+{days}d {clock}")
+    } else {
+        format!("+{clock}")
+    }
+}
+
+fn error(b: &Band) -> String {
+    b.error_p50.map_or_else(|| "n/a".to_string(), pct_signed)
+}
+
+/// The summary table: one row per strategy.
+fn summary(b: &Backtest) -> Table {
+    let mut t = Table::new(&[
+        "strategy",
+        "actual",
+        "P5",
+        "P50",
+        "P95",
+        "P50 error",
+        "inside",
+        "coverage",
+        "MAPE P50",
+    ]);
+    for name in &b.strategy_order {
+        let s = &b.strategies[name];
+        t.row(vec![
+            name.clone(),
+            usd(s.total.actual_usd),
+            usd(s.total.p5_usd),
+            usd(s.total.p50_usd),
+            usd(s.total.p95_usd),
+            error(&s.total),
+            if s.total.inside { "yes" } else { "no" }.to_string(),
+            format!("{} ({}/{})", pct(s.coverage), s.inside, s.periods),
+            s.mape_p50.map_or_else(|| "n/a".to_string(), pct),
+        ]);
+    }
+    t
+}
+
+/// Every held-out period of `strategy`.
+fn periods(b: &Backtest, strategy: &str) -> Table {
+    let mut t = Table::new(&[
+        "period",
+        "actual",
+        "P5",
+        "P50",
+        "P95",
+        "P50 error",
+        "inside",
+    ]);
+    let s = &b.strategies[strategy];
+    for (o, bands) in b.origins.iter().zip(&s.origins) {
+        for (p, band) in o.periods.iter().zip(&bands.periods) {
+            t.row(vec![
+                format!("{} to {}", time(p[0]), time(p[1])),
+                usd(band.actual_usd),
+                usd(band.p5_usd),
+                usd(band.p50_usd),
+                usd(band.p95_usd),
+                error(band),
+                if band.inside { "yes" } else { "no" }.to_string(),
+            ]);
+        }
+    }
+    t
+}
+
+fn heading(b: &Backtest) -> String {
+    let o = &b.origins;
+    let (train, test): (u64, u64) = (
+        o.first().map_or(0, |x| x.train_rows),
+        o.iter().map(|x| x.test_rows).sum(),
+    );
+    format!(
+        "Backtest of {} ({}, {} rows from {} to {})\n\
+         {} origin(s), first cut at {} ({} rows before it), {} rows held out; {} runs per \
+         forecast (seed {}); periods: {}\n",
+        b.trace.path,
+        b.trace.format,
+        b.trace.rows,
+        time(b.trace.first_ms),
+        time(b.trace.last_ms),
+        o.len(),
+        o.first().map_or_else(String::new, |x| time(x.cut_ms)),
+        train,
+        test,
+        b.runs,
+        b.seed,
+        b.period,
+    )
+}
+
+/// Aligned text for a terminal.
+pub fn table(b: &Backtest) -> String {
+    let mut out = heading(b);
+    out.push('\n');
+    out.push_str(&summary(b).text("  "));
+    out.push_str(
+        "\n  actual: the held-out rows priced exactly through the fitted scenario; P5-P95: the \
+         forecast band from the rows before each cut;\n  coverage: share of held-out periods \
+         whose actual lies in its band (about 90% when calibrated)\n",
+    );
+    for name in &b.strategy_order {
+        out.push_str(&format!("\n{name}, per period\n"));
+        out.push_str(&periods(b, name).text("  "));
+    }
+    for w in &b.warnings {
+        out.push_str(&format!("\nwarning: {w}\n"));
+    }
+    out
+}
+
+/// GitHub-flavoured markdown.
+pub fn markdown(b: &Backtest) -> String {
+    let mut out = format!("## {}", heading(b).replacen('\n', "\n\n", 1));
+    out.push('\n');
+    out.push_str(&summary(b).markdown());
+    out.push_str(
+        "\nCoverage: the share of held-out periods whose actual cost lies inside the forecast's \
+         P5-P95 band (about 90% when calibrated).\n",
+    );
+    for name in &b.strategy_order {
+        out.push_str(&format!(
+            "\n<details><summary>{name}, per period</summary>\n\n{}\n</details>\n",
+            periods(b, name).markdown()
+        ));
+    }
+    for w in &b.warnings {
+        out.push_str(&format!("\n> warning: {w}\n"));
+    }
+    out
+}
+
+/// One row per strategy, origin and period (`period` = `total` for the origin's window, and
+/// `all` for every window together).
+pub fn csv(b: &Backtest) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let head = [
+        "strategy",
+        "origin",
+        "period",
+        "start_ms",
+        "end_ms",
+        "actual_usd",
+        "p5_usd",
+        "p50_usd",
+        "p95_usd",
+        "mean_usd",
+        "error_p50",
+        "inside",
+    ];
+    let _ = w.write_record(head);
+    let row = |w: &mut csv::Writer<Vec<u8>>,
+               s: &str,
+               origin: String,
+               period: String,
+               span: [i64; 2],
+               band: &Band| {
+        let _ = w.write_record([
+            s.to_string(),
+            origin,
+            period,
+            span[0].to_string(),
+            span[1].to_string(),
+            band.actual_usd.to_string(),
+            band.p5_usd.to_string(),
+            band.p50_usd.to_string(),
+            band.p95_usd.to_string(),
+            band.mean_usd.to_string(),
+            band.error_p50.map_or_else(String::new, |e| e.to_string()),
+            band.inside.to_string(),
+        ]);
+    };
+    for name in &b.strategy_order {
+        let s = &b.strategies[name];
+        for (i, (o, bands)) in b.origins.iter().zip(&s.origins).enumerate() {
+            for (k, (p, band)) in o.periods.iter().zip(&bands.periods).enumerate() {
+                row(&mut w, name, i.to_string(), k.to_string(), *p, band);
+            }
+            row(
+                &mut w,
+                name,
+                i.to_string(),
+                "total".into(),
+                [o.cut_ms, o.end_ms],
+                &bands.total,
+            );
+        }
+        let span = [
+            b.origins.first().map_or(0, |o| o.cut_ms),
+            b.origins.last().map_or(0, |o| o.end_ms),
+        ];
+        row(&mut w, name, "all".into(), "total".into(), span, &s.total);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// The JSON document, keys sorted.
+pub fn json(b: &Backtest) -> Result<String, serde_json::Error> {
+    let value = serde_json::to_value(b)?;
+    let mut s = serde_json::to_string_pretty(&value)?;
+    s.push('\n');
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_as_dates_or_offsets() {
+        assert_eq!(time(1_700_000_000_000), "2023-11-14 22:13:20");
+        assert_eq!(time(1_800_000), "+00:30:00");
+        assert_eq!(time(MS_PER_DAY as i64 + 61_000), "+1d 00:01:01");
+    }
+}
