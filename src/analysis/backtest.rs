@@ -468,7 +468,7 @@ pub fn backtest(
             &data.rows[..train],
             (first, cut),
             wend,
-            day0,
+            (day0, period),
             catalog,
             opts,
             &display,
@@ -528,7 +528,7 @@ fn fitted(
     train: &[TraceRecord],
     window: (i64, i64),
     end: i64,
-    day0: i64,
+    (day0, period): (i64, Period),
     catalog: &Catalog,
     opts: &BacktestOptions,
     path: &str,
@@ -545,6 +545,7 @@ fn fitted(
     let how = FitWindow {
         span: Some(window),
         fill: Some((window.1, end)),
+        period_ms: Some(period.ms().unwrap_or(end - window.1)),
     };
     let mut file = fit::fit_rows(
         train,
@@ -670,11 +671,7 @@ fn forecast_costs(
 type Costs = (Vec<Vec<f64>>, Vec<Vec<Vec<f64>>>);
 
 /// Strategy `s`'s bands over every origin and its calibration figures.
-fn summarise(
-    s: usize,
-    per_origin: &[Costs],
-    runs: u32,
-) -> StrategyBacktest {
+fn summarise(s: usize, per_origin: &[Costs], runs: u32) -> StrategyBacktest {
     let mut origins = Vec::new();
     let (mut inside, mut periods) = (0u32, 0u32);
     let (mut ape_sum, mut ape_n) = (0.0, 0u32);

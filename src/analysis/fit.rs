@@ -27,7 +27,7 @@ use crate::foundations::dist::Dist;
 use crate::foundations::pricing::{Catalog, Mode};
 use crate::foundations::time::{MAX_HORIZON_DAYS, MS_PER_DAY};
 use crate::model::scenario::file::{
-    EndpointFile, History, PromptFile, ScenarioFile, ServiceTierFile, TrafficFile,
+    EndpointFile, History, PromptFile, ScenarioFile, ServiceTierFile, TrafficFile, UncertainFile,
 };
 use crate::model::workload::trace::{self, TraceError, TraceReader, TraceRecord, weekday_of_ms};
 
@@ -66,6 +66,20 @@ struct Acc {
     session_starts_hours: [u64; 24],
     session_starts_weekdays: [u64; 7],
     session_count: u64,
+    /// Per minute with traffic (ms / 60,000): sessions started, rows, and the sums and sums of
+    /// squares of prompt and output sizes, for the blocks of [`uncertainty`].
+    minutes: BTreeMap<i64, Minute>,
+}
+
+/// One minute of an endpoint's rows.
+#[derive(Debug, Clone, Copy, Default)]
+struct Minute {
+    sessions: u64,
+    rows: u64,
+    input: f64,
+    input2: f64,
+    output: f64,
+    output2: f64,
 }
 
 /// The observed values as an `Empirical` of 100 equal-weight points: the mean of each
@@ -113,6 +127,7 @@ pub fn fit(
     default_model: Option<&str>,
     name: &str,
     seed: u64,
+    how: FitWindow,
 ) -> Result<ScenarioFile, FitError> {
     let path = reader.path().to_string();
     if reader.format().is_bucketed() {
@@ -131,7 +146,6 @@ pub fn fit(
         });
     }
     let observed = observe(reader)?;
-    let how = FitWindow::default();
     fit_observed(observed, how, catalog, default_model, name, seed, &path)
 }
 
@@ -144,6 +158,9 @@ pub struct FitWindow {
     /// window did not watch get the mean rate of those it watched, instead of no traffic
     /// (which `fit`'s written scenario keeps: hours a trace did not cover are not guessed).
     pub fill: Option<(i64, i64)>,
+    /// Write `uncertain` entries for a forecast of periods this long (ms): what the window
+    /// cannot pin down of the session rate and the mean sizes ([`uncertainty`]); `None`: none.
+    pub period_ms: Option<i64>,
 }
 
 /// Fit a scenario to `rows` (in any order) of the trace at `path`, as [`fit`] does: the rates
@@ -217,6 +234,7 @@ fn fit_observed(
         .fill
         .map(|(a, b)| Exposure::of(a, b).hours.map(|h| h > 0.0));
     let mut endpoints = Vec::new();
+    let mut uncertain = Vec::new();
     for (ep, mut a) in eps {
         a.end_sessions();
         let model =
@@ -224,6 +242,10 @@ fn fit_observed(
                 path: path.clone(),
                 message,
             })?;
+        if let Some(period) = window.period_ms {
+            let span = (from, to.max(from + MIN_WINDOW_MS));
+            uncertain.extend(uncertainty(&ep, &a, &exposure, span, period));
+        }
         endpoints.push(endpoint_file(ep, &a, model, &exposure, fill, first));
     }
     Ok(ScenarioFile {
@@ -236,7 +258,7 @@ fn fit_observed(
         horizon_days: days as u32,
         start_weekday: None,
         start_date: start_date(first),
-        uncertain: Vec::new(),
+        uncertain,
         price_changes: Vec::new(),
         revenue: None,
         prices: None,
@@ -279,6 +301,139 @@ impl Observed {
             .or_default()
             .add(r);
     }
+}
+
+/// Sessions per hour of each hour of the day: those seen over the time it was watched.
+fn hourly_rates(a: &Acc, exposure: &Exposure) -> [f64; 24] {
+    std::array::from_fn(|h| match exposure.hours[h] {
+        e if e > 0.0 => a.session_starts_hours[h] as f64 / e,
+        _ => 0.0,
+    })
+}
+
+/// One block of the window: sessions, what the fitted hourly rates expected, and the rows'
+/// size sums.
+#[derive(Debug, Clone, Copy, Default)]
+struct Block {
+    expected: f64,
+    m: Minute,
+}
+
+/// `uncertain` entries for endpoint `ep`: what its rows in `span` cannot pin down of its
+/// session rate and mean sizes, for a forecast of periods of `period_ms`. Each is a `Scale` of
+/// mean 1 drawn from a Gamma of the variance below.
+///
+/// The window splits into K blocks (periods, when it holds five; else eighths of it, at
+/// least a minute). Sessions: the blocks' counts against what the fitted hourly rates expect
+/// give the index of dispersion D (Pearson's X² over its degrees of freedom, at least 1: 1 for
+/// Poisson arrivals, more for bursty ones). A period's expected sessions are then uncertain by
+/// the estimate's relative variance D/N (N sessions seen: the variance a bootstrap over the
+/// blocks gives, in closed form) plus the extra-Poisson variance of one period,
+/// (D − 1)/m (m its expected sessions); the simulation adds the Poisson part itself. A Gamma
+/// rate under Poisson counts is the negative binomial, the usual model of overdispersed counts.
+/// Sizes: the mean's variance s²/R (R rows) plus the variance of the blocks' means beyond
+/// what their row counts explain. Turns, think times and the shapes of the size distributions
+/// are taken as fitted.
+fn uncertainty(
+    ep: &str,
+    a: &Acc,
+    exposure: &Exposure,
+    (from, to): (i64, i64),
+    period_ms: i64,
+) -> Vec<UncertainFile> {
+    let span = to - from;
+    let period = period_ms.max(60_000);
+    let len = if span >= 5 * period {
+        period
+    } else {
+        (span / 8 / 60_000 * 60_000).max(60_000)
+    };
+    let k = (span / len).max(1) as usize;
+    let rates = hourly_rates(a, exposure);
+    let mut blocks = vec![Block::default(); k];
+    for (i, b) in blocks.iter_mut().enumerate() {
+        let start = from + i as i64 * len;
+        let end = if i + 1 == k { to } else { start + len };
+        let e = Exposure::of(start, end);
+        b.expected = e.hours.iter().zip(rates).map(|(h, r)| h * r).sum();
+    }
+    for (minute, m) in &a.minutes {
+        let t = (minute * 60_000).max(from);
+        let i = (((t - from) / len) as usize).min(k - 1);
+        let b = &mut blocks[i].m;
+        b.sessions += m.sessions;
+        b.rows += m.rows;
+        b.input += m.input;
+        b.input2 += m.input2;
+        b.output += m.output;
+        b.output2 += m.output2;
+    }
+    let n = a.session_count as f64;
+    let mut out = Vec::new();
+    let scale = |path: String, var: f64| {
+        (var.is_finite() && var > 1e-9).then(|| {
+            let var = var.min(1.0);
+            UncertainFile::Scale(
+                path,
+                Dist::Gamma {
+                    shape: significant(1.0 / var),
+                    scale: significant(var),
+                },
+            )
+        })
+    };
+    if n > 0.0 {
+        let watched_bins = exposure.hours.iter().filter(|h| **h > 0.0).count();
+        let (x2, used) =
+            blocks
+                .iter()
+                .filter(|b| b.expected > 0.0)
+                .fold((0.0, 0usize), |(x2, c), b| {
+                    let d = b.m.sessions as f64 - b.expected;
+                    (x2 + d * d / b.expected, c + 1)
+                });
+        let df = used.saturating_sub(watched_bins).max(1) as f64;
+        let dispersion = (x2 / df).max(1.0);
+        let per_period = n * period as f64 / span as f64;
+        let var = (dispersion - 1.0) / per_period.max(1e-9) + dispersion / n;
+        out.extend(scale(
+            format!("endpoints[{ep}].traffic.sessions_per_user_per_day"),
+            var,
+        ));
+    }
+    let rows: u64 = blocks.iter().map(|b| b.m.rows).sum();
+    if rows > 1 {
+        for (path, sum, sum2) in [
+            (
+                format!("endpoints[{ep}].prompt.user_tokens"),
+                (|m: &Minute| m.input) as fn(&Minute) -> f64,
+                (|m: &Minute| m.input2) as fn(&Minute) -> f64,
+            ),
+            (
+                format!("endpoints[{ep}].output_tokens"),
+                |m: &Minute| m.output,
+                |m: &Minute| m.output2,
+            ),
+        ] {
+            let r = rows as f64;
+            let mean = blocks.iter().map(|b| sum(&b.m)).sum::<f64>() / r;
+            if mean <= 0.0 {
+                continue;
+            }
+            let s2 = (blocks.iter().map(|b| sum2(&b.m)).sum::<f64>() / r - mean * mean).max(0.0);
+            let with_rows: Vec<&Block> = blocks.iter().filter(|b| b.m.rows > 0).collect();
+            let kb = with_rows.len() as f64;
+            let between = with_rows
+                .iter()
+                .map(|b| (sum(&b.m) / b.m.rows as f64 - mean).powi(2))
+                .sum::<f64>()
+                / kb;
+            let within = with_rows.iter().map(|b| s2 / b.m.rows as f64).sum::<f64>() / kb;
+            let var = (s2 / r + (between - within).max(0.0)) / (mean * mean);
+            out.extend(scale(path, var));
+        }
+    }
+    out
 }
 
 /// `x` to six significant digits (rates of quiet hours keep their precision).
@@ -331,6 +486,13 @@ impl Acc {
         a.rows += 1;
         *a.input.entry(r.input_tokens).or_default() += 1;
         let reasoning = r.reasoning_tokens.unwrap_or(0);
+        let m = a.minutes.entry(r.time_ms.div_euclid(60_000)).or_default();
+        let (i, o) = (r.input_tokens as f64, (r.output_tokens - reasoning) as f64);
+        m.rows += 1;
+        m.input += i;
+        m.input2 += i * i;
+        m.output += o;
+        m.output2 += o * o;
         *a.output.entry(r.output_tokens - reasoning).or_default() += 1;
         *a.reasoning.entry(reasoning).or_default() += 1;
         let day = r.time_ms.div_euclid(MS_PER_DAY as i64);
@@ -355,18 +517,21 @@ impl Acc {
                 }
                 None => {
                     a.sessions.insert(s.clone(), (r.time_ms, 1));
-                    a.start_session(hour, weekday);
+                    a.start_session(hour, weekday, r.time_ms);
                 }
             },
             None => {
-                a.start_session(hour, weekday);
+                a.start_session(hour, weekday, r.time_ms);
                 *a.turns.entry(1).or_default() += 1;
             }
         }
     }
 
-    /// A session starts at `hour` on `weekday`.
-    fn start_session(&mut self, hour: usize, weekday: usize) {
+    /// A session starts at `hour` on `weekday`, at `time_ms` (whose minute has been counted).
+    fn start_session(&mut self, hour: usize, weekday: usize, time_ms: i64) {
+        if let Some(m) = self.minutes.get_mut(&time_ms.div_euclid(60_000)) {
+            m.sessions += 1;
+        }
         self.session_starts_hours[hour] += 1;
         self.session_starts_weekdays[weekday] += 1;
         self.session_count += 1;
@@ -466,13 +631,7 @@ fn endpoint_file(
 /// Arrivals: users and sessions per day, the hourly profile and (for a dated trace of a week
 /// or more) the weekday weights of session starts, turns and think time.
 fn traffic(a: &Acc, exposure: &Exposure, fill: Option<[bool; 24]>, first: i64) -> TrafficFile {
-    // Sessions per hour of each hour of the day: those seen over the time it was watched.
-    let mut per_hour: Vec<f64> = (0..24)
-        .map(|h| match exposure.hours[h] {
-            e if e > 0.0 => a.session_starts_hours[h] as f64 / e,
-            _ => 0.0,
-        })
-        .collect();
+    let mut per_hour = hourly_rates(a, exposure).to_vec();
     if let Some(wanted) = fill {
         let watched: f64 = exposure.hours.iter().sum();
         let mean = a.session_count as f64 / watched.max(1e-9);

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::analysis::fit;
 use crate::foundations::pricing::Catalog;
+use crate::foundations::time::MS_PER_DAY;
 use crate::model::scenario::{self, Scenario};
 use crate::model::workload::trace::TraceReader;
 
@@ -47,6 +48,10 @@ pub struct FitArgs {
     /// Price catalog to check model names against.
     #[arg(long)]
     pub prices: Option<PathBuf>,
+    /// Write no `uncertain` entries (by default the session rate and the mean prompt and
+    /// output sizes are uncertain by what the trace cannot pin down, for daily periods).
+    #[arg(long)]
+    pub no_uncertain: bool,
 }
 
 /// Run `tokencast fit`.
@@ -70,8 +75,12 @@ pub(crate) fn execute(a: &FitArgs) -> Result<i32, Failure> {
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_else(|| "fitted".into())
     });
-    let file =
-        fit::fit(reader, &catalog, a.model.as_deref(), &name, a.seed).map_err(Failure::input)?;
+    let how = fit::FitWindow {
+        period_ms: (!a.no_uncertain).then_some(MS_PER_DAY as i64),
+        ..fit::FitWindow::default()
+    };
+    let file = fit::fit(reader, &catalog, a.model.as_deref(), &name, a.seed, how)
+        .map_err(Failure::input)?;
     let command = if is_postgres_url(&shown) {
         format!("tokencast fit {shown}")
     } else {
