@@ -12,7 +12,7 @@ use crate::model::scenario;
 use crate::output::backtest as render;
 
 use super::failure::{Failure, trace_failure};
-use super::flags::{DatabaseFlags, TraceFormatArg, load_catalog};
+use super::flags::{TraceFormatArg, load_catalog};
 use super::output_file::{Sink, refuse_input_as_output};
 
 /// Backtest output formats.
@@ -68,9 +68,6 @@ pub struct BacktestArgs {
     /// Take each row's endpoint from the tag or property TAG, where the row has it.
     #[arg(long, value_name = "TAG", value_parser = super::flags::tag_key)]
     pub endpoint_from: Option<String>,
-    /// What to read of a postgres:// trace.
-    #[command(flatten)]
-    pub database: DatabaseFlags,
     /// Count and skip bad rows instead of stopping at the first one.
     #[arg(long)]
     pub skip_bad_rows: bool,
@@ -119,7 +116,8 @@ pub(crate) fn execute(a: &BacktestArgs) -> Result<i32, Failure> {
     let opts = BacktestOptions {
         format: a.trace_format.map(Into::into),
         endpoint_from: a.endpoint_from.clone(),
-        query: a.database.query()?,
+        // `--until` is the cut here: a postgres:// trace is read whole (its default limits).
+        query: Default::default(),
         skip_bad_rows: a.skip_bad_rows,
         model: a.model.clone(),
         split,

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per area.
 
 mod audit;
+mod backtest;
 mod batch;
 mod catalog;
 mod cli;

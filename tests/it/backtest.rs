@@ -1,0 +1,240 @@
+//! `tokencast backtest`: forecasts from the first part of a trace against what the rest cost.
+
+use predicates::prelude::*;
+
+use crate::support::{bin, json, repo, shared};
+
+/// Write `synth` of the Poisson fixture with `seed` to `path`.
+fn poisson_trace(path: &std::path::Path, seed: u64) {
+    bin()
+        .args(["synth", "--seed", &seed.to_string(), "-o"])
+        .arg(path)
+        .arg(repo("tests/fixtures/good/backtest-poisson.ron"))
+        .assert()
+        .success();
+}
+
+/// On traces whose generating process is known (Poisson arrivals, fixed size distributions),
+/// the P5–P95 band covers the actual hourly cost at about its stated 90%: over 24 seeds × 4
+/// origins × 3 hours (about 290 periods), coverage lies within 0.80–0.98. (Periods of one
+/// seed share their fitted parameters, so the spread is wider than a binomial's 1.8 points;
+/// measured over 40 seeds: 90.6%.)
+#[test]
+fn bands_cover_the_actual_at_their_stated_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut inside, mut periods) = (0u64, 0u64);
+    for seed in 1..=24 {
+        let trace = dir.path().join("t.csv");
+        poisson_trace(&trace, seed);
+        let b = json(&[
+            "backtest",
+            trace.to_str().unwrap(),
+            "--origins",
+            "4",
+            "--runs",
+            "100",
+        ]);
+        assert_eq!(b["period"], "hour");
+        let s = &b["strategies"]["baseline"];
+        inside += s["inside"].as_u64().unwrap();
+        periods += s["periods"].as_u64().unwrap();
+    }
+    let coverage = inside as f64 / periods as f64;
+    assert!(
+        (0.80..=0.98).contains(&coverage),
+        "{inside} of {periods} periods inside: {coverage}"
+    );
+}
+
+/// The same held-out window (hours 18 to 24) forecast from 1 hour and from 12 hours of
+/// training: over 12 seeds the longer training's P50 is closer to the actual (mean absolute
+/// error measured 5% against 10%) and its band narrower (26% of the P50 against 61%).
+#[test]
+fn p50_error_and_band_shrink_as_the_training_span_grows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut err, mut width) = ([0.0f64; 2], [0.0f64; 2]);
+    for seed in 1..=12 {
+        let full = dir.path().join("full.csv");
+        poisson_trace(&full, seed);
+        let text = std::fs::read_to_string(&full).unwrap();
+        // Training from 17:00 (one hour) and from 06:00 (twelve hours); cut at 18:00.
+        for (i, start) in [61_200_000i64, 21_600_000].into_iter().enumerate() {
+            let part = dir.path().join("part.csv");
+            let kept: String = text
+                .lines()
+                .enumerate()
+                .filter(|(n, l)| {
+                    *n == 0 || l.split(',').next().unwrap().parse::<i64>().unwrap() >= start
+                })
+                .map(|(_, l)| format!("{l}\n"))
+                .collect();
+            std::fs::write(&part, kept).unwrap();
+            let b = json(&[
+                "backtest",
+                part.to_str().unwrap(),
+                "--until",
+                "64800000",
+                "--runs",
+                "100",
+            ]);
+            let t = &b["strategies"]["baseline"]["total"];
+            let p = |k: &str| t[k].as_f64().unwrap();
+            err[i] += p("error_p50").abs();
+            width[i] += (p("p95_usd") - p("p5_usd")) / p("p50_usd");
+        }
+    }
+    assert!(
+        err[1] < 0.8 * err[0],
+        "mean |error| {err:?} (1 hour, 12 hours)"
+    );
+    assert!(width[1] < 0.6 * width[0], "band widths {width:?}");
+}
+
+/// Every format says the same: the table's summary line, the CSV's rows, markdown's table.
+#[test]
+fn formats_and_periods() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.csv");
+    poisson_trace(&trace, 3);
+    let t = trace.to_str().unwrap();
+    let b = json(&["backtest", t, "--origins", "2", "--runs", "20"]);
+    // Two windows of the 12 held-out hours, cut on the hour: the second origin at the hour
+    // before the middle of what is held out (the last row is just before midnight), so 5
+    // and 7 hourly periods (the last one ends at the last row).
+    assert_eq!(b["origins"].as_array().unwrap().len(), 2);
+    let o = &b["origins"][0];
+    assert_eq!(o["cut_ms"], 43_200_000);
+    assert_eq!(o["end_ms"], 61_200_000);
+    assert_eq!(o["periods"].as_array().unwrap().len(), 5);
+    assert_eq!(b["origins"][1]["periods"].as_array().unwrap().len(), 7);
+    let s = &b["strategies"]["baseline"];
+    let sum: f64 = s["origins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|o| o["periods"].as_array().unwrap().clone())
+        .map(|p| p["actual_usd"].as_f64().unwrap())
+        .sum();
+    assert!((sum - s["total"]["actual_usd"].as_f64().unwrap()).abs() < 1e-9);
+    let out = |f: &str| {
+        let o = bin()
+            .args([
+                "backtest",
+                t,
+                "--origins",
+                "2",
+                "--runs",
+                "20",
+                "--format",
+                f,
+            ])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let table = out("table");
+    assert!(
+        table.contains("coverage") && table.contains("baseline, per period"),
+        "{table}"
+    );
+    let csv = out("csv");
+    let rows: Vec<&str> = csv.lines().collect();
+    assert!(rows[0].starts_with("strategy,origin,period,start_ms,end_ms,actual_usd"));
+    // 12 periods, 2 window totals, 1 overall total.
+    assert_eq!(rows.len(), 1 + 12 + 2 + 1, "{csv}");
+    assert!(out("markdown").contains("| strategy | actual |"));
+}
+
+/// Strategies of `--scenario` are backtested too: each gets its own band against its own
+/// actual (the held-out rows replayed through it).
+#[test]
+fn scenario_strategies_are_backtested() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.csv");
+    poisson_trace(&trace, 4);
+    let sc = dir.path().join("s.ron");
+    std::fs::write(
+        &sc,
+        r#"Scenario(name: "s", seed: 1, horizon_days: 1, endpoints: [
+            Endpoint(name: "ask", model: "gpt-4o-mini", traffic: Traffic(daily_active_users: 1, sessions_per_user_per_day: 1),
+                     prompt: Prompt(user_tokens: Fixed(1)), output_tokens: Fixed(1))],
+           strategies: [Strategy(name: "bigger", description: "a dearer model",
+                                 routing: Routing(rules: [Route(when: Share(1.0), model: "gpt-5.4")]))])"#,
+    )
+    .unwrap();
+    let b = json(&[
+        "backtest",
+        trace.to_str().unwrap(),
+        "--scenario",
+        sc.to_str().unwrap(),
+        "--runs",
+        "20",
+    ]);
+    assert_eq!(b["strategy_order"], serde_json::json!(["baseline", "bigger"]));
+    let actual = |s: &str| b["strategies"][s]["total"]["actual_usd"].as_f64().unwrap();
+    // gpt-5.4 costs over ten times gpt-4o-mini, actual and forecast alike.
+    assert!(actual("bigger") > 10.0 * actual("baseline"), "{b}");
+    let p50 = b["strategies"]["bigger"]["total"]["p50_usd"].as_f64().unwrap();
+    assert!((p50 / actual("bigger") - 1.0).abs() < 0.2, "{b}");
+}
+
+/// Bad settings are refused naming the flag and what would do.
+#[test]
+fn bad_settings_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.csv");
+    poisson_trace(&trace, 5);
+    let t = trace.to_str().unwrap();
+    for (args, says) in [
+        (vec!["--train", "100"], "strictly between 0 and 100"),
+        (vec!["--until", "0"], "must lie after the first row"),
+        (vec!["--until", "yesterday"], "--until: expected RFC 3339"),
+        (vec!["--origins", "20"], "too few hours for 20 origins"),
+    ] {
+        bin()
+            .args(["backtest", t])
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says));
+    }
+}
+
+/// The real traces, the figures the README gives (claude-sonnet-4-6, which caches nothing by
+/// itself, so the baseline compares arrivals and sizes alone; ten origins over the held-out
+/// half): the Azure traces and Mooncake's conversation trace are covered at 80% or more of
+/// their periods and in total. Mooncake's synthetic trace is not: its conversations grow
+/// through its 17 minutes (each period costs more than the last), which a stationary fit
+/// from its first half cannot know; the test holds that too, so a change that fixed it (or
+/// broke the others) is seen.
+#[test]
+#[ignore = "needs ../shared/traces; CI runs it with --include-ignored"]
+fn real_traces_backtest_as_the_readme_says() {
+    for (f, calibrated) in [
+        ("azure-llm-2023-conv.csv", true),
+        ("azure-llm-2023-code.csv", true),
+        ("mooncake-fast25-conversation.jsonl", true),
+        ("mooncake-fast25-synthetic.jsonl", false),
+    ] {
+        let p = shared(&format!("traces/{f}"));
+        let b = json(&[
+            "backtest",
+            p.to_str().unwrap(),
+            "--model",
+            "claude-sonnet-4-6",
+            "--origins",
+            "10",
+        ]);
+        let s = &b["strategies"]["baseline"];
+        let coverage = s["coverage"].as_f64().unwrap();
+        let total = &s["total"];
+        if calibrated {
+            assert!(coverage >= 0.8, "{f}: coverage {coverage}");
+            assert!(total["inside"].as_bool().unwrap(), "{f}: {total}");
+        } else {
+            assert!(coverage < 0.5, "{f}: coverage {coverage}");
+            assert!(total["error_p50"].as_f64().unwrap() < -0.2, "{f}: {total}");
+        }
+    }
+}
