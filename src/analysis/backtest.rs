@@ -31,8 +31,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::fit::{self, FitError, FitWindow};
 use crate::analysis::replay::Converter;
-use crate::analysis::report::{self, Stats, Subject};
-use crate::foundations::pricing::{Catalog, PricingGap};
+use crate::analysis::report::{self, PROMPT_BUCKETS, Stats, Subject};
+use crate::foundations::pricing::{Bucket, Catalog, PricingGap};
 use crate::foundations::time::{MS_PER_DAY, MS_PER_HOUR};
 use crate::model::scenario::Scenario;
 use crate::model::scenario::file::ScenarioFile;
@@ -170,6 +170,24 @@ pub struct StrategyBacktest {
     pub total: Band,
     /// Per origin: its window's total and its periods.
     pub origins: Vec<OriginBands>,
+    /// The prompt-cache hit ratio (cache reads over prompt tokens) of every held-out window
+    /// together: the actual replay's, and the forecast's across runs; `None` when neither
+    /// side reads a cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_cache_hit_ratio: Option<HitRatio>,
+}
+
+/// A prompt-cache hit ratio, replayed against forecast.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct HitRatio {
+    /// Of the held-out rows, replayed.
+    pub actual: f64,
+    /// 5th percentile of the forecast runs.
+    pub p5: f64,
+    /// Median of the forecast runs.
+    pub p50: f64,
+    /// 95th percentile of the forecast runs.
+    pub p95: f64,
 }
 
 /// One origin's bands.
@@ -374,6 +392,8 @@ struct Meter<'a> {
     next: usize,
     /// Totals at each boundary passed, per strategy.
     totals: Vec<Vec<f64>>,
+    /// Cache reads and prompt tokens at each boundary passed, per strategy.
+    tokens: Vec<Vec<(f64, f64)>>,
 }
 
 impl<'a> Meter<'a> {
@@ -383,6 +403,7 @@ impl<'a> Meter<'a> {
             bounds,
             next: 0,
             totals: Vec::with_capacity(bounds.len()),
+            tokens: Vec::with_capacity(bounds.len()),
         }
     }
 
@@ -403,23 +424,49 @@ impl<'a> Meter<'a> {
                 &ledgers,
                 scales,
             )?);
+            self.tokens.push(
+                ledgers
+                    .iter()
+                    .map(|l| {
+                        let t = l.total().tokens;
+                        let prompt: u64 = PROMPT_BUCKETS.iter().map(|b| t[b.index()]).sum();
+                        (t[Bucket::CacheRead.index()] as f64, prompt as f64)
+                    })
+                    .collect(),
+            );
             self.next += 1;
         }
         Ok(self.next < self.bounds.len())
     }
 
-    /// Cost per strategy of each period: `[strategy][period]`.
-    fn periods(&self, strategies: usize) -> Vec<Vec<f64>> {
-        (0..strategies)
-            .map(|s| {
-                self.totals
-                    .windows(2)
-                    .map(|w| (w[1][s] - w[0][s]).max(0.0))
-                    .collect()
-            })
-            .collect()
+    /// Cost per strategy of each period, and the window's cache reads and prompt tokens.
+    fn measured(&self, strategies: usize) -> Measured {
+        let (first, last) = (&self.tokens[0], &self.tokens[self.tokens.len() - 1]);
+        Measured {
+            periods: (0..strategies)
+                .map(|s| {
+                    self.totals
+                        .windows(2)
+                        .map(|w| (w[1][s] - w[0][s]).max(0.0))
+                        .collect()
+                })
+                .collect(),
+            cache: (0..strategies)
+                .map(|s| (last[s].0 - first[s].0, last[s].1 - first[s].1))
+                .collect(),
+        }
     }
 }
+
+/// What one side billed in one window: cost per strategy of each period, and per strategy
+/// the cache reads and prompt tokens of the window.
+#[derive(Debug, Clone)]
+struct Measured {
+    periods: Vec<Vec<f64>>,
+    cache: Vec<(f64, f64)>,
+}
+
+impl Meter<'_> {}
 
 /// Backtest the trace at `path`.
 pub fn backtest(
@@ -573,7 +620,7 @@ fn fitted(
 }
 
 /// What the rows up to `end` cost per strategy in each period of `bounds`, replayed through
-/// `sc`: `[strategy][period]`.
+/// `sc`.
 fn actual_costs(
     sc: &Scenario,
     data: &Rows,
@@ -581,7 +628,7 @@ fn actual_costs(
     day0: i64,
     bounds: &[i64],
     path: &str,
-) -> Result<Vec<Vec<f64>>, BacktestError> {
+) -> Result<Measured, BacktestError> {
     let mut models = ModelTable::default();
     let mut fleet = Fleet::new(
         sc.strategies
@@ -615,17 +662,16 @@ fn actual_costs(
     meter
         .pass(i64::MAX, &fleet, &models, &no_scales)
         .map_err(gap)?;
-    Ok(meter.periods(sc.strategies.len()))
+    Ok(meter.measured(sc.strategies.len()))
 }
 
-/// The forecast: `runs` simulations of `sc` up to the last boundary, each strategy's cost per
-/// period: `[run][strategy][period]`.
+/// The forecast: `runs` simulations of `sc` up to the last boundary, one [`Measured`] each.
 fn forecast_costs(
     sc: &Scenario,
     runs: u32,
     (day0, first): (i64, i64),
     bounds: &[i64],
-) -> Result<Vec<Vec<Vec<f64>>>, String> {
+) -> Result<Vec<Measured>, String> {
     (0..u64::from(runs))
         .into_par_iter()
         .map(|run| {
@@ -662,13 +708,13 @@ fn forecast_costs(
             meter
                 .pass(i64::MAX, &fleet, &models, &scales)
                 .map_err(err)?;
-            Ok(meter.periods(drawn.strategies.len()))
+            Ok(meter.measured(drawn.strategies.len()))
         })
         .collect()
 }
 
-/// One origin's costs: actual `[strategy][period]`, forecast `[run][strategy][period]`.
-type Costs = (Vec<Vec<f64>>, Vec<Vec<Vec<f64>>>);
+/// One origin's measurements: the actual, and the forecast's runs.
+type Costs = (Measured, Vec<Measured>);
 
 /// Strategy `s`'s bands over every origin and its calibration figures.
 fn summarise(s: usize, per_origin: &[Costs], runs: u32) -> StrategyBacktest {
@@ -677,7 +723,19 @@ fn summarise(s: usize, per_origin: &[Costs], runs: u32) -> StrategyBacktest {
     let (mut ape_sum, mut ape_n) = (0.0, 0u32);
     let mut total_actual = 0.0;
     let mut total_runs = vec![0.0; runs as usize];
+    let mut cache_actual = (0.0, 0.0);
+    let mut cache_runs = vec![(0.0, 0.0); runs as usize];
     for (actual, forecast) in per_origin {
+        cache_actual.0 += actual.cache[s].0;
+        cache_actual.1 += actual.cache[s].1;
+        for (c, run) in cache_runs.iter_mut().zip(forecast) {
+            c.0 += run.cache[s].0;
+            c.1 += run.cache[s].1;
+        }
+        let (actual, forecast): (&Vec<Vec<f64>>, Vec<&Vec<Vec<f64>>>) = (
+            &actual.periods,
+            forecast.iter().map(|m| &m.periods).collect(),
+        );
         let mut bands = Vec::new();
         for (k, a) in actual[s].iter().enumerate() {
             let f: Vec<f64> = forecast.iter().map(|run| run[s][k]).collect();
@@ -712,7 +770,25 @@ fn summarise(s: usize, per_origin: &[Costs], runs: u32) -> StrategyBacktest {
         mape_p50: (ape_n > 0).then(|| ape_sum / f64::from(ape_n)),
         total: Band::of(total_actual, &total_runs),
         origins,
+        prompt_cache_hit_ratio: hit_ratio(cache_actual, &cache_runs),
     }
+}
+
+/// The hit ratio of `actual` (reads, prompt tokens) and the forecast `runs`' band; `None`
+/// when nothing was read on either side.
+fn hit_ratio(actual: (f64, f64), runs: &[(f64, f64)]) -> Option<HitRatio> {
+    let ratio = |(read, prompt): (f64, f64)| if prompt > 0.0 { read / prompt } else { 0.0 };
+    let r: Vec<f64> = runs.iter().map(|c| ratio(*c)).collect();
+    if actual.0 == 0.0 && r.iter().all(|x| *x == 0.0) {
+        return None;
+    }
+    let s = Stats::of(&r);
+    Some(HitRatio {
+        actual: ratio(actual),
+        p5: s.p5,
+        p50: s.p50,
+        p95: s.p95,
+    })
 }
 
 #[cfg(test)]

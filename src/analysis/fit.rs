@@ -66,9 +66,104 @@ struct Acc {
     session_starts_hours: [u64; 24],
     session_starts_weekdays: [u64; 7],
     session_count: u64,
+    /// Conversations told from prefix hashes (rows without session ids).
+    chains: Chains,
     /// Per minute with traffic (ms / 60,000): sessions started, rows, and the sums and sums of
     /// squares of prompt and output sizes, for the blocks of [`uncertainty`].
     minutes: BTreeMap<i64, Minute>,
+}
+
+/// Conversations told from prefix hashes, for rows without a session id: a row whose prompt
+/// re-sends the whole of an earlier row's prompt (every full block of it, as a chat's next turn
+/// re-sends the conversation so far) continues that row's session, the first such row only
+/// (sessions are linear); any other row opens a session. Blocks shared by a session's opening
+/// rows at the start of the prompt (a system prompt every conversation sends) are measured
+/// too: the most common number of leading blocks an opening row shares with earlier rows,
+/// when at least half of them share it, is the endpoint's static prefix.
+#[derive(Default)]
+struct Chains {
+    /// The latest row holding each block id.
+    owner: HashMap<u64, u32>,
+    /// Every row with hashes: prompt and output tokens, full blocks, whether a later row
+    /// continued it, its session's number.
+    rows: Vec<ChainRow>,
+    /// Sessions opened.
+    sessions: u32,
+    /// Opening rows by the leading blocks they share with earlier rows.
+    shared_blocks: BTreeMap<u32, u64>,
+    /// Prompt tokens of opening rows, and tokens tokens per block (the last seen).
+    first_inputs: BTreeMap<u64, u64>,
+    block_tokens: u64,
+    /// New tokens of continuing turns: the prompt less the previous turn's prompt and answer.
+    later_new: BTreeMap<u64, u64>,
+    /// Rows that continued a session.
+    continued: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ChainRow {
+    input: u64,
+    output: u64,
+    full_blocks: u32,
+    continued: bool,
+    session: u32,
+}
+
+impl Chains {
+    /// Link a row with prefix hashes: the session id it is given (`\u{1}` + number: not an id
+    /// a trace would hold).
+    fn link(&mut self, r: &TraceRecord, block: u64) -> String {
+        let h = &r.prefix_hashes;
+        self.block_tokens = block;
+        // The longest prefix seen before (hashes are prefix-chained: a known block means a
+        // known prefix up to it).
+        let k = (0..h.len())
+            .rev()
+            .find(|&j| self.owner.contains_key(&h[j]))
+            .map_or(0, |j| j + 1);
+        let prev = (k > 0).then(|| self.owner[&h[k - 1]]);
+        let idx = self.rows.len() as u32;
+        let session = match prev.map(|p| (p, self.rows[p as usize])) {
+            Some((p, row)) if !row.continued && k as u32 >= row.full_blocks.max(1) => {
+                self.rows[p as usize].continued = true;
+                self.continued += 1;
+                let new = r.input_tokens.saturating_sub(row.input + row.output);
+                *self.later_new.entry(new).or_default() += 1;
+                row.session
+            }
+            _ => {
+                *self.shared_blocks.entry(k as u32).or_default() += 1;
+                *self.first_inputs.entry(r.input_tokens).or_default() += 1;
+                self.sessions += 1;
+                self.sessions - 1
+            }
+        };
+        self.rows.push(ChainRow {
+            input: r.input_tokens,
+            output: r.output_tokens - r.reasoning_tokens.unwrap_or(0),
+            full_blocks: (r.input_tokens / block.max(1)) as u32,
+            continued: false,
+            session,
+        });
+        for b in h {
+            self.owner.insert(*b, idx);
+        }
+        format!("\u{1}{session}")
+    }
+
+    /// The static prefix in tokens: the leading blocks most opening rows share, when at least
+    /// half of them do (0 otherwise).
+    fn static_prefix(&self) -> u64 {
+        let opening: u64 = self.shared_blocks.values().sum();
+        match self
+            .shared_blocks
+            .iter()
+            .max_by_key(|(k, c)| (**c, std::cmp::Reverse(**k)))
+        {
+            Some((k, c)) if *k > 0 && 2 * c >= opening => u64::from(*k) * self.block_tokens,
+            _ => 0,
+        }
+    }
 }
 
 /// One minute of an endpoint's rows.
@@ -405,7 +500,12 @@ fn uncertainty(
     if rows > 1 {
         for (path, sum, sum2) in [
             (
-                format!("endpoints[{ep}].prompt.user_tokens"),
+                // A prompt fitted with its conversation structure scales as a whole.
+                if a.chains.continued > 0 {
+                    format!("endpoints[{ep}].prompt")
+                } else {
+                    format!("endpoints[{ep}].prompt.user_tokens")
+                },
                 (|m: &Minute| m.input) as fn(&Minute) -> f64,
                 (|m: &Minute| m.input2) as fn(&Minute) -> f64,
             ),
@@ -507,7 +607,11 @@ impl Acc {
         if let Some(m) = &r.model {
             *a.models.entry(m.clone()).or_default() += 1;
         }
-        match &r.session_id {
+        let inferred = match (&r.session_id, r.prefix_hashes.is_empty(), r.block_tokens) {
+            (None, false, Some(block)) => Some(a.chains.link(r, block)),
+            _ => None,
+        };
+        match r.session_id.as_ref().or(inferred.as_ref()) {
             Some(s) => match a.sessions.get_mut(s) {
                 Some((prev, turns)) => {
                     let gap = (r.time_ms - *prev).max(0) as u64;
@@ -615,16 +719,43 @@ fn endpoint_file(
         service_tier: ServiceTierFile::Standard,
         deferrable: false,
         traffic: traffic(a, exposure, fill, first),
-        prompt: PromptFile {
-            system_tokens: Dist::Fixed(0.0),
-            tools_tokens: Dist::Fixed(0.0),
-            context_tokens: Dist::Fixed(0.0),
-            user_tokens: empirical(&a.input),
-            history: History::None,
-            context_in_history: false,
-        },
+        prompt: prompt(a),
         output_tokens: empirical(&a.output),
         reasoning_tokens: empirical(&a.reasoning),
+    }
+}
+
+/// The prompt: the whole recorded prompt as the user message, with no history (recorded
+/// prompts already hold whatever history the application sent), unless prefix hashes showed
+/// conversations: then the static prefix as the system prompt, the opening message, and each
+/// later turn's new tokens with the history re-sent in full, as the trace's turns re-send it.
+fn prompt(a: &Acc) -> PromptFile {
+    let plain = PromptFile {
+        system_tokens: Dist::Fixed(0.0),
+        tools_tokens: Dist::Fixed(0.0),
+        context_tokens: Dist::Fixed(0.0),
+        user_tokens: empirical(&a.input),
+        first_user_tokens: None,
+        history: History::None,
+        context_in_history: false,
+    };
+    let c = &a.chains;
+    if c.continued == 0 {
+        return plain;
+    }
+    let fixed = c
+        .static_prefix()
+        .min(c.first_inputs.keys().next().copied().unwrap_or(0));
+    let mut first: BTreeMap<u64, u64> = BTreeMap::new();
+    for (input, n) in &c.first_inputs {
+        *first.entry(input - fixed).or_default() += n;
+    }
+    PromptFile {
+        system_tokens: Dist::Fixed(fixed as f64),
+        user_tokens: empirical(&c.later_new),
+        first_user_tokens: Some(empirical(&first)),
+        history: History::Full,
+        ..plain
     }
 }
 

@@ -221,6 +221,8 @@ pub struct Prompt {
     pub context_tokens: Dist,
     /// User message, per request.
     pub user_tokens: Dist,
+    /// The opening message of a session, when it differs from `user_tokens`.
+    pub first_user_tokens: Option<Dist>,
     /// Whether history is re-sent.
     pub history: History,
     /// Whether retrieved context stays in the history.

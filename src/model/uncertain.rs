@@ -151,6 +151,7 @@ enum Part {
     Tools,
     Context,
     User,
+    FirstUser,
     Output,
     Reasoning,
 }
@@ -163,6 +164,7 @@ impl Part {
             Part::Tools => "prompt.tools_tokens",
             Part::Context => "prompt.context_tokens",
             Part::User => "prompt.user_tokens",
+            Part::FirstUser => "prompt.first_user_tokens",
             Part::Output => "output_tokens",
             Part::Reasoning => "reasoning_tokens",
         }

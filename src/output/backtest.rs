@@ -57,6 +57,24 @@ fn summary(b: &Backtest) -> Table {
     t
 }
 
+/// One line per strategy with a prompt cache: its hit ratio replayed against forecast.
+fn hit_ratios(b: &Backtest, prefix: &str) -> String {
+    let mut out = String::new();
+    for name in &b.strategy_order {
+        if let Some(h) = &b.strategies[name].prompt_cache_hit_ratio {
+            out.push_str(&format!(
+                "{prefix}{name}: prompt-cache hit ratio of the held-out rows {} replayed, {} \
+                 forecast (P5-P95 {} to {})\n",
+                pct(h.actual),
+                pct(h.p50),
+                pct(h.p5),
+                pct(h.p95)
+            ));
+        }
+    }
+    out
+}
+
 /// Every held-out period of `strategy`.
 fn periods(b: &Backtest, strategy: &str) -> Table {
     let mut t = Table::new(&[
@@ -120,6 +138,11 @@ pub fn table(b: &Backtest) -> String {
          forecast band from the rows before each cut;\n  coverage: share of held-out periods \
          whose actual lies in its band (about 90% when calibrated)\n",
     );
+    let hits = hit_ratios(b, "  ");
+    if !hits.is_empty() {
+        out.push('\n');
+        out.push_str(&hits);
+    }
     for name in &b.strategy_order {
         out.push_str(&format!("\n{name}, per period\n"));
         out.push_str(&periods(b, name).text("  "));
@@ -139,6 +162,11 @@ pub fn markdown(b: &Backtest) -> String {
         "\nCoverage: the share of held-out periods whose actual cost lies inside the forecast's \
          P5-P95 band (about 90% when calibrated).\n",
     );
+    let hits = hit_ratios(b, "- ");
+    if !hits.is_empty() {
+        out.push('\n');
+        out.push_str(&hits);
+    }
     for name in &b.strategy_order {
         out.push_str(&format!(
             "\n<details><summary>{name}, per period</summary>\n\n{}\n</details>\n",

@@ -281,7 +281,10 @@ fn synth_then_audit_reproduces_the_baseline() {
         .success()
         .stderr(predicate::str::contains("wrote "));
     let text = std::fs::read_to_string(&trace).unwrap();
-    assert!(text.starts_with("timestamp,input_tokens,output_tokens,reasoning_tokens,session_id,endpoint,user_id,model,intent\n"));
+    assert!(text.starts_with(
+        "timestamp,input_tokens,output_tokens,reasoning_tokens,session_id,endpoint,user_id,model,\
+         intent,system_tokens,tools_tokens,history_tokens,context_tokens\n"
+    ));
     let audited = audit_json(&[trace.to_str().unwrap()]);
     let out = bin()
         .args(["run", "--runs", "1", "--format", "json"])

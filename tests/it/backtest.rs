@@ -171,11 +171,16 @@ fn scenario_strategies_are_backtested() {
         "--runs",
         "20",
     ]);
-    assert_eq!(b["strategy_order"], serde_json::json!(["baseline", "bigger"]));
+    assert_eq!(
+        b["strategy_order"],
+        serde_json::json!(["baseline", "bigger"])
+    );
     let actual = |s: &str| b["strategies"][s]["total"]["actual_usd"].as_f64().unwrap();
     // gpt-5.4 costs over ten times gpt-4o-mini, actual and forecast alike.
     assert!(actual("bigger") > 10.0 * actual("baseline"), "{b}");
-    let p50 = b["strategies"]["bigger"]["total"]["p50_usd"].as_f64().unwrap();
+    let p50 = b["strategies"]["bigger"]["total"]["p50_usd"]
+        .as_f64()
+        .unwrap();
     assert!((p50 / actual("bigger") - 1.0).abs() < 0.2, "{b}");
 }
 
@@ -202,15 +207,17 @@ fn bad_settings_are_refused() {
 }
 
 /// The real traces, the figures the README gives (claude-sonnet-4-6, which caches nothing by
-/// itself, so the baseline compares arrivals and sizes alone; ten origins over the held-out
-/// half): the Azure traces and Mooncake's conversation trace are covered at 80% or more of
-/// their periods and in total. Mooncake's synthetic trace is not: its conversations grow
-/// through its 17 minutes (each period costs more than the last), which a stationary fit
-/// from its first half cannot know; the test holds that too, so a change that fixed it (or
-/// broke the others) is seen.
+/// itself, with the 5-minute and 1-hour caches of `backtest-caches.ron`; ten origins over the
+/// held-out half). The Azure traces and Mooncake's conversation trace are covered at 80% or
+/// more of their periods and in total, and on the conversation trace the fitted
+/// conversations' cache hit ratio is within 8 points of the replayed one at both TTLs.
+/// Mooncake's synthetic trace is not: its requests share documents across conversations and
+/// its conversations grow through its 17 minutes, which the fit cannot express; the test holds
+/// that too, so a change that fixed it (or broke the others) is seen.
 #[test]
 #[ignore = "needs ../shared/traces; CI runs it with --include-ignored"]
 fn real_traces_backtest_as_the_readme_says() {
+    let caches = repo("tests/fixtures/good/backtest-caches.ron");
     for (f, calibrated) in [
         ("azure-llm-2023-conv.csv", true),
         ("azure-llm-2023-code.csv", true),
@@ -223,18 +230,34 @@ fn real_traces_backtest_as_the_readme_says() {
             p.to_str().unwrap(),
             "--model",
             "claude-sonnet-4-6",
+            "--scenario",
+            caches.to_str().unwrap(),
             "--origins",
             "10",
         ]);
         let s = &b["strategies"]["baseline"];
         let coverage = s["coverage"].as_f64().unwrap();
         let total = &s["total"];
+        let hits = |name: &str| {
+            let h = &b["strategies"][name]["prompt_cache_hit_ratio"];
+            (h["actual"].as_f64(), h["p50"].as_f64())
+        };
         if calibrated {
             assert!(coverage >= 0.8, "{f}: coverage {coverage}");
             assert!(total["inside"].as_bool().unwrap(), "{f}: {total}");
+            for name in ["cache-5m", "cache-1h"] {
+                match hits(name) {
+                    (Some(a), Some(p)) => assert!((a - p).abs() < 0.08, "{f} {name}: {a} vs {p}"),
+                    // Nothing shared, nothing read, on either side (Azure).
+                    (None, None) => assert!(!f.starts_with("mooncake"), "{f} {name}"),
+                    other => panic!("{f} {name}: {other:?}"),
+                }
+            }
         } else {
             assert!(coverage < 0.5, "{f}: coverage {coverage}");
             assert!(total["error_p50"].as_f64().unwrap() < -0.2, "{f}: {total}");
+            let (a, p) = hits("cache-5m");
+            assert!(a.unwrap() - p.unwrap() > 0.4, "{f}: {a:?} vs {p:?}");
         }
     }
 }

@@ -6,6 +6,43 @@ use tokencast::report;
 
 use crate::support::scenario;
 
+/// An opening message f apart from the later messages u: every session sends
+/// T*S + f + (T-1)*u + (T-1)*(f+o) + (u+o)*(T-1)*(T-2)/2 prompt tokens (turn k re-sends the
+/// opening, its answer, and k-1 later messages and answers).
+#[test]
+fn an_opening_message_is_sent_once_and_re_sent_as_history() {
+    let (t, s, f, u, o) = (4u64, 300u64, 5000u64, 40u64, 100u64);
+    let text = format!(
+        r#"Scenario(
+            name: "opening", seed: 3, horizon_days: 2,
+            endpoints: [Endpoint(
+                name: "chat", model: "claude-sonnet-4-6",
+                traffic: Traffic(
+                    daily_active_users: 300, sessions_per_user_per_day: 1,
+                    hourly_profile: [1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,0],
+                    turns: Fixed({t}), think_time_s: Fixed(10),
+                ),
+                prompt: Prompt(system_tokens: Fixed({s}), user_tokens: Fixed({u}),
+                               first_user_tokens: Some(Fixed({f}))),
+                output_tokens: Fixed({o}),
+            )],
+        )"#
+    );
+    let sc = scenario(&text);
+    let out = montecarlo::simulate(&sc, 2).unwrap();
+    for ledgers in &out.ledgers {
+        let l = &ledgers[0];
+        let sessions = l.sessions[0];
+        assert!(sessions > 300, "{sessions} sessions");
+        let per_session =
+            t * s + f + (t - 1) * u + (t - 1) * (f + o) + (u + o) * (t - 1) * (t - 2) / 2;
+        assert_eq!(
+            l.total().tokens[Bucket::Input.index()],
+            sessions * per_session
+        );
+    }
+}
+
 /// T turns of user message u, output o, static prefix S: every session sends
 /// T*S + T*u + (u+o)*T*(T-1)/2 prompt tokens.
 #[test]

@@ -162,16 +162,16 @@ fn sessions_become_turns_and_think_times() {
 }
 
 /// A fitted scenario whose cache changes nothing (gpt-4o-mini: writes cost no premium, and the
-/// Mooncake sample's prefixes are never read back within the TTL) reports no saving and no
+/// Azure sample's prompts share no prefix, so nothing is read back) reports no saving and no
 /// loss, not float noise as a "net LOSS $0.0000000000000000740".
 #[test]
 fn a_cache_that_changes_nothing_reports_zero_not_float_noise() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("fit.ron");
     let fit = bin()
-        .args(["fit", "--model", "gpt-4o-mini", "-o"])
+        .args(["fit", "--model", "gpt-4o-mini", "--no-uncertain", "-o"])
         .arg(&scenario)
-        .arg(repo("traces/mooncake-fast25-synthetic-sample.jsonl"))
+        .arg(repo("traces/azure-llm-2023-conv-sample.csv"))
         .output()
         .unwrap();
     assert!(
@@ -195,7 +195,7 @@ fn a_cache_that_changes_nothing_reports_zero_not_float_noise() {
         .find(|l| l.trim_start().starts_with("caching"))
         .unwrap_or_else(|| panic!("no caching line in:\n{out}"));
     assert!(
-        caching.ends_with("0 read, 156,481,451 written; net saving $0.00"),
+        caching.ends_with("0 read, 14,180,395 written; net saving $0.00"),
         "{caching}"
     );
 }
@@ -246,4 +246,53 @@ fn a_trace_longer_than_ten_years_is_refused_naming_the_row() {
         "{err}"
     );
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me");
+}
+
+/// Without session ids, prefix hashes tell conversations apart: a row re-sending the whole of
+/// an earlier prompt continues it, the block most openings share is the system prompt, and
+/// the sizes split into opening messages and each later turn's new tokens (its prompt less the
+/// previous prompt and answer), with the history re-sent.
+#[test]
+fn prefix_hashes_become_conversations() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("chain.csv");
+    // A: 250 tokens (blocks 1 2 3), then 330 re-sending A's two full blocks; B likewise;
+    // C opens with the shared block 1 only.
+    std::fs::write(
+        &trace,
+        "timestamp,input_tokens,output_tokens,prefix_hashes,block_tokens\n\
+         0,250,20,1 2 3,100\n1000,260,10,1 4 5,100\n5000,330,20,1 2 3 6,100\n\
+         9000,420,10,1 4 5 7 8,100\n12000,150,5,1 9,100\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args([
+            "fit",
+            "--model",
+            "claude-sonnet-4-6",
+            "--no-uncertain",
+            "-o",
+            "-",
+        ])
+        .arg(&trace)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for expected in [
+        "turns: Empirical(values: [1.0, 2.0, 2.0]",
+        "think_time_s: Some(Empirical(values: [5.0, 8.0]",
+        "system_tokens: Fixed(100.0)",
+        // 330 - 250 - 20 and 420 - 260 - 10.
+        "user_tokens: Empirical(values: [60.0, 150.0]",
+        // 250, 260 and 150 less the 100-token system prompt.
+        "first_user_tokens: Some(Empirical(values: [50.0, 150.0, 160.0]",
+        "history: Full",
+    ] {
+        assert!(text.contains(expected), "{expected} not in\n{text}");
+    }
 }

@@ -277,6 +277,9 @@ fn validate_sizes(v: &mut Validator, p: &str, e: &EndpointFile) {
     ] {
         v.tokens(&format!("{p}.{field}"), d);
     }
+    if let Some(d) = &pr.first_user_tokens {
+        v.tokens(&format!("{p}.prompt.first_user_tokens"), d);
+    }
 }
 
 /// Every request is simulated, so the sessions of a day are capped.
@@ -357,6 +360,7 @@ fn endpoint(
             tools_tokens: pr.tools_tokens.clone(),
             context_tokens: pr.context_tokens.clone(),
             user_tokens: pr.user_tokens.clone(),
+            first_user_tokens: pr.first_user_tokens.clone(),
             history: pr.history,
             context_in_history: pr.context_in_history,
         },

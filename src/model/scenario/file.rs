@@ -502,6 +502,10 @@ pub struct PromptFile {
     pub context_tokens: Dist,
     /// The new user message of each request (required).
     pub user_tokens: Dist,
+    /// The opening message of a session (its first request), when it differs from the later
+    /// ones: a pasted document, a long first question (default: `user_tokens`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_user_tokens: Option<Dist>,
     /// `Full` (default) or `None`.
     #[serde(default)]
     pub history: History,

@@ -69,8 +69,9 @@ fn apply_unchecked(base: &Scenario, draws: &[f64]) -> Result<(Scenario, PriceSca
             Target::Sizes { endpoints, parts } => {
                 for &i in endpoints {
                     for &p in parts {
-                        let dist = sizes_mut(&mut sc.endpoints[i], p);
-                        *dist = dist.scaled(x).map_err(fail)?;
+                        if let Some(dist) = sizes_mut(&mut sc.endpoints[i], p) {
+                            *dist = dist.scaled(x).map_err(fail)?;
+                        }
                     }
                 }
             }
@@ -184,11 +185,14 @@ pub fn check_together(sc: &Scenario) -> Vec<(String, String)> {
             Part::Tools,
             Part::Context,
             Part::User,
+            Part::FirstUser,
             Part::Output,
             Part::Reasoning,
         ] {
             let mut w = w.clone();
-            let top = sizes_mut(&mut w, p).plausible_max();
+            let Some(top) = sizes_mut(&mut w, p).map(|d| d.plausible_max()) else {
+                continue;
+            };
             if top > limits::MAX_TOKENS_PER_REQUEST {
                 errors.push((
                     "uncertain".to_string(),
@@ -373,13 +377,14 @@ fn check_sessions_per_day(sc: &Scenario, draws: &str) -> Result<(), String> {
 }
 
 /// The size distribution `p` of endpoint `e`.
-fn sizes_mut(e: &mut Endpoint, p: Part) -> &mut Dist {
-    match p {
+fn sizes_mut(e: &mut Endpoint, p: Part) -> Option<&mut Dist> {
+    Some(match p {
         Part::System => &mut e.prompt.system_tokens,
         Part::Tools => &mut e.prompt.tools_tokens,
         Part::Context => &mut e.prompt.context_tokens,
         Part::User => &mut e.prompt.user_tokens,
+        Part::FirstUser => return e.prompt.first_user_tokens.as_mut(),
         Part::Output => &mut e.output_tokens,
         Part::Reasoning => &mut e.reasoning_tokens,
-    }
+    })
 }

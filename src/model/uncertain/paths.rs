@@ -208,7 +208,13 @@ impl Param<'_> {
                 self.scale_only("a set of per-request distributions")?;
                 Target::Sizes {
                     endpoints,
-                    parts: vec![Part::System, Part::Tools, Part::Context, Part::User],
+                    parts: vec![
+                        Part::System,
+                        Part::Tools,
+                        Part::Context,
+                        Part::User,
+                        Part::FirstUser,
+                    ],
                 }
             }
             ["prompt", p] => {
@@ -217,6 +223,7 @@ impl Param<'_> {
                     "tools_tokens" => Part::Tools,
                     "context_tokens" => Part::Context,
                     "user_tokens" => Part::User,
+                    "first_user_tokens" => Part::FirstUser,
                     _ => return Err(self.unknown()),
                 };
                 self.scale_only("a per-request distribution")?;
@@ -305,7 +312,9 @@ impl Param<'_> {
     fn check_sizes(&self, endpoints: &[usize], parts: &[Part]) -> Result<(), String> {
         for &i in endpoints {
             for &p in parts {
-                let d = sizes_mut_ref(&self.cx.endpoints[i], p);
+                let Some(d) = sizes_mut_ref(&self.cx.endpoints[i], p) else {
+                    continue;
+                };
                 d.scaled(1.0).map_err(|e| format!("{:?}: {e}", self.path))?;
                 self.at(self.scaled_at_most(
                     d,
@@ -578,15 +587,16 @@ fn select_endpoints(sel: &str, endpoints: &[Endpoint], path: &str) -> Result<Vec
     ))
 }
 
-fn sizes_mut_ref(e: &Endpoint, p: Part) -> &Dist {
-    match p {
+fn sizes_mut_ref(e: &Endpoint, p: Part) -> Option<&Dist> {
+    Some(match p {
         Part::System => &e.prompt.system_tokens,
         Part::Tools => &e.prompt.tools_tokens,
         Part::Context => &e.prompt.context_tokens,
         Part::User => &e.prompt.user_tokens,
+        Part::FirstUser => return e.prompt.first_user_tokens.as_ref(),
         Part::Output => &e.output_tokens,
         Part::Reasoning => &e.reasoning_tokens,
-    }
+    })
 }
 
 /// Validate the file's `uncertain` list; errors are `(field path, message)`.

@@ -60,6 +60,8 @@ struct Samplers {
     tools: Sampler,
     context: Sampler,
     user: Sampler,
+    /// The opening message, when the endpoint gives one apart.
+    first_user: Option<Sampler>,
     output: Sampler,
     reasoning: Sampler,
 }
@@ -198,6 +200,10 @@ impl Samplers {
             tools: s(&e.prompt.tools_tokens, "prompt.tools_tokens")?,
             context: s(&e.prompt.context_tokens, "prompt.context_tokens")?,
             user: s(&e.prompt.user_tokens, "prompt.user_tokens")?,
+            first_user: match &e.prompt.first_user_tokens {
+                Some(d) => Some(s(d, "prompt.first_user_tokens")?),
+                None => None,
+            },
             output: s(&e.output_tokens, "output_tokens")?,
             reasoning: s(&e.reasoning_tokens, "reasoning_tokens")?,
         })
@@ -383,7 +389,10 @@ impl Synthetic {
         let s = &mut self.slots[slot as usize];
         let g = &mut self.endpoints[s.endpoint as usize];
         let context = g.samplers.context.sample_count(&mut g.tokens, 0);
-        let user = g.samplers.user.sample_count(&mut g.tokens, 0);
+        let user = match &g.samplers.first_user {
+            Some(first) if s.turn == 0 => first.sample_count(&mut g.tokens, 0),
+            _ => g.samplers.user.sample_count(&mut g.tokens, 0),
+        };
         let mut output = g.samplers.output.sample_count(&mut g.tokens, 0);
         let mut reasoning = g.samplers.reasoning.sample_count(&mut g.tokens, 0);
         let limit = g.clamps.max_output_tokens;
