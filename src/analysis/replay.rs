@@ -439,6 +439,9 @@ struct Structure {
     rows: u64,
     /// Rows with neither prompt segments nor prefix hashes.
     bare: u64,
+    /// Of them, rows after the first of their session (whose earlier turns a cache or a
+    /// context policy would see).
+    bare_later: u64,
     /// Rows with an intent.
     intents: u64,
 }
@@ -456,7 +459,7 @@ fn caveats(sc: &Scenario, structure: &[Structure]) -> Vec<Vec<String>> {
                     continue;
                 }
                 let name = &e.name;
-                let (bare, rows) = (st.bare, st.rows);
+                let (bare, later, rows) = (st.bare, st.bare_later, st.rows);
                 if let Some(c) = &levers.prompt_cache
                     && !c.off
                     && bare > 0
@@ -465,12 +468,12 @@ fn caveats(sc: &Scenario, structure: &[Structure]) -> Vec<Vec<String>> {
                         || matches!(c.placement, Placement::FullPrompt | Placement::History);
                     let fixed = matches!(e.prompt.system_tokens, Dist::Fixed(_))
                         && matches!(e.prompt.tools_tokens, Dist::Fixed(_));
-                    if conversation {
+                    if conversation && later > 0 {
                         out.push(format!(
-                            "prompt caching on `{name}`: {bare} of {rows} rows carry no prompt \
-                             segments or prefix_hashes, so a conversation's earlier turns are \
-                             never read from the cache (writes of them are counted, reads are \
-                             not): what it saves is a lower bound"
+                            "prompt caching on `{name}`: {later} of {rows} rows continue a \
+                             session but carry no prompt segments or prefix_hashes, so their \
+                             earlier turns are never read from the cache (writes of them are \
+                             counted, reads are not): what it saves is a lower bound"
                         ));
                     }
                     if !fixed {
@@ -481,11 +484,11 @@ fn caveats(sc: &Scenario, structure: &[Structure]) -> Vec<Vec<String>> {
                         ));
                     }
                 }
-                if levers.context.is_some() && bare > 0 {
+                if levers.context.is_some() && later > 0 {
                     out.push(format!(
-                        "context policy on `{name}`: {bare} of {rows} rows carry no \
-                         history_tokens, so there is no history to trim there and it saves \
-                         nothing on them"
+                        "context policy on `{name}`: {later} of {rows} rows continue a session \
+                         but carry no history_tokens, so there is no history to trim there and \
+                         it saves nothing on them"
                     ));
                 }
                 if levers.semantic_cache.is_some() && st.intents == 0 {
@@ -600,6 +603,7 @@ impl<'a> Feed<'a> {
         let s = &mut self.structure[usize::from(req.endpoint)];
         s.rows += 1;
         s.bare += u64::from(bare);
+        s.bare_later += u64::from(bare && req.turn > 0);
         s.intents += u64::from(req.intent.is_some());
         self.fleet.process(&req);
         Ok(())

@@ -13,7 +13,8 @@ use crate::output::backtest as render;
 
 use super::failure::{Failure, trace_failure};
 use super::flags::{TraceFormatArg, load_catalog};
-use super::output_file::{Sink, refuse_input_as_output};
+use super::output_file::{Sink, refuse_input_as_output, refuse_shared_output};
+use crate::output::plot::{self, ImageFormat};
 
 /// Backtest output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -80,14 +81,35 @@ pub struct BacktestArgs {
     /// Write here instead of standard output (`-` is standard output).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// Also draw the forecast bands against the actual costs into this file (`.svg` or
+    /// `.png`).
+    #[arg(long, value_name = "FILE")]
+    pub chart: Option<PathBuf>,
 }
 
 /// Run `tokencast backtest`.
 pub(crate) fn execute(a: &BacktestArgs) -> Result<i32, Failure> {
     refuse_input_as_output(
-        &[a.output.as_deref()],
+        &[a.output.as_deref(), a.chart.as_deref()],
         &[Some(&a.trace), a.scenario.as_deref(), a.prices.as_deref()],
     )?;
+    refuse_shared_output(&[("-o", a.output.as_deref()), ("--chart", a.chart.as_deref())])?;
+    let chart = match &a.chart {
+        Some(p) => Some((
+            match p.extension().and_then(|e| e.to_str()) {
+                Some(e) if e.eq_ignore_ascii_case("svg") => ImageFormat::Svg,
+                Some(e) if e.eq_ignore_ascii_case("png") => ImageFormat::Png,
+                _ => {
+                    return Err(Failure::input(anyhow!(
+                        "--chart {}: name a .svg or .png file",
+                        p.display()
+                    )));
+                }
+            },
+            Sink::open(Some(p))?,
+        )),
+        None => None,
+    };
     let sink = Sink::open(a.output.as_deref())?;
     let catalog = load_catalog(a.prices.as_deref())?;
     let split = match &a.until {
@@ -136,6 +158,13 @@ pub(crate) fn execute(a: &BacktestArgs) -> Result<i32, Failure> {
         BacktestFormat::Csv => render::csv(&b),
         BacktestFormat::Markdown => render::markdown(&b),
     };
+    if let Some((format, chart)) = chart {
+        let bytes = plot::backtest_chart(&b, format).map_err(|e| Failure::runtime(anyhow!(e)))?;
+        chart.stream(|w| {
+            w.write_all(&bytes)
+                .map_err(|e| format!("cannot write the chart: {e}"))
+        })?;
+    }
     sink.write(&text)?;
     Ok(0)
 }

@@ -137,6 +137,47 @@ pub fn png(report: &Report, kind: ChartKind) -> Result<Vec<u8>, PlotError> {
     Ok(out)
 }
 
+/// The chart of a backtest (forecast bands against the actual cost of each held-out period),
+/// in `format`.
+pub fn backtest_chart(
+    b: &crate::analysis::backtest::Backtest,
+    format: ImageFormat,
+) -> Result<Vec<u8>, String> {
+    register_font();
+    let err = |e: Box<dyn std::error::Error>| format!("backtest chart: cannot draw: {e}");
+    match format {
+        ImageFormat::Svg => {
+            let mut out = String::new();
+            {
+                let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
+                charts::backtest(&root, b)
+                    .and_then(|()| root.present().map_err(Into::into))
+                    .map_err(err)?;
+            }
+            Ok(out.into_bytes())
+        }
+        ImageFormat::Png => {
+            let mut pixels = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
+            {
+                let root =
+                    BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
+                charts::backtest(&root, b)
+                    .and_then(|()| root.present().map_err(Into::into))
+                    .map_err(err)?;
+            }
+            let mut out = Vec::new();
+            let mut enc = png::Encoder::new(&mut out, WIDTH, HEIGHT);
+            enc.set_color(png::ColorType::Rgb);
+            enc.set_depth(png::BitDepth::Eight);
+            enc.set_compression(png::Compression::Balanced);
+            enc.write_header()
+                .and_then(|mut w| w.write_image_data(&pixels))
+                .map_err(|e| format!("backtest chart: PNG encoding: {e}"))?;
+            Ok(out)
+        }
+    }
+}
+
 /// Draw one chart in `format`.
 pub fn render(report: &Report, kind: ChartKind, format: ImageFormat) -> Result<Vec<u8>, PlotError> {
     match format {

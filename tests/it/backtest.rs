@@ -144,6 +144,22 @@ fn formats_and_periods() {
     // 12 periods, 2 window totals, 1 overall total.
     assert_eq!(rows.len(), 1 + 12 + 2 + 1, "{csv}");
     assert!(out("markdown").contains("| strategy | actual |"));
+    // The chart: forecast bands against actual costs, SVG or PNG by the file's extension.
+    let svg = dir.path().join("bt.svg");
+    bin()
+        .args(["backtest", t, "--runs", "20", "--chart"])
+        .arg(&svg)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg") && text.contains("forecast band against actual cost"));
+    bin()
+        .args(["backtest", t, "--runs", "20", "--chart", "bt.txt"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--chart bt.txt: name a .svg or .png file",
+        ));
 }
 
 /// Strategies of `--scenario` are backtested too: each gets its own band against its own

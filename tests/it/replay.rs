@@ -209,6 +209,18 @@ fn a_trace_without_structure_names_the_strategies_it_cannot_evaluate() {
             );
         }
     }
+    // Rows without session ids are sessions of one request: no earlier turn to miss.
+    let v = json(&[
+        "replay",
+        repo("traces/azure-llm-2023-conv-sample.csv")
+            .to_str()
+            .unwrap(),
+        "--model",
+        "claude-sonnet-4-6",
+    ]);
+    for (name, s) in v["strategies"].as_object().unwrap() {
+        assert!(s.get("replay_caveats").is_none(), "{name}: {s}");
+    }
 }
 
 #[test]

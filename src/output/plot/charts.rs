@@ -6,6 +6,7 @@
 //! with, `fan` and `bars` the two building blocks; `daily`, `monthly`, `comparison`,
 //! `breakdown`, `cache` and `scale` each draw one kind of chart from them.
 
+mod backtest;
 mod bars;
 mod breakdown;
 mod cache;
@@ -23,6 +24,8 @@ use plotters::prelude::*;
 use super::kind::ChartKind;
 use crate::analysis::report::Report;
 use style::DrawResult;
+
+pub(super) use backtest::backtest;
 
 /// Draw `kind` of `report` on `root` (the whole image, whose coordinates are pixels).
 pub(super) fn draw<DB: DrawingBackend>(

@@ -169,6 +169,7 @@ where
             vlines: Vec::new(),
             markers: days <= 14,
             caption: None,
+            observed: Vec::new(),
         },
     )
 }

@@ -52,6 +52,9 @@ pub(super) struct Fan<'a> {
     pub(super) notes: Vec<(String, RGBColor)>,
     pub(super) markers: bool,
     pub(super) caption: Option<String>,
+    /// Observed values drawn over the bands: per series a colour and its points, as a thin
+    /// line with crosses (a backtest's actual costs).
+    pub(super) observed: Vec<(RGBColor, Vec<(f64, f64)>)>,
 }
 
 /// P5–P95 bands and P50 lines of every series, with reference lines.
@@ -68,6 +71,17 @@ where
     tick_and_zero_lines(&mut chart, f, &y_range)?;
     bands(&mut chart, f)?;
     medians(&mut chart, f)?;
+    for (colour, points) in &f.observed {
+        chart.draw_series(LineSeries::new(
+            points.iter().copied(),
+            colour.stroke_width(1),
+        ))?;
+        chart.draw_series(
+            points
+                .iter()
+                .map(|p| Cross::new(*p, 6, colour.stroke_width(2))),
+        )?;
+    }
     // The plot's corners in pixels: top, right and bottom edges.
     let (_, py0) = chart.backend_coord(&(f.x_range.start, y_range.end));
     let (px1, py1) = chart.backend_coord(&(f.x_range.end, y_range.start));
@@ -105,6 +119,12 @@ fn value_range(f: &Fan) -> Range<f64> {
     for h in &f.hlines {
         lo = lo.min(h.y);
         hi = hi.max(h.y);
+    }
+    for (_, points) in &f.observed {
+        for (_, y) in points {
+            lo = lo.min(*y);
+            hi = hi.max(*y);
+        }
     }
     let span = (hi - lo).max(1e-9);
     (if lo < 0.0 { lo - 0.08 * span } else { 0.0 })..hi + 0.1 * span

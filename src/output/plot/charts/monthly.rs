@@ -228,6 +228,7 @@ where
             vlines: Vec::new(),
             markers: true,
             caption: None,
+            observed: Vec::new(),
         },
     )
 }

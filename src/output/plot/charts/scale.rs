@@ -55,6 +55,7 @@ where
         notes: Vec::new(),
         markers: true,
         caption: None,
+        observed: Vec::new(),
     };
     if margin.is_empty() {
         return fan(root, &area, &cost);
@@ -65,6 +66,7 @@ where
         &left,
         &Fan {
             caption: Some("Cost per user-month".into()),
+            observed: Vec::new(),
             ..cost
         },
     )?;
@@ -85,6 +87,7 @@ where
             notes,
             markers: true,
             caption: Some("Margin per user-month".into()),
+            observed: Vec::new(),
         },
     )
 }
