@@ -638,7 +638,8 @@ fn actual_costs(
     );
     let subject = Subject::of_scenario(sc);
     let mut meter = Meter::new(&subject, bounds);
-    let mut conv = Converter::new(sc, sc.endpoints.len() == 1, data.block);
+    // Rows map to the fitted endpoints by name (one without a name to the only endpoint).
+    let mut conv = Converter::new(sc, false, data.block);
     conv.day0 = day0;
     let no_scales = PriceScales::default();
     let gap = |e: PricingGap| BacktestError::Invalid {
@@ -655,7 +656,11 @@ fn actual_costs(
                 .get(r.file as usize)
                 .cloned()
                 .unwrap_or_else(|| path.to_string()),
-            message: format!("line {}: {message}", r.line),
+            message: format!(
+                "line {}: {message} (the scenario is fitted to the rows before the cut at {}: \
+                 an endpoint first seen after it cannot be forecast; cut later)",
+                r.line, bounds[0]
+            ),
         })?;
         fleet.process(&req);
     }

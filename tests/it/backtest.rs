@@ -220,6 +220,32 @@ fn bad_settings_are_refused() {
             .code(2)
             .stderr(predicate::str::contains(says));
     }
+    // An endpoint seen only after the cut cannot be forecast: said naming the row.
+    let late = dir.path().join("late.csv");
+    std::fs::write(
+        &late,
+        "timestamp,input_tokens,output_tokens,endpoint\n0,100,10,a\n1000,100,10,a\n\
+         2000,100,10,b\n3000,100,10,a\n",
+    )
+    .unwrap();
+    bin()
+        .args(["backtest", late.to_str().unwrap(), "--model", "gpt-4o-mini"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "line 4: endpoint \"b\" is not in scenario",
+        ))
+        .stderr(predicate::str::contains(
+            "an endpoint first seen after it cannot be forecast",
+        ));
+    for (args, says) in [(vec!["--train", "0"], "strictly between 0 and 100")] {
+        bin()
+            .args(["backtest", t])
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says));
+    }
 }
 
 /// The real traces, the figures the README gives (claude-sonnet-4-6, which caches nothing by
