@@ -30,7 +30,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::fit::{self, FitError, FitWindow};
-use crate::analysis::replay::Converter;
+use crate::analysis::replay::{self, Converter};
 use crate::analysis::report::{self, PROMPT_BUCKETS, Stats, Subject};
 use crate::foundations::pricing::{Bucket, Catalog, PricingGap};
 use crate::foundations::time::{MS_PER_DAY, MS_PER_HOUR};
@@ -39,9 +39,7 @@ use crate::model::scenario::file::ScenarioFile;
 use crate::model::uncertain::{self, PriceScales};
 use crate::model::workload::Request;
 use crate::model::workload::synthetic::Synthetic;
-use crate::model::workload::trace::{
-    self, TraceError, TraceFormat, TraceReader, TraceRecord, TraceRunError,
-};
+use crate::model::workload::trace::{self, TraceFormat, TraceReader, TraceRecord, TraceRunError};
 use crate::simulation::pipeline::{Fleet, ModelTable, Pipeline};
 
 /// Where the training part ends.
@@ -292,17 +290,7 @@ fn read_rows(path: &Path, opts: &BacktestOptions) -> Result<Rows, BacktestError>
             path: display,
         });
     }
-    let (mut rows, mut skipped) = (Vec::new(), 0u64);
-    let mut r = TraceRecord::default();
-    while let Some(res) = reader.read_into(&mut r) {
-        match res {
-            Ok(()) => rows.push(r.clone()),
-            Err(TraceError::Row { .. }) if opts.skip_bad_rows => skipped += 1,
-            Err(e) => return Err(BacktestError::Trace(e.into())),
-        }
-    }
-    // Stable: rows of one time keep their order (a session's turns).
-    rows.sort_by_key(|r| r.time_ms);
+    let (rows, skipped) = replay::read_sorted(&mut reader, opts.skip_bad_rows)?;
     Ok(Rows {
         rows,
         skipped,
@@ -680,12 +668,7 @@ fn forecast_costs(
     (0..u64::from(runs))
         .into_par_iter()
         .map(|run| {
-            let (drawn, scales) = if sc.uncertain.is_empty() {
-                (sc.clone(), PriceScales::default())
-            } else {
-                let d = uncertain::draw(sc, run);
-                uncertain::apply(sc, &d).map_err(|e| format!("run {run}: {e}"))?
-            };
+            let (drawn, scales) = uncertain::for_run(sc, run)?;
             let mut models = ModelTable::default();
             let mut fleet = Fleet::new(
                 drawn

@@ -177,6 +177,17 @@ struct Minute {
     output2: f64,
 }
 
+impl Minute {
+    fn add(&mut self, o: &Minute) {
+        self.sessions += o.sessions;
+        self.rows += o.rows;
+        self.input += o.input;
+        self.input2 += o.input2;
+        self.output += o.output;
+        self.output2 += o.output2;
+    }
+}
+
 /// The observed values as an `Empirical` of 100 equal-weight points: the mean of each
 /// percentile slice (the smallest 1% of values, the next 1%, ...). The overall mean is kept
 /// exactly and each point sits inside its slice, so medians stay within the middle slices.
@@ -232,14 +243,7 @@ pub fn fit(
         });
     }
     // `--model` is checked before the trace is read, not after.
-    if let Some(m) = default_model
-        && let Some(problem) = model_problem(m, catalog)
-    {
-        return Err(FitError::Invalid {
-            path,
-            message: format!("--model: {problem}"),
-        });
-    }
+    check_model(default_model, catalog, &path)?;
     let observed = observe(reader)?;
     fit_observed(observed, how, catalog, default_model, name, seed, &path)
 }
@@ -270,19 +274,23 @@ pub fn fit_rows<'r>(
     seed: u64,
     path: &str,
 ) -> Result<ScenarioFile, FitError> {
-    if let Some(m) = default_model
-        && let Some(problem) = model_problem(m, catalog)
-    {
-        return Err(FitError::Invalid {
-            path: path.to_string(),
-            message: format!("--model: {problem}"),
-        });
-    }
+    check_model(default_model, catalog, path)?;
     let mut observed = Observed::default();
     for r in rows {
         observed.add(r);
     }
     fit_observed(observed, window, catalog, default_model, name, seed, path)
+}
+
+/// `--model`, when given, can bill a fitted endpoint.
+fn check_model(default_model: Option<&str>, catalog: &Catalog, path: &str) -> Result<(), FitError> {
+    match default_model.and_then(|m| model_problem(m, catalog)) {
+        Some(problem) => Err(FitError::Invalid {
+            path: path.to_string(),
+            message: format!("--model: {problem}"),
+        }),
+        None => Ok(()),
+    }
 }
 
 fn fit_observed(
@@ -365,12 +373,23 @@ fn fit_observed(
 
 /// What the whole trace showed: one accumulator per endpoint, the first and last times, and
 /// the line of the last.
-#[derive(Default)]
 struct Observed {
     eps: BTreeMap<String, Acc>,
     first: i64,
     last: i64,
     last_line: u64,
+}
+
+impl Default for Observed {
+    /// Nothing seen: the first time after every other, the last before.
+    fn default() -> Observed {
+        Observed {
+            eps: BTreeMap::new(),
+            first: i64::MAX,
+            last: i64::MIN,
+            last_line: 0,
+        }
+    }
 }
 
 /// Read every row into its endpoint's accumulator.
@@ -384,9 +403,6 @@ fn observe(reader: TraceReader) -> Result<Observed, FitError> {
 
 impl Observed {
     fn add(&mut self, r: &TraceRecord) {
-        if self.eps.is_empty() {
-            (self.first, self.last) = (i64::MAX, i64::MIN);
-        }
         self.first = self.first.min(r.time_ms);
         if r.time_ms > self.last {
             (self.last, self.last_line) = (r.time_ms, r.line);
@@ -455,13 +471,7 @@ fn uncertainty(
     for (minute, m) in &a.minutes {
         let t = (minute * 60_000).max(from);
         let i = (((t - from) / len) as usize).min(k - 1);
-        let b = &mut blocks[i].m;
-        b.sessions += m.sessions;
-        b.rows += m.rows;
-        b.input += m.input;
-        b.input2 += m.input2;
-        b.output += m.output;
-        b.output2 += m.output2;
+        blocks[i].m.add(m);
     }
     let n = a.session_count as f64;
     let mut out = Vec::new();
@@ -586,13 +596,18 @@ impl Acc {
         a.rows += 1;
         *a.input.entry(r.input_tokens).or_default() += 1;
         let reasoning = r.reasoning_tokens.unwrap_or(0);
-        let m = a.minutes.entry(r.time_ms.div_euclid(60_000)).or_default();
         let (i, o) = (r.input_tokens as f64, (r.output_tokens - reasoning) as f64);
-        m.rows += 1;
-        m.input += i;
-        m.input2 += i * i;
-        m.output += o;
-        m.output2 += o * o;
+        a.minutes
+            .entry(r.time_ms.div_euclid(60_000))
+            .or_default()
+            .add(&Minute {
+                sessions: 0,
+                rows: 1,
+                input: i,
+                input2: i * i,
+                output: o,
+                output2: o * o,
+            });
         *a.output.entry(r.output_tokens - reasoning).or_default() += 1;
         *a.reasoning.entry(reasoning).or_default() += 1;
         let day = r.time_ms.div_euclid(MS_PER_DAY as i64);
@@ -813,12 +828,7 @@ fn traffic(a: &Acc, exposure: &Exposure, fill: Option<[bool; 24]>, first: i64) -
 /// The date of the first row, for a dated trace: one timed from the epoch's first decade has
 /// relative times, not dates.
 fn start_date(first: i64) -> Option<String> {
-    let dated = trace::is_dated(first);
-    dated.then(|| {
-        crate::foundations::calendar::Date::EPOCH
-            .plus_days(first.div_euclid(MS_PER_DAY as i64))
-            .to_string()
-    })
+    trace::date_of(first).map(|d| d.to_string())
 }
 
 /// The fitted scenario as RON text, with a header saying where it came from.

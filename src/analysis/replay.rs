@@ -36,7 +36,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::analysis::report::{self, Report, Subject};
-use crate::foundations::calendar::{Date, MonthSpan, calendar_months, thirty_day_months};
+use crate::foundations::calendar::{MonthSpan, calendar_months, thirty_day_months};
 use crate::foundations::dist::Dist;
 use crate::foundations::ledger::Ledger;
 use crate::foundations::rng::{MixedKeyMap, splitmix64, stable_hash};
@@ -70,19 +70,21 @@ pub struct ReplayOptions {
 }
 
 /// The whole trace in memory, sorted by time (`--sort`), and the bad rows skipped.
-fn read_sorted(
+/// (Shared with `backtest`, which holds the whole trace too.)
+pub(crate) fn read_sorted(
     reader: &mut TraceReader,
-    opts: &ReplayOptions,
+    skip_bad_rows: bool,
 ) -> Result<(Vec<TraceRecord>, u64), TraceRunError> {
     let (mut rows, mut skipped) = (Vec::new(), 0u64);
     let mut r = TraceRecord::default();
     while let Some(res) = reader.read_into(&mut r) {
         match res {
             Ok(()) => rows.push(r.clone()),
-            Err(TraceError::Row { .. }) if opts.skip_bad_rows => skipped += 1,
+            Err(TraceError::Row { .. }) if skip_bad_rows => skipped += 1,
             Err(e) => return Err(e.into()),
         }
     }
+    // Stable: rows of one time keep their order (a session's turns).
     rows.sort_by_key(|r| r.time_ms);
     Ok((rows, skipped))
 }
@@ -299,7 +301,7 @@ pub fn replay(
             .collect(),
     );
     let sorted = if opts.sort {
-        Some(read_sorted(&mut reader, opts)?)
+        Some(read_sorted(&mut reader, opts.skip_bad_rows)?)
     } else {
         None
     };
@@ -366,8 +368,7 @@ pub fn replay(
 /// dated before the trace applies from its first day); without it, 30-day months and changes
 /// from their day of the trace.
 fn calendar(sc: &Scenario, day0_ms: i64, days: u32) -> (Vec<MonthSpan>, Vec<PriceChange>) {
-    let dated = trace::is_dated(day0_ms)
-        .then(|| Date::EPOCH.plus_days(day0_ms.div_euclid(MS_PER_DAY as i64)));
+    let dated = trace::date_of(day0_ms);
     let (months, shift) = match (sc.start_date, dated) {
         (Some(start), Some(first)) => (
             calendar_months(first, days),

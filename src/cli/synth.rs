@@ -41,12 +41,9 @@ pub(crate) fn execute(a: &SynthArgs) -> Result<i32, Failure> {
     // A run of a scenario with uncertain parameters is the traffic of its own draws, as `run`
     // simulates it.
     let draws = !sc.uncertain.is_empty();
-    if draws {
-        let d = uncertain::draw(&sc, a.run);
-        sc = uncertain::apply(&sc, &d)
-            .map_err(|e| Failure::input(anyhow!("{}: run {}: {e}", a.scenario.display(), a.run)))?
-            .0;
-    }
+    sc = uncertain::for_run(&sc, a.run)
+        .map_err(|e| Failure::input(anyhow!("{}: {e}", a.scenario.display())))?
+        .0;
     let to_stdout = a.output.as_os_str() == "-";
     refuse_input_as_output(
         &[Some(&a.output)],

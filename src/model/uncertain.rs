@@ -63,7 +63,7 @@ mod syntax;
 use crate::foundations::dist::{Dist, Sampler};
 use crate::foundations::pricing::Bucket;
 
-pub use draw::{apply, check_together, draw};
+pub use draw::{apply, check_together, draw, for_run};
 pub use paths::{Context, resolve};
 
 /// Runs in a block of stratified draws: each entry draws once from each of this many equal-probability strata per block.

@@ -2,7 +2,6 @@
 //! the P5–P95 band, P50 error), then every held-out period's actual cost against its band.
 
 use crate::analysis::backtest::{Backtest, Band};
-use crate::foundations::calendar::Date;
 use crate::foundations::time::MS_PER_DAY;
 use crate::model::workload::trace;
 
@@ -14,8 +13,8 @@ pub fn time(ms: i64) -> String {
     let day = MS_PER_DAY as i64;
     let (days, rem) = (ms.div_euclid(day), ms.rem_euclid(day) / 1000);
     let clock = format!("{:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60);
-    if trace::is_dated(ms) {
-        format!("{} {clock}", Date::EPOCH.plus_days(days))
+    if let Some(date) = trace::date_of(ms) {
+        format!("{date} {clock}")
     } else if days > 0 {
         format!("+{days}d {clock}")
     } else {
@@ -23,36 +22,35 @@ pub fn time(ms: i64) -> String {
     }
 }
 
-fn error(b: &Band) -> String {
-    b.error_p50.map_or_else(|| "n/a".to_string(), pct_signed)
+/// A band's cells: actual, P5, P50, P95, P50 error, inside.
+fn band_cells(b: &Band) -> [String; 6] {
+    [
+        usd(b.actual_usd),
+        usd(b.p5_usd),
+        usd(b.p50_usd),
+        usd(b.p95_usd),
+        b.error_p50.map_or_else(|| "n/a".to_string(), pct_signed),
+        if b.inside { "yes" } else { "no" }.to_string(),
+    ]
 }
+
+/// The headers of [`band_cells`], after the first column's.
+const BAND_HEADERS: [&str; 6] = ["actual", "P5", "P50", "P95", "P50 error", "inside"];
 
 /// The summary table: one row per strategy.
 fn summary(b: &Backtest) -> Table {
-    let mut t = Table::new(&[
-        "strategy",
-        "actual",
-        "P5",
-        "P50",
-        "P95",
-        "P50 error",
-        "inside",
-        "coverage",
-        "MAPE P50",
-    ]);
+    let headers: Vec<&str> = std::iter::once("strategy")
+        .chain(BAND_HEADERS)
+        .chain(["coverage", "MAPE P50"])
+        .collect();
+    let mut t = Table::new(&headers);
     for name in &b.strategy_order {
         let s = &b.strategies[name];
-        t.row(vec![
-            name.clone(),
-            usd(s.total.actual_usd),
-            usd(s.total.p5_usd),
-            usd(s.total.p50_usd),
-            usd(s.total.p95_usd),
-            error(&s.total),
-            if s.total.inside { "yes" } else { "no" }.to_string(),
-            format!("{} ({}/{})", pct(s.coverage), s.inside, s.periods),
-            s.mape_p50.map_or_else(|| "n/a".to_string(), pct),
-        ]);
+        let mut row = vec![name.clone()];
+        row.extend(band_cells(&s.total));
+        row.push(format!("{} ({}/{})", pct(s.coverage), s.inside, s.periods));
+        row.push(s.mape_p50.map_or_else(|| "n/a".to_string(), pct));
+        t.row(row);
     }
     t
 }
@@ -77,27 +75,14 @@ fn hit_ratios(b: &Backtest, prefix: &str) -> String {
 
 /// Every held-out period of `strategy`.
 fn periods(b: &Backtest, strategy: &str) -> Table {
-    let mut t = Table::new(&[
-        "period",
-        "actual",
-        "P5",
-        "P50",
-        "P95",
-        "P50 error",
-        "inside",
-    ]);
+    let headers: Vec<&str> = std::iter::once("period").chain(BAND_HEADERS).collect();
+    let mut t = Table::new(&headers);
     let s = &b.strategies[strategy];
     for (o, bands) in b.origins.iter().zip(&s.origins) {
         for (p, band) in o.periods.iter().zip(&bands.periods) {
-            t.row(vec![
-                format!("{} to {}", time(p[0]), time(p[1])),
-                usd(band.actual_usd),
-                usd(band.p5_usd),
-                usd(band.p50_usd),
-                usd(band.p95_usd),
-                error(band),
-                if band.inside { "yes" } else { "no" }.to_string(),
-            ]);
+            let mut row = vec![format!("{} to {}", time(p[0]), time(p[1]))];
+            row.extend(band_cells(band));
+            t.row(row);
         }
     }
     t

@@ -126,14 +126,19 @@ pub fn png(report: &Report, kind: ChartKind) -> Result<Vec<u8>, PlotError> {
             .and_then(|()| root.present().map_err(Into::into))
             .map_err(|e| draw_err(e.to_string()))?;
     }
+    encode_png(&pixels).map_err(draw_err)
+}
+
+/// `WIDTH` × `HEIGHT` RGB pixels as a PNG file.
+fn encode_png(pixels: &[u8]) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let mut enc = png::Encoder::new(&mut out, WIDTH, HEIGHT);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
     enc.set_compression(png::Compression::Balanced);
     enc.write_header()
-        .and_then(|mut w| w.write_image_data(&pixels))
-        .map_err(|e| draw_err(format!("PNG encoding: {e}")))?;
+        .and_then(|mut w| w.write_image_data(pixels))
+        .map_err(|e| format!("PNG encoding: {e}"))?;
     Ok(out)
 }
 
@@ -165,15 +170,7 @@ pub fn backtest_chart(
                     .and_then(|()| root.present().map_err(Into::into))
                     .map_err(err)?;
             }
-            let mut out = Vec::new();
-            let mut enc = png::Encoder::new(&mut out, WIDTH, HEIGHT);
-            enc.set_color(png::ColorType::Rgb);
-            enc.set_depth(png::BitDepth::Eight);
-            enc.set_compression(png::Compression::Balanced);
-            enc.write_header()
-                .and_then(|mut w| w.write_image_data(&pixels))
-                .map_err(|e| format!("backtest chart: PNG encoding: {e}"))?;
-            Ok(out)
+            encode_png(&pixels).map_err(|e| format!("backtest chart: {e}"))
         }
     }
 }

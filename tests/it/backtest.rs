@@ -300,3 +300,34 @@ fn real_traces_backtest_as_the_readme_says() {
         }
     }
 }
+
+/// The prompt-cache hit ratio, replayed against forecast, on the bundled Mooncake sample:
+/// its conversations, told from the prefix hashes, are cached on both sides (24% of the
+/// held-out prompt tokens replayed, 19% forecast); the baseline, which caches nothing on
+/// claude-sonnet-4-6, has no hit ratio.
+#[test]
+fn conversations_from_prefix_hashes_are_cached_on_both_sides() {
+    let b = json(&[
+        "backtest",
+        repo("traces/mooncake-fast25-conversation-sample.jsonl")
+            .to_str()
+            .unwrap(),
+        "--model",
+        "claude-sonnet-4-6",
+        "--scenario",
+        repo("tests/fixtures/good/backtest-caches.ron")
+            .to_str()
+            .unwrap(),
+        "--runs",
+        "50",
+    ]);
+    assert!(
+        b["strategies"]["baseline"]
+            .get("prompt_cache_hit_ratio")
+            .is_none()
+    );
+    let h = &b["strategies"]["cache-5m"]["prompt_cache_hit_ratio"];
+    let (actual, p50) = (h["actual"].as_f64().unwrap(), h["p50"].as_f64().unwrap());
+    assert!(actual > 0.15 && p50 > 0.1, "{h}");
+    assert!((actual - p50).abs() < 0.1, "{h}");
+}

@@ -53,6 +53,15 @@ pub fn apply(base: &Scenario, draws: &[f64]) -> Result<(Scenario, PriceScales), 
     Ok((sc, prices))
 }
 
+/// Run `run`'s scenario (its uncertain parameters drawn and applied; `base` as it is when it
+/// has none) and the run's price scales, as `run` simulates it; an error names the run.
+pub fn for_run(base: &Scenario, run: u64) -> Result<(Scenario, PriceScales), String> {
+    if base.uncertain.is_empty() {
+        return Ok((base.clone(), PriceScales::default()));
+    }
+    apply(base, &draw(base, run)).map_err(|e| format!("run {run}: {e}"))
+}
+
 /// [`apply`] without the check of the sessions a day.
 fn apply_unchecked(base: &Scenario, draws: &[f64]) -> Result<(Scenario, PriceScales), String> {
     let mut sc = base.clone();

@@ -106,7 +106,7 @@ pub use postgres::{DEFAULT_TABLE, DatabaseQuery, is_postgres_url, redact};
 pub use reader::TraceReader;
 pub use record::{Segments, TraceRecord};
 pub use source::MAX_LINE_BYTES;
-pub use span::{MAX_TRACE_DAYS, day_of, day0_ms, is_dated};
+pub use span::{MAX_TRACE_DAYS, date_of, day_of, day0_ms, is_dated};
 
 use std::fmt;
 

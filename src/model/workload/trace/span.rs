@@ -6,6 +6,7 @@
 //! of days. A row more than [`MAX_TRACE_DAYS`] after day 0 is refused, naming its line and, where
 //! the timestamp looks like one, the unit it is probably in.
 
+use crate::foundations::calendar::Date;
 use crate::foundations::time::{MAX_HORIZON_DAYS, MS_PER_DAY};
 
 /// Most days a trace may cover from its day 0: ten years, as a scenario's horizon.
@@ -33,6 +34,11 @@ const UNITS: [(&str, f64); 4] = [
 /// anything past ten years is.
 pub fn is_dated(ms: i64) -> bool {
     ms > RELATIVE_UP_TO_MS
+}
+
+/// The UTC date of a dated timestamp; `None` for a time from the trace's start.
+pub fn date_of(ms: i64) -> Option<Date> {
+    is_dated(ms).then(|| Date::EPOCH.plus_days(ms.div_euclid(MS_PER_DAY as i64)))
 }
 
 /// Day 0 of a trace whose first row is at `first_ms`: the UTC midnight before it for dated
