@@ -751,6 +751,7 @@ fn prompt(a: &Acc) -> PromptFile {
         context_tokens: Dist::Fixed(0.0),
         user_tokens: empirical(&a.input),
         first_user_tokens: None,
+        documents: None,
         history: History::None,
         context_in_history: false,
     };

@@ -8,7 +8,8 @@
 //! strategies' levers decide caching.
 //!
 //! Prompts: a row with prompt segments (native `system_tokens`, `tools_tokens`,
-//! `history_tokens`, `context_tokens`, as `synth` writes them) is the request `run` would
+//! `history_tokens`, `context_tokens`, `document` + `document_tokens`, as `synth` writes them)
+//! is the request `run` would
 //! build, so a replay of a `synth` trace reproduces every strategy of the run exactly. A row
 //! with prefix hashes (Mooncake `hash_ids`, native `prefix_hashes` + `block_tokens`) is
 //! matched block by block against the provider cache. A row with neither is split into the
@@ -181,6 +182,8 @@ impl<'a> Converter<'a> {
             req.tools_tokens = s.tools;
             req.history_tokens = s.history;
             req.context_tokens = s.context;
+            req.document = s.document.map(|d| d.0);
+            req.document_tokens = s.document_tokens();
             req.user_tokens = r.input_tokens - s.total();
         } else if r.prefix_hashes.is_empty() {
             split_prompt(&mut req, r, &self.scenario.endpoints[endpoint]);
@@ -423,8 +426,8 @@ fn warnings(
     if caveats.iter().any(|c| !c.is_empty()) && bare > 0 {
         warnings.push(format!(
             "{bare} of {rows} rows carry no prefix_hashes or prompt segments; record \
-             system_tokens, tools_tokens, history_tokens and context_tokens (or prefix_hashes \
-             and block_tokens) for a faithful replay of prompt caching and context policies"
+             system_tokens, tools_tokens, history_tokens, context_tokens and document with \
+             document_tokens (or prefix_hashes and block_tokens) for a faithful replay of prompt caching and context policies"
         ));
     }
     if skipped > 0 {
@@ -482,6 +485,14 @@ fn caveats(sc: &Scenario, structure: &[Structure]) -> Vec<Vec<String>> {
                             "prompt caching on `{name}`: the scenario's system prompt and tools \
                              are not both Fixed, so {bare} rows without segments share no \
                              static prefix either"
+                        ));
+                    }
+                    if e.prompt.documents.is_some() {
+                        out.push(format!(
+                            "prompt caching on `{name}`: the scenario's sessions send documents \
+                             from a shared pool, but {bare} of {rows} rows carry no document \
+                             (document, document_tokens) or prefix_hashes, so no document is \
+                             seen to be shared between sessions"
                         ));
                     }
                 }

@@ -423,7 +423,9 @@ pub struct StrategyResult {
     /// Mean requests refused per run for exceeding the model's context window.
     pub context_overflows: f64,
     /// Mean prompt tokens of billed requests by segment (system, tools, history, context,
-    /// user), as the application sent them, before any lever.
+    /// user), as the application sent them, before any lever. `context` counts a session's
+    /// document (`prompt.documents`) with the retrieved context: both are content the
+    /// application retrieves rather than the user writes.
     pub prompt_segments: BTreeMap<String, f64>,
     /// Context-policy figures (zero without a policy).
     pub context: ContextStats,

@@ -116,7 +116,8 @@ pub(crate) fn widen_days<T: Copy + Default>(
     out
 }
 
-/// Names of the prompt segments, in the order they are sent.
+/// Names of the prompt segments, in the order they are sent (`context` holds a session's
+/// document too, sent before the history).
 pub const SEGMENTS: [&str; 5] = ["system", "tools", "history", "context", "user"];
 
 impl Ledger {

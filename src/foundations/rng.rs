@@ -39,6 +39,12 @@ pub enum Purpose {
     Queries = 4,
     /// Semantic-cache lookups of one endpoint under one strategy (recognised or not).
     SemanticCache = 5,
+    /// Documents of an endpoint with `prompt.documents`: whether a session sends one, and
+    /// which.
+    Documents = 6,
+    /// The size of one document of an endpoint's pool, keyed by the document's id instead of
+    /// a run's: every run sees the same pool.
+    DocumentSize = 7,
     /// The draw of one uncertain parameter for one run (named by its field path).
     Uncertain = 30,
     /// The stratum each run of a block of runs draws an uncertain parameter from (named by its

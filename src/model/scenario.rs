@@ -31,7 +31,7 @@ pub use check::{
     FieldError, MAX_MEAN_TOKENS, MAX_SESSIONS_PER_DAY, ScenarioError, did_you_mean, hex_sha256,
     parse, relative_to, trim_float, unknown_model,
 };
-pub use file::{Growth, History, Queries, ScenarioFile, StrategyFile, Weekday};
+pub use file::{DocumentsFile, Growth, History, Queries, ScenarioFile, StrategyFile, Weekday};
 pub use price_changes::MAX_PRICE_CHANGE_FACTOR;
 
 /// A validated scenario, ready to simulate.
@@ -223,10 +223,23 @@ pub struct Prompt {
     pub user_tokens: Dist,
     /// The opening message of a session, when it differs from `user_tokens`.
     pub first_user_tokens: Option<Dist>,
+    /// The shared pool of documents sessions send, if any.
+    pub documents: Option<Documents>,
     /// Whether history is re-sent.
     pub history: History,
     /// Whether retrieved context stays in the history.
     pub context_in_history: bool,
+}
+
+/// Validated document pool ([`file::DocumentsFile`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Documents {
+    /// Share of sessions that send a document.
+    pub share: f64,
+    /// Which document a session picks.
+    pub popularity: Queries,
+    /// Tokens of each document, drawn once per document.
+    pub tokens: Dist,
 }
 
 #[cfg(test)]
@@ -282,6 +295,43 @@ mod tests {
     const TRAFFIC: &str = "daily_active_users: 100, sessions_per_user_per_day: 1, \
                            turns: Fixed(1)";
     const SIZES: &str = "output_tokens: Fixed(200)";
+
+    #[test]
+    fn document_pools_are_checked_field_by_field() {
+        let doc = |d: &str| {
+            let text = format!(
+                "Scenario(name: \"t\", seed: 1, horizon_days: 30, endpoints: [Endpoint(\
+                 name: \"chat\", model: \"gpt-4o-mini\", traffic: Traffic({TRAFFIC}), \
+                 prompt: Prompt(user_tokens: Fixed(100), documents: {d}), {SIZES})])"
+            );
+            let file = parse(&text, "t.ron").unwrap_or_else(|e| panic!("{e}"));
+            match Scenario::from_file(file, Catalog::builtin(), "t.ron") {
+                Ok(_) => Vec::new(),
+                Err(ScenarioError::Invalid { errors, .. }) => {
+                    errors.iter().map(ToString::to_string).collect::<Vec<_>>()
+                }
+                Err(e) => panic!("{e}"),
+            }
+        };
+        assert!(
+            doc("Documents(popularity: Zipf(intents: 10, s: 1), tokens: Fixed(5000))").is_empty()
+        );
+        let e =
+            doc("Documents(share: 1.5, popularity: Zipf(intents: 0, s: 1), tokens: Fixed(2e7))");
+        assert_eq!(e.len(), 3, "{e:?}");
+        assert!(
+            e[0].starts_with("endpoints[0].prompt.documents.share: "),
+            "{e:?}"
+        );
+        assert!(
+            e[1].starts_with("endpoints[0].prompt.documents.popularity.intents: "),
+            "{e:?}"
+        );
+        assert!(
+            e[2].starts_with("endpoints[0].prompt.documents.tokens: "),
+            "{e:?}"
+        );
+    }
 
     #[test]
     fn plausible_ranges_are_checked_on_draws_not_only_means() {

@@ -13,7 +13,7 @@ use crate::foundations::time::SimTime;
 /// One model call as the application would make it, before any cost lever acts on it.
 ///
 /// The prompt is made of segments in the order they are sent:
-/// `system | tools | history | context | user`. Token counts are exact integers.
+/// `system | tools | document | history | context | user`. Token counts are exact integers.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Request {
     /// When the request is sent.
@@ -30,6 +30,11 @@ pub struct Request {
     pub system_tokens: u64,
     /// Tool definition tokens.
     pub tools_tokens: u64,
+    /// The session's document, from the endpoint's shared pool (`prompt.documents`): its id
+    /// (equal ids, equal documents) and tokens; `None` and 0 without one.
+    pub document: Option<u64>,
+    /// Tokens of the document.
+    pub document_tokens: u64,
     /// Re-sent conversation history tokens.
     pub history_tokens: u64,
     /// Retrieved context tokens of this turn.
@@ -70,6 +75,7 @@ impl Request {
     pub fn prompt_tokens(&self) -> u64 {
         self.system_tokens
             .saturating_add(self.tools_tokens)
+            .saturating_add(self.document_tokens)
             .saturating_add(self.history_tokens)
             .saturating_add(self.context_tokens)
             .saturating_add(self.user_tokens)

@@ -11,7 +11,7 @@ use crate::foundations::pricing::{Catalog, Mode, ModelPrice, ServiceTier};
 
 use super::check::{MAX_SESSIONS_PER_DAY, Validator, trim_float, unknown_model};
 use super::file::{self, EndpointFile, Growth, Queries, ScenarioFile, TrafficFile};
-use super::{Endpoint, Prompt, Traffic};
+use super::{Documents, Endpoint, Prompt, Traffic};
 
 /// The file's endpoints, each checked against `catalog`. An endpoint whose model is unknown is
 /// left out (its errors are in `v`).
@@ -280,6 +280,12 @@ fn validate_sizes(v: &mut Validator, p: &str, e: &EndpointFile) {
     if let Some(d) = &pr.first_user_tokens {
         v.tokens(&format!("{p}.prompt.first_user_tokens"), d);
     }
+    if let Some(docs) = &pr.documents {
+        let dp = format!("{p}.prompt.documents");
+        v.probability(&format!("{dp}.share"), docs.share);
+        validate_queries(v, &format!("{dp}.popularity"), &docs.popularity);
+        v.tokens(&format!("{dp}.tokens"), &docs.tokens);
+    }
 }
 
 /// Every request is simulated, so the sessions of a day are capped.
@@ -361,6 +367,11 @@ fn endpoint(
             context_tokens: pr.context_tokens.clone(),
             user_tokens: pr.user_tokens.clone(),
             first_user_tokens: pr.first_user_tokens.clone(),
+            documents: pr.documents.as_ref().map(|d| Documents {
+                share: d.share,
+                popularity: d.popularity.clone(),
+                tokens: d.tokens.clone(),
+            }),
             history: pr.history,
             context_in_history: pr.context_in_history,
         },

@@ -506,6 +506,11 @@ pub struct PromptFile {
     /// ones: a pasted document, a long first question (default: `user_tokens`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_user_tokens: Option<Dist>,
+    /// Documents sent whole at the start of a session's every request, after the tools, picked
+    /// from a shared pool (default: none). Requests of any session that send the same document
+    /// share its prefix in the provider's cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documents: Option<DocumentsFile>,
     /// `Full` (default) or `None`.
     #[serde(default)]
     pub history: History,
@@ -513,6 +518,31 @@ pub struct PromptFile {
     /// most applications send retrieved documents with their own turn only).
     #[serde(default)]
     pub context_in_history: bool,
+}
+
+/// A pool of documents sessions send whole (a manual, a contract, a code base): each session
+/// with a document picks one when it starts and sends it on every turn after the system prompt
+/// and tools, so the prompt is `system | tools | document | history | context | user`.
+///
+/// RON: `Documents(share: 0.6, popularity: Repetition(rate: 0.5), tokens: LogNormal(median:
+/// 20000, p95: 60000))`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Documents")]
+pub struct DocumentsFile {
+    /// Share of sessions that send a document, 0 to 1 (default 1).
+    #[serde(default = "one_share")]
+    pub share: f64,
+    /// Which document a session picks, as `traffic.queries` picks intents: `Zipf(intents: N,
+    /// s: S)` over a pool of `N` documents, or `Repetition(rate: R)`, an earlier session's
+    /// document with probability `R`, else a new one.
+    pub popularity: Queries,
+    /// Tokens of each document, drawn once per document: every session sending it sends the
+    /// same tokens.
+    pub tokens: Dist,
+}
+
+fn one_share() -> f64 {
+    1.0
 }
 
 fn zero() -> Dist {

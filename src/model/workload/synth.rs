@@ -7,7 +7,9 @@
 //! `session_id`, `endpoint`, `user_id` (`endpoint/day/user`), `model` (the endpoint's),
 //! `intent` (opening queries of endpoints with `traffic.queries`) and the prompt's segments
 //! before the user message (`system_tokens`, `tools_tokens`, `history_tokens`,
-//! `context_tokens`): the structure the levers cache and trim, so that `replay` of the file
+//! `context_tokens`) and the session's document (`document`, its id within the endpoint, and
+//! `document_tokens`; empty without one): the structure the levers cache and trim, so that
+//! `replay` of the file
 //! through the scenario reproduces every strategy of `run` exactly.
 //!
 //! Rows are written as they are generated, so memory stays flat whatever the horizon.
@@ -19,7 +21,7 @@ use crate::model::scenario::Scenario;
 use crate::model::workload::synthetic::Synthetic;
 
 /// The header `synth` writes.
-pub const HEADER: [&str; 13] = [
+pub const HEADER: [&str; 15] = [
     "timestamp",
     "input_tokens",
     "output_tokens",
@@ -33,6 +35,8 @@ pub const HEADER: [&str; 13] = [
     "tools_tokens",
     "history_tokens",
     "context_tokens",
+    "document",
+    "document_tokens",
 ];
 
 /// Write run `run` of `scenario` to `out` as native CSV; returns the number of rows.
@@ -57,12 +61,16 @@ pub fn write_trace<W: Write>(scenario: &Scenario, run: u64, out: W) -> Result<u6
             r.reasoning_tokens,
             r.session,
         ]);
-        let tail = counts(&[
+        let mut tail = counts(&[
             r.system_tokens,
             r.tools_tokens,
             r.history_tokens,
             r.context_tokens,
         ]);
+        match r.document {
+            Some(id) => tail.extend([id.to_string(), r.document_tokens.to_string()]),
+            None => tail.extend([String::new(), String::new()]),
+        }
         w.write_record(
             head.iter()
                 .map(String::as_str)

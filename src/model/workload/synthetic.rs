@@ -38,13 +38,21 @@
 //! uniformly chosen earlier query of the endpoint (popular questions get more popular: Simon's
 //! model), else takes the next unused id from 0; the first query is always new. That keeps the
 //! endpoint's past intents, 4 bytes per query.
+//!
+//! Documents: an endpoint with `prompt.documents` decides when each session starts, from a
+//! fifth stream ([`Purpose::Documents`]), whether it sends a document (probability `share`),
+//! and which one, picked as query intents are (`Zipf` or `Repetition`). A document's size is
+//! drawn from `tokens` on a stream keyed by the seed, the endpoint and the document's id, not
+//! by the run ([`Purpose::DocumentSize`]): the pool is a property of the application, the same
+//! in every run and for every session sending the document; runs differ in which sessions
+//! open which document. Sizes are kept once drawn: 16 bytes per distinct document.
 
 use rand_distr::{Distribution, Exp1};
 
 use crate::foundations::dist::Sampler;
 use crate::foundations::rng::{self, Purpose};
 use crate::foundations::time::{EventQueue, MS_PER_HOUR, SimTime};
-use crate::model::scenario::{Endpoint, History, Queries, Scenario};
+use crate::model::scenario::{Documents, Endpoint, History, Queries, Scenario};
 use crate::model::workload::Request;
 
 #[derive(Debug, Clone, Copy)]
@@ -84,6 +92,8 @@ struct EndpointGen {
     hour: u64,
     /// Intents of opening queries, for endpoints with `traffic.queries`.
     queries: Option<QueryGen>,
+    /// Documents of sessions, for endpoints with `prompt.documents`.
+    documents: Option<DocGen>,
     /// Output and reasoning tokens of one request are clamped to this (the model's
     /// `max_output_tokens`, `u64::MAX` when unknown), and how often that happened.
     clamps: OutputClamps,
@@ -159,6 +169,62 @@ impl QueryGen {
     }
 }
 
+/// Draws each session's document.
+struct DocGen {
+    share: f64,
+    pick: QueryGen,
+    tokens: Sampler,
+    /// The scenario's seed and the endpoint's name, which key each document's size.
+    seed: u64,
+    endpoint: String,
+    /// The size of every document picked so far.
+    sizes: std::collections::HashMap<u64, u64>,
+}
+
+impl DocGen {
+    fn new(
+        d: &Documents,
+        seed: u64,
+        endpoint: &str,
+        rng: rng::StreamRng,
+    ) -> Result<DocGen, String> {
+        Ok(DocGen {
+            seed,
+            endpoint: endpoint.to_string(),
+            share: d.share,
+            pick: QueryGen::new(&d.popularity, rng)
+                .map_err(|m| format!("prompt.documents.popularity: {m}"))?,
+            tokens: d
+                .tokens
+                .sampler()
+                .map_err(|m| format!("prompt.documents.tokens: {m}"))?,
+            sizes: std::collections::HashMap::new(),
+        })
+    }
+
+    /// The document of a new session, if it sends one: its id and tokens.
+    fn next(&mut self) -> Option<(u64, u64)> {
+        use rand::RngExt;
+        if self.share < 1.0 {
+            let u: f64 = self.pick.rng.random();
+            if u >= self.share {
+                return None;
+            }
+        }
+        let id = self.pick.next();
+        let size = match self.sizes.get(&id) {
+            Some(s) => *s,
+            None => {
+                let mut rng = rng::stream(self.seed, id, &self.endpoint, Purpose::DocumentSize);
+                let s = self.tokens.sample_count(&mut rng, 0);
+                self.sizes.insert(id, s);
+                s
+            }
+        };
+        Some((id, size))
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Session {
     id: u64,
@@ -168,6 +234,8 @@ struct Session {
     turns: u32,
     system: u64,
     tools: u64,
+    /// The session's document: id and tokens.
+    document: Option<(u64, u64)>,
     history: u64,
 }
 
@@ -241,6 +309,18 @@ impl EndpointGen {
                         rng::stream(scenario.seed, run, &e.name, Purpose::Queries),
                     )
                     .map_err(|m| format!("endpoint {:?}: traffic.queries: {m}", e.name))?,
+                ),
+                None => None,
+            },
+            documents: match &e.prompt.documents {
+                Some(d) => Some(
+                    DocGen::new(
+                        d,
+                        scenario.seed,
+                        &e.name,
+                        rng::stream(scenario.seed, run, &e.name, Purpose::Documents),
+                    )
+                    .map_err(|m| format!("endpoint {:?}: {m}", e.name))?,
                 ),
                 None => None,
             },
@@ -360,6 +440,7 @@ impl Synthetic {
         };
         let system = g.samplers.system.sample_count(&mut g.tokens, 0);
         let tools = g.samplers.tools.sample_count(&mut g.tokens, 0);
+        let document = g.documents.as_mut().and_then(DocGen::next);
         let s = Session {
             id: self.next_session,
             endpoint: e,
@@ -368,6 +449,7 @@ impl Synthetic {
             turns,
             system,
             tools,
+            document,
             history: 0,
         };
         self.next_session += 1;
@@ -424,6 +506,8 @@ impl Synthetic {
         req.turn = s.turn;
         req.system_tokens = s.system;
         req.tools_tokens = s.tools;
+        req.document = s.document.map(|d| d.0);
+        req.document_tokens = s.document.map_or(0, |d| d.1);
         req.history_tokens = s.history;
         req.context_tokens = context;
         req.user_tokens = user;
@@ -534,6 +618,76 @@ mod tests {
         let (sizes, c) = run(&scenario("Fixed(16000)", "Fixed(384)"));
         assert!(sizes.iter().all(|s| *s == (16000, 384)), "{sizes:?}");
         assert_eq!(c.clamped, 0);
+    }
+
+    /// Sessions of three turns on 2,000 daily users, with `documents` in the prompt.
+    fn with_documents(documents: &str) -> Scenario {
+        let text = format!(
+            "Scenario(name: \"t\", seed: 5, horizon_days: 1, endpoints: [Endpoint(\
+             name: \"chat\", model: \"gpt-4o-mini\", traffic: Traffic(daily_active_users: \
+             2000, sessions_per_user_per_day: 1, turns: Fixed(3), think_time_s: Fixed(10)), \
+             prompt: Prompt(system_tokens: Fixed(500), documents: {documents}, \
+             user_tokens: Fixed(100)), output_tokens: Fixed(50))])"
+        );
+        let file = scenario::parse(&text, "t.ron").unwrap();
+        Scenario::from_file(file, Catalog::builtin(), "t.ron").unwrap()
+    }
+
+    #[test]
+    fn sessions_send_documents_from_the_pool_the_same_size_each_time() {
+        let sc = with_documents(
+            "Documents(share: 0.4, popularity: Zipf(intents: 50, s: 1.0), \
+             tokens: Uniform(min: 1000, max: 90000))",
+        );
+        let mut sizes = std::collections::HashMap::new();
+        let mut by_session = std::collections::HashMap::new();
+        let (mut sessions, mut with_doc) = (0u64, 0u64);
+        for r in Synthetic::new(&sc, 0).unwrap() {
+            // Every turn of a session sends the session's document, in the prompt's tokens.
+            let d = r.document.map(|id| (id, r.document_tokens));
+            assert_eq!(*by_session.entry(r.session).or_insert(d), d);
+            assert_eq!(
+                r.prompt_tokens(),
+                500 + r.document_tokens + r.history_tokens + 100
+            );
+            if r.turn == 0 {
+                sessions += 1;
+                with_doc += u64::from(d.is_some());
+            }
+            if let Some((id, n)) = d {
+                assert!((1..=50).contains(&id), "{id}");
+                assert!((1000..=90000).contains(&n), "{n}");
+                assert_eq!(*sizes.entry(id).or_insert(n), n, "document {id}");
+            } else {
+                assert_eq!(r.document_tokens, 0);
+            }
+        }
+        // 2,000 sessions, share 0.4: the binomial's sd is 11, so 0.35..0.45 is over 4 sd.
+        let share = with_doc as f64 / sessions as f64;
+        assert!((0.35..0.45).contains(&share), "{share} of {sessions}");
+        // Zipf(50, 1): the most popular document is 22% of picks; many are picked again.
+        assert!(sizes.len() > 20 && sizes.len() <= 50, "{}", sizes.len());
+        // Another run picks differently, but a document has the same size in every run.
+        let mut picks_differ = false;
+        for r in Synthetic::new(&sc, 1).unwrap() {
+            if let (Some(id), Some(n)) = (r.document, r.document.and_then(|id| sizes.get(&id))) {
+                assert_eq!(r.document_tokens, *n, "document {id} in run 1");
+            }
+            picks_differ |=
+                r.document != by_session.get(&r.session).copied().flatten().map(|d| d.0);
+        }
+        assert!(picks_differ);
+
+        // Repetition(rate: 1): every session after the first sends the first's document.
+        let sc = with_documents(
+            "Documents(popularity: Repetition(rate: 1.0), tokens: LogNormal(median: 9000, \
+             p90: 20000))",
+        );
+        let docs: std::collections::HashSet<_> = Synthetic::new(&sc, 0)
+            .unwrap()
+            .map(|r| (r.document, r.document_tokens))
+            .collect();
+        assert_eq!(docs.len(), 1, "{docs:?}");
     }
 
     #[test]

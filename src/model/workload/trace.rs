@@ -28,7 +28,9 @@
 //! `cache_write_tokens`, `cache_write_5m_tokens`, `cache_write_1h_tokens`, `reasoning_tokens`,
 //! `prefix_hashes` (space-separated block ids), `block_tokens`, `intent`, `batch`
 //! (`true`/`false`), and the prompt's segments before the user message (`system_tokens`,
-//! `tools_tokens`, `history_tokens`, `context_tokens`). Empty cells are absent values. Unknown columns are an error (a misspelt
+//! `tools_tokens`, `history_tokens`, `context_tokens`, and the session's document: `document`,
+//! its id, any text, equal ids meaning the same document, with `document_tokens`, its size; the
+//! document is sent after the tools and before the history). Empty cells are absent values. Unknown columns are an error (a misspelt
 //! `cache_read_tokens` must not silently price as uncached).
 //!
 //! Cache writes come one of two ways. `cache_write_5m_tokens` and `cache_write_1h_tokens` split
@@ -214,7 +216,7 @@ impl fmt::Display for TraceFormat {
 }
 
 /// Native column names.
-pub const NATIVE_COLUMNS: [&str; 20] = [
+pub const NATIVE_COLUMNS: [&str; 22] = [
     "timestamp",
     "input_tokens",
     "output_tokens",
@@ -235,4 +237,6 @@ pub const NATIVE_COLUMNS: [&str; 20] = [
     "tools_tokens",
     "history_tokens",
     "context_tokens",
+    "document",
+    "document_tokens",
 ];

@@ -157,6 +157,8 @@ mod tests {
             turn,
             system_tokens: 1000,
             tools_tokens: 0,
+            document: None,
+            document_tokens: 0,
             history_tokens: 100 * u64::from(turn),
             context_tokens: 0,
             user_tokens: 50,

@@ -90,7 +90,7 @@ fn add_segments(ledger: &mut Ledger, req: &Request, original_history: u64) {
     tally(&mut seg[0], req.system_tokens);
     tally(&mut seg[1], req.tools_tokens);
     tally(&mut seg[2], original_history);
-    tally(&mut seg[3], req.context_tokens);
+    tally(&mut seg[3], req.context_tokens + req.document_tokens);
     tally(&mut seg[4], req.user_tokens);
 }
 

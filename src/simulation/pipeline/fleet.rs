@@ -130,7 +130,7 @@ impl Fleet {
                 tally(&mut seg[0], req.system_tokens);
                 tally(&mut seg[1], req.tools_tokens);
                 tally(&mut seg[2], req.history_tokens);
-                tally(&mut seg[3], req.context_tokens);
+                tally(&mut seg[3], req.context_tokens + req.document_tokens);
                 tally(&mut seg[4], req.user_tokens);
                 for &i in &self.caching {
                     self.pipes[i].split_prompt(req, tier, day);

@@ -29,21 +29,23 @@ pub(super) mod col {
     pub const TOOLS: usize = 17;
     pub const HISTORY: usize = 18;
     pub const CONTEXT: usize = 19;
+    pub const DOCUMENT: usize = 20;
+    pub const DOCUMENT_TOKENS: usize = 21;
     /// Meanings only LiteLLM's export has, after the native ones.
-    pub const REQUEST_ID: usize = 20;
-    pub const SPEND: usize = 21;
-    pub const METADATA: usize = 22;
-    pub const REQUEST_TAGS: usize = 23;
-    pub const TEAM: usize = 24;
-    pub const MODEL_GROUP: usize = 25;
-    pub const PROVIDER: usize = 26;
-    pub const API_KEY: usize = 27;
-    pub const LITELLM_USER: usize = 28;
-    pub const STATUS: usize = 29;
+    pub const REQUEST_ID: usize = 22;
+    pub const SPEND: usize = 23;
+    pub const METADATA: usize = 24;
+    pub const REQUEST_TAGS: usize = 25;
+    pub const TEAM: usize = 26;
+    pub const MODEL_GROUP: usize = 27;
+    pub const PROVIDER: usize = 28;
+    pub const API_KEY: usize = 29;
+    pub const LITELLM_USER: usize = 30;
+    pub const STATUS: usize = 31;
     /// The native meanings (as many as [`super::NATIVE_COLUMNS`]).
     #[cfg(test)]
-    pub const NATIVE: usize = 20;
-    pub const N: usize = 30;
+    pub const NATIVE: usize = 22;
+    pub const N: usize = 32;
 }
 
 /// What each column of a `format` file with `headers` is (a `col` index), if used. Each
@@ -210,6 +212,8 @@ mod tests {
             (col::TOOLS, "tools_tokens"),
             (col::HISTORY, "history_tokens"),
             (col::CONTEXT, "context_tokens"),
+            (col::DOCUMENT, "document"),
+            (col::DOCUMENT_TOKENS, "document_tokens"),
         ] {
             assert_eq!(NATIVE_COLUMNS[i], name);
         }

@@ -52,7 +52,9 @@ pub(super) fn fill_csv(
         cells.count(col::TOOLS, "tools_tokens")?,
         cells.count(col::HISTORY, "history_tokens")?,
         cells.count(col::CONTEXT, "context_tokens")?,
-    );
+        cells.get(col::DOCUMENT),
+        cells.count(col::DOCUMENT_TOKENS, "document_tokens")?,
+    )?;
     out.batch = batch;
     if format == TraceFormat::LiteLlm {
         fill_litellm(&cells, out)?;

@@ -114,7 +114,9 @@ fn native_record(o: &JsonRow<'_>, line: u64) -> Result<TraceRecord, String> {
             o.count("tools_tokens")?,
             o.count("history_tokens")?,
             o.count("context_tokens")?,
-        ),
+            o.string("document")?.as_deref(),
+            o.count("document_tokens")?,
+        )?,
         batch,
         ..TraceRecord::default()
     };

@@ -492,7 +492,9 @@ fn native_row(row: &Row<'_>, line: u64, out: &mut TraceRecord) -> Result<(), Str
         count(col::TOOLS)?,
         count(col::HISTORY)?,
         count(col::CONTEXT)?,
-    );
+        text(col::DOCUMENT)?,
+        count(col::DOCUMENT_TOKENS)?,
+    )?;
     match row.col(col::PREFIX) {
         Some(c) => cells::hashes(c, i, "prefix_hashes", &mut out.prefix_hashes)?,
         None => out.prefix_hashes.clear(),

@@ -1,6 +1,7 @@
 //! One recorded request as every format reads it, and the rules every row must meet.
 
 use crate::foundations::limits::{MAX_BUCKET_ROW_TOKENS, MAX_TRACE_ROW_TOKENS};
+use crate::foundations::rng::stable_hash;
 
 /// One recorded request, or a bucket of requests (a provider's usage report).
 #[derive(Debug, Clone, PartialEq)]
@@ -113,31 +114,63 @@ pub struct Segments {
     pub history: u64,
     /// Retrieved context tokens.
     pub context: u64,
+    /// The session's document (`document`, hashed with [`stable_hash`]: equal ids, equal
+    /// documents), sent between the tools and the history, and its tokens.
+    pub document: Option<(u64, u64)>,
 }
 
 impl Segments {
-    /// The segments a row gives (a missing one is 0), or `None` when it gives none of them.
+    /// The segments a row gives (a missing one is 0), or `None` when it gives none of them;
+    /// an error when it gives `document` without `document_tokens` or the other way round.
     pub fn of(
         system: Option<u64>,
         tools: Option<u64>,
         history: Option<u64>,
         context: Option<u64>,
-    ) -> Option<Segments> {
-        if system.is_none() && tools.is_none() && history.is_none() && context.is_none() {
-            return None;
+        document: Option<&str>,
+        document_tokens: Option<u64>,
+    ) -> Result<Option<Segments>, String> {
+        let document = match (document, document_tokens) {
+            (Some(id), Some(n)) => Some((stable_hash(id), n)),
+            (None, None) => None,
+            (Some(id), None) => {
+                return Err(format!(
+                    "document {id:?} without document_tokens; give the document's size in                      document_tokens"
+                ));
+            }
+            (None, Some(n)) => {
+                return Err(format!(
+                    "document_tokens ({n}) without document; give the document's id in                      document (equal ids are the same document)"
+                ));
+            }
+        };
+        if system.is_none()
+            && tools.is_none()
+            && history.is_none()
+            && context.is_none()
+            && document.is_none()
+        {
+            return Ok(None);
         }
-        Some(Segments {
+        Ok(Some(Segments {
             system: system.unwrap_or(0),
             tools: tools.unwrap_or(0),
             history: history.unwrap_or(0),
             context: context.unwrap_or(0),
-        })
+            document,
+        }))
     }
 
-    /// Tokens of the four segments together (saturating; [`check`] bounds each).
+    /// Tokens of the document (0 without one).
+    pub fn document_tokens(&self) -> u64 {
+        self.document.map_or(0, |d| d.1)
+    }
+
+    /// Tokens of the segments together (saturating; [`check`] bounds each).
     pub fn total(&self) -> u64 {
         self.system
             .saturating_add(self.tools)
+            .saturating_add(self.document_tokens())
             .saturating_add(self.history)
             .saturating_add(self.context)
     }
@@ -183,6 +216,7 @@ fn check_sizes(r: &TraceRecord) -> Result<(), String> {
         ("tools_tokens", r.segments.map(|s| s.tools)),
         ("history_tokens", r.segments.map(|s| s.history)),
         ("context_tokens", r.segments.map(|s| s.context)),
+        ("document_tokens", r.segments.map(|s| s.document_tokens())),
     ] {
         if let Some(n) = n
             && n > limit
@@ -265,16 +299,16 @@ fn check_segments(r: &TraceRecord) -> Result<(), String> {
     };
     if s.total() > r.input_tokens {
         return Err(format!(
-            "system_tokens + tools_tokens + history_tokens + context_tokens ({}) exceed \
-             input_tokens ({}); input_tokens is the whole prompt, these are parts of it",
+            "system_tokens + tools_tokens + document_tokens + history_tokens + context_tokens \
+             ({}) exceed input_tokens ({}); input_tokens is the whole prompt, these are parts of it",
             s.total(),
             r.input_tokens
         ));
     }
     if !r.prefix_hashes.is_empty() {
         return Err(
-            "both prompt segments (system_tokens, tools_tokens, history_tokens, context_tokens) \
-             and prefix_hashes; give one: segments for a prompt whose structure you log, \
+            "both prompt segments (system_tokens, tools_tokens, document, history_tokens, \
+             context_tokens) and prefix_hashes; give one: segments for a prompt whose structure you log, \
              prefix_hashes for one whose blocks you hash"
                 .to_string(),
         );
@@ -350,24 +384,50 @@ mod tests {
 
     #[test]
     fn prompt_segments_fit_in_the_prompt_and_exclude_prefix_hashes() {
+        let seg = |s, t, h, c| Segments::of(s, t, h, c, None, None).unwrap();
         let mut r = TraceRecord {
             input_tokens: 1000,
             output_tokens: 10,
-            segments: Segments::of(Some(600), None, Some(300), Some(100)),
+            segments: seg(Some(600), None, Some(300), Some(100)),
             ..TraceRecord::default()
         };
         assert_eq!(r.segments.map(|s| s.tools), Some(0));
         assert_eq!(check(&r), Ok(()));
-        r.segments = Segments::of(Some(600), None, Some(300), Some(101));
+        r.segments = seg(Some(600), None, Some(300), Some(101));
         let e = check(&r).unwrap_err();
         assert!(e.contains("(1001) exceed input_tokens (1000)"), "{e}");
-        r.segments = Segments::of(None, Some(10), None, None);
+        // The document counts in the prompt too.
+        r.segments = Segments::of(
+            Some(600),
+            None,
+            Some(300),
+            None,
+            Some("handbook"),
+            Some(101),
+        )
+        .unwrap();
+        let e = check(&r).unwrap_err();
+        assert!(e.contains("document_tokens + history_tokens"), "{e}");
+        assert!(e.contains("(1001) exceed input_tokens (1000)"), "{e}");
+        r.segments = seg(None, Some(10), None, None);
         r.prefix_hashes = vec![1, 2];
         r.block_tokens = Some(512);
         assert!(check(&r).unwrap_err().contains("give one"));
-        assert_eq!(Segments::of(None, None, None, None), None);
-        r.segments = Segments::of(Some(MAX_TRACE_ROW_TOKENS + 1), None, None, None);
+        assert_eq!(seg(None, None, None, None), None);
+        r.segments = seg(Some(MAX_TRACE_ROW_TOKENS + 1), None, None, None);
         assert!(check(&r).unwrap_err().starts_with("system_tokens: "));
+    }
+
+    #[test]
+    fn a_document_needs_its_id_and_its_size() {
+        let d = Segments::of(None, None, None, None, Some("handbook"), Some(900)).unwrap();
+        let d = d.unwrap();
+        assert_eq!(d.document, Some((stable_hash("handbook"), 900)));
+        assert_eq!((d.document_tokens(), d.total()), (900, 900));
+        let e = Segments::of(None, None, None, None, Some("handbook"), None).unwrap_err();
+        assert!(e.contains("without document_tokens"), "{e}");
+        let e = Segments::of(Some(5), None, None, None, None, Some(900)).unwrap_err();
+        assert!(e.contains("document_tokens (900) without document"), "{e}");
     }
 
     #[test]

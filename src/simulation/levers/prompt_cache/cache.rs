@@ -161,25 +161,42 @@ impl PromptCache {
         // Only conversation caching (a mark past the static prefix) writes session entries.
         let conversation = marks.prompt || marks.history;
         let mut session = SessionSlot::find(&self.sessions, cfg, req, conversation);
-        let write_point = write_point(cfg, marks, shared, req, prompt);
+        // A session's document ends the static prefix: its entry is shared by every session
+        // sending it, and the breakpoint after the tools goes after it (see `DocumentSlot`).
+        let mut document = DocumentSlot::find(&self.shared, cfg, shared, req);
+        let write_point = write_point(cfg, marks, shared, &document, req, prompt);
         let expires = now_ms.saturating_add(ttl);
 
-        // Longest live prefix: this session's entry, else system + tools, else system.
+        // Longest live prefix: this session's entry, else the document's, else system +
+        // tools, else system.
         let read = match session.read(req, prompt, now_ms, refresh, expires) {
             Some(len) => len,
-            None => shared.longest_live(now_ms),
+            None => document
+                .live(now_ms)
+                .unwrap_or_else(|| shared.longest_live(now_ms)),
         };
-        let created_shared = shared.write_up_to(write_point, marks, now_ms, expires, refresh);
+        let shared_marks = document.shared_marks(marks);
+        let created_shared =
+            shared.write_up_to(write_point, shared_marks, now_ms, expires, refresh)
+                + document.write(
+                    &mut self.shared,
+                    write_point,
+                    marks,
+                    now_ms,
+                    expires,
+                    refresh,
+                );
         let write = write_point.saturating_sub(read);
         // Storage is billed on every token of every cache the request creates: the shared
         // ones it created, and its own up to the write point when that lies past them (a
         // conversation's cache is a new cache holding the whole prefix: Gemini's caches are
         // not extended).
-        let own = if write > 0 && write_point > shared.prefix_len(Part::SystemTools) {
-            write_point
-        } else {
-            0
-        };
+        let own =
+            if write > 0 && write_point > shared.prefix_len(Part::SystemTools).max(document.len) {
+                write_point
+            } else {
+                0
+            };
         let storage = cfg.storage_token_minutes(created_shared + own, ttl);
 
         if conversation {
@@ -224,6 +241,7 @@ fn write_point(
     cfg: &EndpointCache,
     marks: Marks,
     shared: &HotPrefix,
+    document: &DocumentSlot,
     req: &Request,
     prompt: u64,
 ) -> u64 {
@@ -231,6 +249,8 @@ fn write_point(
         cfg.round(prompt)
     } else if marks.history {
         cfg.round(history_end(req))
+    } else if marks.tools && document.key.is_some() {
+        document.len
     } else if marks.tools {
         shared.prefix_len(Part::SystemTools)
     } else if marks.system {
@@ -240,10 +260,121 @@ fn write_point(
     }
 }
 
-/// Where the conversation history ends: system + tools + history.
+/// Where the conversation history ends: system + tools + document + history.
 #[inline(always)]
 fn history_end(req: &Request) -> u64 {
-    req.system_tokens + req.tools_tokens + req.history_tokens
+    req.system_tokens + req.tools_tokens + req.document_tokens + req.history_tokens
+}
+
+/// A request's document entry (`prompt.documents`): shared by every session that sends the
+/// document, keyed by the static prefix before it and the document's id, and holding system +
+/// tools + document. The document is the end of the request's static prefix, so the breakpoint
+/// placed after the tools (`Tools`, and the tools mark of `FullPrompt` and `History`) goes
+/// after the document instead: that is where an application marks the last block every
+/// request of the document repeats. Providers that match any prefix hold an entry at both
+/// boundaries. Without a document (or one too short to cache on top of the static prefix) the
+/// slot is empty and nothing changes.
+#[derive(Debug, Clone, Copy)]
+struct DocumentSlot {
+    /// The entry's key, when the request sends a document.
+    key: Option<u64>,
+    /// Its cacheable length (0 without a document).
+    len: u64,
+    /// The entry as found.
+    entry: Option<Entry>,
+}
+
+impl DocumentSlot {
+    #[inline(always)]
+    fn find(
+        map: &MixedKeyMap<Entry>,
+        cfg: &EndpointCache,
+        shared: &HotPrefix,
+        req: &Request,
+    ) -> DocumentSlot {
+        match req.document {
+            Some(id) if req.document_tokens > 0 => {
+                let key = shared.document_key(id);
+                DocumentSlot {
+                    key: Some(key),
+                    len: cfg.round(req.system_tokens + req.tools_tokens + req.document_tokens),
+                    entry: map.get(&key).copied(),
+                }
+            }
+            _ => DocumentSlot {
+                key: None,
+                len: 0,
+                entry: None,
+            },
+        }
+    }
+
+    /// The entry's length when it is live at `now_ms`.
+    #[inline(always)]
+    fn live(&self, now_ms: u64) -> Option<u64> {
+        self.entry
+            .filter(|e| e.expires_ms > now_ms && e.len > 0)
+            .map(|e| e.len)
+    }
+
+    /// The marks the shared system and system + tools entries are written under: with a
+    /// document, the tools breakpoint is after the document (unless every boundary holds an
+    /// entry anyway).
+    #[inline(always)]
+    fn shared_marks(&self, marks: Marks) -> Marks {
+        if self.key.is_some() && !marks.every_boundary {
+            Marks {
+                tools: false,
+                ..marks
+            }
+        } else {
+            marks
+        }
+    }
+
+    /// Write or refresh the document's entry when the write point covers it and an entry can
+    /// exist there; returns the tokens it created.
+    #[inline(always)]
+    fn write(
+        &mut self,
+        map: &mut MixedKeyMap<Entry>,
+        write_point: u64,
+        marks: Marks,
+        now_ms: u64,
+        expires: u64,
+        refresh: bool,
+    ) -> u64 {
+        let Some(key) = self.key else {
+            return 0;
+        };
+        if self.len == 0 || write_point < self.len || !(marks.tools || marks.every_boundary) {
+            return 0;
+        }
+        match self.live(now_ms) {
+            Some(_) => {
+                if refresh {
+                    map.insert(
+                        key,
+                        Entry {
+                            len: self.len,
+                            expires_ms: expires,
+                        },
+                    );
+                }
+                0
+            }
+            None => {
+                map.insert(
+                    key,
+                    Entry {
+                        len: self.len,
+                        expires_ms: expires,
+                    },
+                );
+                self.len
+            }
+        }
+    }
 }
 
 /// What the next turn of the session can reuse of this prompt (written or read by this
@@ -421,6 +552,8 @@ mod tests {
             turn,
             system_tokens: 3000,
             tools_tokens: 1000,
+            document: None,
+            document_tokens: 0,
             history_tokens: history,
             context_tokens: 0,
             user_tokens: 100,
@@ -482,6 +615,59 @@ mod tests {
             let s = pc.process(&c, &req(1 + i, 0, 0, true), i * 240_000);
             assert_eq!((s.read, s.write), (4000, 0), "session {i}");
         }
+    }
+
+    /// Turn `turn` of `session`, sending document `doc` of `tokens` after the static prefix.
+    fn doc_req(session: u64, turn: u32, doc: u64, tokens: u64) -> Request {
+        let mut r = req(session, turn, 200 * u64::from(turn), false);
+        r.document = Some(doc);
+        r.document_tokens = tokens;
+        r
+    }
+
+    #[test]
+    fn a_document_is_shared_by_the_sessions_that_send_it() {
+        // Anthropic, breakpoint after the static prefix: it goes after the document.
+        let c = cfg(anthropic(1024), Placement::Tools);
+        let mut pc = PromptCache::new();
+        let a = pc.process(&c, &doc_req(1, 0, 7, 20_000), 0);
+        assert_eq!((a.read, a.write), (0, 24_000));
+        // Another session on the same document reads system + tools + document.
+        let b = pc.process(&c, &doc_req(2, 0, 7, 20_000), 60_000);
+        assert_eq!((b.read, b.write), (24_000, 0));
+        // A session on another document reads nothing: no breakpoint sat after the tools.
+        let d = pc.process(&c, &doc_req(3, 0, 8, 5_000), 61_000);
+        assert_eq!((d.read, d.write), (0, 9_000));
+        // The refreshed entry outlives its first write's TTL; expired, it is written again.
+        let e = pc.process(&c, &doc_req(4, 0, 7, 20_000), 60_000 + 299_000);
+        assert_eq!(e.read, 24_000);
+        let f = pc.process(&c, &doc_req(5, 0, 7, 20_000), 60_000 + 299_000 + 300_000);
+        assert_eq!((f.read, f.write), (0, 24_000));
+
+        // History placement: a later turn reads its conversation, which holds the document.
+        let c = cfg(anthropic(1024), Placement::History);
+        let mut pc = PromptCache::new();
+        let t0 = pc.process(&c, &doc_req(1, 0, 7, 20_000), 0);
+        assert_eq!((t0.read, t0.write), (0, 24_000));
+        let t1 = doc_req(1, 1, 7, 20_000);
+        let s1 = pc.process(&c, &t1, 10_000);
+        assert_eq!(s1.read, 24_000);
+        assert_eq!(s1.write, 200);
+        // Another session on the document reads the document's entry, not the conversation.
+        let o = pc.process(&c, &doc_req(2, 0, 7, 20_000), 20_000);
+        assert_eq!((o.read, o.write), (24_000, 0));
+
+        // A provider matching any prefix holds both boundaries: another document still reads
+        // system + tools.
+        let mut rules = anthropic(1024);
+        rules.kind = CacheKind::Automatic;
+        let c = cfg(rules, Placement::Tools);
+        let mut pc = PromptCache::new();
+        pc.process(&c, &doc_req(1, 0, 7, 20_000), 0);
+        let other = pc.process(&c, &doc_req(2, 0, 8, 5_000), 1_000);
+        assert_eq!((other.read, other.write), (4_000, 5_000));
+        let same = pc.process(&c, &doc_req(3, 0, 7, 20_000), 2_000);
+        assert_eq!((same.read, same.write), (24_000, 0));
     }
 
     #[test]

@@ -123,6 +123,12 @@ impl HotPrefix {
         usize::from(self.s.is_some()) + usize::from(self.st.is_some())
     }
 
+    /// The map key of the entry holding this prefix followed by document `id`.
+    #[inline(always)]
+    pub(super) fn document_key(&self, id: u64) -> u64 {
+        splitmix64(self.keys.key_st ^ splitmix64(id ^ 0xd0c0_3e47))
+    }
+
     /// Cacheable length of `part` of this prefix (0 when too short to cache).
     #[inline(always)]
     pub(super) fn prefix_len(&self, part: Part) -> u64 {
