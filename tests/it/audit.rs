@@ -283,7 +283,8 @@ fn synth_then_audit_reproduces_the_baseline() {
     let text = std::fs::read_to_string(&trace).unwrap();
     assert!(text.starts_with(
         "timestamp,input_tokens,output_tokens,reasoning_tokens,session_id,endpoint,user_id,model,\
-         intent,system_tokens,tools_tokens,history_tokens,context_tokens\n"
+         intent,system_tokens,tools_tokens,history_tokens,context_tokens,document,\
+         document_tokens\n"
     ));
     let audited = audit_json(&[trace.to_str().unwrap()]);
     let out = bin()

@@ -250,9 +250,11 @@ fn bad_settings_are_refused() {
 /// held-out half). The Azure traces and Mooncake's conversation trace are covered at 80% or
 /// more of their periods and in total, and on the conversation trace the fitted
 /// conversations' cache hit ratio is within 8 points of the replayed one at both TTLs.
-/// Mooncake's synthetic trace is not: its requests share documents across conversations and
-/// its conversations grow through its 17 minutes, which the fit cannot express; the test holds
-/// that too, so a change that fixed it (or broke the others) is seen.
+/// Mooncake's synthetic trace is not: its documents are reopened ever more often and its
+/// prompts grow through its 17 minutes, which a stationary fit cannot express, though the
+/// fitted document pool reads more than a third of the prompt at 5 minutes (17% without
+/// documents); the test holds that too, so a change that fixed it (or broke the others) is
+/// seen.
 #[test]
 #[ignore = "needs ../shared/traces; CI runs it with --include-ignored"]
 fn real_traces_backtest_as_the_readme_says() {
@@ -297,6 +299,7 @@ fn real_traces_backtest_as_the_readme_says() {
             assert!(total["error_p50"].as_f64().unwrap() < -0.2, "{f}: {total}");
             let (a, p) = hits("cache-5m");
             assert!(a.unwrap() - p.unwrap() > 0.4, "{f}: {a:?} vs {p:?}");
+            assert!(p.unwrap() > 0.3, "{f}: the documents read {p:?}");
         }
     }
 }

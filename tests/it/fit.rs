@@ -298,3 +298,60 @@ fn prefix_hashes_become_conversations() {
         assert!(text.contains(expected), "{expected} not in\n{text}");
     }
 }
+
+/// Sessions that open with the same long blocks past the system prompt share a document: the
+/// fit writes a pool of them (the share of sessions with one, one size per document, a Zipf
+/// popularity) and takes each document out of its sessions' opening messages.
+#[test]
+fn prefix_hashes_shared_across_sessions_become_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("docs.csv");
+    // Block 1: the system prompt. Documents A (blocks 10-13) and B (20-23), 400 tokens each,
+    // each opened by two single-request sessions with their own question; two short
+    // questions without a document.
+    std::fs::write(
+        &trace,
+        "timestamp,input_tokens,output_tokens,prefix_hashes,block_tokens\n\
+         0,660,20,1 10 11 12 13 50 51,100\n1000,650,20,1 20 21 22 23 52 53,100\n\
+         2000,670,20,1 10 11 12 13 54 55,100\n3000,150,20,1 70,100\n\
+         4000,660,20,1 20 21 22 23 56 57,100\n5000,130,20,1 71,100\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args([
+            "fit",
+            "--model",
+            "claude-sonnet-4-6",
+            "--no-uncertain",
+            "-o",
+            "-",
+        ])
+        .arg(&trace)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for expected in [
+        "system_tokens: Fixed(100.0)",
+        // Four sessions of six open a document; both documents are 400 tokens.
+        "documents: Some(Documents(share: 0.666667, popularity: Zipf(intents: ",
+        "tokens: Fixed(400.0)",
+        // The openings less the system prompt and their document.
+        "first_user_tokens: Some(Empirical(values: [30.0, 50.0, 150.0, 160.0, 160.0, 170.0]",
+    ] {
+        assert!(text.contains(expected), "{expected} not in\n{text}");
+    }
+    // The fitted scenario loads and sends the documents.
+    let fitted = dir.path().join("fitted.ron");
+    std::fs::write(&fitted, &text).unwrap();
+    let out = bin().arg("validate").arg(&fitted).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
