@@ -556,7 +556,9 @@ pub struct FitWindow {
     pub span: Option<(i64, i64)>,
     /// A later span (ms, end exclusive) to forecast: the hours of the day in it that the
     /// window did not watch get the mean rate of those it watched, instead of no traffic
-    /// (which `fit`'s written scenario keeps: hours a trace did not cover are not guessed).
+    /// (which `fit`'s written scenario keeps: hours a trace did not cover are not guessed),
+    /// and those it watched for less than [`MIN_WATCHED_HOURS`] their own sessions topped up
+    /// to that span at the mean rate.
     pub fill: Option<(i64, i64)>,
     /// Write `uncertain` entries for a forecast of periods this long (ms): what the window
     /// cannot pin down of the session rate and the mean sizes ([`uncertainty`]); `None`: none.
@@ -856,6 +858,12 @@ fn significant(x: f64) -> f64 {
     (x * scale).round() / scale
 }
 
+/// The least time (hours) an hour of the day must be watched for its own rate to stand in a
+/// forecast ([`FitWindow::fill`]): a cut one second into an hour has seen no session in it,
+/// which is no evidence of a quiet hour. A tenth of the hour: a few minutes of a busy hour
+/// already pin its rate down.
+const MIN_WATCHED_HOURS: f64 = 0.1;
+
 /// The shortest time a rate is measured over.
 const MIN_WINDOW_MS: i64 = 60_000;
 
@@ -1083,9 +1091,15 @@ fn traffic(a: &Acc, exposure: &Exposure, fill: Option<[bool; 24]>, first: i64) -
     if let Some(wanted) = fill {
         let watched: f64 = exposure.hours.iter().sum();
         let mean = a.session_count as f64 / watched.max(1e-9);
-        for ((r, e), w) in per_hour.iter_mut().zip(exposure.hours).zip(wanted) {
-            if e == 0.0 && w {
-                *r = mean;
+        for (h, ((r, e), w)) in per_hour
+            .iter_mut()
+            .zip(exposure.hours)
+            .zip(wanted)
+            .enumerate()
+        {
+            if w && e < MIN_WATCHED_HOURS {
+                *r = (a.session_starts_hours[h] as f64 + mean * (MIN_WATCHED_HOURS - e))
+                    / MIN_WATCHED_HOURS;
             }
         }
     }

@@ -334,3 +334,35 @@ fn conversations_from_prefix_hashes_are_cached_on_both_sides() {
     assert!(actual > 0.15 && p50 > 0.1, "{h}");
     assert!((actual - p50).abs() < 0.1, "{h}");
 }
+
+/// A cut one second into an hour has watched that hour for a second and seen no session in
+/// it: the forecast takes the hour's own sessions topped up to six minutes at the mean rate,
+/// not a rate of zero for the rest of the hour.
+#[test]
+fn a_cut_just_into_an_hour_does_not_forecast_it_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("flat.csv");
+    // A request every 30 s for two hours, starting 00:00:00.5.
+    let mut text = String::from("timestamp,input_tokens,output_tokens\n");
+    for i in 0..240u64 {
+        text.push_str(&format!("{},1000,100\n", 500 + i * 30_000));
+    }
+    std::fs::write(&trace, text).unwrap();
+    let b = json(&[
+        "backtest",
+        trace.to_str().unwrap(),
+        "--model",
+        "gpt-4o-mini",
+        "--until",
+        "3600001",
+        "--runs",
+        "50",
+    ]);
+    let total = &b["strategies"]["baseline"]["total"];
+    let (actual, p50) = (
+        total["actual_usd"].as_f64().unwrap(),
+        total["p50_usd"].as_f64().unwrap(),
+    );
+    assert!(actual > 0.0, "{total}");
+    assert!((p50 / actual - 1.0).abs() < 0.25, "{total}");
+}
