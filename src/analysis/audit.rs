@@ -253,6 +253,23 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Each of `rows`' cost as `audit` prices it: on its own model (`default_model` for rows that
+/// name none), its recorded cache reads and writes at their rates, batch rows at batch prices,
+/// long prompts at long-context rates; days count from `day0_ms`. What a backtest compares a
+/// forecast with when the trace records what it paid for.
+pub(crate) fn row_costs<'r>(
+    rows: impl IntoIterator<Item = &'r TraceRecord>,
+    day0_ms: i64,
+    catalog: &Catalog,
+    default_model: Option<&str>,
+    path: &str,
+) -> Result<Vec<f64>, TraceRunError> {
+    let mut tally = Tally::new(None, Breakdowns::new(&[]), Some(day0_ms), false, false);
+    rows.into_iter()
+        .map(|r| tally.add(r, catalog, default_model, path))
+        .collect()
+}
+
 /// Read every row of `reader` into `tally`: a bad row stops the audit, or is counted with
 /// `skip_bad_rows`.
 fn read_rows(

@@ -29,6 +29,7 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::audit;
 use crate::analysis::fit::{self, FitError, FitWindow};
 use crate::analysis::replay::{self, Converter};
 use crate::analysis::report::{self, PROMPT_BUCKETS, Stats, Subject};
@@ -495,6 +496,8 @@ pub fn backtest(
     let mut per_origin: Vec<Costs> = Vec::new();
     let mut names: Vec<String> = Vec::new();
     let mut warnings = Vec::new();
+    let mut recorded: Vec<Recorded> = Vec::new();
+    let mut records_more = false;
     for (cut, wend) in &windows {
         let (cut, wend) = (*cut, *wend);
         let train = data.rows.partition_point(|r| r.time_ms < cut);
@@ -520,6 +523,16 @@ pub fn backtest(
                 "the window from {cut} to {wend} holds no rows: its actual cost is 0"
             ));
         }
+        let rec = recorded_costs(
+            &data.rows[train..train + held],
+            (day0, &bounds),
+            &sc,
+            catalog,
+            opts.model.as_deref(),
+            &display,
+        )?;
+        records_more |= rec.differs;
+        recorded.push(rec);
         origins.push(Origin {
             cut_ms: cut,
             end_ms: wend,
@@ -531,6 +544,18 @@ pub fn backtest(
     }
     if data.skipped > 0 {
         warnings.push(format!("{} bad rows skipped", data.skipped));
+    }
+    if records_more {
+        // The bill as recorded, against the baseline's forecast: one more entry, `recorded`.
+        names.push(RECORDED.to_string());
+        for ((actual, forecast), rec) in per_origin.iter_mut().zip(recorded) {
+            actual.periods.push(rec.periods);
+            actual.cache.push(rec.cache);
+            for run in forecast.iter_mut() {
+                run.periods.push(run.periods[0].clone());
+                run.cache.push(run.cache[0]);
+            }
+        }
     }
     let strategies = names
         .iter()
@@ -656,6 +681,57 @@ fn actual_costs(
         .pass(i64::MAX, &fleet, &models, &no_scales)
         .map_err(gap)?;
     Ok(meter.measured(sc.strategies.len()))
+}
+
+/// The entry comparing the bill as recorded with the baseline's forecast.
+pub const RECORDED: &str = "recorded";
+
+/// The held-out rows of one window priced as recorded ([`audit::row_costs`]): cost per period,
+/// the recorded cache reads and prompt tokens, and whether the rows record anything a replay
+/// prices otherwise (cache reads or writes, batch, a model other than their fitted endpoint's).
+struct Recorded {
+    periods: Vec<f64>,
+    cache: (f64, f64),
+    differs: bool,
+}
+
+/// [`Recorded`] of `rows` (one window's held-out rows), in the periods of `bounds`, days from
+/// `day0`.
+fn recorded_costs(
+    rows: &[TraceRecord],
+    (day0, bounds): (i64, &[i64]),
+    sc: &Scenario,
+    catalog: &Catalog,
+    default_model: Option<&str>,
+    path: &str,
+) -> Result<Recorded, BacktestError> {
+    let costs = audit::row_costs(rows, day0, catalog, default_model, path)?;
+    let mut out = Recorded {
+        periods: vec![0.0; bounds.len().saturating_sub(1)],
+        cache: (0.0, 0.0),
+        differs: false,
+    };
+    for (r, cost) in rows.iter().zip(costs) {
+        let k = bounds
+            .partition_point(|b| *b <= r.time_ms)
+            .saturating_sub(1);
+        if let Some(p) = out.periods.get_mut(k) {
+            *p += cost;
+        }
+        let read = r.cache_read_tokens.unwrap_or(0);
+        out.cache.0 += read as f64;
+        out.cache.1 += r.input_tokens as f64;
+        let endpoint = match &r.endpoint {
+            Some(name) => sc.endpoints.iter().find(|e| &e.name == name),
+            None => sc.endpoints.first(),
+        };
+        let other_model = match (&r.model, endpoint) {
+            (Some(m), Some(e)) => *m != e.model,
+            _ => false,
+        };
+        out.differs |= read + r.cache_write_total() > 0 || r.batch == Some(true) || other_model;
+    }
+    Ok(out)
 }
 
 /// The forecast: `runs` simulations of `sc` up to the last boundary, one [`Measured`] each.

@@ -1,7 +1,7 @@
 //! A backtest as text, markdown, CSV or JSON: per strategy the calibration figures (coverage of
 //! the P5–P95 band, P50 error), then every held-out period's actual cost against its band.
 
-use crate::analysis::backtest::{Backtest, Band};
+use crate::analysis::backtest::{Backtest, Band, RECORDED};
 use crate::foundations::time::MS_PER_DAY;
 use crate::model::workload::trace;
 
@@ -55,13 +55,23 @@ fn summary(b: &Backtest) -> Table {
     t
 }
 
+/// What the `recorded` entry is.
+const RECORDED_NOTE: &str = "recorded: the held-out rows priced as recorded (as `audit` does: \
+    each row's own model, its recorded cache reads and writes, batch), against the baseline's \
+    forecast";
+
 /// One line per strategy with a prompt cache: its hit ratio replayed against forecast.
 fn hit_ratios(b: &Backtest, prefix: &str) -> String {
     let mut out = String::new();
     for name in &b.strategy_order {
         if let Some(h) = &b.strategies[name].prompt_cache_hit_ratio {
+            let how = if name == RECORDED {
+                "as recorded, the baseline's"
+            } else {
+                "replayed,"
+            };
             out.push_str(&format!(
-                "{prefix}{name}: prompt-cache hit ratio of the held-out rows {} replayed, {} \
+                "{prefix}{name}: prompt-cache hit ratio of the held-out rows {} {how} {} \
                  forecast (P5-P95 {} to {})\n",
                 pct(h.actual),
                 pct(h.p50),
@@ -123,6 +133,9 @@ pub fn table(b: &Backtest) -> String {
          forecast band from the rows before each cut;\n  coverage: share of held-out periods \
          whose actual lies in its band (about 90% when calibrated)\n",
     );
+    if b.strategies.contains_key(RECORDED) {
+        out.push_str(&format!("  {RECORDED_NOTE}\n"));
+    }
     let hits = hit_ratios(b, "  ");
     if !hits.is_empty() {
         out.push('\n');
@@ -147,6 +160,9 @@ pub fn markdown(b: &Backtest) -> String {
         "\nCoverage: the share of held-out periods whose actual cost lies inside the forecast's \
          P5-P95 band (about 90% when calibrated).\n",
     );
+    if b.strategies.contains_key(RECORDED) {
+        out.push_str(&format!("\n{RECORDED_NOTE}\n"));
+    }
     let hits = hit_ratios(b, "- ");
     if !hits.is_empty() {
         out.push('\n');

@@ -366,3 +366,76 @@ fn a_cut_just_into_an_hour_does_not_forecast_it_empty() {
     assert!(actual > 0.0, "{total}");
     assert!((p50 / actual - 1.0).abs() < 0.25, "{total}");
 }
+
+/// A trace that records what it paid for (its own models, cache reads and writes, batch) gets
+/// a `recorded` entry: the held-out rows priced as `audit` prices them, to the cent, against
+/// the baseline's forecast, with the recorded cache hit ratio. A trace that records nothing
+/// a replay prices otherwise gets none.
+#[test]
+fn the_bill_as_recorded_is_compared_with_the_baseline_forecast() {
+    let native = repo("traces/example-native.csv");
+    let b = json(&[
+        "backtest",
+        native.to_str().unwrap(),
+        "--runs",
+        "20",
+    ]);
+    let order: Vec<&str> = b["strategy_order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(order, ["baseline", "recorded"]);
+    // The cut falls at 21:00 on the first day: the last two rows are held out.
+    let dir = tempfile::tempdir().unwrap();
+    let held = dir.path().join("held.csv");
+    let text = std::fs::read_to_string(&native).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(&held, format!("{}\n{}\n{}\n", lines[0], lines[5], lines[6])).unwrap();
+    let audited = json(&["audit", held.to_str().unwrap()]);
+    let paid = audited["strategies"]["recorded"]["cost_usd"]["mean"]
+        .as_f64()
+        .unwrap();
+    let r = &b["strategies"]["recorded"];
+    let actual = r["total"]["actual_usd"].as_f64().unwrap();
+    assert!((actual - paid).abs() < 1e-12, "{actual} vs {paid}");
+    // The baseline replays the same rows without their recorded cache: it costs more.
+    let replayed = b["strategies"]["baseline"]["total"]["actual_usd"]
+        .as_f64()
+        .unwrap();
+    assert!(replayed > actual, "{replayed} vs {actual}");
+    // Its band is the baseline's.
+    assert_eq!(
+        r["total"]["p50_usd"],
+        b["strategies"]["baseline"]["total"]["p50_usd"]
+    );
+    // 4,200 of 14,300 held-out prompt tokens were read from the cache.
+    let h = &r["prompt_cache_hit_ratio"]["actual"];
+    assert!(
+        (h.as_f64().unwrap() - 4200.0 / 14300.0).abs() < 1e-12,
+        "{h}"
+    );
+    let table = bin()
+        .args(["backtest", native.to_str().unwrap(), "--runs", "20"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        table.contains("recorded: the held-out rows priced as recorded"),
+        "{table}"
+    );
+
+    // Azure rows name no model and record no cache: nothing to add.
+    let b = json(&[
+        "backtest",
+        repo("traces/azure-llm-2023-conv-sample.csv")
+            .to_str()
+            .unwrap(),
+        "--model",
+        "gpt-4o-mini",
+        "--runs",
+        "20",
+    ]);
+    assert!(b["strategies"].get("recorded").is_none());
+}

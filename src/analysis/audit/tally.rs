@@ -150,7 +150,8 @@ impl Tally {
         }
     }
 
-    /// Bill one row on its model (`default_model` for rows that name none) and count it.
+    /// Bill one row on its model (`default_model` for rows that name none) and count it;
+    /// returns its cost.
     #[inline]
     pub(super) fn add(
         &mut self,
@@ -158,7 +159,7 @@ impl Tally {
         catalog: &Catalog,
         default_model: Option<&str>,
         path: &str,
-    ) -> Result<(), TraceRunError> {
+    ) -> Result<f64, TraceRunError> {
         let model = self.model(r, catalog, default_model, path)?;
         let price = Arc::clone(&self.prices[model as usize]);
         let price = &*price;
@@ -228,7 +229,7 @@ impl Tally {
         self.count_prefix_reuse(r);
         self.count_intent(r, ep);
         self.count_sizes(r);
-        Ok(())
+        Ok(cost)
     }
 
     /// The row's day since day 0, which the first row sets. A row more than a day before the
