@@ -374,12 +374,7 @@ fn a_cut_just_into_an_hour_does_not_forecast_it_empty() {
 #[test]
 fn the_bill_as_recorded_is_compared_with_the_baseline_forecast() {
     let native = repo("traces/example-native.csv");
-    let b = json(&[
-        "backtest",
-        native.to_str().unwrap(),
-        "--runs",
-        "20",
-    ]);
+    let b = json(&["backtest", native.to_str().unwrap(), "--runs", "20"]);
     let order: Vec<&str> = b["strategy_order"]
         .as_array()
         .unwrap()
