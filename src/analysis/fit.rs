@@ -219,6 +219,8 @@ impl Chains {
         let mut doc_of = vec![None; self.openings.len()];
         let mut sizes: Vec<u64> = Vec::new();
         let mut questions = (0u64, 0u64);
+        // The groups kept as shared documents, by their first member.
+        let mut kept: std::collections::HashSet<usize> = std::collections::HashSet::new();
         for members in groups.values().filter(|m| m.len() > 1) {
             let first = &self.openings[members[0]].1;
             let lcp = members[1..]
@@ -250,6 +252,7 @@ impl Chains {
                 continue;
             }
             sizes.push(size);
+            kept.insert(members[0]);
             for &m in members {
                 doc_of[m] = Some(size);
                 questions.0 += self.openings[m].0 - fixed - size;
@@ -301,7 +304,8 @@ impl Chains {
             if doc_of[i].is_none() {
                 continue;
             }
-            let key = h.get(past).filter(|b| groups[*b].len() > 1);
+            // A member of a group not kept as a document opened one of its own.
+            let key = h.get(past).filter(|b| kept.contains(&groups[*b][0]));
             let id = match key.and_then(|b| ids.get(b)) {
                 Some(id) => *id,
                 None => {
