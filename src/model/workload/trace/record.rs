@@ -135,12 +135,14 @@ impl Segments {
             (None, None) => None,
             (Some(id), None) => {
                 return Err(format!(
-                    "document {id:?} without document_tokens; give the document's size in                      document_tokens"
+                    "document {id:?} without document_tokens; give the document's size in \
+                     document_tokens"
                 ));
             }
             (None, Some(n)) => {
                 return Err(format!(
-                    "document_tokens ({n}) without document; give the document's id in                      document (equal ids are the same document)"
+                    "document_tokens ({n}) without document; give the document's id in \
+                     document (equal ids are the same document)"
                 ));
             }
         };
@@ -425,9 +427,17 @@ mod tests {
         assert_eq!(d.document, Some((stable_hash("handbook"), 900)));
         assert_eq!((d.document_tokens(), d.total()), (900, 900));
         let e = Segments::of(None, None, None, None, Some("handbook"), None).unwrap_err();
-        assert!(e.contains("without document_tokens"), "{e}");
+        assert_eq!(
+            e,
+            "document \"handbook\" without document_tokens; give the document's size in \
+             document_tokens"
+        );
         let e = Segments::of(Some(5), None, None, None, None, Some(900)).unwrap_err();
-        assert!(e.contains("document_tokens (900) without document"), "{e}");
+        assert_eq!(
+            e,
+            "document_tokens (900) without document; give the document's id in document \
+             (equal ids are the same document)"
+        );
     }
 
     #[test]
