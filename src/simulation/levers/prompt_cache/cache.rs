@@ -350,30 +350,20 @@ impl DocumentSlot {
         if self.len == 0 || write_point < self.len || !(marks.tools || marks.every_boundary) {
             return 0;
         }
-        match self.live(now_ms) {
-            Some(_) => {
-                if refresh {
-                    map.insert(
-                        key,
-                        Entry {
-                            len: self.len,
-                            expires_ms: expires,
-                        },
-                    );
-                }
-                0
-            }
-            None => {
-                map.insert(
-                    key,
-                    Entry {
-                        len: self.len,
-                        expires_ms: expires,
-                    },
-                );
-                self.len
-            }
+        // A live entry is only refreshed (when the provider refreshes on a hit); a missing or
+        // expired one is created.
+        let live = self.live(now_ms).is_some();
+        if live && !refresh {
+            return 0;
         }
+        map.insert(
+            key,
+            Entry {
+                len: self.len,
+                expires_ms: expires,
+            },
+        );
+        if live { 0 } else { self.len }
     }
 }
 
