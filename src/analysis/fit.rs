@@ -30,8 +30,8 @@ use crate::foundations::dist::Dist;
 use crate::foundations::pricing::{Catalog, Mode};
 use crate::foundations::time::{MAX_HORIZON_DAYS, MS_PER_DAY};
 use crate::model::scenario::file::{
-    DocumentsFile, EndpointFile, History, PromptFile, Queries, ScenarioFile, ServiceTierFile,
-    TrafficFile, UncertainFile,
+    DocumentsFile, EndpointFile, History, OpeningTurns, PromptFile, Queries, ScenarioFile,
+    ServiceTierFile, TrafficFile, TurnsUser, UncertainFile,
 };
 use crate::model::workload::trace::{self, TraceError, TraceReader, TraceRecord, weekday_of_ms};
 
@@ -66,6 +66,8 @@ struct Acc {
     models: BTreeMap<String, u64>,
     sessions: HashMap<String, (i64, u64)>,
     turns: BTreeMap<u64, u64>,
+    /// Turns of the sessions still open at the end whose count is only a lower bound.
+    censored: BTreeMap<u64, u64>,
     gaps_s: BTreeMap<u64, u64>,
     session_starts_hours: [u64; 24],
     session_starts_weekdays: [u64; 7],
@@ -74,6 +76,11 @@ struct Acc {
     chains: Chains,
     /// What the chains showed of the prompt's structure, once the trace is read.
     structure: Option<PromptStructure>,
+    /// Turns by opening size, when the chains showed they go together ([`opening_bands`]).
+    bands: Option<OpeningBands>,
+    /// Later messages by session length, when the chains showed they go together
+    /// ([`later_by_turns`]).
+    later: Option<LaterByTurns>,
     /// Per minute with traffic (ms / 60,000): sessions started, rows, and the sums and sums of
     /// squares of prompt and output sizes, for the blocks of [`uncertainty`].
     minutes: BTreeMap<i64, Minute>,
@@ -115,6 +122,8 @@ struct ChainRow {
     full_blocks: u32,
     continued: bool,
     session: u32,
+    /// A continuing row's new tokens (its prompt less the previous turn's prompt and answer).
+    new: Option<u64>,
 }
 
 impl Chains {
@@ -131,12 +140,14 @@ impl Chains {
             .map_or(0, |j| j + 1);
         let prev = (k > 0).then(|| self.owner[&h[k - 1]]);
         let idx = self.rows.len() as u32;
+        let mut later = None;
         let session = match prev.map(|p| (p, self.rows[p as usize])) {
             Some((p, row)) if !row.continued && k as u32 >= row.full_blocks.max(1) => {
                 self.rows[p as usize].continued = true;
                 self.continued += 1;
                 let new = r.input_tokens.saturating_sub(row.input + row.output);
                 *self.later_new.entry(new).or_default() += 1;
+                later = Some(new);
                 row.session
             }
             _ => {
@@ -154,6 +165,7 @@ impl Chains {
             full_blocks: (r.input_tokens / block.max(1)) as u32,
             continued: false,
             session,
+            new: later,
         });
         for b in h {
             self.owner.insert(*b, idx);
@@ -325,6 +337,15 @@ impl Chains {
         });
         debug_assert!(shared_sessions <= with_doc);
         debug_assert_eq!(opened.len(), sizes.len());
+        if std::env::var("TC_DEBUG_SESS").is_ok() {
+            let mut turns = vec![0u32; self.openings.len()];
+            for r in &self.rows {
+                turns[r.session as usize] += 1;
+            }
+            for (i, (input, _)) in self.openings.iter().enumerate() {
+                eprintln!("SESS {} {} {}", input, doc_of[i].unwrap_or(0), turns[i]);
+            }
+        }
         let docs = DocumentsFile {
             share: significant(with_doc as f64 / self.openings.len().max(1) as f64),
             popularity: popularity(&opened, &repeats),
@@ -646,7 +667,7 @@ fn fit_observed(
     let mut endpoints = Vec::new();
     let mut uncertain = Vec::new();
     for (ep, mut a) in eps {
-        a.end_sessions();
+        a.end_sessions(to.max(last));
         let model =
             model_for(&ep, &a, default_model, catalog).map_err(|message| FitError::Invalid {
                 path: path.clone(),
@@ -969,12 +990,37 @@ impl Acc {
         self.session_count += 1;
     }
 
-    /// The trace is over: every session still open counts its turns.
-    fn end_sessions(&mut self) {
-        for (_, (_, turns)) in self.sessions.drain() {
-            *self.turns.entry(turns).or_default() += 1;
+    /// The trace (or the window fitted) ends at `end_ms`: every session still open counts its
+    /// turns, as a session that ended unless its last turn came within the median think time
+    /// (of the gaps seen) of the end, when it is more likely than not to go on: its count is then a lower bound, kept apart ([`Acc::censored`]) for the
+    /// product-limit estimate of the turns ([`turns_with_censoring`]).
+    fn end_sessions(&mut self, end_ms: i64) {
+        let gaps: u64 = self.gaps_s.values().sum();
+        let mut seen = 0;
+        let median_ms = self
+            .gaps_s
+            .iter()
+            .find(|(_, c)| {
+                seen += **c;
+                seen * 2 >= gaps
+            })
+            .map_or(0, |(g, _)| *g as i64 * 1000);
+        let mut open_chains = std::collections::HashSet::new();
+        for (id, (last, turns)) in self.sessions.drain() {
+            if gaps > 0 && end_ms - last <= median_ms {
+                *self.censored.entry(turns).or_default() += 1;
+                if let Some(n) = id.strip_prefix('\u{1}').and_then(|n| n.parse::<u32>().ok()) {
+                    open_chains.insert(n);
+                }
+            } else {
+                *self.turns.entry(turns).or_default() += 1;
+            }
         }
         self.structure = self.chains.structure();
+        if let Some(st) = &self.structure {
+            self.bands = opening_bands(&self.chains, st.fixed, &open_chains);
+            self.later = later_by_turns(&self.chains, &open_chains);
+        }
     }
 }
 
@@ -1066,6 +1112,7 @@ fn prompt(a: &Acc) -> PromptFile {
         context_tokens: Dist::Fixed(0.0),
         user_tokens: empirical(&a.input),
         first_user_tokens: None,
+        user_tokens_by_turns: Vec::new(),
         documents: None,
         history: History::None,
         context_in_history: false,
@@ -1076,12 +1123,15 @@ fn prompt(a: &Acc) -> PromptFile {
     };
     PromptFile {
         system_tokens: Dist::Fixed(st.fixed as f64),
-        user_tokens: if c.continued > 0 {
+        user_tokens: if let Some(l) = &a.later {
+            empirical(&l.longest)
+        } else if c.continued > 0 {
             empirical(&c.later_new)
         } else {
             empirical(&st.first)
         },
         first_user_tokens: Some(empirical(&st.first)),
+        user_tokens_by_turns: a.later.as_ref().map_or(Vec::new(), |l| l.shorter.clone()),
         documents: st.documents.clone(),
         history: History::Full,
         ..plain
@@ -1115,7 +1165,7 @@ fn traffic(a: &Acc, exposure: &Exposure, fill: Option<[bool; 24]>, first: i64) -
         a.users_per_day.len() as f64 / a.day_set.len().max(1) as f64
     };
     let round = |x: f64| (x * 1000.0).round() / 1000.0;
-    let multi_turn = a.turns.keys().any(|t| *t > 1);
+    let multi_turn = a.turns.keys().chain(a.censored.keys()).any(|t| *t > 1);
     let weekday_weights = if days >= 7.0 && trace::is_dated(first) {
         Some(
             a.session_starts_weekdays
@@ -1138,11 +1188,307 @@ fn traffic(a: &Acc, exposure: &Exposure, fill: Option<[bool; 24]>, first: i64) -
         sessions_per_user_per_day: round(sessions_per_day / dau.max(1e-9)),
         hourly_profile: Some(per_hour.iter().map(|r| significant(*r)).collect()),
         weekday_weights,
-        turns: empirical(&a.turns),
+        turns: match &a.bands {
+            Some(b) => empirical(&b.above),
+            None => empirical(&turns_with_censoring(&a.turns, &a.censored)),
+        },
+        turns_by_opening: a.bands.as_ref().map_or(Vec::new(), |b| b.below.clone()),
         think_time_s: multi_turn.then(|| empirical(&a.gaps_s)),
         queries: None,
         growth: None,
     }
+}
+
+/// Sessions per band of [`opening_bands`], at least.
+const MIN_BAND_SESSIONS: usize = 200;
+
+/// Bands of [`opening_bands`], at most.
+const MAX_BANDS: usize = 5;
+
+/// Significance level of [`opening_bands`]' test that the bands' mean turns differ.
+const BANDS_ALPHA: f64 = 0.01;
+
+/// Turns per session by the size of the session's opening (`traffic.turns_by_opening`).
+struct OpeningBands {
+    /// The bands below the largest openings: upper bound and turns.
+    below: Vec<OpeningTurns>,
+    /// Turns of the sessions above every band, for `traffic.turns` (scaled counts, as
+    /// [`turns_with_censoring`] returns them).
+    above: BTreeMap<u64, u64>,
+}
+
+/// Turns per session by opening size, when the chains' sessions show that the two go together.
+///
+/// A session's opening is its first prompt less the static prefix of `fixed` tokens: its
+/// document and first message, as the fitted prompt draws them. The sessions are split at the
+/// quantiles of their openings into up to [`MAX_BANDS`] bands of at least
+/// [`MIN_BAND_SESSIONS`] sessions each (ties stay in one band); each band's turns are the
+/// product-limit estimate of [`turns_with_censoring`], the sessions in `open` (numbers of
+/// sessions still under way at the end of the rows) counting as censored. The bands are kept
+/// when their mean turns differ by more than chance: the sum over bands of the squared
+/// difference between the band's mean turns (as seen) and the pooled mean, over the band's
+/// squared standard error, exceeds the chi-square quantile of 1 − [`BANDS_ALPHA`] with one
+/// degree of freedom fewer than bands. Else `None`: every session draws from the same turns.
+fn opening_bands(
+    chains: &Chains,
+    fixed: u64,
+    open: &std::collections::HashSet<u32>,
+) -> Option<OpeningBands> {
+    use statrs::distribution::{ChiSquared, ContinuousCDF};
+    let n = chains.openings.len();
+    let k = (n / MIN_BAND_SESSIONS).min(MAX_BANDS);
+    if k < 2 {
+        return None;
+    }
+    let mut turns = vec![0u64; n];
+    for r in &chains.rows {
+        turns[r.session as usize] += 1;
+    }
+    // (opening, turns, still open) by opening.
+    let mut sessions: Vec<(u64, u64, bool)> = chains
+        .openings
+        .iter()
+        .enumerate()
+        .map(|(i, (input, _))| {
+            (
+                input.saturating_sub(fixed),
+                turns[i],
+                open.contains(&(i as u32)),
+            )
+        })
+        .collect();
+    sessions.sort_unstable();
+    // Bounds at the quantiles, each the first opening of the next band (ties stay together).
+    let mut bounds: Vec<u64> = Vec::new();
+    for j in 1..k {
+        let b = sessions[j * n / k].0;
+        if b > bounds.last().copied().unwrap_or(0) && b > sessions[0].0 {
+            bounds.push(b);
+        }
+    }
+    if bounds.is_empty() {
+        return None;
+    }
+    let mut bands: Vec<Vec<(u64, u64, bool)>> = vec![Vec::new(); bounds.len() + 1];
+    for s in &sessions {
+        let band = bounds.iter().position(|b| s.0 < *b).unwrap_or(bounds.len());
+        bands[band].push(*s);
+    }
+    if bands.iter().any(|b| b.len() < MIN_BAND_SESSIONS / 2) {
+        return None;
+    }
+    // Do the bands' mean turns differ beyond chance?
+    let mean_of =
+        |b: &[(u64, u64, bool)]| b.iter().map(|s| s.1 as f64).sum::<f64>() / b.len() as f64;
+    let pooled = mean_of(&sessions);
+    let mut statistic = 0.0;
+    for b in &bands {
+        let m = mean_of(b);
+        let var = b.iter().map(|s| (s.1 as f64 - m).powi(2)).sum::<f64>() / (b.len() - 1) as f64;
+        let se2 = var / b.len() as f64;
+        if se2 <= 0.0 {
+            if (m - pooled).abs() > 0.0 {
+                statistic = f64::INFINITY;
+            }
+            continue;
+        }
+        statistic += (m - pooled).powi(2) / se2;
+    }
+    let critical = ChiSquared::new((bands.len() - 1) as f64)
+        .ok()?
+        .inverse_cdf(1.0 - BANDS_ALPHA);
+    if statistic <= critical {
+        return None;
+    }
+    let km = |b: &[(u64, u64, bool)]| {
+        let (mut ended, mut censored) = (BTreeMap::new(), BTreeMap::new());
+        for s in b {
+            *if s.2 { &mut censored } else { &mut ended }
+                .entry(s.1)
+                .or_default() += 1;
+        }
+        turns_with_censoring(&ended, &censored)
+    };
+    let below = bounds
+        .iter()
+        .zip(&bands)
+        .map(|(b, members)| OpeningTurns {
+            below: *b as f64,
+            turns: empirical(&km(members)),
+        })
+        .collect();
+    Some(OpeningBands {
+        below,
+        above: km(bands.last().map_or(&[][..], |b| b)),
+    })
+}
+
+/// Session lengths [`later_by_turns`] splits at: sessions of at most 2, 3, 5 and 9 turns,
+/// and longer ones.
+const LATER_SPLITS: [u32; 4] = [2, 3, 5, 9];
+
+/// Later messages per band of [`later_by_turns`], at least.
+const MIN_LATER_ROWS: usize = 200;
+
+/// The new message of later turns by the session's length (`prompt.user_tokens_by_turns`).
+struct LaterByTurns {
+    /// Sessions of at most so many turns, and their later messages.
+    shorter: Vec<TurnsUser>,
+    /// The later messages of the longest sessions, for `prompt.user_tokens`.
+    longest: BTreeMap<u64, u64>,
+}
+
+/// The new message of later turns by the session's length, when the chains' sessions show the
+/// two go together: in chats, a follow-up that pastes a long text tends to end the session,
+/// while long sessions go on with short questions.
+///
+/// The later rows of sessions that ended (not in `open`, the numbers of sessions still under
+/// way at the end of the rows, whose length is not known) fall into bands by their session's
+/// turns, split at [`LATER_SPLITS`]; a band with fewer than [`MIN_LATER_ROWS`] rows joins the
+/// next longer one. A session still open counts in the longest band when it has reached it
+/// already. The bands are kept when their mean new tokens differ by more than chance, by the
+/// test of [`opening_bands`] (level [`BANDS_ALPHA`]).
+fn later_by_turns(chains: &Chains, open: &std::collections::HashSet<u32>) -> Option<LaterByTurns> {
+    use statrs::distribution::{ChiSquared, ContinuousCDF};
+    let mut turns = vec![0u32; chains.openings.len()];
+    for r in &chains.rows {
+        turns[r.session as usize] += 1;
+    }
+    let band_of = |t: u32| {
+        LATER_SPLITS
+            .iter()
+            .position(|s| t <= *s)
+            .unwrap_or(LATER_SPLITS.len())
+    };
+    let mut bands: Vec<Vec<u64>> = vec![Vec::new(); LATER_SPLITS.len() + 1];
+    for r in &chains.rows {
+        let Some(new) = r.new else { continue };
+        let t = turns[r.session as usize];
+        let band = band_of(t);
+        if open.contains(&r.session) && band < LATER_SPLITS.len() {
+            continue;
+        }
+        bands[band].push(new);
+    }
+    // Merge small bands into the next longer one (the longest into the one before).
+    let mut merged: Vec<(u32, Vec<u64>)> = Vec::new();
+    let mut carry: Vec<u64> = Vec::new();
+    for (i, mut b) in bands.into_iter().enumerate() {
+        carry.append(&mut b);
+        if carry.len() >= MIN_LATER_ROWS {
+            merged.push((
+                LATER_SPLITS.get(i).copied().unwrap_or(u32::MAX),
+                std::mem::take(&mut carry),
+            ));
+        }
+    }
+    match merged.last_mut() {
+        Some(last) => {
+            last.1.append(&mut carry);
+            last.0 = u32::MAX;
+        }
+        None => return None,
+    }
+    if merged.len() < 2 {
+        return None;
+    }
+    let rows: Vec<f64> = merged
+        .iter()
+        .flat_map(|b| b.1.iter().map(|x| *x as f64))
+        .collect();
+    let pooled = rows.iter().sum::<f64>() / rows.len() as f64;
+    let mut statistic = 0.0;
+    for (_, b) in &merged {
+        let n = b.len() as f64;
+        let m = b.iter().map(|x| *x as f64).sum::<f64>() / n;
+        let var = b.iter().map(|x| (*x as f64 - m).powi(2)).sum::<f64>() / (n - 1.0);
+        if var > 0.0 {
+            statistic += (m - pooled).powi(2) / (var / n);
+        } else if m != pooled {
+            statistic = f64::INFINITY;
+        }
+    }
+    let critical = ChiSquared::new((merged.len() - 1) as f64)
+        .ok()?
+        .inverse_cdf(1.0 - BANDS_ALPHA);
+    if statistic <= critical {
+        return None;
+    }
+    let counts = |b: &[u64]| {
+        b.iter().fold(BTreeMap::new(), |mut m, x| {
+            *m.entry(*x).or_default() += 1;
+            m
+        })
+    };
+    let (longest, shorter) = merged.split_last()?;
+    Some(LaterByTurns {
+        shorter: shorter
+            .iter()
+            .map(|(at_most, b)| TurnsUser {
+                at_most: *at_most,
+                user_tokens: empirical(&counts(b)),
+            })
+            .collect(),
+        longest: counts(&longest.1),
+    })
+}
+
+/// The longest session the censored tail of [`turns_with_censoring`] reaches.
+const MAX_TAIL_TURNS: u64 = 10_000;
+
+/// Turns per session by the product-limit (Kaplan-Meier) estimate: of the sessions that
+/// reached `k` turns (ended, or still open with at least `k`), the share that ended at `k` is
+/// the hazard at `k`; a session still open at the end counts as reaching its turns so far and
+/// no further (censored). Without censored sessions, the counts as they are. The mass the
+/// estimate leaves beyond the longest session seen (when that one was still open) follows a
+/// geometric tail at the mean hazard (sessions ended over turns seen), up to
+/// [`MAX_TAIL_TURNS`]. Counts are returned scaled to a million sessions, for [`empirical`].
+fn turns_with_censoring(
+    ended: &BTreeMap<u64, u64>,
+    censored: &BTreeMap<u64, u64>,
+) -> BTreeMap<u64, u64> {
+    if censored.is_empty() {
+        return ended.clone();
+    }
+    let mut at: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
+    for (k, c) in ended {
+        at.entry(*k).or_default().0 += c;
+    }
+    for (k, c) in censored {
+        at.entry(*k).or_default().1 += c;
+    }
+    let mut at_risk: u64 = at.values().map(|(d, c)| d + c).sum();
+    let mut survival = 1.0;
+    let mut pmf: Vec<(u64, f64)> = Vec::new();
+    for (k, (d, c)) in &at {
+        if at_risk > 0 && *d > 0 {
+            let ended_here = survival * *d as f64 / at_risk as f64;
+            pmf.push((*k, ended_here));
+            survival -= ended_here;
+        }
+        at_risk -= d + c;
+    }
+    if survival > 1e-12 {
+        // Beyond the longest session seen, a geometric tail at the mean hazard (sessions
+        // ended over turns observed).
+        let turns_seen: u64 = at.iter().map(|(k, (d, c))| k * (d + c)).sum();
+        let ended: u64 = at.values().map(|(d, _)| d).sum();
+        let hazard = (ended as f64 / turns_seen.max(1) as f64).clamp(1e-3, 1.0);
+        let mut k = *at.keys().next_back().unwrap_or(&1);
+        while survival > 1e-6 && k < MAX_TAIL_TURNS {
+            k += 1;
+            let here = survival * hazard;
+            pmf.push((k, here));
+            survival -= here;
+        }
+        if let Some((_, p)) = pmf.last_mut() {
+            *p += survival;
+        }
+    }
+    pmf.into_iter()
+        .map(|(k, p)| (k, (p * 1e6).round() as u64))
+        .filter(|(_, n)| *n > 0)
+        .collect()
 }
 
 /// The date of the first row, for a dated trace: one timed from the epoch's first decade has
@@ -1190,5 +1536,36 @@ mod tests {
                 "Zipf({k}, {s}): fitted s {exponent}"
             );
         }
+    }
+
+    /// Sessions still open at the end count as reaching their turns so far, no further.
+    #[test]
+    fn open_sessions_are_censored_not_ended() {
+        let m = |v: &[(u64, u64)]| v.iter().copied().collect::<BTreeMap<u64, u64>>();
+        // Nothing open: the counts as they are.
+        assert_eq!(
+            turns_with_censoring(&m(&[(1, 5), (3, 5)]), &m(&[])),
+            m(&[(1, 5), (3, 5)])
+        );
+        // Ten sessions still open after 2 turns: none ended at 2, so none is counted there;
+        // of the five at risk at 3, all ended there.
+        assert_eq!(
+            turns_with_censoring(&m(&[(1, 5), (3, 5)]), &m(&[(2, 10)])),
+            m(&[(1, 250_000), (3, 750_000)])
+        );
+        // Every session that ended had 4 turns; those cut short had fewer so far.
+        assert_eq!(
+            turns_with_censoring(&m(&[(4, 10)]), &m(&[(1, 2), (2, 3), (3, 1)])),
+            m(&[(4, 1_000_000)])
+        );
+        // The longest still open: what is left follows a geometric tail at the mean hazard,
+        // 1 ended over 6 turns seen.
+        let t = turns_with_censoring(&m(&[(1, 1)]), &m(&[(5, 1)]));
+        assert_eq!(t[&1], 500_000);
+        assert!(!t.contains_key(&5));
+        assert_eq!(t[&6], (0.5f64 / 6.0 * 1e6).round() as u64);
+        assert_eq!(t[&7], (0.5f64 * 5.0 / 36.0 * 1e6).round() as u64);
+        let total: u64 = t.values().sum();
+        assert!((999_990..=1_000_010).contains(&total), "{total}");
     }
 }

@@ -45,6 +45,10 @@ pub enum Purpose {
     /// The size of one document of an endpoint's pool, keyed by the document's id instead of
     /// a run's: every run sees the same pool.
     DocumentSize = 7,
+    /// The sample of session openings that estimates the expected share of an endpoint's
+    /// sessions in each band of `traffic.turns_by_opening` (keyed by the endpoint, not a run:
+    /// a property of the scenario's distributions).
+    OpeningShares = 8,
     /// The draw of one uncertain parameter for one run (named by its field path).
     Uncertain = 30,
     /// The stratum each run of a block of runs draws an uncertain parameter from (named by its

@@ -31,7 +31,10 @@ pub use check::{
     FieldError, MAX_MEAN_TOKENS, MAX_SESSIONS_PER_DAY, ScenarioError, did_you_mean, hex_sha256,
     parse, relative_to, trim_float, unknown_model,
 };
-pub use file::{DocumentsFile, Growth, History, Queries, ScenarioFile, StrategyFile, Weekday};
+pub use file::{
+    DocumentsFile, Growth, History, OpeningTurns, Queries, ScenarioFile, StrategyFile, TurnsUser,
+    Weekday,
+};
 pub use price_changes::MAX_PRICE_CHANGE_FACTOR;
 
 /// A validated scenario, ready to simulate.
@@ -110,8 +113,14 @@ pub struct Traffic {
     pub hourly_share: [f64; 24],
     /// Multiplier of each weekday, Monday first; mean 1.
     pub weekday_factor: [f64; 7],
-    /// Turns per session.
+    /// Turns per session (of sessions whose opening is above every band of
+    /// `turns_by_opening`).
     pub turns: Dist,
+    /// Turns by the session's opening tokens: (below, turns), bounds increasing.
+    pub turns_by_opening: Vec<(f64, Dist)>,
+    /// The expected share of sessions in each band of `turns_by_opening`, then above them all
+    /// ([`Traffic::mean_turns`]); `[1.0]` without bands.
+    pub opening_shares: Vec<f64>,
     /// Seconds between turns.
     pub think_time_s: Dist,
     /// How opening queries repeat, if modelled.
@@ -204,6 +213,26 @@ impl Traffic {
         out
     }
 
+    /// Mean turns per session: `turns`' mean, or with `turns_by_opening` each band's mean
+    /// weighted by its expected share of sessions.
+    pub fn mean_turns(&self) -> f64 {
+        self.turns_by_opening
+            .iter()
+            .map(|(_, d)| d)
+            .chain(std::iter::once(&self.turns))
+            .zip(&self.opening_shares)
+            .map(|(d, share)| d.mean().max(1.0) * share)
+            .sum()
+    }
+
+    /// The turns of a session whose opening (document and first message) is `opening` tokens.
+    pub fn turns_for_opening(&self, opening: u64) -> &Dist {
+        self.turns_by_opening
+            .iter()
+            .find(|(below, _)| (opening as f64) < *below)
+            .map_or(&self.turns, |(_, d)| d)
+    }
+
     /// Expected sessions started on a day with weekday index `weekday` (0 = Monday).
     pub fn expected_sessions(&self, weekday: usize) -> f64 {
         self.daily_active_users * self.sessions_per_user_per_day * self.weekday_factor[weekday]
@@ -223,6 +252,8 @@ pub struct Prompt {
     pub user_tokens: Dist,
     /// The opening message of a session, when it differs from `user_tokens`.
     pub first_user_tokens: Option<Dist>,
+    /// Later messages by the session's turns: (at most, user tokens), bounds increasing.
+    pub user_tokens_by_turns: Vec<(u32, Dist)>,
     /// The shared pool of documents sessions send, if any.
     pub documents: Option<Documents>,
     /// Whether history is re-sent.

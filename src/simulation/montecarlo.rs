@@ -284,10 +284,10 @@ pub fn expected_requests(scenario: &Scenario) -> f64 {
 }
 
 /// Expected requests of endpoint `e` of `scenario` on each day of a run: users × sessions per
-/// user × the weekday's factor × mean turns.
+/// user × the weekday's factor × mean turns ([`Traffic::mean_turns`](crate::model::scenario::Traffic::mean_turns)).
 fn expected_requests_by_day(scenario: &Scenario, e: &Endpoint) -> Vec<f64> {
     let t = &e.traffic;
-    let turns = t.turns.mean().max(1.0);
+    let turns = t.mean_turns();
     t.users_by_day(&scenario.months)
         .iter()
         .enumerate()

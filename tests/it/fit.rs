@@ -355,3 +355,37 @@ fn prefix_hashes_shared_across_sessions_become_documents() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Sessions still open when the trace ends are cut short, not short: every session here has
+/// four turns a minute apart, and the trace stops while the last three are under way, so
+/// their counts are lower bounds; the product-limit estimate keeps four turns.
+#[test]
+fn sessions_open_at_the_end_do_not_shorten_the_turns() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("open.csv");
+    let mut text = String::from("timestamp,input_tokens,output_tokens,session_id\n");
+    let mut rows = Vec::new();
+    for s in 0..20u64 {
+        for t in 0..4u64 {
+            rows.push((s * 90_000 + t * 60_000, s));
+        }
+    }
+    rows.sort();
+    // Stop at 29 minutes: sessions started after 26 minutes are still going.
+    for (time, s) in rows.iter().filter(|(t, _)| *t <= 29 * 60_000) {
+        text.push_str(&format!("{time},500,50,s{s}\n"));
+    }
+    std::fs::write(&trace, text).unwrap();
+    let out = bin()
+        .args(["fit", "--model", "gpt-4o-mini", "--no-uncertain", "-o", "-"])
+        .arg(&trace)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("turns: Fixed(4.0)"), "{text}");
+}

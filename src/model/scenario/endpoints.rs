@@ -127,14 +127,18 @@ fn validate_traffic(v: &mut Validator, p: &str, e: &EndpointFile) -> Traffic {
             "far beyond the longest agent loops; a run must end",
         );
     }
-    if e.deferrable && t.turns.support_max() > 1.0 {
+    let turns_by_opening = validate_turns_by_opening(v, p, t);
+    let multi_turn = std::iter::once(&t.turns)
+        .chain(turns_by_opening.iter().map(|(_, d)| d))
+        .any(|d| d.support_max() > 1.0);
+    if e.deferrable && multi_turn {
         v.err(
             format!("{p}.deferrable"),
             "a deferrable endpoint's sessions must be single requests (turns: Fixed(1)): \
              a conversation cannot wait hours for each answer",
         );
     }
-    let think_time_s = validate_think_time(v, p, t);
+    let think_time_s = validate_think_time(v, p, t, multi_turn);
     if let Some(q) = &t.queries {
         validate_queries(v, &format!("{p}.traffic.queries"), q);
     }
@@ -147,14 +151,58 @@ fn validate_traffic(v: &mut Validator, p: &str, e: &EndpointFile) -> Traffic {
         hourly_share,
         weekday_factor,
         turns: t.turns.clone(),
+        turns_by_opening,
+        // Set with the prompt, in `endpoint`.
+        opening_shares: vec![1.0],
         think_time_s,
         queries: t.queries.clone(),
         growth: t.growth.clone(),
     }
 }
 
-/// `traffic.think_time_s`: required when sessions can have more than one turn, else 0.
-fn validate_think_time(v: &mut Validator, p: &str, t: &TrafficFile) -> Dist {
+/// `traffic.turns_by_opening`: bounds positive and increasing, turns as `traffic.turns`.
+fn validate_turns_by_opening(v: &mut Validator, p: &str, t: &TrafficFile) -> Vec<(f64, Dist)> {
+    let mut bands = Vec::new();
+    let mut last = 0.0;
+    for (i, band) in t.turns_by_opening.iter().enumerate() {
+        let path = format!("{p}.traffic.turns_by_opening[{i}]");
+        if !(band.below.is_finite() && band.below > last) {
+            let what = if i == 0 {
+                "a positive number of tokens".to_string()
+            } else {
+                format!(
+                    "more tokens than the band before ({}): bands go from the smallest \
+                     openings up",
+                    trim_float(last)
+                )
+            };
+            v.err(
+                format!("{path}.below"),
+                format!("must be {what} (got {})", trim_float(band.below)),
+            );
+        } else {
+            last = band.below;
+        }
+        let turns_path = format!("{path}.turns");
+        let before = v.errors.len();
+        v.dist(&turns_path, &band.turns, 1.0);
+        if v.errors.len() == before {
+            v.plausible(
+                &turns_path,
+                &band.turns,
+                limits::MAX_TURNS,
+                "turns per session",
+                "far beyond the longest agent loops; a run must end",
+            );
+        }
+        bands.push((band.below, band.turns.clone()));
+    }
+    bands
+}
+
+/// `traffic.think_time_s`: required when sessions can have more than one turn (`multi_turn`),
+/// else 0.
+fn validate_think_time(v: &mut Validator, p: &str, t: &TrafficFile, multi_turn: bool) -> Dist {
     match &t.think_time_s {
         Some(d) => {
             let path = format!("{p}.traffic.think_time_s");
@@ -172,7 +220,7 @@ fn validate_think_time(v: &mut Validator, p: &str, t: &TrafficFile) -> Dist {
             d.clone()
         }
         None => {
-            if t.turns.support_max() > 1.0 {
+            if multi_turn {
                 v.err(
                     format!("{p}.traffic.think_time_s"),
                     "required when sessions can have more than one turn, e.g. \
@@ -182,6 +230,51 @@ fn validate_think_time(v: &mut Validator, p: &str, t: &TrafficFile) -> Dist {
             Dist::Fixed(0.0)
         }
     }
+}
+
+/// Sessions' openings sampled to estimate the shares of [`opening_shares`].
+const OPENING_SAMPLE: u32 = 4096;
+
+/// The expected share of an endpoint's sessions whose opening (document and first message)
+/// falls in each band of `bands`, then above them all: the shares of a fixed sample of
+/// [`OPENING_SAMPLE`] openings drawn from the prompt's distributions (standard error under
+/// 0.8 points). A session's document size is distributed as `documents.tokens` whatever the
+/// popularity (sizes are drawn per document independently of which is picked). Only the
+/// expected requests use it (run sizing, the budget's control variate); the simulation draws
+/// each session's band from its own opening.
+fn opening_shares(endpoint: &str, bands: &[(f64, Dist)], pr: &file::PromptFile) -> Vec<f64> {
+    use crate::foundations::rng::{self, Purpose};
+    use rand::RngExt;
+    let mut shares = vec![0.0; bands.len() + 1];
+    // A distribution without a sampler has been reported by validation, and the scenario
+    // does not load: the shares are then never read.
+    let first = pr.first_user_tokens.as_ref().unwrap_or(&pr.user_tokens);
+    let Ok(first) = first.sampler() else {
+        return shares;
+    };
+    let doc = match &pr.documents {
+        Some(d) => match d.tokens.sampler() {
+            Ok(s) => Some((d.share, s)),
+            Err(_) => return shares,
+        },
+        None => None,
+    };
+    let mut rng = rng::stream(0, 0, endpoint, Purpose::OpeningShares);
+    for _ in 0..OPENING_SAMPLE {
+        let mut opening = first.sample_count(&mut rng, 0);
+        if let Some((share, d)) = &doc {
+            let u: f64 = rng.random();
+            if u < *share {
+                opening = opening.saturating_add(d.sample_count(&mut rng, 0));
+            }
+        }
+        let band = bands
+            .iter()
+            .position(|(below, _)| (opening as f64) < *below)
+            .unwrap_or(bands.len());
+        shares[band] += 1.0 / f64::from(OPENING_SAMPLE);
+    }
+    shares
 }
 
 /// Check `traffic.queries` of an endpoint.
@@ -280,6 +373,26 @@ fn validate_sizes(v: &mut Validator, p: &str, e: &EndpointFile) {
     if let Some(d) = &pr.first_user_tokens {
         v.tokens(&format!("{p}.prompt.first_user_tokens"), d);
     }
+    let mut last = 1;
+    for (i, band) in pr.user_tokens_by_turns.iter().enumerate() {
+        let path = format!("{p}.prompt.user_tokens_by_turns[{i}]");
+        if band.at_most <= last {
+            let what = if i == 0 {
+                "at least 2 (a session of one turn has no later message)".to_string()
+            } else {
+                format!(
+                    "more than the entry before ({last}): entries go from the shortest sessions up"
+                )
+            };
+            v.err(
+                format!("{path}.at_most"),
+                format!("must be {what} (got {})", band.at_most),
+            );
+        } else {
+            last = band.at_most;
+        }
+        v.tokens(&format!("{path}.user_tokens"), &band.user_tokens);
+    }
     if let Some(docs) = &pr.documents {
         let dp = format!("{p}.prompt.documents");
         v.probability(&format!("{dp}.share"), docs.share);
@@ -351,9 +464,12 @@ fn endpoint(
     e: &EndpointFile,
     price: ModelPrice,
     service_tier: ServiceTier,
-    traffic: Traffic,
+    mut traffic: Traffic,
 ) -> Endpoint {
     let pr = &e.prompt;
+    if !traffic.turns_by_opening.is_empty() {
+        traffic.opening_shares = opening_shares(&e.name, &traffic.turns_by_opening, pr);
+    }
     Endpoint {
         name: e.name.clone(),
         model: e.model.clone(),
@@ -367,6 +483,11 @@ fn endpoint(
             context_tokens: pr.context_tokens.clone(),
             user_tokens: pr.user_tokens.clone(),
             first_user_tokens: pr.first_user_tokens.clone(),
+            user_tokens_by_turns: pr
+                .user_tokens_by_turns
+                .iter()
+                .map(|b| (b.at_most, b.user_tokens.clone()))
+                .collect(),
             documents: pr.documents.as_ref().map(|d| Documents {
                 share: d.share,
                 popularity: d.popularity.clone(),

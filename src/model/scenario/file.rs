@@ -460,8 +460,17 @@ pub struct TrafficFile {
     #[serde(default)]
     pub weekday_weights: Option<Vec<f64>>,
     /// Requests (turns) per session; draws are rounded and at least 1 (default `Fixed(1)`).
+    /// With `turns_by_opening`, the turns of sessions whose opening is above every band.
     #[serde(default = "one")]
     pub turns: Dist,
+    /// Turns per session by the size of the session's opening (its document, if it sends one,
+    /// plus its first message), when the two go together: a session whose opening is below a
+    /// band's `below` tokens draws its turns from the first such band, the others from `turns`
+    /// (default: none, every session draws from `turns`). A chat opened with a short question
+    /// tends to go on longer than one opened with a long pasted text, e.g. `[Opening(below:
+    /// 1000, turns: Geometric(mean: 3)), Opening(below: 10000, turns: Geometric(mean: 1.5))]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub turns_by_opening: Vec<OpeningTurns>,
     /// Seconds from one request of a session to the next (user reading, typing, tools running).
     /// Required when a session can have more than one turn.
     #[serde(default)]
@@ -474,6 +483,30 @@ pub struct TrafficFile {
     /// `Logistic(ceiling_users: 50000, monthly_rate: 0.9)`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub growth: Option<Growth>,
+}
+
+/// The turns of sessions whose opening is below `below` tokens ([`TrafficFile::turns_by_opening`]).
+///
+/// RON: `Opening(below: 1000, turns: Geometric(mean: 3))`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Opening")]
+pub struct OpeningTurns {
+    /// Tokens of the opening (document and first message) this band holds sessions below.
+    pub below: f64,
+    /// Requests (turns) of those sessions.
+    pub turns: Dist,
+}
+
+/// The later messages of sessions of at most `at_most` turns ([`PromptFile::user_tokens_by_turns`]).
+///
+/// RON: `Turns(at_most: 2, user_tokens: LogNormal(median: 1000, p95: 20000))`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Turns")]
+pub struct TurnsUser {
+    /// Sessions of at most this many turns (at least 2: a one-turn session has no later turn).
+    pub at_most: u32,
+    /// The new user message of each of their turns after the first.
+    pub user_tokens: Dist,
 }
 
 /// How much a conversation re-sends.
@@ -506,6 +539,14 @@ pub struct PromptFile {
     /// ones: a pasted document, a long first question (default: `user_tokens`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_user_tokens: Option<Dist>,
+    /// The new message of the turns after the first by the session's length, when the two go
+    /// together: a session of at most `at_most` turns draws its later messages from the first
+    /// such entry, longer sessions from `user_tokens` (default: none). In chats, a session
+    /// whose follow-up pastes a long text tends to end soon, while long sessions go on with
+    /// short questions, e.g. `[Turns(at_most: 2, user_tokens: LogNormal(median: 1000, p95:
+    /// 20000)), Turns(at_most: 5, user_tokens: LogNormal(median: 40, p95: 2000))]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user_tokens_by_turns: Vec<TurnsUser>,
     /// Documents sent whole at the start of a session's every request, after the tools, picked
     /// from a shared pool (default: none). Requests of any session that send the same document
     /// share its prefix in the provider's cache.

@@ -81,6 +81,12 @@ fn apply_unchecked(base: &Scenario, draws: &[f64]) -> Result<(Scenario, PriceSca
                         if let Some(dist) = sizes_mut(&mut sc.endpoints[i], p) {
                             *dist = dist.scaled(x).map_err(fail)?;
                         }
+                        // The later messages by session length are user messages too.
+                        if p == Part::User {
+                            for (_, d) in &mut sc.endpoints[i].prompt.user_tokens_by_turns {
+                                *d = d.scaled(x).map_err(fail)?;
+                            }
+                        }
                     }
                 }
             }
@@ -267,7 +273,12 @@ fn set_traffic(t: &mut Traffic, field: TrafficField, d: Drawn) -> Result<(), Str
         TrafficField::SessionsPerUser => {
             t.sessions_per_user_per_day = d.set(t.sessions_per_user_per_day)
         }
-        TrafficField::Turns => t.turns = t.turns.scaled(d.x)?,
+        TrafficField::Turns => {
+            t.turns = t.turns.scaled(d.x)?;
+            for (_, band) in &mut t.turns_by_opening {
+                *band = band.scaled(d.x)?;
+            }
+        }
         TrafficField::ThinkTime => t.think_time_s = t.think_time_s.scaled(d.x)?,
         TrafficField::QueriesRate => {
             if let Some(Queries::Repetition { rate }) = &mut t.queries {

@@ -330,13 +330,23 @@ impl Param<'_> {
     fn check_traffic(&self, endpoints: &[usize], field: TrafficField) -> Result<(), String> {
         for &i in endpoints {
             let t = &self.cx.endpoints[i].traffic;
-            let (d, limit, unit) = match field {
-                TrafficField::Turns => (&t.turns, limits::MAX_TURNS, "turns per session"),
-                TrafficField::ThinkTime => (&t.think_time_s, limits::MAX_THINK_TIME_S, "seconds"),
+            let (dists, limit, unit): (Vec<&Dist>, _, _) = match field {
+                TrafficField::Turns => (
+                    std::iter::once(&t.turns)
+                        .chain(t.turns_by_opening.iter().map(|(_, d)| d))
+                        .collect(),
+                    limits::MAX_TURNS,
+                    "turns per session",
+                ),
+                TrafficField::ThinkTime => {
+                    (vec![&t.think_time_s], limits::MAX_THINK_TIME_S, "seconds")
+                }
                 _ => continue,
             };
-            d.scaled(1.0).map_err(|e| format!("{:?}: {e}", self.path))?;
-            self.at(self.scaled_at_most(d, limit, unit))?;
+            for d in dists {
+                d.scaled(1.0).map_err(|e| format!("{:?}: {e}", self.path))?;
+                self.at(self.scaled_at_most(d, limit, unit))?;
+            }
         }
         match (field, self.kind) {
             (TrafficField::QueriesRate, _) => {}

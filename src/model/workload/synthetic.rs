@@ -63,6 +63,8 @@ enum Event {
 
 struct Samplers {
     turns: Sampler,
+    /// Turns by the session's opening tokens (`traffic.turns_by_opening`): (below, turns).
+    turns_by_opening: Vec<(f64, Sampler)>,
     think_s: Sampler,
     system: Sampler,
     tools: Sampler,
@@ -70,6 +72,9 @@ struct Samplers {
     user: Sampler,
     /// The opening message, when the endpoint gives one apart.
     first_user: Option<Sampler>,
+    /// Later messages by the session's turns (`prompt.user_tokens_by_turns`): (at most,
+    /// sampler).
+    user_by_turns: Vec<(u32, Sampler)>,
     output: Sampler,
     reasoning: Sampler,
 }
@@ -236,6 +241,8 @@ struct Session {
     tools: u64,
     /// The session's document: id and tokens.
     document: Option<(u64, u64)>,
+    /// The opening message, when drawn at the start (with `traffic.turns_by_opening`).
+    first_user: Option<u64>,
     history: u64,
 }
 
@@ -263,6 +270,18 @@ impl Samplers {
         };
         Ok(Samplers {
             turns: s(&e.traffic.turns, "traffic.turns")?,
+            turns_by_opening: e
+                .traffic
+                .turns_by_opening
+                .iter()
+                .enumerate()
+                .map(|(i, (below, d))| {
+                    Ok((
+                        *below,
+                        s(d, &format!("traffic.turns_by_opening[{i}].turns"))?,
+                    ))
+                })
+                .collect::<Result<_, String>>()?,
             think_s: s(&e.traffic.think_time_s, "traffic.think_time_s")?,
             system: s(&e.prompt.system_tokens, "prompt.system_tokens")?,
             tools: s(&e.prompt.tools_tokens, "prompt.tools_tokens")?,
@@ -272,6 +291,18 @@ impl Samplers {
                 Some(d) => Some(s(d, "prompt.first_user_tokens")?),
                 None => None,
             },
+            user_by_turns: e
+                .prompt
+                .user_tokens_by_turns
+                .iter()
+                .enumerate()
+                .map(|(i, (at_most, d))| {
+                    Ok((
+                        *at_most,
+                        s(d, &format!("prompt.user_tokens_by_turns[{i}].user_tokens"))?,
+                    ))
+                })
+                .collect::<Result<_, String>>()?,
             output: s(&e.output_tokens, "output_tokens")?,
             reasoning: s(&e.reasoning_tokens, "reasoning_tokens")?,
         })
@@ -427,9 +458,30 @@ impl Synthetic {
             let today = u.get((g.hour / 24) as usize).copied().unwrap_or(0.0);
             g.users = (today.round().min(f64::from(u32::MAX)) as u32).max(1);
         }
-        let turns = g
-            .samplers
-            .turns
+        let system = g.samplers.system.sample_count(&mut g.tokens, 0);
+        let tools = g.samplers.tools.sample_count(&mut g.tokens, 0);
+        let document = g.documents.as_mut().and_then(DocGen::next);
+        // With turns by opening, the opening message is drawn now, for its band (the other
+        // streams' draws are the same either way).
+        let first_user = (!g.samplers.turns_by_opening.is_empty()).then(|| {
+            g.samplers
+                .first_user
+                .as_ref()
+                .unwrap_or(&g.samplers.user)
+                .sample_count(&mut g.tokens, 0)
+        });
+        let turns_sampler = match first_user {
+            Some(first) => {
+                let opening = first.saturating_add(document.map_or(0, |d| d.1)) as f64;
+                g.samplers
+                    .turns_by_opening
+                    .iter()
+                    .find(|(below, _)| opening < *below)
+                    .map_or(&g.samplers.turns, |(_, t)| t)
+            }
+            None => &g.samplers.turns,
+        };
+        let turns = turns_sampler
             .sample_count(&mut g.sessions, 1)
             .min(u32::MAX as u64) as u32;
         let user = if g.users > 1 {
@@ -438,9 +490,6 @@ impl Synthetic {
         } else {
             0
         };
-        let system = g.samplers.system.sample_count(&mut g.tokens, 0);
-        let tools = g.samplers.tools.sample_count(&mut g.tokens, 0);
-        let document = g.documents.as_mut().and_then(DocGen::next);
         let s = Session {
             id: self.next_session,
             endpoint: e,
@@ -450,6 +499,7 @@ impl Synthetic {
             system,
             tools,
             document,
+            first_user,
             history: 0,
         };
         self.next_session += 1;
@@ -471,9 +521,17 @@ impl Synthetic {
         let s = &mut self.slots[slot as usize];
         let g = &mut self.endpoints[s.endpoint as usize];
         let context = g.samplers.context.sample_count(&mut g.tokens, 0);
-        let user = match &g.samplers.first_user {
-            Some(first) if s.turn == 0 => first.sample_count(&mut g.tokens, 0),
-            _ => g.samplers.user.sample_count(&mut g.tokens, 0),
+        let user = match (&g.samplers.first_user, s.first_user) {
+            (_, Some(drawn)) if s.turn == 0 => drawn,
+            (Some(first), None) if s.turn == 0 => first.sample_count(&mut g.tokens, 0),
+            _ if s.turn == 0 => g.samplers.user.sample_count(&mut g.tokens, 0),
+            _ => g
+                .samplers
+                .user_by_turns
+                .iter()
+                .find(|(at_most, _)| s.turns <= *at_most)
+                .map_or(&g.samplers.user, |(_, u)| u)
+                .sample_count(&mut g.tokens, 0),
         };
         let mut output = g.samplers.output.sample_count(&mut g.tokens, 0);
         let mut reasoning = g.samplers.reasoning.sample_count(&mut g.tokens, 0);
