@@ -337,15 +337,6 @@ impl Chains {
         });
         debug_assert!(shared_sessions <= with_doc);
         debug_assert_eq!(opened.len(), sizes.len());
-        if std::env::var("TC_DEBUG_SESS").is_ok() {
-            let mut turns = vec![0u32; self.openings.len()];
-            for r in &self.rows {
-                turns[r.session as usize] += 1;
-            }
-            for (i, (input, _)) in self.openings.iter().enumerate() {
-                eprintln!("SESS {} {} {}", input, doc_of[i].unwrap_or(0), turns[i]);
-            }
-        }
         let docs = DocumentsFile {
             share: significant(with_doc as f64 / self.openings.len().max(1) as f64),
             popularity: popularity(&opened, &repeats),
