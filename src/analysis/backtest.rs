@@ -502,7 +502,7 @@ pub fn backtest(
         let (cut, wend) = (*cut, *wend);
         let train = data.rows.partition_point(|r| r.time_ms < cut);
         let held = data.rows.partition_point(|r| r.time_ms < wend) - train;
-        let sc = fitted(
+        let (sc, notes) = fitted(
             &data.rows[..train],
             (first, cut),
             wend,
@@ -511,6 +511,12 @@ pub fn backtest(
             opts,
             &display,
         )?;
+        let at = trace_time(cut);
+        warnings.extend(
+            notes
+                .into_iter()
+                .map(|n| format!("the fit of the rows before {at}: {n}")),
+        );
         if names.is_empty() {
             names = sc.strategies.iter().map(|s| s.name.clone()).collect();
         }
@@ -520,7 +526,9 @@ pub fn backtest(
             .map_err(|e| invalid(e.to_string()))?;
         if held == 0 {
             warnings.push(format!(
-                "the window from {cut} to {wend} holds no rows: its actual cost is 0"
+                "the window from {} to {} holds no rows: its actual cost is 0",
+                trace_time(cut),
+                trace_time(wend)
             ));
         }
         let rec = recorded_costs(
@@ -582,8 +590,23 @@ pub fn backtest(
     })
 }
 
+/// A trace time as people read it: `2023-11-16 18:47:03` (UTC) for a dated trace, `+00:30:00`
+/// from the trace's start otherwise.
+pub fn trace_time(ms: i64) -> String {
+    let day = MS_PER_DAY as i64;
+    let (days, rem) = (ms.div_euclid(day), ms.rem_euclid(day) / 1000);
+    let clock = format!("{:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60);
+    if let Some(date) = trace::date_of(ms) {
+        format!("{date} {clock}")
+    } else if days > 0 {
+        format!("+{days}d {clock}")
+    } else {
+        format!("+{clock}")
+    }
+}
+
 /// The scenario fitted to `train` (the rows of `window`), with the given strategies, its
-/// horizon reaching `end` from `day0`.
+/// horizon reaching `end` from `day0`, and the fit's notes.
 fn fitted(
     train: &[TraceRecord],
     window: (i64, i64),
@@ -592,7 +615,7 @@ fn fitted(
     catalog: &Catalog,
     opts: &BacktestOptions,
     path: &str,
-) -> Result<Scenario, BacktestError> {
+) -> Result<(Scenario, Vec<String>), BacktestError> {
     if train.is_empty() {
         return Err(BacktestError::Invalid {
             path: path.to_string(),
@@ -607,7 +630,7 @@ fn fitted(
         fill: Some((window.1, end)),
         period_ms: Some(period.ms().unwrap_or(end - window.1)),
     };
-    let mut file = fit::fit_rows(
+    let fit::Fitted { mut file, notes } = fit::fit_rows(
         train,
         how,
         catalog,
@@ -629,7 +652,7 @@ fn fitted(
         })?;
     let days = ((end - day0) as u64).div_ceil(MS_PER_DAY).max(1);
     sc.set_horizon_days(days as u32);
-    Ok(sc)
+    Ok((sc, notes))
 }
 
 /// What the rows up to `end` cost per strategy in each period of `bounds`, replayed through

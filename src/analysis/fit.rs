@@ -13,11 +13,16 @@
 //!   points, the mean of each percentile slice of the observed values, which keeps the mean
 //!   exactly and medians within the middle slices. The whole recorded prompt becomes `user_tokens` with
 //!   `history: None`: recorded prompts already contain whatever history the application sent.
-//! - **sessions**: with session ids, turns per session and the gaps between turns (think time)
-//!   as `Empirical` distributions too; without them, single-request sessions.
+//! - **sessions**: with session ids (or chains), turns per session and the gaps between turns
+//!   (think time) as `Empirical` distributions too, allowing for the sessions the end of the
+//!   rows cut short ([`censored_sessions`]); without them, single-request sessions.
 //! - **prompt structure** (prefix hashes, no session ids): conversations told from the hash
-//!   chains, the static prefix as the system prompt, and the documents sessions share
-//!   ([`Chains::documents`], [`popularity`]). Memory: the prefix hashes of every opening row.
+//!   chains, the static prefix as the system prompt, the documents sessions share
+//!   ([`Chains::documents`], [`popularity`]), turns by opening size ([`opening_bands`]) and
+//!   later messages by session length ([`later_by_turns`]) when the chains show they go
+//!   together. Memory: the prefix hashes of every opening row.
+//! - **warnings** ([`Fitted::notes`]): a trend in the prompt sizes across the rows ([`drift`]),
+//!   which the fitted scenario cannot follow.
 //! - **model**: the most frequent `model` of the endpoint's rows, or `--model`.
 //!
 //! The written file loads and validates (`tokencast validate`), and simulating it reproduces
@@ -66,8 +71,10 @@ struct Acc {
     models: BTreeMap<String, u64>,
     sessions: HashMap<String, (i64, u64)>,
     turns: BTreeMap<u64, u64>,
-    /// Turns of the sessions still open at the end whose count is only a lower bound.
-    censored: BTreeMap<u64, u64>,
+    /// Turns per session and think times (seconds) as [`Acc::end_sessions`] estimates them,
+    /// sessions still open at the end counted as censored: scaled counts, for [`empirical`].
+    turns_fitted: Option<BTreeMap<u64, u64>>,
+    gaps_fitted: Option<BTreeMap<u64, u64>>,
     gaps_s: BTreeMap<u64, u64>,
     session_starts_hours: [u64; 24],
     session_starts_weekdays: [u64; 7],
@@ -551,7 +558,7 @@ pub fn fit(
     name: &str,
     seed: u64,
     how: FitWindow,
-) -> Result<ScenarioFile, FitError> {
+) -> Result<Fitted, FitError> {
     let path = reader.path().to_string();
     if reader.format().is_bucketed() {
         return Err(FitError::Invalid {
@@ -592,7 +599,7 @@ pub fn fit_rows<'r>(
     name: &str,
     seed: u64,
     path: &str,
-) -> Result<ScenarioFile, FitError> {
+) -> Result<Fitted, FitError> {
     check_model(default_model, catalog, path)?;
     let mut observed = Observed::default();
     for r in rows {
@@ -620,7 +627,7 @@ fn fit_observed(
     name: &str,
     seed: u64,
     path: &str,
-) -> Result<ScenarioFile, FitError> {
+) -> Result<Fitted, FitError> {
     let path = path.to_string();
     let Observed {
         eps,
@@ -657,8 +664,10 @@ fn fit_observed(
         .map(|(a, b)| Exposure::of(a, b).hours.map(|h| h > 0.0));
     let mut endpoints = Vec::new();
     let mut uncertain = Vec::new();
+    let mut notes = Vec::new();
     for (ep, mut a) in eps {
         a.end_sessions(to.max(last));
+        notes.extend(drift(&ep, &a, (from, to.max(from + MIN_WINDOW_MS))));
         let model =
             model_for(&ep, &a, default_model, catalog).map_err(|message| FitError::Invalid {
                 path: path.clone(),
@@ -670,7 +679,7 @@ fn fit_observed(
         }
         endpoints.push(endpoint_file(ep, &a, model, &exposure, fill, first));
     }
-    Ok(ScenarioFile {
+    let file = ScenarioFile {
         name: name.to_string(),
         description: format!(
             "fitted by tokencast fit to {path}: {} day(s) of traffic",
@@ -687,7 +696,84 @@ fn fit_observed(
         models: BTreeMap::new(),
         endpoints,
         strategies: Vec::new(),
-    })
+    };
+    Ok(Fitted { file, notes })
+}
+
+/// A fitted scenario, and what the fit saw in the rows that the scenario cannot express.
+#[derive(Debug, Clone)]
+pub struct Fitted {
+    /// The scenario.
+    pub file: ScenarioFile,
+    /// Warnings about the rows ([`drift`]): a forecast from this fit will miss what they say.
+    pub notes: Vec<String>,
+}
+
+/// Blocks of the fitted window [`drift`] compares.
+const DRIFT_BLOCKS: usize = 8;
+
+/// Relative change across the window below which [`drift`] says nothing, however certain.
+const DRIFT_MIN_CHANGE: f64 = 0.15;
+
+/// Whether the mean prompt per request of an endpoint's rows drifts across the fitted window
+/// `(from, to)` (ms): a fit holds the sizes fixed, so a forecast of the periods after the window
+/// misses a trend that goes on. The window splits into [`DRIFT_BLOCKS`] blocks of equal time;
+/// the blocks' mean prompts are regressed on time (weighted by their rows); the trend counts
+/// when its t statistic (the residual spread between blocks is the noise, so sessions' rows
+/// moving together do not make it look surer) is beyond the Student t quantile of 0.995 with
+/// two degrees of freedom fewer than blocks with rows, and the fitted mean changes by more than
+/// [`DRIFT_MIN_CHANGE`] from the window's start to its end. At least four blocks with rows.
+fn drift(ep: &str, a: &Acc, (from, to): (i64, i64)) -> Option<String> {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    let span = (to - from).max(1) as f64;
+    let mut blocks = [(0.0f64, 0.0f64); DRIFT_BLOCKS];
+    for (minute, m) in &a.minutes {
+        let at = (*minute * 60_000 + 30_000 - from) as f64 / span;
+        let b = ((at * DRIFT_BLOCKS as f64).floor().max(0.0) as usize).min(DRIFT_BLOCKS - 1);
+        blocks[b].0 += m.rows as f64;
+        blocks[b].1 += m.input;
+    }
+    let points: Vec<(f64, f64, f64)> = blocks
+        .iter()
+        .enumerate()
+        .filter(|(_, (n, _))| *n > 0.0)
+        .map(|(i, (n, sum))| (i as f64 + 0.5, sum / n, *n))
+        .collect();
+    if points.len() < 4 {
+        return None;
+    }
+    let w: f64 = points.iter().map(|p| p.2).sum();
+    let xm = points.iter().map(|p| p.0 * p.2).sum::<f64>() / w;
+    let ym = points.iter().map(|p| p.1 * p.2).sum::<f64>() / w;
+    let sxx: f64 = points.iter().map(|p| p.2 * (p.0 - xm).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|p| p.2 * (p.0 - xm) * (p.1 - ym)).sum();
+    if sxx <= 0.0 || ym <= 0.0 {
+        return None;
+    }
+    let slope = sxy / sxx;
+    let df = (points.len() - 2) as f64;
+    let residual: f64 = points
+        .iter()
+        .map(|p| p.2 * (p.1 - ym - slope * (p.0 - xm)).powi(2))
+        .sum::<f64>()
+        / df;
+    let t = slope / (residual / sxx).sqrt();
+    let critical = StudentsT::new(0.0, 1.0, df).ok()?.inverse_cdf(0.995);
+    let start = ym + slope * (0.0 - xm);
+    let end = ym + slope * (DRIFT_BLOCKS as f64 - xm);
+    // A NaN statistic (blocks all alike) is no trend either.
+    let beyond_chance = t.abs() > critical;
+    if !beyond_chance || start <= 0.0 || (end / start - 1.0).abs() <= DRIFT_MIN_CHANGE {
+        return None;
+    }
+    Some(format!(
+        "endpoint {ep:?}: the mean prompt {} from {} to {} tokens a request across the fitted \
+         rows (a trend beyond chance at the 1% level); the fitted sizes hold the mean of the \
+         whole window, so a forecast of later periods misses the trend",
+        if end > start { "grew" } else { "fell" },
+        start.round(),
+        end.round()
+    ))
 }
 
 /// What the whole trace showed: one accumulator per endpoint, the first and last times, and
@@ -981,36 +1067,166 @@ impl Acc {
         self.session_count += 1;
     }
 
-    /// The trace (or the window fitted) ends at `end_ms`: every session still open counts its
-    /// turns, as a session that ended unless its last turn came within the median think time
-    /// (of the gaps seen) of the end, when it is more likely than not to go on: its count is then a lower bound, kept apart ([`Acc::censored`]) for the
-    /// product-limit estimate of the turns ([`turns_with_censoring`]).
+    /// The trace (or the window fitted) ends at `end_ms`: how many turns the sessions had and
+    /// how long users took between them, allowing for the sessions the end cut short
+    /// ([`censored_sessions`]); then the prompt's structure and what goes with what in it.
     fn end_sessions(&mut self, end_ms: i64) {
-        let gaps: u64 = self.gaps_s.values().sum();
-        let mut seen = 0;
-        let median_ms = self
-            .gaps_s
+        let open: Vec<(String, u64, u64)> = self
+            .sessions
+            .drain()
+            .map(|(id, (last, turns))| (id, turns, ((end_ms - last).max(0) as u64) / 1000))
+            .collect();
+        let c = censored_sessions(&self.turns, &self.gaps_s, &open);
+        self.turns_fitted = Some(scaled_counts(&c.turns));
+        self.gaps_fitted = Some(scaled_counts(&c.gaps));
+        // Chains' sessions (`\u{1}` + number) still open, by how likely they are to go on.
+        let open_chains: HashMap<u32, f64> = open
             .iter()
-            .find(|(_, c)| {
-                seen += **c;
-                seen * 2 >= gaps
+            .zip(&c.going_on)
+            .filter_map(|((id, _, _), w)| {
+                let n = id.strip_prefix('\u{1}')?.parse::<u32>().ok()?;
+                Some((n, *w))
             })
-            .map_or(0, |(g, _)| *g as i64 * 1000);
-        let mut open_chains = std::collections::HashSet::new();
-        for (id, (last, turns)) in self.sessions.drain() {
-            if gaps > 0 && end_ms - last <= median_ms {
-                *self.censored.entry(turns).or_default() += 1;
-                if let Some(n) = id.strip_prefix('\u{1}').and_then(|n| n.parse::<u32>().ok()) {
-                    open_chains.insert(n);
-                }
-            } else {
-                *self.turns.entry(turns).or_default() += 1;
-            }
-        }
+            .collect();
         self.structure = self.chains.structure();
         if let Some(st) = &self.structure {
             self.bands = opening_bands(&self.chains, st.fixed, &open_chains);
             self.later = later_by_turns(&self.chains, &open_chains);
+        }
+    }
+}
+
+/// Iterations of [`censored_sessions`], at most.
+const MAX_EM_ITERATIONS: usize = 200;
+
+/// What [`censored_sessions`] estimates.
+struct Censored {
+    /// Turns per session: probabilities.
+    turns: Vec<(u64, f64)>,
+    /// Seconds between turns: probabilities.
+    gaps: Vec<(u64, f64)>,
+    /// Per session of `open`, the probability that it was still going on at the end.
+    going_on: Vec<f64>,
+}
+
+/// Turns per session and think times, allowing for the sessions the end of the rows cut short.
+///
+/// At the end of the rows, every session with an id or a chain (`open`: id, turns seen,
+/// whole seconds since its last turn) has either ended or is waiting for its next turn; which,
+/// is not seen. Counting each as ended shortens sessions (a forecast from the first half of a
+/// trace sees fewer turns than its sessions have), and the gaps seen are only those shorter
+/// than the rows' span (long think times are cut out). So both are estimated together, by
+/// expectation-maximisation: after its `k`th turn a session goes on with probability `q(k)`
+/// and its next turn comes after a think time `G`; a session seen for `k` turns whose last came
+/// `e` seconds before the end goes on with probability `w = q(k)·P(G > e) / (1 − q(k) +
+/// q(k)·P(G > e))`. Given the `w`s, the turns are the product-limit (Kaplan-Meier) estimate
+/// with each open session counting `1 − w` as ended at `k` and `w` as censored there, and the
+/// think times that of the gaps seen with `w` of a censored gap of `e` per open session
+/// ([`product_limit`]); the `w`s start at ½ and are recomputed from them until they move by
+/// less than 10⁻⁶ (at most [`MAX_EM_ITERATIONS`]). `ended` holds sessions known to have ended
+/// (single rows without a session): they take part as they are. Without any gap seen, no
+/// session is known to go on: all ended.
+fn censored_sessions(
+    ended: &BTreeMap<u64, u64>,
+    gaps_s: &BTreeMap<u64, u64>,
+    open: &[(String, u64, u64)],
+) -> Censored {
+    let as_f64 = |m: &BTreeMap<u64, u64>| -> BTreeMap<u64, f64> {
+        m.iter().map(|(k, c)| (*k, *c as f64)).collect()
+    };
+    let gaps_seen = as_f64(gaps_s);
+    // Open sessions by (turns, seconds waited).
+    let mut groups: BTreeMap<(u64, u64), f64> = BTreeMap::new();
+    for (_, t, e) in open {
+        *groups.entry((*t, *e)).or_default() += 1.0;
+    }
+    let longest_gap = gaps_s.keys().next_back().copied().unwrap_or(0);
+    let mut w: Vec<f64> = groups
+        .keys()
+        .map(|(_, e)| if *e < longest_gap { 0.5 } else { 0.0 })
+        .collect();
+    let mut turns = Vec::new();
+    let mut gaps = Vec::new();
+    for _ in 0..MAX_EM_ITERATIONS {
+        let mut t_ended = as_f64(ended);
+        let mut t_cens = BTreeMap::new();
+        let mut g_cens = BTreeMap::new();
+        for (((t, e), n), wi) in groups.iter().zip(&w) {
+            *t_ended.entry(*t).or_default() += n * (1.0 - wi);
+            *t_cens.entry(*t).or_default() += n * wi;
+            *g_cens.entry(*e).or_default() += n * wi;
+        }
+        turns = product_limit(&t_ended, &t_cens);
+        gaps = product_limit(&gaps_seen, &g_cens);
+        if gaps_s.is_empty() {
+            break;
+        }
+        let s_turns = Survival::of(&turns);
+        let s_gaps = Survival::of(&gaps);
+        let mut moved: f64 = 0.0;
+        for (((t, e), _), wi) in groups.iter().zip(w.iter_mut()) {
+            let reached = s_turns.above(t.saturating_sub(1));
+            let q = if reached > 0.0 {
+                s_turns.above(*t) / reached
+            } else {
+                0.0
+            };
+            // No wait longer than the longest gap seen is taken to end in a turn: beyond it,
+            // the gaps' tail would be made of the waits alone, and feed itself.
+            let later = if *e < longest_gap {
+                q * s_gaps.above(*e)
+            } else {
+                0.0
+            };
+            let new = if later > 0.0 {
+                later / (1.0 - q + later)
+            } else {
+                0.0
+            };
+            moved = moved.max((new - *wi).abs());
+            *wi = new;
+        }
+        if moved < 1e-6 {
+            break;
+        }
+    }
+    let going_on = open
+        .iter()
+        .map(|(_, t, e)| {
+            groups
+                .keys()
+                .position(|k| *k == (*t, *e))
+                .map_or(0.0, |i| w[i])
+        })
+        .collect();
+    Censored {
+        turns,
+        gaps,
+        going_on,
+    }
+}
+
+/// A distribution's survival function `P(X > x)`, from its probabilities.
+struct Survival(Vec<(u64, f64)>);
+
+impl Survival {
+    fn of(pmf: &[(u64, f64)]) -> Survival {
+        let mut left = 1.0;
+        Survival(
+            pmf.iter()
+                .map(|(k, p)| {
+                    left -= p;
+                    (*k, left.max(0.0))
+                })
+                .collect(),
+        )
+    }
+
+    /// `P(X > x)`.
+    fn above(&self, x: u64) -> f64 {
+        match self.0.partition_point(|(k, _)| *k <= x) {
+            0 => 1.0,
+            i => self.0[i - 1].1,
         }
     }
 }
@@ -1156,7 +1372,8 @@ fn traffic(a: &Acc, exposure: &Exposure, fill: Option<[bool; 24]>, first: i64) -
         a.users_per_day.len() as f64 / a.day_set.len().max(1) as f64
     };
     let round = |x: f64| (x * 1000.0).round() / 1000.0;
-    let multi_turn = a.turns.keys().chain(a.censored.keys()).any(|t| *t > 1);
+    let turns = a.turns_fitted.clone().unwrap_or_else(|| a.turns.clone());
+    let multi_turn = turns.keys().any(|t| *t > 1);
     let weekday_weights = if days >= 7.0 && trace::is_dated(first) {
         Some(
             a.session_starts_weekdays
@@ -1181,17 +1398,17 @@ fn traffic(a: &Acc, exposure: &Exposure, fill: Option<[bool; 24]>, first: i64) -
         weekday_weights,
         turns: match &a.bands {
             Some(b) => empirical(&b.above),
-            None => empirical(&turns_with_censoring(&a.turns, &a.censored)),
+            None => empirical(&turns),
         },
         turns_by_opening: a.bands.as_ref().map_or(Vec::new(), |b| b.below.clone()),
-        think_time_s: multi_turn.then(|| empirical(&a.gaps_s)),
+        think_time_s: multi_turn.then(|| empirical(a.gaps_fitted.as_ref().unwrap_or(&a.gaps_s))),
         queries: None,
         growth: None,
     }
 }
 
 /// Sessions per band of [`opening_bands`], at least.
-const MIN_BAND_SESSIONS: usize = 200;
+const MIN_BAND_SESSIONS: usize = 100;
 
 /// Bands of [`opening_bands`], at most.
 const MAX_BANDS: usize = 5;
@@ -1204,7 +1421,7 @@ struct OpeningBands {
     /// The bands below the largest openings: upper bound and turns.
     below: Vec<OpeningTurns>,
     /// Turns of the sessions above every band, for `traffic.turns` (scaled counts, as
-    /// [`turns_with_censoring`] returns them).
+    /// [`with_censoring`] returns them).
     above: BTreeMap<u64, u64>,
 }
 
@@ -1214,17 +1431,13 @@ struct OpeningBands {
 /// document and first message, as the fitted prompt draws them. The sessions are split at the
 /// quantiles of their openings into up to [`MAX_BANDS`] bands of at least
 /// [`MIN_BAND_SESSIONS`] sessions each (ties stay in one band); each band's turns are the
-/// product-limit estimate of [`turns_with_censoring`], the sessions in `open` (numbers of
+/// product-limit estimate of [`with_censoring`], the sessions in `open` (numbers of
 /// sessions still under way at the end of the rows) counting as censored. The bands are kept
 /// when their mean turns differ by more than chance: the sum over bands of the squared
 /// difference between the band's mean turns (as seen) and the pooled mean, over the band's
 /// squared standard error, exceeds the chi-square quantile of 1 − [`BANDS_ALPHA`] with one
 /// degree of freedom fewer than bands. Else `None`: every session draws from the same turns.
-fn opening_bands(
-    chains: &Chains,
-    fixed: u64,
-    open: &std::collections::HashSet<u32>,
-) -> Option<OpeningBands> {
+fn opening_bands(chains: &Chains, fixed: u64, open: &HashMap<u32, f64>) -> Option<OpeningBands> {
     use statrs::distribution::{ChiSquared, ContinuousCDF};
     let n = chains.openings.len();
     let k = (n / MIN_BAND_SESSIONS).min(MAX_BANDS);
@@ -1235,8 +1448,8 @@ fn opening_bands(
     for r in &chains.rows {
         turns[r.session as usize] += 1;
     }
-    // (opening, turns, still open) by opening.
-    let mut sessions: Vec<(u64, u64, bool)> = chains
+    // (opening, turns, probability it was still going on at the end) by opening.
+    let mut sessions: Vec<(u64, u64, f64)> = chains
         .openings
         .iter()
         .enumerate()
@@ -1244,11 +1457,11 @@ fn opening_bands(
             (
                 input.saturating_sub(fixed),
                 turns[i],
-                open.contains(&(i as u32)),
+                open.get(&(i as u32)).copied().unwrap_or(0.0),
             )
         })
         .collect();
-    sessions.sort_unstable();
+    sessions.sort_unstable_by_key(|s| (s.0, s.1));
     // Bounds at the quantiles, each the first opening of the next band (ties stay together).
     let mut bounds: Vec<u64> = Vec::new();
     for j in 1..k {
@@ -1260,7 +1473,7 @@ fn opening_bands(
     if bounds.is_empty() {
         return None;
     }
-    let mut bands: Vec<Vec<(u64, u64, bool)>> = vec![Vec::new(); bounds.len() + 1];
+    let mut bands: Vec<Vec<(u64, u64, f64)>> = vec![Vec::new(); bounds.len() + 1];
     for s in &sessions {
         let band = bounds.iter().position(|b| s.0 < *b).unwrap_or(bounds.len());
         bands[band].push(*s);
@@ -1270,7 +1483,7 @@ fn opening_bands(
     }
     // Do the bands' mean turns differ beyond chance?
     let mean_of =
-        |b: &[(u64, u64, bool)]| b.iter().map(|s| s.1 as f64).sum::<f64>() / b.len() as f64;
+        |b: &[(u64, u64, f64)]| b.iter().map(|s| s.1 as f64).sum::<f64>() / b.len() as f64;
     let pooled = mean_of(&sessions);
     let mut statistic = 0.0;
     for b in &bands {
@@ -1291,14 +1504,13 @@ fn opening_bands(
     if statistic <= critical {
         return None;
     }
-    let km = |b: &[(u64, u64, bool)]| {
+    let km = |b: &[(u64, u64, f64)]| {
         let (mut ended, mut censored) = (BTreeMap::new(), BTreeMap::new());
         for s in b {
-            *if s.2 { &mut censored } else { &mut ended }
-                .entry(s.1)
-                .or_default() += 1;
+            *ended.entry(s.1).or_default() += 1.0 - s.2;
+            *censored.entry(s.1).or_default() += s.2;
         }
-        turns_with_censoring(&ended, &censored)
+        scaled_counts(&product_limit(&ended, &censored))
     };
     let below = bounds
         .iter()
@@ -1319,7 +1531,7 @@ fn opening_bands(
 const LATER_SPLITS: [u32; 4] = [2, 3, 5, 9];
 
 /// Later messages per band of [`later_by_turns`], at least.
-const MIN_LATER_ROWS: usize = 200;
+const MIN_LATER_ROWS: usize = 50;
 
 /// The new message of later turns by the session's length (`prompt.user_tokens_by_turns`).
 struct LaterByTurns {
@@ -1339,7 +1551,7 @@ struct LaterByTurns {
 /// next longer one. A session still open counts in the longest band when it has reached it
 /// already. The bands are kept when their mean new tokens differ by more than chance, by the
 /// test of [`opening_bands`] (level [`BANDS_ALPHA`]).
-fn later_by_turns(chains: &Chains, open: &std::collections::HashSet<u32>) -> Option<LaterByTurns> {
+fn later_by_turns(chains: &Chains, open: &HashMap<u32, f64>) -> Option<LaterByTurns> {
     use statrs::distribution::{ChiSquared, ContinuousCDF};
     let mut turns = vec![0u32; chains.openings.len()];
     for r in &chains.rows {
@@ -1356,7 +1568,7 @@ fn later_by_turns(chains: &Chains, open: &std::collections::HashSet<u32>) -> Opt
         let Some(new) = r.new else { continue };
         let t = turns[r.session as usize];
         let band = band_of(t);
-        if open.contains(&r.session) && band < LATER_SPLITS.len() {
+        if open.get(&r.session).is_some_and(|w| *w > 0.5) && band < LATER_SPLITS.len() {
             continue;
         }
         bands[band].push(new);
@@ -1424,49 +1636,46 @@ fn later_by_turns(chains: &Chains, open: &std::collections::HashSet<u32>) -> Opt
     })
 }
 
-/// The longest session the censored tail of [`turns_with_censoring`] reaches.
-const MAX_TAIL_TURNS: u64 = 10_000;
+/// The longest value the tail of [`product_limit`] reaches (turns, or seconds of think time).
+const MAX_TAIL: u64 = 10_000;
 
-/// Turns per session by the product-limit (Kaplan-Meier) estimate: of the sessions that
-/// reached `k` turns (ended, or still open with at least `k`), the share that ended at `k` is
-/// the hazard at `k`; a session still open at the end counts as reaching its turns so far and
-/// no further (censored). Without censored sessions, the counts as they are. The mass the
-/// estimate leaves beyond the longest session seen (when that one was still open) follows a
-/// geometric tail at the mean hazard (sessions ended over turns seen), up to
-/// [`MAX_TAIL_TURNS`]. Counts are returned scaled to a million sessions, for [`empirical`].
-fn turns_with_censoring(
-    ended: &BTreeMap<u64, u64>,
-    censored: &BTreeMap<u64, u64>,
-) -> BTreeMap<u64, u64> {
-    if censored.is_empty() {
-        return ended.clone();
-    }
-    let mut at: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
-    for (k, c) in ended {
+/// The product-limit (Kaplan-Meier) estimate of a distribution over whole values (turns per
+/// session, seconds between turns) from weighted observations: `ended` at a value (a session
+/// that ended after `k` turns, a gap seen) and `censored` there (known to go beyond it: a
+/// session still going on after `k` turns, a wait of `e` seconds not over yet). Of the weight
+/// that reached `k` (ended or censored at `k` or beyond), the share that ended at `k` is the
+/// hazard at `k`. Without censored weight, the ended weights as they are, normalised. The mass
+/// left beyond the largest value (when what reached it was censored) follows a geometric tail
+/// at the mean hazard (ended weight over the sum of the values reached), in steps of 1 up to
+/// [`MAX_TAIL`]. Returns the probabilities of the values, in order.
+fn product_limit(ended: &BTreeMap<u64, f64>, censored: &BTreeMap<u64, f64>) -> Vec<(u64, f64)> {
+    let mut at: BTreeMap<u64, (f64, f64)> = BTreeMap::new();
+    for (k, c) in ended.iter().filter(|(_, c)| **c > 0.0) {
         at.entry(*k).or_default().0 += c;
     }
-    for (k, c) in censored {
+    for (k, c) in censored.iter().filter(|(_, c)| **c > 0.0) {
         at.entry(*k).or_default().1 += c;
     }
-    let mut at_risk: u64 = at.values().map(|(d, c)| d + c).sum();
+    let mut at_risk: f64 = at.values().map(|(d, c)| d + c).sum();
+    if at_risk <= 0.0 {
+        return Vec::new();
+    }
     let mut survival = 1.0;
     let mut pmf: Vec<(u64, f64)> = Vec::new();
     for (k, (d, c)) in &at {
-        if at_risk > 0 && *d > 0 {
-            let ended_here = survival * *d as f64 / at_risk as f64;
-            pmf.push((*k, ended_here));
-            survival -= ended_here;
+        if at_risk > 0.0 && *d > 0.0 {
+            let here = survival * (d / at_risk).min(1.0);
+            pmf.push((*k, here));
+            survival -= here;
         }
         at_risk -= d + c;
     }
     if survival > 1e-12 {
-        // Beyond the longest session seen, a geometric tail at the mean hazard (sessions
-        // ended over turns observed).
-        let turns_seen: u64 = at.iter().map(|(k, (d, c))| k * (d + c)).sum();
-        let ended: u64 = at.values().map(|(d, _)| d).sum();
-        let hazard = (ended as f64 / turns_seen.max(1) as f64).clamp(1e-3, 1.0);
+        let reached: f64 = at.iter().map(|(k, (d, c))| *k as f64 * (d + c)).sum();
+        let ended: f64 = at.values().map(|(d, _)| d).sum();
+        let hazard = (ended / reached.max(1.0)).clamp(1e-3, 1.0);
         let mut k = *at.keys().next_back().unwrap_or(&1);
-        while survival > 1e-6 && k < MAX_TAIL_TURNS {
+        while survival > 1e-6 && k < MAX_TAIL {
             k += 1;
             let here = survival * hazard;
             pmf.push((k, here));
@@ -1476,8 +1685,14 @@ fn turns_with_censoring(
             *p += survival;
         }
     }
-    pmf.into_iter()
-        .map(|(k, p)| (k, (p * 1e6).round() as u64))
+    pmf
+}
+
+/// Probabilities as counts out of a million, for [`empirical`] (values whose count rounds to
+/// 0 are left out).
+fn scaled_counts(pmf: &[(u64, f64)]) -> BTreeMap<u64, u64> {
+    pmf.iter()
+        .map(|(k, p)| (*k, (p * 1e6).round() as u64))
         .filter(|(_, n)| *n > 0)
         .collect()
 }
@@ -1532,31 +1747,94 @@ mod tests {
     /// Sessions still open at the end count as reaching their turns so far, no further.
     #[test]
     fn open_sessions_are_censored_not_ended() {
-        let m = |v: &[(u64, u64)]| v.iter().copied().collect::<BTreeMap<u64, u64>>();
+        let m = |v: &[(u64, f64)]| v.iter().copied().collect::<BTreeMap<u64, f64>>();
+        let counts = |v: &[(u64, u64)]| v.iter().copied().collect::<BTreeMap<u64, u64>>();
+        let with = |e: &[(u64, f64)], c: &[(u64, f64)]| scaled_counts(&product_limit(&m(e), &m(c)));
         // Nothing open: the counts as they are.
         assert_eq!(
-            turns_with_censoring(&m(&[(1, 5), (3, 5)]), &m(&[])),
-            m(&[(1, 5), (3, 5)])
+            with(&[(1, 5.0), (3, 5.0)], &[]),
+            counts(&[(1, 500_000), (3, 500_000)])
         );
         // Ten sessions still open after 2 turns: none ended at 2, so none is counted there;
         // of the five at risk at 3, all ended there.
         assert_eq!(
-            turns_with_censoring(&m(&[(1, 5), (3, 5)]), &m(&[(2, 10)])),
-            m(&[(1, 250_000), (3, 750_000)])
+            with(&[(1, 5.0), (3, 5.0)], &[(2, 10.0)]),
+            counts(&[(1, 250_000), (3, 750_000)])
         );
         // Every session that ended had 4 turns; those cut short had fewer so far.
         assert_eq!(
-            turns_with_censoring(&m(&[(4, 10)]), &m(&[(1, 2), (2, 3), (3, 1)])),
-            m(&[(4, 1_000_000)])
+            with(&[(4, 10.0)], &[(1, 2.0), (2, 3.0), (3, 1.0)]),
+            counts(&[(4, 1_000_000)])
+        );
+        // Weights: half a session ended at 1 and half was censored there; one ended at 2.
+        assert_eq!(
+            with(&[(1, 0.5), (2, 1.0)], &[(1, 0.5)]),
+            counts(&[(1, 250_000), (2, 750_000)])
         );
         // The longest still open: what is left follows a geometric tail at the mean hazard,
         // 1 ended over 6 turns seen.
-        let t = turns_with_censoring(&m(&[(1, 1)]), &m(&[(5, 1)]));
+        let t = with(&[(1, 1.0)], &[(5, 1.0)]);
         assert_eq!(t[&1], 500_000);
         assert!(!t.contains_key(&5));
         assert_eq!(t[&6], (0.5f64 / 6.0 * 1e6).round() as u64);
         assert_eq!(t[&7], (0.5f64 * 5.0 / 36.0 * 1e6).round() as u64);
         let total: u64 = t.values().sum();
         assert!((999_990..=1_000_010).contains(&total), "{total}");
+    }
+
+    /// Sessions of known turns and think times, cut half-way through: the estimate recovers
+    /// both, where counting what was seen shortens both.
+    #[test]
+    fn turns_and_think_times_are_recovered_from_sessions_cut_short() {
+        use crate::foundations::rng::{self, Purpose};
+        use rand::RngExt;
+        let mut r = rng::stream(7, 0, "em", Purpose::Sessions);
+        // 6,000 sessions over an hour; after each turn one goes on with probability 0.6
+        // (mean 2.5 turns), after an exponential think time of mean 120 s; cut at 30 minutes.
+        let cut = 1800.0;
+        let (mut gaps, mut open) = (BTreeMap::new(), Vec::new());
+        let (mut true_turns, mut started, mut seen_turns) = (0u64, 0u64, 0u64);
+        for i in 0..6000 {
+            let mut t: f64 = r.random::<f64>() * 3600.0;
+            if t >= cut {
+                continue;
+            }
+            started += 1;
+            let (mut turns, mut seen, mut last) = (1u64, 1u64, t);
+            while r.random::<f64>() < 0.6 {
+                let gap = -120.0 * (1.0 - r.random::<f64>()).ln();
+                t += gap;
+                turns += 1;
+                if t < cut {
+                    seen += 1;
+                    *gaps.entry((gap.ceil()) as u64).or_insert(0u64) += 1;
+                    last = t;
+                }
+            }
+            true_turns += turns;
+            seen_turns += seen;
+            open.push((format!("s{i}"), seen, (cut - last) as u64));
+        }
+        let c = censored_sessions(&BTreeMap::new(), &gaps, &open);
+        let mean = |p: &[(u64, f64)]| p.iter().map(|(k, q)| *k as f64 * q).sum::<f64>();
+        let truth = true_turns as f64 / started as f64;
+        let seen = seen_turns as f64 / started as f64;
+        // Seen: 2.26 turns; the estimate is within 4% of the truth (2.5).
+        assert!(seen < truth * 0.93, "{seen} {truth}");
+        assert!(
+            (mean(&c.turns) / truth - 1.0).abs() < 0.04,
+            "{} {truth}",
+            mean(&c.turns)
+        );
+        let seen_gap = gaps.iter().map(|(g, n)| *g as f64 * *n as f64).sum::<f64>()
+            / gaps.values().sum::<u64>() as f64;
+        // Gaps seen: 113.5 s on average (long ones are cut out); the estimate within 5% of
+        // the truth (120.5 s, whole seconds rounded up).
+        assert!(seen_gap < 116.0, "{seen_gap}");
+        assert!(
+            (mean(&c.gaps) / 120.5 - 1.0).abs() < 0.05,
+            "{}",
+            mean(&c.gaps)
+        );
     }
 }

@@ -79,8 +79,12 @@ pub(crate) fn execute(a: &FitArgs) -> Result<i32, Failure> {
         period_ms: (!a.no_uncertain).then_some(MS_PER_DAY as i64),
         ..fit::FitWindow::default()
     };
-    let file = fit::fit(reader, &catalog, a.model.as_deref(), &name, a.seed, how)
-        .map_err(Failure::input)?;
+    let fit::Fitted { file, notes } =
+        fit::fit(reader, &catalog, a.model.as_deref(), &name, a.seed, how)
+            .map_err(Failure::input)?;
+    for n in notes {
+        eprintln!("warning: {shown}: {n}");
+    }
     let command = if is_postgres_url(&shown) {
         format!("tokencast fit {shown}")
     } else {

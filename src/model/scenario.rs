@@ -365,6 +365,63 @@ mod tests {
     }
 
     #[test]
+    fn bands_of_turns_and_of_later_messages_are_checked_in_order() {
+        let check = |traffic: &str, prompt: &str| {
+            let text = format!(
+                "Scenario(name: \"t\", seed: 1, horizon_days: 30, endpoints: [Endpoint(\
+                 name: \"chat\", model: \"gpt-4o-mini\", traffic: Traffic(\
+                 daily_active_users: 100, sessions_per_user_per_day: 1, {traffic}), \
+                 prompt: Prompt(user_tokens: Fixed(100), {prompt}), {SIZES})])"
+            );
+            let file = parse(&text, "t.ron").unwrap_or_else(|e| panic!("{e}"));
+            match Scenario::from_file(file, Catalog::builtin(), "t.ron") {
+                Ok(_) => Vec::new(),
+                Err(ScenarioError::Invalid { errors, .. }) => {
+                    errors.iter().map(ToString::to_string).collect::<Vec<_>>()
+                }
+                Err(e) => panic!("{e}"),
+            }
+        };
+        assert_eq!(
+            check(
+                "turns: Fixed(1), think_time_s: Fixed(5), turns_by_opening: [Opening(below: \
+                 500, turns: Fixed(3)), Opening(below: 2000, turns: Fixed(2))]",
+                "user_tokens_by_turns: [Turns(at_most: 2, user_tokens: Fixed(900))]"
+            ),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            check(
+                "turns: Fixed(1), think_time_s: Fixed(5), turns_by_opening: [Opening(below: \
+                 500, turns: Fixed(3)), Opening(below: 500, turns: Fixed(0.2))]",
+                "user_tokens_by_turns: [Turns(at_most: 1, user_tokens: Fixed(900)), \
+                 Turns(at_most: 4, user_tokens: Fixed(2e7))]"
+            ),
+            [
+                "endpoints[0].traffic.turns_by_opening[1].below: must be more tokens than the \
+                 band before (500): bands go from the smallest openings up (got 500)",
+                "endpoints[0].traffic.turns_by_opening[1].turns: mean must be >= 1 (got 0.2)",
+                "endpoints[0].prompt.user_tokens_by_turns[0].at_most: must be at least 2 (a \
+                 session of one turn has no later message) (got 1)",
+                "endpoints[0].prompt.user_tokens_by_turns[1].user_tokens: mean of 20000000 \
+                 tokens per request is beyond any model's context window; at most 10000000 is \
+                 accepted",
+            ]
+        );
+        // A band of several turns needs a think time, as `turns` does.
+        assert_eq!(
+            check(
+                "turns: Fixed(1), turns_by_opening: [Opening(below: 500, turns: Fixed(3))]",
+                ""
+            ),
+            [
+                "endpoints[0].traffic.think_time_s: required when sessions can have more than \
+                 one turn, e.g. think_time_s: LogNormal(median: 30, p90: 120)"
+            ]
+        );
+    }
+
+    #[test]
     fn plausible_ranges_are_checked_on_draws_not_only_means() {
         assert_eq!(errors(TRAFFIC, SIZES, ""), Vec::<String>::new());
         // Tokens: the P99.9 of a Normal, the largest value of a Uniform.

@@ -225,4 +225,28 @@ mod tests {
         assert_eq!(p.factor("a", Bucket::Input.index()), 2.0);
         assert_eq!(p.factor("b", Bucket::Output.index()), 2.0);
     }
+    /// Scaling turns scales every band of turns by opening; scaling the user message scales the
+    /// later messages by session length too.
+    #[test]
+    fn scales_reach_the_bands_of_turns_and_of_later_messages() {
+        use crate::foundations::dist::Dist;
+        use crate::foundations::pricing::Catalog;
+        use crate::model::scenario::{self, Scenario};
+        let text = "Scenario(name: \"t\", seed: 1, horizon_days: 1, endpoints: [Endpoint(\
+             name: \"chat\", model: \"gpt-4o-mini\", traffic: Traffic(daily_active_users: \
+             10, sessions_per_user_per_day: 1, turns: Fixed(2), think_time_s: Fixed(5), \
+             turns_by_opening: [Opening(below: 500, turns: Fixed(4))]), prompt: Prompt(\
+             user_tokens: Fixed(10), user_tokens_by_turns: [Turns(at_most: 2, user_tokens: \
+             Fixed(300))]), output_tokens: Fixed(20))], uncertain: [\
+             Scale(\"endpoints[chat].traffic.turns\", Uniform(min: 1, max: 2)), \
+             Scale(\"endpoints[chat].prompt.user_tokens\", Uniform(min: 1, max: 3))])";
+        let file = scenario::parse(text, "t.ron").unwrap();
+        let sc = Scenario::from_file(file, Catalog::builtin(), "t.ron").unwrap();
+        let (drawn, _) = apply(&sc, &[1.5, 2.0]).unwrap();
+        let e = &drawn.endpoints[0];
+        assert_eq!(e.traffic.turns, Dist::Fixed(3.0));
+        assert_eq!(e.traffic.turns_by_opening, vec![(500.0, Dist::Fixed(6.0))]);
+        assert_eq!(e.prompt.user_tokens, Dist::Fixed(20.0));
+        assert_eq!(e.prompt.user_tokens_by_turns, vec![(2, Dist::Fixed(600.0))]);
+    }
 }

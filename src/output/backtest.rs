@@ -2,24 +2,12 @@
 //! the P5–P95 band, P50 error), then every held-out period's actual cost against its band.
 
 use crate::analysis::backtest::{Backtest, Band, RECORDED};
-use crate::foundations::time::MS_PER_DAY;
-use crate::model::workload::trace;
 
 use super::format::{Table, pct, pct_signed, usd};
 
-/// A trace time as people read it: `2023-11-16 18:47:03` (UTC) for a dated trace, `+00:30:00`
-/// from the trace's start otherwise.
+/// A trace time as people read it ([`crate::analysis::backtest::trace_time`]).
 pub fn time(ms: i64) -> String {
-    let day = MS_PER_DAY as i64;
-    let (days, rem) = (ms.div_euclid(day), ms.rem_euclid(day) / 1000);
-    let clock = format!("{:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60);
-    if let Some(date) = trace::date_of(ms) {
-        format!("{date} {clock}")
-    } else if days > 0 {
-        format!("+{days}d {clock}")
-    } else {
-        format!("+{clock}")
-    }
+    crate::analysis::backtest::trace_time(ms)
 }
 
 /// A band's cells: actual, P5, P50, P95, P50 error, inside.
@@ -255,6 +243,7 @@ pub fn json(b: &Backtest) -> Result<String, serde_json::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::foundations::time::MS_PER_DAY;
 
     #[test]
     fn times_read_as_dates_or_offsets() {

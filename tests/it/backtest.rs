@@ -249,12 +249,12 @@ fn bad_settings_are_refused() {
 /// itself, with the 5-minute and 1-hour caches of `backtest-caches.ron`; ten origins over the
 /// held-out half). The Azure traces and Mooncake's conversation trace are covered at 80% or
 /// more of their periods and in total, and on the conversation trace the fitted
-/// conversations' cache hit ratio is within 8 points of the replayed one at both TTLs.
-/// Mooncake's synthetic trace is not: its documents are reopened ever more often and its
-/// prompts grow through its 17 minutes, which a stationary fit cannot express, though the
-/// fitted document pool reads more than a third of the prompt at 5 minutes (17% without
-/// documents); the test holds that too, so a change that fixed it (or broke the others) is
-/// seen.
+/// conversations' cache hit ratio is within 5 points of the replayed one at both TTLs (2.5
+/// and 1.1). On Mooncake's synthetic trace the baseline is covered in 7 of 10 windows, but the
+/// caches are not: its documents are reopened ever more often through its 17 minutes, which
+/// a stationary fit cannot express, though the fitted document pool reads more than 40% of
+/// the prompt at 5 minutes (17% without documents) against the replay's 78%; the test holds
+/// that too, so a change that fixed it (or broke the others) is seen.
 #[test]
 #[ignore = "needs ../shared/traces; CI runs it with --include-ignored"]
 fn real_traces_backtest_as_the_readme_says() {
@@ -288,25 +288,28 @@ fn real_traces_backtest_as_the_readme_says() {
             assert!(total["inside"].as_bool().unwrap(), "{f}: {total}");
             for name in ["cache-5m", "cache-1h"] {
                 match hits(name) {
-                    (Some(a), Some(p)) => assert!((a - p).abs() < 0.08, "{f} {name}: {a} vs {p}"),
+                    (Some(a), Some(p)) => assert!((a - p).abs() < 0.05, "{f} {name}: {a} vs {p}"),
                     // Nothing shared, nothing read, on either side (Azure).
                     (None, None) => assert!(!f.starts_with("mooncake"), "{f} {name}"),
                     other => panic!("{f} {name}: {other:?}"),
                 }
             }
         } else {
-            assert!(coverage < 0.5, "{f}: coverage {coverage}");
-            assert!(total["error_p50"].as_f64().unwrap() < -0.2, "{f}: {total}");
+            assert!(coverage >= 0.6, "{f}: coverage {coverage}");
+            let error = total["error_p50"].as_f64().unwrap();
+            assert!(error.abs() < 0.25, "{f}: {total}");
+            let cached = b["strategies"]["cache-5m"]["coverage"].as_f64().unwrap();
+            assert!(cached < 0.5, "{f}: cache-5m coverage {cached}");
             let (a, p) = hits("cache-5m");
-            assert!(a.unwrap() - p.unwrap() > 0.4, "{f}: {a:?} vs {p:?}");
-            assert!(p.unwrap() > 0.3, "{f}: the documents read {p:?}");
+            assert!(a.unwrap() - p.unwrap() > 0.2, "{f}: {a:?} vs {p:?}");
+            assert!(p.unwrap() > 0.4, "{f}: the documents read {p:?}");
         }
     }
 }
 
 /// The prompt-cache hit ratio, replayed against forecast, on the bundled Mooncake sample:
 /// its conversations, told from the prefix hashes, are cached on both sides (24% of the
-/// held-out prompt tokens replayed, 19% forecast); the baseline, which caches nothing on
+/// held-out prompt tokens replayed, 27% forecast); the baseline, which caches nothing on
 /// claude-sonnet-4-6, has no hit ratio.
 #[test]
 fn conversations_from_prefix_hashes_are_cached_on_both_sides() {
@@ -433,4 +436,33 @@ fn the_bill_as_recorded_is_compared_with_the_baseline_forecast() {
         "20",
     ]);
     assert!(b["strategies"].get("recorded").is_none());
+}
+
+/// The fit's warnings reach the backtest's: prompts that grow through the training rows are
+/// named, with the cut they were fitted before.
+#[test]
+fn a_trend_in_the_training_rows_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("grow.csv");
+    let mut text = String::from("timestamp,input_tokens,output_tokens\n");
+    for i in 0..720u64 {
+        let scatter = [800, 1200, 1000, 900, 1100][(i % 5) as usize];
+        text.push_str(&format!("{},{},50\n", i * 5000, scatter + 2 * i));
+    }
+    std::fs::write(&trace, text).unwrap();
+    let b = json(&[
+        "backtest",
+        trace.to_str().unwrap(),
+        "--model",
+        "gpt-4o-mini",
+        "--runs",
+        "20",
+    ]);
+    let warnings = b["warnings"].to_string();
+    assert!(
+        warnings.contains(
+            "the fit of the rows before +00:29:57: endpoint \\\"all\\\": the mean prompt grew"
+        ),
+        "{warnings}"
+    );
 }

@@ -259,12 +259,13 @@ fn prefix_hashes_become_conversations() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("chain.csv");
     // A: 250 tokens (blocks 1 2 3), then 330 re-sending A's two full blocks; B likewise;
-    // C opens with the shared block 1 only.
+    // C opens with the shared block 1 only, and D half a minute later (still open at the end,
+    // as its last turn is within the median think time of it: its one turn is a lower bound).
     std::fs::write(
         &trace,
         "timestamp,input_tokens,output_tokens,prefix_hashes,block_tokens\n\
          0,250,20,1 2 3,100\n1000,260,10,1 4 5,100\n5000,330,20,1 2 3 6,100\n\
-         9000,420,10,1 4 5 7 8,100\n12000,150,5,1 9,100\n",
+         9000,420,10,1 4 5 7 8,100\n12000,250,5,1 9 11,100\n42000,150,5,1 10,100\n",
     )
     .unwrap();
     let out = bin()
@@ -285,14 +286,30 @@ fn prefix_hashes_become_conversations() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8(out.stdout).unwrap();
+    // C ended after one turn, A and B after two. D, seen for one turn, waits no longer than
+    // the longest gap seen (8 s): it goes on with probability w = q, q being the chance to go
+    // on after turn 1, 1 - (1 + 1 - w) / 4 (C and D's ending share of the four at risk): w =
+    // 2/3, so a third of sessions have one turn (the percentile slice across 1/3 has mean
+    // 1.667), two thirds two.
+    let turns = format!(
+        "turns: Empirical(values: [{}, 1.667, {}]",
+        ["1.0"; 33].join(", "),
+        ["2.0"; 66].join(", ")
+    );
+    let think = format!(
+        "think_time_s: Some(Empirical(values: [{}, {}]",
+        ["5.0"; 50].join(", "),
+        ["8.0"; 50].join(", ")
+    );
     for expected in [
-        "turns: Empirical(values: [1.0, 2.0, 2.0]",
-        "think_time_s: Some(Empirical(values: [5.0, 8.0]",
+        turns.as_str(),
+        // D's wait of 0 s is censored, below every gap seen: the gaps as they were.
+        think.as_str(),
         "system_tokens: Fixed(100.0)",
         // 330 - 250 - 20 and 420 - 260 - 10.
         "user_tokens: Empirical(values: [60.0, 150.0]",
-        // 250, 260 and 150 less the 100-token system prompt.
-        "first_user_tokens: Some(Empirical(values: [50.0, 150.0, 160.0]",
+        // 250, 260, 250 and 150 less the 100-token system prompt.
+        "first_user_tokens: Some(Empirical(values: [50.0, 150.0, 150.0, 160.0]",
         "history: Full",
     ] {
         assert!(text.contains(expected), "{expected} not in\n{text}");
@@ -357,7 +374,7 @@ fn prefix_hashes_shared_across_sessions_become_documents() {
 }
 
 /// Sessions still open when the trace ends are cut short, not short: every session here has
-/// four turns a minute apart, and the trace stops while the last three are under way, so
+/// four turns a minute apart, and the trace stops while the last two are under way, so
 /// their counts are lower bounds; the product-limit estimate keeps four turns.
 #[test]
 fn sessions_open_at_the_end_do_not_shorten_the_turns() {
@@ -367,12 +384,13 @@ fn sessions_open_at_the_end_do_not_shorten_the_turns() {
     let mut rows = Vec::new();
     for s in 0..20u64 {
         for t in 0..4u64 {
-            rows.push((s * 90_000 + t * 60_000, s));
+            rows.push((s * 100_000 + t * 60_000, s));
         }
     }
     rows.sort();
-    // Stop at 29 minutes: sessions started after 26 minutes are still going.
-    for (time, s) in rows.iter().filter(|(t, _)| *t <= 29 * 60_000) {
+    // Stop at 32'40": the last two sessions (started at 30' and 31'40") are still going;
+    // the last one to finish did 80 seconds before, more than the median think time.
+    for (time, s) in rows.iter().filter(|(t, _)| *t <= 1_960_000) {
         text.push_str(&format!("{time},500,50,s{s}\n"));
     }
     std::fs::write(&trace, text).unwrap();
@@ -388,4 +406,152 @@ fn sessions_open_at_the_end_do_not_shorten_the_turns() {
     );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("turns: Fixed(4.0)"), "{text}");
+}
+
+/// When the chains show that sessions opened with a short question go on longer than those
+/// opened with a long text, and that a follow-up pasting a long text ends the session soon,
+/// the fit writes turns by opening size and later messages by session length.
+#[test]
+fn turns_by_opening_and_later_messages_by_length_are_fitted_when_they_differ() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("kinds.csv");
+    let mut text =
+        String::from("timestamp,input_tokens,output_tokens,prefix_hashes,block_tokens\n");
+    // Block 1 (100 tokens) is the system prompt. Three kinds of session, 300 of each:
+    // a 100-token question and three 10-token follow-ups; a 900-token opening and one
+    // 2,000-token follow-up; a 2,900-token opening alone.
+    for i in 0..900u64 {
+        let (opening, follow_ups): (u64, &[u64]) = match i % 3 {
+            0 => (200, &[10, 10, 10]),
+            1 => (1000, &[2000]),
+            _ => (3000, &[]),
+        };
+        let base = 1000 + i * 100;
+        let mut prompt = opening;
+        let mut time = i * 60_000;
+        for turn in 0..=follow_ups.len() {
+            let blocks = prompt.div_ceil(100);
+            let hashes: Vec<String> = std::iter::once("1".to_string())
+                .chain((1..blocks).map(|b| (base + b).to_string()))
+                .collect();
+            text.push_str(&format!("{time},{prompt},20,{},100\n", hashes.join(" ")));
+            if let Some(new) = follow_ups.get(turn) {
+                prompt += 20 + new;
+                time += 5000;
+            }
+        }
+    }
+    std::fs::write(&trace, text).unwrap();
+    let out = bin()
+        .args([
+            "fit",
+            "--model",
+            "claude-sonnet-4-6",
+            "--no-uncertain",
+            "-o",
+            "-",
+        ])
+        .arg(&trace)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for expected in [
+        "system_tokens: Fixed(100.0)",
+        // Openings past the system prompt: 100 (4 turns), 900 (2 turns), 2,900 (1 turn, the
+        // last session's still open at the end, so `turns` is not asserted).
+        "turns_by_opening: [Opening(below: 900.0, turns: Fixed(4.0)), \
+         Opening(below: 2900.0, turns: Fixed(2.0))]",
+        // Sessions of two turns follow up with 2,000 tokens, longer ones with 10.
+        "user_tokens: Fixed(10.0)",
+        "user_tokens_by_turns: [Turns(at_most: 2, user_tokens: Fixed(2000.0))]",
+    ] {
+        assert!(text.contains(expected), "{expected} not in\n{text}");
+    }
+    // The fitted scenario loads; its generator sends what the trace sent.
+    let fitted = dir.path().join("fitted.ron");
+    std::fs::write(&fitted, &text).unwrap();
+    let synth = dir.path().join("synth.csv");
+    let out = bin()
+        .arg("synth")
+        .arg(&fitted)
+        .arg("-o")
+        .arg(&synth)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Per session: its opening's prompt and its number of requests.
+    let rows = std::fs::read_to_string(&synth).unwrap();
+    let mut header = rows.lines().next().unwrap().split(',');
+    let col = |name: &str| header.clone().position(|c| c == name).unwrap();
+    let (input, session) = (col("input_tokens"), col("session_id"));
+    header.next();
+    let mut sessions: std::collections::HashMap<String, Vec<u64>> = Default::default();
+    for line in rows.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        sessions
+            .entry(f[session].to_string())
+            .or_default()
+            .push(f[input].parse().unwrap());
+    }
+    // Openings are drawn from the fitted sizes (interpolated between them): below 1,000
+    // tokens a session has up to four turns, below 3,000 up to two; a session of two turns
+    // follows up with 2,000 tokens, a longer one with 10 (each turn re-sends the last and its
+    // 20-token answer).
+    let (mut long, mut two) = (0, 0);
+    for s in sessions.values() {
+        let limit = if s[0] < 1000 { 4 } else { 2 };
+        assert!(s.len() <= limit, "{s:?}");
+        let step = if s.len() == 2 { 2020 } else { 30 };
+        assert!(s[1..].iter().zip(s).all(|(b, a)| *b == a + step), "{s:?}");
+        long += usize::from(s.len() > 2);
+        two += usize::from(s.len() == 2);
+    }
+    assert!(long > 50 && two > 50, "{long} {two}");
+}
+
+/// Prompts that grow through the fitted rows are a trend the fitted sizes cannot hold: `fit`
+/// warns, naming the endpoint and the fitted means at the window's start and end; rows whose
+/// prompts only scatter get no warning.
+#[test]
+fn a_trend_in_the_prompts_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, grow: bool| {
+        let trace = dir.path().join(name);
+        let mut text = String::from("timestamp,input_tokens,output_tokens\n");
+        // An hour, a row every 5 seconds; prompts scatter by ±20% around 1,000 tokens, and
+        // in the growing trace add 2 tokens a row (1,000 to 2,440 across the hour).
+        for i in 0..720u64 {
+            let scatter = [800, 1200, 1000, 900, 1100][(i % 5) as usize];
+            let input = scatter + if grow { 2 * i } else { 0 };
+            text.push_str(&format!("{},{input},50\n", i * 5000));
+        }
+        std::fs::write(&trace, text).unwrap();
+        trace
+    };
+    for (trace, warned) in [
+        (write("grow.csv", true), true),
+        (write("flat.csv", false), false),
+    ] {
+        let out = bin()
+            .args(["fit", "--model", "gpt-4o-mini", "-o", "-"])
+            .arg(&trace)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            err.contains("endpoint \"all\": the mean prompt grew from 993 to 2433 tokens"),
+            warned,
+            "{err}"
+        );
+    }
 }

@@ -205,9 +205,14 @@ pub fn check_together(sc: &Scenario) -> Vec<(String, String)> {
             Part::Reasoning,
         ] {
             let mut w = w.clone();
-            let Some(top) = sizes_mut(&mut w, p).map(|d| d.plausible_max()) else {
+            let Some(mut top) = sizes_mut(&mut w, p).map(|d| d.plausible_max()) else {
                 continue;
             };
+            if p == Part::User {
+                for (_, d) in &w.prompt.user_tokens_by_turns {
+                    top = top.max(d.plausible_max());
+                }
+            }
             if top > limits::MAX_TOKENS_PER_REQUEST {
                 errors.push((
                     "uncertain".to_string(),

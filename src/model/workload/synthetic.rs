@@ -46,6 +46,12 @@
 //! by the run ([`Purpose::DocumentSize`]): the pool is a property of the application, the same
 //! in every run and for every session sending the document; runs differ in which sessions
 //! open which document. Sizes are kept once drawn: 16 bytes per distinct document.
+//!
+//! Turns by opening: with `traffic.turns_by_opening`, a session draws its opening message
+//! when it starts (on the token stream, after the system and tool prompts), and its turns
+//! from the band its opening (document plus that message) falls in. With
+//! `prompt.user_tokens_by_turns`, each turn after the first draws its message from the entry
+//! for the session's number of turns. Without either, every draw is as before.
 
 use rand_distr::{Distribution, Exp1};
 
@@ -755,5 +761,81 @@ mod tests {
         assert!(sizes.iter().all(|s| s.0 <= 16384));
         let share = c.clamped as f64 / c.requests as f64;
         assert!((0.05..0.15).contains(&share), "{share} of {}", c.requests);
+    }
+    /// Sessions of 2,000 daily users whose opening is a 100-token question or, for half of
+    /// them, a 5,000-token document and the question; `traffic` and `prompt` add fields.
+    fn banded(traffic: &str, prompt: &str) -> Scenario {
+        let text = format!(
+            "Scenario(name: \"t\", seed: 9, horizon_days: 1, endpoints: [Endpoint(\
+             name: \"chat\", model: \"gpt-4o-mini\", traffic: Traffic(daily_active_users: \
+             2000, sessions_per_user_per_day: 1, think_time_s: Fixed(5), {traffic}), \
+             prompt: Prompt(first_user_tokens: Fixed(100), user_tokens: Fixed(7), \
+             documents: Documents(share: 0.5, popularity: Repetition(rate: 0.0), \
+             tokens: Fixed(5000)), {prompt}), output_tokens: Fixed(20))])"
+        );
+        let file = scenario::parse(&text, "t.ron").unwrap();
+        Scenario::from_file(file, Catalog::builtin(), "t.ron").unwrap()
+    }
+
+    #[test]
+    fn turns_follow_the_band_of_the_sessions_opening() {
+        // Openings of 100 tokens (no document) have 4 turns; 5,100 (with one) the default 2.
+        let sc = banded(
+            "turns: Fixed(2), turns_by_opening: [Opening(below: 1000, turns: Fixed(4))]",
+            "history: Full",
+        );
+        let mut turns: std::collections::HashMap<u64, (bool, u32)> = Default::default();
+        for r in Synthetic::new(&sc, 0).unwrap() {
+            let e = turns.entry(r.session).or_insert((r.document.is_some(), 0));
+            e.1 += 1;
+            // The opening message is the one drawn for the band, sent on the first turn.
+            if r.turn == 0 {
+                assert_eq!(r.user_tokens, 100);
+            } else {
+                assert_eq!(r.user_tokens, 7);
+            }
+        }
+        // Sessions cut by the end of the day aside, each band has its turns.
+        let (mut with, mut without) = (0, 0);
+        for (doc, t) in turns.values() {
+            if *doc {
+                assert!(*t <= 2, "{t}");
+                with += u32::from(*t == 2);
+            } else {
+                assert!(*t <= 4, "{t}");
+                without += u32::from(*t == 4);
+            }
+        }
+        assert!(with > 800 && without > 800, "{with} {without}");
+        // The expected requests weigh each band by its share of sessions: half and half.
+        let mean = sc.endpoints[0].traffic.mean_turns();
+        assert!((mean - 3.0).abs() < 0.05, "{mean}");
+    }
+
+    #[test]
+    fn later_messages_follow_the_sessions_length() {
+        // Sessions of 1 to 6 turns; those of at most 3 send 900-token follow-ups, the rest 7.
+        let sc = banded(
+            "turns: Uniform(min: 1, max: 6)",
+            "user_tokens_by_turns: [Turns(at_most: 3, user_tokens: Fixed(900))]",
+        );
+        let mut sessions: std::collections::HashMap<u64, Vec<u64>> = Default::default();
+        for r in Synthetic::new(&sc, 0).unwrap() {
+            sessions.entry(r.session).or_default().push(r.user_tokens);
+        }
+        let (mut short, mut long) = (0, 0);
+        for messages in sessions.values() {
+            assert_eq!(messages[0], 100);
+            // A session seen whole (ended before the day did) of at most 3 turns.
+            let later = &messages[1..];
+            if later.iter().all(|m| *m == 900) && !later.is_empty() {
+                short += 1;
+                assert!(messages.len() <= 3, "{messages:?}");
+            } else if !later.is_empty() {
+                long += 1;
+                assert!(later.iter().all(|m| *m == 7), "{messages:?}");
+            }
+        }
+        assert!(short > 300 && long > 300, "{short} {long}");
     }
 }
