@@ -555,3 +555,49 @@ fn a_trend_in_the_prompts_is_warned_about() {
         );
     }
 }
+
+/// Sessions that open with the same first block past the system prompt but share little of
+/// their openings are not one document: each opened its own, when its size fits the shared
+/// documents' (a debug assertion checks that the pool's counts agree with its sizes; CI's
+/// tests run the debug build).
+#[test]
+fn openings_that_share_only_a_block_open_documents_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("docs.csv");
+    // As in the test above, documents A (blocks 10-13) and B (20-23) opened twice each and
+    // two short questions (the last row: a row after a short question sharing only the system
+    // block would continue its conversation); and X and Y, which share block 30 and nothing
+    // after it: 660
+    // tokens each, the 100-token system prompt, a 400-token text and a 160-token question
+    // (the shared documents' mean question).
+    std::fs::write(
+        &trace,
+        "timestamp,input_tokens,output_tokens,prefix_hashes,block_tokens\n\
+         0,660,20,1 10 11 12 13 50 51,100\n1000,650,20,1 20 21 22 23 52 53,100\n\
+         2000,670,20,1 10 11 12 13 54 55,100\n2500,660,20,1 30 31 32 33 34 35,100\n\
+         3000,150,20,1 70,100\n3500,660,20,1 30 41 42 43 44 45,100\n\
+         4000,660,20,1 20 21 22 23 56 57,100\n5000,130,20,1 71,100\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["fit", "--model", "claude-sonnet-4-6", "--no-uncertain", "-o", "-"])
+        .arg(&trace)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for expected in [
+        // Six sessions of eight open a document, each 400 tokens: A, B, X's and Y's.
+        "documents: Some(Documents(share: 0.75, popularity: ",
+        "tokens: Fixed(400.0)",
+        // Every opening with a document leaves its question; the two short ones theirs.
+        "first_user_tokens: Some(Empirical(values: [30.0, 50.0, 150.0, 160.0, 160.0, 160.0, \
+         160.0, 170.0]",
+    ] {
+        assert!(text.contains(expected), "{expected} not in\n{text}");
+    }
+}
