@@ -1119,7 +1119,8 @@ struct Censored {
 /// expectation-maximisation: after its `k`th turn a session goes on with probability `q(k)`
 /// and its next turn comes after a think time `G`; a session seen for `k` turns whose last came
 /// `e` seconds before the end goes on with probability `w = q(k)·P(G > e) / (1 − q(k) +
-/// q(k)·P(G > e))`. Given the `w`s, the turns are the product-limit (Kaplan-Meier) estimate
+/// q(k)·P(G > e))`, none when `e` is the longest gap seen or more (beyond it, the gaps' tail
+/// would be made of the waits alone, and feed itself). Given the `w`s, the turns are the product-limit (Kaplan-Meier) estimate
 /// with each open session counting `1 − w` as ended at `k` and `w` as censored there, and the
 /// think times that of the gaps seen with `w` of a censored gap of `e` per open session
 /// ([`product_limit`]); the `w`s start at ½ and are recomputed from them until they move by
@@ -1135,20 +1136,23 @@ fn censored_sessions(
         m.iter().map(|(k, c)| (*k, *c as f64)).collect()
     };
     let gaps_seen = as_f64(gaps_s);
-    // Open sessions by (turns, seconds waited).
+    // Sessions that waited at least the longest gap seen have ended; the others, by (turns,
+    // seconds waited), may go on.
+    let longest_gap = gaps_s.keys().next_back().copied().unwrap_or(0);
+    let mut known = as_f64(ended);
     let mut groups: BTreeMap<(u64, u64), f64> = BTreeMap::new();
     for (_, t, e) in open {
-        *groups.entry((*t, *e)).or_default() += 1.0;
+        if *e < longest_gap {
+            *groups.entry((*t, *e)).or_default() += 1.0;
+        } else {
+            *known.entry(*t).or_default() += 1.0;
+        }
     }
-    let longest_gap = gaps_s.keys().next_back().copied().unwrap_or(0);
-    let mut w: Vec<f64> = groups
-        .keys()
-        .map(|(_, e)| if *e < longest_gap { 0.5 } else { 0.0 })
-        .collect();
+    let mut w: Vec<f64> = vec![0.5; groups.len()];
     let mut turns = Vec::new();
     let mut gaps = Vec::new();
     for _ in 0..MAX_EM_ITERATIONS {
-        let mut t_ended = as_f64(ended);
+        let mut t_ended = known.clone();
         let mut t_cens = BTreeMap::new();
         let mut g_cens = BTreeMap::new();
         for (((t, e), n), wi) in groups.iter().zip(&w) {
@@ -1171,13 +1175,7 @@ fn censored_sessions(
             } else {
                 0.0
             };
-            // No wait longer than the longest gap seen is taken to end in a turn: beyond it,
-            // the gaps' tail would be made of the waits alone, and feed itself.
-            let later = if *e < longest_gap {
-                q * s_gaps.above(*e)
-            } else {
-                0.0
-            };
+            let later = q * s_gaps.above(*e);
             let new = if later > 0.0 {
                 later / (1.0 - q + later)
             } else {
@@ -1190,14 +1188,11 @@ fn censored_sessions(
             break;
         }
     }
+    let index: HashMap<(u64, u64), usize> =
+        groups.keys().enumerate().map(|(i, k)| (*k, i)).collect();
     let going_on = open
         .iter()
-        .map(|(_, t, e)| {
-            groups
-                .keys()
-                .position(|k| *k == (*t, *e))
-                .map_or(0.0, |i| w[i])
-        })
+        .map(|(_, t, e)| index.get(&(*t, *e)).map_or(0.0, |i| w[*i]))
         .collect();
     Censored {
         turns,

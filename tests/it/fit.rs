@@ -580,7 +580,14 @@ fn openings_that_share_only_a_block_open_documents_of_their_own() {
     )
     .unwrap();
     let out = bin()
-        .args(["fit", "--model", "claude-sonnet-4-6", "--no-uncertain", "-o", "-"])
+        .args([
+            "fit",
+            "--model",
+            "claude-sonnet-4-6",
+            "--no-uncertain",
+            "-o",
+            "-",
+        ])
         .arg(&trace)
         .output()
         .unwrap();
