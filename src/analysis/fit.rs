@@ -21,8 +21,9 @@
 //!   ([`Chains::documents`], [`popularity`]), turns by opening size ([`opening_bands`]) and
 //!   later messages by session length ([`later_by_turns`]) when the chains show they go
 //!   together. Memory: the prefix hashes of every opening row.
-//! - **warnings** ([`Fitted::notes`]): a trend in the prompt sizes across the rows ([`drift`]),
-//!   which the fitted scenario cannot follow.
+//! - **warnings** ([`Fitted::notes`]): a trend in the prompt sizes across the rows ([`drift`])
+//!   or in the reuse of documents beyond the fitted pool ([`reopen_drift`]), which the fitted
+//!   scenario cannot follow.
 //! - **model**: the most frequent `model` of the endpoint's rows, or `--model`.
 //!
 //! The written file loads and validates (`tokencast validate`), and simulating it reproduces
@@ -202,11 +203,12 @@ impl Chains {
         let fixed = self
             .static_prefix()
             .min(self.first_inputs.keys().next().copied().unwrap_or(0));
-        let (documents, first) = self.documents(fixed);
+        let (documents, first, note) = self.documents(fixed);
         (self.continued > 0 || documents.is_some()).then_some(PromptStructure {
             fixed,
             documents,
             first,
+            note,
         })
     }
 
@@ -225,7 +227,7 @@ impl Chains {
     /// largest): that is then its document; else it opened none (a short question, or a long
     /// pasted text unlike any shared document). Then `share` is the sessions with a document over all,
     /// the popularity as [`popularity`] chooses it, and `tokens` one size per document.
-    fn documents(&self, fixed: u64) -> (Option<DocumentsFile>, BTreeMap<u64, u64>) {
+    fn documents(&self, fixed: u64) -> (Option<DocumentsFile>, BTreeMap<u64, u64>, Option<String>) {
         let block = self.block_tokens.max(1);
         let past = (fixed / block) as usize;
         let mut groups: HashMap<u64, Vec<usize>> = HashMap::new();
@@ -286,7 +288,7 @@ impl Chains {
                     *m.entry(input.saturating_sub(fixed)).or_default() += 1;
                     m
                 });
-            return (None, first);
+            return (None, first, None);
         }
         let question = questions.0 / questions.1.max(1);
         let mut sorted = sizes.clone();
@@ -344,12 +346,17 @@ impl Chains {
         });
         debug_assert!(shared_sessions <= with_doc);
         debug_assert_eq!(opened.len(), sizes.len());
+        let (popularity, expected, observed) = popularity(&opened, &repeats);
         let docs = DocumentsFile {
             share: significant(with_doc as f64 / self.openings.len().max(1) as f64),
-            popularity: popularity(&opened, &repeats),
+            popularity,
             tokens: empirical(&tokens),
         };
-        (Some(docs), first)
+        (
+            Some(docs),
+            first,
+            reopen_drift(expected, observed, repeats.len()),
+        )
     }
 }
 
@@ -359,9 +366,9 @@ impl Chains {
 /// the popular ones are all opened, or a constant share of repeats (`Repetition`, Simon's
 /// model: an earlier session's document with probability `rate`), whichever predicts the
 /// share of repeats in the first and second halves of those sessions more closely (squared
-/// errors). A trace whose documents keep coming new reads as `Repetition`; one that comes
+/// errors). Returns the popularity, the shares it expects in the two halves and those seen. A trace whose documents keep coming new reads as `Repetition`; one that comes
 /// back to the same set ever more often, as a pool.
-fn popularity(opened: &[u64], repeats: &[bool]) -> Queries {
+fn popularity(opened: &[u64], repeats: &[bool]) -> (Queries, [f64; 2], [f64; 2]) {
     let n = repeats.len();
     let (pool, s) = zipf_pool(opened);
     let rate = 1.0 - opened.len() as f64 / n.max(1) as f64;
@@ -398,14 +405,16 @@ fn popularity(opened: &[u64], repeats: &[bool]) -> Queries {
     ];
     let sse = |p: [f64; 2]| (p[0] - observed[0]).powi(2) + (p[1] - observed[1]).powi(2);
     if sse(zipf) <= sse(simon) {
-        Queries::Zipf {
+        let q = Queries::Zipf {
             intents: pool,
             s: significant(s),
-        }
+        };
+        (q, zipf, observed)
     } else {
-        Queries::Repetition {
+        let q = Queries::Repetition {
             rate: significant(rate),
-        }
+        };
+        (q, simon, observed)
     }
 }
 
@@ -488,6 +497,32 @@ struct PromptStructure {
     documents: Option<DocumentsFile>,
     /// Opening messages less the static prefix and the session's document: counts per size.
     first: BTreeMap<u64, u64>,
+    /// How the reopening of documents drifts beyond the fitted popularity ([`reopen_drift`]).
+    note: Option<String>,
+}
+
+/// Sessions reopening documents more (or less) often in the second half of the rows than the
+/// fitted popularity expects: `expected` and `observed` shares of sessions with a document
+/// that reopen one seen before, in the first and second halves of those `n` sessions. Said
+/// when the second half's observed share is more than 10 points and three binomial standard
+/// errors from the expected one: a trend the fitted pool does not follow.
+fn reopen_drift(expected: [f64; 2], observed: [f64; 2], n: usize) -> Option<String> {
+    let second = (n - n / 2).max(1) as f64;
+    let p = expected[1].clamp(0.0, 1.0);
+    let se = (p * (1.0 - p) / second).sqrt();
+    let miss = (observed[1] - expected[1]).abs();
+    (miss > 0.1 && miss > 3.0 * se).then(|| {
+        format!(
+            "sessions reopened a document seen before in {:.0}% and then {:.0}% of the first \
+             and second halves of those with one, where the fitted popularity expects {:.0}% \
+             and {:.0}%: a forecast draws documents as the fitted pool does, so it misses the \
+             trend in reuse (and the prompt cache's hit ratio with it)",
+            observed[0] * 100.0,
+            observed[1] * 100.0,
+            expected[0] * 100.0,
+            expected[1] * 100.0
+        )
+    })
 }
 
 /// One minute of an endpoint's rows.
@@ -668,6 +703,12 @@ fn fit_observed(
     for (ep, mut a) in eps {
         a.end_sessions(to.max(last));
         notes.extend(drift(&ep, &a, (from, to.max(from + MIN_WINDOW_MS))));
+        notes.extend(
+            a.structure
+                .as_ref()
+                .and_then(|st| st.note.as_ref())
+                .map(|n| format!("endpoint {ep:?}: {n}")),
+        );
         let model =
             model_for(&ep, &a, default_model, catalog).map_err(|message| FitError::Invalid {
                 path: path.clone(),
@@ -1831,5 +1872,25 @@ mod tests {
             "{}",
             mean(&c.gaps)
         );
+    }
+
+    /// Reuse that moves beyond what the fitted pool expects is warned about; reuse that moves
+    /// as expected, or by less than chance allows, is not.
+    #[test]
+    fn reuse_beyond_the_fitted_popularity_is_a_warning() {
+        // Mooncake's synthetic trace, whole: 1,293 sessions with a document.
+        let note = reopen_drift([0.24, 0.50], [0.13, 0.61], 1293).unwrap();
+        assert!(
+            note.starts_with(
+                "sessions reopened a document seen before in 13% and then 61% of the first \
+                 and second halves of those with one, where the fitted popularity expects 24% \
+                 and 50%"
+            ),
+            "{note}"
+        );
+        // As expected, within 10 points.
+        assert!(reopen_drift([0.24, 0.50], [0.22, 0.58], 1293).is_none());
+        // 12 points off, but on 40 sessions that is within three standard errors (3 × 0.11).
+        assert!(reopen_drift([0.24, 0.50], [0.2, 0.62], 40).is_none());
     }
 }
