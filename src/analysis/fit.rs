@@ -1469,12 +1469,9 @@ struct OpeningBands {
 /// [`MIN_BAND_SESSIONS`] sessions each (ties stay in one band); each band's turns are the
 /// product-limit estimate of [`with_censoring`], the sessions in `open` (numbers of
 /// sessions still under way at the end of the rows) counting as censored. The bands are kept
-/// when their mean turns differ by more than chance: the sum over bands of the squared
-/// difference between the band's mean turns (as seen) and the pooled mean, over the band's
-/// squared standard error, exceeds the chi-square quantile of 1 − [`BANDS_ALPHA`] with one
-/// degree of freedom fewer than bands. Else `None`: every session draws from the same turns.
+/// when their mean turns (as seen) differ by more than chance ([`means_differ`]). Else
+/// `None`: every session draws from the same turns.
 fn opening_bands(chains: &Chains, fixed: u64, open: &HashMap<u32, f64>) -> Option<OpeningBands> {
-    use statrs::distribution::{ChiSquared, ContinuousCDF};
     let n = chains.openings.len();
     let k = (n / MIN_BAND_SESSIONS).min(MAX_BANDS);
     if k < 2 {
@@ -1517,27 +1514,8 @@ fn opening_bands(chains: &Chains, fixed: u64, open: &HashMap<u32, f64>) -> Optio
     if bands.iter().any(|b| b.len() < MIN_BAND_SESSIONS / 2) {
         return None;
     }
-    // Do the bands' mean turns differ beyond chance?
-    let mean_of =
-        |b: &[(u64, u64, f64)]| b.iter().map(|s| s.1 as f64).sum::<f64>() / b.len() as f64;
-    let pooled = mean_of(&sessions);
-    let mut statistic = 0.0;
-    for b in &bands {
-        let m = mean_of(b);
-        let var = b.iter().map(|s| (s.1 as f64 - m).powi(2)).sum::<f64>() / (b.len() - 1) as f64;
-        let se2 = var / b.len() as f64;
-        if se2 <= 0.0 {
-            if (m - pooled).abs() > 0.0 {
-                statistic = f64::INFINITY;
-            }
-            continue;
-        }
-        statistic += (m - pooled).powi(2) / se2;
-    }
-    let critical = ChiSquared::new((bands.len() - 1) as f64)
-        .ok()?
-        .inverse_cdf(1.0 - BANDS_ALPHA);
-    if statistic <= critical {
+    let turns_of = |b: &Vec<(u64, u64, f64)>| b.iter().map(|s| s.1 as f64).collect::<Vec<_>>();
+    if !means_differ(&bands.iter().map(turns_of).collect::<Vec<_>>()) {
         return None;
     }
     let km = |b: &[(u64, u64, f64)]| {
@@ -1560,6 +1538,33 @@ fn opening_bands(chains: &Chains, fixed: u64, open: &HashMap<u32, f64>) -> Optio
         below,
         above: km(bands.last().map_or(&[][..], |b| b)),
     })
+}
+
+/// Whether the means of `bands` (each of at least two values) differ beyond chance: the sum
+/// over bands of the squared difference between the band's mean and the pooled mean, over the
+/// band's squared standard error, exceeds the chi-square quantile of 1 − [`BANDS_ALPHA`] with
+/// one degree of freedom fewer than bands (a band without spread that differs counts as
+/// certain). Shared by [`opening_bands`] and [`later_by_turns`].
+fn means_differ(bands: &[Vec<f64>]) -> bool {
+    use statrs::distribution::{ChiSquared, ContinuousCDF};
+    let n: usize = bands.iter().map(Vec::len).sum();
+    if bands.len() < 2 || n == 0 {
+        return false;
+    }
+    let pooled = bands.iter().flatten().sum::<f64>() / n as f64;
+    let mut statistic = 0.0;
+    for b in bands {
+        let k = b.len() as f64;
+        let m = b.iter().sum::<f64>() / k;
+        let var = b.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (k - 1.0);
+        if var > 0.0 {
+            statistic += (m - pooled).powi(2) / (var / k);
+        } else if m != pooled {
+            statistic = f64::INFINITY;
+        }
+    }
+    ChiSquared::new((bands.len() - 1) as f64)
+        .is_ok_and(|c| statistic > c.inverse_cdf(1.0 - BANDS_ALPHA))
 }
 
 /// Session lengths [`later_by_turns`] splits at: sessions of at most 2, 3, 5 and 9 turns,
@@ -1586,9 +1591,8 @@ struct LaterByTurns {
 /// turns, split at [`LATER_SPLITS`]; a band with fewer than [`MIN_LATER_ROWS`] rows joins the
 /// next longer one. A session still open counts in the longest band when it has reached it
 /// already. The bands are kept when their mean new tokens differ by more than chance, by the
-/// test of [`opening_bands`] (level [`BANDS_ALPHA`]).
+/// test of [`means_differ`].
 fn later_by_turns(chains: &Chains, open: &HashMap<u32, f64>) -> Option<LaterByTurns> {
-    use statrs::distribution::{ChiSquared, ContinuousCDF};
     let mut turns = vec![0u32; chains.openings.len()];
     for r in &chains.rows {
         turns[r.session as usize] += 1;
@@ -1631,26 +1635,8 @@ fn later_by_turns(chains: &Chains, open: &HashMap<u32, f64>) -> Option<LaterByTu
     if merged.len() < 2 {
         return None;
     }
-    let rows: Vec<f64> = merged
-        .iter()
-        .flat_map(|b| b.1.iter().map(|x| *x as f64))
-        .collect();
-    let pooled = rows.iter().sum::<f64>() / rows.len() as f64;
-    let mut statistic = 0.0;
-    for (_, b) in &merged {
-        let n = b.len() as f64;
-        let m = b.iter().map(|x| *x as f64).sum::<f64>() / n;
-        let var = b.iter().map(|x| (*x as f64 - m).powi(2)).sum::<f64>() / (n - 1.0);
-        if var > 0.0 {
-            statistic += (m - pooled).powi(2) / (var / n);
-        } else if m != pooled {
-            statistic = f64::INFINITY;
-        }
-    }
-    let critical = ChiSquared::new((merged.len() - 1) as f64)
-        .ok()?
-        .inverse_cdf(1.0 - BANDS_ALPHA);
-    if statistic <= critical {
+    let values = |b: &Vec<u64>| b.iter().map(|x| *x as f64).collect::<Vec<_>>();
+    if !means_differ(&merged.iter().map(|(_, b)| values(b)).collect::<Vec<_>>()) {
         return None;
     }
     let counts = |b: &[u64]| {

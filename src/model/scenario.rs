@@ -313,7 +313,12 @@ mod tests {
              name: \"chat\", model: \"gpt-4o-mini\", traffic: Traffic({traffic}), \
              prompt: Prompt(user_tokens: Fixed(100)), {sizes})], {extra})"
         );
-        let file = parse(&text, "t.ron").unwrap_or_else(|e| panic!("{e}"));
+        field_errors(&text)
+    }
+
+    /// The field errors of scenario `text` as `path: message` lines (none when it loads).
+    fn field_errors(text: &str) -> Vec<String> {
+        let file = parse(text, "t.ron").unwrap_or_else(|e| panic!("{e}"));
         match Scenario::from_file(file, Catalog::builtin(), "t.ron") {
             Ok(_) => Vec::new(),
             Err(ScenarioError::Invalid { errors, .. }) => {
@@ -335,14 +340,7 @@ mod tests {
                  name: \"chat\", model: \"gpt-4o-mini\", traffic: Traffic({TRAFFIC}), \
                  prompt: Prompt(user_tokens: Fixed(100), documents: {d}), {SIZES})])"
             );
-            let file = parse(&text, "t.ron").unwrap_or_else(|e| panic!("{e}"));
-            match Scenario::from_file(file, Catalog::builtin(), "t.ron") {
-                Ok(_) => Vec::new(),
-                Err(ScenarioError::Invalid { errors, .. }) => {
-                    errors.iter().map(ToString::to_string).collect::<Vec<_>>()
-                }
-                Err(e) => panic!("{e}"),
-            }
+            field_errors(&text)
         };
         assert!(
             doc("Documents(popularity: Zipf(intents: 10, s: 1), tokens: Fixed(5000))").is_empty()
@@ -373,14 +371,7 @@ mod tests {
                  daily_active_users: 100, sessions_per_user_per_day: 1, {traffic}), \
                  prompt: Prompt(user_tokens: Fixed(100), {prompt}), {SIZES})])"
             );
-            let file = parse(&text, "t.ron").unwrap_or_else(|e| panic!("{e}"));
-            match Scenario::from_file(file, Catalog::builtin(), "t.ron") {
-                Ok(_) => Vec::new(),
-                Err(ScenarioError::Invalid { errors, .. }) => {
-                    errors.iter().map(ToString::to_string).collect::<Vec<_>>()
-                }
-                Err(e) => panic!("{e}"),
-            }
+            field_errors(&text)
         };
         assert_eq!(
             check(

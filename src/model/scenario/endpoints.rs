@@ -115,18 +115,7 @@ fn validate_traffic(v: &mut Validator, p: &str, e: &EndpointFile) -> Traffic {
         "7 weights, Monday to Sunday",
     );
     let weekday_factor = weekday.map(|w| w * 7.0);
-    let turns_path = format!("{p}.traffic.turns");
-    let before = v.errors.len();
-    v.dist(&turns_path, &t.turns, 1.0);
-    if v.errors.len() == before {
-        v.plausible(
-            &turns_path,
-            &t.turns,
-            limits::MAX_TURNS,
-            "turns per session",
-            "far beyond the longest agent loops; a run must end",
-        );
-    }
+    validate_turns(v, &format!("{p}.traffic.turns"), &t.turns);
     let turns_by_opening = validate_turns_by_opening(v, p, t);
     let multi_turn = std::iter::once(&t.turns)
         .chain(turns_by_opening.iter().map(|(_, d)| d))
@@ -160,6 +149,21 @@ fn validate_traffic(v: &mut Validator, p: &str, e: &EndpointFile) -> Traffic {
     }
 }
 
+/// A turns distribution at `path`: valid, a mean of at least 1, and a plausible P99.9.
+fn validate_turns(v: &mut Validator, path: &str, d: &Dist) {
+    let before = v.errors.len();
+    v.dist(path, d, 1.0);
+    if v.errors.len() == before {
+        v.plausible(
+            path,
+            d,
+            limits::MAX_TURNS,
+            "turns per session",
+            "far beyond the longest agent loops; a run must end",
+        );
+    }
+}
+
 /// `traffic.turns_by_opening`: bounds positive and increasing, turns as `traffic.turns`.
 fn validate_turns_by_opening(v: &mut Validator, p: &str, t: &TrafficFile) -> Vec<(f64, Dist)> {
     let mut bands = Vec::new();
@@ -183,18 +187,7 @@ fn validate_turns_by_opening(v: &mut Validator, p: &str, t: &TrafficFile) -> Vec
         } else {
             last = band.below;
         }
-        let turns_path = format!("{path}.turns");
-        let before = v.errors.len();
-        v.dist(&turns_path, &band.turns, 1.0);
-        if v.errors.len() == before {
-            v.plausible(
-                &turns_path,
-                &band.turns,
-                limits::MAX_TURNS,
-                "turns per session",
-                "far beyond the longest agent loops; a run must end",
-            );
-        }
+        validate_turns(v, &format!("{path}.turns"), &band.turns);
         bands.push((band.below, band.turns.clone()));
     }
     bands
