@@ -36,8 +36,8 @@ use crate::foundations::dist::Dist;
 use crate::foundations::pricing::{Catalog, Mode};
 use crate::foundations::time::{MAX_HORIZON_DAYS, MS_PER_DAY};
 use crate::model::scenario::file::{
-    DocumentsFile, EndpointFile, History, OpeningTurns, PromptFile, Queries, ScenarioFile,
-    ServiceTierFile, TrafficFile, TurnsUser, UncertainFile,
+    DocumentsFile, EndpointFile, History, OpeningTurns, PromptFile, Queries, RecordedCacheFile,
+    ScenarioFile, ServiceTierFile, TrafficFile, TurnsUser, UncertainFile,
 };
 use crate::model::workload::trace::{self, TraceError, TraceReader, TraceRecord, weekday_of_ms};
 
@@ -92,6 +92,19 @@ struct Acc {
     /// Per minute with traffic (ms / 60,000): sessions started, rows, and the sums and sums of
     /// squares of prompt and output sizes, for the blocks of [`uncertainty`].
     minutes: BTreeMap<i64, Minute>,
+    /// Prompt tokens, and the cache reads and writes the rows record, for [`recorded_cache`].
+    cached: CacheColumns,
+}
+
+/// Sums of the prompt tokens and the recorded cache columns of an endpoint's rows.
+#[derive(Default, Debug, Clone, Copy)]
+struct CacheColumns {
+    input: u64,
+    read: u64,
+    /// `cache_write_tokens`: the model's only or default TTL (5 minutes where it has one).
+    write: u64,
+    write_5m: u64,
+    write_1h: u64,
 }
 
 /// Conversations told from prefix hashes, for rows without a session id: a row whose prompt
@@ -718,7 +731,11 @@ fn fit_observed(
             let span = (from, to.max(from + MIN_WINDOW_MS));
             uncertain.extend(uncertainty(&ep, &a, &exposure, span, period));
         }
-        endpoints.push(endpoint_file(ep, &a, model, &exposure, fill, first));
+        let mut file = endpoint_file(ep, &a, model, &exposure, fill, first);
+        let (cache, note) = recorded_cache(&file.name, &a.cached, &file.model, catalog);
+        file.recorded_cache = cache;
+        notes.extend(note);
+        endpoints.push(file);
     }
     let file = ScenarioFile {
         name: name.to_string(),
@@ -739,6 +756,69 @@ fn fit_observed(
         strategies: Vec::new(),
     };
     Ok(Fitted { file, notes })
+}
+
+/// Prompt caching as endpoint `ep`'s rows record it, billed on `model`: the shares of all its
+/// prompt tokens read from the cache and written to it (rows without cache columns count as
+/// uncached, as `audit` prices them), writes at the TTL most of them name (a note when the
+/// rows write at both); none when the rows record no cache reads or writes, with a note when
+/// they do but `model` cannot cache. The shares are rounded to six decimals.
+fn recorded_cache(
+    ep: &str,
+    c: &CacheColumns,
+    model: &str,
+    catalog: &Catalog,
+) -> (Option<RecordedCacheFile>, Option<String>) {
+    use crate::foundations::pricing::{CacheKind, Ttl};
+    let writes = c.write + c.write_5m + c.write_1h;
+    if c.read + writes == 0 || c.input == 0 {
+        return (None, None);
+    }
+    // Rounded down, so that the two never add up to more than every token.
+    let share = |x: u64| (x as f64 / c.input as f64 * 1e6).floor() / 1e6;
+    let Some(rules) = catalog
+        .get(model)
+        .map(|m| &m.cache)
+        .filter(|r| r.kind != CacheKind::None)
+    else {
+        return (
+            None,
+            Some(format!(
+                "endpoint {ep:?}: the rows record cache reads or writes ({:.1}% of prompt tokens \
+                 read), but {model:?} has no prompt caching: the fitted scenario bills every \
+                 prompt token uncached",
+                100.0 * share(c.read)
+            )),
+        );
+    };
+    let offered = |t: Ttl| rules.ttls.contains(&t).then_some(t);
+    let (ttl, note) = if c.write_1h > c.write + c.write_5m {
+        let note = (c.write + c.write_5m > 0).then(|| {
+            format!(
+                "endpoint {ep:?}: the rows write to the cache at two TTLs; all {} written tokens \
+                 are priced at the 1-hour TTL of most of them",
+                writes
+            )
+        });
+        (offered(Ttl::H1), note)
+    } else {
+        let note = (c.write_1h > 0).then(|| {
+            format!(
+                "endpoint {ep:?}: the rows write to the cache at two TTLs; all {} written tokens \
+                 are priced at the 5-minute TTL of most of them",
+                writes
+            )
+        });
+        (offered(Ttl::M5), note)
+    };
+    (
+        Some(RecordedCacheFile {
+            read: share(c.read),
+            write: share(writes),
+            ttl,
+        }),
+        note,
+    )
 }
 
 /// A fitted scenario, and what the fit saw in the rows that the scenario cannot express.
@@ -1062,6 +1142,12 @@ impl Acc {
             });
         *a.output.entry(r.output_tokens - reasoning).or_default() += 1;
         *a.reasoning.entry(reasoning).or_default() += 1;
+        let c = &mut a.cached;
+        c.input += r.input_tokens;
+        c.read += r.cache_read_tokens.unwrap_or(0);
+        c.write += r.cache_write_tokens.unwrap_or(0);
+        c.write_5m += r.cache_write_5m_tokens.unwrap_or(0);
+        c.write_1h += r.cache_write_1h_tokens.unwrap_or(0);
         let day = r.time_ms.div_euclid(MS_PER_DAY as i64);
         let hour = (r.time_ms.rem_euclid(MS_PER_DAY as i64) / 3_600_000) as usize;
         let weekday = weekday_of_ms(r.time_ms);
@@ -1340,6 +1426,7 @@ fn endpoint_file(
         prompt: prompt(a),
         output_tokens: empirical(&a.output),
         reasoning_tokens: empirical(&a.reasoning),
+        recorded_cache: None,
     }
 }
 

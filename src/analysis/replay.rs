@@ -464,8 +464,10 @@ fn caveats(sc: &Scenario, structure: &[Structure]) -> Vec<Vec<String>> {
                 }
                 let name = &e.name;
                 let (bare, later, rows) = (st.bare, st.bare_later, st.rows);
+                // Recorded shares need nothing but the prompt's length.
                 if let Some(c) = &levers.prompt_cache
                     && !c.off
+                    && c.recorded.is_none()
                     && bare > 0
                 {
                     let conversation = !c.opted_in

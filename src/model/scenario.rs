@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use crate::foundations::calendar::{Date, MonthSpan};
 use crate::foundations::dist::Dist;
-use crate::foundations::pricing::{Bucket, Catalog, ModelPrice, ServiceTier};
+use crate::foundations::pricing::{Bucket, Catalog, ModelPrice, ServiceTier, Ttl};
 use crate::model::strategy::Strategy;
 use crate::model::uncertain::{Sampling, Uncertain};
 
@@ -100,6 +100,8 @@ pub struct Endpoint {
     pub output_tokens: Dist,
     /// Reasoning tokens per request.
     pub reasoning_tokens: Dist,
+    /// Prompt caching as recorded (`recorded_cache`): the shares, and the TTL of the writes.
+    pub recorded_cache: Option<(crate::model::strategy::RecordedShares, Ttl)>,
 }
 
 /// Validated traffic of one endpoint.

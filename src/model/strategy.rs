@@ -71,6 +71,26 @@ pub struct CacheChoice {
     /// endpoint's requests do not use prompt caching, on any model they go to that can be
     /// switched off.
     pub off: bool,
+    /// Caching as a trace's cache columns record it (`PromptCache(recorded_shares: ..)`): fixed
+    /// shares of every prompt read and written, instead of the modelled cache; `None` for a
+    /// modelled cache.
+    pub recorded: Option<RecordedShares>,
+}
+
+/// Prompt caching as an application's logs show it working (`PromptCache(recorded_shares:
+/// (read: r, write: w))`): a share `read` of every prompt token is read from the cache and a
+/// share `write` written to it at the strategy's TTL, the rest is plain input. What `fit`
+/// measures from a trace's `cache_read_tokens` and cache-write columns, for traces whose
+/// prompts carry no structure (segments, prefix hashes) the modelled cache could read: the
+/// shares stand for whatever the application's breakpoints and traffic gave, at the time of the
+/// trace.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Shares")]
+pub struct RecordedShares {
+    /// Share of prompt tokens read from the cache, 0 to 1.
+    pub read: f64,
+    /// Share of prompt tokens written to the cache, 0 to 1 (`read + write` at most 1).
+    pub write: f64,
 }
 
 /// OpenAI's `prompt_cache_key` ("Used by OpenAI to cache responses for similar requests to

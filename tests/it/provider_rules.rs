@@ -426,7 +426,7 @@ fn implicit_caching_is_validated() {
     );
     assert!(
         e.contains(
-            "strategies[0].prompt_cache: implicit caching has no TTL, placement, mode or unbounded option"
+            "strategies[0].prompt_cache: implicit caching has no TTL, placement, mode, unbounded option or recorded shares"
         ),
         "{e}"
     );
@@ -636,4 +636,132 @@ fn a_model_retired_within_the_forecast_is_a_warning() {
     ));
     // 30 days from 2026-10-01 end on 2026-10-30.
     assert!(!warnings("2026-10-01").contains("retired"));
+}
+
+/// An endpoint's `recorded_cache` (prompt caching as its logs show it) bills its shares of
+/// every prompt in every strategy, the baseline included, rounded to the token; a strategy's
+/// `recorded_shares` replaces them, writes at its TTL. Three turns of 2,000 new tokens and 500
+/// of output with the history re-sent: prompts of 2,000, 4,500 and 7,000 tokens. At read 0.6,
+/// write 0.2 (5 minutes): 8,100 read and 2,700 written a session; at read 0.5, write 0.25 (1
+/// hour): 6,750 and 3,375. claude-sonnet-4-6: input $3, read $0.30, writes $3.75 (5m) and $6
+/// (1h), output $15 per million.
+#[test]
+fn recorded_cache_shares_are_billed_as_stated() {
+    let r = run(r#"Scenario(
+        name: "recorded", seed: 5, horizon_days: 2,
+        endpoints: [Endpoint(
+            name: "chat", model: "claude-sonnet-4-6",
+            traffic: Traffic(
+                daily_active_users: 300, sessions_per_user_per_day: 1,
+                turns: Fixed(3), think_time_s: Fixed(10),
+            ),
+            prompt: Prompt(user_tokens: Fixed(2000)),
+            output_tokens: Fixed(500),
+            recorded_cache: RecordedCache(read: 0.6, write: 0.2),
+        )],
+        strategies: [Strategy(
+            name: "cached",
+            prompt_cache: PromptCache(recorded_shares: Shares(read: 0.5, write: 0.25), ttl: H1),
+        )],
+    )"#);
+    let n = r.sessions;
+    let all = n * (2000 + 4500 + 7000);
+    let output = (n * 3 * 500) as f64 * 15e-6;
+    let (base, cached) = (r.tokens[0], r.tokens[1]);
+    assert_eq!(base[Bucket::CacheRead.index()], n * 8100);
+    assert_eq!(base[Bucket::CacheWrite5m.index()], n * 2700);
+    assert_eq!(base[Bucket::CacheWrite1h.index()], 0);
+    assert_eq!(base[Bucket::Input.index()], all - n * 10_800);
+    same_money(
+        r.cost[0],
+        (n * 8100) as f64 * 0.3e-6
+            + (n * 2700) as f64 * 3.75e-6
+            + (all - n * 10_800) as f64 * 3e-6
+            + output,
+    );
+    assert_eq!(cached[Bucket::CacheRead.index()], n * 6750);
+    assert_eq!(cached[Bucket::CacheWrite1h.index()], n * 3375);
+    assert_eq!(cached[Bucket::CacheWrite5m.index()], 0);
+    same_money(
+        r.cost[1],
+        (n * 6750) as f64 * 0.3e-6
+            + (n * 3375) as f64 * 6e-6
+            + (all - n * 10_125) as f64 * 3e-6
+            + output,
+    );
+}
+
+/// Recorded shares are refused where they mean nothing, naming the field.
+#[test]
+fn recorded_cache_shares_are_validated() {
+    let bad = |model: &str, endpoint: &str, cache: &str| {
+        refused(&format!(
+            r#"Scenario(
+                name: "bad", seed: 5, horizon_days: 1,
+                endpoints: [Endpoint(
+                    name: "chat", model: "{model}",
+                    traffic: Traffic(daily_active_users: 10, sessions_per_user_per_day: 1),
+                    prompt: Prompt(user_tokens: Fixed(100)),
+                    output_tokens: Fixed(10),
+                    {endpoint}
+                )],
+                strategies: [Strategy(name: "s", prompt_cache: {cache})],
+            )"#
+        ))
+    };
+    let ok = "PromptCache(ttl: M5)";
+    for (model, endpoint, cache, want) in [
+        (
+            "gpt-5.4-pro",
+            "recorded_cache: RecordedCache(read: 0.5, write: 0.1),",
+            "PromptCache(recorded_shares: Shares(read: 0.5, write: 0.1))",
+            "endpoints[0].recorded_cache: model \"gpt-5.4-pro\" of endpoint \"chat\" has no \
+             prompt caching to read or write from",
+        ),
+        (
+            "claude-sonnet-4-6",
+            "recorded_cache: RecordedCache(read: 1.5, write: 0.1),",
+            ok,
+            "endpoints[0].recorded_cache.read: a share of prompt tokens, between 0 and 1 (got \
+             1.5)",
+        ),
+        (
+            "claude-sonnet-4-6",
+            "recorded_cache: RecordedCache(read: 0.7, write: 0.4),",
+            ok,
+            "endpoints[0].recorded_cache: read (0.7) and write (0.4) add up to more than every \
+             prompt token",
+        ),
+        (
+            "claude-sonnet-4-6",
+            "recorded_cache: RecordedCache(read: 0.5, write: 0.1, ttl: M30),",
+            ok,
+            "endpoints[0].recorded_cache.ttl: \"claude-sonnet-4-6\" (endpoint \"chat\") offers \
+             TTLs M5 (5m), H1 (1h), not 30m",
+        ),
+        (
+            "claude-sonnet-4-6",
+            "",
+            "PromptCache(recorded_shares: Shares(read: 0.5, write: -0.1))",
+            "strategies[0].prompt_cache.recorded_shares.write: a share of prompt tokens, \
+             between 0 and 1 (got -0.1)",
+        ),
+        (
+            "claude-sonnet-4-6",
+            "",
+            "PromptCache(recorded_shares: Shares(read: 0.5, write: 0.1), placement: History)",
+            "strategies[0].prompt_cache: recorded shares stand for whatever the application's \
+             cache did, so there is no placement, mode, key or unbounded option",
+        ),
+        (
+            "gpt-5.4-pro",
+            "",
+            "PromptCache(recorded_shares: Shares(read: 0.5, write: 0.1))",
+            "strategies[0].prompt_cache: model \"gpt-5.4-pro\" of endpoint \"chat\" has no \
+             prompt caching to read or write from",
+        ),
+    ] {
+        let e = bad(model, endpoint, cache);
+        assert!(e.contains(want), "{want}\n{e}");
+    }
 }

@@ -11,7 +11,9 @@ use crate::foundations::pricing::{Catalog, Mode, ModelPrice, ServiceTier};
 
 use super::check::{MAX_SESSIONS_PER_DAY, Validator, trim_float, unknown_model};
 use super::file::{self, EndpointFile, Growth, Queries, ScenarioFile, TrafficFile};
+use super::strategies::check_recorded;
 use super::{Documents, Endpoint, Prompt, Traffic};
+use crate::model::strategy::RecordedShares;
 
 /// The file's endpoints, each checked against `catalog`. An endpoint whose model is unknown is
 /// left out (its errors are in `v`).
@@ -42,7 +44,17 @@ pub(super) fn validate_endpoints(
             validate_peak_day(v, &p, &traffic, months);
         }
         if let Some(price) = price {
-            endpoints.push(endpoint(e, price, service_tier, traffic));
+            let mut ep = endpoint(e, price, service_tier, traffic);
+            if let Some(rc) = &e.recorded_cache {
+                let shares = RecordedShares {
+                    read: rc.read,
+                    write: rc.write,
+                };
+                let at = format!("{p}.recorded_cache");
+                ep.recorded_cache =
+                    check_recorded(v, (&at, &at), &ep, shares, rc.ttl).map(|ttl| (shares, ttl));
+            }
+            endpoints.push(ep);
         }
     }
     endpoints
@@ -491,5 +503,6 @@ fn endpoint(
         },
         output_tokens: e.output_tokens.clone(),
         reasoning_tokens: e.reasoning_tokens.clone(),
+        recorded_cache: None,
     }
 }

@@ -319,6 +319,12 @@ pub struct PromptCacheFile {
     /// choose. Often uncertain: `Value("prompt_cache.implicit_hit_share", ...)`.
     #[serde(default)]
     pub implicit_hit_share: Option<f64>,
+    /// Caching as a trace recorded it, not modelled: `(read: r, write: w)`, the shares of every
+    /// prompt token read from the cache and written to it at `ttl`'s write price (`fit` writes
+    /// them from recorded cache columns). No placement, mode, key or unbounded option: the
+    /// shares stand for whatever the application did.
+    #[serde(default)]
+    pub recorded_shares: Option<crate::model::strategy::RecordedShares>,
     /// Endpoints it applies to (default: all).
     #[serde(default)]
     pub endpoints: Vec<String>,
@@ -441,6 +447,26 @@ pub struct EndpointFile {
     /// They are not re-sent in later turns (providers drop them from the history).
     #[serde(default = "zero")]
     pub reasoning_tokens: Dist,
+    /// Prompt caching as the application does it today, measured from a trace's cache columns
+    /// rather than modelled (`fit` writes it): every strategy bills it, the baseline included,
+    /// unless the strategy's `prompt_cache` covers the endpoint (default: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_cache: Option<RecordedCacheFile>,
+}
+
+/// An endpoint's prompt caching as its logs record it: `RecordedCache(read: r, write: w, ttl:
+/// M5)`, the shares of every prompt token read from the cache and written to it (at `ttl`'s
+/// write price, default the model's first TTL); the rest is plain input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "RecordedCache")]
+pub struct RecordedCacheFile {
+    /// Share of prompt tokens read from the cache, 0 to 1.
+    pub read: f64,
+    /// Share of prompt tokens written to the cache, 0 to 1 (`read + write` at most 1).
+    pub write: f64,
+    /// TTL of the writes, among those the model offers (default: its first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<crate::foundations::pricing::Ttl>,
 }
 
 /// Traffic of one endpoint.

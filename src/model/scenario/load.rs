@@ -265,7 +265,8 @@ fn prefix_warnings(endpoints: &[Endpoint], strategies: &[Strategy]) -> Vec<Strin
     let mut out = Vec::new();
     for s in strategies {
         for (e, l) in endpoints.iter().zip(&s.endpoints) {
-            if l.prompt_cache.is_none() {
+            // Recorded shares are read and written whatever the prefix.
+            if l.prompt_cache.is_none_or(|c| c.recorded.is_some()) {
                 continue;
             }
             let (Dist::Fixed(sys), Dist::Fixed(tools)) =

@@ -6,7 +6,7 @@ use crate::foundations::pricing::{
 };
 use crate::model::strategy::{
     BatchChoice, CacheChoice, CacheKey, CacheMode, ContextPolicy, EndpointLevers, Placement,
-    Strategy,
+    RecordedShares, Strategy,
 };
 
 use super::check::{Validator, trim_float, unknown_endpoint, unknown_model};
@@ -51,21 +51,37 @@ pub(super) fn resolve_strategies(
 
 /// The baseline when the file has none: no levers but the provider's automatic ones.
 fn implicit_baseline(endpoints: &[Endpoint]) -> Strategy {
-    let auto: Vec<&str> = endpoints
-        .iter()
-        .filter(|e| automatic_levers(e).prompt_cache.is_some())
-        .map(|e| e.name.as_str())
-        .collect();
+    let names = |recorded: bool| -> Vec<&str> {
+        endpoints
+            .iter()
+            .filter(|e| {
+                automatic_levers(e)
+                    .prompt_cache
+                    .is_some_and(|c| c.recorded.is_some() == recorded)
+            })
+            .map(|e| e.name.as_str())
+            .collect()
+    };
+    let (auto, recorded) = (names(false), names(true));
+    let mut description = if auto.is_empty() && recorded.is_empty() {
+        "no levers: every request billed as sent".to_string()
+    } else if auto.is_empty() {
+        "no levers switched on".to_string()
+    } else {
+        format!(
+            "no levers switched on; the provider's automatic prompt caching still applies to {}",
+            auto.join(", ")
+        )
+    };
+    if !recorded.is_empty() {
+        description.push_str(&format!(
+            "; prompt caching as recorded (recorded_cache) on {}",
+            recorded.join(", ")
+        ));
+    }
     Strategy {
         name: "baseline".to_string(),
-        description: if auto.is_empty() {
-            "no levers: every request billed as sent".to_string()
-        } else {
-            format!(
-                "no levers switched on; the provider's automatic prompt caching still applies to {}",
-                auto.join(", ")
-            )
-        },
+        description,
         endpoints: endpoints.iter().map(automatic_levers).collect(),
     }
 }
@@ -197,6 +213,10 @@ fn resolve_prompt_cache(
             resolve_implicit(pp, pc, e, share, &mut levers[ei], v);
             continue;
         }
+        if let Some(shares) = pc.recorded_shares {
+            resolve_recorded(pp, pc, e, shares, &mut levers[ei], v);
+            continue;
+        }
         if rules.kind == CacheKind::None {
             let implicit = if caches_implicitly(&e.model, &e.price.provider) {
                 " (it caches implicitly: PromptCache(implicit_hit_share: ..))"
@@ -256,6 +276,7 @@ fn resolve_prompt_cache(
             explicit_mode,
             off,
             key: pc.key,
+            recorded: None,
         });
     }
 }
@@ -349,12 +370,13 @@ fn resolve_implicit(
         || pc.placement != Placement::FullPrompt
         || pc.unbounded
         || pc.mode != CacheMode::Implicit
+        || pc.recorded_shares.is_some()
     {
         v.err(
             pp,
-            "implicit caching has no TTL, placement, mode or unbounded option (the provider \
-             decides what it keeps); give implicit_hit_share alone, or drop it for an explicit \
-             cache",
+            "implicit caching has no TTL, placement, mode, unbounded option or recorded shares \
+             (the provider decides what it keeps); give implicit_hit_share alone, or drop it \
+             for an explicit cache",
         );
     }
     if v.errors.len() == before {
@@ -367,8 +389,125 @@ fn resolve_implicit(
             explicit_mode: false,
             off: false,
             key: CacheKey::Endpoint,
+            recorded: None,
         });
     }
+}
+
+/// `PromptCache(recorded_shares: (read: r, write: w))` on endpoint `e` ([`check_recorded`]),
+/// with none of the modelled cache's choices.
+fn resolve_recorded(
+    pp: &str,
+    pc: &file::PromptCacheFile,
+    e: &Endpoint,
+    shares: RecordedShares,
+    lever: &mut EndpointLevers,
+    v: &mut Validator,
+) {
+    let before = v.errors.len();
+    let ttl = check_recorded(v, (pp, &format!("{pp}.recorded_shares")), e, shares, pc.ttl);
+    if pc.placement != Placement::FullPrompt
+        || pc.unbounded
+        || pc.mode != CacheMode::Implicit
+        || pc.key != CacheKey::Endpoint
+    {
+        v.err(
+            pp,
+            "recorded shares stand for whatever the application's cache did, so there is no \
+             placement, mode, key or unbounded option to give with them (only ttl, the price \
+             of the writes); drop them, or drop recorded_shares for a modelled cache",
+        );
+    }
+    if v.errors.len() == before
+        && let Some(ttl) = ttl
+    {
+        lever.prompt_cache = Some(recorded_choice(shares, ttl));
+    }
+}
+
+/// The cache choice of recorded `shares`, writes at `ttl`.
+pub(super) fn recorded_choice(shares: RecordedShares, ttl: Ttl) -> CacheChoice {
+    CacheChoice {
+        ttl,
+        placement: Placement::FullPrompt,
+        opted_in: true,
+        unbounded: false,
+        implicit_hit_share: None,
+        explicit_mode: false,
+        off: false,
+        key: CacheKey::Endpoint,
+        recorded: Some(shares),
+    }
+}
+
+/// Recorded cache shares on endpoint `e` (`PromptCache(recorded_shares: ..)` or the endpoint's
+/// `recorded_cache`; errors at `at`, the shares at `shares_at`): a model that caches prompts
+/// (explicitly or by itself), shares between 0 and 1 adding up to at most 1, and a TTL the
+/// model offers. The TTL of the writes (`ttl`, else the model's first) when they are fine.
+pub(super) fn check_recorded(
+    v: &mut Validator,
+    (at, shares_at): (&str, &str),
+    e: &Endpoint,
+    shares: RecordedShares,
+    ttl: Option<Ttl>,
+) -> Option<Ttl> {
+    let before = v.errors.len();
+    let rules = &e.price.cache;
+    if rules.kind == CacheKind::None {
+        v.err(
+            at,
+            format!(
+                "model {:?} of endpoint {:?} has no prompt caching to read or write from; \
+                 bill the endpoint on a model that caches, or leave it out (`endpoints`)",
+                e.model, e.name
+            ),
+        );
+        return None;
+    }
+    for (name, x) in [("read", shares.read), ("write", shares.write)] {
+        if !(0.0..=1.0).contains(&x) {
+            v.err(
+                format!("{shares_at}.{name}"),
+                format!(
+                    "a share of prompt tokens, between 0 and 1 (got {})",
+                    trim_float(x)
+                ),
+            );
+        }
+    }
+    if shares.read + shares.write > 1.0 + 1e-9 {
+        v.err(
+            shares_at,
+            format!(
+                "read ({}) and write ({}) add up to more than every prompt token; each token \
+                 is read, written or plain input",
+                trim_float(shares.read),
+                trim_float(shares.write)
+            ),
+        );
+    }
+    let ttl = match ttl {
+        Some(t) if rules.ttls.contains(&t) => Some(t),
+        Some(t) => {
+            v.err(
+                format!("{at}.ttl"),
+                format!(
+                    "{:?} (endpoint {:?}) offers TTLs {}, not {t}",
+                    e.model,
+                    e.name,
+                    rules
+                        .ttls
+                        .iter()
+                        .map(|t| format!("{t:?} ({t})"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            None
+        }
+        None => rules.ttls.first().copied(),
+    };
+    if v.errors.len() == before { ttl } else { None }
 }
 
 /// How long an implicitly cached prefix stays matchable after it was last sent: Google does
@@ -587,9 +726,19 @@ fn resolve_context(
     }
 }
 
-/// Levers the provider applies whatever the strategy: automatic prompt caching (OpenAI).
+/// Levers that apply whatever the strategy: the endpoint's recorded caching
+/// (`recorded_cache`), else the provider's automatic prompt caching (OpenAI).
 fn automatic_levers(e: &Endpoint) -> EndpointLevers {
     let rules = &e.price.cache;
+    if let Some((shares, ttl)) = e.recorded_cache {
+        return EndpointLevers {
+            prompt_cache: Some(CacheChoice {
+                opted_in: false,
+                ..recorded_choice(shares, ttl)
+            }),
+            ..EndpointLevers::default()
+        };
+    }
     EndpointLevers {
         prompt_cache: matches!(
             rules.kind,
@@ -606,6 +755,7 @@ fn automatic_levers(e: &Endpoint) -> EndpointLevers {
             explicit_mode: false,
             off: false,
             key: CacheKey::Endpoint,
+            recorded: None,
         }),
         routing: None,
         context: None,

@@ -315,6 +315,7 @@ fn endpoint_cache(price: &ModelPrice, id: &str, e: &Endpoint, c: CacheChoice) ->
         // Per model and endpoint: a provider's cache holds prefixes for one model.
         salt: stable_hash(id) ^ stable_hash(&e.name).rotate_left(17),
         unbounded: c.unbounded,
+        recorded: c.recorded,
     }
 }
 
@@ -352,6 +353,20 @@ fn routed_cache(
             _ => None,
         };
     }
+    // Recorded shares stand for the application's cache on every model it routes to that
+    // caches prompts (at the endpoint's TTL if the model offers it, else its first).
+    if let Some(c) = endpoint.filter(|c| c.recorded.is_some()) {
+        let rules = &price.cache;
+        if rules.kind == CacheKind::None {
+            return None;
+        }
+        let ttl = if rules.ttls.contains(&c.ttl) {
+            c.ttl
+        } else {
+            *rules.ttls.first()?
+        };
+        return Some(CacheChoice { ttl, ..c });
+    }
     let implicit = endpoint.filter(|c| c.implicit_hit_share.is_some());
     if implicit.is_some() && caches_implicitly(id, &price.provider) {
         return implicit;
@@ -374,6 +389,7 @@ fn routed_cache(
             explicit_mode: false,
             off: false,
             key: endpoint.map_or(CacheKey::Endpoint, |c| c.key),
+            recorded: None,
         }),
         // The implicit breakpoint always; the explicit ones the strategy placed, if it did.
         CacheKind::ImplicitBreakpoint => Some(CacheChoice {
@@ -387,6 +403,7 @@ fn routed_cache(
             explicit_mode: endpoint.is_some_and(|c| c.opted_in && c.explicit_mode),
             off: false,
             key: endpoint.map_or(CacheKey::Endpoint, |c| c.key),
+            recorded: None,
         }),
         CacheKind::Explicit | CacheKind::ExplicitWithStorage => {
             let c = endpoint.filter(|c| c.opted_in)?;

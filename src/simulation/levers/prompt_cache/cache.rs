@@ -12,6 +12,7 @@ use super::prefix::{HotPrefix, Part, hot_prefix, park_hot};
 use super::settings::{EndpointCache, Marks};
 use crate::foundations::pricing::CacheKind;
 use crate::foundations::rng::{MixedKeyMap, splitmix64};
+use crate::model::strategy::RecordedShares;
 use crate::model::workload::{PrefixBlocks, Request};
 
 /// How one request's prompt splits.
@@ -141,6 +142,9 @@ impl PromptCache {
         if now_ms >= self.next_sweep_ms {
             self.sweep(now_ms);
         }
+        if let Some(shares) = cfg.recorded {
+            return recorded(shares, req.prompt_tokens());
+        }
         let ttl = cfg.ttl_ms();
         if let Some(p) = &req.prefix {
             let split =
@@ -216,6 +220,20 @@ impl PromptCache {
                 storage_token_minutes: storage,
             },
         )
+    }
+}
+
+/// Caching as a trace recorded it: the recorded shares of this prompt (each rounded to the
+/// nearest token, so that they hold on average; the write no more than what the read left),
+/// whatever came before; no storage.
+#[inline(always)]
+fn recorded(shares: RecordedShares, prompt: u64) -> Split {
+    let p = prompt as f64;
+    let read = ((p * shares.read).round() as u64).min(prompt);
+    Split {
+        read,
+        write: ((p * shares.write).round() as u64).min(prompt - read),
+        storage_token_minutes: 0,
     }
 }
 
@@ -530,6 +548,7 @@ mod tests {
             implicit_hit_share: None,
             explicit_mode: false,
             key: CacheKey::Endpoint,
+            recorded: None,
         }
     }
 
@@ -554,6 +573,45 @@ mod tests {
             intent: None,
             prefix: None,
         }
+    }
+
+    /// Recorded shares round to the nearest token, never past the prompt, and keep nothing.
+    #[test]
+    fn recorded_shares_split_each_prompt_alone() {
+        let mut c = cfg(anthropic(1024), Placement::FullPrompt);
+        c.recorded = Some(RecordedShares {
+            read: 0.5,
+            write: 0.5,
+        });
+        let mut pc = PromptCache::new();
+        let mut r = req(1, 0, 0, false);
+        r.system_tokens = 3;
+        r.tools_tokens = 0;
+        r.user_tokens = 0;
+        // 1.5 rounds to 2; the write gets the 1 token left.
+        assert_eq!(
+            pc.process(&c, &r, 0),
+            Split {
+                read: 2,
+                write: 1,
+                storage_token_minutes: 0
+            }
+        );
+        assert!(pc.is_empty());
+        c.recorded = Some(RecordedShares {
+            read: 0.3,
+            write: 0.1,
+        });
+        let r = req(1, 1, 300, false);
+        let p = r.prompt_tokens();
+        assert_eq!(
+            pc.process(&c, &r, 1),
+            Split {
+                read: (p as f64 * 0.3).round() as u64,
+                write: (p as f64 * 0.1).round() as u64,
+                storage_token_minutes: 0,
+            }
+        );
     }
 
     #[test]

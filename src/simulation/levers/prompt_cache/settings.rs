@@ -4,7 +4,7 @@
 
 use crate::foundations::pricing::{CacheKind, CacheRules, Ttl};
 use crate::foundations::rng::splitmix64;
-use crate::model::strategy::{CacheKey, Placement};
+use crate::model::strategy::{CacheKey, Placement, RecordedShares};
 use crate::model::workload::Request;
 
 /// Where one request's breakpoints are, and so where cache entries can exist.
@@ -48,6 +48,9 @@ pub struct EndpointCache {
     pub explicit_mode: bool,
     /// OpenAI's `prompt_cache_key`: the requests that share a key share cache entries.
     pub key: CacheKey,
+    /// Caching as a trace recorded it: these shares of every prompt are read and written,
+    /// whatever was sent before (no entries are kept).
+    pub recorded: Option<RecordedShares>,
 }
 
 /// Expiry distance of an unbounded cache: far beyond any horizon, without overflowing.
@@ -187,6 +190,7 @@ mod tests {
                         implicit_hit_share: None,
                         explicit_mode,
                         key: CacheKey::Endpoint,
+                        recorded: None,
                     };
                     let m = c.marks();
                     let n = [m.system, m.tools, m.history, m.prompt]
@@ -212,6 +216,7 @@ mod tests {
             implicit_hit_share: None,
             explicit_mode: false,
             key: CacheKey::Endpoint,
+            recorded: None,
         };
         let m = c.marks();
         assert!(m.prompt && !m.tools && !m.system && !m.history);
