@@ -24,7 +24,7 @@
 //! | `endpoints[E].traffic.turns`, `.think_time_s` | no | yes |
 //! | `endpoints[E].traffic.queries.rate` (Repetition), `.s`, `.intents` (Zipf) | yes | yes |
 //! | `endpoints[E].traffic.growth.users_per_month`, `.monthly_rate`, `.ceiling_users` | yes | yes |
-//! | `endpoints[E].prompt` (all four parts), `.prompt.system_tokens`, `.tools_tokens`, `.context_tokens`, `.user_tokens`, `endpoints[E].output_tokens`, `.reasoning_tokens` | no | yes |
+//! | `endpoints[E].prompt` (every part: system, tools, context, user, first user, documents), `.prompt.system_tokens`, `.tools_tokens`, `.context_tokens`, `.user_tokens`, `.first_user_tokens`, `.documents.tokens`, `endpoints[E].output_tokens`, `.reasoning_tokens` | no | yes |
 //! | `prices[MODEL]`, `prices[MODEL].BUCKET` (`MODEL` may be `*`) | no | yes |
 //! | `semantic_cache.hit_probability`, `.false_hit_rate` (every strategy's semantic caches) | yes (0 to 1) | yes, capped at 1 |
 //! | `routing.escalate_share` (every cascade of every strategy) | yes (0 to 1) | yes, capped at 1 |
@@ -152,6 +152,8 @@ enum Part {
     Context,
     User,
     FirstUser,
+    /// The sizes of the endpoint's shared documents (`prompt.documents.tokens`).
+    Documents,
     Output,
     Reasoning,
 }
@@ -165,6 +167,7 @@ impl Part {
             Part::Context => "prompt.context_tokens",
             Part::User => "prompt.user_tokens",
             Part::FirstUser => "prompt.first_user_tokens",
+            Part::Documents => "prompt.documents.tokens",
             Part::Output => "output_tokens",
             Part::Reasoning => "reasoning_tokens",
         }
@@ -248,5 +251,52 @@ mod tests {
         assert_eq!(e.traffic.turns_by_opening, vec![(500.0, Dist::Fixed(6.0))]);
         assert_eq!(e.prompt.user_tokens, Dist::Fixed(20.0));
         assert_eq!(e.prompt.user_tokens_by_turns, vec![(2, Dist::Fixed(600.0))]);
+    }
+
+    /// Scaling the whole prompt scales the shared documents' sizes too (and
+    /// `prompt.documents.tokens` alone, only those); an endpoint without documents has none to
+    /// scale.
+    #[test]
+    fn the_prompt_scale_reaches_the_documents() {
+        use crate::foundations::dist::Dist;
+        use crate::foundations::pricing::Catalog;
+        use crate::model::scenario::{self, Scenario};
+        let text = |documents: &str, uncertain: &str| {
+            format!(
+                "Scenario(name: \"t\", seed: 1, horizon_days: 1, endpoints: [Endpoint(\
+                 name: \"chat\", model: \"gpt-4o-mini\", traffic: Traffic(daily_active_users: \
+                 10, sessions_per_user_per_day: 1), prompt: Prompt(user_tokens: Fixed(10){documents}), \
+                 output_tokens: Fixed(20))], uncertain: [{uncertain}])"
+            )
+        };
+        let docs = ", documents: Documents(popularity: Repetition(rate: 0.5), tokens: Fixed(1000))";
+        let load = |t: &str| {
+            let file = scenario::parse(t, "t.ron").unwrap();
+            Scenario::from_file(file, Catalog::builtin(), "t.ron")
+        };
+        let sc = load(&text(
+            docs,
+            "Scale(\"endpoints[chat].prompt\", Uniform(min: 1, max: 2)), \
+             Scale(\"endpoints[chat].prompt.documents.tokens\", Uniform(min: 1, max: 2))",
+        ))
+        .unwrap();
+        let (drawn, _) = apply(&sc, &[1.5, 2.0]).unwrap();
+        let e = &drawn.endpoints[0];
+        assert_eq!(e.prompt.user_tokens, Dist::Fixed(15.0));
+        let tokens = &e.prompt.documents.as_ref().unwrap().tokens;
+        assert_eq!(*tokens, Dist::Fixed(3000.0));
+        let err = load(&text(
+            "",
+            "Scale(\"endpoints[chat].prompt.documents.tokens\", Uniform(min: 1, max: 2))",
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains(
+                "\"endpoints[chat].prompt.documents.tokens\": an endpoint it names has no \
+                 prompt.documents to scale"
+            ),
+            "{err}"
+        );
     }
 }

@@ -249,12 +249,13 @@ fn bad_settings_are_refused() {
 /// itself, with the 5-minute and 1-hour caches of `backtest-caches.ron`; ten origins over the
 /// held-out half). The Azure traces and Mooncake's conversation trace are covered at 80% or
 /// more of their periods and in total, and on the conversation trace the fitted
-/// conversations' cache hit ratio is within 5 points of the replayed one at both TTLs (2.5
-/// and 1.1). On Mooncake's synthetic trace the baseline is covered in 7 of 10 windows, but the
+/// conversations' cache hit ratio is within 5 points of the replayed one at both TTLs (2.6
+/// and 1.0). On Mooncake's synthetic trace the baseline is covered in 9 of 10 windows, but the
 /// caches are not: its documents are reopened ever more often through its 17 minutes, which
 /// a stationary fit cannot express, though the fitted document pool reads more than 40% of
 /// the prompt at 5 minutes (17% without documents) against the replay's 78%; the test holds
-/// that too, so a change that fixed it (or broke the others) is seen.
+/// that too, so a change that fixed it (or broke the others) is seen. Its warnings say why:
+/// the prompts grow, and reopened documents are larger than the rest.
 #[test]
 #[ignore = "needs ../shared/traces; CI runs it with --include-ignored"]
 fn real_traces_backtest_as_the_readme_says() {
@@ -295,7 +296,7 @@ fn real_traces_backtest_as_the_readme_says() {
                 }
             }
         } else {
-            assert!(coverage >= 0.6, "{f}: coverage {coverage}");
+            assert!(coverage >= 0.8, "{f}: coverage {coverage}");
             let error = total["error_p50"].as_f64().unwrap();
             assert!(error.abs() < 0.25, "{f}: {total}");
             let cached = b["strategies"]["cache-5m"]["coverage"].as_f64().unwrap();
@@ -303,6 +304,18 @@ fn real_traces_backtest_as_the_readme_says() {
             let (a, p) = hits("cache-5m");
             assert!(a.unwrap() - p.unwrap() > 0.2, "{f}: {a:?} vs {p:?}");
             assert!(p.unwrap() > 0.4, "{f}: the documents read {p:?}");
+            // Why, in the warnings: prompts grow, and reopened documents are larger.
+            let warnings = b["warnings"].to_string();
+            assert!(warnings.contains("the mean prompt grew"), "{warnings}");
+            assert!(
+                warnings.contains("the documents sessions open more often are larger"),
+                "{warnings}"
+            );
+        }
+        if calibrated {
+            // Documents sized alike however popular (or none): no such warning.
+            let warnings = b["warnings"].to_string();
+            assert!(!warnings.contains("Spearman"), "{f}: {warnings}");
         }
     }
 }

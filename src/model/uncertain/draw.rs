@@ -201,6 +201,7 @@ pub fn check_together(sc: &Scenario) -> Vec<(String, String)> {
             Part::Context,
             Part::User,
             Part::FirstUser,
+            Part::Documents,
             Part::Output,
             Part::Reasoning,
         ] {
@@ -409,6 +410,7 @@ fn sizes_mut(e: &mut Endpoint, p: Part) -> Option<&mut Dist> {
         Part::Context => &mut e.prompt.context_tokens,
         Part::User => &mut e.prompt.user_tokens,
         Part::FirstUser => return e.prompt.first_user_tokens.as_mut(),
+        Part::Documents => return e.prompt.documents.as_mut().map(|d| &mut d.tokens),
         Part::Output => &mut e.output_tokens,
         Part::Reasoning => &mut e.reasoning_tokens,
     })

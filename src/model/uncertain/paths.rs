@@ -214,7 +214,24 @@ impl Param<'_> {
                         Part::Context,
                         Part::User,
                         Part::FirstUser,
+                        Part::Documents,
                     ],
+                }
+            }
+            ["prompt", "documents", "tokens"] => {
+                if !endpoints
+                    .iter()
+                    .all(|&i| self.cx.endpoints[i].prompt.documents.is_some())
+                {
+                    return Err(format!(
+                        "{:?}: an endpoint it names has no prompt.documents to scale",
+                        self.path
+                    ));
+                }
+                self.scale_only("a distribution of document sizes")?;
+                Target::Sizes {
+                    endpoints,
+                    parts: vec![Part::Documents],
                 }
             }
             ["prompt", p] => {
@@ -604,6 +621,7 @@ fn sizes_mut_ref(e: &Endpoint, p: Part) -> Option<&Dist> {
         Part::Context => &e.prompt.context_tokens,
         Part::User => &e.prompt.user_tokens,
         Part::FirstUser => return e.prompt.first_user_tokens.as_ref(),
+        Part::Documents => return e.prompt.documents.as_ref().map(|d| &d.tokens),
         Part::Output => &e.output_tokens,
         Part::Reasoning => &e.reasoning_tokens,
     })

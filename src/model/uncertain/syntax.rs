@@ -8,7 +8,8 @@ use crate::model::scenario;
 pub(super) const PATHS: &str = "endpoints[E].traffic.daily_active_users, .sessions_per_user_per_day, \
     .turns, .think_time_s, .queries.rate, .queries.s, .queries.intents, .growth.users_per_month, \
     .growth.monthly_rate, .growth.ceiling_users; endpoints[E].prompt, .prompt.system_tokens, \
-    .prompt.tools_tokens, .prompt.context_tokens, .prompt.user_tokens, .prompt.first_user_tokens; \
+    .prompt.tools_tokens, .prompt.context_tokens, .prompt.user_tokens, .prompt.first_user_tokens, \
+    .prompt.documents.tokens; \
     endpoints[E].output_tokens, \
     .reasoning_tokens; prices[MODEL], prices[MODEL].BUCKET; semantic_cache.hit_probability, \
     semantic_cache.false_hit_rate; prompt_cache.implicit_hit_share; routing.escalate_share; \
@@ -33,6 +34,7 @@ const TEMPLATES: &[&str] = &[
     "endpoints[E].prompt.context_tokens",
     "endpoints[E].prompt.user_tokens",
     "endpoints[E].prompt.first_user_tokens",
+    "endpoints[E].prompt.documents.tokens",
     "endpoints[E].output_tokens",
     "prompt_cache.implicit_hit_share",
     "endpoints[E].reasoning_tokens",
