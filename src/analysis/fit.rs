@@ -825,9 +825,11 @@ fn fit_observed(
 
 /// Prompt caching as endpoint `ep`'s rows record it, billed on `model`: the shares of all its
 /// prompt tokens read from the cache and written to it (rows without cache columns count as
-/// uncached, as `audit` prices them), writes at the TTL most of them name (a note when the
-/// rows write at both); none when the rows record no cache reads or writes, with a note when
-/// they do but `model` cannot cache. The shares are rounded to six decimals.
+/// uncached, as `audit` prices them), writes at the TTL most of them name when the model
+/// offers it, else at its first (a note when the rows write at both, or at one the model does
+/// not offer; writes naming no TTL are at the model's default); none when the rows record no cache reads or writes, with a note when
+/// they do but `model` cannot cache. The shares are rounded to six decimals (the write no more
+/// than the read leaves).
 fn recorded_cache(
     ep: &str,
     c: &CacheColumns,
@@ -839,8 +841,14 @@ fn recorded_cache(
     if c.read + writes == 0 || c.input == 0 {
         return (None, None);
     }
-    // Rounded down, so that the two never add up to more than every token.
-    let share = |x: u64| (x as f64 / c.input as f64 * 1e6).floor() / 1e6;
+    // In millionths, rounded to the nearest (in integers, so 0.6 is 0.6); the write no more
+    // than the read leaves, so that the two never add up to more than every token.
+    let ppm = |x: u64| {
+        ((u128::from(x) * 1_000_000 + u128::from(c.input) / 2) / u128::from(c.input)) as u64
+    };
+    let read_ppm = ppm(c.read).min(1_000_000);
+    let write_ppm = ppm(writes).min(1_000_000 - read_ppm);
+    let (read, write) = (read_ppm as f64 / 1e6, write_ppm as f64 / 1e6);
     let Some(rules) = catalog
         .get(model)
         .map(|m| &m.cache)
@@ -852,38 +860,42 @@ fn recorded_cache(
                 "endpoint {ep:?}: the rows record cache reads or writes ({:.1}% of prompt tokens \
                  read), but {model:?} has no prompt caching: the fitted scenario bills every \
                  prompt token uncached",
-                100.0 * share(c.read)
+                100.0 * read
             )),
         );
     };
-    let offered = |t: Ttl| rules.ttls.contains(&t).then_some(t);
-    let (ttl, note) = if c.write_1h > c.write + c.write_5m {
-        let note = (c.write + c.write_5m > 0).then(|| {
-            format!(
-                "endpoint {ep:?}: the rows write to the cache at two TTLs; all {} written tokens \
-                 are priced at the 1-hour TTL of most of them",
-                writes
-            )
-        });
-        (offered(Ttl::H1), note)
+    // Writes that name no TTL are at the model's default, as `audit` prices them.
+    if c.write_5m + c.write_1h == 0 {
+        return (
+            Some(RecordedCacheFile {
+                read,
+                write,
+                ttl: None,
+            }),
+            None,
+        );
+    }
+    // The TTL most writes name, if the model offers it; else the model's first.
+    let (wanted, minority) = if c.write_1h > c.write + c.write_5m {
+        (Ttl::H1, c.write + c.write_5m)
     } else {
-        let note = (c.write_1h > 0).then(|| {
-            format!(
-                "endpoint {ep:?}: the rows write to the cache at two TTLs; all {} written tokens \
-                 are priced at the 5-minute TTL of most of them",
-                writes
-            )
-        });
-        (offered(Ttl::M5), note)
+        (Ttl::M5, c.write_1h)
     };
-    (
-        Some(RecordedCacheFile {
-            read: share(c.read),
-            write: share(writes),
-            ttl,
-        }),
-        note,
-    )
+    let ttl = rules.ttls.contains(&wanted).then_some(wanted);
+    let used = ttl.or_else(|| rules.ttls.first().copied());
+    let note = match used {
+        Some(u) if writes > 0 && (minority > 0 || u != wanted) => Some(format!(
+            "endpoint {ep:?}: the rows write {writes} tokens to the cache, most of them at a \
+             {wanted} TTL{}; all are priced at {model:?}'s {u} TTL",
+            if minority > 0 {
+                format!(" ({minority} at the other)")
+            } else {
+                String::new()
+            }
+        )),
+        _ => None,
+    };
+    (Some(RecordedCacheFile { read, write, ttl }), note)
 }
 
 /// A fitted scenario, and what the fit saw in the rows that the scenario cannot express.
@@ -1892,6 +1904,7 @@ pub fn to_ron(file: &ScenarioFile, command: &str) -> Result<String, ron::Error> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::foundations::pricing::Ttl;
     use crate::foundations::rng::{self, Purpose};
 
     /// Openings drawn from a known Zipf pool give back about that pool: its size within a
@@ -2030,6 +2043,73 @@ mod tests {
         assert!(reopen_drift([0.24, 0.50], [0.22, 0.58], 1293).is_none());
         // 12 points off, but on 40 sessions that is within three standard errors (3 × 0.11).
         assert!(reopen_drift([0.24, 0.50], [0.2, 0.62], 40).is_none());
+    }
+
+    /// The recorded shares and the TTL of the writes: the one most writes name when the model
+    /// offers it, else the model's first, with a note saying so; writes that name no TTL at
+    /// the model's default, without one.
+    #[test]
+    fn recorded_cache_shares_and_their_ttl() {
+        let catalog = Catalog::builtin();
+        let c = |write: u64, write_5m: u64, write_1h: u64| CacheColumns {
+            input: 10_000,
+            read: 6_000,
+            write,
+            write_5m,
+            write_1h,
+        };
+        let (f, note) = recorded_cache("chat", &c(0, 500, 1_500), "claude-sonnet-4-6", &catalog);
+        let f = f.unwrap();
+        assert_eq!((f.read, f.write, f.ttl), (0.6, 0.2, Some(Ttl::H1)));
+        assert_eq!(
+            note.unwrap(),
+            "endpoint \"chat\": the rows write 2000 tokens to the cache, most of them at a 1h \
+             TTL (500 at the other); all are priced at \"claude-sonnet-4-6\"'s 1h TTL"
+        );
+        // gpt-5.6-luna offers 30 minutes only: the 1-hour writes are priced at it, and said so.
+        let (f, note) = recorded_cache("chat", &c(0, 0, 2_000), "gpt-5.6-luna", &catalog);
+        assert_eq!(f.unwrap().ttl, None);
+        assert!(
+            note.unwrap()
+                .ends_with("all are priced at \"gpt-5.6-luna\"'s 30m TTL")
+        );
+        // Writes naming no TTL: the model's default, no note.
+        let (f, note) = recorded_cache("chat", &c(2_000, 0, 0), "gpt-5.6-luna", &catalog);
+        assert_eq!(f.unwrap().ttl, None);
+        assert!(note.is_none());
+        // One TTL the model offers: no note.
+        assert!(
+            recorded_cache("chat", &c(0, 2_000, 0), "claude-sonnet-4-6", &catalog)
+                .1
+                .is_none()
+        );
+        // Nothing recorded: nothing fitted.
+        let none = CacheColumns {
+            input: 10_000,
+            ..CacheColumns::default()
+        };
+        assert_eq!(
+            recorded_cache("chat", &none, "claude-sonnet-4-6", &catalog).0,
+            None
+        );
+        // Reads alone (OpenAI's automatic caching writes nothing): no TTL to choose.
+        let (f, note) = recorded_cache("chat", &c(0, 0, 0), "gpt-4o-mini", &catalog);
+        assert_eq!(
+            f.unwrap(),
+            RecordedCacheFile {
+                read: 0.6,
+                write: 0.0,
+                ttl: None
+            }
+        );
+        assert!(note.is_none());
+        // A model without prompt caching: nothing fitted, and a note.
+        let (f, note) = recorded_cache("chat", &c(0, 2_000, 0), "gpt-5.4-pro", &catalog);
+        assert!(f.is_none());
+        assert!(
+            note.unwrap()
+                .contains("\"gpt-5.4-pro\" has no prompt caching")
+        );
     }
 
     /// Spearman's correlation with ties at their mean rank, and the warning when documents

@@ -293,7 +293,7 @@ mod tests {
         .to_string();
         assert!(
             err.contains(
-                "\"endpoints[chat].prompt.documents.tokens\": an endpoint it names has no \
+                "\"endpoints[chat].prompt.documents.tokens\": endpoint \"chat\" has no \
                  prompt.documents to scale"
             ),
             "{err}"

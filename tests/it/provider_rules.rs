@@ -765,3 +765,41 @@ fn recorded_cache_shares_are_validated() {
         assert!(e.contains(want), "{want}\n{e}");
     }
 }
+
+/// Recorded shares were measured on the prompts the application sent: a strategy that trims
+/// the history under them gets a warning (the shares overstate what a trimmed prompt reads).
+#[test]
+fn a_context_policy_under_recorded_shares_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.ron");
+    std::fs::write(
+        &path,
+        r#"Scenario(
+            name: "trim", seed: 5, horizon_days: 1,
+            endpoints: [Endpoint(
+                name: "chat", model: "claude-sonnet-4-6",
+                traffic: Traffic(daily_active_users: 10, sessions_per_user_per_day: 1,
+                    turns: Fixed(3), think_time_s: Fixed(10)),
+                prompt: Prompt(user_tokens: Fixed(100)),
+                output_tokens: Fixed(10),
+                recorded_cache: RecordedCache(read: 0.6, write: 0.2),
+            )],
+            strategies: [Strategy(name: "trim", context: Context(policy: KeepLastTurns(1)))],
+        )"#,
+    )
+    .unwrap();
+    let out = crate::support::bin()
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "trim: endpoint \"chat\" trims or summarises its history under recorded cache shares"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("baseline: endpoint"), "{err}");
+}

@@ -265,8 +265,24 @@ fn prefix_warnings(endpoints: &[Endpoint], strategies: &[Strategy]) -> Vec<Strin
     let mut out = Vec::new();
     for s in strategies {
         for (e, l) in endpoints.iter().zip(&s.endpoints) {
-            // Recorded shares are read and written whatever the prefix.
-            if l.prompt_cache.is_none_or(|c| c.recorded.is_some()) {
+            // Recorded shares are read and written whatever the prefix; but they were
+            // measured on the prompts the application sent, not on a trimmed history.
+            if let Some(c) = l.prompt_cache
+                && c.recorded.is_some()
+            {
+                if l.context.is_some() && e.prompt.history == file::History::Full {
+                    out.push(format!(
+                        "{}: endpoint {:?} trims or summarises its history under recorded cache \
+                         shares, which were measured on the untrimmed prompts: a context \
+                         policy moves the cached prefix every time it trims, so the shares \
+                         overstate what is read (model the cache with PromptCache(ttl, \
+                         placement) to see the interplay)",
+                        s.name, e.name
+                    ));
+                }
+                continue;
+            }
+            if l.prompt_cache.is_none() {
                 continue;
             }
             let (Dist::Fixed(sys), Dist::Fixed(tools)) =

@@ -454,10 +454,15 @@ pub(super) fn check_recorded(
     let before = v.errors.len();
     let rules = &e.price.cache;
     if rules.kind == CacheKind::None {
+        let implicit = if caches_implicitly(&e.model, &e.price.provider) {
+            " (it caches implicitly, with no write fee: PromptCache(implicit_hit_share: ..))"
+        } else {
+            ""
+        };
         v.err(
             at,
             format!(
-                "model {:?} of endpoint {:?} has no prompt caching to read or write from; \
+                "model {:?} of endpoint {:?} has no prompt caching to read or write from{implicit}; \
                  bill the endpoint on a model that caches, or leave it out (`endpoints`)",
                 e.model, e.name
             ),

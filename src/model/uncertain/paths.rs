@@ -219,13 +219,13 @@ impl Param<'_> {
                 }
             }
             ["prompt", "documents", "tokens"] => {
-                if !endpoints
+                if let Some(&i) = endpoints
                     .iter()
-                    .all(|&i| self.cx.endpoints[i].prompt.documents.is_some())
+                    .find(|&&i| self.cx.endpoints[i].prompt.documents.is_none())
                 {
                     return Err(format!(
-                        "{:?}: an endpoint it names has no prompt.documents to scale",
-                        self.path
+                        "{:?}: endpoint {:?} has no prompt.documents to scale",
+                        self.path, self.cx.endpoints[i].name
                     ));
                 }
                 self.scale_only("a distribution of document sizes")?;

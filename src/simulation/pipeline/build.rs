@@ -339,7 +339,8 @@ fn price_of<'a>(scenario: &'a Scenario, e: &'a Endpoint, id: &str) -> &'a ModelP
 /// Caching of model `id` an endpoint is routed to: the provider's automatic caching, or explicit
 /// caching when the strategy opted in for the endpoint (same placement; the endpoint's TTL if
 /// the model offers it, else the model's default), or implicit caching when the strategy chose
-/// it and the routed model has it too.
+/// it and the routed model has it too, or the endpoint's recorded shares on any routed model
+/// that caches prompts.
 fn routed_cache(
     id: &str,
     price: &ModelPrice,
