@@ -544,7 +544,7 @@ fn reopen_drift(expected: [f64; 2], observed: [f64; 2], n: usize) -> Option<Stri
 /// Whether documents' sizes go with how often they were `opened` (`sizes` in the same order):
 /// the fitted pool draws a document's size independently of its popularity, so a forecast
 /// misreads the prompt cache when popular documents are larger (or smaller) than the rest.
-/// Spearman's rank correlation over the documents (ties at their mean rank), said when it is
+/// Spearman's rank correlation over the documents ([`economics::spearman`](crate::analysis::economics::spearman)), said when it is
 /// beyond 0.2 and three standard errors (1/√(n−1) under independence). Mooncake's synthetic
 /// trace: 0.30 over 812 documents (those opened once are smaller); its conversation trace:
 /// 0.03 over 3,017.
@@ -553,7 +553,9 @@ fn size_follows_popularity(opened: &[u64], sizes: &[u64]) -> Option<String> {
     if n < 10 {
         return None;
     }
-    let rho = spearman(opened, sizes)?;
+    let as_f64 = |v: &[u64]| v.iter().map(|x| *x as f64).collect::<Vec<_>>();
+    // 0 when either side does not vary: no warning.
+    let rho = crate::analysis::economics::spearman(&as_f64(opened), &as_f64(sizes));
     (rho.abs() > 0.2 && rho.abs() * ((n - 1) as f64).sqrt() > 3.0).then(|| {
         format!(
             "the documents sessions open more often are {} than the others (Spearman rank \
@@ -568,39 +570,6 @@ fn size_follows_popularity(opened: &[u64], sizes: &[u64]) -> Option<String> {
             }
         )
     })
-}
-
-/// Spearman's rank correlation of `x` and `y` (ties at their mean rank); `None` when either is
-/// constant.
-fn spearman(x: &[u64], y: &[u64]) -> Option<f64> {
-    fn ranks(v: &[u64]) -> Vec<f64> {
-        let mut order: Vec<usize> = (0..v.len()).collect();
-        order.sort_by_key(|&i| v[i]);
-        let mut r = vec![0.0; v.len()];
-        let mut i = 0;
-        while i < order.len() {
-            let mut j = i;
-            while j + 1 < order.len() && v[order[j + 1]] == v[order[i]] {
-                j += 1;
-            }
-            let mean = (i + j) as f64 / 2.0;
-            for k in &order[i..=j] {
-                r[*k] = mean;
-            }
-            i = j + 1;
-        }
-        r
-    }
-    let (rx, ry) = (ranks(x), ranks(y));
-    let n = rx.len() as f64;
-    let (mx, my) = (rx.iter().sum::<f64>() / n, ry.iter().sum::<f64>() / n);
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in rx.iter().zip(&ry) {
-        sxy += (a - mx) * (b - my);
-        sxx += (a - mx).powi(2);
-        syy += (b - my).powi(2);
-    }
-    (sxx > 0.0 && syy > 0.0).then(|| sxy / (sxx * syy).sqrt())
 }
 
 /// One minute of an endpoint's rows.
@@ -2112,19 +2081,9 @@ mod tests {
         );
     }
 
-    /// Spearman's correlation with ties at their mean rank, and the warning when documents
-    /// opened more often are larger (or smaller) beyond chance.
+    /// The warning when documents opened more often are larger (or smaller) beyond chance.
     #[test]
     fn document_sizes_that_follow_popularity_are_a_warning() {
-        // Ties: x ranks 0.5, 0.5, 2, 3; y ranks 0, 1, 2.5, 2.5.
-        let rho = spearman(&[1, 1, 2, 3], &[10, 20, 30, 30]).unwrap();
-        let (rx, ry) = ([0.5, 0.5, 2.0, 3.0], [0.0, 1.0, 2.5, 2.5]);
-        let (mx, my) = (1.5, 1.5);
-        let num: f64 = rx.iter().zip(ry).map(|(a, b)| (a - mx) * (b - my)).sum();
-        let dx: f64 = rx.iter().map(|a| (a - mx) * (a - mx)).sum();
-        let dy: f64 = ry.iter().map(|b| (b - my) * (b - my)).sum();
-        assert!((rho - num / (dx * dy).sqrt()).abs() < 1e-12, "{rho}");
-        assert!(spearman(&[1, 1, 1], &[1, 2, 3]).is_none());
         // 200 documents, the popular ones larger: warned.
         let opened: Vec<u64> = (0..200).map(|i| 1 + i / 40).collect();
         let larger: Vec<u64> = (0..200).map(|i| 1000 + 10 * i + (i * 37) % 500).collect();
@@ -2145,7 +2104,9 @@ mod tests {
         // Strong but on few documents: within chance (0.87 × √11 < 3).
         let few: Vec<u64> = (0..12).map(|i| 1 + i / 6).collect();
         let sizes: Vec<u64> = (0..12).collect();
-        assert!((spearman(&few, &sizes).unwrap() - 0.869).abs() < 1e-3);
+        let f = |v: &[u64]| v.iter().map(|x| *x as f64).collect::<Vec<_>>();
+        let rho = crate::analysis::economics::spearman(&f(&few), &f(&sizes));
+        assert!((rho - 0.869).abs() < 1e-3, "{rho}");
         assert!(size_follows_popularity(&few, &sizes).is_none());
     }
 }

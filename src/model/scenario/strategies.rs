@@ -233,29 +233,8 @@ fn resolve_prompt_cache(
             );
             continue;
         }
-        let ttl = match pc.ttl {
-            Some(t) if rules.ttls.contains(&t) => t,
-            Some(t) => {
-                v.err(
-                    format!("{pp}.ttl"),
-                    format!(
-                        "{:?} (endpoint {:?}) offers TTLs {}, not {t}",
-                        e.model,
-                        e.name,
-                        rules
-                            .ttls
-                            .iter()
-                            .map(|t| format!("{t:?} ({t})"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                );
-                continue;
-            }
-            None => match rules.ttls.first() {
-                Some(t) => *t,
-                None => continue,
-            },
+        let Some(ttl) = offered_ttl(v, pp, e, pc.ttl) else {
+            continue;
         };
         let placement = if rules.kind == CacheKind::Automatic {
             Placement::FullPrompt
@@ -491,8 +470,16 @@ pub(super) fn check_recorded(
             ),
         );
     }
-    let ttl = match ttl {
-        Some(t) if rules.ttls.contains(&t) => Some(t),
+    let ttl = offered_ttl(v, at, e, ttl);
+    if v.errors.len() == before { ttl } else { None }
+}
+
+/// The TTL `want` of a cache on endpoint `e` (at `at`), when its model offers it (an error
+/// naming `{at}.ttl` and the TTLs it offers otherwise), else the model's first.
+fn offered_ttl(v: &mut Validator, at: &str, e: &Endpoint, want: Option<Ttl>) -> Option<Ttl> {
+    let ttls = &e.price.cache.ttls;
+    match want {
+        Some(t) if ttls.contains(&t) => Some(t),
         Some(t) => {
             v.err(
                 format!("{at}.ttl"),
@@ -500,9 +487,7 @@ pub(super) fn check_recorded(
                     "{:?} (endpoint {:?}) offers TTLs {}, not {t}",
                     e.model,
                     e.name,
-                    rules
-                        .ttls
-                        .iter()
+                    ttls.iter()
                         .map(|t| format!("{t:?} ({t})"))
                         .collect::<Vec<_>>()
                         .join(", ")
@@ -510,9 +495,8 @@ pub(super) fn check_recorded(
             );
             None
         }
-        None => rules.ttls.first().copied(),
-    };
-    if v.errors.len() == before { ttl } else { None }
+        None => ttls.first().copied(),
+    }
 }
 
 /// How long an implicitly cached prefix stays matchable after it was last sent: Google does
