@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod backtest;
+pub mod collect;
 pub mod diff;
 mod failure;
 pub mod fit;
@@ -69,6 +70,8 @@ pub enum Command {
     Plot(plot::PlotArgs),
     /// Show the price catalog, or one model in full.
     Prices(prices::PricesArgs),
+    /// Receive OpenTelemetry GenAI spans (OTLP/HTTP) and keep their token counts as a trace.
+    Collect(collect::CollectArgs),
 }
 
 /// An error and its causes as one line, `outer: cause: cause`, skipping a cause whose text the
@@ -92,7 +95,11 @@ pub fn error_chain(e: &anyhow::Error) -> String {
 pub fn run(cli: Cli) -> Result<i32, Failure> {
     // `run` and `synth` stop at their next check on Ctrl-C; the others end at once, without
     // leaving a temporary file behind.
-    if !matches!(cli.command, Command::Run(_) | Command::Synth(_)) {
+    // `collect` drains what it accepted on SIGTERM or Ctrl-C.
+    if !matches!(
+        cli.command,
+        Command::Run(_) | Command::Synth(_) | Command::Collect(_)
+    ) {
         failure::clean_up_on_ctrl_c();
     }
     match cli.command {
@@ -106,5 +113,6 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Command::Diff(args) => diff::execute(&args),
         Command::Plot(args) => plot::execute(&args),
         Command::Prices(args) => prices::execute(&args),
+        Command::Collect(args) => collect::execute(&args),
     }
 }

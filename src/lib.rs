@@ -14,13 +14,15 @@
 //!
 //! ## Layers
 //!
-//! The crate is cut into six layers, one folder each; a module uses only its own layer and the
+//! The crate is cut into seven layers, one folder each; a module uses only its own layer and the
 //! layers below it, and no two files import each other, directly or round a cycle. The test
 //! `layers` in the suite (`tests/it/layers.rs`) reads `src/` and fails on any `use` against this
 //! order, naming the line; its table is the architecture, so changing it is a reviewed edit.
 //!
 //! ```text
 //!  cli           one file per command: flags, dispatch, printing           (surfaces)
+//!   │
+//!  collect       the OTLP receiver: HTTP, the writer, the data directory    (surfaces)
 //!   │
 //!  output        table, markdown, CSV, JSON, charts, HTML, diff rendering
 //!   │
@@ -59,6 +61,7 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod collect;
 pub mod foundations;
 pub mod model;
 pub mod output;

@@ -35,6 +35,10 @@ const LAYERS: &[(&str, &str)] = &[
         "output",
         "one renderer per format: text, CSV, JSON, charts, HTML",
     ),
+    (
+        "collect",
+        "the OTLP receiver: HTTP, the writer thread, the data directory",
+    ),
     ("cli", "the command line: one file per command"),
 ];
 

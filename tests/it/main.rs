@@ -6,6 +6,7 @@ mod batch;
 mod catalog;
 mod cli;
 mod closed_form;
+mod collect;
 mod context;
 mod decision;
 mod determinism;

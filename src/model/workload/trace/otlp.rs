@@ -279,6 +279,41 @@ impl OtlpRows {
     }
 }
 
+/// What one OTLP export request holds, for a receiver (`collect`): the records of its spans
+/// with GenAI usage, in start-time order (spans starting together keep the request's order),
+/// what is wrong with each span whose usage cannot be read, and the spans left out, by reason.
+#[derive(Debug, Default)]
+pub struct RequestSpans {
+    /// One record per GenAI span (`line` is 0: a request has no lines).
+    pub records: Vec<TraceRecord>,
+    /// Spans with usage that cannot be read: the span's id and name, and why.
+    pub rejected: Vec<String>,
+    /// Spans left out (no GenAI usage; agent and workflow spans), by reason.
+    pub ignored: Vec<(&'static str, u64)>,
+}
+
+/// The records of one OTLP export request's spans, read as a trace file's are.
+pub fn request_spans(req: &ExportTraceServiceRequest) -> RequestSpans {
+    let mut out = RequestSpans::default();
+    let mut spans: Vec<(u64, TraceRecord)> = Vec::new();
+    for rs in &req.resource_spans {
+        let resource: &[KeyValue] = rs.resource.as_ref().map_or(&[], |r| &r.attributes);
+        for span in rs.scope_spans.iter().flat_map(|s| &s.spans) {
+            match span_record(span, resource, 0) {
+                Outcome::Record(r) => spans.push((span.start_time_unix_nano, *r)),
+                Outcome::Bad(m) => out.rejected.push(m),
+                Outcome::Skip(reason) => match out.ignored.iter_mut().find(|(r, _)| *r == reason) {
+                    Some((_, n)) => *n += 1,
+                    None => out.ignored.push((reason, 1)),
+                },
+            }
+        }
+    }
+    spans.sort_by_key(|(t, _)| *t);
+    out.records = spans.into_iter().map(|(_, r)| r).collect();
+    out
+}
+
 /// What one span is.
 enum Outcome {
     /// A request.

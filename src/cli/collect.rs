@@ -1,0 +1,58 @@
+//! `tokencast collect`: the OTLP receiver ([`crate::collect`]).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::anyhow;
+
+use crate::collect::{Config, serve};
+
+use super::failure::Failure;
+
+/// Arguments of `tokencast collect`.
+#[derive(Debug, clap::Args)]
+pub struct CollectArgs {
+    /// The data directory: rows are written there as native JSON lines, one file per day
+    /// (and per `--max-file-mb`); `audit`, `fit`, `replay` and `backtest` read it as one trace.
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// Address for OTLP/HTTP (`POST /v1/traces`). Loopback by default; another address
+    /// (`0.0.0.0:4318`) takes spans from other hosts.
+    #[arg(long, default_value = "127.0.0.1:4318")]
+    pub listen: SocketAddr,
+    /// The largest request body, in bytes, before and after gzip (413 beyond it).
+    #[arg(long, default_value_t = 16 << 20, value_parser = clap::value_parser!(u64).range(1024..=(256 << 20)))]
+    pub max_body_bytes: u64,
+    /// A data file is rotated before it grows past this many MiB.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    pub max_file_mb: u64,
+    /// Requests that may wait for the disk before new ones are answered 503 (retry).
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub queue: u64,
+    /// Store a keyed hash (HMAC-SHA-256) of each user id instead of the id; the key is kept
+    /// in DIR/.user-key, created on first use.
+    #[arg(long)]
+    pub hash_user_ids: bool,
+}
+
+/// Run `tokencast collect` until SIGTERM or Ctrl-C.
+pub(crate) fn execute(a: &CollectArgs) -> Result<i32, Failure> {
+    let config = Config {
+        dir: a.dir.clone(),
+        listen: a.listen,
+        max_body_bytes: usize::try_from(a.max_body_bytes).unwrap_or(usize::MAX),
+        max_file_bytes: a.max_file_mb << 20,
+        queue: usize::try_from(a.queue).unwrap_or(usize::MAX),
+        hash_user_ids: a.hash_user_ids,
+    };
+    let dir = a.dir.display().to_string();
+    serve(&config, |addr| {
+        eprintln!(
+            "tokencast collect: listening on http://{addr} (OTLP/HTTP: POST /v1/traces), \
+             writing {dir}"
+        );
+    })
+    .map_err(|e| Failure::runtime(anyhow!("collect: {e}")))?;
+    eprintln!("tokencast collect: stopped; every acknowledged row is in {dir}");
+    Ok(0)
+}

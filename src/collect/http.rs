@@ -1,0 +1,255 @@
+//! OTLP/HTTP: `POST /v1/traces` and `GET /healthz`.
+//!
+//! As the OTLP specification (1.x, "OTLP/HTTP") says:
+//! - bodies are `application/x-protobuf` (binary `ExportTraceServiceRequest`) or
+//!   `application/json` (its OTLP/JSON mapping), either gzip-compressed
+//!   (`Content-Encoding: gzip`) or not; anything else is answered 415;
+//! - the response has the request's content type: on success 200 with an
+//!   `ExportTraceServiceResponse`, whose `partialSuccess` counts the GenAI spans refused
+//!   (usage that cannot be read: a count that is not a whole number, a missing start time)
+//!   and says why; spans without GenAI usage are accepted and dropped, not refused;
+//! - a body that cannot be decoded is answered 400 with a `google.rpc.Status` and nothing is
+//!   written; one over `--max-body-bytes` (before or after gzip) 413;
+//! - when the writer is behind (its queue is full) or the rows cannot be written (a full
+//!   disk), 503 with `Retry-After`, which exporters retry; nothing of the request is kept.
+//!
+//! A request is answered 200 only after its rows are on disk ([`super::store`]).
+
+use std::io::Read;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use prost::Message;
+
+use super::users::keyed_hash;
+use super::writer::{Counters, Job};
+use crate::model::workload::trace::{native_jsonl_line, request_spans};
+
+/// `google.rpc.Status`, the body of an OTLP error response.
+#[derive(Clone, PartialEq, prost::Message)]
+struct Status {
+    #[prost(int32, tag = "1")]
+    code: i32,
+    #[prost(string, tag = "2")]
+    message: String,
+}
+
+/// gRPC status codes used in error bodies.
+const INVALID_ARGUMENT: i32 = 3;
+const RESOURCE_EXHAUSTED: i32 = 8;
+const UNAVAILABLE: i32 = 14;
+
+/// How many span errors a partial-success message quotes.
+const QUOTED_ERRORS: usize = 3;
+
+/// State the handlers share.
+pub(crate) struct Shared {
+    pub jobs: std::sync::mpsc::SyncSender<Job>,
+    pub counters: Arc<Counters>,
+    pub max_body_bytes: usize,
+    /// The key of user-id hashes, when they are hashed.
+    pub user_key: Option<[u8; 32]>,
+}
+
+/// The body encoding of a request (and of its response).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Protobuf,
+    Json,
+}
+
+/// The receiver's routes.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    let limit = shared.max_body_bytes;
+    Router::new()
+        .route("/v1/traces", post(traces))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(shared)
+}
+
+/// `POST /v1/traces`.
+async fn traces(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let response = export(&s, &headers, &body).await;
+    if response.status() == StatusCode::OK {
+        s.counters.requests.fetch_add(1, Ordering::Relaxed);
+    } else {
+        s.counters.refused.fetch_add(1, Ordering::Relaxed);
+    }
+    response
+}
+
+async fn export(s: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
+    let Some(encoding) = encoding_of(headers) else {
+        let got = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("none");
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "Content-Type {got}: OTLP/HTTP takes application/x-protobuf or application/json\n"
+            ),
+        )
+            .into_response();
+    };
+    let inflated;
+    let body = match headers
+        .get(header::CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("identity") => body,
+        Some("gzip") => {
+            let mut out = Vec::new();
+            let read = flate2::read::GzDecoder::new(body)
+                .take(s.max_body_bytes as u64 + 1)
+                .read_to_end(&mut out);
+            match read {
+                Ok(n) if n > s.max_body_bytes => {
+                    return status(
+                        encoding,
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        RESOURCE_EXHAUSTED,
+                        format!(
+                            "the body is over {} bytes once gunzipped (--max-body-bytes)",
+                            s.max_body_bytes
+                        ),
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    return status(
+                        encoding,
+                        StatusCode::BAD_REQUEST,
+                        INVALID_ARGUMENT,
+                        format!("Content-Encoding gzip: the body is not gzip: {e}"),
+                    );
+                }
+            }
+            inflated = out;
+            &inflated
+        }
+        Some(other) => {
+            return (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!("Content-Encoding {other}: OTLP/HTTP bodies are gzip or not encoded\n"),
+            )
+                .into_response();
+        }
+    };
+    let request = match encoding {
+        Encoding::Protobuf => ExportTraceServiceRequest::decode(body)
+            .map_err(|e| format!("not an OTLP ExportTraceServiceRequest (protobuf): {e}")),
+        Encoding::Json => serde_json::from_slice::<ExportTraceServiceRequest>(body)
+            .map_err(|e| format!("not an OTLP ExportTraceServiceRequest (OTLP/JSON): {e}")),
+    };
+    let request = match request {
+        Ok(r) => r,
+        Err(m) => return status(encoding, StatusCode::BAD_REQUEST, INVALID_ARGUMENT, m),
+    };
+    let spans = request_spans(&request);
+    let dropped: u64 = spans.ignored.iter().map(|(_, n)| n).sum();
+    s.counters.dropped.fetch_add(dropped, Ordering::Relaxed);
+    s.counters
+        .rejected
+        .fetch_add(spans.rejected.len() as u64, Ordering::Relaxed);
+    if !spans.records.is_empty() {
+        let mut rows = Vec::new();
+        let mut times = Vec::with_capacity(spans.records.len());
+        for mut r in spans.records {
+            if let (Some(key), Some(user)) = (&s.user_key, &r.user_id) {
+                r.user_id = Some(keyed_hash(key, user.as_bytes()));
+            }
+            times.push(r.time_ms);
+            rows.extend_from_slice(native_jsonl_line(&r).as_bytes());
+        }
+        let (ack, done) = tokio::sync::oneshot::channel();
+        if s.jobs.try_send(Job { rows, times, ack }).is_err() {
+            return unavailable(encoding, 1, "the writer is behind; retry".to_string());
+        }
+        match done.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return unavailable(encoding, 5, e),
+            Err(_) => return unavailable(encoding, 1, "the receiver is stopping".to_string()),
+        }
+    }
+    let partial_success = (!spans.rejected.is_empty()).then(|| {
+        let n = spans.rejected.len();
+        let mut message = spans.rejected[..n.min(QUOTED_ERRORS)].join("; ");
+        if n > QUOTED_ERRORS {
+            message.push_str(&format!("; and {} more", n - QUOTED_ERRORS));
+        }
+        ExportTracePartialSuccess {
+            rejected_spans: i64::try_from(n).unwrap_or(i64::MAX),
+            error_message: message,
+        }
+    });
+    let response = ExportTraceServiceResponse { partial_success };
+    match encoding {
+        Encoding::Protobuf => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/x-protobuf")],
+            response.encode_to_vec(),
+        )
+            .into_response(),
+        Encoding::Json => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            serde_json::to_vec(&response).unwrap_or_else(|_| b"{}".to_vec()),
+        )
+            .into_response(),
+    }
+}
+
+/// The body encoding a request's `Content-Type` names, if OTLP's.
+fn encoding_of(headers: &HeaderMap) -> Option<Encoding> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let media = value.split(';').next()?.trim().to_ascii_lowercase();
+    match media.as_str() {
+        "application/x-protobuf" | "application/protobuf" => Some(Encoding::Protobuf),
+        "application/json" => Some(Encoding::Json),
+        _ => None,
+    }
+}
+
+/// An error response: a `google.rpc.Status` in the request's encoding.
+fn status(encoding: Encoding, http: StatusCode, code: i32, message: String) -> Response {
+    let body = Status { code, message };
+    match encoding {
+        Encoding::Protobuf => (
+            http,
+            [(header::CONTENT_TYPE, "application/x-protobuf")],
+            body.encode_to_vec(),
+        )
+            .into_response(),
+        Encoding::Json => (
+            http,
+            [(header::CONTENT_TYPE, "application/json")],
+            serde_json::json!({ "code": body.code, "message": body.message }).to_string(),
+        )
+            .into_response(),
+    }
+}
+
+/// 503 with `Retry-After: seconds`: the exporter sends the request again.
+fn unavailable(encoding: Encoding, seconds: u32, message: String) -> Response {
+    let mut r = status(
+        encoding,
+        StatusCode::SERVICE_UNAVAILABLE,
+        UNAVAILABLE,
+        message,
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    r
+}

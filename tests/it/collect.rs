@@ -1,0 +1,587 @@
+//! `tokencast collect`: the OTLP/HTTP receiver run as a process, sent requests over loopback,
+//! stopped with SIGTERM or killed with SIGKILL, and its directory read back as a trace.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Value};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use prost::Message;
+
+use crate::support::json;
+
+/// A running receiver.
+struct Collector {
+    child: Child,
+    port: u16,
+    /// Its standard error so far.
+    log: Arc<Mutex<String>>,
+}
+
+impl Collector {
+    /// Start `tokencast collect --dir DIR --listen 127.0.0.1:0 EXTRA...`, possibly under
+    /// `prlimit` arguments, and wait until it listens.
+    fn start_with(dir: &Path, extra: &[&str], prlimit: Option<&str>) -> Collector {
+        let bin = env!("CARGO_BIN_EXE_tokencast");
+        let mut cmd = match prlimit {
+            Some(limit) => {
+                let mut c = Command::new("prlimit");
+                c.arg(limit).arg(bin);
+                c
+            }
+            None => Command::new(bin),
+        };
+        let mut child = cmd
+            .args(["collect", "--dir"])
+            .arg(dir)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("tokencast collect starts");
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
+                    let port: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                    let _ = tx.send(port.parse::<u16>().unwrap());
+                }
+                sink.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        let port = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(p) => p,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("collect did not listen: {}", log.lock().unwrap());
+            }
+        };
+        Collector { child, port, log }
+    }
+
+    fn start(dir: &Path, extra: &[&str]) -> Collector {
+        Collector::start_with(dir, extra, None)
+    }
+
+    /// POST `body` to `path` with these headers: the status and the body.
+    fn post(&self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String, Vec<u8>) {
+        post(self.port, path, headers, body).expect("the receiver answers")
+    }
+
+    /// SIGTERM, and wait: the exit code and what it printed.
+    fn stop(mut self) -> (i32, String) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let status = self.child.wait().unwrap();
+        // The reader thread ends with the pipe.
+        std::thread::sleep(Duration::from_millis(50));
+        let log = self.log.lock().unwrap().clone();
+        (status.code().unwrap_or(-1), log)
+    }
+
+    /// SIGKILL, and wait.
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+/// A plain HTTP/1.1 request over loopback: the status, the response headers (as text) and the
+/// body; `Err` when the connection fails (the receiver is gone).
+fn post(
+    port: u16,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<(u16, String, Vec<u8>)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes())?;
+    s.write_all(body)?;
+    let mut out = Vec::new();
+    s.read_to_end(&mut out)?;
+    let split = out
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no response head"))?;
+    let head = String::from_utf8_lossy(&out[..split]).to_string();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("bad status line: {head}")))?;
+    Ok((status, head, out[split + 4..].to_vec()))
+}
+
+const PROTOBUF: (&str, &str) = ("Content-Type", "application/x-protobuf");
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+
+fn text(k: &str, v: &str) -> KeyValue {
+    KeyValue {
+        key: k.to_string(),
+        value: Some(AnyValue {
+            value: Some(Value::StringValue(v.to_string())),
+        }),
+        ..KeyValue::default()
+    }
+}
+
+fn int(k: &str, v: i64) -> KeyValue {
+    KeyValue {
+        key: k.to_string(),
+        value: Some(AnyValue {
+            value: Some(Value::IntValue(v)),
+        }),
+        ..KeyValue::default()
+    }
+}
+
+/// A span starting `ms` after 2026-12-01T00:00:00Z with these attributes.
+fn span(id: u8, ms: u64, attributes: Vec<KeyValue>) -> Span {
+    Span {
+        trace_id: vec![7; 16],
+        span_id: vec![id; 8],
+        name: "chat".to_string(),
+        start_time_unix_nano: (1_796_083_200_000 + ms) * 1_000_000,
+        end_time_unix_nano: (1_796_083_200_000 + ms + 900) * 1_000_000,
+        attributes,
+        ..Span::default()
+    }
+}
+
+fn request(spans: Vec<Span>) -> ExportTraceServiceRequest {
+    ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            resource: Some(Resource {
+                attributes: vec![text("service.name", "shop")],
+                ..Resource::default()
+            }),
+            scope_spans: vec![ScopeSpans {
+                spans,
+                ..ScopeSpans::default()
+            }],
+            ..ResourceSpans::default()
+        }],
+    }
+}
+
+/// A GenAI span of `model` with input and output tokens and a session.
+fn genai(id: u8, ms: u64, model: &str, input: i64, output: i64, session: &str) -> Span {
+    span(
+        id,
+        ms,
+        vec![
+            text("gen_ai.request.model", model),
+            int("gen_ai.usage.input_tokens", input),
+            int("gen_ai.usage.output_tokens", output),
+            text("gen_ai.conversation.id", session),
+            text("user.id", "alice"),
+        ],
+    )
+}
+
+/// Every row of the directory's data files.
+fn rows(dir: &Path) -> Vec<serde_json::Value> {
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("spans-"))
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .flat_map(|n| {
+            std::fs::read_to_string(dir.join(n))
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Spans sent as protobuf, gzip-compressed protobuf and OTLP/JSON are kept (and only their
+/// GenAI spans); the directory audits to the total priced by hand.
+#[test]
+fn collected_spans_audit_to_the_hand_computed_total() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let c = Collector::start(&dir, &[]);
+    // Protobuf: two GenAI spans (one Anthropic with cache reads) and a database span.
+    let mut cached = genai(1, 5_000, "claude-sonnet-4-6", 10_000, 400, "s1");
+    cached
+        .attributes
+        .push(int("gen_ai.usage.cache_read.input_tokens", 8_000));
+    let pb = request(vec![
+        cached,
+        genai(2, 1_000, "gpt-4o-mini", 2_000, 100, "s2"),
+        span(3, 2_000, vec![text("db.system", "postgresql")]),
+    ]);
+    let (status, head, body) = c.post("/v1/traces", &[PROTOBUF], &pb.encode_to_vec());
+    assert_eq!(status, 200, "{head}");
+    assert!(
+        head.contains("content-type: application/x-protobuf"),
+        "{head}"
+    );
+    let response = ExportTraceServiceResponse::decode(body.as_slice()).unwrap();
+    assert_eq!(response.partial_success, None);
+    // Gzip-compressed protobuf.
+    let gz = {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(
+            &request(vec![genai(4, 9_000, "claude-sonnet-4-6", 1_000, 50, "s1")]).encode_to_vec(),
+        )
+        .unwrap();
+        e.finish().unwrap()
+    };
+    let (status, head, _) = c.post("/v1/traces", &[PROTOBUF, ("Content-Encoding", "gzip")], &gz);
+    assert_eq!(status, 200, "{head}");
+    // OTLP/JSON, with one span whose usage cannot be read: a partial success naming it.
+    let json_body = serde_json::to_vec(&request(vec![
+        genai(5, 3_000, "gpt-4o-mini", 500, 20, "s3"),
+        span(6, 4_000, vec![text("gen_ai.usage.input_tokens", "12k")]),
+    ]))
+    .unwrap();
+    let (status, head, body) = c.post("/v1/traces", &[JSON], &json_body);
+    assert_eq!(status, 200, "{head}");
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["partialSuccess"]["rejectedSpans"], 1, "{v}");
+    let message = v["partialSuccess"]["errorMessage"].as_str().unwrap();
+    assert!(
+        message.contains("span 0606060606060606")
+            && message.contains("gen_ai.usage.input_tokens: expected a whole number"),
+        "{message}"
+    );
+    let (code, log) = c.stop();
+    assert_eq!(code, 0, "{log}");
+    let rows = rows(&dir);
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    // Sorted by time when the file was closed, though sent out of order.
+    let times: Vec<i64> = rows
+        .iter()
+        .map(|r| r["timestamp"].as_i64().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    // Nothing but counts and labels.
+    for r in &rows {
+        for k in r.as_object().unwrap().keys() {
+            assert!(
+                [
+                    "timestamp",
+                    "input_tokens",
+                    "output_tokens",
+                    "session_id",
+                    "user_id",
+                    "model",
+                    "cache_read_tokens"
+                ]
+                .contains(&k.as_str()),
+                "{k}"
+            );
+        }
+    }
+    // Priced by hand at the catalog's prices (`tokencast prices`): claude-sonnet-4-6 $3 input,
+    // $0.30 cache read, $15 output; gpt-4o-mini $0.15 / $0.60 per million.
+    let expected = 2_000.0 * 3e-6
+        + 8_000.0 * 0.3e-6
+        + 400.0 * 15e-6
+        + 1_000.0 * 3e-6
+        + 50.0 * 15e-6
+        + 2_000.0 * 0.15e-6
+        + 100.0 * 0.6e-6
+        + 500.0 * 0.15e-6
+        + 20.0 * 0.6e-6;
+    let report = json(&["audit", dir.to_str().unwrap()]);
+    let got = report["strategies"]["recorded"]["cost_usd"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!((got - expected).abs() < 1e-12, "{got} vs {expected}");
+    assert_eq!(report["strategies"]["recorded"]["requests"]["mean"], 4.0);
+}
+
+/// Bad bodies are refused with the status OTLP/HTTP gives them, and nothing is written.
+#[test]
+fn bad_requests_are_refused_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let c = Collector::start(&dir, &["--max-body-bytes", "2048"]);
+    let good = request(vec![genai(1, 0, "gpt-4o-mini", 10, 1, "s")]);
+    let bytes = good.encode_to_vec();
+    // What is sent, its headers and body, and the status and text of the answer.
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<u8>, u16, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            "malformed protobuf",
+            vec![PROTOBUF],
+            b"\xff\xff\xff".to_vec(),
+            400,
+            "not an OTLP",
+        ),
+        (
+            "truncated protobuf",
+            vec![PROTOBUF],
+            bytes[..bytes.len() - 3].to_vec(),
+            400,
+            "not an OTLP",
+        ),
+        (
+            "truncated JSON",
+            vec![JSON],
+            b"{\"resourceSpans\":[{\"scopeSpans\"".to_vec(),
+            400,
+            "OTLP/JSON",
+        ),
+        ("oversized", vec![PROTOBUF], vec![0x0a; 4096], 413, ""),
+        (
+            "wrong content type",
+            vec![("Content-Type", "text/plain")],
+            bytes.clone(),
+            415,
+            "application/x-protobuf or application/json",
+        ),
+        ("no content type", vec![], bytes.clone(), 415, ""),
+        (
+            "not gzip",
+            vec![PROTOBUF, ("Content-Encoding", "gzip")],
+            bytes.clone(),
+            400,
+            "not gzip",
+        ),
+        (
+            "unknown encoding",
+            vec![PROTOBUF, ("Content-Encoding", "br")],
+            bytes.clone(),
+            415,
+            "Content-Encoding br",
+        ),
+    ];
+    for (what, headers, body, want, says) in cases {
+        let (status, head, body) = c.post("/v1/traces", &headers, &body);
+        assert_eq!(status, want, "{what}: {head}");
+        let body = String::from_utf8_lossy(&body);
+        assert!(body.contains(says), "{what}: {body}");
+    }
+    // A gzip bomb: small on the wire, over the limit once inflated.
+    let bomb = {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(&vec![0u8; 1 << 20]).unwrap();
+        e.finish().unwrap()
+    };
+    assert!(bomb.len() < 2048);
+    let (status, _, body) = c.post("/v1/traces", &[JSON, ("Content-Encoding", "gzip")], &bomb);
+    assert_eq!(status, 413, "{}", String::from_utf8_lossy(&body));
+    // Only /v1/traces takes spans.
+    let (status, _, _) = c.post("/v1/metrics", &[PROTOBUF], &bytes);
+    assert_eq!(status, 404);
+    let (code, log) = c.stop();
+    assert_eq!(code, 0, "{log}");
+    assert!(rows(&dir).is_empty());
+}
+
+/// Several clients send while the receiver is killed with SIGKILL; after a restart, every
+/// span a client saw acknowledged is in the files exactly once, and no row is torn.
+#[test]
+fn acknowledged_spans_survive_sigkill_exactly_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let c = Collector::start(&dir, &[]);
+    let port = c.port;
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let clients: Vec<_> = (0..4)
+        .map(|client| {
+            let acked = Arc::clone(&acked);
+            std::thread::spawn(move || {
+                for i in 0u64.. {
+                    let spans: Vec<Span> = (0..20u8)
+                        .map(|k| {
+                            genai(
+                                k,
+                                i * 10 + u64::from(k),
+                                "gpt-4o-mini",
+                                100,
+                                10,
+                                &format!("c{client}-r{i}-s{k}"),
+                            )
+                        })
+                        .collect();
+                    let body = request(spans).encode_to_vec();
+                    // Anything but 200 (refused, or cut off) is not acknowledged.
+                    if let Ok((200, _, _)) = post(port, "/v1/traces", &[PROTOBUF], &body) {
+                        acked
+                            .lock()
+                            .unwrap()
+                            .extend((0..20).map(|k| format!("c{client}-r{i}-s{k}")));
+                    }
+                    // Until the receiver is gone.
+                    if post(port, "/healthz", &[], b"").is_err() {
+                        return;
+                    }
+                }
+            })
+        })
+        .collect();
+    // Kill it mid-load, once some requests have been answered.
+    while acked.lock().unwrap().len() < 2_000 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    c.kill();
+    for t in clients {
+        t.join().unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    // A restart mends the files (a torn group cut, the file sorted) and takes new spans.
+    let c = Collector::start(&dir, &[]);
+    let (status, _, _) = c.post(
+        "/v1/traces",
+        &[PROTOBUF],
+        &request(vec![genai(1, 0, "gpt-4o-mini", 1, 1, "after")]).encode_to_vec(),
+    );
+    assert_eq!(status, 200);
+    let (code, log) = c.stop();
+    assert_eq!(code, 0, "{log}");
+    let mut seen = std::collections::HashMap::<String, u32>::new();
+    for r in rows(&dir) {
+        *seen
+            .entry(r["session_id"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    assert!(seen.values().all(|&n| n == 1), "a span written twice");
+    for id in &acked {
+        assert_eq!(seen.get(id), Some(&1), "acknowledged span {id} lost");
+    }
+    assert_eq!(seen.get("after"), Some(&1));
+    // Every file reads as a trace.
+    let report = json(&["audit", dir.to_str().unwrap()]);
+    assert_eq!(
+        report["strategies"]["recorded"]["requests"]["mean"]
+            .as_f64()
+            .unwrap(),
+        seen.len() as f64
+    );
+}
+
+/// When the rows cannot be written (a file-size limit standing in for a full disk), requests
+/// are answered 503 with `Retry-After`, the receiver stays up, and every acknowledged row is
+/// whole in the file.
+#[test]
+fn a_full_disk_answers_503_and_keeps_what_was_acknowledged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    // Files may grow to 8 KiB: about 60 rows.
+    let c = Collector::start_with(&dir, &[], Some("--fsize=8192"));
+    let mut acked = Vec::new();
+    let mut refused = 0;
+    for i in 0..40u64 {
+        let id = format!("r{i}");
+        let spans = (0..5u8)
+            .map(|k| {
+                genai(
+                    k,
+                    i * 10 + u64::from(k),
+                    "gpt-4o-mini",
+                    100,
+                    10,
+                    &format!("{id}-{k}"),
+                )
+            })
+            .collect();
+        let (status, head, _) = c.post("/v1/traces", &[PROTOBUF], &request(spans).encode_to_vec());
+        match status {
+            200 => acked.extend((0..5).map(|k| format!("{id}-{k}"))),
+            503 => {
+                assert!(
+                    head.to_ascii_lowercase().contains("retry-after: 5"),
+                    "{head}"
+                );
+                refused += 1;
+            }
+            other => panic!("status {other}: {head}"),
+        }
+    }
+    assert!(refused > 0 && !acked.is_empty(), "{refused} refused");
+    let (code, log) = c.stop();
+    assert_eq!(code, 0, "{log}");
+    assert!(log.contains("cannot write the rows"), "{log}");
+    let kept: Vec<String> = rows(&dir)
+        .iter()
+        .map(|r| r["session_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kept, acked);
+}
+
+/// `--hash-user-ids` keeps a keyed hash of each user id, the same one after a restart.
+#[test]
+fn user_ids_are_hashed_with_a_kept_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let send = |c: &Collector| {
+        let (status, _, _) = c.post(
+            "/v1/traces",
+            &[PROTOBUF],
+            &request(vec![genai(1, 0, "gpt-4o-mini", 1, 1, "s")]).encode_to_vec(),
+        );
+        assert_eq!(status, 200);
+    };
+    let c = Collector::start(&dir, &["--hash-user-ids"]);
+    send(&c);
+    c.stop();
+    let c = Collector::start(&dir, &["--hash-user-ids"]);
+    send(&c);
+    c.stop();
+    let users: Vec<String> = rows(&dir)
+        .iter()
+        .map(|r| r["user_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(users.len(), 2);
+    assert_eq!(users[0], users[1]);
+    assert_ne!(users[0], "alice");
+    assert!(users[0].len() == 64 && users[0].bytes().all(|b| b.is_ascii_hexdigit()));
+    let key = std::fs::metadata(dir.join(".user-key")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(key.permissions().mode() & 0o777, 0o600);
+}
+
+/// Two receivers cannot share a directory.
+#[test]
+fn a_second_receiver_on_the_same_directory_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let c = Collector::start(&dir, &[]);
+    let out = Command::new(env!("CARGO_BIN_EXE_tokencast"))
+        .args(["collect", "--listen", "127.0.0.1:0", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("another `tokencast collect` is writing"),
+        "{err}"
+    );
+    c.stop();
+}
