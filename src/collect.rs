@@ -12,7 +12,9 @@
 //! - A writer thread between them: requests queue for it (a bounded queue; a full one answers
 //!   503 with `Retry-After`), and it writes every queued request in one group.
 
+pub mod grpc;
 pub mod http;
+pub mod ingest;
 pub mod store;
 pub mod users;
 pub mod writer;
@@ -28,6 +30,8 @@ pub struct Config {
     pub dir: PathBuf,
     /// OTLP/HTTP address.
     pub listen: SocketAddr,
+    /// OTLP/gRPC address, if served.
+    pub grpc_listen: Option<SocketAddr>,
     /// The largest request body, in bytes (after gzip too).
     pub max_body_bytes: usize,
     /// A data file is rotated before it passes this size.
@@ -39,8 +43,12 @@ pub struct Config {
 }
 
 /// Run the receiver until SIGTERM or Ctrl-C; then answer what was accepted, write it, close
-/// the last file and return. `ready` is told the bound address once it listens.
-pub fn serve(config: &Config, ready: impl FnOnce(SocketAddr)) -> Result<(), String> {
+/// the last file and return. `ready` is told the bound addresses (HTTP, gRPC) once it
+/// listens.
+pub fn serve(
+    config: &Config,
+    ready: impl FnOnce(SocketAddr, Option<SocketAddr>),
+) -> Result<(), String> {
     let (store, recovery) = store::Store::open(&config.dir, config.max_file_bytes)?;
     if recovery.cut_bytes > 0 || recovery.sorted > 0 {
         eprintln!(
@@ -63,7 +71,7 @@ pub fn serve(config: &Config, ready: impl FnOnce(SocketAddr)) -> Result<(), Stri
         .name("collect-writer".into())
         .spawn(move || writer::writer(store, rx, writer_counters))
         .map_err(|e| format!("cannot start the writer thread: {e}"))?;
-    let shared = Arc::new(http::Shared {
+    let shared = Arc::new(ingest::Shared {
         jobs: tx,
         counters: Arc::clone(&counters),
         max_body_bytes: config.max_body_bytes,
@@ -86,11 +94,65 @@ pub fn serve(config: &Config, ready: impl FnOnce(SocketAddr)) -> Result<(), Stri
         let addr = listener
             .local_addr()
             .map_err(|e| format!("--listen {}: {e}", config.listen))?;
-        ready(addr);
-        axum::serve(listener, http::router(shared))
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .map_err(|e| format!("serving {addr}: {e}"))
+        let grpc = match config.grpc_listen {
+            Some(at) => {
+                let l = tokio::net::TcpListener::bind(at)
+                    .await
+                    .map_err(|e| format!("--grpc-listen {at}: {e}"))?;
+                let bound = l
+                    .local_addr()
+                    .map_err(|e| format!("--grpc-listen {at}: {e}"))?;
+                Some((l, bound))
+            }
+            None => None,
+        };
+        ready(addr, grpc.as_ref().map(|(_, a)| *a));
+        // One signal stops both servers; each drains what it accepted.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        });
+        let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        let http = axum::serve(listener, http::router(Arc::clone(&shared)))
+            .with_graceful_shutdown(until_stopped(stopped.clone()));
+        let grpc = async {
+            match grpc {
+                Some((l, bound)) => tonic::transport::Server::builder()
+                    .add_service(grpc::service(Arc::clone(&shared)))
+                    .serve_with_incoming_shutdown(
+                        tokio_stream::wrappers::TcpListenerStream::new(l),
+                        until_stopped(stopped.clone()),
+                    )
+                    .await
+                    .map_err(|e| format!("serving gRPC on {bound}: {e}")),
+                None => Ok(()),
+            }
+        };
+        // A client that keeps its connection open (HTTP/2 keeps them) would hold a graceful
+        // shutdown forever: past DRAIN after the signal, what is still open is closed.
+        let servers = async { tokio::join!(http, grpc) };
+        let mut signalled = stopped.clone();
+        let deadline = async move {
+            let _ = signalled.wait_for(|s| *s).await;
+            tokio::time::sleep(DRAIN).await;
+        };
+        let (h, g) = tokio::select! {
+            done = servers => done,
+            () = deadline => {
+                eprintln!(
+                    "tokencast collect: connections still open {} s after the signal are \
+                     closed; requests they had not been answered for are not acknowledged",
+                    DRAIN.as_secs()
+                );
+                (Ok(()), Ok(()))
+            }
+        };
+        drop(shared);
+        h.map_err(|e| format!("serving {addr}: {e}"))?;
+        g
     });
     // Every handler is done (the router and its sender with them): the writer drains the
     // queue, closes the last file and ends.
@@ -100,6 +162,9 @@ pub fn serve(config: &Config, ready: impl FnOnce(SocketAddr)) -> Result<(), Stri
     }
     served
 }
+
+/// How long a stop waits for open connections to finish.
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// SIGXFSZ's number on Linux (x86-64 and AArch64).
 const SIGXFSZ: i32 = 25;

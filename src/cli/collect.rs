@@ -20,7 +20,14 @@ pub struct CollectArgs {
     /// (`0.0.0.0:4318`) takes spans from other hosts.
     #[arg(long, default_value = "127.0.0.1:4318")]
     pub listen: SocketAddr,
-    /// The largest request body, in bytes, before and after gzip (413 beyond it).
+    /// Address for OTLP/gRPC (`TraceService/Export`), on its own port since SDKs default to
+    /// one or the other by language.
+    #[arg(long, default_value = "127.0.0.1:4317", conflicts_with = "no_grpc")]
+    pub grpc_listen: SocketAddr,
+    /// Serve OTLP/HTTP only.
+    #[arg(long)]
+    pub no_grpc: bool,
+    /// The largest request body (an OTLP/gRPC message too), in bytes, before and after gzip (413 beyond it).
     #[arg(long, default_value_t = 16 << 20, value_parser = clap::value_parser!(u64).range(1024..=(256 << 20)))]
     pub max_body_bytes: u64,
     /// A data file is rotated before it grows past this many MiB.
@@ -40,15 +47,17 @@ pub(crate) fn execute(a: &CollectArgs) -> Result<i32, Failure> {
     let config = Config {
         dir: a.dir.clone(),
         listen: a.listen,
+        grpc_listen: (!a.no_grpc).then_some(a.grpc_listen),
         max_body_bytes: usize::try_from(a.max_body_bytes).unwrap_or(usize::MAX),
         max_file_bytes: a.max_file_mb << 20,
         queue: usize::try_from(a.queue).unwrap_or(usize::MAX),
         hash_user_ids: a.hash_user_ids,
     };
     let dir = a.dir.display().to_string();
-    serve(&config, |addr| {
+    serve(&config, |addr, grpc| {
+        let grpc = grpc.map_or(String::new(), |g| format!(" and grpc://{g} (OTLP/gRPC)"));
         eprintln!(
-            "tokencast collect: listening on http://{addr} (OTLP/HTTP: POST /v1/traces), \
+            "tokencast collect: listening on http://{addr} (OTLP/HTTP: POST /v1/traces){grpc}, \
              writing {dir}"
         );
     })

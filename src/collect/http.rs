@@ -26,13 +26,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use prost::Message;
 
-use super::users::keyed_hash;
-use super::writer::{Counters, Job};
-use crate::model::workload::trace::{native_jsonl_line, request_spans};
+use super::ingest::{Shared, ingest};
 
 /// `google.rpc.Status`, the body of an OTLP error response.
 #[derive(Clone, PartialEq, prost::Message)]
@@ -47,18 +45,6 @@ struct Status {
 const INVALID_ARGUMENT: i32 = 3;
 const RESOURCE_EXHAUSTED: i32 = 8;
 const UNAVAILABLE: i32 = 14;
-
-/// How many span errors a partial-success message quotes.
-const QUOTED_ERRORS: usize = 3;
-
-/// State the handlers share.
-pub(crate) struct Shared {
-    pub jobs: std::sync::mpsc::SyncSender<Job>,
-    pub counters: Arc<Counters>,
-    pub max_body_bytes: usize,
-    /// The key of user-id hashes, when they are hashed.
-    pub user_key: Option<[u8; 32]>,
-}
 
 /// The body encoding of a request (and of its response).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,43 +143,10 @@ async fn export(s: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
         Ok(r) => r,
         Err(m) => return status(encoding, StatusCode::BAD_REQUEST, INVALID_ARGUMENT, m),
     };
-    let spans = request_spans(&request);
-    let dropped: u64 = spans.ignored.iter().map(|(_, n)| n).sum();
-    s.counters.dropped.fetch_add(dropped, Ordering::Relaxed);
-    s.counters
-        .rejected
-        .fetch_add(spans.rejected.len() as u64, Ordering::Relaxed);
-    if !spans.records.is_empty() {
-        let mut rows = Vec::new();
-        let mut times = Vec::with_capacity(spans.records.len());
-        for mut r in spans.records {
-            if let (Some(key), Some(user)) = (&s.user_key, &r.user_id) {
-                r.user_id = Some(keyed_hash(key, user.as_bytes()));
-            }
-            times.push(r.time_ms);
-            rows.extend_from_slice(native_jsonl_line(&r).as_bytes());
-        }
-        let (ack, done) = tokio::sync::oneshot::channel();
-        if s.jobs.try_send(Job { rows, times, ack }).is_err() {
-            return unavailable(encoding, 1, "the writer is behind; retry".to_string());
-        }
-        match done.await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return unavailable(encoding, 5, e),
-            Err(_) => return unavailable(encoding, 1, "the receiver is stopping".to_string()),
-        }
-    }
-    let partial_success = (!spans.rejected.is_empty()).then(|| {
-        let n = spans.rejected.len();
-        let mut message = spans.rejected[..n.min(QUOTED_ERRORS)].join("; ");
-        if n > QUOTED_ERRORS {
-            message.push_str(&format!("; and {} more", n - QUOTED_ERRORS));
-        }
-        ExportTracePartialSuccess {
-            rejected_spans: i64::try_from(n).unwrap_or(i64::MAX),
-            error_message: message,
-        }
-    });
+    let partial_success = match ingest(s, &request).await {
+        Ok(p) => p,
+        Err(r) => return unavailable(encoding, r.retry_after_seconds(), r.to_string()),
+    };
     let response = ExportTraceServiceResponse { partial_success };
     match encoding {
         Encoding::Protobuf => (

@@ -22,6 +22,8 @@ use crate::support::json;
 struct Collector {
     child: Child,
     port: u16,
+    /// The OTLP/gRPC port.
+    grpc: u16,
     /// Its standard error so far.
     log: Arc<Mutex<String>>,
 }
@@ -42,7 +44,7 @@ impl Collector {
         let mut child = cmd
             .args(["collect", "--dir"])
             .arg(dir)
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0"])
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -55,21 +57,30 @@ impl Collector {
         let sink = Arc::clone(&log);
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
+                let port = |scheme: &str| -> u16 {
+                    let rest = line.split(scheme).nth(1).unwrap();
                     let port: String = rest.chars().take_while(char::is_ascii_digit).collect();
-                    let _ = tx.send(port.parse::<u16>().unwrap());
+                    port.parse().unwrap()
+                };
+                if line.contains("http://127.0.0.1:") {
+                    let _ = tx.send((port("http://127.0.0.1:"), port("grpc://127.0.0.1:")));
                 }
                 sink.lock().unwrap().push_str(&(line + "\n"));
             }
         });
-        let port = match rx.recv_timeout(Duration::from_secs(30)) {
+        let (port, grpc) = match rx.recv_timeout(Duration::from_secs(30)) {
             Ok(p) => p,
             Err(_) => {
                 let _ = child.kill();
                 panic!("collect did not listen: {}", log.lock().unwrap());
             }
         };
-        Collector { child, port, log }
+        Collector {
+            child,
+            port,
+            grpc,
+            log,
+        }
     }
 
     fn start(dir: &Path, extra: &[&str]) -> Collector {
@@ -584,4 +595,80 @@ fn a_second_receiver_on_the_same_directory_is_refused() {
         "{err}"
     );
     c.stop();
+}
+
+/// OTLP/gRPC, from tonic's client (gzip on): spans kept as over HTTP, a partial success for a
+/// span whose usage cannot be read, and a message over the limit refused.
+#[test]
+fn spans_sent_over_grpc_are_kept() {
+    use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let c = Collector::start(&dir, &["--max-body-bytes", "4096"]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut client = TraceServiceClient::connect(format!("http://127.0.0.1:{}", c.grpc))
+            .await
+            .unwrap()
+            .send_compressed(tonic::codec::CompressionEncoding::Gzip);
+        let response = client
+            .export(request(vec![
+                genai(1, 2_000, "gpt-4o-mini", 2_000, 100, "g1"),
+                genai(2, 1_000, "gpt-4o-mini", 500, 20, "g2"),
+                span(3, 0, vec![text("gen_ai.usage.output_tokens", "lots")]),
+                span(4, 0, vec![text("http.method", "GET")]),
+            ]))
+            .await
+            .unwrap()
+            .into_inner();
+        let partial = response.partial_success.unwrap();
+        assert_eq!(partial.rejected_spans, 1);
+        assert!(
+            partial.error_message.contains("span 0404040404040404")
+                || partial.error_message.contains("span 0303030303030303"),
+            "{}",
+            partial.error_message
+        );
+        // Over --max-body-bytes (uncompressed: gzip is inflated before the check).
+        let big: Vec<Span> = (0..200u8)
+            .map(|k| genai(k, 0, "gpt-4o-mini", 1, 1, "big"))
+            .collect();
+        let err = client.export(request(big)).await.unwrap_err();
+        assert_ne!(err.code(), tonic::Code::Ok);
+        assert!(err.message().contains("4096"), "{err:?}");
+    });
+    // The client's connection closes with its runtime.
+    drop(runtime);
+    let (code, log) = c.stop();
+    assert_eq!(code, 0, "{log}");
+    let sessions: Vec<String> = rows(&dir)
+        .iter()
+        .map(|r| r["session_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(sessions, ["g2", "g1"]);
+}
+
+/// A client that never finishes its request does not hold a stop: past the drain time the
+/// receiver closes it and exits.
+#[test]
+fn a_stalled_client_does_not_hold_a_stop() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let c = Collector::start(&dir, &[]);
+    let mut s = TcpStream::connect(("127.0.0.1", c.port)).unwrap();
+    s.write_all(
+        b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+          Content-Length: 100\r\n\r\n{\"resourceSpans\"",
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    let (code, log) = c.stop();
+    assert_eq!(code, 0, "{log}");
+    assert!(log.contains("still open 5 s after the signal"), "{log}");
+    assert!(started.elapsed() < Duration::from_secs(30));
+    drop(s);
 }
