@@ -17,6 +17,7 @@ pub mod http;
 pub mod ingest;
 pub mod store;
 pub mod users;
+pub mod view;
 pub mod writer;
 
 use std::net::SocketAddr;
@@ -40,6 +41,8 @@ pub struct Config {
     pub queue: usize,
     /// Store a keyed hash of each user id instead of the id.
     pub hash_user_ids: bool,
+    /// Prices of `/metrics`' costs and the page's audit.
+    pub catalog: crate::foundations::pricing::Catalog,
 }
 
 /// Run the receiver until SIGTERM or Ctrl-C; then answer what was accepted, write it, close
@@ -65,6 +68,8 @@ pub fn serve(
         None
     };
     let counters = Arc::new(writer::Counters::default());
+    let catalog = Arc::new(config.catalog.clone());
+    let page = view::Page::new(config.dir.clone(), store.committed(), Arc::clone(&catalog));
     let (tx, rx) = std::sync::mpsc::sync_channel::<writer::Job>(config.queue.max(1));
     let writer_counters = Arc::clone(&counters);
     let writer = std::thread::Builder::new()
@@ -76,6 +81,9 @@ pub fn serve(
         counters: Arc::clone(&counters),
         max_body_bytes: config.max_body_bytes,
         user_key,
+        usage: view::Usage::default(),
+        catalog,
+        page,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -8,6 +8,7 @@ use anyhow::anyhow;
 use crate::collect::{Config, serve};
 
 use super::failure::Failure;
+use super::flags::load_catalog;
 
 /// Arguments of `tokencast collect`.
 #[derive(Debug, clap::Args)]
@@ -36,6 +37,10 @@ pub struct CollectArgs {
     /// Requests that may wait for the disk before new ones are answered 503 (retry).
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub queue: u64,
+    /// Price catalog of `/metrics`' costs and the `/` page's audit: LiteLLM JSON or tokencast
+    /// RON (default: the built-in one).
+    #[arg(long)]
+    pub prices: Option<PathBuf>,
     /// Store a keyed hash (HMAC-SHA-256) of each user id instead of the id; the key is kept
     /// in DIR/.user-key, created on first use.
     #[arg(long)]
@@ -52,6 +57,7 @@ pub(crate) fn execute(a: &CollectArgs) -> Result<i32, Failure> {
         max_file_bytes: a.max_file_mb << 20,
         queue: usize::try_from(a.queue).unwrap_or(usize::MAX),
         hash_user_ids: a.hash_user_ids,
+        catalog: load_catalog(a.prices.as_deref())?,
     };
     let dir = a.dir.display().to_string();
     serve(&config, |addr, grpc| {

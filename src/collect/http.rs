@@ -14,6 +14,8 @@
 //!   disk), 503 with `Retry-After`, which exporters retry; nothing of the request is kept.
 //!
 //! A request is answered 200 only after its rows are on disk ([`super::store`]).
+//!
+//! Also `GET /metrics` and `GET /` ([`super::view`]), and `GET /healthz` (`ok`).
 
 use std::io::Read;
 use std::sync::Arc;
@@ -59,8 +61,34 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/v1/traces", post(traces))
         .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics))
+        .route("/", get(page))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(shared)
+}
+
+/// `GET /metrics`: Prometheus text format 0.0.4.
+async fn metrics(State(s): State<Arc<Shared>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        super::view::metrics(&s.counters, &s.usage),
+    )
+        .into_response()
+}
+
+/// `GET /`: the audit page, built off the async threads (it reads the whole directory).
+async fn page(State(s): State<Arc<Shared>>) -> Response {
+    match tokio::task::spawn_blocking(move || s.page.get()).await {
+        Ok(page) => (
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            page.as_str().to_string(),
+        )
+            .into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "the page failed\n").into_response(),
+    }
 }
 
 /// `POST /v1/traces`.

@@ -9,7 +9,9 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 };
 
 use super::users::keyed_hash;
+use super::view::{Page, Usage};
 use super::writer::{Counters, Job};
+use crate::foundations::pricing::Catalog;
 use crate::model::workload::trace::{native_jsonl_line, request_spans};
 
 /// How many span errors a partial-success message quotes.
@@ -19,6 +21,12 @@ const QUOTED_ERRORS: usize = 3;
 pub(crate) struct Shared {
     pub jobs: std::sync::mpsc::SyncSender<Job>,
     pub counters: Arc<Counters>,
+    /// Tokens and cost by model and endpoint, for `/metrics`.
+    pub usage: Usage,
+    /// The prices rows are costed at.
+    pub catalog: Arc<Catalog>,
+    /// The audit page, for `/`.
+    pub page: Page,
     pub max_body_bytes: usize,
     /// The key of user-id hashes, when they are hashed.
     pub user_key: Option<[u8; 32]>,
@@ -71,19 +79,20 @@ pub(crate) async fn ingest(
     if !spans.records.is_empty() {
         let mut rows = Vec::new();
         let mut times = Vec::with_capacity(spans.records.len());
-        for mut r in spans.records {
+        let mut records = spans.records;
+        for r in &mut records {
             if let (Some(key), Some(user)) = (&s.user_key, &r.user_id) {
                 r.user_id = Some(keyed_hash(key, user.as_bytes()));
             }
             times.push(r.time_ms);
-            rows.extend_from_slice(native_jsonl_line(&r).as_bytes());
+            rows.extend_from_slice(native_jsonl_line(r).as_bytes());
         }
         let (ack, done) = tokio::sync::oneshot::channel();
         if s.jobs.try_send(Job { rows, times, ack }).is_err() {
             return Err(Refusal::Behind);
         }
         match done.await {
-            Ok(Ok(())) => {}
+            Ok(Ok(())) => s.usage.add(&records, &s.catalog),
             Ok(Err(e)) => return Err(Refusal::Failed(e)),
             Err(_) => return Err(Refusal::Stopping),
         }

@@ -32,6 +32,10 @@ use crate::model::workload::trace::date_of;
 /// Bytes of the commit record: a file name and its committed length, space padded.
 const COMMIT_BYTES: usize = 96;
 
+/// The file being written and its committed length, for readers in the same process (the
+/// page reads it only that far).
+pub(crate) type Committed = std::sync::Arc<std::sync::Mutex<Option<(String, u64)>>>;
+
 /// What a start found and mended.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Recovery {
@@ -64,6 +68,8 @@ pub struct Store {
     active: Option<Active>,
     next_seq: u64,
     commit: File,
+    /// Shared with readers: the file being written and its committed length.
+    committed: Committed,
     /// Held for the lock.
     _lock: File,
 }
@@ -149,6 +155,7 @@ impl Store {
                 active: None,
                 next_seq,
                 commit,
+                committed: Committed::default(),
                 _lock: lock,
             },
             recovery,
@@ -189,6 +196,7 @@ impl Store {
             return Err(e);
         }
         a.len = at + rows.len() as u64;
+        *lock(&self.committed) = Some((a.name.clone(), a.len));
         for &t in times {
             if t < a.last_ms {
                 a.ordered = false;
@@ -201,6 +209,7 @@ impl Store {
     /// Close the file being written: sorted if its rows are out of time order.
     pub fn close(&mut self) -> io::Result<()> {
         if let Some(a) = self.active.take() {
+            *lock(&self.committed) = None;
             a.file.sync_all()?;
             drop(a.file);
             if !a.ordered {
@@ -208,6 +217,11 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// The file being written and its committed length, as it changes.
+    pub(crate) fn committed(&self) -> Committed {
+        std::sync::Arc::clone(&self.committed)
     }
 
     /// The name of the file being written, if any.
@@ -228,6 +242,7 @@ impl Store {
         // The new name must survive a crash as its rows do.
         File::open(&self.dir)?.sync_all()?;
         write_commit(&self.commit, &name, 0)?;
+        *lock(&self.committed) = Some((name.clone(), 0));
         self.active = Some(Active {
             file,
             name,
@@ -244,6 +259,10 @@ impl Drop for Store {
     fn drop(&mut self) {
         let _ = self.close();
     }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Overwrite the commit record with `name` committed to `len` bytes, and sync it.
@@ -276,7 +295,7 @@ fn seq_of(name: &str) -> Option<u64> {
 }
 
 /// The data files of `dir`, by name.
-fn data_files(dir: &Path) -> Result<Vec<String>, String> {
+pub(crate) fn data_files(dir: &Path) -> Result<Vec<String>, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut names: Vec<String> = entries
         .flatten()

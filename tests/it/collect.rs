@@ -113,6 +113,24 @@ impl Collector {
     }
 }
 
+/// GET `path`: the status and the body as text.
+fn get(port: u16, path: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap();
+    (
+        head.split(' ').nth(1).unwrap().parse().unwrap(),
+        body.to_string(),
+    )
+}
+
 /// A plain HTTP/1.1 request over loopback: the status, the response headers (as text) and the
 /// body; `Err` when the connection fails (the receiver is gone).
 fn post(
@@ -288,6 +306,39 @@ fn collected_spans_audit_to_the_hand_computed_total() {
             && message.contains("gen_ai.usage.input_tokens: expected a whole number"),
         "{message}"
     );
+    // The metrics count what is on disk, priced by hand at the catalog's prices (`tokencast
+    // prices`): claude-sonnet-4-6 $3 input, $0.30 cache read, $15 output; gpt-4o-mini $0.15 /
+    // $0.60 per million.
+    let (status, metrics) = get(c.port, "/metrics");
+    assert_eq!(status, 200);
+    let value = |series: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{series} missing: {metrics}"))
+    };
+    assert_eq!(value("tokencast_collect_spans_total "), 4.0);
+    assert_eq!(value("tokencast_collect_dropped_spans_total "), 1.0);
+    assert_eq!(value("tokencast_collect_rejected_spans_total "), 1.0);
+    assert_eq!(
+        value("tokencast_cache_read_tokens_total{model=\"claude-sonnet-4-6\",endpoint=\"all\"} "),
+        8_000.0
+    );
+    let claude = 2_000.0 * 3e-6 + 8_000.0 * 0.3e-6 + 400.0 * 15e-6 + 1_000.0 * 3e-6 + 50.0 * 15e-6;
+    let mini = 2_000.0 * 0.15e-6 + 100.0 * 0.6e-6 + 500.0 * 0.15e-6 + 20.0 * 0.6e-6;
+    let got = value("tokencast_cost_usd_total{model=\"claude-sonnet-4-6\",endpoint=\"all\"} ");
+    assert!((got - claude).abs() < 1e-12, "{got} vs {claude}");
+    let got = value("tokencast_cost_usd_total{model=\"gpt-4o-mini\",endpoint=\"all\"} ");
+    assert!((got - mini).abs() < 1e-12, "{got} vs {mini}");
+    // The page is the audit of what is on disk.
+    let (status, page) = get(c.port, "/");
+    assert_eq!(status, 200);
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert!(
+        page.contains("gpt-4o-mini") && page.contains("alice"),
+        "{page}"
+    );
+    assert_eq!(get(c.port, "/healthz"), (200, "ok\n".to_string()));
     let (code, log) = c.stop();
     assert_eq!(code, 0, "{log}");
     let rows = rows(&dir);
@@ -316,17 +367,7 @@ fn collected_spans_audit_to_the_hand_computed_total() {
             );
         }
     }
-    // Priced by hand at the catalog's prices (`tokencast prices`): claude-sonnet-4-6 $3 input,
-    // $0.30 cache read, $15 output; gpt-4o-mini $0.15 / $0.60 per million.
-    let expected = 2_000.0 * 3e-6
-        + 8_000.0 * 0.3e-6
-        + 400.0 * 15e-6
-        + 1_000.0 * 3e-6
-        + 50.0 * 15e-6
-        + 2_000.0 * 0.15e-6
-        + 100.0 * 0.6e-6
-        + 500.0 * 0.15e-6
-        + 20.0 * 0.6e-6;
+    let expected = claude + mini;
     let report = json(&["audit", dir.to_str().unwrap()]);
     let got = report["strategies"]["recorded"]["cost_usd"]["mean"]
         .as_f64()
