@@ -1,6 +1,7 @@
 //! OTLP/gRPC: the `opentelemetry.proto.collector.trace.v1.TraceService/Export` method, on
 //! tonic (the OTLP specification's "OTLP/gRPC"): gzip-compressed messages accepted, messages
-//! up to `--max-body-bytes` (`RESOURCE_EXHAUSTED` beyond, tonic's own check), a partial success
+//! up to `--max-body-bytes` (beyond it tonic answers `RESOURCE_EXHAUSTED` for a gzip message,
+//! `OUT_OF_RANGE` otherwise), a partial success
 //! for GenAI spans whose usage cannot be read, and `UNAVAILABLE` (retryable) when the writer is
 //! behind or the rows cannot be written, nothing of the request kept.
 

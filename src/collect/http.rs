@@ -186,7 +186,11 @@ async fn export(s: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
         Encoding::Json => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "application/json")],
-            serde_json::to_vec(&response).unwrap_or_else(|_| b"{}".to_vec()),
+            // A full success leaves partialSuccess unset: `{}`, not `null`.
+            match &response.partial_success {
+                None => b"{}".to_vec(),
+                Some(_) => serde_json::to_vec(&response).unwrap_or_else(|_| b"{}".to_vec()),
+            },
         )
             .into_response(),
     }
