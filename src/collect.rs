@@ -12,6 +12,7 @@
 //! - A writer thread between them: requests queue for it (a bounded queue; a full one answers
 //!   503 with `Retry-After`), and it writes every queued request in one group.
 
+pub mod access;
 pub mod grpc;
 pub mod http;
 pub mod ingest;
@@ -41,6 +42,10 @@ pub struct Config {
     pub queue: usize,
     /// Store a keyed hash of each user id instead of the id.
     pub hash_user_ids: bool,
+    /// The bearer token clients must send, if any.
+    pub token: Option<String>,
+    /// Export requests a second, at most, if limited.
+    pub max_requests_per_second: Option<u64>,
     /// Prices of `/metrics`' costs and the page's audit.
     pub catalog: crate::foundations::pricing::Catalog,
 }
@@ -81,6 +86,8 @@ pub fn serve(
         counters: Arc::clone(&counters),
         max_body_bytes: config.max_body_bytes,
         user_key,
+        token: config.token.clone(),
+        rate: config.max_requests_per_second.map(access::RateLimit::new),
         usage: view::Usage::default(),
         catalog,
         page,

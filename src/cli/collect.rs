@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::anyhow;
 
+use crate::collect::access::read_token;
 use crate::collect::{Config, serve};
 
 use super::failure::Failure;
@@ -37,6 +38,15 @@ pub struct CollectArgs {
     /// Requests that may wait for the disk before new ones are answered 503 (retry).
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub queue: u64,
+    /// Require `Authorization: Bearer TOKEN` (OTLP exporters: `OTEL_EXPORTER_OTLP_HEADERS=
+    /// "Authorization=Bearer TOKEN"`), TOKEN being this file's first line; the page and the
+    /// metrics need it too, `/healthz` does not.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Answer export requests beyond this many a second with 429 (gRPC: RESOURCE_EXHAUSTED),
+    /// which exporters retry.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub max_requests_per_second: Option<u64>,
     /// Price catalog of `/metrics`' costs and the `/` page's audit: LiteLLM JSON or tokencast
     /// RON (default: the built-in one).
     #[arg(long)]
@@ -58,6 +68,11 @@ pub(crate) fn execute(a: &CollectArgs) -> Result<i32, Failure> {
         queue: usize::try_from(a.queue).unwrap_or(usize::MAX),
         hash_user_ids: a.hash_user_ids,
         catalog: load_catalog(a.prices.as_deref())?,
+        token: match &a.token_file {
+            Some(p) => Some(read_token(p).map_err(|e| Failure::input(anyhow!(e)))?),
+            None => None,
+        },
+        max_requests_per_second: a.max_requests_per_second,
     };
     let dir = a.dir.display().to_string();
     serve(&config, |addr, grpc| {

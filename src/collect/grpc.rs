@@ -3,7 +3,8 @@
 //! up to `--max-body-bytes` (beyond it tonic answers `RESOURCE_EXHAUSTED` for a gzip message,
 //! `OUT_OF_RANGE` otherwise), a partial success
 //! for GenAI spans whose usage cannot be read, and `UNAVAILABLE` (retryable) when the writer is
-//! behind or the rows cannot be written, nothing of the request kept.
+//! behind or the rows cannot be written, nothing of the request kept; `UNAUTHENTICATED` without
+//! the bearer token, `RESOURCE_EXHAUSTED` over the rate limit.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -30,6 +31,22 @@ impl TraceService for Receiver {
         request: tonic::Request<ExportTraceServiceRequest>,
     ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
         let s = &self.shared;
+        let authorization = request
+            .metadata()
+            .get("authorization")
+            .map(tonic::metadata::MetadataValue::as_bytes);
+        if !s.admits(authorization) {
+            s.counters.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(tonic::Status::unauthenticated(
+                "this receiver needs `authorization: Bearer TOKEN` (the token of its --token-file)",
+            ));
+        }
+        if !s.within_rate() {
+            s.counters.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(tonic::Status::resource_exhausted(
+                "over --max-requests-per-second; retry",
+            ));
+        }
         match ingest(s, request.get_ref()).await {
             Ok(partial_success) => {
                 s.counters.requests.fetch_add(1, Ordering::Relaxed);

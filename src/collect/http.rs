@@ -10,6 +10,8 @@
 //!   and says why; spans without GenAI usage are accepted and dropped, not refused;
 //! - a body that cannot be decoded is answered 400 with a `google.rpc.Status` and nothing is
 //!   written; one over `--max-body-bytes` (before or after gzip) 413;
+//! - without the bearer token of `--token-file`, 401 (the page and the metrics too; not
+//!   `/healthz`); over `--max-requests-per-second`, 429 with `Retry-After: 1`;
 //! - when the writer is behind (its queue is full) or the rows cannot be written (a full
 //!   disk), 503 with `Retry-After`, which exporters retry; nothing of the request is kept.
 //!
@@ -67,8 +69,28 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// 401 for a request without the bearer token.
+fn unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Bearer")],
+        "this receiver needs `Authorization: Bearer TOKEN` (the token of its --token-file)\n",
+    )
+        .into_response()
+}
+
+/// The request's `Authorization` header.
+fn authorization(headers: &HeaderMap) -> Option<&[u8]> {
+    headers
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::as_bytes)
+}
+
 /// `GET /metrics`: Prometheus text format 0.0.4.
-async fn metrics(State(s): State<Arc<Shared>>) -> Response {
+async fn metrics(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if !s.admits(authorization(&headers)) {
+        return unauthorized();
+    }
     (
         [(
             header::CONTENT_TYPE,
@@ -80,7 +102,10 @@ async fn metrics(State(s): State<Arc<Shared>>) -> Response {
 }
 
 /// `GET /`: the audit page, built off the async threads (it reads the whole directory).
-async fn page(State(s): State<Arc<Shared>>) -> Response {
+async fn page(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if !s.admits(authorization(&headers)) {
+        return unauthorized();
+    }
     match tokio::task::spawn_blocking(move || s.page.get()).await {
         Ok(page) => (
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -103,6 +128,19 @@ async fn traces(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -
 }
 
 async fn export(s: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
+    if !s.admits(authorization(headers)) {
+        return unauthorized();
+    }
+    if !s.within_rate() {
+        let mut r = (
+            StatusCode::TOO_MANY_REQUESTS,
+            "over --max-requests-per-second; retry\n",
+        )
+            .into_response();
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(1u32));
+        return r;
+    }
     let Some(encoding) = encoding_of(headers) else {
         let got = headers
             .get(header::CONTENT_TYPE)

@@ -8,6 +8,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceRequest,
 };
 
+use super::access::{RateLimit, authorized};
 use super::users::keyed_hash;
 use super::view::{Page, Usage};
 use super::writer::{Counters, Job};
@@ -30,6 +31,24 @@ pub(crate) struct Shared {
     pub max_body_bytes: usize,
     /// The key of user-id hashes, when they are hashed.
     pub user_key: Option<[u8; 32]>,
+    /// The bearer token clients must send, if any.
+    pub token: Option<String>,
+    /// The rate limit on export requests, if any.
+    pub rate: Option<RateLimit>,
+}
+
+impl Shared {
+    /// Whether an `Authorization` header value lets a client in.
+    pub(crate) fn admits(&self, authorization: Option<&[u8]>) -> bool {
+        self.token
+            .as_deref()
+            .is_none_or(|t| authorized(t, authorization))
+    }
+
+    /// Whether an export request is within the rate limit.
+    pub(crate) fn within_rate(&self) -> bool {
+        self.rate.as_ref().is_none_or(RateLimit::admit)
+    }
 }
 
 /// Why a request's rows were not kept; every one is worth a retry.

@@ -714,3 +714,71 @@ fn a_stalled_client_does_not_hold_a_stop() {
     assert!(started.elapsed() < Duration::from_secs(30));
     drop(s);
 }
+
+/// `--token-file`: requests without the bearer token are refused (401; gRPC
+/// `UNAUTHENTICATED`), the page and metrics too; `--max-requests-per-second`: past it, 429
+/// with `Retry-After: 1`. Nothing refused is written.
+#[test]
+fn a_token_and_a_rate_limit_are_enforced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let token = tmp.path().join("token");
+    std::fs::write(&token, "s3cret\n").unwrap();
+    let c = Collector::start(
+        &dir,
+        &[
+            "--token-file",
+            token.to_str().unwrap(),
+            "--max-requests-per-second",
+            "2",
+        ],
+    );
+    let body = request(vec![genai(1, 0, "gpt-4o-mini", 10, 1, "s")]).encode_to_vec();
+    let (status, head, _) = c.post("/v1/traces", &[PROTOBUF], &body);
+    assert_eq!(status, 401, "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("www-authenticate: bearer"),
+        "{head}"
+    );
+    let wrong = ("Authorization", "Bearer s3cre");
+    assert_eq!(c.post("/v1/traces", &[PROTOBUF, wrong], &body).0, 401);
+    assert_eq!(get(c.port, "/metrics").0, 401);
+    assert_eq!(get(c.port, "/").0, 401);
+    assert_eq!(get(c.port, "/healthz").0, 200);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
+        let mut client = TraceServiceClient::connect(format!("http://127.0.0.1:{}", c.grpc))
+            .await
+            .unwrap();
+        let err = client
+            .export(request(vec![genai(1, 0, "gpt-4o-mini", 10, 1, "g")]))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), tonic::Code::Unauthenticated);
+    });
+    drop(runtime);
+    // With the token: two a second, then 429.
+    let right = ("Authorization", "Bearer s3cret");
+    let statuses: Vec<(u16, String)> = (0..3)
+        .map(|_| {
+            let (status, head, _) = c.post("/v1/traces", &[PROTOBUF, right], &body);
+            (status, head.to_ascii_lowercase())
+        })
+        .collect();
+    assert_eq!(statuses[0].0, 200);
+    assert_eq!(statuses[1].0, 200);
+    assert_eq!(statuses[2].0, 429, "{}", statuses[2].1);
+    assert!(
+        statuses[2].1.contains("retry-after: 1"),
+        "{}",
+        statuses[2].1
+    );
+    let (code, log) = c.stop();
+    assert_eq!(code, 0, "{log}");
+    assert_eq!(rows(&dir).len(), 2);
+}
