@@ -67,6 +67,9 @@ pub fn serve(
             recovery.sorted
         );
     }
+    for e in &recovery.unsorted {
+        eprintln!("tokencast collect: warning: {e}; the file is left as it is");
+    }
     let user_key = if config.hash_user_ids {
         Some(users::user_key(&config.dir)?)
     } else {
@@ -171,7 +174,9 @@ pub fn serve(
     });
     // Every handler is done (the router and its sender with them): the writer drains the
     // queue, closes the last file and ends.
-    drop(runtime);
+    // A page being built (a blocking task) may take a while on a large directory: it is not
+    // waited for beyond the drain time.
+    runtime.shutdown_timeout(DRAIN);
     if writer.join().is_err() {
         return Err("the writer thread failed".to_string());
     }

@@ -25,6 +25,7 @@ use std::sync::atomic::Ordering;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -117,8 +118,27 @@ async fn page(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
 }
 
 /// `POST /v1/traces`.
-async fn traces(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
-    let response = export(&s, &headers, &body).await;
+async fn traces(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let response = match body {
+        Ok(body) => export(&s, &headers, &body).await,
+        // Over --max-body-bytes (or cut off): a Status in the request's encoding.
+        Err(e) => {
+            let http = e.status();
+            let message = format!(
+                "{}: at most {} bytes (--max-body-bytes)",
+                e.body_text(),
+                s.max_body_bytes
+            );
+            match encoding_of(&headers) {
+                Some(encoding) => status(encoding, http, RESOURCE_EXHAUSTED, message),
+                None => (http, message + "\n").into_response(),
+            }
+        }
+    };
     if response.status() == StatusCode::OK {
         s.counters.requests.fetch_add(1, Ordering::Relaxed);
     } else {
@@ -163,7 +183,7 @@ async fn export(s: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
         None | Some("identity") => body,
         Some("gzip") => {
             let mut out = Vec::new();
-            let read = flate2::read::GzDecoder::new(body)
+            let read = flate2::read::MultiGzDecoder::new(body)
                 .take(s.max_body_bytes as u64 + 1)
                 .read_to_end(&mut out);
             match read {

@@ -107,8 +107,10 @@ pub(crate) async fn ingest(
             rows.extend_from_slice(native_jsonl_line(r).as_bytes());
         }
         let (ack, done) = tokio::sync::oneshot::channel();
-        if s.jobs.try_send(Job { rows, times, ack }).is_err() {
-            return Err(Refusal::Behind);
+        match s.jobs.try_send(Job { rows, times, ack }) {
+            Ok(()) => {}
+            Err(std::sync::mpsc::TrySendError::Full(_)) => return Err(Refusal::Behind),
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return Err(Refusal::Stopping),
         }
         match done.await {
             Ok(Ok(())) => s.usage.add(&records, &s.catalog),

@@ -45,6 +45,8 @@ pub struct Recovery {
     pub cut_bytes: u64,
     /// Files sorted because a crash left them out of time order.
     pub sorted: usize,
+    /// Files that could not be sorted (or read), and why.
+    pub unsorted: Vec<String>,
 }
 
 /// The file being appended to.
@@ -135,8 +137,11 @@ impl Store {
             }
             let path = dir.join(&name);
             recovery.cut_bytes += cut_torn_line(&path)?;
-            if sort_file(dir, &name)? {
-                recovery.sorted += 1;
+            match sort_file(dir, &name) {
+                Ok(true) => recovery.sorted += 1,
+                Ok(false) => {}
+                // The collector still starts: its new rows go to a new file.
+                Err(e) => recovery.unsorted.push(e),
             }
         }
         // Temporary files of a sort a crash interrupted.
@@ -176,8 +181,10 @@ impl Store {
             }
         };
         if rotate {
-            self.close()?;
-            self.start_file(day)?;
+            let shared = std::sync::Arc::clone(&self.committed);
+            let mut committed = lock(&shared);
+            self.close_in(&mut committed)?;
+            self.start_file_in(day, &mut committed)?;
         }
         let Some(a) = self.active.as_mut() else {
             return Err(io::Error::other("no file is open"));
@@ -208,12 +215,27 @@ impl Store {
 
     /// Close the file being written: sorted if its rows are out of time order.
     pub fn close(&mut self) -> io::Result<()> {
+        let shared = std::sync::Arc::clone(&self.committed);
+        let mut committed = lock(&shared);
+        self.close_in(&mut committed)
+    }
+
+    /// [`Store::close`], `committed` held: a reader in this process sees the file either
+    /// being written or closed (and sorted), never between.
+    fn close_in(&mut self, committed: &mut Option<(String, u64)>) -> io::Result<()> {
         if let Some(a) = self.active.take() {
-            *lock(&self.committed) = None;
+            *committed = None;
+            // Nothing past the committed length (a cut that failed after a failed write) may
+            // stay in a closed file.
+            a.file.set_len(a.len)?;
             a.file.sync_all()?;
             drop(a.file);
-            if !a.ordered {
-                sort_file(&self.dir, &a.name).map_err(io::Error::other)?;
+            if !a.ordered
+                && let Err(e) = sort_file(&self.dir, &a.name)
+            {
+                // The rows are whole and synced: a file left unsorted is read with
+                // `--sort`, and sorted again at the next start.
+                eprintln!("tokencast collect: warning: {e}");
             }
         }
         Ok(())
@@ -229,7 +251,7 @@ impl Store {
         self.active.as_ref().map(|a| a.name.as_str())
     }
 
-    fn start_file(&mut self, day: i64) -> io::Result<()> {
+    fn start_file_in(&mut self, day: i64, committed: &mut Option<(String, u64)>) -> io::Result<()> {
         let date = date_of(day * MS_PER_DAY as i64)
             .map(|d| d.to_string())
             .unwrap_or_else(|| format!("day{day}"));
@@ -242,7 +264,7 @@ impl Store {
         // The new name must survive a crash as its rows do.
         File::open(&self.dir)?.sync_all()?;
         write_commit(&self.commit, &name, 0)?;
-        *lock(&self.committed) = Some((name.clone(), 0));
+        *committed = Some((name.clone(), 0));
         self.active = Some(Active {
             file,
             name,
@@ -308,10 +330,14 @@ pub(crate) fn data_files(dir: &Path) -> Result<Vec<String>, String> {
 
 /// Cut a last line without its newline (a write a crash tore): the bytes cut.
 fn cut_torn_line(path: &Path) -> Result<u64, String> {
-    let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if data.is_empty() || data.ends_with(b"\n") {
+    let shown = path.display();
+    let f = File::open(path).map_err(|e| format!("{shown}: {e}"))?;
+    let len = f.metadata().map_err(|e| format!("{shown}: {e}"))?.len();
+    let mut last = [0u8; 1];
+    if len == 0 || (f.read_at(&mut last, len - 1).is_ok() && last[0] == b'\n') {
         return Ok(0);
     }
+    let data = std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?;
     let keep = data.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let f = OpenOptions::new()
         .write(true)
@@ -453,10 +479,16 @@ mod tests {
         std::fs::write(dir.path().join("notes.jsonl"), "hello").unwrap();
         let bad = "spans-2024-10-04-000001.jsonl";
         std::fs::write(dir.path().join(bad), "{\"input_tokens\":1}\n{\"x\":2}\n").unwrap();
-        let err = Store::open(dir.path(), 1 << 20).err().unwrap();
+        let (_s, rec) = Store::open(dir.path(), 1 << 20).unwrap();
+        assert_eq!(rec.unsorted.len(), 1);
         assert!(
-            err.contains("spans-2024-10-04-000001.jsonl:1: not a row"),
-            "{err}"
+            rec.unsorted[0].contains("spans-2024-10-04-000001.jsonl:1: not a row"),
+            "{:?}",
+            rec.unsorted
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(bad)).unwrap(),
+            "{\"input_tokens\":1}\n{\"x\":2}\n"
         );
         assert_eq!(
             std::fs::read_to_string(dir.path().join("notes.jsonl")).unwrap(),

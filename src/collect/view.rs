@@ -4,7 +4,7 @@
 //! **Metrics.** Counters since the receiver started (a restart starts them at zero, which
 //! Prometheus reads as a counter reset): requests answered and refused, spans kept, dropped
 //! and refused, write groups, and per model and endpoint the requests, tokens by bucket and
-//! cost. A row's cost is the one `audit` gives it (its own model's prices, cache reads and
+//! cost (at most [`MAX_SERIES`] pairs; later ones are summed under the labels `(other)`). A row's cost is the one `audit` gives it (its own model's prices, cache reads and
 //! writes at their rates, long prompts at long-context rates: [`crate::analysis::audit`]'s
 //! row pricing), added once its rows are on disk; a row whose model the catalog lacks is
 //! counted in `tokencast_collect_unpriced_spans_total` instead.
@@ -32,6 +32,12 @@ use super::writer::Counters;
 
 /// The least time between two builds of the page.
 pub const PAGE_INTERVAL: Duration = Duration::from_secs(5);
+
+/// The most model-and-endpoint pairs with series of their own in `/metrics`.
+pub const MAX_SERIES: usize = 1000;
+
+/// The labels of the pairs past [`MAX_SERIES`].
+const OTHER: &str = "(other)";
 
 /// Sums of one model and endpoint.
 #[derive(Debug, Default, Clone)]
@@ -69,12 +75,15 @@ impl Usage {
                 *lock(&self.unpriced).entry(model).or_default() += 1;
                 continue;
             };
-            let s = by
-                .entry((
-                    model,
-                    r.endpoint.clone().unwrap_or_else(|| "all".to_string()),
-                ))
-                .or_default();
+            let mut key = (
+                model,
+                r.endpoint.clone().unwrap_or_else(|| "all".to_string()),
+            );
+            if by.len() >= MAX_SERIES && !by.contains_key(&key) {
+                // Clients choose these labels: past MAX_SERIES pairs, the rest are summed.
+                key = (OTHER.to_string(), OTHER.to_string());
+            }
+            let s = by.entry(key).or_default();
             s.requests += 1;
             s.input += r.input_tokens;
             s.output += r.output_tokens;
@@ -235,7 +244,10 @@ impl Page {
 
     /// The audit page of every committed row; `None` when there is none.
     fn audit(&self) -> Result<Option<String>, String> {
-        let active = lock(&self.committed).clone();
+        // The writer holds this across a rotation (close, sort, new file): listed, opened
+        // and measured under it, the files are a consistent snapshot, read after.
+        let held = lock(&self.committed);
+        let active = held.clone();
         let mut parts: Vec<Box<dyn Read + Send>> = Vec::new();
         let mut bytes = 0;
         for name in data_files(&self.dir)? {
@@ -251,6 +263,7 @@ impl Page {
             bytes += len;
             parts.push(Box::new(f.take(len)));
         }
+        drop(held);
         if bytes == 0 {
             return Ok(None);
         }
@@ -263,7 +276,9 @@ impl Page {
             .map_err(|e| e.to_string())?;
         let opts = AuditOptions {
             default_model: None,
-            skip_bad_rows: false,
+            // A span with a wrong clock (days off the others) is counted, not fatal to the
+            // page: the files are joined end to end, not merged by time.
+            skip_bad_rows: true,
             by: ["endpoint", "model", "user"]
                 .iter()
                 .filter_map(|k| ByKey::parse(k).ok())

@@ -47,6 +47,12 @@ pub(crate) fn writer(mut store: store::Store, jobs: Receiver<Job>, counters: Arc
                 Err(_) => break,
             }
         }
+        // A request whose client has gone (it timed out, or the stop closed it) is not
+        // written: it was never acknowledged, and its exporter sends it again.
+        group.retain(|j| !j.ack.is_closed());
+        if group.is_empty() {
+            continue;
+        }
         let mut rows = Vec::with_capacity(bytes);
         let mut times = Vec::new();
         for j in &group {

@@ -408,7 +408,13 @@ fn bad_requests_are_refused_and_nothing_is_written() {
             400,
             "OTLP/JSON",
         ),
-        ("oversized", vec![PROTOBUF], vec![0x0a; 4096], 413, ""),
+        (
+            "oversized",
+            vec![PROTOBUF],
+            vec![0x0a; 4096],
+            413,
+            "at most 2048 bytes (--max-body-bytes)",
+        ),
         (
             "wrong content type",
             vec![("Content-Type", "text/plain")],
