@@ -25,9 +25,9 @@ use std::time::{Duration, Instant};
 
 use crate::analysis::audit::{self, AuditOptions, ByKey};
 use crate::foundations::pricing::Catalog;
-use crate::model::workload::trace::{TraceFormat, TraceReader, TraceRecord};
+use crate::model::workload::trace::{TraceFormat, TraceReader, TraceRecord, day0_ms};
 
-use super::store::{Committed, data_files};
+use super::store::{Committed, data_files, lock};
 use super::writer::Counters;
 
 /// The least time between two builds of the page.
@@ -60,17 +60,10 @@ pub struct Usage {
 impl Usage {
     /// Count rows that are on disk.
     pub(crate) fn add(&self, rows: &[TraceRecord], catalog: &Catalog) {
+        let costs = costs(rows, catalog);
         let mut by = lock(&self.by);
-        for r in rows {
+        for (r, cost) in rows.iter().zip(costs) {
             let model = r.model.clone().unwrap_or_else(|| "none".to_string());
-            let cost = r
-                .time_ms
-                .checked_sub(r.time_ms.rem_euclid(86_400_000))
-                .and_then(|day0| {
-                    audit::row_costs(std::iter::once(r), day0, catalog, None, "collect")
-                        .ok()
-                        .and_then(|c| c.first().copied())
-                });
             let Some(cost) = cost else {
                 *lock(&self.unpriced).entry(model).or_default() += 1;
                 continue;
@@ -96,8 +89,20 @@ impl Usage {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+/// Each row's cost as `audit` prices it (`None`: its model is not in the catalog): one
+/// request's rows in one pass, row by row only when that pass fails on one of them.
+fn costs(rows: &[TraceRecord], catalog: &Catalog) -> Vec<Option<f64>> {
+    let price = |rows: &[TraceRecord]| {
+        let first = rows.iter().map(|r| r.time_ms).min()?;
+        audit::row_costs(rows, day0_ms(first), catalog, None, "collect").ok()
+    };
+    match price(rows) {
+        Some(all) => all.into_iter().map(Some).collect(),
+        None => rows
+            .iter()
+            .map(|r| price(std::slice::from_ref(r)).and_then(|c| c.first().copied()))
+            .collect(),
+    }
 }
 
 /// A Prometheus label value, escaped.
