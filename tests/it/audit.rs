@@ -741,3 +741,87 @@ fn recorded_costs_that_differ_from_the_price_are_findings_with_their_cause() {
             .contains("cache writes priced as plain input")
     );
 }
+
+/// The native `provider` and `tags` columns (CSV `key=value;key=value`, JSONL an object or that
+/// string) are read and broken down by; a malformed tags cell is an error naming its line.
+#[test]
+fn native_provider_and_tags_are_read_and_broken_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("t.csv");
+    std::fs::write(
+        &csv,
+        "timestamp,input_tokens,output_tokens,model,provider,tags\n\
+         0,1000,100,gpt-4o-mini,openai,service=shop;environment=prod\n\
+         1000,2000,0,gpt-4o-mini,azure,service=search\n\
+         2000,4000,0,gpt-4o-mini,,\n",
+    )
+    .unwrap();
+    let jsonl = dir.path().join("t.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"timestamp\":0,\"input_tokens\":1000,\"output_tokens\":100,\"model\":\"gpt-4o-mini\",\
+         \"provider\":\"openai\",\"tags\":{\"service\":\"shop\",\"environment\":\"prod\"}}\n\
+         {\"timestamp\":1000,\"input_tokens\":2000,\"output_tokens\":0,\"model\":\"gpt-4o-mini\",\
+         \"provider\":\"azure\",\"tags\":\"service=search\"}\n\
+         {\"timestamp\":2000,\"input_tokens\":4000,\"output_tokens\":0,\"model\":\"gpt-4o-mini\"}\n",
+    )
+    .unwrap();
+    for trace in [&csv, &jsonl] {
+        let v = audit_json(&[
+            trace.to_str().unwrap(),
+            "--by",
+            "provider",
+            "--by",
+            "service",
+        ]);
+        let b = &v["audit"]["breakdowns"];
+        let cost = |k: usize, value: &str| -> f64 {
+            b[k]["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["value"] == value)
+                .unwrap_or_else(|| panic!("{value} missing: {b}"))["cost_usd"]
+                .as_f64()
+                .unwrap()
+        };
+        let (openai, azure, none) = (
+            1000.0 * 0.15e-6 + 100.0 * 0.6e-6,
+            2000.0 * 0.15e-6,
+            4000.0 * 0.15e-6,
+        );
+        for (k, names) in [(0, ["openai", "azure"]), (1, ["shop", "search"])] {
+            assert!((cost(k, names[0]) - openai).abs() < 1e-15, "{b}");
+            assert!((cost(k, names[1]) - azure).abs() < 1e-15, "{b}");
+            assert!((cost(k, "(none)") - none).abs() < 1e-15, "{b}");
+        }
+    }
+    std::fs::write(
+        &csv,
+        "timestamp,input_tokens,output_tokens,model,tags\n0,1,1,gpt-4o-mini,service\n",
+    )
+    .unwrap();
+    bin()
+        .arg("audit")
+        .arg(&csv)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "t.csv:2: tags: expected key=value pairs separated by `;` \
+             (service=shop;environment=prod), got \"service\"",
+        ));
+    std::fs::write(
+        &jsonl,
+        "{\"timestamp\":0,\"input_tokens\":1,\"output_tokens\":1,\"tags\":{\"service\":7}}\n",
+    )
+    .unwrap();
+    bin()
+        .arg("audit")
+        .arg(&jsonl)
+        .args(["--model", "gpt-4o-mini"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "t.jsonl:1: tags.service: expected a string, got 7",
+        ));
+}

@@ -218,7 +218,7 @@ impl fmt::Display for TraceFormat {
 }
 
 /// Native column names.
-pub const NATIVE_COLUMNS: [&str; 22] = [
+pub const NATIVE_COLUMNS: [&str; 24] = [
     "timestamp",
     "input_tokens",
     "output_tokens",
@@ -241,4 +241,6 @@ pub const NATIVE_COLUMNS: [&str; 22] = [
     "context_tokens",
     "document",
     "document_tokens",
+    "provider",
+    "tags",
 ];

@@ -31,21 +31,23 @@ pub(super) mod col {
     pub const CONTEXT: usize = 19;
     pub const DOCUMENT: usize = 20;
     pub const DOCUMENT_TOKENS: usize = 21;
+    /// The provider (LiteLLM's `custom_llm_provider` too).
+    pub const PROVIDER: usize = 22;
+    pub const TAGS: usize = 23;
     /// Meanings only LiteLLM's export has, after the native ones.
-    pub const REQUEST_ID: usize = 22;
-    pub const SPEND: usize = 23;
-    pub const METADATA: usize = 24;
-    pub const REQUEST_TAGS: usize = 25;
-    pub const TEAM: usize = 26;
-    pub const MODEL_GROUP: usize = 27;
-    pub const PROVIDER: usize = 28;
-    pub const API_KEY: usize = 29;
-    pub const LITELLM_USER: usize = 30;
-    pub const STATUS: usize = 31;
+    pub const REQUEST_ID: usize = 24;
+    pub const SPEND: usize = 25;
+    pub const METADATA: usize = 26;
+    pub const REQUEST_TAGS: usize = 27;
+    pub const TEAM: usize = 28;
+    pub const MODEL_GROUP: usize = 29;
+    pub const API_KEY: usize = 30;
+    pub const LITELLM_USER: usize = 31;
+    pub const STATUS: usize = 32;
     /// The native meanings (as many as [`super::NATIVE_COLUMNS`]).
     #[cfg(test)]
-    pub const NATIVE: usize = 22;
-    pub const N: usize = 32;
+    pub const NATIVE: usize = 24;
+    pub const N: usize = 33;
 }
 
 /// What each column of a `format` file with `headers` is (a `col` index), if used. Each
@@ -214,6 +216,8 @@ mod tests {
             (col::CONTEXT, "context_tokens"),
             (col::DOCUMENT, "document"),
             (col::DOCUMENT_TOKENS, "document_tokens"),
+            (col::PROVIDER, "provider"),
+            (col::TAGS, "tags"),
         ] {
             assert_eq!(NATIVE_COLUMNS[i], name);
         }

@@ -8,7 +8,7 @@
 use super::TraceFormat;
 use super::columns::col;
 use super::litellm::{self, Field, SpendLog};
-use super::parse::{parse_count, parse_seconds, parse_time_ms, trim};
+use super::parse::{fill_tags, parse_count, parse_seconds, parse_time_ms, trim};
 use super::record::{Segments, TraceRecord, check, set};
 use super::span::seconds_to_ms;
 
@@ -56,6 +56,8 @@ pub(super) fn fill_csv(
         cells.count(col::DOCUMENT_TOKENS, "document_tokens")?,
     )?;
     out.batch = batch;
+    set(&mut out.provider, cells.get(col::PROVIDER));
+    fill_tags(&mut out.tags, cells.get(col::TAGS))?;
     if format == TraceFormat::LiteLlm {
         fill_litellm(&cells, out)?;
     }

@@ -69,6 +69,32 @@ impl<'a> JsonRow<'a> {
         }
     }
 
+    /// Tags at `k`: an object of strings (`{"service": "shop"}`, read in key order) or the CSV
+    /// cell's `key=value;key=value` string; none when absent.
+    pub(super) fn tags(&self, k: &str) -> Result<Vec<(String, String)>, String> {
+        let mut tags = Vec::new();
+        match self.object.get(k) {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(m)) => {
+                for (key, v) in m {
+                    match v {
+                        Value::String(s) => tags.push((key.clone(), s.clone())),
+                        x => {
+                            return Err(format!("{k}.{key}: expected a string, got {x}"));
+                        }
+                    }
+                }
+            }
+            Some(Value::String(s)) => super::parse::fill_tags(&mut tags, Some(s))?,
+            Some(x) => {
+                return Err(format!(
+                    "{k}: expected an object of strings ({{\"service\": \"shop\"}}), got {x}"
+                ));
+            }
+        }
+        Ok(tags)
+    }
+
     /// Block ids at `k`: a list of numbers or a space-separated string; none when absent.
     pub(super) fn hashes(&self, k: &str) -> Result<Vec<u64>, String> {
         match self.object.get(k) {

@@ -118,6 +118,8 @@ fn native_record(o: &JsonRow<'_>, line: u64) -> Result<TraceRecord, String> {
             o.count("document_tokens")?,
         )?,
         batch,
+        provider: o.string("provider")?,
+        tags: o.tags("tags")?,
         ..TraceRecord::default()
     };
     Ok(r)

@@ -2,8 +2,8 @@
 //! into the same record (`collect` keeps what it receives this way).
 //!
 //! Keys are written in [`super::NATIVE_COLUMNS`] order and only when the record has the value;
-//! the timestamp is integer milliseconds. What the native format has no key for (the provider,
-//! tags, a recorded cost, the row's file and line) is not written. A document id is written as
+//! the timestamp is integer milliseconds; tags are an object (read back in key order). What the native
+//! format has no key for (a recorded cost, the row's file and line) is not written. A document id is written as
 //! its decimal number, which the reader hashes again: equal documents stay equal.
 
 use std::fmt::Write;
@@ -67,6 +67,22 @@ pub fn native_jsonl_line(r: &TraceRecord) -> String {
             count(&mut s, "document_tokens", Some(tokens));
         }
     }
+    text(&mut s, "provider", &r.provider);
+    if !r.tags.is_empty() {
+        s.push_str(",\"tags\":{");
+        for (i, (k, v)) in r.tags.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            let _ = write!(
+                s,
+                "{}:{}",
+                serde_json::Value::String(k.clone()),
+                serde_json::Value::String(v.clone())
+            );
+        }
+        s.push('}');
+    }
     s.push_str("}\n");
     s
 }
@@ -94,6 +110,12 @@ mod tests {
             block_tokens: Some(512),
             intent: Some("refund".into()),
             batch: Some(false),
+            provider: Some("anthropic".into()),
+            // In key order, as they are read back.
+            tags: vec![
+                ("environment".into(), "prod \"eu\"".into()),
+                ("service".into(), "shop".into()),
+            ],
             ..TraceRecord::default()
         };
         let dir = tempfile::tempdir().unwrap();

@@ -23,6 +23,7 @@ use super::arrow_cells::{self as cells, Kind};
 use super::columns::col;
 use super::error::TraceError;
 use super::langfuse::{self, Field, Observation, Read as Obs, Usage};
+use super::parse::fill_tags;
 use super::record::{Segments, TraceRecord, check, set};
 use super::source::{Hash, Hashed};
 use super::{NATIVE_COLUMNS, TraceFormat};
@@ -51,7 +52,13 @@ pub(super) fn is_parquet(file: &mut File) -> std::io::Result<bool> {
 fn native_kind(i: usize) -> Kind {
     match i {
         col::TIME => Kind::Time,
-        col::SESSION | col::ENDPOINT | col::USER | col::MODEL | col::INTENT => Kind::Text,
+        col::SESSION
+        | col::ENDPOINT
+        | col::USER
+        | col::MODEL
+        | col::INTENT
+        | col::PROVIDER
+        | col::TAGS => Kind::Text,
         col::PREFIX => Kind::Hashes,
         col::BATCH => Kind::Bool,
         _ => Kind::Count,
@@ -500,8 +507,8 @@ fn native_row(row: &Row<'_>, line: u64, out: &mut TraceRecord) -> Result<(), Str
         None => out.prefix_hashes.clear(),
     }
     out.batch = row.col(col::BATCH).and_then(|c| cells::boolean(c, i));
-    out.provider = None;
+    set(&mut out.provider, text(col::PROVIDER)?);
+    fill_tags(&mut out.tags, text(col::TAGS)?)?;
     out.recorded_cost = None;
-    out.tags.clear();
     check(out)
 }

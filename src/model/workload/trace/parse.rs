@@ -54,6 +54,30 @@ fn digits(s: &str, max_len: usize) -> Option<u64> {
 
 /// Seconds from the trace start (BurstGPT): a finite number >= 0 (its range is
 /// [`super::span::seconds_to_ms`]'s to check).
+/// Refill `tags` from a native `tags` cell: `key=value` pairs separated by `;`
+/// (`service=shop;environment=prod`), each key non-empty; none when the cell is empty.
+pub(super) fn fill_tags(
+    tags: &mut Vec<(String, String)>,
+    cell: Option<&str>,
+) -> Result<(), String> {
+    tags.clear();
+    let Some(cell) = cell else { return Ok(()) };
+    for pair in cell.split(';').map(trim).filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some((k, v)) if !trim(k).is_empty() => {
+                tags.push((trim(k).to_string(), trim(v).to_string()));
+            }
+            _ => {
+                return Err(format!(
+                    "tags: expected key=value pairs separated by `;` \
+                     (service=shop;environment=prod), got {pair:?}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn parse_seconds(s: &str) -> Option<f64> {
     let f: f64 = s.parse().ok()?;
     (f.is_finite() && f >= 0.0).then_some(f)
