@@ -67,6 +67,9 @@ pub fn serve(
             recovery.sorted
         );
     }
+    if let Some(e) = &recovery.commit_unreadable {
+        eprintln!("tokencast collect: warning: {e}");
+    }
     for e in &recovery.unsorted {
         eprintln!("tokencast collect: warning: {e}; the file is left as it is");
     }

@@ -14,10 +14,20 @@
 //!
 //! **Time order.** Rows are appended as they arrive, and spans arrive out of start-time order
 //! (a long call's span is exported when it ends). A file that is not in time order is sorted
-//! when it is closed (rotation, shutdown, or at the next start after a crash): written sorted
-//! to a hidden file, synced, and renamed over the original, so a crash while sorting leaves
-//! the unsorted file whole. Readers take a directory's files as each in time order and merge
-//! them; the file being written may be out of order until it is closed.
+//! after it is closed (rotation, shutdown, or at the next start after a crash), by a thread of
+//! its own so that writing goes on meanwhile: a marker `DATA/.NAME.sorting` is made (and the
+//! directory synced) before the file is handed over; the sort reads the file once to index its
+//! rows by time (16 bytes a row, so memory stays a small fraction of the file), writes them in
+//! order into the marker, syncs it and renames it over the original. A crash while sorting
+//! leaves the unsorted file whole and its marker, and the next start sorts it again; a stop
+//! waits for the sorts under way. At a start only the last file (the one a crash may have left
+//! open) and files with a marker are read for their order. Readers take a directory's files as
+//! each in time order and merge them; the file being written, and one being sorted, may be out
+//! of order until then.
+//!
+//! **The commit record** holds the file name, its committed length and an FNV-1a checksum of
+//! both; a record that does not check (a torn write of it) is reported at the start and the
+//! last file is then only cut back to its last whole line.
 //!
 //! One process holds `DATA/.lock` (an exclusive lock) while it writes.
 
@@ -47,6 +57,8 @@ pub struct Recovery {
     pub sorted: usize,
     /// Files that could not be sorted (or read), and why.
     pub unsorted: Vec<String>,
+    /// A commit record that could not be read, and why.
+    pub commit_unreadable: Option<String>,
 }
 
 /// The file being appended to.
@@ -72,6 +84,8 @@ pub struct Store {
     commit: File,
     /// Shared with readers: the file being written and its committed length.
     committed: Committed,
+    /// The thread sorting closed files, and the channel handing them over.
+    sorter: Option<(std::sync::mpsc::Sender<String>, std::thread::JoinHandle<()>)>,
     /// Held for the lock.
     _lock: File,
 }
@@ -112,9 +126,27 @@ impl Store {
         // The commit record: the last file's committed length.
         let mut record = [0u8; COMMIT_BYTES];
         let got = commit.read_at(&mut record, 0).unwrap_or(0);
-        if got == COMMIT_BYTES
-            && let Some((name, len)) = parse_commit(&record)
-        {
+        let parsed = match got {
+            0 => None,
+            COMMIT_BYTES => match parse_commit(&record) {
+                Some(c) => Some(c),
+                None => {
+                    recovery.commit_unreadable = Some(format!(
+                        "{shown}/.commit: the commit record does not check (a torn write?); \
+                         the last file is only cut back to its last whole line"
+                    ));
+                    None
+                }
+            },
+            n => {
+                recovery.commit_unreadable = Some(format!(
+                    "{shown}/.commit: {n} bytes, not the {COMMIT_BYTES} of a commit record; \
+                     the last file is only cut back to its last whole line"
+                ));
+                None
+            }
+        };
+        if let Some((name, len)) = parsed {
             let path = dir.join(&name);
             if let Ok(meta) = std::fs::metadata(&path)
                 && meta.len() > len
@@ -130,29 +162,60 @@ impl Store {
             }
         }
         let mut next_seq = 1;
-        for name in data_files(dir)? {
+        let files = data_files(dir)?;
+        // Files whose sort a stop or crash left undone.
+        let marked: Vec<String> = std::fs::read_dir(dir)
+            .map_err(|e| format!("{shown}: {e}"))?
+            .flatten()
+            .filter_map(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                Some(n.strip_prefix('.')?.strip_suffix(".sorting")?.to_string())
+            })
+            .collect();
+        for (i, name) in files.iter().enumerate() {
             recovery.files += 1;
-            if let Some(seq) = seq_of(&name) {
+            if let Some(seq) = seq_of(name) {
                 next_seq = next_seq.max(seq + 1);
             }
-            let path = dir.join(&name);
-            recovery.cut_bytes += cut_torn_line(&path)?;
-            match sort_file(dir, &name) {
-                Ok(true) => recovery.sorted += 1,
-                Ok(false) => {}
-                // The collector still starts: its new rows go to a new file.
-                Err(e) => recovery.unsorted.push(e),
+            let last = i + 1 == files.len();
+            let was_marked = marked.contains(name);
+            if !last && !was_marked {
+                continue;
             }
-        }
-        // Temporary files of a sort a crash interrupted.
-        if let Ok(entries) = std::fs::read_dir(dir) {
-            for e in entries.flatten() {
-                let n = e.file_name().to_string_lossy().into_owned();
-                if n.starts_with(".spans-") && n.ends_with(".sorting") {
-                    let _ = std::fs::remove_file(e.path());
+            let path = dir.join(name);
+            recovery.cut_bytes += cut_torn_line(&path)?;
+            match sort_file(dir, name) {
+                Ok(sorted) => recovery.sorted += usize::from(sorted),
+                // The collector still starts: its new rows go to a new file. The marker
+                // stays, so the next start tries again.
+                Err(e) => {
+                    if !was_marked {
+                        let _ = File::create(marker(dir, name));
+                    }
+                    recovery.unsorted.push(e);
                 }
             }
         }
+        // Markers of files that are gone.
+        for name in &marked {
+            if !files.contains(name) {
+                let _ = std::fs::remove_file(marker(dir, name));
+            }
+        }
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let sorting_dir = dir.to_path_buf();
+        let sorter = std::thread::Builder::new()
+            .name("collect-sorter".into())
+            .spawn(move || {
+                for name in rx {
+                    if let Err(e) = sort_file(&sorting_dir, &name) {
+                        // The rows are whole and synced: a file left unsorted is read with
+                        // `--sort`, and sorted again at the next start (its marker stays).
+                        eprintln!("tokencast collect: warning: {e}");
+                    }
+                }
+            })
+            .map_err(|e| format!("cannot start the sorting thread: {e}"))?;
         Ok((
             Store {
                 dir: dir.to_path_buf(),
@@ -161,6 +224,7 @@ impl Store {
                 next_seq,
                 commit,
                 committed: Committed::default(),
+                sorter: Some((tx, sorter)),
                 _lock: lock,
             },
             recovery,
@@ -230,15 +294,35 @@ impl Store {
             a.file.set_len(a.len)?;
             a.file.sync_all()?;
             drop(a.file);
-            if !a.ordered
-                && let Err(e) = sort_file(&self.dir, &a.name)
-            {
-                // The rows are whole and synced: a file left unsorted is read with
-                // `--sort`, and sorted again at the next start.
-                eprintln!("tokencast collect: warning: {e}");
+            if !a.ordered {
+                // The marker first, so that a crash before the sort ends leaves it.
+                let made = File::create(marker(&self.dir, &a.name))
+                    .and_then(|_| File::open(&self.dir)?.sync_all());
+                match (made, &self.sorter) {
+                    (Ok(()), Some((tx, _))) if tx.send(a.name.clone()).is_ok() => {}
+                    (made, _) => eprintln!(
+                        "tokencast collect: warning: {}: left out of time order ({}); read it \
+                         with --sort",
+                        a.name,
+                        made.err()
+                            .map_or("the sorting thread has stopped".to_string(), |e| {
+                                format!("cannot mark it for sorting: {e}")
+                            })
+                    ),
+                }
             }
         }
         Ok(())
+    }
+
+    /// Close the file being written and wait for the sorts under way.
+    pub fn finish(&mut self) -> io::Result<()> {
+        let closed = self.close();
+        if let Some((tx, sorter)) = self.sorter.take() {
+            drop(tx);
+            let _ = sorter.join();
+        }
+        closed
     }
 
     /// The file being written and its committed length, as it changes.
@@ -279,8 +363,20 @@ impl Store {
 
 impl Drop for Store {
     fn drop(&mut self) {
-        let _ = self.close();
+        let _ = self.finish();
     }
+}
+
+/// The marker of a file to sort, and the file its sorted rows are written to.
+fn marker(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!(".{name}.sorting"))
+}
+
+/// FNV-1a (64 bits) of `bytes`: the commit record's check.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// A mutex's guard, whether or not a panic poisoned it (what it guards stays consistent).
@@ -292,6 +388,7 @@ pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 fn write_commit(commit: &File, name: &str, len: u64) -> io::Result<()> {
     let mut record = [b' '; COMMIT_BYTES];
     let text = format!("{name} {len}");
+    let text = format!("{text} {:016x}", fnv1a(text.as_bytes()));
     if text.len() >= COMMIT_BYTES {
         return Err(io::Error::other("file name too long for the commit record"));
     }
@@ -304,6 +401,8 @@ fn write_commit(commit: &File, name: &str, len: u64) -> io::Result<()> {
 /// The file name and length a commit record holds.
 fn parse_commit(record: &[u8]) -> Option<(String, u64)> {
     let text = std::str::from_utf8(record).ok()?.trim();
+    let (text, check) = text.rsplit_once(' ')?;
+    (u64::from_str_radix(check, 16).ok()? == fnv1a(text.as_bytes())).then_some(())?;
     let (name, len) = text.rsplit_once(' ')?;
     (seq_of(name).is_some()).then_some(())?;
     Some((name.to_string(), len.parse().ok()?))
@@ -357,39 +456,73 @@ fn line_time(line: &[u8]) -> Option<i64> {
     std::str::from_utf8(&rest[..end]).ok()?.parse().ok()
 }
 
-/// Sort the data file `name` of `dir` by time if it is not in order: whether it was.
+/// Sort the data file `name` of `dir` by time if it is not in order (whether it was), and
+/// remove its marker. One pass indexes the rows (time, offset: 16 bytes each); the rows are
+/// then copied in time order into the marker file, which is synced and renamed over the file.
 fn sort_file(dir: &Path, name: &str) -> Result<bool, String> {
     let path = dir.join(name);
     let shown = path.display();
-    let data = std::fs::read(&path).map_err(|e| format!("{shown}: {e}"))?;
-    let mut rows: Vec<(i64, &[u8])> = Vec::new();
-    for (i, line) in data.split_inclusive(|&b| b == b'\n').enumerate() {
-        let t = line_time(line).ok_or_else(|| {
-            format!(
-                "{shown}:{}: not a row `tokencast collect` writes (it opens with \
-                 {{\"timestamp\":N,); leave the collector's files as it writes them",
-                i + 1
-            )
-        })?;
-        rows.push((t, line));
+    let tmp = marker(dir, name);
+    let file = File::open(&path).map_err(|e| format!("{shown}: {e}"))?;
+    let mut reader = io::BufReader::with_capacity(1 << 20, &file);
+    let mut index: Vec<(i64, u64)> = Vec::new();
+    let mut line = Vec::new();
+    let mut at = 0u64;
+    let mut ordered = true;
+    let mut last = i64::MIN;
+    loop {
+        line.clear();
+        let got = io::BufRead::read_until(&mut reader, b'\n', &mut line)
+            .map_err(|e| format!("{shown}: {e}"))?;
+        if got == 0 {
+            break;
+        }
+        let t = line_time(&line)
+            .filter(|_| line.ends_with(b"\n"))
+            .ok_or_else(|| {
+                format!(
+                    "{shown}:{}: not a row `tokencast collect` writes (it opens with \
+                 {{\"timestamp\":N, and ends with a newline); leave the collector's files as it \
+                 writes them",
+                    index.len() + 1
+                )
+            })?;
+        ordered &= t >= last;
+        last = last.max(t);
+        index.push((t, at));
+        at += got as u64;
     }
-    if rows.windows(2).all(|w| w[0].0 <= w[1].0) {
+    if ordered {
+        let _ = std::fs::remove_file(&tmp);
         return Ok(false);
     }
+    let end = at;
+    // Each row's length, from the next row's offset, before the order changes.
+    let lengths: Vec<u32> = (0..index.len())
+        .map(|i| {
+            let next = index.get(i + 1).map_or(end, |r| r.1);
+            u32::try_from(next - index[i].1).unwrap_or(u32::MAX)
+        })
+        .collect();
+    let mut order: Vec<u32> = (0..index.len() as u32).collect();
     // Stable: rows of one time keep their arrival order.
-    rows.sort_by_key(|(t, _)| *t);
-    let tmp = dir.join(format!(".{name}.sorting"));
+    order.sort_by_key(|&i| index[i as usize].0);
     let written = (|| -> io::Result<()> {
-        let mut f = File::create(&tmp)?;
-        for (_, line) in &rows {
-            f.write_all(line)?;
+        let mut out = io::BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
+        let mut row = Vec::new();
+        for &i in &order {
+            row.resize(lengths[i as usize] as usize, 0);
+            file.read_exact_at(&mut row, index[i as usize].1)?;
+            out.write_all(&row)?;
         }
-        f.sync_all()?;
+        let out = out.into_inner().map_err(|e| e.into_error())?;
+        out.sync_all()?;
         std::fs::rename(&tmp, &path)?;
         File::open(dir)?.sync_all()
     })();
     written.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
+        // An empty marker stays: the next start sorts the file again.
+        let _ = File::create(&tmp);
         format!("{shown}: cannot sort it by time: {e}")
     })?;
     Ok(true)
@@ -495,5 +628,93 @@ mod tests {
             std::fs::read_to_string(dir.path().join("notes.jsonl")).unwrap(),
             "hello"
         );
+    }
+
+    #[test]
+    fn a_sort_a_crash_interrupted_is_done_at_the_next_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = (
+            "spans-2024-10-04-000001.jsonl",
+            "spans-2024-10-04-000002.jsonl",
+            "spans-2024-10-04-000003.jsonl",
+        );
+        // `a` was closed and sorted, `b` closed and being sorted (its marker holds part of
+        // the sorted rows), `c` the last file, left open by the crash.
+        std::fs::write(dir.path().join(a), row(1) + &row(2)).unwrap();
+        std::fs::write(dir.path().join(b), row(9) + &row(3) + &row(5)).unwrap();
+        std::fs::write(marker(dir.path(), b), row(3)).unwrap();
+        std::fs::write(dir.path().join(c), row(8) + &row(7)).unwrap();
+        // A marker whose file is gone.
+        std::fs::write(marker(dir.path(), "spans-2024-10-03-000009.jsonl"), "").unwrap();
+        let (s, rec) = Store::open(dir.path(), 1 << 20).unwrap();
+        assert_eq!(rec.sorted, 2);
+        let read = |n: &str| std::fs::read_to_string(dir.path().join(n)).unwrap();
+        assert_eq!(read(b), row(3) + &row(5) + &row(9));
+        assert_eq!(read(c), row(7) + &row(8));
+        drop(s);
+        let left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sorting"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+
+    #[test]
+    fn a_commit_record_that_does_not_check_is_reported_and_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let name;
+        {
+            let (mut s, _) = Store::open(dir.path(), 1 << 20).unwrap();
+            let (b, t) = rows(&[1, 2]);
+            s.append(&b, &t, 20_000 * DAY).unwrap();
+            name = s.active_file().unwrap().to_string();
+            // A whole row written after the commit, never acknowledged, then a crash.
+            let mut f = OpenOptions::new()
+                .append(true)
+                .open(dir.path().join(&name))
+                .unwrap();
+            f.write_all(row(3).as_bytes()).unwrap();
+            s.active = None;
+        }
+        let commit = dir.path().join(".commit");
+        let mut record = std::fs::read(&commit).unwrap();
+        assert_eq!(record.len(), COMMIT_BYTES);
+        // The length's last digit changed, the check not.
+        let text = String::from_utf8(record.clone()).unwrap();
+        let at = text.find(&format!("{name} ")).unwrap() + name.len() + 1;
+        record[at] = if record[at] == b'9' { b'8' } else { b'9' };
+        std::fs::write(&commit, &record).unwrap();
+        let (_s, rec) = Store::open(dir.path(), 1 << 20).unwrap();
+        let e = rec.commit_unreadable.unwrap();
+        assert!(e.contains("the commit record does not check"), "{e}");
+        // Not cut to a length it cannot trust: only torn lines would be.
+        assert_eq!(rec.cut_bytes, 0);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(&name)).unwrap(),
+            row(1) + &row(2) + &row(3)
+        );
+    }
+
+    #[test]
+    fn the_commit_record_checks_its_name_and_length() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .read(true)
+            .write(true)
+            .open(dir.path().join(".commit"))
+            .unwrap();
+        write_commit(&f, "spans-2024-10-04-000001.jsonl", 4_096).unwrap();
+        let mut record = [0u8; COMMIT_BYTES];
+        f.read_at(&mut record, 0).unwrap();
+        assert_eq!(
+            parse_commit(&record),
+            Some(("spans-2024-10-04-000001.jsonl".to_string(), 4_096))
+        );
+        record[10] = b'7';
+        assert_eq!(parse_commit(&record), None);
     }
 }

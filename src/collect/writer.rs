@@ -78,7 +78,7 @@ pub(crate) fn writer(mut store: store::Store, jobs: Receiver<Job>, counters: Arc
             let _ = j.ack.send(result.clone());
         }
     }
-    if let Err(e) = store.close() {
+    if let Err(e) = store.finish() {
         eprintln!("tokencast collect: closing the last file: {e}");
     }
 }
