@@ -724,6 +724,40 @@ fn a_stalled_client_does_not_hold_a_stop() {
     drop(s);
 }
 
+/// The retry delay in seconds of a `google.rpc.Status` holding one `google.rpc.RetryInfo`
+/// (decoded by hand: field 3 `details`, an `Any` whose field 2 holds RetryInfo, whose field 1
+/// is a Duration whose field 1 is seconds).
+fn retry_details(status: &[u8]) -> Option<i64> {
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct RpcStatus {
+        #[prost(message, repeated, tag = "3")]
+        details: Vec<AnyMsg>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct AnyMsg {
+        #[prost(string, tag = "1")]
+        type_url: String,
+        #[prost(bytes = "vec", tag = "2")]
+        value: Vec<u8>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct RetryInfo {
+        #[prost(message, optional, tag = "1")]
+        delay: Option<Seconds>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Seconds {
+        #[prost(int64, tag = "1")]
+        seconds: i64,
+    }
+    let status = RpcStatus::decode(status).ok()?;
+    let [any] = status.details.as_slice() else {
+        return None;
+    };
+    (any.type_url == "type.googleapis.com/google.rpc.RetryInfo").then_some(())?;
+    Some(RetryInfo::decode(any.value.as_slice()).ok()?.delay?.seconds)
+}
+
 /// `--token-file`: requests without the bearer token are refused (401; gRPC
 /// `UNAUTHENTICATED`), the page and metrics too; `--max-requests-per-second`: past it, 429
 /// with `Retry-After: 1`. Nothing refused is written.
@@ -787,6 +821,26 @@ fn a_token_and_a_rate_limit_are_enforced() {
         "{}",
         statuses[2].1
     );
+    // Over gRPC too, with the RetryInfo that makes RESOURCE_EXHAUSTED retryable for OTLP
+    // exporters: a google.rpc.Status whose one detail is RetryInfo { retry_delay: 1 s }.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
+        let mut client = TraceServiceClient::connect(format!("http://127.0.0.1:{}", c.grpc))
+            .await
+            .unwrap();
+        let mut req = tonic::Request::new(request(vec![genai(1, 0, "gpt-4o-mini", 10, 1, "g")]));
+        req.metadata_mut()
+            .insert("authorization", "Bearer s3cret".parse().unwrap());
+        let err = client.export(req).await.unwrap_err();
+        assert_eq!(err.code(), tonic::Code::ResourceExhausted);
+        let details = retry_details(err.details());
+        assert_eq!(details, Some(1), "{err:?}");
+    });
+    drop(runtime);
     let (code, log) = c.stop();
     assert_eq!(code, 0, "{log}");
     assert_eq!(rows(&dir).len(), 2);
