@@ -717,4 +717,30 @@ mod tests {
         record[10] = b'7';
         assert_eq!(parse_commit(&record), None);
     }
+
+    #[test]
+    fn a_file_that_cannot_be_made_refuses_the_group_and_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = 20_000 * DAY;
+        let (mut s, _) = Store::open(dir.path(), 100).unwrap();
+        let (b, t) = rows(&[1, 2]);
+        s.append(&b, &t, now).unwrap();
+        let first = s.active_file().unwrap().to_string();
+        // The next file's name is taken (as by a directory that cannot be written to): the
+        // rotation fails, and the group with it.
+        let next = dir.path().join("spans-2024-10-04-000002.jsonl");
+        std::fs::create_dir(&next).unwrap();
+        let (b, t) = rows(&[3, 4]);
+        assert!(s.append(&b, &t, now).is_err());
+        assert!(s.append(&b, &t, now).is_err());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(&first)).unwrap(),
+            row(1) + &row(2)
+        );
+        // Once it can, it takes the group.
+        std::fs::remove_dir(&next).unwrap();
+        s.append(&b, &t, now).unwrap();
+        drop(s);
+        assert_eq!(std::fs::read_to_string(&next).unwrap(), row(3) + &row(4));
+    }
 }

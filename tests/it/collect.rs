@@ -377,6 +377,17 @@ fn collected_spans_audit_to_the_hand_computed_total() {
         .unwrap();
     assert!((got - expected).abs() < 1e-12, "{got} vs {expected}");
     assert_eq!(report["strategies"]["recorded"]["requests"]["mean"], 4.0);
+    // `replay` and `fit` read the directory as one trace too.
+    let replayed = json(&["replay", dir.to_str().unwrap(), "--model", "gpt-4o-mini"]);
+    assert_eq!(replayed["strategies"]["baseline"]["requests"]["mean"], 4.0);
+    let fitted = tmp.path().join("fitted.ron");
+    crate::support::bin()
+        .args(["fit", dir.to_str().unwrap(), "-o"])
+        .arg(&fitted)
+        .assert()
+        .success();
+    let scenario = std::fs::read_to_string(&fitted).unwrap();
+    assert!(scenario.contains("claude-sonnet-4-6"), "{scenario}");
 }
 
 /// Bad bodies are refused with the status OTLP/HTTP gives them, and nothing is written.
