@@ -11,7 +11,8 @@ REQ="tests/otel/requirements.txt"
 if [ ! -x "$VENV/bin/python" ] || ! cmp -s "$REQ" "$VENV/requirements.txt"; then
   echo "== making $VENV with $REQ" >&2
   rm -rf "$VENV"
-  if ! python3 -m venv --help >/dev/null 2>&1; then
+  # Debian's python3 has the venv module without ensurepip until python3-venv is installed.
+  if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
     echo "== installing python3 and python3-venv" >&2
     SUDO=""
     if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

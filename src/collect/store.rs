@@ -15,19 +15,22 @@
 //! **Time order.** Rows are appended as they arrive, and spans arrive out of start-time order
 //! (a long call's span is exported when it ends). A file that is not in time order is sorted
 //! after it is closed (rotation, shutdown, or at the next start after a crash), by a thread of
-//! its own so that writing goes on meanwhile: a marker `DATA/.NAME.sorting` is made (and the
-//! directory synced) before the file is handed over; the sort reads the file once to index its
-//! rows by time (16 bytes a row, so memory stays a small fraction of the file), writes them in
-//! order into the marker, syncs it and renames it over the original. A crash while sorting
-//! leaves the unsorted file whole and its marker, and the next start sorts it again; a stop
-//! waits for the sorts under way. At a start only the last file (the one a crash may have left
-//! open) and files with a marker are read for their order. Readers take a directory's files as
-//! each in time order and merge them; the file being written, and one being sorted, may be out
-//! of order until then.
+//! its own so that writing goes on meanwhile. Every file is made with a marker
+//! `DATA/.NAME.sorting` beside it (both synced into the directory before a row is written), and
+//! the marker goes only once the file is known to be in order: at its close when its rows came
+//! in order, else when the sort is done. The sort reads the file once to index its rows by time
+//! (24 bytes a row, so memory stays a small fraction of the file), writes them in order into
+//! the marker, syncs it and renames it over the original. A crash at any point leaves the file
+//! whole and its marker, and the next start sorts it (cutting a torn last line first); a stop
+//! waits for the sorts under way. At a start only marked files (and, for a directory an older
+//! version wrote, the last file and the one the commit record names) are read for their order.
+//! Readers take a directory's files as each in time order and merge them; the file being
+//! written, and one being sorted, may be out of order until then.
 //!
 //! **The commit record** holds the file name, its committed length and an FNV-1a checksum of
 //! both; a record that does not check (a torn write of it) is reported at the start and the
-//! last file is then only cut back to its last whole line.
+//! last file is then only cut back to its last whole line. A record without a checksum (as
+//! versions before it wrote) is read as it was written.
 //!
 //! One process holds `DATA/.lock` (an exclusive lock) while it writes.
 
@@ -146,6 +149,7 @@ impl Store {
                 None
             }
         };
+        let committed_name = parsed.as_ref().map(|(n, _)| n.clone());
         if let Some((name, len)) = parsed {
             let path = dir.join(&name);
             if let Ok(meta) = std::fs::metadata(&path)
@@ -172,14 +176,17 @@ impl Store {
                 Some(n.strip_prefix('.')?.strip_suffix(".sorting")?.to_string())
             })
             .collect();
-        for (i, name) in files.iter().enumerate() {
+        // The last file by sequence (not by name: the date is the arrival's, and a clock may
+        // step back): with the committed one, what a version without markers may have left
+        // open.
+        let last = files.iter().max_by_key(|n| seq_of(n)).cloned();
+        for name in &files {
             recovery.files += 1;
             if let Some(seq) = seq_of(name) {
                 next_seq = next_seq.max(seq + 1);
             }
-            let last = i + 1 == files.len();
             let was_marked = marked.contains(name);
-            if !last && !was_marked {
+            if !was_marked && last.as_ref() != Some(name) && committed_name.as_ref() != Some(name) {
                 continue;
             }
             let path = dir.join(name);
@@ -294,21 +301,22 @@ impl Store {
             a.file.set_len(a.len)?;
             a.file.sync_all()?;
             drop(a.file);
-            if !a.ordered {
-                // The marker first, so that a crash before the sort ends leaves it.
-                let made = File::create(marker(&self.dir, &a.name))
-                    .and_then(|_| File::open(&self.dir)?.sync_all());
-                match (made, &self.sorter) {
-                    (Ok(()), Some((tx, _))) if tx.send(a.name.clone()).is_ok() => {}
-                    (made, _) => eprintln!(
-                        "tokencast collect: warning: {}: left out of time order ({}); read it \
-                         with --sort",
-                        a.name,
-                        made.err()
-                            .map_or("the sorting thread has stopped".to_string(), |e| {
-                                format!("cannot mark it for sorting: {e}")
-                            })
-                    ),
+            if a.ordered {
+                // In order: nothing to sort. A marker that cannot be removed only makes the
+                // next start read the file once more.
+                let _ = std::fs::remove_file(marker(&self.dir, &a.name));
+            } else {
+                // Its marker, made with it, stays until the sort is done.
+                let sent = self
+                    .sorter
+                    .as_ref()
+                    .is_some_and(|(tx, _)| tx.send(a.name.clone()).is_ok());
+                if !sent {
+                    eprintln!(
+                        "tokencast collect: warning: {}: left out of time order (the sorting \
+                         thread has stopped); the next start sorts it",
+                        a.name
+                    );
                 }
             }
         }
@@ -340,13 +348,21 @@ impl Store {
             .map(|d| d.to_string())
             .unwrap_or_else(|| format!("day{day}"));
         let name = format!("spans-{date}-{:06}.jsonl", self.next_seq);
+        let path = self.dir.join(&name);
         let file = OpenOptions::new()
             .create_new(true)
             .write(true)
-            .open(self.dir.join(&name))?;
+            .open(&path)?;
+        // Its marker, until it is known to be in order; then both names must survive a crash
+        // as its rows do.
+        let marked =
+            File::create(marker(&self.dir, &name)).and_then(|_| File::open(&self.dir)?.sync_all());
+        if let Err(e) = marked {
+            drop(file);
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
         self.next_seq += 1;
-        // The new name must survive a crash as its rows do.
-        File::open(&self.dir)?.sync_all()?;
         write_commit(&self.commit, &name, 0)?;
         *committed = Some((name.clone(), 0));
         self.active = Some(Active {
@@ -401,9 +417,17 @@ fn write_commit(commit: &File, name: &str, len: u64) -> io::Result<()> {
 /// The file name and length a commit record holds.
 fn parse_commit(record: &[u8]) -> Option<(String, u64)> {
     let text = std::str::from_utf8(record).ok()?.trim();
-    let (text, check) = text.rsplit_once(' ')?;
-    (u64::from_str_radix(check, 16).ok()? == fnv1a(text.as_bytes())).then_some(())?;
-    let (name, len) = text.rsplit_once(' ')?;
+    let fields: Vec<&str> = text.split(' ').collect();
+    let (name, len) = match fields[..] {
+        // Written before the record had its check.
+        [name, len] => (name, len),
+        [name, len, check] => {
+            let checked = text.rsplit_once(' ')?.0;
+            (u64::from_str_radix(check, 16).ok()? == fnv1a(checked.as_bytes())).then_some(())?;
+            (name, len)
+        }
+        _ => return None,
+    };
     (seq_of(name).is_some()).then_some(())?;
     Some((name.to_string(), len.parse().ok()?))
 }
@@ -437,16 +461,30 @@ fn cut_torn_line(path: &Path) -> Result<u64, String> {
     if len == 0 || (f.read_at(&mut last, len - 1).is_ok() && last[0] == b'\n') {
         return Ok(0);
     }
-    let data = std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?;
-    let keep = data.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    // The last newline, read backwards a block at a time (never the file whole).
+    let mut block = vec![0u8; 64 * 1024];
+    let mut end = len;
+    let keep = loop {
+        if end == 0 {
+            break 0;
+        }
+        let start = end.saturating_sub(block.len() as u64);
+        let piece = &mut block[..(end - start) as usize];
+        f.read_exact_at(piece, start)
+            .map_err(|e| format!("{shown}: {e}"))?;
+        if let Some(i) = piece.iter().rposition(|&b| b == b'\n') {
+            break start + i as u64 + 1;
+        }
+        end = start;
+    };
     let f = OpenOptions::new()
         .write(true)
         .open(path)
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    f.set_len(keep as u64)
+    f.set_len(keep)
         .and_then(|()| f.sync_all())
         .map_err(|e| format!("{}: cannot cut its torn last line: {e}", path.display()))?;
-    Ok((data.len() - keep) as u64)
+    Ok(len - keep)
 }
 
 /// The timestamp a line the store wrote opens with (`{"timestamp":N,`).
@@ -662,6 +700,28 @@ mod tests {
     }
 
     #[test]
+    fn a_file_is_marked_until_it_is_known_to_be_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut s, _) = Store::open(dir.path(), 1 << 20).unwrap();
+        let (b, t) = rows(&[1, 2]);
+        s.append(&b, &t, 20_000 * DAY).unwrap();
+        let name = s.active_file().unwrap().to_string();
+        assert!(marker(dir.path(), &name).exists());
+        s.close().unwrap();
+        assert!(!marker(dir.path(), &name).exists());
+        // Out of order: marked until its sort is done, then in order and unmarked.
+        let (b, t) = rows(&[9, 3]);
+        s.append(&b, &t, 20_000 * DAY).unwrap();
+        let name = s.active_file().unwrap().to_string();
+        s.finish().unwrap();
+        assert!(!marker(dir.path(), &name).exists());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(&name)).unwrap(),
+            row(3) + &row(9)
+        );
+    }
+
+    #[test]
     fn a_commit_record_that_does_not_check_is_reported_and_not_trusted() {
         let dir = tempfile::tempdir().unwrap();
         let name;
@@ -716,6 +776,15 @@ mod tests {
         );
         record[10] = b'7';
         assert_eq!(parse_commit(&record), None);
+        // As versions before the check wrote it: read as written.
+        let mut old = [b' '; COMMIT_BYTES];
+        let text = b"spans-2024-10-04-000003.jsonl 812";
+        old[..text.len()].copy_from_slice(text);
+        old[COMMIT_BYTES - 1] = b'\n';
+        assert_eq!(
+            parse_commit(&old),
+            Some(("spans-2024-10-04-000003.jsonl".to_string(), 812))
+        );
     }
 
     #[test]

@@ -249,8 +249,9 @@ impl Page {
 
     /// The audit page of every committed row; `None` when there is none.
     fn audit(&self) -> Result<Option<String>, String> {
-        // The writer holds this across a rotation (close, sort, new file): listed, opened
-        // and measured under it, the files are a consistent snapshot, read after.
+        // The writer holds this across a rotation (close, new file): listed, opened and
+        // measured under it, the files are a consistent snapshot, read after. A sort renames
+        // a whole sorted copy over a whole file, so an open handle reads one or the other.
         let held = lock(&self.committed);
         let active = held.clone();
         let mut parts: Vec<Box<dyn Read + Send>> = Vec::new();

@@ -824,4 +824,20 @@ fn native_provider_and_tags_are_read_and_broken_down() {
         .stderr(predicate::str::contains(
             "t.jsonl:1: tags.service: expected a string, got 7",
         ));
+    // A tag key given twice in an object would silently lose one value: an error.
+    std::fs::write(
+        &jsonl,
+        "{\"timestamp\":0,\"input_tokens\":1,\"output_tokens\":1,\
+         \"tags\":{\"team\":\"a\",\"team\":\"b\"}}\n",
+    )
+    .unwrap();
+    bin()
+        .arg("audit")
+        .arg(&jsonl)
+        .args(["--model", "gpt-4o-mini"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "t.jsonl:1: key `tags.team` appears twice",
+        ));
 }

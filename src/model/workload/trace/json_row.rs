@@ -77,6 +77,9 @@ impl<'a> JsonRow<'a> {
             None | Some(Value::Null) => {}
             Some(Value::Object(m)) => {
                 for (key, v) in m {
+                    if key.trim().is_empty() {
+                        return Err(format!("{k}: a tag needs a key, got {:?}", key));
+                    }
                     match v {
                         Value::String(s) => tags.push((key.clone(), s.clone())),
                         x => {
@@ -195,7 +198,26 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
                 *self.repeated = Some(key);
                 return Err(e);
             }
-            let value = access.next_value()?;
+            let value = if key == "tags" {
+                // Tags are an object too: each of its keys is given once as well.
+                let raw: Box<RawValue> = access.next_value()?;
+                let mut nested = None;
+                let mut de = serde_json::Deserializer::from_str(raw.get());
+                match (RowSeed {
+                    repeated: &mut nested,
+                })
+                .deserialize(&mut de)
+                {
+                    Ok(Some(tags)) => Value::Object(tags),
+                    Ok(None) => serde_json::from_str(raw.get()).map_err(de::Error::custom)?,
+                    Err(e) => {
+                        *self.repeated = nested.map(|k| format!("tags.{k}"));
+                        return Err(de::Error::custom(e));
+                    }
+                }
+            } else {
+                access.next_value()?
+            };
             object.insert(key, value);
         }
         Ok(Some(object))

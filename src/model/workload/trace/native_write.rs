@@ -2,7 +2,8 @@
 //! into the same record (`collect` keeps what it receives this way).
 //!
 //! Keys are written in [`super::NATIVE_COLUMNS`] order and only when the record has the value;
-//! the timestamp is integer milliseconds; tags are an object (read back in key order). What the native
+//! the timestamp is integer milliseconds; tags are an object (read back in key order), or the
+//! `key=value;...` string when a key repeats. What the native
 //! format has no key for (a recorded cost, the row's file and line) is not written. A document id is written as
 //! its decimal number, which the reader hashes again: equal documents stay equal.
 
@@ -68,7 +69,17 @@ pub fn native_jsonl_line(r: &TraceRecord) -> String {
         }
     }
     text(&mut s, "provider", &r.provider);
-    if !r.tags.is_empty() {
+    let repeated = r
+        .tags
+        .iter()
+        .enumerate()
+        .any(|(i, (k, _))| r.tags[..i].iter().any(|(k2, _)| k2 == k));
+    if repeated {
+        // A key given twice: the `key=value;...` form, which keeps every pair (a JSON object
+        // names each key once).
+        let pairs: Vec<String> = r.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        text(&mut s, "tags", &Some(pairs.join(";")));
+    } else if !r.tags.is_empty() {
         s.push_str(",\"tags\":{");
         for (i, (k, v)) in r.tags.iter().enumerate() {
             if i > 0 {
@@ -125,5 +136,24 @@ mod tests {
         let back = reader.next().unwrap().unwrap();
         assert_eq!(back, r);
         assert!(reader.next().is_none());
+    }
+
+    #[test]
+    fn tags_with_a_repeated_key_keep_every_pair() {
+        let r = TraceRecord {
+            line: 1,
+            time_ms: 5,
+            input_tokens: 1,
+            output_tokens: 1,
+            tags: vec![("team".into(), "a".into()), ("team".into(), "b".into())],
+            ..TraceRecord::default()
+        };
+        let line = native_jsonl_line(&r);
+        assert!(line.contains("\"tags\":\"team=a;team=b\""), "{line}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.jsonl");
+        std::fs::write(&path, line).unwrap();
+        let mut reader = TraceReader::open(&path, Some(TraceFormat::NativeJsonl)).unwrap();
+        assert_eq!(reader.next().unwrap().unwrap(), r);
     }
 }

@@ -52,10 +52,9 @@ fn digits(s: &str, max_len: usize) -> Option<u64> {
     Some(n)
 }
 
-/// Seconds from the trace start (BurstGPT): a finite number >= 0 (its range is
-/// [`super::span::seconds_to_ms`]'s to check).
 /// Refill `tags` from a native `tags` cell: `key=value` pairs separated by `;`
-/// (`service=shop;environment=prod`), each key non-empty; none when the cell is empty.
+/// (`service=shop;environment=prod`), each key non-empty (a value may be empty; neither may
+/// hold `;`, which has no escape); none when the cell is empty.
 pub(super) fn fill_tags(
     tags: &mut Vec<(String, String)>,
     cell: Option<&str>,
@@ -78,6 +77,8 @@ pub(super) fn fill_tags(
     Ok(())
 }
 
+/// Seconds from the trace start (BurstGPT): a finite number >= 0 (its range is
+/// [`super::span::seconds_to_ms`]'s to check).
 pub(super) fn parse_seconds(s: &str) -> Option<f64> {
     let f: f64 = s.parse().ok()?;
     (f.is_finite() && f >= 0.0).then_some(f)
