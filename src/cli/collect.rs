@@ -32,8 +32,8 @@ pub struct CollectArgs {
     /// The largest request body (an OTLP/gRPC message too), in bytes, before and after gzip (413 beyond it).
     #[arg(long, default_value_t = 16 << 20, value_parser = clap::value_parser!(u64).range(1024..=(256 << 20)))]
     pub max_body_bytes: u64,
-    /// A data file is rotated before it grows past this many MiB (at most 4096: a file is
-    /// sorted in memory when it is closed).
+    /// A data file is rotated before it grows past this many MiB (at most 4096; sorting a
+    /// closed file holds 24 bytes a row in memory, about a tenth of it).
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub max_file_mb: u64,
     /// Requests that may wait for the disk before new ones are answered 503 (retry).

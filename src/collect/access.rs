@@ -72,10 +72,7 @@ impl RateLimit {
 
     /// Take one request's token: whether it may go on.
     pub(crate) fn admit(&self) -> bool {
-        let mut s = self
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut s = super::store::lock(&self.state);
         let now = Instant::now();
         let refill = now.duration_since(s.1).as_secs_f64() * self.per_second;
         s.0 = (s.0 + refill).min(self.per_second);
