@@ -13,7 +13,7 @@ use super::users::keyed_hash;
 use super::view::{Page, Usage};
 use super::writer::{Counters, Job};
 use crate::foundations::pricing::Catalog;
-use crate::model::workload::trace::{native_jsonl_line, request_spans};
+use crate::model::workload::trace::{request_spans, write_native_jsonl_line};
 
 /// How many span errors a partial-success message quotes.
 const QUOTED_ERRORS: usize = 3;
@@ -96,7 +96,7 @@ pub(crate) async fn ingest(
         .rejected
         .fetch_add(spans.rejected.len() as u64, Ordering::Relaxed);
     if !spans.records.is_empty() {
-        let mut rows = Vec::new();
+        let mut rows = String::with_capacity(160 * spans.records.len());
         let mut times = Vec::with_capacity(spans.records.len());
         let mut records = spans.records;
         for r in &mut records {
@@ -104,9 +104,10 @@ pub(crate) async fn ingest(
                 r.user_id = Some(keyed_hash(key, user.as_bytes()));
             }
             times.push(r.time_ms);
-            rows.extend_from_slice(native_jsonl_line(r).as_bytes());
+            write_native_jsonl_line(&mut rows, r);
         }
         let (ack, done) = tokio::sync::oneshot::channel();
+        let rows = rows.into_bytes();
         match s.jobs.try_send(Job { rows, times, ack }) {
             Ok(()) => {}
             Err(std::sync::mpsc::TrySendError::Full(_)) => return Err(Refusal::Behind),

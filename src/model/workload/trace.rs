@@ -103,7 +103,7 @@ pub use chunks::{CsvChunks, PIECE_BYTES, Pieces};
 pub use cost_report::{CostKind, CostLine, CostReport};
 pub use detect::detect;
 pub use error::{TraceError, TraceRunError};
-pub use native_write::native_jsonl_line;
+pub use native_write::{native_jsonl_line, write_native_jsonl_line};
 pub use otlp::{MAX_MESSAGE_BYTES, RequestSpans, request_spans};
 pub use parse::{parse_time_ms, weekday_of_ms};
 pub use postgres::{DEFAULT_TABLE, DatabaseQuery, is_postgres_url, redact};

@@ -14,6 +14,12 @@ use super::record::TraceRecord;
 /// The native JSON line of `r`, ending in `\n`.
 pub fn native_jsonl_line(r: &TraceRecord) -> String {
     let mut s = String::with_capacity(160);
+    write_native_jsonl_line(&mut s, r);
+    s
+}
+
+/// Append the native JSON line of `r` to `s` (a request's rows share one buffer).
+pub fn write_native_jsonl_line(s: &mut String, r: &TraceRecord) {
     // Writing to a String cannot fail.
     let _ = write!(
         s,
@@ -22,11 +28,8 @@ pub fn native_jsonl_line(r: &TraceRecord) -> String {
     );
     let text = |s: &mut String, k: &str, v: &Option<String>| {
         if let Some(v) = v {
-            let _ = write!(
-                s,
-                ",\"{k}\":{}",
-                serde_json::Value::String(v.clone()) // escapes as JSON
-            );
+            let _ = write!(s, ",\"{k}\":");
+            json_string(s, v);
         }
     };
     let count = |s: &mut String, k: &str, v: Option<u64>| {
@@ -34,15 +37,15 @@ pub fn native_jsonl_line(r: &TraceRecord) -> String {
             let _ = write!(s, ",\"{k}\":{v}");
         }
     };
-    text(&mut s, "session_id", &r.session_id);
-    text(&mut s, "endpoint", &r.endpoint);
-    text(&mut s, "user_id", &r.user_id);
-    text(&mut s, "model", &r.model);
-    count(&mut s, "cache_read_tokens", r.cache_read_tokens);
-    count(&mut s, "cache_write_tokens", r.cache_write_tokens);
-    count(&mut s, "cache_write_5m_tokens", r.cache_write_5m_tokens);
-    count(&mut s, "cache_write_1h_tokens", r.cache_write_1h_tokens);
-    count(&mut s, "reasoning_tokens", r.reasoning_tokens);
+    text(s, "session_id", &r.session_id);
+    text(s, "endpoint", &r.endpoint);
+    text(s, "user_id", &r.user_id);
+    text(s, "model", &r.model);
+    count(s, "cache_read_tokens", r.cache_read_tokens);
+    count(s, "cache_write_tokens", r.cache_write_tokens);
+    count(s, "cache_write_5m_tokens", r.cache_write_5m_tokens);
+    count(s, "cache_write_1h_tokens", r.cache_write_1h_tokens);
+    count(s, "reasoning_tokens", r.reasoning_tokens);
     if !r.prefix_hashes.is_empty() {
         s.push_str(",\"prefix_hashes\":[");
         for (i, h) in r.prefix_hashes.iter().enumerate() {
@@ -53,22 +56,22 @@ pub fn native_jsonl_line(r: &TraceRecord) -> String {
         }
         s.push(']');
     }
-    count(&mut s, "block_tokens", r.block_tokens);
-    text(&mut s, "intent", &r.intent);
+    count(s, "block_tokens", r.block_tokens);
+    text(s, "intent", &r.intent);
     if let Some(b) = r.batch {
         let _ = write!(s, ",\"batch\":{b}");
     }
     if let Some(g) = &r.segments {
-        count(&mut s, "system_tokens", Some(g.system));
-        count(&mut s, "tools_tokens", Some(g.tools));
-        count(&mut s, "history_tokens", Some(g.history));
-        count(&mut s, "context_tokens", Some(g.context));
+        count(s, "system_tokens", Some(g.system));
+        count(s, "tools_tokens", Some(g.tools));
+        count(s, "history_tokens", Some(g.history));
+        count(s, "context_tokens", Some(g.context));
         if let Some((id, tokens)) = g.document {
-            text(&mut s, "document", &Some(id.to_string()));
-            count(&mut s, "document_tokens", Some(tokens));
+            text(s, "document", &Some(id.to_string()));
+            count(s, "document_tokens", Some(tokens));
         }
     }
-    text(&mut s, "provider", &r.provider);
+    text(s, "provider", &r.provider);
     let repeated = r
         .tags
         .iter()
@@ -78,24 +81,42 @@ pub fn native_jsonl_line(r: &TraceRecord) -> String {
         // A key given twice: the `key=value;...` form, which keeps every pair (a JSON object
         // names each key once).
         let pairs: Vec<String> = r.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        text(&mut s, "tags", &Some(pairs.join(";")));
+        text(s, "tags", &Some(pairs.join(";")));
     } else if !r.tags.is_empty() {
         s.push_str(",\"tags\":{");
         for (i, (k, v)) in r.tags.iter().enumerate() {
             if i > 0 {
                 s.push(',');
             }
-            let _ = write!(
-                s,
-                "{}:{}",
-                serde_json::Value::String(k.clone()),
-                serde_json::Value::String(v.clone())
-            );
+            json_string(s, k);
+            s.push(':');
+            json_string(s, v);
         }
         s.push('}');
     }
     s.push_str("}\n");
-    s
+}
+
+/// `v` as a JSON string, escaped as serde_json escapes it (`"`, `\\` and control characters;
+/// nothing else), without a copy of it.
+fn json_string(s: &mut String, v: &str) {
+    s.push('"');
+    for c in v.chars() {
+        match c {
+            '"' => s.push_str("\\\""),
+            '\\' => s.push_str("\\\\"),
+            '\n' => s.push_str("\\n"),
+            '\r' => s.push_str("\\r"),
+            '\t' => s.push_str("\\t"),
+            '\u{8}' => s.push_str("\\b"),
+            '\u{c}' => s.push_str("\\f"),
+            c if c < ' ' => {
+                let _ = write!(s, "\\u{:04x}", c as u32);
+            }
+            c => s.push(c),
+        }
+    }
+    s.push('"');
 }
 
 #[cfg(test)]
@@ -136,6 +157,14 @@ mod tests {
         let back = reader.next().unwrap().unwrap();
         assert_eq!(back, r);
         assert!(reader.next().is_none());
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let all: String = (0u8..=127).map(char::from).chain("é€😀".chars()).collect();
+        let mut s = String::new();
+        json_string(&mut s, &all);
+        assert_eq!(s, serde_json::to_string(&all).unwrap());
     }
 
     #[test]
